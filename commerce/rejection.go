@@ -1,0 +1,57 @@
+package commerce
+
+import "errors"
+
+// RejectionCode names why a checkout (or another business step) said no. Codes are
+// stable API: clients switch on them, the workflow uses them as error types.
+type RejectionCode string
+
+// The reasons a checkout can be refused.
+const (
+	// CodeEmptyCart: the cart has no lines.
+	CodeEmptyCart RejectionCode = "empty_cart"
+	// CodeInvalidCart: a line breaks a cart rule (quantity out of range).
+	CodeInvalidCart RejectionCode = "invalid_cart"
+	// CodeCartNotOpen: the cart is being checked out or has become an order.
+	CodeCartNotOpen RejectionCode = "cart_not_open"
+	// CodeUnknownSKU: a line names a product the catalogue does not have.
+	CodeUnknownSKU RejectionCode = "unknown_sku"
+	// CodeNotPriced: a product has no price in the cart's currency.
+	CodeNotPriced RejectionCode = "not_priced"
+	// CodeInsufficientStock: a line asks for more units than are available.
+	CodeInsufficientStock RejectionCode = "insufficient_stock"
+	// CodeCreditLimitExceeded: payment on account would exceed the company's credit.
+	CodeCreditLimitExceeded RejectionCode = "credit_limit_exceeded"
+	// CodeAmountTooLarge: an amount does not fit in int64 minor units.
+	CodeAmountTooLarge RejectionCode = "amount_too_large"
+)
+
+// Rejection is a business "no": final, not worth retrying, and shown to the buyer.
+type Rejection struct {
+	Code    RejectionCode `json:"code"`
+	Message string        `json:"message"`
+	SKU     string        `json:"sku,omitempty"`
+}
+
+func (r *Rejection) Error() string { return string(r.Code) + ": " + r.Message }
+
+// Reject builds a Rejection.
+func Reject(code RejectionCode, msg string) *Rejection {
+	return &Rejection{Code: code, Message: msg}
+}
+
+// RejectSKU builds a Rejection about one SKU.
+func RejectSKU(code RejectionCode, sku, msg string) *Rejection {
+	return &Rejection{Code: code, Message: msg, SKU: sku}
+}
+
+// AsRejection unwraps err to a Rejection, if it is one.
+func AsRejection(err error) (*Rejection, bool) {
+	var r *Rejection
+	ok := errors.As(err, &r)
+	return r, ok
+}
+
+// CodeCheckoutAborted: the checkout was cancelled or failed for a reason that is
+// not the buyer's (ops cancelled it, a step ran out of time).
+const CodeCheckoutAborted RejectionCode = "checkout_aborted"

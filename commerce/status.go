@@ -1,0 +1,73 @@
+package commerce
+
+import "fmt"
+
+// CartStatus is where a cart is in its life.
+type CartStatus string
+
+// Cart statuses.
+const (
+	// CartOpen: lines can change and checkout can start.
+	CartOpen CartStatus = "open"
+	// CartCheckingOut: a checkout holds the cart; its lines are frozen.
+	CartCheckingOut CartStatus = "checking_out"
+	// CartCompleted: the cart became an order; it never changes again.
+	CartCompleted CartStatus = "completed"
+)
+
+var cartTransitions = map[CartStatus][]CartStatus{
+	CartOpen:        {CartCheckingOut},
+	CartCheckingOut: {CartCompleted, CartOpen},
+	CartCompleted:   nil,
+}
+
+// CanTransitionCart tells whether a cart may move from one status to another.
+func CanTransitionCart(from, to CartStatus) bool {
+	for _, s := range cartTransitions[from] {
+		if s == to {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckCartEditable says no, with the reason, when a cart's lines may not change.
+func CheckCartEditable(s CartStatus) error {
+	switch s {
+	case CartOpen:
+		return nil
+	case CartCheckingOut:
+		return Reject(CodeCartNotOpen, "the cart is being checked out; its lines cannot change")
+	case CartCompleted:
+		return Reject(CodeCartNotOpen, "the cart has already become an order")
+	}
+	return Reject(CodeCartNotOpen, fmt.Sprintf("the cart is %s", s))
+}
+
+// CheckCanCheckout says no, with the reason, when a cart cannot start a checkout.
+func CheckCanCheckout(s CartStatus, lines int) error {
+	if !CanTransitionCart(s, CartCheckingOut) {
+		if s == CartCompleted {
+			return Reject(CodeCartNotOpen, "the cart has already been checked out")
+		}
+		return Reject(CodeCartNotOpen, fmt.Sprintf("the cart is %s, not open", s))
+	}
+	if lines == 0 {
+		return Reject(CodeEmptyCart, "the cart has no lines")
+	}
+	return nil
+}
+
+// OrderStatus is where an order is in its life; it is also the OrderStatus search
+// attribute on the checkout workflow, so ops can filter on it in the Temporal UI.
+type OrderStatus string
+
+// Order statuses.
+const (
+	// OrderPending: checkout is running (repricing, reserving, authorizing).
+	OrderPending OrderStatus = "pending"
+	// OrderPlaced: the order exists, stock is reserved and payment authorized.
+	OrderPlaced OrderStatus = "placed"
+	// OrderFailed: checkout was refused or failed; everything it held is released.
+	OrderFailed OrderStatus = "failed"
+)

@@ -1,0 +1,61 @@
+-- name: CartInsert :one
+INSERT INTO carts (id, company_id, customer_id, currency)
+VALUES ($1, $2, $3, $4)
+RETURNING *;
+
+-- CartGetForCompany scopes every API read to the caller's company: another company's
+-- cart is simply not found.
+-- name: CartGetForCompany :one
+SELECT * FROM carts WHERE id = $1 AND company_id = $2;
+
+-- name: CartGet :one
+SELECT * FROM carts WHERE id = $1;
+
+-- CartLockForCompany locks the cart so line changes and the start of checkout are
+-- serialised: no line can change once checkout has read the lines.
+-- name: CartLockForCompany :one
+SELECT * FROM carts WHERE id = $1 AND company_id = $2 FOR UPDATE;
+
+-- name: CartLock :one
+SELECT * FROM carts WHERE id = $1 FOR UPDATE;
+
+-- name: CartTouch :exec
+UPDATE carts SET updated_at = now() WHERE id = $1;
+
+-- name: CartLines :many
+SELECT * FROM cart_lines WHERE cart_id = $1 ORDER BY added_at, sku;
+
+-- name: CartLineAdd :one
+INSERT INTO cart_lines (cart_id, sku, quantity) VALUES ($1, $2, $3)
+ON CONFLICT (cart_id, sku) DO UPDATE SET quantity = cart_lines.quantity + excluded.quantity
+RETURNING quantity;
+
+-- name: CartLineGet :one
+SELECT * FROM cart_lines WHERE cart_id = $1 AND sku = $2;
+
+-- name: CartLineSet :execrows
+UPDATE cart_lines SET quantity = $3 WHERE cart_id = $1 AND sku = $2;
+
+-- name: CartLineDelete :execrows
+DELETE FROM cart_lines WHERE cart_id = $1 AND sku = $2;
+
+-- name: CartSetCheckingOut :one
+UPDATE carts SET status = 'checking_out', failure_code = '', failure_reason = '',
+                 checkout_attempt = checkout_attempt + 1, updated_at = now()
+WHERE id = $1
+RETURNING checkout_attempt;
+
+-- name: CartComplete :exec
+UPDATE carts SET status = 'completed', order_id = $2, updated_at = now()
+WHERE id = $1;
+
+-- name: CartReopen :execrows
+UPDATE carts SET status = 'open', failure_code = @failure_code, failure_reason = @failure_reason, updated_at = now()
+WHERE id = @id AND status = 'checking_out' AND checkout_attempt = @checkout_attempt;
+
+-- CartRefuseCheckout records why a checkout was refused before it froze the cart;
+-- the attempt is counted so the refusal has a place on the timeline.
+-- name: CartRefuseCheckout :execrows
+UPDATE carts SET failure_code = @failure_code, failure_reason = @failure_reason,
+                 checkout_attempt = checkout_attempt + 1, updated_at = now()
+WHERE id = @id AND status = 'open';

@@ -1,0 +1,17 @@
+-- name: CompanyInsert :one
+INSERT INTO companies (id, name, currency, credit_limit)
+VALUES ($1, $2, $3, $4)
+RETURNING *;
+
+-- name: CompanyGet :one
+SELECT * FROM companies WHERE id = $1;
+
+-- CompanyLockForCredit serialises credit decisions of one company: concurrent
+-- authorizations wait here, so two of them can never both spend the last credit.
+-- name: CompanyLockForCredit :one
+SELECT id, currency, credit_limit FROM companies WHERE id = $1 FOR UPDATE;
+
+-- name: CompanyCreditUsed :one
+SELECT COALESCE(SUM(amount), 0)::bigint AS used
+FROM credit_holds
+WHERE company_id = $1 AND status = 'authorized';

@@ -1,0 +1,28 @@
+-- name: OrderInsert :one
+INSERT INTO orders (id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (cart_id) DO NOTHING
+RETURNING *;
+
+-- OrderLinesInsert writes all lines in one statement; the arrays are parallel.
+-- name: OrderLinesInsert :exec
+INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price, line_total)
+SELECT @order_id::uuid, unnest(@line_nos::integer[]), unnest(@skus::text[]), unnest(@names::text[]),
+       unnest(@quantities::integer[]), unnest(@unit_prices::bigint[]), unnest(@line_totals::bigint[]);
+
+-- name: OrderGetByCart :one
+SELECT * FROM orders WHERE cart_id = $1;
+
+-- name: OrderGetForCompany :one
+SELECT * FROM orders WHERE id = $1 AND company_id = $2;
+
+-- name: OrderLines :many
+SELECT * FROM order_lines WHERE order_id = $1 ORDER BY line_no;
+
+-- OrderListByCustomer pages newest first with a keyset cursor (placed_at, id).
+-- name: OrderListByCustomer :many
+SELECT * FROM orders
+WHERE customer_id = @customer_id
+  AND (placed_at, id) < (@before_placed_at::timestamptz, @before_id::uuid)
+ORDER BY placed_at DESC, id DESC
+LIMIT @row_limit;
