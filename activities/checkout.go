@@ -80,16 +80,11 @@ func (a *Activities) BeginCheckout(ctx context.Context, in workflows.BeginChecko
 	return out, asActivityError(err)
 }
 
-// priceLines prices cart lines from the catalogue and checks stock: the one
-// pricing path, shared by the cart view and checkout.
+// priceLines prices cart lines from the catalogue and checks stock, with the
+// same rules the cart view uses.
 func priceLines(ctx context.Context, q *db.Queries, currency string, lines []db.CartLine) (commerce.PricedCart, error) {
-	cartLines := make([]commerce.CartLine, len(lines))
-	skus := make([]string, len(lines))
-	for i, l := range lines {
-		cartLines[i] = commerce.CartLine{SKU: l.Sku, Quantity: int64(l.Quantity)}
-		skus[i] = l.Sku
-	}
-	catalog, err := Catalog(ctx, q, currency, skus)
+	cartLines, skus := db.CommerceLines(lines)
+	catalog, err := db.Catalog(ctx, q, currency, skus)
 	if err != nil {
 		return commerce.PricedCart{}, err
 	}
@@ -98,21 +93,6 @@ func priceLines(ctx context.Context, q *db.Queries, currency string, lines []db.
 		return commerce.PricedCart{}, err
 	}
 	return priced, commerce.CheckStock(priced, catalog)
-}
-
-// Catalog reads what the catalogue says of skus in one currency.
-func Catalog(ctx context.Context, q *db.Queries, currency string, skus []string) (map[string]commerce.CatalogEntry, error) {
-	rows, err := q.ProductsPriced(ctx, db.ProductsPricedParams{Currency: currency, Skus: skus})
-	if err != nil {
-		return nil, err
-	}
-	catalog := make(map[string]commerce.CatalogEntry, len(rows))
-	for _, r := range rows {
-		catalog[r.Sku] = commerce.CatalogEntry{
-			SKU: r.Sku, Name: r.Name, UnitPrice: r.UnitPrice, Priced: r.Priced, Available: r.Available,
-		}
-	}
-	return catalog, nil
 }
 
 // ReserveInventory holds every line's units for one checkout attempt, all or

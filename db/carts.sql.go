@@ -135,6 +135,17 @@ func (q *Queries) CartLineAdd(ctx context.Context, arg CartLineAddParams) (int32
 	return quantity, err
 }
 
+const cartLineCount = `-- name: CartLineCount :one
+SELECT count(*) FROM cart_lines WHERE cart_id = $1
+`
+
+func (q *Queries) CartLineCount(ctx context.Context, cartID uuid.UUID) (int64, error) {
+	row := q.db.QueryRow(ctx, cartLineCount, cartID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const cartLineDelete = `-- name: CartLineDelete :execrows
 DELETE FROM cart_lines WHERE cart_id = $1 AND sku = $2
 `
@@ -335,9 +346,10 @@ func (q *Queries) CartSetCheckingOut(ctx context.Context, id uuid.UUID) (int32, 
 }
 
 const cartTouch = `-- name: CartTouch :exec
-UPDATE carts SET updated_at = now() WHERE id = $1
+UPDATE carts SET updated_at = now(), failure_code = '', failure_reason = '' WHERE id = $1
 `
 
+// CartTouch marks a change of lines; the last checkout's failure no longer applies.
 func (q *Queries) CartTouch(ctx context.Context, id uuid.UUID) error {
 	_, err := q.db.Exec(ctx, cartTouch, id)
 	return err

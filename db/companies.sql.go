@@ -90,3 +90,26 @@ func (q *Queries) CompanyLockForCredit(ctx context.Context, id uuid.UUID) (Compa
 	err := row.Scan(&i.ID, &i.Currency, &i.CreditLimit)
 	return i, err
 }
+
+const companyUpsert = `-- name: CompanyUpsert :exec
+INSERT INTO companies (id, name, currency, credit_limit) VALUES ($1, $2, $3, $4)
+ON CONFLICT (id) DO UPDATE SET name = excluded.name, currency = excluded.currency,
+                               credit_limit = excluded.credit_limit
+`
+
+type CompanyUpsertParams struct {
+	ID          uuid.UUID
+	Name        string
+	Currency    string
+	CreditLimit int64
+}
+
+func (q *Queries) CompanyUpsert(ctx context.Context, arg CompanyUpsertParams) error {
+	_, err := q.db.Exec(ctx, companyUpsert,
+		arg.ID,
+		arg.Name,
+		arg.Currency,
+		arg.CreditLimit,
+	)
+	return err
+}

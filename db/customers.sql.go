@@ -76,6 +76,28 @@ func (q *Queries) CustomerInsert(ctx context.Context, arg CustomerInsertParams) 
 	return i, err
 }
 
+const customerUpsert = `-- name: CustomerUpsert :exec
+INSERT INTO customers (id, company_id, email, name) VALUES ($1, $2, $3, $4)
+ON CONFLICT (id) DO UPDATE SET company_id = excluded.company_id, email = excluded.email, name = excluded.name
+`
+
+type CustomerUpsertParams struct {
+	ID        uuid.UUID
+	CompanyID uuid.UUID
+	Email     string
+	Name      string
+}
+
+func (q *Queries) CustomerUpsert(ctx context.Context, arg CustomerUpsertParams) error {
+	_, err := q.db.Exec(ctx, customerUpsert,
+		arg.ID,
+		arg.CompanyID,
+		arg.Email,
+		arg.Name,
+	)
+	return err
+}
+
 const principalByTokenHash = `-- name: PrincipalByTokenHash :one
 SELECT c.id AS customer_id, c.company_id, c.name, co.currency
 FROM api_tokens t

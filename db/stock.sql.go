@@ -22,6 +22,20 @@ func (q *Queries) StockGet(ctx context.Context, sku string) (Stock, error) {
 	return i, err
 }
 
+const stockInsertIfMissing = `-- name: StockInsertIfMissing :exec
+INSERT INTO stock (sku, on_hand) VALUES ($1, $2) ON CONFLICT (sku) DO NOTHING
+`
+
+type StockInsertIfMissingParams struct {
+	Sku    string
+	OnHand int64
+}
+
+func (q *Queries) StockInsertIfMissing(ctx context.Context, arg StockInsertIfMissingParams) error {
+	_, err := q.db.Exec(ctx, stockInsertIfMissing, arg.Sku, arg.OnHand)
+	return err
+}
+
 const stockRelease = `-- name: StockRelease :exec
 UPDATE stock SET reserved = reserved - $1 WHERE sku = $2
 `

@@ -19,8 +19,12 @@ SELECT * FROM carts WHERE id = $1 AND company_id = $2 FOR UPDATE;
 -- name: CartLock :one
 SELECT * FROM carts WHERE id = $1 FOR UPDATE;
 
+-- CartTouch marks a change of lines; the last checkout's failure no longer applies.
 -- name: CartTouch :exec
-UPDATE carts SET updated_at = now() WHERE id = $1;
+UPDATE carts SET updated_at = now(), failure_code = '', failure_reason = '' WHERE id = $1;
+
+-- name: CartLineCount :one
+SELECT count(*) FROM cart_lines WHERE cart_id = $1;
 
 -- name: CartLines :many
 SELECT * FROM cart_lines WHERE cart_id = $1 ORDER BY added_at, sku;

@@ -15,3 +15,8 @@ SELECT id, currency, credit_limit FROM companies WHERE id = $1 FOR UPDATE;
 SELECT COALESCE(SUM(amount), 0)::bigint AS used
 FROM credit_holds
 WHERE company_id = $1 AND status = 'authorized';
+
+-- name: CompanyUpsert :exec
+INSERT INTO companies (id, name, currency, credit_limit) VALUES ($1, $2, $3, $4)
+ON CONFLICT (id) DO UPDATE SET name = excluded.name, currency = excluded.currency,
+                               credit_limit = excluded.credit_limit;

@@ -17,3 +17,7 @@ FROM api_tokens t
 JOIN customers c ON c.id = t.customer_id
 JOIN companies co ON co.id = c.company_id
 WHERE t.token_hash = $1 AND t.revoked_at IS NULL;
+
+-- name: CustomerUpsert :exec
+INSERT INTO customers (id, company_id, email, name) VALUES ($1, $2, $3, $4)
+ON CONFLICT (id) DO UPDATE SET company_id = excluded.company_id, email = excluded.email, name = excluded.name;

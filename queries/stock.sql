@@ -25,3 +25,6 @@ SELECT * FROM stock_reservations WHERE cart_id = $1 ORDER BY attempt, sku;
 
 -- name: StockReservationsDelete :many
 DELETE FROM stock_reservations WHERE cart_id = $1 AND attempt = $2 RETURNING sku, quantity;
+
+-- name: StockInsertIfMissing :exec
+INSERT INTO stock (sku, on_hand) VALUES ($1, $2) ON CONFLICT (sku) DO NOTHING;

@@ -1,0 +1,59 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+)
+
+// bindJSON decodes the body into dst. Malformed JSON is a 400; a value of the
+// wrong type is a 422 naming the field. Unknown fields are ignored (clients may
+// send prices; they are never read). An empty body is allowed when optional.
+func bindJSON(c *gin.Context, dst any, optional bool) error {
+	dec := json.NewDecoder(io.LimitReader(c.Request.Body, maxRequestBody))
+	err := dec.Decode(dst)
+	if errors.Is(err, io.EOF) {
+		if optional {
+			return nil
+		}
+		return newError(http.StatusBadRequest, "malformed_json", "the request body must be a JSON object")
+	}
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) && typeErr.Field != "" {
+		return fieldError(typeErr.Field, fmt.Sprintf("%s must be a JSON %s", typeErr.Field, jsonKind(typeErr.Type.Kind().String())))
+	}
+	if err != nil {
+		return newError(http.StatusBadRequest, "malformed_json", "the request body is not valid JSON: "+err.Error())
+	}
+	if dec.More() {
+		return newError(http.StatusBadRequest, "malformed_json", "the request body must hold exactly one JSON object")
+	}
+	return nil
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "int", "int32", "int64":
+		return "integer within range"
+	case "string":
+		return "string"
+	case "ptr":
+		return "value of the documented type"
+	}
+	return goKind
+}
+
+// pathUUID reads a UUID path parameter; a malformed one is a 400 naming it.
+func pathUUID(c *gin.Context, name string) (uuid.UUID, error) {
+	id, err := uuid.Parse(c.Param(name))
+	if err != nil {
+		return uuid.Nil, &httpError{status: http.StatusBadRequest, body: Error{
+			Code: "invalid_field", Field: name, Message: name + " must be a UUID"}}
+	}
+	return id, nil
+}

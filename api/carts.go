@@ -1,0 +1,263 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"github.com/orderflow/orderflow/commerce"
+	"github.com/orderflow/orderflow/db"
+)
+
+type createCartRequest struct {
+	Currency string `json:"currency"`
+}
+
+// createCart opens a cart for the caller, in the company's account currency.
+func (s *Server) createCart(c *gin.Context) {
+	var req createCartRequest
+	if err := bindJSON(c, &req, true); err != nil {
+		respondError(c, err)
+		return
+	}
+	p := principal(c)
+	if req.Currency == "" {
+		req.Currency = p.Currency
+	}
+	if err := commerce.ValidateCartCurrency("currency", req.Currency, p.Currency); err != nil {
+		respondError(c, err)
+		return
+	}
+	cart, err := s.q.CartInsert(c.Request.Context(), db.CartInsertParams{
+		ID: uuid.New(), CompanyID: p.CompanyID, CustomerID: p.CustomerID, Currency: req.Currency,
+	})
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	view, err := s.cartView(c.Request.Context(), s.q, cart)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	c.Header("Location", "/v1/carts/"+cart.ID.String())
+	c.JSON(http.StatusCreated, view)
+}
+
+// getCart shows a cart of the caller's company, priced as the catalogue is now.
+func (s *Server) getCart(c *gin.Context) {
+	id, err := pathUUID(c, "cart_id")
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	cart, err := s.q.CartGetForCompany(c.Request.Context(), db.CartGetForCompanyParams{ID: id, CompanyID: principal(c).CompanyID})
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	view, err := s.cartView(c.Request.Context(), s.q, cart)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, view)
+}
+
+type addLineRequest struct {
+	SKU      string `json:"sku"`
+	Quantity *int64 `json:"quantity"`
+}
+
+type setLineRequest struct {
+	Quantity *int64 `json:"quantity"`
+}
+
+// addLine adds a quantity of a SKU to the cart (to its line, if it has one).
+func (s *Server) addLine(c *gin.Context) {
+	var req addLineRequest
+	if err := bindJSON(c, &req, false); err != nil {
+		respondError(c, err)
+		return
+	}
+	if err := commerce.ValidateSKU("sku", req.SKU); err != nil {
+		respondError(c, err)
+		return
+	}
+	qty, err := requiredQuantity(req.Quantity)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	s.changeCart(c, http.StatusOK, func(ctx context.Context, q *db.Queries, cart db.Cart) error {
+		if err := requirePricedProduct(ctx, q, cart.Currency, req.SKU); err != nil {
+			return err
+		}
+		total, err := q.CartLineAdd(ctx, db.CartLineAddParams{CartID: cart.ID, Sku: req.SKU, Quantity: int32(qty)})
+		if err != nil {
+			return err
+		}
+		if err := commerce.ValidateQuantity("quantity", int64(total)); err != nil {
+			return fieldError("quantity", fmt.Sprintf("quantity would make the line %d, at most %d is allowed", total, commerce.MaxLineQuantity))
+		}
+		n, err := q.CartLineCount(ctx, cart.ID)
+		if err != nil {
+			return err
+		}
+		if n > commerce.MaxCartLines {
+			return fieldError("sku", fmt.Sprintf("a cart holds at most %d lines", commerce.MaxCartLines))
+		}
+		return nil
+	})
+}
+
+// setLine sets the quantity of a line the cart has.
+func (s *Server) setLine(c *gin.Context) {
+	var req setLineRequest
+	if err := bindJSON(c, &req, false); err != nil {
+		respondError(c, err)
+		return
+	}
+	qty, err := requiredQuantity(req.Quantity)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	sku := c.Param("sku")
+	s.changeCart(c, http.StatusOK, func(ctx context.Context, q *db.Queries, cart db.Cart) error {
+		n, err := q.CartLineSet(ctx, db.CartLineSetParams{CartID: cart.ID, Sku: sku, Quantity: int32(qty)})
+		if err == nil && n == 0 {
+			return lineNotInCart(sku)
+		}
+		return err
+	})
+}
+
+// removeLine removes a line from the cart.
+func (s *Server) removeLine(c *gin.Context) {
+	sku := c.Param("sku")
+	s.changeCart(c, http.StatusOK, func(ctx context.Context, q *db.Queries, cart db.Cart) error {
+		n, err := q.CartLineDelete(ctx, db.CartLineDeleteParams{CartID: cart.ID, Sku: sku})
+		if err == nil && n == 0 {
+			return lineNotInCart(sku)
+		}
+		return err
+	})
+}
+
+// changeCart runs change on the locked cart in one transaction, answering with
+// the cart as it is afterwards. The lock serialises line changes with the start
+// of checkout, so no change slips in after checkout read the lines.
+func (s *Server) changeCart(c *gin.Context, status int, change func(context.Context, *db.Queries, db.Cart) error) {
+	id, err := pathUUID(c, "cart_id")
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	var view Cart
+	err = db.InTx(ctx, s.pool, func(q *db.Queries) error {
+		cart, err := q.CartLockForCompany(ctx, db.CartLockForCompanyParams{ID: id, CompanyID: principal(c).CompanyID})
+		if err != nil {
+			return err
+		}
+		if err := commerce.CheckCartEditable(commerce.CartStatus(cart.Status)); err != nil {
+			return err
+		}
+		if err := change(ctx, q, cart); err != nil {
+			return err
+		}
+		if err := q.CartTouch(ctx, cart.ID); err != nil {
+			return err
+		}
+		if cart, err = q.CartGet(ctx, cart.ID); err != nil {
+			return err
+		}
+		view, err = s.cartView(ctx, q, cart)
+		return err
+	})
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	c.JSON(status, view)
+}
+
+func requiredQuantity(q *int64) (int64, error) {
+	if q == nil {
+		return 0, fieldError("quantity", "quantity is required")
+	}
+	return *q, commerce.ValidateQuantity("quantity", *q)
+}
+
+func lineNotInCart(sku string) error {
+	return &httpError{status: http.StatusNotFound, body: Error{
+		Code: "line_not_found", Field: "sku", SKU: sku, Message: "the cart has no line for " + sku}}
+}
+
+// requirePricedProduct refuses a SKU the catalogue does not have, or does not
+// sell in the cart's currency.
+func requirePricedProduct(ctx context.Context, q *db.Queries, currency, sku string) error {
+	catalog, err := db.Catalog(ctx, q, currency, []string{sku})
+	if err != nil {
+		return err
+	}
+	entry, ok := catalog[sku]
+	switch {
+	case !ok:
+		return commerce.RejectSKU(commerce.CodeUnknownSKU, sku, "no product has SKU "+sku)
+	case !entry.Priced:
+		return commerce.RejectSKU(commerce.CodeNotPriced, sku, fmt.Sprintf("%s is not sold in %s", sku, currency))
+	}
+	return nil
+}
+
+// cartView prices the cart with the same rules checkout uses.
+func (s *Server) cartView(ctx context.Context, q *db.Queries, cart db.Cart) (Cart, error) {
+	view := Cart{
+		ID: cart.ID, Status: cart.Status, Currency: cart.Currency, Lines: []CartLine{},
+		CreatedAt: cart.CreatedAt.UTC(), UpdatedAt: cart.UpdatedAt.UTC(),
+	}
+	if cart.OrderID.Valid {
+		view.OrderID = &cart.OrderID.UUID
+	}
+	if cart.Status != string(commerce.CartOpen) || cart.FailureCode != "" {
+		co := checkoutOf(cart)
+		view.Checkout = &co
+	}
+	rows, err := q.CartLines(ctx, cart.ID)
+	if err != nil {
+		return view, err
+	}
+	lines, skus := db.CommerceLines(rows)
+	catalog, err := db.Catalog(ctx, q, cart.Currency, skus)
+	if err != nil {
+		return view, err
+	}
+	if len(lines) == 0 {
+		zero := moneyOf(commerce.Zero(cart.Currency))
+		view.Totals = &Totals{Subtotal: zero, Total: zero}
+		return view, nil
+	}
+	priced, err := commerce.PriceCart(cart.Currency, lines, catalog)
+	if r, ok := commerce.AsRejection(err); ok {
+		// The catalogue changed under the cart; show the lines and the problem.
+		for _, l := range lines {
+			view.Lines = append(view.Lines, CartLine{SKU: l.SKU, Name: catalog[l.SKU].Name, Quantity: l.Quantity})
+		}
+		view.Problem = &Error{Code: string(r.Code), Message: r.Message, SKU: r.SKU}
+		return view, nil
+	}
+	if err != nil {
+		return view, err
+	}
+	for _, l := range priced.Lines {
+		unit, total := moneyOf(l.UnitPrice), moneyOf(l.LineTotal)
+		view.Lines = append(view.Lines, CartLine{SKU: l.SKU, Name: l.Name, Quantity: l.Quantity, UnitPrice: &unit, LineTotal: &total})
+	}
+	view.Totals = &Totals{Subtotal: moneyOf(priced.Totals.Subtotal), Total: moneyOf(priced.Totals.Total)}
+	return view, nil
+}

@@ -1,0 +1,153 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/orderflow/orderflow/commerce"
+	"github.com/orderflow/orderflow/db"
+	"github.com/orderflow/orderflow/workflows"
+)
+
+// checkout starts (or joins) the cart's checkout workflow and waits a few seconds
+// for it: 201 with the order when it is placed in time, 202 with a status URL
+// when it is still running, 4xx with the reason when it was refused.
+//
+// The workflow ID is derived from the cart, and a running checkout is joined
+// (conflict policy USE_EXISTING), so doubled or concurrent requests share one
+// workflow. A closed checkout may be followed by a new one (reuse policy
+// ALLOW_DUPLICATE) because a failed checkout reopens the cart for another try;
+// a cart that became an order is refused here, and the workflow itself reports
+// the existing order if a request races past this check.
+func (s *Server) checkout(c *gin.Context) {
+	id, err := pathUUID(c, "cart_id")
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	p := principal(c)
+	cart, err := s.q.CartGetForCompany(ctx, db.CartGetForCompanyParams{ID: id, CompanyID: p.CompanyID})
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	switch commerce.CartStatus(cart.Status) {
+	case commerce.CartCompleted:
+		he := newError(http.StatusConflict, string(commerce.CodeCartNotOpen), "the cart has already been checked out")
+		he.body.OrderID = cart.OrderID.UUID.String()
+		respondError(c, he)
+		return
+	case commerce.CartOpen:
+		n, err := s.q.CartLineCount(ctx, cart.ID)
+		if err != nil {
+			respondError(c, err)
+			return
+		}
+		if err := commerce.CheckCanCheckout(commerce.CartOpen, int(n)); err != nil {
+			respondError(c, err)
+			return
+		}
+	}
+
+	run, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       workflows.CheckoutWorkflowID(cart.ID),
+		TaskQueue:                workflows.CheckoutTaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			workflows.CompanyIDKey.ValueSet(p.CompanyID.String()),
+			workflows.CustomerIDKey.ValueSet(p.CustomerID.String()),
+			workflows.CartIDKey.ValueSet(cart.ID.String()),
+			workflows.OrderStatusKey.ValueSet(string(commerce.OrderPending)),
+		),
+	}, workflows.CheckoutWorkflowName, workflows.CheckoutInput{
+		CartID: cart.ID, CompanyID: p.CompanyID, CustomerID: p.CustomerID,
+	})
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+
+	waitCtx, cancel := context.WithTimeout(ctx, s.opts.CheckoutSyncWait)
+	defer cancel()
+	var result workflows.CheckoutResult
+	err = run.Get(waitCtx, &result)
+	if errors.Is(err, context.DeadlineExceeded) || (err != nil && waitCtx.Err() != nil && ctx.Err() == nil) {
+		status := checkoutPending(cart.ID)
+		c.Header("Location", status.StatusURL)
+		c.JSON(http.StatusAccepted, status)
+		return
+	}
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	switch result.Status {
+	case commerce.OrderPlaced:
+		order, err := s.orderDetail(ctx, result.OrderID, p.CompanyID)
+		if err != nil {
+			respondError(c, err)
+			return
+		}
+		c.Header("Location", "/v1/orders/"+order.ID.String())
+		c.JSON(http.StatusCreated, order)
+	default:
+		if result.Rejection == nil {
+			respondError(c, errors.New("checkout ended without order or reason"))
+			return
+		}
+		respondError(c, result.Rejection)
+	}
+}
+
+// checkoutStatus is the pollable state of a cart's checkout, read from the
+// Postgres projection (not from Temporal).
+func (s *Server) checkoutStatus(c *gin.Context) {
+	id, err := pathUUID(c, "cart_id")
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	cart, err := s.q.CartGetForCompany(c.Request.Context(), db.CartGetForCompanyParams{ID: id, CompanyID: principal(c).CompanyID})
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, checkoutOf(cart))
+}
+
+func checkoutPending(cartID uuid.UUID) Checkout {
+	return Checkout{CartID: cartID, Status: string(commerce.OrderPending), StatusURL: checkoutURL(cartID)}
+}
+
+func checkoutURL(cartID uuid.UUID) string { return "/v1/carts/" + cartID.String() + "/checkout" }
+
+// checkoutOf reads a checkout's state off its cart: checking_out is pending,
+// completed is placed, open with a failure is failed, open without one has not
+// been checked out.
+func checkoutOf(cart db.Cart) Checkout {
+	out := Checkout{CartID: cart.ID, StatusURL: checkoutURL(cart.ID)}
+	switch commerce.CartStatus(cart.Status) {
+	case commerce.CartCheckingOut:
+		out.Status = string(commerce.OrderPending)
+	case commerce.CartCompleted:
+		out.Status = string(commerce.OrderPlaced)
+		out.OrderID = &cart.OrderID.UUID
+		out.OrderURL = "/v1/orders/" + cart.OrderID.UUID.String()
+	default:
+		out.Status = "none"
+		if cart.FailureCode != "" {
+			out.Status = string(commerce.OrderFailed)
+			out.Failure = &Error{Code: cart.FailureCode, Message: cart.FailureReason}
+		}
+	}
+	return out
+}

@@ -1,0 +1,97 @@
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/orderflow/orderflow/commerce"
+	"github.com/orderflow/orderflow/db"
+)
+
+// Error is the body of every error response: a stable code to switch on, a
+// message for people, and the input field at fault when there is one.
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+	SKU     string `json:"sku,omitempty"`
+	OrderID string `json:"order_id,omitempty"`
+}
+
+type errorBody struct {
+	Error Error `json:"error"`
+}
+
+// httpError is an error that knows its status and body.
+type httpError struct {
+	status int
+	body   Error
+}
+
+func (e *httpError) Error() string { return e.body.Code + ": " + e.body.Message }
+
+func newError(status int, code, msg string) *httpError {
+	return &httpError{status: status, body: Error{Code: code, Message: msg}}
+}
+
+func fieldError(field, msg string) *httpError {
+	return &httpError{status: http.StatusUnprocessableEntity, body: Error{Code: "invalid_field", Message: msg, Field: field}}
+}
+
+var (
+	errNotFound     = newError(http.StatusNotFound, "not_found", "no such resource")
+	errUnauthorized = newError(http.StatusUnauthorized, "unauthorized", "a valid bearer token is required (Authorization: Bearer <token>)")
+)
+
+// rejectionStatus maps business refusals to HTTP statuses: the request was
+// understood but the state of the world says no.
+var rejectionStatus = map[commerce.RejectionCode]int{
+	commerce.CodeCartNotOpen:         http.StatusConflict,
+	commerce.CodeEmptyCart:           http.StatusUnprocessableEntity,
+	commerce.CodeInvalidCart:         http.StatusUnprocessableEntity,
+	commerce.CodeUnknownSKU:          http.StatusUnprocessableEntity,
+	commerce.CodeNotPriced:           http.StatusUnprocessableEntity,
+	commerce.CodeInsufficientStock:   http.StatusConflict,
+	commerce.CodeCreditLimitExceeded: http.StatusPaymentRequired,
+	commerce.CodeAmountTooLarge:      http.StatusUnprocessableEntity,
+	commerce.CodeCheckoutAborted:     http.StatusConflict,
+}
+
+// rejectionField names the request field a refusal is about, where there is one.
+var rejectionField = map[commerce.RejectionCode]string{
+	commerce.CodeEmptyCart:   "lines",
+	commerce.CodeUnknownSKU:  "sku",
+	commerce.CodeNotPriced:   "sku",
+	commerce.CodeInvalidCart: "lines",
+}
+
+// respondError is the one place errors become HTTP responses. Anything not known
+// to be the client's fault is logged with the request ID and shown only as
+// "internal error".
+func respondError(c *gin.Context, err error) {
+	var he *httpError
+	var fe *commerce.FieldError
+	switch {
+	case errors.As(err, &he):
+	case errors.As(err, &fe):
+		he = fieldError(fe.Field, fe.Field+" "+fe.Message)
+	case db.IsNotFound(err):
+		he = errNotFound
+	default:
+		if r, ok := commerce.AsRejection(err); ok {
+			status, known := rejectionStatus[r.Code]
+			if !known {
+				status = http.StatusConflict
+			}
+			he = &httpError{status: status, body: Error{Code: string(r.Code), Message: r.Message, SKU: r.SKU, Field: rejectionField[r.Code]}}
+			break
+		}
+		slog.Default().ErrorContext(c.Request.Context(), "request failed",
+			"request_id", requestID(c), "method", c.Request.Method, "path", c.FullPath(), "err", err)
+		he = newError(http.StatusInternalServerError, "internal", "internal error (request "+requestID(c)+")")
+	}
+	c.AbortWithStatusJSON(he.status, errorBody{Error: he.body})
+}

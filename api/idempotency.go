@@ -1,0 +1,160 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/orderflow/orderflow/db"
+)
+
+const (
+	idempotencyHeader = "Idempotency-Key"
+	maxIdempotencyKey = 255
+	// A first request that has not answered after this long is presumed dead (its
+	// server crashed), and a retry may take the key over.
+	idempotencyStaleAfter = 2 * time.Minute
+	maxRequestBody        = 1 << 20
+)
+
+// capturingWriter keeps a copy of the response so it can be stored for replays.
+type capturingWriter struct {
+	gin.ResponseWriter
+	body bytes.Buffer
+}
+
+func (w *capturingWriter) Write(b []byte) (int, error) {
+	w.body.Write(b)
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *capturingWriter) WriteString(s string) (int, error) {
+	w.body.WriteString(s)
+	return w.ResponseWriter.WriteString(s)
+}
+
+// idempotent makes a mutating request with an Idempotency-Key safe to retry:
+// the first request with a key runs; a retry with the same key and the same
+// request gets the first answer again (header Idempotent-Replayed: true); a
+// concurrent retry waits for the first to answer; the same key with a different
+// request is refused. Keys are scoped to the caller. Server errors (5xx) are not
+// stored, so a retry runs the request again.
+func (s *Server) idempotent(c *gin.Context) {
+	key := c.GetHeader(idempotencyHeader)
+	if key == "" {
+		c.Next()
+		return
+	}
+	if len(key) > maxIdempotencyKey {
+		respondError(c, &httpError{status: http.StatusBadRequest, body: Error{
+			Code: "invalid_header", Field: idempotencyHeader, Message: "Idempotency-Key must be at most 255 characters"}})
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(c.Request.Body, maxRequestBody+1))
+	if err != nil {
+		respondError(c, newError(http.StatusBadRequest, "unreadable_body", "could not read the request body"))
+		return
+	}
+	c.Request.Body = io.NopCloser(bytes.NewReader(body))
+	h := sha256.New()
+	h.Write([]byte(c.Request.Method + " " + c.Request.URL.Path + "\n"))
+	h.Write(body)
+	hash := h.Sum(nil)
+
+	ctx := c.Request.Context()
+	who := principal(c).CustomerID
+	handled, err := s.claimOrReplay(c, who, key, hash)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	if handled {
+		return
+	}
+
+	w := &capturingWriter{ResponseWriter: c.Writer}
+	c.Writer = w
+	c.Next()
+
+	// Store the answer even if the client went away: its retry wants it.
+	ctx = context.WithoutCancel(ctx)
+	if status := w.Status(); status >= 500 {
+		err = s.q.IdempotencyKeyRelease(ctx, db.IdempotencyKeyReleaseParams{CustomerID: who, Key: key})
+	} else {
+		err = s.q.IdempotencyKeyComplete(ctx, db.IdempotencyKeyCompleteParams{
+			CustomerID: who, Key: key, StatusCode: pgtype.Int4{Int32: int32(status), Valid: true}, ResponseBody: w.body.Bytes()})
+	}
+	if err != nil {
+		s.log.ErrorContext(ctx, "store idempotent answer", "request_id", requestID(c), "err", err)
+	}
+}
+
+// claimOrReplay claims the key for this request, or answers it from the first
+// request with the key (handled = true). A key whose first request died without
+// answering is taken over once it is stale.
+func (s *Server) claimOrReplay(c *gin.Context, who uuid.UUID, key string, hash []byte) (handled bool, err error) {
+	ctx := c.Request.Context()
+	for range 3 {
+		_, err := s.q.IdempotencyKeyClaim(ctx, db.IdempotencyKeyClaimParams{CustomerID: who, Key: key, RequestHash: hash})
+		if err == nil {
+			return false, nil
+		}
+		if !db.IsNotFound(err) {
+			return false, err
+		}
+		row, err := s.awaitIdempotentAnswer(ctx, who, key)
+		if db.IsNotFound(err) {
+			continue // the first request failed (5xx) and let the key go: claim it
+		}
+		if err != nil {
+			return false, err
+		}
+		if !bytes.Equal(row.RequestHash, hash) {
+			return false, &httpError{status: http.StatusUnprocessableEntity, body: Error{
+				Code: "idempotency_key_reused", Field: idempotencyHeader,
+				Message: "this Idempotency-Key was used for a different request"}}
+		}
+		if row.StatusCode.Valid {
+			c.Header("Idempotent-Replayed", "true")
+			c.Data(int(row.StatusCode.Int32), "application/json; charset=utf-8", row.ResponseBody)
+			c.Abort()
+			return true, nil
+		}
+		_, err = s.q.IdempotencyKeyTakeOver(ctx, db.IdempotencyKeyTakeOverParams{
+			CustomerID: who, Key: key, StaleBefore: time.Now().Add(-idempotencyStaleAfter)})
+		if err == nil {
+			return false, nil
+		}
+		if !db.IsNotFound(err) {
+			return false, err
+		}
+		return false, newError(http.StatusConflict, "request_in_progress",
+			"a request with this Idempotency-Key is still being handled; retry shortly")
+	}
+	return false, newError(http.StatusConflict, "request_in_progress",
+		"requests with this Idempotency-Key keep failing; retry later")
+}
+
+// awaitIdempotentAnswer waits, a little longer than a synchronous checkout can
+// take, for the first request with the key to answer.
+func (s *Server) awaitIdempotentAnswer(ctx context.Context, who uuid.UUID, key string) (db.IdempotencyKey, error) {
+	deadline := time.Now().Add(s.opts.CheckoutSyncWait + 5*time.Second)
+	for {
+		row, err := s.q.IdempotencyKeyGet(ctx, db.IdempotencyKeyGetParams{CustomerID: who, Key: key})
+		if err != nil || row.StatusCode.Valid || time.Now().After(deadline) {
+			return row, err
+		}
+		select {
+		case <-ctx.Done():
+			return row, ctx.Err()
+		case <-time.After(25 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,123 @@
+package api
+
+import (
+	"context"
+	"encoding/base64"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"github.com/orderflow/orderflow/db"
+)
+
+const (
+	defaultPageSize = 20
+	maxPageSize     = 100
+)
+
+// getOrder shows an order of the caller's company with its lines and timeline.
+func (s *Server) getOrder(c *gin.Context) {
+	id, err := pathUUID(c, "order_id")
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	order, err := s.orderDetail(c.Request.Context(), id, principal(c).CompanyID)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, order)
+}
+
+func (s *Server) orderDetail(ctx context.Context, id, companyID uuid.UUID) (Order, error) {
+	o, err := s.q.OrderGetForCompany(ctx, db.OrderGetForCompanyParams{ID: id, CompanyID: companyID})
+	if err != nil {
+		return Order{}, err
+	}
+	lines, err := s.q.OrderLines(ctx, o.ID)
+	if err != nil {
+		return Order{}, err
+	}
+	events, err := s.q.TimelineByCart(ctx, o.CartID)
+	if err != nil {
+		return Order{}, err
+	}
+	out := orderOf(o)
+	for _, l := range lines {
+		out.Lines = append(out.Lines, orderLineOf(l, o.Currency))
+	}
+	for _, e := range events {
+		out.Timeline = append(out.Timeline, timelineOf(e))
+	}
+	return out, nil
+}
+
+// listOrders pages through the caller's own orders, newest first.
+// ?limit=1..100 (default 20) and ?cursor= from the previous page's next_cursor.
+func (s *Server) listOrders(c *gin.Context) {
+	limit, err := pageLimit(c)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	before := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	beforeID := uuid.Max
+	if cur := c.Query("cursor"); cur != "" {
+		if before, beforeID, err = decodeOrderCursor(cur); err != nil {
+			respondError(c, fieldError("cursor", "cursor is not one this API gave out"))
+			return
+		}
+	}
+	rows, err := s.q.OrderListByCustomer(c.Request.Context(), db.OrderListByCustomerParams{
+		CustomerID: principal(c).CustomerID, BeforePlacedAt: before, BeforeID: beforeID, RowLimit: int32(limit + 1),
+	})
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	page := OrderPage{Orders: []Order{}}
+	for i, o := range rows {
+		if i == limit {
+			last := rows[limit-1]
+			page.NextCursor = encodeOrderCursor(last.PlacedAt, last.ID)
+			break
+		}
+		page.Orders = append(page.Orders, orderOf(o))
+	}
+	c.JSON(http.StatusOK, page)
+}
+
+func pageLimit(c *gin.Context) (int, error) {
+	v := c.Query("limit")
+	if v == "" {
+		return defaultPageSize, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxPageSize {
+		return 0, fieldError("limit", "limit must be an integer from 1 to 100")
+	}
+	return n, nil
+}
+
+func encodeOrderCursor(at time.Time, id uuid.UUID) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(at.UTC().Format(time.RFC3339Nano) + "|" + id.String()))
+}
+
+func decodeOrderCursor(s string) (time.Time, uuid.UUID, error) {
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return time.Time{}, uuid.Nil, err
+	}
+	at, id, _ := strings.Cut(string(raw), "|")
+	t, err := time.Parse(time.RFC3339Nano, at)
+	if err != nil {
+		return time.Time{}, uuid.Nil, err
+	}
+	u, err := uuid.Parse(id)
+	return t, u, err
+}

@@ -1,0 +1,48 @@
+package api
+
+import (
+	"encoding/base64"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/orderflow/orderflow/db"
+)
+
+// listProducts pages through the catalogue by SKU, priced in the caller's
+// account currency. ?limit=1..100 and ?cursor= from next_cursor.
+func (s *Server) listProducts(c *gin.Context) {
+	limit, err := pageLimit(c)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	after := ""
+	if cur := c.Query("cursor"); cur != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(cur)
+		if err != nil {
+			respondError(c, fieldError("cursor", "cursor is not one this API gave out"))
+			return
+		}
+		after = string(raw)
+	}
+	currency := principal(c).Currency
+	rows, err := s.q.ProductListPriced(c.Request.Context(), db.ProductListPricedParams{
+		Currency: currency, AfterSku: after, RowLimit: int32(limit + 1),
+	})
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	page := ProductPage{Products: []Product{}}
+	for i, r := range rows {
+		if i == limit {
+			page.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(rows[limit-1].Sku))
+			break
+		}
+		page.Products = append(page.Products, Product{
+			SKU: r.Sku, Name: r.Name, UnitPrice: Money{Amount: r.UnitPrice, Currency: currency}, Available: r.Available,
+		})
+	}
+	c.JSON(http.StatusOK, page)
+}

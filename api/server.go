@@ -1,0 +1,85 @@
+// Package api is Orderflow's HTTP API (Gin). Handlers are thin: they bind and
+// validate input, authorize the caller, then start or steer a workflow, or read a
+// Postgres projection through the sqlc queries. Generated database structs never
+// reach JSON: responses are this package's own types.
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.temporal.io/sdk/client"
+
+	"github.com/orderflow/orderflow/db"
+)
+
+// Options tune the API.
+type Options struct {
+	// CheckoutSyncWait is how long POST /checkout waits for the order before
+	// answering 202 with a status URL.
+	CheckoutSyncWait time.Duration
+}
+
+// Server serves the API.
+type Server struct {
+	pool     *pgxpool.Pool
+	q        *db.Queries
+	temporal client.Client
+	log      *slog.Logger
+	opts     Options
+}
+
+// NewServer wires a Server.
+func NewServer(pool *pgxpool.Pool, temporal client.Client, log *slog.Logger, opts Options) *Server {
+	return &Server{pool: pool, q: db.New(pool), temporal: temporal, log: log, opts: opts}
+}
+
+// Handler returns the HTTP handler with every route.
+func (s *Server) Handler() http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.ContextWithFallback = true
+	r.HandleMethodNotAllowed = true
+	r.Use(withRequestID, logRequests(s.log), gin.CustomRecovery(func(c *gin.Context, v any) {
+		s.log.ErrorContext(c.Request.Context(), "panic in handler", "request_id", requestID(c), "panic", v)
+		respondError(c, newError(http.StatusInternalServerError, "internal", "internal error (request "+requestID(c)+")"))
+	}))
+	r.NoRoute(func(c *gin.Context) { respondError(c, errNotFound) })
+	r.NoMethod(func(c *gin.Context) {
+		respondError(c, newError(http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this path"))
+	})
+	s.Routes(r)
+	return r
+}
+
+// Routes lists the whole API surface. Every /v1 route needs a bearer token;
+// mutating ones accept an Idempotency-Key.
+func (s *Server) Routes(r gin.IRouter) {
+	r.GET("/healthz", s.health)
+
+	v1 := r.Group("/v1", s.authenticate)
+	v1.GET("/products", s.listProducts)
+
+	v1.POST("/carts", s.idempotent, s.createCart)
+	v1.GET("/carts/:cart_id", s.getCart)
+	v1.POST("/carts/:cart_id/lines", s.idempotent, s.addLine)
+	v1.PUT("/carts/:cart_id/lines/:sku", s.idempotent, s.setLine)
+	v1.DELETE("/carts/:cart_id/lines/:sku", s.idempotent, s.removeLine)
+	v1.POST("/carts/:cart_id/checkout", s.idempotent, s.checkout)
+	v1.GET("/carts/:cart_id/checkout", s.checkoutStatus)
+
+	v1.GET("/orders", s.listOrders)
+	v1.GET("/orders/:order_id", s.getOrder)
+}
+
+// health answers 200 when Postgres answers.
+func (s *Server) health(c *gin.Context) {
+	if err := s.pool.Ping(c.Request.Context()); err != nil {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "database": "unreachable"})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}

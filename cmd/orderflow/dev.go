@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/orderflow/orderflow/app"
+	"github.com/orderflow/orderflow/config"
+	"github.com/orderflow/orderflow/demo"
+	"github.com/orderflow/orderflow/workflows"
+)
+
+// runDev runs the whole system on this machine: database and migrations, demo
+// data, a Temporal dev server (unless one already answers), the worker and the
+// API. Ctrl-C stops everything, the dev server last.
+func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	pool, err := app.OpenDatabase(ctx, cfg, log, true, true)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := demo.Seed(ctx, pool); err != nil {
+		return fmt.Errorf("demo data: %w", err)
+	}
+
+	server, err := startDevTemporal(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	if server != nil {
+		defer server.stop(log)
+	}
+	tc, err := dialWhenUp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	app.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace, log)
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return runCheckoutWorker(gctx, tc, pool) })
+	g.Go(func() error { return serveHTTP(gctx, cfg, log, pool, tc) })
+	if server != nil {
+		g.Go(func() error {
+			select {
+			case <-server.done:
+				return fmt.Errorf("the Temporal dev server exited: %v", server.err)
+			case <-gctx.Done():
+				return nil
+			}
+		})
+	}
+	printBanner(cfg)
+	err = g.Wait()
+	log.Info("stopped")
+	return err
+}
+
+type devTemporal struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+	err  error
+}
+
+// startDevTemporal starts `temporal server start-dev` with the project's search
+// attributes, or returns nil when a server already answers at the address.
+func startDevTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (*devTemporal, error) {
+	if conn, err := net.DialTimeout("tcp", cfg.TemporalAddress, 300*time.Millisecond); err == nil {
+		conn.Close()
+		log.Info("a Temporal server already answers; using it", "address", cfg.TemporalAddress)
+		return nil, nil
+	}
+	host, port, err := net.SplitHostPort(cfg.TemporalAddress)
+	if err != nil {
+		return nil, fmt.Errorf("TEMPORAL_ADDRESS: %w", err)
+	}
+	if _, err := os.Stat(cfg.TemporalCLI); err != nil {
+		return nil, fmt.Errorf("no Temporal CLI at %s (run `make temporal`): %w", cfg.TemporalCLI, err)
+	}
+	args := []string{"server", "start-dev", "--ip", host, "--port", port,
+		"--ui-port", fmt.Sprint(cfg.TemporalUIPort), "--namespace", cfg.TemporalNamespace, "--log-level", "error"}
+	names := make([]string, 0, len(workflows.SearchAttributeTypes))
+	for name := range workflows.SearchAttributeTypes {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		args = append(args, "--search-attribute", name+"="+workflows.SearchAttributeTypes[name])
+	}
+	if cfg.TemporalDBFile != "" {
+		args = append(args, "--db-filename", cfg.TemporalDBFile)
+	}
+	cmd := exec.Command(cfg.TemporalCLI, args...)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	// Its own process group: Ctrl-C reaches us, and we stop it after the worker.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start Temporal dev server: %w", err)
+	}
+	log.Info("started Temporal dev server", "pid", cmd.Process.Pid, "args", strings.Join(args, " "))
+	s := &devTemporal{cmd: cmd, done: make(chan struct{})}
+	go func() { s.err = cmd.Wait(); close(s.done) }()
+	return s, nil
+}
+
+func (s *devTemporal) stop(log *slog.Logger) {
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(10 * time.Second):
+		log.Warn("Temporal dev server did not stop; killing it")
+		_ = s.cmd.Process.Kill()
+		<-s.done
+	}
+}
+
+// dialWhenUp connects to Temporal, waiting up to a minute for it to come up.
+func dialWhenUp(ctx context.Context, cfg config.Config, log *slog.Logger) (client.Client, error) {
+	deadline := time.Now().Add(time.Minute)
+	for {
+		dialCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		tc, err := app.DialTemporal(dialCtx, cfg, log)
+		cancel()
+		if err == nil {
+			return tc, nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return nil, fmt.Errorf("Temporal at %s: %w", cfg.TemporalAddress, err)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+func printBanner(cfg config.Config) {
+	host, _, _ := net.SplitHostPort(cfg.TemporalAddress)
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n  Orderflow is running.\n\n")
+	fmt.Fprintf(&b, "  API          http://%s\n", cfg.HTTPAddr)
+	fmt.Fprintf(&b, "  Temporal UI  http://%s:%d/namespaces/%s/workflows\n", host, cfg.TemporalUIPort, cfg.TemporalNamespace)
+	fmt.Fprintf(&b, "  Temporal     %s (namespace %s)\n\n", cfg.TemporalAddress, cfg.TemporalNamespace)
+	fmt.Fprintf(&b, "  Demo tokens:\n")
+	for _, buyer := range demo.Buyers {
+		fmt.Fprintf(&b, "    %-22s %s (%s)\n", buyer.Token, buyer.Email, buyer.Company)
+	}
+	fmt.Fprintf(&b, "\n  Try it:\n")
+	fmt.Fprintf(&b, "    T=%s; A=http://%s\n", demo.Buyers[0].Token, cfg.HTTPAddr)
+	fmt.Fprintf(&b, "    CART=$(curl -s -X POST $A/v1/carts -H \"Authorization: Bearer $T\" | sed -E 's/.*\"id\":\"([^\"]+)\".*/\\1/')\n")
+	fmt.Fprintf(&b, "    curl -s -X POST $A/v1/carts/$CART/lines -H \"Authorization: Bearer $T\" -d '{\"sku\":\"BOLT-M8-50\",\"quantity\":3}'\n")
+	fmt.Fprintf(&b, "    curl -s -X POST $A/v1/carts/$CART/checkout -H \"Authorization: Bearer $T\" -H \"Idempotency-Key: $CART\"\n")
+	fmt.Fprintf(&b, "    bin/temporal workflow list --query 'OrderStatus=\"placed\"'\n\n")
+	fmt.Fprintf(&b, "  Ctrl-C stops everything.\n\n")
+	fmt.Fprint(os.Stderr, b.String())
+}

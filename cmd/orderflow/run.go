@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.temporal.io/sdk/client"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/orderflow/orderflow/api"
+	"github.com/orderflow/orderflow/app"
+	"github.com/orderflow/orderflow/config"
+	"github.com/orderflow/orderflow/demo"
+)
+
+const usage = `usage: orderflow <command>
+
+commands:
+  serve     run the HTTP API
+  worker    run the Temporal worker
+  migrate   create the database if missing and apply migrations
+  seed      load the demo data
+  dev       run everything locally (Temporal dev server, API, worker, demo data)
+  bench     load-test a running stack (orderflow bench -h for flags)`
+
+func run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprintln(os.Stderr, usage)
+		return errors.New("no command given")
+	}
+	cfg, err := config.Load()
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	log := app.NewLogger(cfg, os.Stderr)
+	slog.SetDefault(log)
+
+	switch args[0] {
+	case "serve":
+		return runServe(ctx, cfg, log)
+	case "worker":
+		return runWorker(ctx, cfg, log)
+	case "migrate":
+		pool, err := app.OpenDatabase(ctx, cfg, log, true, true)
+		if err == nil {
+			pool.Close()
+			log.Info("database is up to date")
+		}
+		return err
+	case "seed":
+		pool, err := app.OpenDatabase(ctx, cfg, log, false, false)
+		if err != nil {
+			return err
+		}
+		defer pool.Close()
+		return demo.Seed(ctx, pool)
+	case "dev":
+		return runDev(ctx, cfg, log)
+	case "bench":
+		return runBench(ctx, cfg, log, args[1:])
+	case "help", "-h", "--help":
+		fmt.Println(usage)
+		return nil
+	}
+	fmt.Fprintln(os.Stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// runServe runs the API alone (production: scale it out behind a load balancer).
+func runServe(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	log.Info("starting API", "config", cfg.String())
+	pool, err := app.OpenDatabase(ctx, cfg, log, false, false)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	tc, err := app.DialTemporal(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return serveHTTP(ctx, cfg, log, pool, tc) })
+	return g.Wait()
+}
+
+// runWorker runs the worker alone.
+func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	log.Info("starting worker", "config", cfg.String())
+	pool, err := app.OpenDatabase(ctx, cfg, log, false, false)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	tc, err := app.DialTemporal(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	app.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace, log)
+	return runCheckoutWorker(ctx, tc, pool)
+}
+
+// runCheckoutWorker runs the checkout worker until ctx ends, then stops it.
+func runCheckoutWorker(ctx context.Context, tc client.Client, pool *pgxpool.Pool) error {
+	w := app.NewCheckoutWorker(tc, app.NewActivities(pool))
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	<-ctx.Done()
+	w.Stop()
+	return nil
+}
+
+// serveHTTP serves the API until ctx ends, then shuts down gracefully.
+func serveHTTP(ctx context.Context, cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, tc client.Client) error {
+	srv := &http.Server{
+		Addr:              cfg.HTTPAddr,
+		Handler:           api.NewServer(pool, tc, log, api.Options{CheckoutSyncWait: cfg.CheckoutSyncWait}).Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("HTTP_ADDR: %w", err)
+	}
+	log.Info("API listening", "addr", "http://"+cfg.HTTPAddr)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}

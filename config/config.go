@@ -1,0 +1,172 @@
+// Package config is Orderflow's configuration: one struct with defaults that
+// match `make run`, loaded from the environment and validated at start.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of every subcommand.
+type Config struct {
+	// DatabaseURL is the Postgres connection URL (DATABASE_URL).
+	DatabaseURL string
+	// HTTPAddr is where the API listens (HTTP_ADDR).
+	HTTPAddr string
+	// TemporalAddress is the Temporal frontend host:port (TEMPORAL_ADDRESS).
+	TemporalAddress string
+	// TemporalNamespace is the Temporal namespace (TEMPORAL_NAMESPACE).
+	TemporalNamespace string
+	// TemporalTLSCert and TemporalTLSKey are a client certificate for mTLS
+	// (TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY: file paths).
+	TemporalTLSCert, TemporalTLSKey string
+	// TemporalTLSCA is a CA bundle to verify the server (TEMPORAL_TLS_CA).
+	TemporalTLSCA string
+	// TemporalTLS turns TLS on without a client certificate, e.g. for API-key
+	// auth (TEMPORAL_TLS=true). Implied by the certificate settings.
+	TemporalTLS bool
+	// TemporalTLSServerName overrides the name checked on the server's
+	// certificate (TEMPORAL_TLS_SERVER_NAME).
+	TemporalTLSServerName string
+	// TemporalAPIKey authenticates to Temporal Cloud (TEMPORAL_API_KEY). Secret.
+	TemporalAPIKey string
+	// CheckoutSyncWait is how long POST /checkout waits for the order before it
+	// answers 202 with a status URL (CHECKOUT_SYNC_WAIT, a Go duration).
+	CheckoutSyncWait time.Duration
+	// LogLevel is debug, info, warn or error (LOG_LEVEL).
+	LogLevel slog.Level
+	// LogFormat is text or json (LOG_FORMAT).
+	LogFormat string
+	// TemporalCLI is the Temporal CLI the dev command runs (TEMPORAL_CLI).
+	TemporalCLI string
+	// TemporalDBFile, when set, makes the dev server persist to this SQLite file
+	// instead of memory (TEMPORAL_DB_FILE).
+	TemporalDBFile string
+	// TemporalUIPort is the dev server's Web UI port (TEMPORAL_UI_PORT).
+	TemporalUIPort int
+}
+
+// Default is the configuration `make run` uses.
+func Default() Config {
+	return Config{
+		DatabaseURL:       "postgres://postgres@127.0.0.1:5432/orderflow?sslmode=disable",
+		HTTPAddr:          "127.0.0.1:8080",
+		TemporalAddress:   "127.0.0.1:7233",
+		TemporalNamespace: "default",
+		CheckoutSyncWait:  5 * time.Second,
+		LogLevel:          slog.LevelInfo,
+		LogFormat:         "text",
+		TemporalCLI:       "bin/temporal",
+		TemporalUIPort:    8233,
+	}
+}
+
+// Load reads the environment over the defaults and validates the result.
+func Load() (Config, error) { return load(os.Getenv) }
+
+func load(getenv func(string) string) (Config, error) {
+	c := Default()
+	var errs []error
+	str := func(name string, dst *string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	str("DATABASE_URL", &c.DatabaseURL)
+	str("HTTP_ADDR", &c.HTTPAddr)
+	str("TEMPORAL_ADDRESS", &c.TemporalAddress)
+	str("TEMPORAL_NAMESPACE", &c.TemporalNamespace)
+	str("TEMPORAL_TLS_CERT", &c.TemporalTLSCert)
+	str("TEMPORAL_TLS_KEY", &c.TemporalTLSKey)
+	str("TEMPORAL_TLS_CA", &c.TemporalTLSCA)
+	str("TEMPORAL_TLS_SERVER_NAME", &c.TemporalTLSServerName)
+	str("TEMPORAL_API_KEY", &c.TemporalAPIKey)
+	str("LOG_FORMAT", &c.LogFormat)
+	str("TEMPORAL_CLI", &c.TemporalCLI)
+	str("TEMPORAL_DB_FILE", &c.TemporalDBFile)
+	if v := getenv("TEMPORAL_TLS"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("TEMPORAL_TLS: %w", err))
+		}
+		c.TemporalTLS = b
+	}
+	if v := getenv("CHECKOUT_SYNC_WAIT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("CHECKOUT_SYNC_WAIT: %w", err))
+		}
+		c.CheckoutSyncWait = d
+	}
+	if v := getenv("TEMPORAL_UI_PORT"); v != "" {
+		p, err := strconv.Atoi(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("TEMPORAL_UI_PORT: %w", err))
+		}
+		c.TemporalUIPort = p
+	}
+	if v := getenv("LOG_LEVEL"); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			errs = append(errs, fmt.Errorf("LOG_LEVEL: %w", err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return c, err
+	}
+	return c, c.Validate()
+}
+
+// Validate reports every invalid setting at once.
+func (c Config) Validate() error {
+	var errs []error
+	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		errs = append(errs, errors.New("DATABASE_URL: must be a postgres:// URL"))
+	}
+	if !strings.Contains(c.HTTPAddr, ":") {
+		errs = append(errs, errors.New("HTTP_ADDR: must be host:port"))
+	}
+	if !strings.Contains(c.TemporalAddress, ":") {
+		errs = append(errs, errors.New("TEMPORAL_ADDRESS: must be host:port"))
+	}
+	if c.TemporalNamespace == "" {
+		errs = append(errs, errors.New("TEMPORAL_NAMESPACE: must not be empty"))
+	}
+	if (c.TemporalTLSCert == "") != (c.TemporalTLSKey == "") {
+		errs = append(errs, errors.New("TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY: set both or neither"))
+	}
+	if c.CheckoutSyncWait < 0 || c.CheckoutSyncWait > time.Minute {
+		errs = append(errs, errors.New("CHECKOUT_SYNC_WAIT: must be between 0s and 1m"))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, errors.New("LOG_FORMAT: must be text or json"))
+	}
+	return errors.Join(errs...)
+}
+
+// UseTLS tells whether the Temporal connection uses TLS.
+func (c Config) UseTLS() bool {
+	return c.TemporalTLS || c.TemporalTLSCert != "" || c.TemporalTLSCA != "" || c.TemporalAPIKey != ""
+}
+
+// String renders the configuration for logs, with secrets masked.
+func (c Config) String() string {
+	db := c.DatabaseURL
+	if u, err := url.Parse(db); err == nil && u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+		db = u.String()
+	}
+	apiKey := ""
+	if c.TemporalAPIKey != "" {
+		apiKey = "xxxxx"
+	}
+	return fmt.Sprintf("database=%s http=%s temporal=%s namespace=%s tls=%t api_key=%q checkout_sync_wait=%s log=%s/%s",
+		db, c.HTTPAddr, c.TemporalAddress, c.TemporalNamespace, c.UseTLS(), apiKey, c.CheckoutSyncWait, c.LogLevel, c.LogFormat)
+}

@@ -1,0 +1,614 @@
+package workflows_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/orderflow/orderflow/commerce"
+	"github.com/orderflow/orderflow/workflows"
+)
+
+var (
+	cartID     = uuid.MustParse("0b7d4f0e-3c1a-4c55-9a0e-5d1f2b7c9a01")
+	companyID  = uuid.MustParse("1c8e5a1f-4d2b-4d66-8b1f-6e2a3c8d0b02")
+	customerID = uuid.MustParse("2d9f6b2a-5e3c-4e77-9c2a-7f3b4d9e1c03")
+
+	checkoutInput = workflows.CheckoutInput{CartID: cartID, CompanyID: companyID, CustomerID: customerID}
+)
+
+// testAttempt is the checkout attempt the fake BeginCheckout hands out; not 1, so
+// a workflow that forgot to pass the attempt on would be caught.
+const testAttempt = 3
+
+// testCart is the cart the fake BeginCheckout reprices: two lines, 2708 cents.
+func testCart(t *testing.T) commerce.PricedCart {
+	t.Helper()
+	cart, err := commerce.PriceCart("EUR",
+		[]commerce.CartLine{{SKU: "BANANA", Quantity: 10}, {SKU: "APPLE", Quantity: 3}, {SKU: "CHERRY", Quantity: 2}},
+		map[string]commerce.CatalogEntry{
+			"APPLE":  {SKU: "APPLE", Name: "Apple", UnitPrice: 120, Priced: true, Available: 50},
+			"BANANA": {SKU: "BANANA", Name: "Banana", UnitPrice: 35, Priced: true, Available: 10},
+			"CHERRY": {SKU: "CHERRY", Name: "Cherry", UnitPrice: 999, Priced: true, Available: 2},
+		})
+	require.NoError(t, err)
+	require.Equal(t, int64(2708), cart.Totals.Total.Amount)
+	return cart
+}
+
+// stepCall is one call of a checkout step, as the fake saw it.
+type stepCall struct {
+	Activity string
+	Input    any
+}
+
+// fakeSteps implements workflows.CheckoutActivities in memory. It records every
+// call in order; the forward steps can be scripted per test, the compensations
+// always succeed. Errors go through the default failure converter, as a real
+// worker's local activity results do, so the workflow sees what it would see in
+// production (details encoded, not the Go value).
+type fakeSteps struct {
+	mu    sync.Mutex
+	calls []stepCall
+
+	begin     func(context.Context, workflows.BeginCheckoutInput) (workflows.BeginCheckoutResult, error)
+	reserve   func(context.Context, workflows.ReserveInventoryInput) error
+	authorize func(context.Context, workflows.AuthorizePaymentInput) (workflows.AuthorizePaymentResult, error)
+	place     func(context.Context, workflows.PlaceOrderInput) error
+}
+
+var _ workflows.CheckoutActivities = (*fakeSteps)(nil)
+
+// newFakeSteps returns steps that all succeed, BeginCheckout handing out cart.
+func newFakeSteps(cart commerce.PricedCart) *fakeSteps {
+	return &fakeSteps{
+		begin: func(context.Context, workflows.BeginCheckoutInput) (workflows.BeginCheckoutResult, error) {
+			return workflows.BeginCheckoutResult{Attempt: testAttempt, Cart: cart}, nil
+		},
+	}
+}
+
+func (f *fakeSteps) record(activity string, input any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, stepCall{Activity: activity, Input: input})
+}
+
+func (f *fakeSteps) recorded() []stepCall {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]stepCall(nil), f.calls...)
+}
+
+// asFromWorker round-trips err through the default failure converter.
+func asFromWorker(err error) error {
+	if err == nil {
+		return nil
+	}
+	fc := temporal.GetDefaultFailureConverter()
+	return fc.FailureToError(fc.ErrorToFailure(err))
+}
+
+func (f *fakeSteps) BeginCheckout(ctx context.Context, in workflows.BeginCheckoutInput) (workflows.BeginCheckoutResult, error) {
+	f.record(workflows.BeginCheckoutActivity, in)
+	res, err := f.begin(ctx, in)
+	return res, asFromWorker(err)
+}
+
+func (f *fakeSteps) ReserveInventory(ctx context.Context, in workflows.ReserveInventoryInput) error {
+	f.record(workflows.ReserveInventoryActivity, in)
+	if f.reserve == nil {
+		return nil
+	}
+	return asFromWorker(f.reserve(ctx, in))
+}
+
+func (f *fakeSteps) ReleaseInventory(_ context.Context, in workflows.ReleaseInventoryInput) error {
+	f.record(workflows.ReleaseInventoryActivity, in)
+	return nil
+}
+
+func (f *fakeSteps) AuthorizePayment(ctx context.Context, in workflows.AuthorizePaymentInput) (workflows.AuthorizePaymentResult, error) {
+	f.record(workflows.AuthorizePaymentActivity, in)
+	if f.authorize == nil {
+		return workflows.AuthorizePaymentResult{AuthorizationID: "auth-1"}, nil
+	}
+	res, err := f.authorize(ctx, in)
+	return res, asFromWorker(err)
+}
+
+func (f *fakeSteps) VoidPayment(_ context.Context, in workflows.VoidPaymentInput) error {
+	f.record(workflows.VoidPaymentActivity, in)
+	return nil
+}
+
+func (f *fakeSteps) PlaceOrder(ctx context.Context, in workflows.PlaceOrderInput) error {
+	f.record(workflows.PlaceOrderActivity, in)
+	if f.place == nil {
+		return nil
+	}
+	return asFromWorker(f.place(ctx, in))
+}
+
+func (f *fakeSteps) FailCheckout(_ context.Context, in workflows.FailCheckoutInput) error {
+	f.record(workflows.FailCheckoutActivity, in)
+	return nil
+}
+
+// The calls a checkout of checkoutInput makes, with the inputs it must pass.
+
+func beginCall() stepCall {
+	return stepCall{workflows.BeginCheckoutActivity, workflows.BeginCheckoutInput{
+		CartID: cartID, CompanyID: companyID, CustomerID: customerID}}
+}
+
+func reserveCall(cart commerce.PricedCart) stepCall {
+	lines := make([]commerce.CartLine, len(cart.Lines))
+	for i, l := range cart.Lines {
+		lines[i] = commerce.CartLine{SKU: l.SKU, Quantity: l.Quantity}
+	}
+	return stepCall{workflows.ReserveInventoryActivity, workflows.ReserveInventoryInput{
+		CartID: cartID, Attempt: testAttempt, Lines: lines}}
+}
+
+func authorizeCall(cart commerce.PricedCart) stepCall {
+	return stepCall{workflows.AuthorizePaymentActivity, workflows.AuthorizePaymentInput{
+		PaymentKey: "checkout/" + cartID.String() + "/3", CartID: cartID, Attempt: testAttempt,
+		CompanyID: companyID, Amount: cart.Totals.Total}}
+}
+
+func placeCall(cart commerce.PricedCart, placedAt time.Time) stepCall {
+	return stepCall{workflows.PlaceOrderActivity, workflows.PlaceOrderInput{
+		OrderID: workflows.OrderIDForCart(cartID), CartID: cartID, CompanyID: companyID, CustomerID: customerID,
+		Attempt: testAttempt, Cart: cart, PlacedAt: placedAt}}
+}
+
+func voidCall() stepCall {
+	return stepCall{workflows.VoidPaymentActivity, workflows.VoidPaymentInput{
+		PaymentKey: workflows.PaymentKey(cartID, testAttempt), CartID: cartID, Attempt: testAttempt}}
+}
+
+func releaseCall() stepCall {
+	return stepCall{workflows.ReleaseInventoryActivity, workflows.ReleaseInventoryInput{
+		CartID: cartID, Attempt: testAttempt}}
+}
+
+func failCall(r commerce.Rejection) stepCall {
+	return stepCall{workflows.FailCheckoutActivity, workflows.FailCheckoutInput{
+		CartID: cartID, Attempt: testAttempt, Rejection: r}}
+}
+
+// checkoutRun is one checkout in a test workflow environment.
+type checkoutRun struct {
+	env   *testsuite.TestWorkflowEnvironment
+	steps *fakeSteps
+	start time.Time // workflow time at start
+
+	mu      sync.Mutex
+	upserts []map[string]any // every UpsertTypedSearchAttributes, by attribute name
+}
+
+func newCheckoutRun(t *testing.T, steps *fakeSteps) *checkoutRun {
+	t.Helper()
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(t.Output(), nil))))
+	env := suite.NewTestWorkflowEnvironment()
+	env.RegisterWorkflowWithOptions(workflows.Checkout, workflow.RegisterOptions{Name: workflows.CheckoutWorkflowName})
+	// Registering the struct registers each method under its name, which is how
+	// the workflow's ExecuteLocalActivity(ctx, "BeginCheckout", ...) resolves.
+	env.RegisterActivity(steps)
+	// The start time is left to the environment (wall-clock now): the SDK
+	// computes a local activity retry's deadline from workflow time but checks it
+	// against the wall clock, so a start time in the past fails every retry.
+
+	r := &checkoutRun{env: env, steps: steps, start: env.Now()}
+	env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+		sa := args.Get(0).(temporal.SearchAttributes)
+		m := make(map[string]any, sa.Size())
+		for k, v := range sa.GetUntypedValues() {
+			m[k.GetName()] = v
+		}
+		r.mu.Lock()
+		r.upserts = append(r.upserts, m)
+		r.mu.Unlock()
+	}).Return(nil)
+	return r
+}
+
+// execute runs the checkout to completion and returns its result.
+func (r *checkoutRun) execute(t *testing.T) workflows.CheckoutResult {
+	t.Helper()
+	r.env.ExecuteWorkflow(workflows.CheckoutWorkflowName, checkoutInput)
+	require.True(t, r.env.IsWorkflowCompleted())
+	require.NoError(t, r.env.GetWorkflowError())
+	var res workflows.CheckoutResult
+	require.NoError(t, r.env.GetWorkflowResult(&res))
+	return res
+}
+
+func (r *checkoutRun) searchAttributeUpserts() []map[string]any {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]map[string]any(nil), r.upserts...)
+}
+
+// query asks the running or finished checkout for its status.
+func (r *checkoutRun) query(t *testing.T) workflows.CheckoutResult {
+	t.Helper()
+	v, err := r.env.QueryWorkflow(workflows.CheckoutStatusQuery)
+	require.NoError(t, err)
+	var res workflows.CheckoutResult
+	require.NoError(t, v.Get(&res))
+	return res
+}
+
+// whenClosed runs fn on the environment's event loop once ch is closed. The test
+// environment does not skip time while a local activity runs, so it polls in
+// short wall-clock steps; fn therefore runs while the step that closed ch is still
+// blocked, which is what makes these tests deterministic.
+func (r *checkoutRun) whenClosed(ch <-chan struct{}, fn func()) {
+	var poll func()
+	poll = func() {
+		select {
+		case <-ch:
+			fn()
+		default:
+			r.env.RegisterDelayedCallback(poll, 5*time.Millisecond)
+		}
+	}
+	r.env.RegisterDelayedCallback(poll, 5*time.Millisecond)
+}
+
+// pendingAttributes is what setup upserts at start.
+func pendingAttributes() map[string]any {
+	return map[string]any{
+		"CompanyId":   companyID.String(),
+		"CustomerId":  customerID.String(),
+		"CartId":      cartID.String(),
+		"OrderStatus": string(commerce.OrderPending),
+	}
+}
+
+func TestCheckoutPlacesOrder(t *testing.T) {
+	t.Parallel()
+	cart := testCart(t)
+	steps := newFakeSteps(cart)
+	run := newCheckoutRun(t, steps)
+
+	res := run.execute(t)
+
+	totals := cart.Totals
+	require.Equal(t, workflows.CheckoutResult{
+		Status:  commerce.OrderPlaced,
+		OrderID: workflows.OrderIDForCart(cartID),
+		Totals:  &totals,
+	}, res)
+
+	calls := steps.recorded()
+	require.Len(t, calls, 4)
+	placed := calls[3].Input.(workflows.PlaceOrderInput)
+	require.True(t, placed.PlacedAt.Equal(run.start), "PlacedAt %v is not the workflow time %v", placed.PlacedAt, run.start)
+	require.Equal(t, time.UTC, placed.PlacedAt.Location())
+	require.Equal(t, []stepCall{
+		beginCall(),
+		reserveCall(cart),
+		authorizeCall(cart),
+		placeCall(cart, placed.PlacedAt),
+	}, calls)
+	// The reservation is for the priced lines, in SKU order.
+	require.Equal(t, []commerce.CartLine{{SKU: "APPLE", Quantity: 3}, {SKU: "BANANA", Quantity: 10}, {SKU: "CHERRY", Quantity: 2}},
+		calls[1].Input.(workflows.ReserveInventoryInput).Lines)
+
+	require.Equal(t, []map[string]any{
+		pendingAttributes(),
+		{"OrderStatus": string(commerce.OrderPlaced), "OrderTotal": int64(2708)},
+	}, run.searchAttributeUpserts())
+
+	require.Equal(t, res, run.query(t), "the status query answers the final result")
+}
+
+func TestCheckoutAlreadyPlaced(t *testing.T) {
+	t.Parallel()
+	cart := testCart(t)
+	earlier := workflows.PlacedOrder{
+		OrderID: uuid.MustParse("3e0a7c3b-6f4d-4f88-8d3b-8a4c5e0f2d04"),
+		Totals:  commerce.Totals{Subtotal: commerce.Money{Amount: 999, Currency: "EUR"}, Total: commerce.Money{Amount: 999, Currency: "EUR"}},
+	}
+	steps := newFakeSteps(cart)
+	steps.begin = func(context.Context, workflows.BeginCheckoutInput) (workflows.BeginCheckoutResult, error) {
+		return workflows.BeginCheckoutResult{Attempt: testAttempt, Cart: cart, AlreadyPlaced: &earlier}, nil
+	}
+	run := newCheckoutRun(t, steps)
+
+	res := run.execute(t)
+
+	require.Equal(t, workflows.CheckoutResult{
+		Status: commerce.OrderPlaced, OrderID: earlier.OrderID, Totals: &earlier.Totals,
+	}, res)
+	require.Equal(t, []stepCall{beginCall()}, steps.recorded(), "a placed cart is not reserved, charged or placed again")
+	require.Equal(t, []map[string]any{
+		pendingAttributes(),
+		{"OrderStatus": string(commerce.OrderPlaced), "OrderTotal": int64(999)},
+	}, run.searchAttributeUpserts())
+}
+
+// rejectionError builds a business refusal the way the activities package does.
+func rejectionError(r *commerce.Rejection) error {
+	return temporal.NewNonRetryableApplicationError(r.Message, string(r.Code), r, *r)
+}
+
+func TestCheckoutFailures(t *testing.T) {
+	t.Parallel()
+	outOfStock := commerce.RejectSKU(commerce.CodeInsufficientStock, "BANANA", "only 9 of BANANA available, 10 requested")
+	noCredit := commerce.Reject(commerce.CodeCreditLimitExceeded, "order total EUR 27.08 exceeds available credit EUR 20.00")
+	unknownSKU := commerce.RejectSKU(commerce.CodeUnknownSKU, "GHOST", "product GHOST does not exist")
+	notOpen := commerce.Reject(commerce.CodeCartNotOpen, "the cart has already been checked out")
+
+	tests := []struct {
+		name  string
+		setup func(steps *fakeSteps, cart commerce.PricedCart)
+		// wantCalls lists the expected calls; rej is the rejection the
+		// checkout ends with, for checks of FailCheckout's input.
+		wantCalls     func(cart commerce.PricedCart, rej commerce.Rejection) []stepCall
+		wantRejection *commerce.Rejection // nil: check only wantCode
+		wantCode      commerce.RejectionCode
+		wantMessage   string
+	}{
+		{
+			name: "BeginCheckout refuses: nothing held, nothing to compensate",
+			setup: func(steps *fakeSteps, cart commerce.PricedCart) {
+				steps.begin = func(context.Context, workflows.BeginCheckoutInput) (workflows.BeginCheckoutResult, error) {
+					return workflows.BeginCheckoutResult{Attempt: testAttempt, Cart: cart, Refusal: unknownSKU}, nil
+				}
+			},
+			wantCalls: func(commerce.PricedCart, commerce.Rejection) []stepCall {
+				return []stepCall{beginCall()}
+			},
+			wantRejection: unknownSKU,
+		},
+		{
+			name: "BeginCheckout refuses a resumed attempt: everything it may hold is given back",
+			setup: func(steps *fakeSteps, cart commerce.PricedCart) {
+				steps.begin = func(context.Context, workflows.BeginCheckoutInput) (workflows.BeginCheckoutResult, error) {
+					return workflows.BeginCheckoutResult{Attempt: testAttempt, Cart: cart, Refusal: outOfStock, Resumed: true}, nil
+				}
+			},
+			wantCalls: func(_ commerce.PricedCart, rej commerce.Rejection) []stepCall {
+				return []stepCall{beginCall(), voidCall(), releaseCall(), failCall(rej)}
+			},
+			wantRejection: outOfStock,
+		},
+		{
+			name: "BeginCheckout fails with a rejection error: cart not frozen, nothing to compensate",
+			setup: func(steps *fakeSteps, _ commerce.PricedCart) {
+				steps.begin = func(context.Context, workflows.BeginCheckoutInput) (workflows.BeginCheckoutResult, error) {
+					return workflows.BeginCheckoutResult{}, rejectionError(notOpen)
+				}
+			},
+			wantCalls: func(commerce.PricedCart, commerce.Rejection) []stepCall {
+				return []stepCall{beginCall()}
+			},
+			wantRejection: notOpen,
+		},
+		{
+			name: "ReserveInventory refuses: release and reopen, no payment to void",
+			setup: func(steps *fakeSteps, _ commerce.PricedCart) {
+				steps.reserve = func(context.Context, workflows.ReserveInventoryInput) error {
+					return rejectionError(outOfStock)
+				}
+			},
+			wantCalls: func(cart commerce.PricedCart, rej commerce.Rejection) []stepCall {
+				return []stepCall{beginCall(), reserveCall(cart), releaseCall(), failCall(rej)}
+			},
+			wantRejection: outOfStock,
+		},
+		{
+			name: "AuthorizePayment refuses: void, release, reopen",
+			setup: func(steps *fakeSteps, _ commerce.PricedCart) {
+				steps.authorize = func(context.Context, workflows.AuthorizePaymentInput) (workflows.AuthorizePaymentResult, error) {
+					return workflows.AuthorizePaymentResult{}, rejectionError(noCredit)
+				}
+			},
+			wantCalls: func(cart commerce.PricedCart, rej commerce.Rejection) []stepCall {
+				return []stepCall{beginCall(), reserveCall(cart), authorizeCall(cart), voidCall(), releaseCall(), failCall(rej)}
+			},
+			wantRejection: noCredit,
+		},
+		{
+			name: "PlaceOrder fails for good: full compensation, checkout aborted",
+			setup: func(steps *fakeSteps, _ commerce.PricedCart) {
+				steps.place = func(context.Context, workflows.PlaceOrderInput) error {
+					return temporal.NewNonRetryableApplicationError("order number already taken", "OrderConflict", nil)
+				}
+			},
+			wantCalls: func(cart commerce.PricedCart, rej commerce.Rejection) []stepCall {
+				return []stepCall{
+					beginCall(), reserveCall(cart), authorizeCall(cart), placeCall(cart, time.Time{}),
+					voidCall(), releaseCall(), failCall(rej),
+				}
+			},
+			wantCode:    commerce.CodeCheckoutAborted,
+			wantMessage: "order number already taken",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cart := testCart(t)
+			steps := newFakeSteps(cart)
+			tt.setup(steps, cart)
+			run := newCheckoutRun(t, steps)
+
+			res := run.execute(t)
+
+			require.Equal(t, commerce.OrderFailed, res.Status)
+			require.Equal(t, uuid.Nil, res.OrderID)
+			require.Nil(t, res.Totals)
+			require.NotNil(t, res.Rejection)
+			if tt.wantRejection != nil {
+				require.Equal(t, *tt.wantRejection, *res.Rejection)
+			} else {
+				require.Equal(t, tt.wantCode, res.Rejection.Code)
+				require.Contains(t, res.Rejection.Message, tt.wantMessage)
+			}
+
+			calls := steps.recorded()
+			for i, c := range calls {
+				if in, ok := c.Input.(workflows.PlaceOrderInput); ok {
+					require.True(t, in.PlacedAt.Equal(run.start), "PlacedAt %v is not the workflow time %v", in.PlacedAt, run.start)
+					in.PlacedAt = time.Time{}
+					calls[i].Input = in
+				}
+			}
+			require.Equal(t, tt.wantCalls(cart, *res.Rejection), calls)
+
+			upserts := run.searchAttributeUpserts()
+			require.Equal(t, []map[string]any{
+				pendingAttributes(),
+				{"OrderStatus": string(commerce.OrderFailed)},
+			}, upserts)
+			require.Equal(t, res, run.query(t))
+		})
+	}
+}
+
+func TestCheckoutRetriesInfrastructureErrors(t *testing.T) {
+	t.Parallel()
+	cart := testCart(t)
+	steps := newFakeSteps(cart)
+	var (
+		mu       sync.Mutex
+		attempts []int32
+	)
+	steps.reserve = func(ctx context.Context, _ workflows.ReserveInventoryInput) error {
+		mu.Lock()
+		defer mu.Unlock()
+		attempts = append(attempts, activity.GetInfo(ctx).Attempt)
+		if len(attempts) < 3 {
+			return errors.New("connection reset by peer")
+		}
+		return nil
+	}
+	run := newCheckoutRun(t, steps)
+
+	res := run.execute(t)
+
+	require.Equal(t, commerce.OrderPlaced, res.Status)
+	require.Equal(t, workflows.OrderIDForCart(cartID), res.OrderID)
+	mu.Lock()
+	require.Equal(t, []int32{1, 2, 3}, attempts)
+	mu.Unlock()
+
+	calls := steps.recorded()
+	names := make([]string, len(calls))
+	for i, c := range calls {
+		names[i] = c.Activity
+	}
+	require.Equal(t, []string{
+		workflows.BeginCheckoutActivity,
+		workflows.ReserveInventoryActivity, workflows.ReserveInventoryActivity, workflows.ReserveInventoryActivity,
+		workflows.AuthorizePaymentActivity,
+		workflows.PlaceOrderActivity,
+	}, names, "an infrastructure error is retried, not compensated")
+	// The retries waited out the policy's backoff (100ms, then 200ms) in workflow
+	// time, so the order is placed 300ms after the start.
+	placedAt := calls[len(calls)-1].Input.(workflows.PlaceOrderInput).PlacedAt
+	require.True(t, placedAt.Equal(run.start.Add(300*time.Millisecond)), "placed at %v", placedAt)
+}
+
+func TestCheckoutStatusQuery(t *testing.T) {
+	t.Parallel()
+	cart := testCart(t)
+	steps := newFakeSteps(cart)
+	reserving, release := make(chan struct{}), make(chan struct{})
+	steps.reserve = func(ctx context.Context, _ workflows.ReserveInventoryInput) error {
+		close(reserving)
+		select {
+		case <-release:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	run := newCheckoutRun(t, steps)
+	var whileReserving *workflows.CheckoutResult
+	run.whenClosed(reserving, func() {
+		res := run.query(t)
+		whileReserving = &res
+		close(release)
+	})
+
+	res := run.execute(t)
+
+	require.NotNil(t, whileReserving, "the query ran while ReserveInventory was blocked")
+	require.Equal(t, workflows.CheckoutResult{Status: commerce.OrderPending}, *whileReserving)
+	require.Equal(t, commerce.OrderPlaced, res.Status)
+	require.Equal(t, res, run.query(t))
+}
+
+func TestCheckoutCancelledMidStepCompensates(t *testing.T) {
+	t.Parallel()
+	cart := testCart(t)
+	steps := newFakeSteps(cart)
+	authorizing := make(chan struct{})
+	steps.authorize = func(ctx context.Context, _ workflows.AuthorizePaymentInput) (workflows.AuthorizePaymentResult, error) {
+		close(authorizing)
+		<-ctx.Done() // a provider that hangs until the checkout is cancelled
+		return workflows.AuthorizePaymentResult{}, ctx.Err()
+	}
+	run := newCheckoutRun(t, steps)
+	run.whenClosed(authorizing, run.env.CancelWorkflow)
+
+	res := run.execute(t)
+
+	want := commerce.Rejection{Code: commerce.CodeCheckoutAborted, Message: "the checkout was cancelled"}
+	require.Equal(t, workflows.CheckoutResult{Status: commerce.OrderFailed, Rejection: &want}, res)
+	// The compensations ran although the workflow's context was cancelled: had
+	// they used it, ExecuteLocalActivity would have failed without calling them.
+	require.Equal(t, []stepCall{
+		beginCall(), reserveCall(cart), authorizeCall(cart),
+		voidCall(), releaseCall(), failCall(want),
+	}, steps.recorded())
+	require.Equal(t, []map[string]any{
+		pendingAttributes(),
+		{"OrderStatus": string(commerce.OrderFailed)},
+	}, run.searchAttributeUpserts())
+}
+
+func TestActivityNamesAreCheckoutActivitiesMethods(t *testing.T) {
+	t.Parallel()
+	names := []string{
+		workflows.BeginCheckoutActivity,
+		workflows.ReserveInventoryActivity,
+		workflows.ReleaseInventoryActivity,
+		workflows.AuthorizePaymentActivity,
+		workflows.VoidPaymentActivity,
+		workflows.PlaceOrderActivity,
+		workflows.FailCheckoutActivity,
+	}
+	iface := reflect.TypeFor[workflows.CheckoutActivities]()
+	for _, name := range names {
+		_, ok := iface.MethodByName(name)
+		require.True(t, ok, "activity name %q is not a method of CheckoutActivities", name)
+	}
+	// And every method has a name constant: no step the workflow cannot call.
+	require.Equal(t, iface.NumMethod(), len(names))
+	seen := map[string]bool{}
+	for _, n := range names {
+		require.False(t, seen[n], "duplicate activity name %q", n)
+		seen[n] = true
+	}
+}
