@@ -1,0 +1,182 @@
+package testenv
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/orderflow/orderflow/activities"
+	"github.com/orderflow/orderflow/api"
+	"github.com/orderflow/orderflow/app"
+	"github.com/orderflow/orderflow/workflows"
+)
+
+// RepoRoot finds the repository root (the folder with go.mod) above the test's
+// working directory.
+func RepoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// TemporalCLI is the project's own Temporal CLI, built by `make temporal`.
+func TemporalCLI() (string, error) {
+	if p := os.Getenv("TEMPORAL_CLI"); p != "" {
+		return p, nil
+	}
+	root, err := RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	p := filepath.Join(root, "bin", "temporal")
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("no Temporal CLI at %s: run `make temporal` (make test does it)", p)
+	}
+	return p, nil
+}
+
+// stackNamespaces is how many Stacks one dev server can hold: each Stack gets a
+// namespace of its own, so its worker sees only its own tasks and its
+// visibility queries see only its own workflows.
+const stackNamespaces = 24
+
+var nextNamespace atomic.Int32
+
+func stackNamespace(i int) string { return fmt.Sprintf("stack-%d", i) }
+
+// StartTemporal starts an in-memory Temporal dev server from bin/temporal, with
+// the project's search attributes registered, on a free port. Call it once per
+// test binary (TestMain) and Stop it at the end: it takes a few seconds.
+func StartTemporal(log *slog.Logger) (*testsuite.DevServer, error) {
+	cli, err := TemporalCLI()
+	if err != nil {
+		return nil, err
+	}
+	var extra []string
+	names := make([]string, 0, len(workflows.SearchAttributeTypes))
+	for name := range workflows.SearchAttributeTypes {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		extra = append(extra, "--search-attribute", name+"="+workflows.SearchAttributeTypes[name])
+	}
+	for i := 1; i <= stackNamespaces; i++ {
+		extra = append(extra, "--namespace", stackNamespace(i))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	return testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
+		ExistingPath:  cli,
+		ClientOptions: &client.Options{Namespace: "default", Logger: tlog.NewStructuredLogger(log)},
+		LogLevel:      "error",
+		ExtraArgs:     extra,
+		Stdout:        io.Discard,
+		Stderr:        os.Stderr,
+	})
+}
+
+// Stack is the real system under test: the API over HTTP, the worker, Temporal
+// and Postgres, with a database and a Temporal namespace of its own.
+type Stack struct {
+	Namespace string
+	Pool     *pgxpool.Pool
+	Temporal client.Client
+	API      *httptest.Server
+	Worker   worker.Worker
+	// Activities is what the worker runs; tests may swap its Payments before
+	// starting a replacement worker.
+	Activities *activities.Activities
+}
+
+// StackOptions tune a Stack.
+type StackOptions struct {
+	// CheckoutSyncWait is how long checkout waits before answering 202 (default 5s).
+	CheckoutSyncWait time.Duration
+	// Payments replaces the built-in on-account provider.
+	Payments func(pool *pgxpool.Pool) activities.PaymentProvider
+}
+
+// NewStack builds the system against the given Temporal server and a new
+// database, and tears it down when the test ends. The worker and API use the
+// same wiring as the binary (package app).
+func NewStack(t testing.TB, server *testsuite.DevServer, opts StackOptions) *Stack {
+	t.Helper()
+	pool, _ := NewDatabase(t)
+	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	i := int(nextNamespace.Add(1))
+	if i > stackNamespaces {
+		t.Fatalf("more than %d stacks on one dev server; raise stackNamespaces", stackNamespaces)
+	}
+	tc, err := client.NewClientFromExisting(server.Client(), client.Options{
+		Namespace: stackNamespace(i), Logger: tlog.NewStructuredLogger(log)})
+	if err != nil {
+		t.Fatalf("temporal client: %v", err)
+	}
+	acts := app.NewActivities(pool)
+	if opts.Payments != nil {
+		acts.Payments = opts.Payments(pool)
+	}
+	w := app.NewCheckoutWorker(tc, acts)
+	if err := w.Start(); err != nil {
+		t.Fatalf("start worker: %v", err)
+	}
+	if opts.CheckoutSyncWait == 0 {
+		opts.CheckoutSyncWait = 5 * time.Second
+	}
+	srv := httptest.NewServer(api.NewServer(pool, tc, log, api.Options{CheckoutSyncWait: opts.CheckoutSyncWait}).Handler())
+	s := &Stack{Namespace: stackNamespace(i), Pool: pool, Temporal: tc, API: srv, Worker: w, Activities: acts}
+	t.Cleanup(func() {
+		srv.Close()
+		s.Worker.Stop()
+		tc.Close()
+	})
+	return s
+}
+
+// RestartWorker stops the worker and starts a new one with the given activities
+// (nil: the same ones), as a redeploy or a crash-and-restart would.
+func (s *Stack) RestartWorker(t testing.TB, acts *activities.Activities) {
+	t.Helper()
+	s.Worker.Stop()
+	if acts == nil {
+		acts = s.Activities
+	}
+	s.Activities = acts
+	s.Worker = app.NewCheckoutWorker(s.Temporal, acts)
+	if err := s.Worker.Start(); err != nil {
+		t.Fatalf("restart worker: %v", err)
+	}
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(p))
+	return len(p), nil
+}
