@@ -7,7 +7,6 @@ package activities
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -65,5 +64,3 @@ func recordEvent(ctx context.Context, q *db.Queries, cartID uuid.UUID, orderID u
 		DedupKey: fmt.Sprintf("%s/%d/%s", cartID, attempt, kind),
 	})
 }
-
-var errStaleAttempt = errors.New("checkout attempt is no longer current")

@@ -45,7 +45,15 @@ func (a *Activities) BeginCheckout(ctx context.Context, in workflows.BeginChecko
 		if err != nil {
 			return err
 		}
-		priced, err := priceLines(ctx, q, cart.Currency, lines)
+		// A resumed attempt may already hold stock; it is available to itself.
+		var own []db.StockReservation
+		if out.Resumed {
+			if own, err = q.StockReservationsForAttempt(ctx, db.StockReservationsForAttemptParams{
+				CartID: cart.ID, Attempt: cart.CheckoutAttempt}); err != nil {
+				return err
+			}
+		}
+		priced, err := priceLines(ctx, q, cart.Currency, lines, own)
 		if r, ok := commerce.AsRejection(err); ok {
 			out.Refusal = r
 			if out.Resumed {
@@ -81,12 +89,19 @@ func (a *Activities) BeginCheckout(ctx context.Context, in workflows.BeginChecko
 }
 
 // priceLines prices cart lines from the catalogue and checks stock, with the
-// same rules the cart view uses.
-func priceLines(ctx context.Context, q *db.Queries, currency string, lines []db.CartLine) (commerce.PricedCart, error) {
+// same rules the cart view uses. Units in own are held by this checkout already
+// and count as available to it.
+func priceLines(ctx context.Context, q *db.Queries, currency string, lines []db.CartLine, own []db.StockReservation) (commerce.PricedCart, error) {
 	cartLines, skus := db.CommerceLines(lines)
 	catalog, err := db.Catalog(ctx, q, currency, skus)
 	if err != nil {
 		return commerce.PricedCart{}, err
+	}
+	for _, r := range own {
+		if e, ok := catalog[r.Sku]; ok {
+			e.Available += r.Quantity
+			catalog[r.Sku] = e
+		}
 	}
 	priced, err := commerce.PriceCart(currency, cartLines, catalog)
 	if err != nil {
@@ -166,7 +181,8 @@ func (a *Activities) AuthorizePayment(ctx context.Context, in workflows.Authoriz
 
 // VoidPayment voids the authorization made under the payment key, if any.
 func (a *Activities) VoidPayment(ctx context.Context, in workflows.VoidPaymentInput) error {
-	if err := a.Payments.Void(ctx, in.PaymentKey); err != nil {
+	voided, err := a.Payments.Void(ctx, in.PaymentKey)
+	if err != nil || !voided {
 		return err
 	}
 	return recordEvent(ctx, db.New(a.DB), in.CartID, uuid.NullUUID{}, in.Attempt, eventPaymentVoided,
@@ -186,7 +202,9 @@ func (a *Activities) PlaceOrder(ctx context.Context, in workflows.PlaceOrderInpu
 			return nil
 		}
 		if cart.Status != string(commerce.CartCheckingOut) || int(cart.CheckoutAttempt) != in.Attempt {
-			return fmt.Errorf("place order for cart %s attempt %d: %w", in.CartID, in.Attempt, errStaleAttempt)
+			// Retrying cannot help: another attempt owns the cart now.
+			return reject(commerce.Reject(commerce.CodeCheckoutAborted, fmt.Sprintf(
+				"checkout attempt %d of cart %s is no longer current", in.Attempt, in.CartID)))
 		}
 		totals := in.Cart.Totals
 		if _, err := q.OrderInsert(ctx, db.OrderInsertParams{

@@ -16,10 +16,11 @@ import (
 
 // PaymentProvider authorizes and voids payments. Key is the idempotency key the
 // workflow derives for one checkout attempt: authorizing the same key twice
-// returns the first authorization, voiding twice is a no-op.
+// returns the first authorization, voiding twice is a no-op. Void tells whether
+// it voided anything.
 type PaymentProvider interface {
 	Authorize(ctx context.Context, req PaymentRequest) (authorizationID string, err error)
-	Void(ctx context.Context, key string) error
+	Void(ctx context.Context, key string) (voided bool, err error)
 }
 
 // PaymentRequest asks for an authorization of Amount on the company's account.
@@ -48,7 +49,8 @@ func (p OnAccount) Authorize(ctx context.Context, req PaymentRequest) (string, e
 		case err == nil && hold.Status == "authorized":
 			return nil
 		case err == nil:
-			return fmt.Errorf("%s: %w", req.Key, errVoidedAuthorization)
+			// Retrying cannot help: the checkout already gave this key up.
+			return commerce.Reject(commerce.CodeCheckoutAborted, fmt.Sprintf("%s: %v", req.Key, errVoidedAuthorization))
 		case !db.IsNotFound(err):
 			return err
 		}
@@ -57,7 +59,7 @@ func (p OnAccount) Authorize(ctx context.Context, req PaymentRequest) (string, e
 			return err
 		}
 		if company.Currency != req.Amount.Currency {
-			return commerce.Reject(commerce.CodeCreditLimitExceeded, fmt.Sprintf(
+			return commerce.Reject(commerce.CodeCurrencyMismatch, fmt.Sprintf(
 				"the company's account is kept in %s, not %s", company.Currency, req.Amount.Currency))
 		}
 		used, err := q.CompanyCreditUsed(ctx, req.CompanyID)
@@ -80,9 +82,9 @@ func (p OnAccount) Authorize(ctx context.Context, req PaymentRequest) (string, e
 }
 
 // Void releases the hold made under key.
-func (p OnAccount) Void(ctx context.Context, key string) error {
-	_, err := db.New(p.DB).CreditHoldRelease(ctx, key)
-	return err
+func (p OnAccount) Void(ctx context.Context, key string) (bool, error) {
+	n, err := db.New(p.DB).CreditHoldRelease(ctx, key)
+	return n > 0, err
 }
 
 func sortLines(lines []commerce.CartLine) {

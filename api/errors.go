@@ -58,6 +58,7 @@ var rejectionStatus = map[commerce.RejectionCode]int{
 	commerce.CodeCreditLimitExceeded: http.StatusPaymentRequired,
 	commerce.CodeAmountTooLarge:      http.StatusUnprocessableEntity,
 	commerce.CodeCheckoutAborted:     http.StatusConflict,
+	commerce.CodeCurrencyMismatch:    http.StatusUnprocessableEntity,
 }
 
 // rejectionField names the request field a refusal is about, where there is one.

@@ -59,6 +59,7 @@ func (s *Server) Handler() http.Handler {
 // mutating ones accept an Idempotency-Key.
 func (s *Server) Routes(r gin.IRouter) {
 	r.GET("/healthz", s.health)
+	r.GET("/openapi.yaml", serveOpenAPI)
 
 	v1 := r.Group("/v1", s.authenticate)
 	v1.GET("/products", s.listProducts)

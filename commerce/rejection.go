@@ -55,3 +55,6 @@ func AsRejection(err error) (*Rejection, bool) {
 // CodeCheckoutAborted: the checkout was cancelled or failed for a reason that is
 // not the buyer's (ops cancelled it, a step ran out of time).
 const CodeCheckoutAborted RejectionCode = "checkout_aborted"
+
+// CodeCurrencyMismatch: an amount is not in the currency of the account it is for.
+const CodeCurrencyMismatch RejectionCode = "currency_mismatch"

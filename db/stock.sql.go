@@ -151,6 +151,41 @@ func (q *Queries) StockReservationsExist(ctx context.Context, arg StockReservati
 	return exists, err
 }
 
+const stockReservationsForAttempt = `-- name: StockReservationsForAttempt :many
+SELECT cart_id, attempt, sku, quantity, created_at FROM stock_reservations WHERE cart_id = $1 AND attempt = $2 ORDER BY sku
+`
+
+type StockReservationsForAttemptParams struct {
+	CartID  uuid.UUID
+	Attempt int32
+}
+
+func (q *Queries) StockReservationsForAttempt(ctx context.Context, arg StockReservationsForAttemptParams) ([]StockReservation, error) {
+	rows, err := q.db.Query(ctx, stockReservationsForAttempt, arg.CartID, arg.Attempt)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []StockReservation{}
+	for rows.Next() {
+		var i StockReservation
+		if err := rows.Scan(
+			&i.CartID,
+			&i.Attempt,
+			&i.Sku,
+			&i.Quantity,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const stockReserve = `-- name: StockReserve :one
 UPDATE stock SET reserved = reserved + $1
 WHERE sku = $2 AND on_hand - reserved >= $1

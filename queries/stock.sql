@@ -28,3 +28,6 @@ DELETE FROM stock_reservations WHERE cart_id = $1 AND attempt = $2 RETURNING sku
 
 -- name: StockInsertIfMissing :exec
 INSERT INTO stock (sku, on_hand) VALUES ($1, $2) ON CONFLICT (sku) DO NOTHING;
+
+-- name: StockReservationsForAttempt :many
+SELECT * FROM stock_reservations WHERE cart_id = $1 AND attempt = $2 ORDER BY sku;
