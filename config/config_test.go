@@ -1,0 +1,51 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoadDefaultsMatchMakeRun(t *testing.T) {
+	c, err := load(env(nil))
+	require.NoError(t, err)
+	require.Equal(t, Default(), c)
+	require.Equal(t, "127.0.0.1:8080", c.HTTPAddr)
+	require.Equal(t, "127.0.0.1:7233", c.TemporalAddress)
+	require.False(t, c.UseTLS())
+}
+
+func TestLoadReadsEnvironment(t *testing.T) {
+	c, err := load(env(map[string]string{
+		"DATABASE_URL": "postgres://u:secret@db:5432/of", "HTTP_ADDR": ":9000",
+		"TEMPORAL_ADDRESS": "t.example:7233", "TEMPORAL_NAMESPACE": "prod",
+		"TEMPORAL_API_KEY": "key-123", "CHECKOUT_SYNC_WAIT": "2s", "LOG_LEVEL": "debug", "LOG_FORMAT": "json",
+	}))
+	require.NoError(t, err)
+	require.Equal(t, "prod", c.TemporalNamespace)
+	require.Equal(t, 2*time.Second, c.CheckoutSyncWait)
+	require.True(t, c.UseTLS(), "an API key implies TLS")
+	s := c.String()
+	require.NotContains(t, s, "secret")
+	require.NotContains(t, s, "key-123")
+	require.Contains(t, s, "u:xxxxx@db")
+}
+
+func TestLoadReportsEveryProblem(t *testing.T) {
+	_, err := load(env(map[string]string{
+		"DATABASE_URL": "mysql://x", "CHECKOUT_SYNC_WAIT": "soon", "LOG_LEVEL": "loud",
+		"TEMPORAL_TLS_CERT": "cert.pem", "LOG_FORMAT": "xml",
+	}))
+	require.Error(t, err)
+	for _, name := range []string{"CHECKOUT_SYNC_WAIT", "LOG_LEVEL"} {
+		require.True(t, strings.Contains(err.Error(), name), "error names %s: %v", name, err)
+	}
+	_, err = load(env(map[string]string{"DATABASE_URL": "mysql://x", "TEMPORAL_TLS_CERT": "cert.pem", "LOG_FORMAT": "xml"}))
+	for _, name := range []string{"DATABASE_URL", "TEMPORAL_TLS_KEY", "LOG_FORMAT"} {
+		require.True(t, strings.Contains(err.Error(), name), "error names %s: %v", name, err)
+	}
+}
