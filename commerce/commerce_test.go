@@ -56,6 +56,7 @@ func TestMoneyAdd(t *testing.T) {
 		{name: "min minus one overflows", a: eur(math.MinInt64), b: eur(-1), wantErr: commerce.ErrOverflow},
 		{name: "minus one plus min overflows", a: eur(-1), b: eur(math.MinInt64), wantErr: commerce.ErrOverflow},
 		{name: "min plus zero", a: eur(math.MinInt64), b: eur(0), want: eur(math.MinInt64)},
+		{name: "down to exactly min", a: eur(math.MinInt64 + 1), b: eur(-1), want: eur(math.MinInt64)},
 		{name: "currency mismatch", a: eur(1), b: commerce.Money{Amount: 1, Currency: "USD"}, wantErr: commerce.ErrCurrencyMismatch},
 		{name: "mismatch checked before overflow", a: eur(math.MaxInt64), b: commerce.Money{Amount: 1, Currency: "USD"}, wantErr: commerce.ErrCurrencyMismatch},
 	}

@@ -58,6 +58,9 @@ func PriceCart(currency string, lines []CartLine, catalog map[string]CatalogEntr
 	out := PricedCart{Currency: currency, Lines: make([]PricedLine, 0, len(sorted))}
 	subtotal := Zero(currency)
 	for i, l := range sorted {
+		if i > 0 && sorted[i-1].SKU == l.SKU {
+			return PricedCart{}, RejectSKU(CodeInvalidCart, l.SKU, fmt.Sprintf("product %s is on two lines", l.SKU))
+		}
 		if err := ValidateQuantity("quantity", l.Quantity); err != nil {
 			return PricedCart{}, Reject(CodeInvalidCart, fmt.Sprintf("line %s: %v", l.SKU, err))
 		}
@@ -65,7 +68,7 @@ func PriceCart(currency string, lines []CartLine, catalog map[string]CatalogEntr
 		if !ok {
 			return PricedCart{}, RejectSKU(CodeUnknownSKU, l.SKU, fmt.Sprintf("product %s does not exist", l.SKU))
 		}
-		if !entry.Priced {
+		if !entry.Priced || entry.UnitPrice < 0 {
 			return PricedCart{}, RejectSKU(CodeNotPriced, l.SKU, fmt.Sprintf("product %s has no price in %s", l.SKU, currency))
 		}
 		unit := Money{Amount: entry.UnitPrice, Currency: currency}
@@ -102,7 +105,7 @@ func CheckStock(cart PricedCart, catalog map[string]CatalogEntry) error {
 // the company's credit limit minus what its open orders and checkouts already hold.
 func CheckCredit(limit, used int64, order Money) error {
 	available := limit - used
-	if order.Amount > available {
+	if order.Amount > 0 && order.Amount > available {
 		return Reject(CodeCreditLimitExceeded, fmt.Sprintf(
 			"order total %s exceeds available credit %s",
 			order, Money{Amount: max(available, 0), Currency: order.Currency}))

@@ -308,7 +308,8 @@ func (q *Queries) CartRefuseCheckout(ctx context.Context, arg CartRefuseCheckout
 
 const cartReopen = `-- name: CartReopen :execrows
 UPDATE carts SET status = 'open', failure_code = $1, failure_reason = $2, updated_at = now()
-WHERE id = $3 AND status = 'checking_out' AND checkout_attempt = $4
+WHERE id = $3 AND status = 'checking_out'
+  AND (checkout_attempt = $4 OR $4 = 0)
 `
 
 type CartReopenParams struct {

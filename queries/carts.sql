@@ -55,7 +55,8 @@ WHERE id = $1;
 
 -- name: CartReopen :execrows
 UPDATE carts SET status = 'open', failure_code = @failure_code, failure_reason = @failure_reason, updated_at = now()
-WHERE id = @id AND status = 'checking_out' AND checkout_attempt = @checkout_attempt;
+WHERE id = @id AND status = 'checking_out'
+  AND (checkout_attempt = @checkout_attempt OR @checkout_attempt = 0);
 
 -- CartRefuseCheckout records why a checkout was refused before it froze the cart;
 -- the attempt is counted so the refusal has a place on the timeline.

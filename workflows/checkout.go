@@ -17,16 +17,27 @@ import (
 // checkout's latency. Safety is unchanged: a local activity is at-least-once like
 // any activity, and every step is idempotent, keyed by the cart and checkout
 // attempt, so a worker that dies mid-step and replays it duplicates nothing.
-// Infrastructure errors retry without limit (a database outage delays a checkout,
-// it does not lose it); business refusals are non-retryable errors.
+// Infrastructure errors retry with backoff for a day (a database outage delays a
+// checkout, it does not lose it; after a day the buyer is better served by a
+// refusal); business refusals are non-retryable errors.
 var checkoutStepOptions = workflow.LocalActivityOptions{
-	StartToCloseTimeout: 10 * time.Second,
+	StartToCloseTimeout:    10 * time.Second,
+	ScheduleToCloseTimeout: 24 * time.Hour,
 	RetryPolicy: &temporal.RetryPolicy{
 		InitialInterval:    100 * time.Millisecond,
 		BackoffCoefficient: 2,
 		MaximumInterval:    30 * time.Second,
 	},
 }
+
+// compensationOptions are for the steps that undo a failed checkout. They must
+// not give up while stock or credit is held, so they retry for a month: long
+// enough for any outage, and visible to ops as a running checkout meanwhile.
+var compensationOptions = func() workflow.LocalActivityOptions {
+	o := checkoutStepOptions
+	o.ScheduleToCloseTimeout = 30 * 24 * time.Hour
+	return o
+}()
 
 // Checkout turns a cart into an order: reprice, check and reserve stock, authorize
 // payment, place the order. Any refusal or failure compensates what was done
@@ -76,6 +87,11 @@ func (c *checkout) run(ctx workflow.Context) (CheckoutResult, error) {
 		CartID: c.in.CartID, CompanyID: c.in.CompanyID, CustomerID: c.in.CustomerID,
 	}).Get(ctx, &begun)
 	if err != nil {
+		// A refusal rolled BeginCheckout back. Any other error (cancelled, timed
+		// out) leaves it unknown whether the cart was frozen: reopen it if so.
+		if _, refused := refusalOf(err); !refused {
+			c.frozen = true
+		}
 		return c.fail(ctx, rejectionOf(err))
 	}
 	if p := begun.AlreadyPlaced; p != nil {
@@ -133,10 +149,10 @@ func (c *checkout) placed(ctx workflow.Context, order PlacedOrder) (CheckoutResu
 // disconnected context so that it completes even when the checkout was cancelled.
 func (c *checkout) fail(ctx workflow.Context, rejection commerce.Rejection) (CheckoutResult, error) {
 	workflow.GetLogger(ctx).Info("checkout failed; compensating",
-		"code", rejection.Code, "reason", rejection.Message)
+		"code", rejection.Code, "reason", rejection.Message, "attempt", c.attempt)
 
 	ctx, _ = workflow.NewDisconnectedContext(ctx)
-	ctx = workflow.WithLocalActivityOptions(ctx, checkoutStepOptions)
+	ctx = workflow.WithLocalActivityOptions(ctx, compensationOptions)
 	type compensation struct {
 		activity string
 		input    any
@@ -171,19 +187,29 @@ func (c *checkout) fail(ctx workflow.Context, rejection commerce.Rejection) (Che
 
 // rejectionOf turns a step's error into the reason shown to the buyer. Business
 // refusals arrive as non-retryable application errors carrying a Rejection; any
-// other error (cancellation, timeout) is an aborted checkout.
+// other error (cancellation, a step that ran out of time) is an aborted checkout,
+// whose details go to the log, not to the buyer.
 func rejectionOf(err error) commerce.Rejection {
-	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) && appErr.HasDetails() {
-		var r commerce.Rejection
-		if appErr.Details(&r) == nil && r.Code != "" {
-			return r
-		}
+	if r, ok := refusalOf(err); ok {
+		return r
 	}
 	if temporal.IsCanceledError(err) {
 		return commerce.Rejection{Code: commerce.CodeCheckoutAborted, Message: "the checkout was cancelled"}
 	}
-	return commerce.Rejection{Code: commerce.CodeCheckoutAborted, Message: "the checkout could not complete: " + err.Error()}
+	return commerce.Rejection{Code: commerce.CodeCheckoutAborted,
+		Message: "the checkout could not complete in time; nothing was charged and the cart is open again"}
+}
+
+// refusalOf extracts the Rejection a step refused with.
+func refusalOf(err error) (commerce.Rejection, bool) {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.HasDetails() {
+		var r commerce.Rejection
+		if appErr.Details(&r) == nil && r.Code != "" {
+			return r, true
+		}
+	}
+	return commerce.Rejection{}, false
 }
 
 func cartLines(c commerce.PricedCart) []commerce.CartLine {

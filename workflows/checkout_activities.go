@@ -124,6 +124,8 @@ type PlaceOrderInput struct {
 }
 
 // FailCheckoutInput reopens the cart and records why the checkout failed.
+// Attempt 0 means whatever attempt holds the cart (BeginCheckout's answer was
+// lost, so the workflow does not know it).
 type FailCheckoutInput struct {
 	CartID    uuid.UUID          `json:"cart_id"`
 	Attempt   int                `json:"attempt"`

@@ -301,7 +301,7 @@ func TestCheckoutPlacesOrder(t *testing.T) {
 	require.Len(t, calls, 4)
 	placed := calls[3].Input.(workflows.PlaceOrderInput)
 	require.True(t, placed.PlacedAt.Equal(run.start), "PlacedAt %v is not the workflow time %v", placed.PlacedAt, run.start)
-	require.Equal(t, time.UTC, placed.PlacedAt.Location())
+	require.Same(t, time.UTC, placed.PlacedAt.Location(), "PlacedAt is in UTC")
 	require.Equal(t, []stepCall{
 		beginCall(),
 		reserveCall(cart),
@@ -366,6 +366,7 @@ func TestCheckoutFailures(t *testing.T) {
 		wantRejection *commerce.Rejection // nil: check only wantCode
 		wantCode      commerce.RejectionCode
 		wantMessage   string
+		hideMessage   string
 	}{
 		{
 			name: "BeginCheckout refuses: nothing held, nothing to compensate",
@@ -441,7 +442,8 @@ func TestCheckoutFailures(t *testing.T) {
 				}
 			},
 			wantCode:    commerce.CodeCheckoutAborted,
-			wantMessage: "order number already taken",
+			wantMessage: "could not complete",
+			hideMessage: "order number already taken", // internal detail stays in the log
 		},
 	}
 	for _, tt := range tests {
@@ -463,6 +465,9 @@ func TestCheckoutFailures(t *testing.T) {
 			} else {
 				require.Equal(t, tt.wantCode, res.Rejection.Code)
 				require.Contains(t, res.Rejection.Message, tt.wantMessage)
+				if tt.hideMessage != "" {
+					require.NotContains(t, res.Rejection.Message, tt.hideMessage)
+				}
 			}
 
 			calls := steps.recorded()
@@ -611,4 +616,43 @@ func TestActivityNamesAreCheckoutActivitiesMethods(t *testing.T) {
 		require.False(t, seen[n], "duplicate activity name %q", n)
 		seen[n] = true
 	}
+}
+
+func TestCheckoutIDsComeFromTheCart(t *testing.T) {
+	t.Parallel()
+	other := uuid.MustParse("4f1b8d4c-7a5e-4a99-8e4c-9b5d6f1a3e05")
+
+	require.Equal(t, "checkout/"+cartID.String(), workflows.CheckoutWorkflowID(cartID))
+	require.Equal(t, workflows.OrderIDForCart(cartID), workflows.OrderIDForCart(cartID), "a retry names the same order")
+	require.NotEqual(t, workflows.OrderIDForCart(cartID), workflows.OrderIDForCart(other))
+	require.NotEqual(t, cartID, workflows.OrderIDForCart(cartID))
+	require.Equal(t, uuid.Version(5), workflows.OrderIDForCart(cartID).Version())
+	require.Equal(t, "checkout/"+cartID.String()+"/3", workflows.PaymentKey(cartID, 3))
+	require.NotEqual(t, workflows.PaymentKey(cartID, 3), workflows.PaymentKey(cartID, 4), "a new attempt is a new authorization")
+}
+
+// A checkout cancelled while BeginCheckout runs cannot know whether the cart was
+// frozen; it reopens whatever attempt holds it (Attempt 0) rather than leave the
+// cart stuck in checking_out.
+func TestCheckoutCancelledDuringBeginReopensCart(t *testing.T) {
+	t.Parallel()
+	cart := testCart(t)
+	steps := newFakeSteps(cart)
+	beginning := make(chan struct{})
+	steps.begin = func(ctx context.Context, _ workflows.BeginCheckoutInput) (workflows.BeginCheckoutResult, error) {
+		close(beginning)
+		<-ctx.Done()
+		return workflows.BeginCheckoutResult{}, ctx.Err()
+	}
+	run := newCheckoutRun(t, steps)
+	run.whenClosed(beginning, run.env.CancelWorkflow)
+
+	res := run.execute(t)
+
+	want := commerce.Rejection{Code: commerce.CodeCheckoutAborted, Message: "the checkout was cancelled"}
+	require.Equal(t, workflows.CheckoutResult{Status: commerce.OrderFailed, Rejection: &want}, res)
+	require.Equal(t, []stepCall{
+		beginCall(),
+		{workflows.FailCheckoutActivity, workflows.FailCheckoutInput{CartID: cartID, Attempt: 0, Rejection: want}},
+	}, steps.recorded())
 }
