@@ -3,11 +3,252 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
+	"io"
 	"log/slog"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
 
+	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/config"
+	"github.com/orderflow/orderflow/demo"
 )
 
+// benchSettings are the flags of `orderflow bench`.
+type benchSettings struct {
+	api         string
+	token       string
+	orders      int
+	concurrency []int
+	lines       int
+	warmup      int
+}
+
+// runBench drives a running stack and compares it with the bare ceiling of its
+// Temporal server. For each concurrency C it runs two phases of N units each,
+// C at a time: "ours" places orders through the API (create a cart, add lines,
+// check out synchronously), and "bare" starts and awaits, the way the API does,
+// a workflow made of as many no-op local activities as checkout runs. The
+// ratios between the two tell how much our own code costs on top of Temporal.
 func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []string) error {
-	return errors.New("bench: not built yet")
+	s, err := parseBenchFlags(cfg, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+
+	// The bench company must exist in the database the API reads.
+	pool, err := app.OpenDatabase(ctx, cfg, log, false, false)
+	if err != nil {
+		return err
+	}
+	err = demo.Seed(ctx, pool)
+	pool.Close()
+	if err != nil {
+		return fmt.Errorf("demo data: %w", err)
+	}
+
+	shop := newBenchShop(s)
+	if err := shop.preflight(ctx); err != nil {
+		return err
+	}
+	bare, err := startBareCeiling(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer bare.stop()
+
+	out := os.Stdout
+	printBenchHeader(out, cfg, s)
+	var rows []benchRow
+	for _, c := range s.concurrency {
+		fmt.Fprintf(out, "C=%d: ours…", c)
+		drive(ctx, c, s.warmup, shop.order)
+		row := benchRow{c: c, ours: drive(ctx, c, s.orders, shop.order)}
+		if err := ctx.Err(); err != nil {
+			fmt.Fprintln(out, " interrupted")
+			return err
+		}
+		fmt.Fprint(out, " bare…")
+		drive(ctx, c, s.warmup, bare.checkout)
+		row.bare = drive(ctx, c, s.orders, bare.checkout)
+		if err := ctx.Err(); err != nil {
+			fmt.Fprintln(out, " interrupted")
+			return err
+		}
+		fmt.Fprint(out, " done\n")
+		row.print(out)
+		rows = append(rows, row)
+	}
+	printBenchSummary(out, rows)
+	return nil
+}
+
+func parseBenchFlags(cfg config.Config, args []string) (benchSettings, error) {
+	var s benchSettings
+	var concurrency string
+	fs := flag.NewFlagSet("orderflow bench", flag.ContinueOnError)
+	fs.StringVar(&s.api, "api", "http://"+cfg.HTTPAddr, "base URL of the running API")
+	fs.StringVar(&s.token, "token", demo.BenchBuyer.Token, "bearer token of the buyer placing the orders")
+	fs.IntVar(&s.orders, "n", 500, "orders (and bare workflows) per concurrency level")
+	fs.StringVar(&concurrency, "c", "1,32", "comma-separated concurrency levels (clients running at once)")
+	fs.IntVar(&s.lines, "lines", 3, fmt.Sprintf("lines per cart (1..%d, one bench SKU each)", len(demo.BenchSKUs)))
+	fs.IntVar(&s.warmup, "warmup", 20, "unmeasured orders (and bare workflows) before each measured run")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: orderflow bench [flags]\n\n"+
+			"Drives a running stack (orderflow dev) and its Temporal server; prints orders/s,\n"+
+			"checkout latency and the ratios to a bare workflow with no-op local activities.\n"+
+			"DATABASE_URL and TEMPORAL_* must name the stack's database and Temporal server.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return s, err
+	}
+	if fs.NArg() > 0 {
+		return s, fmt.Errorf("bench: unexpected arguments %q", fs.Args())
+	}
+	s.api = strings.TrimRight(s.api, "/")
+	var errs []error
+	for _, part := range strings.Split(concurrency, ",") {
+		c, err := strconv.Atoi(strings.TrimSpace(part))
+		if err != nil || c < 1 || c > 1024 {
+			errs = append(errs, fmt.Errorf("-c: %q is not a concurrency from 1 to 1024", part))
+			continue
+		}
+		s.concurrency = append(s.concurrency, c)
+	}
+	if s.orders < 1 || s.orders > 1_000_000 {
+		errs = append(errs, errors.New("-n: must be from 1 to 1000000"))
+	}
+	if s.lines < 1 || s.lines > len(demo.BenchSKUs) {
+		errs = append(errs, fmt.Errorf("-lines: must be from 1 to %d", len(demo.BenchSKUs)))
+	}
+	if s.warmup < 0 || s.warmup > 100_000 {
+		errs = append(errs, errors.New("-warmup: must be from 0 to 100000"))
+	}
+	if s.token == "" {
+		errs = append(errs, errors.New("-token: must not be empty"))
+	}
+	return s, errors.Join(errs...)
+}
+
+func printBenchHeader(w io.Writer, cfg config.Config, s benchSettings) {
+	fmt.Fprintf(w, "\norderflow bench  %s\n\n", time.Now().Format(time.RFC3339))
+	fmt.Fprintf(w, "machine   nproc=%d GOMAXPROCS=%d %s %s/%s", runtime.NumCPU(), runtime.GOMAXPROCS(0),
+		runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	if model := cpuModel(); model != "" {
+		fmt.Fprintf(w, " (%s)", model)
+	}
+	fmt.Fprintf(w, "\nsettings  api=%s temporal=%s namespace=%s\n", s.api, cfg.TemporalAddress, cfg.TemporalNamespace)
+	fmt.Fprintf(w, "          n=%d per run, c=%s, lines=%d, warmup=%d per run, token=%s\n",
+		s.orders, joinInts(s.concurrency), s.lines, s.warmup, s.token)
+	fmt.Fprintf(w, "ours      per order: POST /v1/carts, %d× POST lines, POST checkout (Idempotency-Key); 201 = success\n", s.lines)
+	fmt.Fprintf(w, "bare      workflow %s with %d no-op local activities on task queue %s,\n",
+		bareWorkflowName, bareSteps, bareTaskQueue)
+	fmt.Fprintf(w, "          started with ExecuteWorkflow and awaited with run.Get, in-process worker\n\n")
+}
+
+// cpuModel names the CPU, where Linux tells.
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return ""
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if name, value, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(name) == "model name" {
+			return strings.TrimSpace(value)
+		}
+	}
+	return ""
+}
+
+func joinInts(xs []int) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = strconv.Itoa(x)
+	}
+	return strings.Join(parts, ",")
+}
+
+// benchRow is one concurrency level's two runs.
+type benchRow struct {
+	c          int
+	ours, bare benchRun
+}
+
+// throughputRatio is ours/bare in completed units per second.
+func (r benchRow) throughputRatio() float64 { return ratio(r.ours.rate(), r.bare.rate()) }
+
+// latencyRatio is ours/bare in median checkout latency.
+func (r benchRow) latencyRatio() float64 {
+	return ratio(float64(r.ours.percentile(r.ours.checkout, 50)), float64(r.bare.percentile(r.bare.checkout, 50)))
+}
+
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
+}
+
+func (r benchRow) print(w io.Writer) {
+	o, b := r.ours, r.bare
+	fmt.Fprintf(w, "\n  C=%d, %d per run\n", r.c, o.n)
+	fmt.Fprintf(w, "  %-24s %9s %9s %9s %9s %13s %s\n", "", "per s", "p50 ms", "p95 ms", "p99 ms", "order p50 ms", "errors")
+	fmt.Fprintf(w, "  %-24s %9.1f %9s %9s %9s %13s %d/%d\n", "ours  orders (checkout)", o.rate(),
+		ms(o.percentile(o.checkout, 50)), ms(o.percentile(o.checkout, 95)), ms(o.percentile(o.checkout, 99)),
+		ms(o.percentile(o.order, 50)), o.failed, o.n)
+	fmt.Fprintf(w, "  %-24s %9.1f %9s %9s %9s %13s %d/%d\n", "bare  workflows", b.rate(),
+		ms(b.percentile(b.checkout, 50)), ms(b.percentile(b.checkout, 95)), ms(b.percentile(b.checkout, 99)),
+		"", b.failed, b.n)
+	fmt.Fprintf(w, "  %-24s %8.2fx %8.2fx\n", "ours / bare", r.throughputRatio(), r.latencyRatio())
+	o.printErrors(w, "ours")
+	b.printErrors(w, "bare")
+	fmt.Fprintln(w)
+}
+
+// printBenchSummary prints every level on one screen, and how the runs compare
+// with the targets of the issue: at C=32 at least 80% of the bare throughput, at
+// C=1 a median synchronous checkout within 1.5× the bare round trip.
+func printBenchSummary(w io.Writer, rows []benchRow) {
+	fmt.Fprintf(w, "summary   (latencies in ms; ratios are ours / bare)\n")
+	fmt.Fprintf(w, "  %4s | %9s %8s %8s %8s %9s %6s | %9s %8s %8s %8s | %7s %7s\n",
+		"C", "orders/s", "co p50", "co p95", "co p99", "order p50", "errors", "wf/s", "p50", "p95", "p99", "thru", "p50")
+	for _, r := range rows {
+		o, b := r.ours, r.bare
+		fmt.Fprintf(w, "  %4d | %9.1f %8s %8s %8s %9s %6d | %9.1f %8s %8s %8s | %6.2fx %6.2fx\n", r.c,
+			o.rate(), ms(o.percentile(o.checkout, 50)), ms(o.percentile(o.checkout, 95)), ms(o.percentile(o.checkout, 99)),
+			ms(o.percentile(o.order, 50)), o.failed,
+			b.rate(), ms(b.percentile(b.checkout, 50)), ms(b.percentile(b.checkout, 95)), ms(b.percentile(b.checkout, 99)),
+			r.throughputRatio(), r.latencyRatio())
+	}
+	for _, r := range rows {
+		switch r.c {
+		case 32:
+			fmt.Fprintf(w, "target    C=32 throughput ours/bare %.2f, wanted ≥ 0.80: %s\n", r.throughputRatio(), verdict(r.throughputRatio() >= 0.80))
+		case 1:
+			fmt.Fprintf(w, "target    C=1 checkout p50 ours/bare %.2f, wanted ≤ 1.50: %s\n", r.latencyRatio(), verdict(r.latencyRatio() > 0 && r.latencyRatio() <= 1.5))
+		}
+	}
+	fmt.Fprintln(w)
+}
+
+func verdict(met bool) string {
+	if met {
+		return "met"
+	}
+	return "MISSED"
+}
+
+func ms(d time.Duration) string {
+	if d == 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 1, 64)
 }

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/orderflow/orderflow/demo"
+)
+
+// benchRequestTimeout bounds one request, well above the longest synchronous
+// checkout wait the API allows (one minute), so a stuck stack cannot hang the
+// bench.
+const benchRequestTimeout = 90 * time.Second
+
+// benchShop places orders through the API, like a storefront would.
+type benchShop struct {
+	api, token string
+	lines      int
+	http       *http.Client
+}
+
+func newBenchShop(s benchSettings) *benchShop {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	// Every client keeps its connection: no reconnects in the measurements.
+	conns := max(slicesMax(s.concurrency), 1) * 2
+	transport.MaxIdleConns = conns
+	transport.MaxIdleConnsPerHost = conns
+	return &benchShop{
+		api: s.api, token: s.token, lines: s.lines,
+		http: &http.Client{Transport: transport, Timeout: benchRequestTimeout},
+	}
+}
+
+func slicesMax(xs []int) int {
+	m := 0
+	for _, x := range xs {
+		m = max(m, x)
+	}
+	return m
+}
+
+// preflight places one order, so that a stack that is down, a wrong token or a
+// missing bench company fail at once with the reason, not as N errors.
+func (s *benchShop) preflight(ctx context.Context) error {
+	resp, err := s.do(ctx, http.MethodGet, "/healthz", "", "")
+	if err != nil {
+		return fmt.Errorf("bench: the API at %s does not answer (is `orderflow dev` running?): %w", s.api, err)
+	}
+	if resp.status != http.StatusOK {
+		return fmt.Errorf("bench: GET %s/healthz answered %d: %s", s.api, resp.status, resp.body)
+	}
+	if sample := s.order(ctx); !sample.ok {
+		return fmt.Errorf("bench: a first order failed: %s", sample.failure)
+	}
+	return nil
+}
+
+// order creates a cart, adds the lines one request each, and checks out
+// synchronously. Only 201 from checkout (the order was placed in time) counts as
+// success.
+func (s *benchShop) order(ctx context.Context) benchSample {
+	start := time.Now()
+	resp, err := s.do(ctx, http.MethodPost, "/v1/carts", "", "")
+	if failed, why := unexpected("create cart", resp, err, http.StatusCreated); failed {
+		return benchSample{failure: why}
+	}
+	var cart struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(resp.body, &cart); err != nil || cart.ID == "" {
+		return benchSample{failure: fmt.Sprintf("create cart: no cart ID in %s", clip(resp.body))}
+	}
+	cartPath := "/v1/carts/" + cart.ID
+	for _, sku := range demo.BenchSKUs[:s.lines] {
+		resp, err := s.do(ctx, http.MethodPost, cartPath+"/lines", fmt.Sprintf(`{"sku":%q,"quantity":1}`, sku), "")
+		if failed, why := unexpected("add line", resp, err, http.StatusOK); failed {
+			return benchSample{failure: why}
+		}
+	}
+	checkoutStart := time.Now()
+	resp, err = s.do(ctx, http.MethodPost, cartPath+"/checkout", "", "bench-"+cart.ID)
+	sample := benchSample{checkout: time.Since(checkoutStart), order: time.Since(start)}
+	if failed, why := unexpected("checkout", resp, err, http.StatusCreated); failed {
+		sample.failure = why
+		return sample
+	}
+	sample.ok = true
+	return sample
+}
+
+type benchResponse struct {
+	status int
+	body   []byte
+}
+
+// do sends one request and reads the whole answer, so the connection is reused.
+func (s *benchShop) do(ctx context.Context, method, path, body, idempotencyKey string) (benchResponse, error) {
+	var reader io.Reader
+	if body != "" {
+		reader = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, s.api+path, reader)
+	if err != nil {
+		return benchResponse{}, err
+	}
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if idempotencyKey != "" {
+		req.Header.Set("Idempotency-Key", idempotencyKey)
+	}
+	resp, err := s.http.Do(req)
+	if err != nil {
+		return benchResponse{}, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return benchResponse{status: resp.StatusCode, body: b}, err
+}
+
+// unexpected tells whether a step failed, and how.
+func unexpected(step string, resp benchResponse, err error, want int) (bool, string) {
+	switch {
+	case err != nil:
+		return true, fmt.Sprintf("%s: %v", step, err)
+	case resp.status != want:
+		return true, fmt.Sprintf("%s: %d %s", step, resp.status, clip(resp.body))
+	}
+	return false, ""
+}
+
+// clip shortens a response body for an error sample.
+func clip(b []byte) string {
+	b = bytes.TrimSpace(b)
+	if len(b) > 300 {
+		return string(b[:300]) + "…"
+	}
+	return string(b)
+}
