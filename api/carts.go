@@ -96,12 +96,15 @@ func (s *Server) addLine(c *gin.Context) {
 		if err := requirePricedProduct(ctx, q, cart.Currency, req.SKU); err != nil {
 			return err
 		}
-		total, err := q.CartLineAdd(ctx, db.CartLineAddParams{CartID: cart.ID, Sku: req.SKU, Quantity: int32(qty)})
+		line, err := q.CartLineAdd(ctx, db.CartLineAddParams{CartID: cart.ID, Sku: req.SKU, Quantity: int32(qty)})
 		if err != nil {
 			return err
 		}
-		if err := commerce.ValidateQuantity("quantity", int64(total)); err != nil {
-			return fieldError("quantity", fmt.Sprintf("quantity would make the line %d, at most %d is allowed", total, commerce.MaxLineQuantity))
+		if err := commerce.ValidateQuantity("quantity", int64(line.Quantity)); err != nil {
+			return fieldError("quantity", fmt.Sprintf("quantity would make the line %d, at most %d is allowed", line.Quantity, commerce.MaxLineQuantity))
+		}
+		if !line.Inserted {
+			return nil
 		}
 		n, err := q.CartLineCount(ctx, cart.ID)
 		if err != nil {
@@ -170,10 +173,7 @@ func (s *Server) changeCart(c *gin.Context, status int, change func(context.Cont
 		if err := change(ctx, q, cart); err != nil {
 			return err
 		}
-		if err := q.CartTouch(ctx, cart.ID); err != nil {
-			return err
-		}
-		if cart, err = q.CartGet(ctx, cart.ID); err != nil {
+		if cart, err = q.CartTouch(ctx, cart.ID); err != nil {
 			return err
 		}
 		view, err = s.cartView(ctx, q, cart)

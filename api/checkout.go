@@ -34,11 +34,12 @@ func (s *Server) checkout(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	p := principal(c)
-	cart, err := s.q.CartGetForCompany(ctx, db.CartGetForCompanyParams{ID: id, CompanyID: p.CompanyID})
+	row, err := s.q.CartGetWithLineCount(ctx, db.CartGetWithLineCountParams{ID: id, CompanyID: p.CompanyID})
 	if err != nil {
 		respondError(c, err)
 		return
 	}
+	cart := row.Cart
 	switch commerce.CartStatus(cart.Status) {
 	case commerce.CartCompleted:
 		he := newError(http.StatusConflict, string(commerce.CodeCartNotOpen), "the cart has already been checked out")
@@ -46,12 +47,7 @@ func (s *Server) checkout(c *gin.Context) {
 		respondError(c, he)
 		return
 	case commerce.CartOpen:
-		n, err := s.q.CartLineCount(ctx, cart.ID)
-		if err != nil {
-			respondError(c, err)
-			return
-		}
-		if err := commerce.CheckCanCheckout(commerce.CartOpen, int(n)); err != nil {
+		if err := commerce.CheckCanCheckout(commerce.CartOpen, int(row.LineCount)); err != nil {
 			respondError(c, err)
 			return
 		}

@@ -65,7 +65,14 @@ func (s *Server) authenticate(c *gin.Context) {
 		respondError(c, errUnauthorized)
 		return
 	}
-	p, err := s.q.PrincipalByTokenHash(c.Request.Context(), HashToken(strings.TrimSpace(token)))
+	hash := HashToken(strings.TrimSpace(token))
+	now := time.Now()
+	if p, ok := s.principals.get(hash, now); ok {
+		c.Set(ctxPrincipal, p)
+		c.Next()
+		return
+	}
+	row, err := s.q.PrincipalByTokenHash(c.Request.Context(), hash)
 	if db.IsNotFound(err) {
 		respondError(c, errUnauthorized)
 		return
@@ -74,7 +81,9 @@ func (s *Server) authenticate(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	c.Set(ctxPrincipal, Principal{CustomerID: p.CustomerID, CompanyID: p.CompanyID, Name: p.Name, Currency: p.Currency})
+	p := Principal{CustomerID: row.CustomerID, CompanyID: row.CompanyID, Name: row.Name, Currency: row.Currency}
+	s.principals.put(hash, p, now)
+	c.Set(ctxPrincipal, p)
 	c.Next()
 }
 

@@ -30,6 +30,8 @@ type Server struct {
 	temporal client.Client
 	log      *slog.Logger
 	opts     Options
+	// principals caches token lookups (see principalCache).
+	principals principalCache
 }
 
 // NewServer wires a Server.

@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -28,6 +29,15 @@ import (
 	"github.com/orderflow/orderflow/workflows"
 )
 
+// DevServerArgs are extra `temporal server start-dev` flags for a one-node
+// server: a single task-queue partition, so a worker's pollers meet tasks
+// directly instead of waiting for them to be forwarded between partitions
+// (tens of milliseconds per workflow task on a small machine).
+var DevServerArgs = []string{
+	"--dynamic-config-value", "matching.numTaskqueueReadPartitions=1",
+	"--dynamic-config-value", "matching.numTaskqueueWritePartitions=1",
+}
+
 // NewLogger builds the process logger from the configuration.
 func NewLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
@@ -37,6 +47,10 @@ func NewLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
+// defaultPoolSize is the connection pool size of one process unless
+// DATABASE_URL sets pool_max_conns.
+const defaultPoolSize = 20
+
 // OpenDatabase creates the database if it is missing (when create is set),
 // connects, and applies pending migrations (when migrate is set).
 func OpenDatabase(ctx context.Context, cfg config.Config, log *slog.Logger, create, migrate bool) (*pgxpool.Pool, error) {
@@ -45,7 +59,16 @@ func OpenDatabase(ctx context.Context, cfg config.Config, log *slog.Logger, crea
 			return nil, err
 		}
 	}
-	pool, err := pgxpool.New(ctx, cfg.DatabaseURL)
+	poolCfg, err := pgxpool.ParseConfig(cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	// pgxpool's default (max(4, cores)) starves a process that serves HTTP and
+	// runs local activities at once; pool_max_conns in the URL still wins.
+	if !strings.Contains(cfg.DatabaseURL, "pool_max_conns") {
+		poolCfg.MaxConns = defaultPoolSize
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, poolCfg)
 	if err != nil {
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
 	}

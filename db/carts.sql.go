@@ -27,7 +27,7 @@ func (q *Queries) CartComplete(ctx context.Context, arg CartCompleteParams) erro
 }
 
 const cartGet = `-- name: CartGet :one
-SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at FROM carts WHERE id = $1
+SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status FROM carts WHERE id = $1
 `
 
 func (q *Queries) CartGet(ctx context.Context, id uuid.UUID) (Cart, error) {
@@ -45,12 +45,22 @@ func (q *Queries) CartGet(ctx context.Context, id uuid.UUID) (Cart, error) {
 		&i.CheckoutAttempt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ShipName,
+		&i.ShipLine1,
+		&i.ShipLine2,
+		&i.ShipCity,
+		&i.ShipPostalCode,
+		&i.ShipCountry,
+		&i.ShippingMethod,
+		&i.PoNumber,
+		&i.BuyerReference,
+		&i.CheckoutStatus,
 	)
 	return i, err
 }
 
 const cartGetForCompany = `-- name: CartGetForCompany :one
-SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at FROM carts WHERE id = $1 AND company_id = $2
+SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status FROM carts WHERE id = $1 AND company_id = $2
 `
 
 type CartGetForCompanyParams struct {
@@ -75,6 +85,63 @@ func (q *Queries) CartGetForCompany(ctx context.Context, arg CartGetForCompanyPa
 		&i.CheckoutAttempt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ShipName,
+		&i.ShipLine1,
+		&i.ShipLine2,
+		&i.ShipCity,
+		&i.ShipPostalCode,
+		&i.ShipCountry,
+		&i.ShippingMethod,
+		&i.PoNumber,
+		&i.BuyerReference,
+		&i.CheckoutStatus,
+	)
+	return i, err
+}
+
+const cartGetWithLineCount = `-- name: CartGetWithLineCount :one
+SELECT carts.id, carts.company_id, carts.customer_id, carts.currency, carts.status, carts.failure_code, carts.failure_reason, carts.order_id, carts.checkout_attempt, carts.created_at, carts.updated_at, carts.ship_name, carts.ship_line1, carts.ship_line2, carts.ship_city, carts.ship_postal_code, carts.ship_country, carts.shipping_method, carts.po_number, carts.buyer_reference, carts.checkout_status, (SELECT count(*) FROM cart_lines l WHERE l.cart_id = carts.id) AS line_count
+FROM carts WHERE carts.id = $1 AND carts.company_id = $2
+`
+
+type CartGetWithLineCountParams struct {
+	ID        uuid.UUID
+	CompanyID uuid.UUID
+}
+
+type CartGetWithLineCountRow struct {
+	Cart      Cart
+	LineCount int64
+}
+
+// CartGetWithLineCount is what checkout needs to refuse a cart before starting a
+// workflow, in one round trip.
+func (q *Queries) CartGetWithLineCount(ctx context.Context, arg CartGetWithLineCountParams) (CartGetWithLineCountRow, error) {
+	row := q.db.QueryRow(ctx, cartGetWithLineCount, arg.ID, arg.CompanyID)
+	var i CartGetWithLineCountRow
+	err := row.Scan(
+		&i.Cart.ID,
+		&i.Cart.CompanyID,
+		&i.Cart.CustomerID,
+		&i.Cart.Currency,
+		&i.Cart.Status,
+		&i.Cart.FailureCode,
+		&i.Cart.FailureReason,
+		&i.Cart.OrderID,
+		&i.Cart.CheckoutAttempt,
+		&i.Cart.CreatedAt,
+		&i.Cart.UpdatedAt,
+		&i.Cart.ShipName,
+		&i.Cart.ShipLine1,
+		&i.Cart.ShipLine2,
+		&i.Cart.ShipCity,
+		&i.Cart.ShipPostalCode,
+		&i.Cart.ShipCountry,
+		&i.Cart.ShippingMethod,
+		&i.Cart.PoNumber,
+		&i.Cart.BuyerReference,
+		&i.Cart.CheckoutStatus,
+		&i.LineCount,
 	)
 	return i, err
 }
@@ -82,7 +149,7 @@ func (q *Queries) CartGetForCompany(ctx context.Context, arg CartGetForCompanyPa
 const cartInsert = `-- name: CartInsert :one
 INSERT INTO carts (id, company_id, customer_id, currency)
 VALUES ($1, $2, $3, $4)
-RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at
+RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status
 `
 
 type CartInsertParams struct {
@@ -112,6 +179,16 @@ func (q *Queries) CartInsert(ctx context.Context, arg CartInsertParams) (Cart, e
 		&i.CheckoutAttempt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ShipName,
+		&i.ShipLine1,
+		&i.ShipLine2,
+		&i.ShipCity,
+		&i.ShipPostalCode,
+		&i.ShipCountry,
+		&i.ShippingMethod,
+		&i.PoNumber,
+		&i.BuyerReference,
+		&i.CheckoutStatus,
 	)
 	return i, err
 }
@@ -119,7 +196,7 @@ func (q *Queries) CartInsert(ctx context.Context, arg CartInsertParams) (Cart, e
 const cartLineAdd = `-- name: CartLineAdd :one
 INSERT INTO cart_lines (cart_id, sku, quantity) VALUES ($1, $2, $3)
 ON CONFLICT (cart_id, sku) DO UPDATE SET quantity = cart_lines.quantity + excluded.quantity
-RETURNING quantity
+RETURNING quantity, (xmax = 0)::boolean AS inserted
 `
 
 type CartLineAddParams struct {
@@ -128,11 +205,17 @@ type CartLineAddParams struct {
 	Quantity int32
 }
 
-func (q *Queries) CartLineAdd(ctx context.Context, arg CartLineAddParams) (int32, error) {
+type CartLineAddRow struct {
+	Quantity int32
+	Inserted bool
+}
+
+// CartLineAdd adds to the SKU's line, creating it if needed (inserted tells which).
+func (q *Queries) CartLineAdd(ctx context.Context, arg CartLineAddParams) (CartLineAddRow, error) {
 	row := q.db.QueryRow(ctx, cartLineAdd, arg.CartID, arg.Sku, arg.Quantity)
-	var quantity int32
-	err := row.Scan(&quantity)
-	return quantity, err
+	var i CartLineAddRow
+	err := row.Scan(&i.Quantity, &i.Inserted)
+	return i, err
 }
 
 const cartLineCount = `-- name: CartLineCount :one
@@ -232,7 +315,7 @@ func (q *Queries) CartLines(ctx context.Context, cartID uuid.UUID) ([]CartLine, 
 }
 
 const cartLock = `-- name: CartLock :one
-SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at FROM carts WHERE id = $1 FOR UPDATE
+SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status FROM carts WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) CartLock(ctx context.Context, id uuid.UUID) (Cart, error) {
@@ -250,12 +333,22 @@ func (q *Queries) CartLock(ctx context.Context, id uuid.UUID) (Cart, error) {
 		&i.CheckoutAttempt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ShipName,
+		&i.ShipLine1,
+		&i.ShipLine2,
+		&i.ShipCity,
+		&i.ShipPostalCode,
+		&i.ShipCountry,
+		&i.ShippingMethod,
+		&i.PoNumber,
+		&i.BuyerReference,
+		&i.CheckoutStatus,
 	)
 	return i, err
 }
 
 const cartLockForCompany = `-- name: CartLockForCompany :one
-SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at FROM carts WHERE id = $1 AND company_id = $2 FOR UPDATE
+SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status FROM carts WHERE id = $1 AND company_id = $2 FOR UPDATE
 `
 
 type CartLockForCompanyParams struct {
@@ -280,6 +373,16 @@ func (q *Queries) CartLockForCompany(ctx context.Context, arg CartLockForCompany
 		&i.CheckoutAttempt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.ShipName,
+		&i.ShipLine1,
+		&i.ShipLine2,
+		&i.ShipCity,
+		&i.ShipPostalCode,
+		&i.ShipCountry,
+		&i.ShippingMethod,
+		&i.PoNumber,
+		&i.BuyerReference,
+		&i.CheckoutStatus,
 	)
 	return i, err
 }
@@ -346,12 +449,37 @@ func (q *Queries) CartSetCheckingOut(ctx context.Context, id uuid.UUID) (int32, 
 	return checkout_attempt, err
 }
 
-const cartTouch = `-- name: CartTouch :exec
+const cartTouch = `-- name: CartTouch :one
 UPDATE carts SET updated_at = now(), failure_code = '', failure_reason = '' WHERE id = $1
+RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status
 `
 
 // CartTouch marks a change of lines; the last checkout's failure no longer applies.
-func (q *Queries) CartTouch(ctx context.Context, id uuid.UUID) error {
-	_, err := q.db.Exec(ctx, cartTouch, id)
-	return err
+func (q *Queries) CartTouch(ctx context.Context, id uuid.UUID) (Cart, error) {
+	row := q.db.QueryRow(ctx, cartTouch, id)
+	var i Cart
+	err := row.Scan(
+		&i.ID,
+		&i.CompanyID,
+		&i.CustomerID,
+		&i.Currency,
+		&i.Status,
+		&i.FailureCode,
+		&i.FailureReason,
+		&i.OrderID,
+		&i.CheckoutAttempt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.ShipName,
+		&i.ShipLine1,
+		&i.ShipLine2,
+		&i.ShipCity,
+		&i.ShipPostalCode,
+		&i.ShipCountry,
+		&i.ShippingMethod,
+		&i.PoNumber,
+		&i.BuyerReference,
+		&i.CheckoutStatus,
+	)
+	return i, err
 }

@@ -25,7 +25,7 @@ func (q *Queries) CompanyCreditUsed(ctx context.Context, companyID uuid.UUID) (i
 }
 
 const companyGet = `-- name: CompanyGet :one
-SELECT id, name, currency, credit_limit, created_at FROM companies WHERE id = $1
+SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at FROM companies WHERE id = $1
 `
 
 func (q *Queries) CompanyGet(ctx context.Context, id uuid.UUID) (Company, error) {
@@ -37,6 +37,10 @@ func (q *Queries) CompanyGet(ctx context.Context, id uuid.UUID) (Company, error)
 		&i.Currency,
 		&i.CreditLimit,
 		&i.CreatedAt,
+		&i.CustomerGroup,
+		&i.TaxExempt,
+		&i.ApprovalTimeoutSeconds,
+		&i.UpdatedAt,
 	)
 	return i, err
 }
@@ -44,7 +48,7 @@ func (q *Queries) CompanyGet(ctx context.Context, id uuid.UUID) (Company, error)
 const companyInsert = `-- name: CompanyInsert :one
 INSERT INTO companies (id, name, currency, credit_limit)
 VALUES ($1, $2, $3, $4)
-RETURNING id, name, currency, credit_limit, created_at
+RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at
 `
 
 type CompanyInsertParams struct {
@@ -68,6 +72,10 @@ func (q *Queries) CompanyInsert(ctx context.Context, arg CompanyInsertParams) (C
 		&i.Currency,
 		&i.CreditLimit,
 		&i.CreatedAt,
+		&i.CustomerGroup,
+		&i.TaxExempt,
+		&i.ApprovalTimeoutSeconds,
+		&i.UpdatedAt,
 	)
 	return i, err
 }

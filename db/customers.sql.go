@@ -19,7 +19,7 @@ ON CONFLICT (token_hash) DO NOTHING
 
 type APITokenInsertParams struct {
 	TokenHash  []byte
-	CustomerID uuid.UUID
+	CustomerID uuid.NullUUID
 	Label      string
 }
 
@@ -29,7 +29,7 @@ func (q *Queries) APITokenInsert(ctx context.Context, arg APITokenInsertParams) 
 }
 
 const customerGet = `-- name: CustomerGet :one
-SELECT id, company_id, email, name, created_at FROM customers WHERE id = $1
+SELECT id, company_id, email, name, created_at, role FROM customers WHERE id = $1
 `
 
 func (q *Queries) CustomerGet(ctx context.Context, id uuid.UUID) (Customer, error) {
@@ -41,6 +41,7 @@ func (q *Queries) CustomerGet(ctx context.Context, id uuid.UUID) (Customer, erro
 		&i.Email,
 		&i.Name,
 		&i.CreatedAt,
+		&i.Role,
 	)
 	return i, err
 }
@@ -48,7 +49,7 @@ func (q *Queries) CustomerGet(ctx context.Context, id uuid.UUID) (Customer, erro
 const customerInsert = `-- name: CustomerInsert :one
 INSERT INTO customers (id, company_id, email, name)
 VALUES ($1, $2, $3, $4)
-RETURNING id, company_id, email, name, created_at
+RETURNING id, company_id, email, name, created_at, role
 `
 
 type CustomerInsertParams struct {
@@ -72,6 +73,7 @@ func (q *Queries) CustomerInsert(ctx context.Context, arg CustomerInsertParams) 
 		&i.Email,
 		&i.Name,
 		&i.CreatedAt,
+		&i.Role,
 	)
 	return i, err
 }

@@ -13,7 +13,7 @@ import (
 )
 
 const orderGetByCart = `-- name: OrderGetByCart :one
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at FROM orders WHERE cart_id = $1
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by FROM orders WHERE cart_id = $1
 `
 
 func (q *Queries) OrderGetByCart(ctx context.Context, cartID uuid.UUID) (Order, error) {
@@ -30,12 +30,21 @@ func (q *Queries) OrderGetByCart(ctx context.Context, cartID uuid.UUID) (Order, 
 		&i.Total,
 		&i.PlacedAt,
 		&i.UpdatedAt,
+		&i.Discount,
+		&i.Shipping,
+		&i.Tax,
+		&i.TaxRateBp,
+		&i.ShippingMethod,
+		&i.ShipTo,
+		&i.PoNumber,
+		&i.BuyerReference,
+		&i.ApprovedBy,
 	)
 	return i, err
 }
 
 const orderGetForCompany = `-- name: OrderGetForCompany :one
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at FROM orders WHERE id = $1 AND company_id = $2
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by FROM orders WHERE id = $1 AND company_id = $2
 `
 
 type OrderGetForCompanyParams struct {
@@ -57,6 +66,15 @@ func (q *Queries) OrderGetForCompany(ctx context.Context, arg OrderGetForCompany
 		&i.Total,
 		&i.PlacedAt,
 		&i.UpdatedAt,
+		&i.Discount,
+		&i.Shipping,
+		&i.Tax,
+		&i.TaxRateBp,
+		&i.ShippingMethod,
+		&i.ShipTo,
+		&i.PoNumber,
+		&i.BuyerReference,
+		&i.ApprovedBy,
 	)
 	return i, err
 }
@@ -65,7 +83,7 @@ const orderInsert = `-- name: OrderInsert :one
 INSERT INTO orders (id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (cart_id) DO NOTHING
-RETURNING id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at
+RETURNING id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by
 `
 
 type OrderInsertParams struct {
@@ -104,12 +122,21 @@ func (q *Queries) OrderInsert(ctx context.Context, arg OrderInsertParams) (Order
 		&i.Total,
 		&i.PlacedAt,
 		&i.UpdatedAt,
+		&i.Discount,
+		&i.Shipping,
+		&i.Tax,
+		&i.TaxRateBp,
+		&i.ShippingMethod,
+		&i.ShipTo,
+		&i.PoNumber,
+		&i.BuyerReference,
+		&i.ApprovedBy,
 	)
 	return i, err
 }
 
 const orderLines = `-- name: OrderLines :many
-SELECT order_id, line_no, sku, name, quantity, unit_price, line_total FROM order_lines WHERE order_id = $1 ORDER BY line_no
+SELECT order_id, line_no, sku, name, quantity, unit_price, line_total, base_unit_price, price_list_id, price_list_name, tier_min_quantity FROM order_lines WHERE order_id = $1 ORDER BY line_no
 `
 
 func (q *Queries) OrderLines(ctx context.Context, orderID uuid.UUID) ([]OrderLine, error) {
@@ -129,6 +156,10 @@ func (q *Queries) OrderLines(ctx context.Context, orderID uuid.UUID) ([]OrderLin
 			&i.Quantity,
 			&i.UnitPrice,
 			&i.LineTotal,
+			&i.BaseUnitPrice,
+			&i.PriceListID,
+			&i.PriceListName,
+			&i.TierMinQuantity,
 		); err != nil {
 			return nil, err
 		}
@@ -171,7 +202,7 @@ func (q *Queries) OrderLinesInsert(ctx context.Context, arg OrderLinesInsertPara
 }
 
 const orderListByCustomer = `-- name: OrderListByCustomer :many
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at FROM orders
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by FROM orders
 WHERE customer_id = $1
   AND (placed_at, id) < ($2::timestamptz, $3::uuid)
 ORDER BY placed_at DESC, id DESC
@@ -211,6 +242,15 @@ func (q *Queries) OrderListByCustomer(ctx context.Context, arg OrderListByCustom
 			&i.Total,
 			&i.PlacedAt,
 			&i.UpdatedAt,
+			&i.Discount,
+			&i.Shipping,
+			&i.Tax,
+			&i.TaxRateBp,
+			&i.ShippingMethod,
+			&i.ShipTo,
+			&i.PoNumber,
+			&i.BuyerReference,
+			&i.ApprovedBy,
 		); err != nil {
 			return nil, err
 		}

@@ -13,10 +13,38 @@ import (
 
 type ApiToken struct {
 	TokenHash  []byte
-	CustomerID uuid.UUID
+	CustomerID uuid.NullUUID
 	Label      string
 	CreatedAt  time.Time
 	RevokedAt  *time.Time
+	StaffID    uuid.NullUUID
+}
+
+type ApprovalRequest struct {
+	CartID       uuid.UUID
+	Attempt      int32
+	CompanyID    uuid.UUID
+	CustomerID   uuid.UUID
+	Status       string
+	RequiredRole string
+	Reasons      []string
+	Total        int64
+	Currency     string
+	Deadline     time.Time
+	DecidedBy    uuid.NullUUID
+	DecidedAt    *time.Time
+	Comment      string
+	CreatedAt    time.Time
+}
+
+type ApprovalRule struct {
+	ID          uuid.UUID
+	CompanyID   uuid.UUID
+	Kind        string
+	Threshold   int64
+	Skus        []string
+	ApproverMax pgtype.Int8
+	CreatedAt   time.Time
 }
 
 type Cart struct {
@@ -31,6 +59,16 @@ type Cart struct {
 	CheckoutAttempt int32
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+	ShipName        string
+	ShipLine1       string
+	ShipLine2       string
+	ShipCity        string
+	ShipPostalCode  string
+	ShipCountry     string
+	ShippingMethod  string
+	PoNumber        string
+	BuyerReference  string
+	CheckoutStatus  string
 }
 
 type CartLine struct {
@@ -41,11 +79,15 @@ type CartLine struct {
 }
 
 type Company struct {
-	ID          uuid.UUID
-	Name        string
-	Currency    string
-	CreditLimit int64
-	CreatedAt   time.Time
+	ID                     uuid.UUID
+	Name                   string
+	Currency               string
+	CreditLimit            int64
+	CreatedAt              time.Time
+	CustomerGroup          string
+	TaxExempt              bool
+	ApprovalTimeoutSeconds int32
+	UpdatedAt              time.Time
 }
 
 type CreditHold struct {
@@ -65,6 +107,7 @@ type Customer struct {
 	Email     string
 	Name      string
 	CreatedAt time.Time
+	Role      string
 }
 
 type IdempotencyKey struct {
@@ -77,39 +120,125 @@ type IdempotencyKey struct {
 	CreatedAt    time.Time
 }
 
-type Order struct {
-	ID         uuid.UUID
-	CartID     uuid.UUID
+type NotificationOutbox struct {
+	ID         int64
+	DedupKey   string
+	Kind       string
 	CompanyID  uuid.UUID
-	CustomerID uuid.UUID
-	Status     string
-	Currency   string
-	Subtotal   int64
-	Total      int64
-	PlacedAt   time.Time
-	UpdatedAt  time.Time
+	CustomerID uuid.NullUUID
+	ToRole     string
+	Subject    string
+	Body       string
+	CreatedAt  time.Time
+	SentAt     *time.Time
+}
+
+type Order struct {
+	ID             uuid.UUID
+	CartID         uuid.UUID
+	CompanyID      uuid.UUID
+	CustomerID     uuid.UUID
+	Status         string
+	Currency       string
+	Subtotal       int64
+	Total          int64
+	PlacedAt       time.Time
+	UpdatedAt      time.Time
+	Discount       int64
+	Shipping       int64
+	Tax            int64
+	TaxRateBp      int32
+	ShippingMethod string
+	ShipTo         []byte
+	PoNumber       string
+	BuyerReference string
+	ApprovedBy     uuid.NullUUID
 }
 
 type OrderLine struct {
-	OrderID   uuid.UUID
-	LineNo    int32
-	Sku       string
-	Name      string
-	Quantity  int32
-	UnitPrice int64
-	LineTotal int64
+	OrderID         uuid.UUID
+	LineNo          int32
+	Sku             string
+	Name            string
+	Quantity        int32
+	UnitPrice       int64
+	LineTotal       int64
+	BaseUnitPrice   int64
+	PriceListID     uuid.NullUUID
+	PriceListName   string
+	TierMinQuantity int32
+}
+
+type PriceList struct {
+	ID            uuid.UUID
+	Name          string
+	CompanyID     uuid.NullUUID
+	CustomerGroup pgtype.Text
+	Currency      string
+	Priority      int32
+	ValidFrom     *time.Time
+	ValidUntil    *time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+type PriceListTier struct {
+	PriceListID uuid.UUID
+	Sku         string
+	MinQuantity int32
+	UnitPrice   int64
 }
 
 type Product struct {
-	Sku       string
-	Name      string
-	CreatedAt time.Time
+	Sku         string
+	Name        string
+	CreatedAt   time.Time
+	WeightGrams int32
 }
 
 type ProductPrice struct {
 	Sku       string
 	Currency  string
 	UnitPrice int64
+}
+
+type ShippingMethod struct {
+	Code        string
+	Name        string
+	Currency    string
+	BaseAmount  int64
+	PerKgAmount int64
+	FreeAbove   pgtype.Int8
+}
+
+type SpendReservation struct {
+	SpendKey   string
+	CartID     uuid.UUID
+	CompanyID  uuid.UUID
+	CustomerID uuid.UUID
+	Amount     int64
+	Currency   string
+	Status     string
+	ReservedAt time.Time
+	UpdatedAt  time.Time
+}
+
+type SpendingLimit struct {
+	ID         uuid.UUID
+	CompanyID  uuid.UUID
+	CustomerID uuid.NullUUID
+	Period     string
+	Amount     int64
+	Currency   string
+	CreatedAt  time.Time
+}
+
+type Staff struct {
+	ID        uuid.UUID
+	Email     string
+	Name      string
+	Role      string
+	CreatedAt time.Time
 }
 
 type Stock struct {
@@ -124,6 +253,11 @@ type StockReservation struct {
 	Sku       string
 	Quantity  int64
 	CreatedAt time.Time
+}
+
+type TaxRate struct {
+	Country string
+	RateBp  int32
 }
 
 type TimelineEvent struct {

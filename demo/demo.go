@@ -102,7 +102,7 @@ func Seed(ctx context.Context, pool *pgxpool.Pool) error {
 				ID: b.ID, CompanyID: companyID, Email: b.Email, Name: b.Name}); err != nil {
 				return fmt.Errorf("customer %s: %w", b.Email, err)
 			}
-			if err := q.APITokenInsert(ctx, db.APITokenInsertParams{TokenHash: api.HashToken(b.Token), CustomerID: b.ID, Label: "demo"}); err != nil {
+			if err := q.APITokenInsert(ctx, db.APITokenInsertParams{TokenHash: api.HashToken(b.Token), CustomerID: uuid.NullUUID{UUID: b.ID, Valid: true}, Label: "demo"}); err != nil {
 				return err
 			}
 		}

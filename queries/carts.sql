@@ -20,8 +20,15 @@ SELECT * FROM carts WHERE id = $1 AND company_id = $2 FOR UPDATE;
 SELECT * FROM carts WHERE id = $1 FOR UPDATE;
 
 -- CartTouch marks a change of lines; the last checkout's failure no longer applies.
--- name: CartTouch :exec
-UPDATE carts SET updated_at = now(), failure_code = '', failure_reason = '' WHERE id = $1;
+-- name: CartTouch :one
+UPDATE carts SET updated_at = now(), failure_code = '', failure_reason = '' WHERE id = $1
+RETURNING *;
+
+-- CartGetWithLineCount is what checkout needs to refuse a cart before starting a
+-- workflow, in one round trip.
+-- name: CartGetWithLineCount :one
+SELECT sqlc.embed(carts), (SELECT count(*) FROM cart_lines l WHERE l.cart_id = carts.id) AS line_count
+FROM carts WHERE carts.id = $1 AND carts.company_id = $2;
 
 -- name: CartLineCount :one
 SELECT count(*) FROM cart_lines WHERE cart_id = $1;
@@ -29,10 +36,11 @@ SELECT count(*) FROM cart_lines WHERE cart_id = $1;
 -- name: CartLines :many
 SELECT * FROM cart_lines WHERE cart_id = $1 ORDER BY added_at, sku;
 
+-- CartLineAdd adds to the SKU's line, creating it if needed (inserted tells which).
 -- name: CartLineAdd :one
 INSERT INTO cart_lines (cart_id, sku, quantity) VALUES ($1, $2, $3)
 ON CONFLICT (cart_id, sku) DO UPDATE SET quantity = cart_lines.quantity + excluded.quantity
-RETURNING quantity;
+RETURNING quantity, (xmax = 0)::boolean AS inserted;
 
 -- name: CartLineGet :one
 SELECT * FROM cart_lines WHERE cart_id = $1 AND sku = $2;

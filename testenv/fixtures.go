@@ -50,7 +50,7 @@ func NewBuyer(t testing.TB, pool *pgxpool.Pool, company Company) Buyer {
 		t.Fatalf("create customer: %v", err)
 	}
 	token := api.NewToken()
-	if err := q.APITokenInsert(ctx, db.APITokenInsertParams{TokenHash: api.HashToken(token), CustomerID: id, Label: "test"}); err != nil {
+	if err := q.APITokenInsert(ctx, db.APITokenInsertParams{TokenHash: api.HashToken(token), CustomerID: uuid.NullUUID{UUID: id, Valid: true}, Label: "test"}); err != nil {
 		t.Fatalf("create token: %v", err)
 	}
 	return Buyer{ID: id, CompanyID: company.ID, Token: token}

@@ -86,6 +86,7 @@ func StartTemporal(log *slog.Logger) (*testsuite.DevServer, error) {
 	for _, name := range names {
 		extra = append(extra, "--search-attribute", name+"="+workflows.SearchAttributeTypes[name])
 	}
+	extra = append(extra, app.DevServerArgs...)
 	for i := 1; i <= stackNamespaces; i++ {
 		extra = append(extra, "--namespace", stackNamespace(i))
 	}
@@ -105,10 +106,10 @@ func StartTemporal(log *slog.Logger) (*testsuite.DevServer, error) {
 // and Postgres, with a database and a Temporal namespace of its own.
 type Stack struct {
 	Namespace string
-	Pool     *pgxpool.Pool
-	Temporal client.Client
-	API      *httptest.Server
-	Worker   worker.Worker
+	Pool      *pgxpool.Pool
+	Temporal  client.Client
+	API       *httptest.Server
+	Worker    worker.Worker
 	// Activities is what the worker runs; tests may swap its Payments before
 	// starting a replacement worker.
 	Activities *activities.Activities

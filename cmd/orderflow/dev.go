@@ -98,6 +98,7 @@ func startDevTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) 
 	for _, name := range names {
 		args = append(args, "--search-attribute", name+"="+workflows.SearchAttributeTypes[name])
 	}
+	args = append(args, app.DevServerArgs...)
 	if cfg.TemporalDBFile != "" {
 		args = append(args, "--db-filename", cfg.TemporalDBFile)
 	}
