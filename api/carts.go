@@ -32,7 +32,7 @@ func (s *Server) createCart(c *gin.Context) {
 		return
 	}
 	cart, err := s.q.CartInsert(c.Request.Context(), db.CartInsertParams{
-		ID: uuid.New(), CompanyID: p.CompanyID, CustomerID: p.CustomerID, Currency: req.Currency,
+		ID: uuid.New(), CompanyID: p.CompanyID, CustomerID: p.ID, Currency: req.Currency,
 	})
 	if err != nil {
 		respondError(c, err)
@@ -54,7 +54,7 @@ func (s *Server) getCart(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	cart, err := s.q.CartGetForCompany(c.Request.Context(), db.CartGetForCompanyParams{ID: id, CompanyID: principal(c).CompanyID})
+	cart, err := s.visibleCart(c.Request.Context(), principal(c), id)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -260,4 +260,9 @@ func (s *Server) cartView(ctx context.Context, q *db.Queries, cart db.Cart) (Car
 	}
 	view.Totals = &Totals{Subtotal: moneyOf(priced.Totals.Subtotal), Total: moneyOf(priced.Totals.Total)}
 	return view, nil
+}
+
+// visibleCart reads a cart the principal may see: its company's, or any for ops.
+func (s *Server) visibleCart(ctx context.Context, p Principal, id uuid.UUID) (db.Cart, error) {
+	return s.q.CartGetVisible(ctx, db.CartGetVisibleParams{ID: id, CompanyID: p.CompanyID, AllCompanies: p.SeesAllCompanies()})
 }

@@ -60,12 +60,12 @@ func (s *Server) checkout(c *gin.Context) {
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			workflows.CompanyIDKey.ValueSet(p.CompanyID.String()),
-			workflows.CustomerIDKey.ValueSet(p.CustomerID.String()),
+			workflows.CustomerIDKey.ValueSet(p.ID.String()),
 			workflows.CartIDKey.ValueSet(cart.ID.String()),
 			workflows.OrderStatusKey.ValueSet(string(commerce.OrderPending)),
 		),
 	}, workflows.CheckoutWorkflowName, workflows.CheckoutInput{
-		CartID: cart.ID, CompanyID: p.CompanyID, CustomerID: p.CustomerID,
+		CartID: cart.ID, CompanyID: p.CompanyID, CustomerID: p.ID,
 	})
 	if err != nil {
 		respondError(c, err)
@@ -88,7 +88,7 @@ func (s *Server) checkout(c *gin.Context) {
 	}
 	switch result.Status {
 	case commerce.OrderPlaced:
-		order, err := s.orderDetail(ctx, result.OrderID, p.CompanyID)
+		order, err := s.orderDetail(ctx, p, result.OrderID)
 		if err != nil {
 			respondError(c, err)
 			return
@@ -112,7 +112,7 @@ func (s *Server) checkoutStatus(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	cart, err := s.q.CartGetForCompany(c.Request.Context(), db.CartGetForCompanyParams{ID: id, CompanyID: principal(c).CompanyID})
+	cart, err := s.visibleCart(c.Request.Context(), principal(c), id)
 	if err != nil {
 		respondError(c, err)
 		return

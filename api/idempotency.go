@@ -69,7 +69,7 @@ func (s *Server) idempotent(c *gin.Context) {
 	hash := h.Sum(nil)
 
 	ctx := c.Request.Context()
-	who := principal(c).CustomerID
+	who := principal(c).ID
 	handled, err := s.claimOrReplay(c, who, key, hash)
 	if err != nil {
 		respondError(c, err)
@@ -86,10 +86,10 @@ func (s *Server) idempotent(c *gin.Context) {
 	// Store the answer even if the client went away: its retry wants it.
 	ctx = context.WithoutCancel(ctx)
 	if status := w.Status(); status >= 500 {
-		err = s.q.IdempotencyKeyRelease(ctx, db.IdempotencyKeyReleaseParams{CustomerID: who, Key: key})
+		err = s.q.IdempotencyKeyRelease(ctx, db.IdempotencyKeyReleaseParams{PrincipalID: who, Key: key})
 	} else {
 		err = s.q.IdempotencyKeyComplete(ctx, db.IdempotencyKeyCompleteParams{
-			CustomerID: who, Key: key, StatusCode: pgtype.Int4{Int32: int32(status), Valid: true}, ResponseBody: w.body.Bytes()})
+			PrincipalID: who, Key: key, StatusCode: pgtype.Int4{Int32: int32(status), Valid: true}, ResponseBody: w.body.Bytes()})
 	}
 	if err != nil {
 		s.log.ErrorContext(ctx, "store idempotent answer", "request_id", requestID(c), "err", err)
@@ -102,7 +102,7 @@ func (s *Server) idempotent(c *gin.Context) {
 func (s *Server) claimOrReplay(c *gin.Context, who uuid.UUID, key string, hash []byte) (handled bool, err error) {
 	ctx := c.Request.Context()
 	for range 3 {
-		_, err := s.q.IdempotencyKeyClaim(ctx, db.IdempotencyKeyClaimParams{CustomerID: who, Key: key, RequestHash: hash})
+		_, err := s.q.IdempotencyKeyClaim(ctx, db.IdempotencyKeyClaimParams{PrincipalID: who, Key: key, RequestHash: hash})
 		if err == nil {
 			return false, nil
 		}
@@ -128,7 +128,7 @@ func (s *Server) claimOrReplay(c *gin.Context, who uuid.UUID, key string, hash [
 			return true, nil
 		}
 		_, err = s.q.IdempotencyKeyTakeOver(ctx, db.IdempotencyKeyTakeOverParams{
-			CustomerID: who, Key: key, StaleBefore: time.Now().Add(-idempotencyStaleAfter)})
+			PrincipalID: who, Key: key, StaleBefore: time.Now().Add(-idempotencyStaleAfter)})
 		if err == nil {
 			return false, nil
 		}
@@ -147,7 +147,7 @@ func (s *Server) claimOrReplay(c *gin.Context, who uuid.UUID, key string, hash [
 func (s *Server) awaitIdempotentAnswer(ctx context.Context, who uuid.UUID, key string) (db.IdempotencyKey, error) {
 	deadline := time.Now().Add(s.opts.CheckoutSyncWait + 5*time.Second)
 	for {
-		row, err := s.q.IdempotencyKeyGet(ctx, db.IdempotencyKeyGetParams{CustomerID: who, Key: key})
+		row, err := s.q.IdempotencyKeyGet(ctx, db.IdempotencyKeyGetParams{PrincipalID: who, Key: key})
 		if err != nil || row.StatusCode.Valid || time.Now().After(deadline) {
 			return row, err
 		}

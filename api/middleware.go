@@ -3,13 +3,16 @@ package api
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
 )
 
@@ -18,13 +21,20 @@ const (
 	ctxPrincipal = "orderflow.principal"
 )
 
-// Principal is who is calling: a customer of one company.
+// Principal is who is calling: an employee of a buying company (buyer, approver,
+// company admin) or a member of the seller's staff (sales rep, sales manager,
+// ops).
 type Principal struct {
-	CustomerID uuid.UUID
-	CompanyID  uuid.UUID
-	Name       string
-	Currency   string // the company's account currency
+	ID        uuid.UUID // the customer's or the staff member's ID
+	Role      commerce.Role
+	CompanyID uuid.UUID // zero for staff
+	Name      string
+	Currency  string // the company's account currency; "" for staff
 }
+
+// SeesAllCompanies tells whether the principal may read every company's data:
+// only ops do.
+func (p Principal) SeesAllCompanies() bool { return p.Role == commerce.RoleOps }
 
 // withRequestID gives every request an ID (the caller's X-Request-Id if sane),
 // echoed in the response and in every log line about it.
@@ -81,10 +91,33 @@ func (s *Server) authenticate(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	p := Principal{CustomerID: row.CustomerID, CompanyID: row.CompanyID, Name: row.Name, Currency: row.Currency}
+	p := Principal{ID: row.PrincipalID, Role: commerce.Role(row.Role), CompanyID: row.CompanyID.UUID, Name: row.Name, Currency: row.Currency}
 	s.principals.put(hash, p, now)
 	c.Set(ctxPrincipal, p)
 	c.Next()
 }
 
 func principal(c *gin.Context) Principal { return c.MustGet(ctxPrincipal).(Principal) }
+
+// allow lets only the given roles through; anyone else gets 403. Which company's
+// data a permitted principal sees is then up to the handler's queries (another
+// company's IDs are 404, so they do not leak).
+func allow(roles ...commerce.Role) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p := principal(c)
+		for _, r := range roles {
+			if p.Role == r {
+				c.Next()
+				return
+			}
+		}
+		respondError(c, newError(http.StatusForbidden, "forbidden", fmt.Sprintf("the %s role may not do this", p.Role)))
+	}
+}
+
+// Role groups used by the routes.
+var (
+	companyRoles  = []commerce.Role{commerce.RoleBuyer, commerce.RoleApprover, commerce.RoleCompanyAdmin}
+	approverRoles = []commerce.Role{commerce.RoleApprover, commerce.RoleCompanyAdmin}
+	opsRoles      = []commerce.Role{commerce.RoleOps}
+)

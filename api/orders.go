@@ -26,7 +26,7 @@ func (s *Server) getOrder(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	order, err := s.orderDetail(c.Request.Context(), id, principal(c).CompanyID)
+	order, err := s.orderDetail(c.Request.Context(), principal(c), id)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -34,8 +34,9 @@ func (s *Server) getOrder(c *gin.Context) {
 	c.JSON(http.StatusOK, order)
 }
 
-func (s *Server) orderDetail(ctx context.Context, id, companyID uuid.UUID) (Order, error) {
-	o, err := s.q.OrderGetForCompany(ctx, db.OrderGetForCompanyParams{ID: id, CompanyID: companyID})
+// orderDetail reads an order the principal may see, with lines and timeline.
+func (s *Server) orderDetail(ctx context.Context, p Principal, id uuid.UUID) (Order, error) {
+	o, err := s.q.OrderGetVisible(ctx, db.OrderGetVisibleParams{ID: id, CompanyID: p.CompanyID, AllCompanies: p.SeesAllCompanies()})
 	if err != nil {
 		return Order{}, err
 	}
@@ -74,7 +75,7 @@ func (s *Server) listOrders(c *gin.Context) {
 		}
 	}
 	rows, err := s.q.OrderListByCustomer(c.Request.Context(), db.OrderListByCustomerParams{
-		CustomerID: principal(c).CustomerID, BeforePlacedAt: before, BeforeID: beforeID, RowLimit: int32(limit + 1),
+		CustomerID: principal(c).ID, BeforePlacedAt: before, BeforeID: beforeID, RowLimit: int32(limit + 1),
 	})
 	if err != nil {
 		respondError(c, err)

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/client"
 
+	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
 )
 
@@ -64,18 +65,20 @@ func (s *Server) Routes(r gin.IRouter) {
 	r.GET("/openapi.yaml", serveOpenAPI)
 
 	v1 := r.Group("/v1", s.authenticate)
-	v1.GET("/products", s.listProducts)
+	v1.GET("/products", allow(companyRoles...), s.listProducts)
 
-	v1.POST("/carts", s.idempotent, s.createCart)
-	v1.GET("/carts/:cart_id", s.getCart)
-	v1.POST("/carts/:cart_id/lines", s.idempotent, s.addLine)
-	v1.PUT("/carts/:cart_id/lines/:sku", s.idempotent, s.setLine)
-	v1.DELETE("/carts/:cart_id/lines/:sku", s.idempotent, s.removeLine)
-	v1.POST("/carts/:cart_id/checkout", s.idempotent, s.checkout)
-	v1.GET("/carts/:cart_id/checkout", s.checkoutStatus)
+	buy := allow(companyRoles...)
+	read := allow(append(companyRoles, commerce.RoleOps)...)
+	v1.POST("/carts", buy, s.idempotent, s.createCart)
+	v1.GET("/carts/:cart_id", read, s.getCart)
+	v1.POST("/carts/:cart_id/lines", buy, s.idempotent, s.addLine)
+	v1.PUT("/carts/:cart_id/lines/:sku", buy, s.idempotent, s.setLine)
+	v1.DELETE("/carts/:cart_id/lines/:sku", buy, s.idempotent, s.removeLine)
+	v1.POST("/carts/:cart_id/checkout", buy, s.idempotent, s.checkout)
+	v1.GET("/carts/:cart_id/checkout", read, s.checkoutStatus)
 
-	v1.GET("/orders", s.listOrders)
-	v1.GET("/orders/:order_id", s.getOrder)
+	v1.GET("/orders", buy, s.listOrders)
+	v1.GET("/orders/:order_id", read, s.getOrder)
 }
 
 // health answers 200 when Postgres answers.

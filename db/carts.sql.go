@@ -59,19 +59,20 @@ func (q *Queries) CartGet(ctx context.Context, id uuid.UUID) (Cart, error) {
 	return i, err
 }
 
-const cartGetForCompany = `-- name: CartGetForCompany :one
-SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status FROM carts WHERE id = $1 AND company_id = $2
+const cartGetVisible = `-- name: CartGetVisible :one
+SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status FROM carts WHERE id = $1 AND (company_id = $2 OR $3::boolean)
 `
 
-type CartGetForCompanyParams struct {
-	ID        uuid.UUID
-	CompanyID uuid.UUID
+type CartGetVisibleParams struct {
+	ID           uuid.UUID
+	CompanyID    uuid.UUID
+	AllCompanies bool
 }
 
-// CartGetForCompany scopes every API read to the caller's company: another company's
-// cart is simply not found.
-func (q *Queries) CartGetForCompany(ctx context.Context, arg CartGetForCompanyParams) (Cart, error) {
-	row := q.db.QueryRow(ctx, cartGetForCompany, arg.ID, arg.CompanyID)
+// CartGetVisible scopes every API read to the caller's company (another company's
+// cart is simply not found), except for callers who see all companies (ops).
+func (q *Queries) CartGetVisible(ctx context.Context, arg CartGetVisibleParams) (Cart, error) {
+	row := q.db.QueryRow(ctx, cartGetVisible, arg.ID, arg.CompanyID, arg.AllCompanies)
 	var i Cart
 	err := row.Scan(
 		&i.ID,

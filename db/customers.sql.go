@@ -101,26 +101,35 @@ func (q *Queries) CustomerUpsert(ctx context.Context, arg CustomerUpsertParams) 
 }
 
 const principalByTokenHash = `-- name: PrincipalByTokenHash :one
-SELECT c.id AS customer_id, c.company_id, c.name, co.currency
+SELECT COALESCE(c.id, s.id)::uuid        AS principal_id,
+       c.company_id                       AS company_id,
+       COALESCE(c.role, s.role)::text     AS role,
+       COALESCE(c.name, s.name)::text     AS name,
+       COALESCE(co.currency, '')::text    AS currency
 FROM api_tokens t
-JOIN customers c ON c.id = t.customer_id
-JOIN companies co ON co.id = c.company_id
+LEFT JOIN customers c  ON c.id = t.customer_id
+LEFT JOIN staff s      ON s.id = t.staff_id
+LEFT JOIN companies co ON co.id = c.company_id
 WHERE t.token_hash = $1 AND t.revoked_at IS NULL
 `
 
 type PrincipalByTokenHashRow struct {
-	CustomerID uuid.UUID
-	CompanyID  uuid.UUID
-	Name       string
-	Currency   string
+	PrincipalID uuid.UUID
+	CompanyID   uuid.NullUUID
+	Role        string
+	Name        string
+	Currency    string
 }
 
+// PrincipalByTokenHash resolves a token to its customer (with company and
+// account currency) or staff member.
 func (q *Queries) PrincipalByTokenHash(ctx context.Context, tokenHash []byte) (PrincipalByTokenHashRow, error) {
 	row := q.db.QueryRow(ctx, principalByTokenHash, tokenHash)
 	var i PrincipalByTokenHashRow
 	err := row.Scan(
-		&i.CustomerID,
+		&i.PrincipalID,
 		&i.CompanyID,
+		&i.Role,
 		&i.Name,
 		&i.Currency,
 	)

@@ -14,33 +14,33 @@ import (
 )
 
 const idempotencyKeyClaim = `-- name: IdempotencyKeyClaim :one
-INSERT INTO idempotency_keys (customer_id, key, request_hash)
+INSERT INTO idempotency_keys (principal_id, key, request_hash)
 VALUES ($1, $2, $3)
-ON CONFLICT (customer_id, key) DO NOTHING
-RETURNING customer_id
+ON CONFLICT (principal_id, key) DO NOTHING
+RETURNING principal_id
 `
 
 type IdempotencyKeyClaimParams struct {
-	CustomerID  uuid.UUID
+	PrincipalID uuid.UUID
 	Key         string
 	RequestHash []byte
 }
 
 // IdempotencyKeyClaim returns a row only to the first request with this key.
 func (q *Queries) IdempotencyKeyClaim(ctx context.Context, arg IdempotencyKeyClaimParams) (uuid.UUID, error) {
-	row := q.db.QueryRow(ctx, idempotencyKeyClaim, arg.CustomerID, arg.Key, arg.RequestHash)
-	var customer_id uuid.UUID
-	err := row.Scan(&customer_id)
-	return customer_id, err
+	row := q.db.QueryRow(ctx, idempotencyKeyClaim, arg.PrincipalID, arg.Key, arg.RequestHash)
+	var principal_id uuid.UUID
+	err := row.Scan(&principal_id)
+	return principal_id, err
 }
 
 const idempotencyKeyComplete = `-- name: IdempotencyKeyComplete :exec
 UPDATE idempotency_keys SET status_code = $3, response_body = $4
-WHERE customer_id = $1 AND key = $2
+WHERE principal_id = $1 AND key = $2
 `
 
 type IdempotencyKeyCompleteParams struct {
-	CustomerID   uuid.UUID
+	PrincipalID  uuid.UUID
 	Key          string
 	StatusCode   pgtype.Int4
 	ResponseBody []byte
@@ -48,7 +48,7 @@ type IdempotencyKeyCompleteParams struct {
 
 func (q *Queries) IdempotencyKeyComplete(ctx context.Context, arg IdempotencyKeyCompleteParams) error {
 	_, err := q.db.Exec(ctx, idempotencyKeyComplete,
-		arg.CustomerID,
+		arg.PrincipalID,
 		arg.Key,
 		arg.StatusCode,
 		arg.ResponseBody,
@@ -57,19 +57,19 @@ func (q *Queries) IdempotencyKeyComplete(ctx context.Context, arg IdempotencyKey
 }
 
 const idempotencyKeyGet = `-- name: IdempotencyKeyGet :one
-SELECT customer_id, key, request_hash, status_code, response_body, locked_at, created_at FROM idempotency_keys WHERE customer_id = $1 AND key = $2
+SELECT principal_id, key, request_hash, status_code, response_body, locked_at, created_at FROM idempotency_keys WHERE principal_id = $1 AND key = $2
 `
 
 type IdempotencyKeyGetParams struct {
-	CustomerID uuid.UUID
-	Key        string
+	PrincipalID uuid.UUID
+	Key         string
 }
 
 func (q *Queries) IdempotencyKeyGet(ctx context.Context, arg IdempotencyKeyGetParams) (IdempotencyKey, error) {
-	row := q.db.QueryRow(ctx, idempotencyKeyGet, arg.CustomerID, arg.Key)
+	row := q.db.QueryRow(ctx, idempotencyKeyGet, arg.PrincipalID, arg.Key)
 	var i IdempotencyKey
 	err := row.Scan(
-		&i.CustomerID,
+		&i.PrincipalID,
 		&i.Key,
 		&i.RequestHash,
 		&i.StatusCode,
@@ -81,36 +81,36 @@ func (q *Queries) IdempotencyKeyGet(ctx context.Context, arg IdempotencyKeyGetPa
 }
 
 const idempotencyKeyRelease = `-- name: IdempotencyKeyRelease :exec
-DELETE FROM idempotency_keys WHERE customer_id = $1 AND key = $2 AND status_code IS NULL
+DELETE FROM idempotency_keys WHERE principal_id = $1 AND key = $2 AND status_code IS NULL
 `
 
 type IdempotencyKeyReleaseParams struct {
-	CustomerID uuid.UUID
-	Key        string
+	PrincipalID uuid.UUID
+	Key         string
 }
 
 // IdempotencyKeyRelease forgets a key whose request failed in a way worth retrying (5xx).
 func (q *Queries) IdempotencyKeyRelease(ctx context.Context, arg IdempotencyKeyReleaseParams) error {
-	_, err := q.db.Exec(ctx, idempotencyKeyRelease, arg.CustomerID, arg.Key)
+	_, err := q.db.Exec(ctx, idempotencyKeyRelease, arg.PrincipalID, arg.Key)
 	return err
 }
 
 const idempotencyKeyTakeOver = `-- name: IdempotencyKeyTakeOver :one
 UPDATE idempotency_keys SET locked_at = now()
-WHERE customer_id = $1 AND key = $2 AND status_code IS NULL AND locked_at < $3
-RETURNING customer_id
+WHERE principal_id = $1 AND key = $2 AND status_code IS NULL AND locked_at < $3
+RETURNING principal_id
 `
 
 type IdempotencyKeyTakeOverParams struct {
-	CustomerID  uuid.UUID
+	PrincipalID uuid.UUID
 	Key         string
 	StaleBefore time.Time
 }
 
 // IdempotencyKeyTakeOver lets a retry take a key whose first request died before answering.
 func (q *Queries) IdempotencyKeyTakeOver(ctx context.Context, arg IdempotencyKeyTakeOverParams) (uuid.UUID, error) {
-	row := q.db.QueryRow(ctx, idempotencyKeyTakeOver, arg.CustomerID, arg.Key, arg.StaleBefore)
-	var customer_id uuid.UUID
-	err := row.Scan(&customer_id)
-	return customer_id, err
+	row := q.db.QueryRow(ctx, idempotencyKeyTakeOver, arg.PrincipalID, arg.Key, arg.StaleBefore)
+	var principal_id uuid.UUID
+	err := row.Scan(&principal_id)
+	return principal_id, err
 }

@@ -43,17 +43,19 @@ func (q *Queries) OrderGetByCart(ctx context.Context, cartID uuid.UUID) (Order, 
 	return i, err
 }
 
-const orderGetForCompany = `-- name: OrderGetForCompany :one
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by FROM orders WHERE id = $1 AND company_id = $2
+const orderGetVisible = `-- name: OrderGetVisible :one
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by FROM orders WHERE id = $1 AND (company_id = $2 OR $3::boolean)
 `
 
-type OrderGetForCompanyParams struct {
-	ID        uuid.UUID
-	CompanyID uuid.UUID
+type OrderGetVisibleParams struct {
+	ID           uuid.UUID
+	CompanyID    uuid.UUID
+	AllCompanies bool
 }
 
-func (q *Queries) OrderGetForCompany(ctx context.Context, arg OrderGetForCompanyParams) (Order, error) {
-	row := q.db.QueryRow(ctx, orderGetForCompany, arg.ID, arg.CompanyID)
+// OrderGetVisible: the caller's company's order, or any order for ops.
+func (q *Queries) OrderGetVisible(ctx context.Context, arg OrderGetVisibleParams) (Order, error) {
+	row := q.db.QueryRow(ctx, orderGetVisible, arg.ID, arg.CompanyID, arg.AllCompanies)
 	var i Order
 	err := row.Scan(
 		&i.ID,

@@ -111,7 +111,7 @@ type Customer struct {
 }
 
 type IdempotencyKey struct {
-	CustomerID   uuid.UUID
+	PrincipalID  uuid.UUID
 	Key          string
 	RequestHash  []byte
 	StatusCode   pgtype.Int4

@@ -3,10 +3,10 @@ INSERT INTO carts (id, company_id, customer_id, currency)
 VALUES ($1, $2, $3, $4)
 RETURNING *;
 
--- CartGetForCompany scopes every API read to the caller's company: another company's
--- cart is simply not found.
--- name: CartGetForCompany :one
-SELECT * FROM carts WHERE id = $1 AND company_id = $2;
+-- CartGetVisible scopes every API read to the caller's company (another company's
+-- cart is simply not found), except for callers who see all companies (ops).
+-- name: CartGetVisible :one
+SELECT * FROM carts WHERE id = @id AND (company_id = @company_id OR @all_companies::boolean);
 
 -- name: CartGet :one
 SELECT * FROM carts WHERE id = $1;

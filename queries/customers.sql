@@ -11,11 +11,18 @@ INSERT INTO api_tokens (token_hash, customer_id, label)
 VALUES ($1, $2, $3)
 ON CONFLICT (token_hash) DO NOTHING;
 
+-- PrincipalByTokenHash resolves a token to its customer (with company and
+-- account currency) or staff member.
 -- name: PrincipalByTokenHash :one
-SELECT c.id AS customer_id, c.company_id, c.name, co.currency
+SELECT COALESCE(c.id, s.id)::uuid        AS principal_id,
+       c.company_id                       AS company_id,
+       COALESCE(c.role, s.role)::text     AS role,
+       COALESCE(c.name, s.name)::text     AS name,
+       COALESCE(co.currency, '')::text    AS currency
 FROM api_tokens t
-JOIN customers c ON c.id = t.customer_id
-JOIN companies co ON co.id = c.company_id
+LEFT JOIN customers c  ON c.id = t.customer_id
+LEFT JOIN staff s      ON s.id = t.staff_id
+LEFT JOIN companies co ON co.id = c.company_id
 WHERE t.token_hash = $1 AND t.revoked_at IS NULL;
 
 -- name: CustomerUpsert :exec

@@ -13,8 +13,9 @@ SELECT @order_id::uuid, unnest(@line_nos::integer[]), unnest(@skus::text[]), unn
 -- name: OrderGetByCart :one
 SELECT * FROM orders WHERE cart_id = $1;
 
--- name: OrderGetForCompany :one
-SELECT * FROM orders WHERE id = $1 AND company_id = $2;
+-- OrderGetVisible: the caller's company's order, or any order for ops.
+-- name: OrderGetVisible :one
+SELECT * FROM orders WHERE id = @id AND (company_id = @company_id OR @all_companies::boolean);
 
 -- name: OrderLines :many
 SELECT * FROM order_lines WHERE order_id = $1 ORDER BY line_no;

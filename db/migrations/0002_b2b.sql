@@ -181,3 +181,7 @@ CREATE TABLE notification_outbox (
     sent_at      timestamptz
 );
 CREATE INDEX notification_outbox_unsent_idx ON notification_outbox (id) WHERE sent_at IS NULL;
+
+-- Idempotency keys belong to whoever calls, customer or staff.
+ALTER TABLE idempotency_keys DROP CONSTRAINT idempotency_keys_customer_id_fkey;
+ALTER TABLE idempotency_keys RENAME COLUMN customer_id TO principal_id;
