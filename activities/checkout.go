@@ -2,7 +2,9 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -53,7 +55,7 @@ func (a *Activities) BeginCheckout(ctx context.Context, in workflows.BeginChecko
 				return err
 			}
 		}
-		priced, err := priceLines(ctx, q, cart.Currency, lines, own)
+		priced, err := priceLines(ctx, q, cart, lines, own, time.Now())
 		if r, ok := commerce.AsRejection(err); ok {
 			out.Refusal = r
 			if out.Resumed {
@@ -88,12 +90,12 @@ func (a *Activities) BeginCheckout(ctx context.Context, in workflows.BeginChecko
 	return out, asActivityError(err)
 }
 
-// priceLines prices cart lines from the catalogue and checks stock, with the
-// same rules the cart view uses. Units in own are held by this checkout already
-// and count as available to it.
-func priceLines(ctx context.Context, q *db.Queries, currency string, lines []db.CartLine, own []db.StockReservation) (commerce.PricedCart, error) {
+// priceLines prices cart lines with the same rules the cart view uses (price
+// lists, shipping, tax) and checks stock. Units in own are held by this checkout
+// already and count as available to it.
+func priceLines(ctx context.Context, q *db.Queries, cart db.Cart, lines []db.CartLine, own []db.StockReservation, at time.Time) (commerce.PricedCart, error) {
 	cartLines, skus := db.CommerceLines(lines)
-	catalog, err := db.Catalog(ctx, q, currency, skus)
+	catalog, err := db.Catalog(ctx, q, cart.Currency, skus)
 	if err != nil {
 		return commerce.PricedCart{}, err
 	}
@@ -103,7 +105,11 @@ func priceLines(ctx context.Context, q *db.Queries, currency string, lines []db.
 			catalog[r.Sku] = e
 		}
 	}
-	priced, err := commerce.PriceCart(currency, cartLines, catalog)
+	pc, err := db.PricingFor(ctx, q, cart, skus, at)
+	if err != nil {
+		return commerce.PricedCart{}, err
+	}
+	priced, err := commerce.PriceCart(cart.Currency, cartLines, catalog, pc)
 	if err != nil {
 		return commerce.PricedCart{}, err
 	}
@@ -207,10 +213,21 @@ func (a *Activities) PlaceOrder(ctx context.Context, in workflows.PlaceOrderInpu
 				"checkout attempt %d of cart %s is no longer current", in.Attempt, in.CartID)))
 		}
 		totals := in.Cart.Totals
+		shipTo, err := json.Marshal(map[string]string{
+			"name": cart.ShipName, "line1": cart.ShipLine1, "line2": cart.ShipLine2, "city": cart.ShipCity,
+			"postal_code": cart.ShipPostalCode, "country": cart.ShipCountry,
+		})
+		if err != nil {
+			return err
+		}
 		if _, err := q.OrderInsert(ctx, db.OrderInsertParams{
 			ID: in.OrderID, CartID: in.CartID, CompanyID: in.CompanyID, CustomerID: in.CustomerID,
 			Status: string(commerce.OrderPlaced), Currency: in.Cart.Currency,
-			Subtotal: totals.Subtotal.Amount, Total: totals.Total.Amount, PlacedAt: in.PlacedAt,
+			Subtotal: totals.Subtotal.Amount, Discount: totals.Discount.Amount, Shipping: totals.Shipping.Amount,
+			Tax: totals.Tax.Amount, TaxRateBp: int32(totals.TaxRateBasisPoints), Total: totals.Total.Amount,
+			PlacedAt: in.PlacedAt, ShippingMethod: cart.ShippingMethod, ShipTo: shipTo,
+			PoNumber: cart.PoNumber, BuyerReference: cart.BuyerReference,
+			ApprovedBy: uuid.NullUUID{UUID: in.ApprovedBy, Valid: in.ApprovedBy != uuid.Nil},
 		}); err != nil {
 			return err
 		}
@@ -220,10 +237,17 @@ func (a *Activities) PlaceOrder(ctx context.Context, in workflows.PlaceOrderInpu
 			lines.Skus = append(lines.Skus, l.SKU)
 			lines.Names = append(lines.Names, l.Name)
 			lines.Quantities = append(lines.Quantities, int32(l.Quantity))
+			lines.BaseUnitPrices = append(lines.BaseUnitPrices, l.BaseUnitPrice.Amount)
 			lines.UnitPrices = append(lines.UnitPrices, l.UnitPrice.Amount)
 			lines.LineTotals = append(lines.LineTotals, l.LineTotal.Amount)
+			lines.PriceListIds = append(lines.PriceListIds, l.Source.PriceListID)
+			lines.PriceListNames = append(lines.PriceListNames, l.Source.PriceListName)
+			lines.TierMinQuantities = append(lines.TierMinQuantities, int32(l.Source.MinQuantity))
 		}
 		if err := q.OrderLinesInsert(ctx, lines); err != nil {
+			return err
+		}
+		if err := q.SpendCommit(ctx, workflows.SpendKey(in.CartID, in.Attempt)); err != nil {
 			return err
 		}
 		if err := q.CartComplete(ctx, db.CartCompleteParams{ID: in.CartID, OrderID: uuid.NullUUID{UUID: in.OrderID, Valid: true}}); err != nil {

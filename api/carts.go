@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
@@ -219,7 +220,7 @@ func requirePricedProduct(ctx context.Context, q *db.Queries, currency, sku stri
 func (s *Server) cartView(ctx context.Context, q *db.Queries, cart db.Cart) (Cart, error) {
 	view := Cart{
 		ID: cart.ID, Status: cart.Status, Currency: cart.Currency, Lines: []CartLine{},
-		CreatedAt: cart.CreatedAt.UTC(), UpdatedAt: cart.UpdatedAt.UTC(),
+		CartDetails: cartDetailsOf(cart), CreatedAt: cart.CreatedAt.UTC(), UpdatedAt: cart.UpdatedAt.UTC(),
 	}
 	if cart.OrderID.Valid {
 		view.OrderID = &cart.OrderID.UUID
@@ -239,10 +240,14 @@ func (s *Server) cartView(ctx context.Context, q *db.Queries, cart db.Cart) (Car
 	}
 	if len(lines) == 0 {
 		zero := moneyOf(commerce.Zero(cart.Currency))
-		view.Totals = &Totals{Subtotal: zero, Total: zero}
+		view.Totals = &Totals{Subtotal: zero, Discount: zero, Shipping: zero, Tax: zero, Total: zero}
 		return view, nil
 	}
-	priced, err := commerce.PriceCart(cart.Currency, lines, catalog)
+	pc, err := db.PricingFor(ctx, q, cart, skus, time.Now())
+	var priced commerce.PricedCart
+	if err == nil {
+		priced, err = commerce.PriceCart(cart.Currency, lines, catalog, pc)
+	}
 	if r, ok := commerce.AsRejection(err); ok {
 		// The catalogue changed under the cart; show the lines and the problem.
 		for _, l := range lines {
@@ -255,10 +260,12 @@ func (s *Server) cartView(ctx context.Context, q *db.Queries, cart db.Cart) (Car
 		return view, err
 	}
 	for _, l := range priced.Lines {
-		unit, total := moneyOf(l.UnitPrice), moneyOf(l.LineTotal)
-		view.Lines = append(view.Lines, CartLine{SKU: l.SKU, Name: l.Name, Quantity: l.Quantity, UnitPrice: &unit, LineTotal: &total})
+		base, unit, total := moneyOf(l.BaseUnitPrice), moneyOf(l.UnitPrice), moneyOf(l.LineTotal)
+		view.Lines = append(view.Lines, CartLine{SKU: l.SKU, Name: l.Name, Quantity: l.Quantity,
+			BaseUnitPrice: &base, UnitPrice: &unit, LineTotal: &total, PriceSource: priceSourceOf(l.Source)})
 	}
-	view.Totals = &Totals{Subtotal: moneyOf(priced.Totals.Subtotal), Total: moneyOf(priced.Totals.Total)}
+	totals := totalsOf(priced.Totals)
+	view.Totals = &totals
 	return view, nil
 }
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/google/uuid"
@@ -17,33 +18,82 @@ type Money struct {
 
 func moneyOf(m commerce.Money) Money { return Money{Amount: m.Amount, Currency: m.Currency} }
 
-// Totals are a cart's or an order's money figures.
+// Totals are a cart's or an order's money figures: subtotal at catalogue
+// prices, minus discount (what price lists save), plus shipping and tax, is the
+// total.
 type Totals struct {
-	Subtotal Money `json:"subtotal"`
-	Total    Money `json:"total"`
+	Subtotal           Money `json:"subtotal"`
+	Discount           Money `json:"discount"`
+	Shipping           Money `json:"shipping"`
+	Tax                Money `json:"tax"`
+	Total              Money `json:"total"`
+	TaxRateBasisPoints int64 `json:"tax_rate_basis_points"`
 }
 
-// CartLine is one line of a cart, priced from the catalogue as it is now.
+func totalsOf(t commerce.Totals) Totals {
+	return Totals{
+		Subtotal: moneyOf(t.Subtotal), Discount: moneyOf(t.Discount), Shipping: moneyOf(t.Shipping),
+		Tax: moneyOf(t.Tax), Total: moneyOf(t.Total), TaxRateBasisPoints: t.TaxRateBasisPoints,
+	}
+}
+
+// PriceSource says which price list and volume tier priced a line; null means
+// the catalogue price.
+type PriceSource struct {
+	PriceListID   string `json:"price_list_id"`
+	PriceListName string `json:"price_list_name"`
+	MinQuantity   int64  `json:"min_quantity"`
+}
+
+func priceSourceOf(s commerce.PriceSource) *PriceSource {
+	if s.PriceListID == "" {
+		return nil
+	}
+	return &PriceSource{PriceListID: s.PriceListID, PriceListName: s.PriceListName, MinQuantity: s.MinQuantity}
+}
+
+// ShipTo is where an order goes; country is ISO 3166-1 alpha-2 and decides tax.
+type ShipTo struct {
+	Name       string `json:"name"`
+	Line1      string `json:"line1"`
+	Line2      string `json:"line2"`
+	City       string `json:"city"`
+	PostalCode string `json:"postal_code"`
+	Country    string `json:"country"`
+}
+
+// CartLine is one line of a cart, priced as it would be now.
 type CartLine struct {
-	SKU       string `json:"sku"`
-	Name      string `json:"name"`
-	Quantity  int64  `json:"quantity"`
-	UnitPrice *Money `json:"unit_price"`
-	LineTotal *Money `json:"line_total"`
+	SKU           string       `json:"sku"`
+	Name          string       `json:"name"`
+	Quantity      int64        `json:"quantity"`
+	BaseUnitPrice *Money       `json:"base_unit_price"`
+	UnitPrice     *Money       `json:"unit_price"`
+	LineTotal     *Money       `json:"line_total"`
+	PriceSource   *PriceSource `json:"price_source"`
 }
 
 // Cart is a cart as the storefront sees it.
 type Cart struct {
-	ID        uuid.UUID  `json:"id"`
-	Status    string     `json:"status"`
-	Currency  string     `json:"currency"`
-	Lines     []CartLine `json:"lines"`
-	Totals    *Totals    `json:"totals"`
-	Problem   *Error     `json:"problem,omitempty"`
-	Checkout  *Checkout  `json:"last_checkout,omitempty"`
-	OrderID   *uuid.UUID `json:"order_id,omitempty"`
-	CreatedAt time.Time  `json:"created_at"`
-	UpdatedAt time.Time  `json:"updated_at"`
+	ID       uuid.UUID  `json:"id"`
+	Status   string     `json:"status"`
+	Currency string     `json:"currency"`
+	Lines    []CartLine `json:"lines"`
+	Totals   *Totals    `json:"totals"`
+	Problem  *Error     `json:"problem,omitempty"`
+	Checkout *Checkout  `json:"last_checkout,omitempty"`
+	OrderID  *uuid.UUID `json:"order_id,omitempty"`
+	CartDetails
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// CartDetails are what a buyer sets on a cart besides its lines.
+type CartDetails struct {
+	ShipTo         *ShipTo `json:"ship_to"`
+	ShippingMethod string  `json:"shipping_method"`
+	PONumber       string  `json:"po_number"`
+	BuyerReference string  `json:"buyer_reference"`
 }
 
 // Checkout is the state of a cart's checkout, for polling.
@@ -58,12 +108,14 @@ type Checkout struct {
 
 // OrderLine is one line of an order, at the price it was sold.
 type OrderLine struct {
-	LineNo    int    `json:"line_no"`
-	SKU       string `json:"sku"`
-	Name      string `json:"name"`
-	Quantity  int64  `json:"quantity"`
-	UnitPrice Money  `json:"unit_price"`
-	LineTotal Money  `json:"line_total"`
+	LineNo        int          `json:"line_no"`
+	SKU           string       `json:"sku"`
+	Name          string       `json:"name"`
+	Quantity      int64        `json:"quantity"`
+	BaseUnitPrice Money        `json:"base_unit_price"`
+	UnitPrice     Money        `json:"unit_price"`
+	LineTotal     Money        `json:"line_total"`
+	PriceSource   *PriceSource `json:"price_source"`
 }
 
 // TimelineEvent is one entry of an order's history.
@@ -76,15 +128,16 @@ type TimelineEvent struct {
 
 // Order is a placed order.
 type Order struct {
-	ID         uuid.UUID       `json:"id"`
-	CartID     uuid.UUID       `json:"cart_id"`
-	CustomerID uuid.UUID       `json:"customer_id"`
-	Status     string          `json:"status"`
-	Currency   string          `json:"currency"`
-	Lines      []OrderLine     `json:"lines,omitempty"`
-	Totals     Totals          `json:"totals"`
-	Timeline   []TimelineEvent `json:"timeline,omitempty"`
-	PlacedAt   time.Time       `json:"placed_at"`
+	ID         uuid.UUID   `json:"id"`
+	CartID     uuid.UUID   `json:"cart_id"`
+	CustomerID uuid.UUID   `json:"customer_id"`
+	Status     string      `json:"status"`
+	Currency   string      `json:"currency"`
+	Lines      []OrderLine `json:"lines,omitempty"`
+	Totals     Totals      `json:"totals"`
+	CartDetails
+	Timeline []TimelineEvent `json:"timeline,omitempty"`
+	PlacedAt time.Time       `json:"placed_at"`
 }
 
 // OrderPage is one page of orders, newest first.
@@ -108,22 +161,43 @@ type ProductPage struct {
 }
 
 func orderOf(o db.Order) Order {
-	return Order{
+	m := func(amount int64) Money { return Money{Amount: amount, Currency: o.Currency} }
+	out := Order{
 		ID: o.ID, CartID: o.CartID, CustomerID: o.CustomerID, Status: o.Status, Currency: o.Currency,
 		Totals: Totals{
-			Subtotal: Money{Amount: o.Subtotal, Currency: o.Currency},
-			Total:    Money{Amount: o.Total, Currency: o.Currency},
+			Subtotal: m(o.Subtotal), Discount: m(o.Discount), Shipping: m(o.Shipping), Tax: m(o.Tax),
+			Total: m(o.Total), TaxRateBasisPoints: int64(o.TaxRateBp),
 		},
-		PlacedAt: o.PlacedAt.UTC(),
+		CartDetails: CartDetails{ShippingMethod: o.ShippingMethod, PONumber: o.PoNumber, BuyerReference: o.BuyerReference},
+		PlacedAt:    o.PlacedAt.UTC(),
 	}
+	var ship ShipTo
+	if json.Unmarshal(o.ShipTo, &ship) == nil && ship != (ShipTo{}) {
+		out.ShipTo = &ship
+	}
+	return out
 }
 
 func orderLineOf(l db.OrderLine, currency string) OrderLine {
-	return OrderLine{
+	out := OrderLine{
 		LineNo: int(l.LineNo), SKU: l.Sku, Name: l.Name, Quantity: int64(l.Quantity),
-		UnitPrice: Money{Amount: l.UnitPrice, Currency: currency},
-		LineTotal: Money{Amount: l.LineTotal, Currency: currency},
+		BaseUnitPrice: Money{Amount: l.BaseUnitPrice, Currency: currency},
+		UnitPrice:     Money{Amount: l.UnitPrice, Currency: currency},
+		LineTotal:     Money{Amount: l.LineTotal, Currency: currency},
 	}
+	if l.PriceListID.Valid {
+		out.PriceSource = &PriceSource{PriceListID: l.PriceListID.UUID.String(), PriceListName: l.PriceListName, MinQuantity: int64(l.TierMinQuantity)}
+	}
+	return out
+}
+
+func cartDetailsOf(c db.Cart) CartDetails {
+	d := CartDetails{ShippingMethod: c.ShippingMethod, PONumber: c.PoNumber, BuyerReference: c.BuyerReference}
+	ship := ShipTo{Name: c.ShipName, Line1: c.ShipLine1, Line2: c.ShipLine2, City: c.ShipCity, PostalCode: c.ShipPostalCode, Country: c.ShipCountry}
+	if ship != (ShipTo{}) {
+		d.ShipTo = &ship
+	}
+	return d
 }
 
 func timelineOf(e db.TimelineEvent) TimelineEvent {

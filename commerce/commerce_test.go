@@ -307,41 +307,42 @@ func TestPriceCart(t *testing.T) {
 	}
 	before := append([]commerce.CartLine(nil), lines...)
 
-	got, err := commerce.PriceCart("EUR", lines, testCatalog)
+	got, err := commerce.PriceCart("EUR", lines, testCatalog, commerce.PricingContext{})
 	require.NoError(t, err)
 
 	require.Equal(t, before, lines, "PriceCart must not reorder or change its input")
 	want := commerce.PricedCart{
 		Currency: "EUR",
 		Lines: []commerce.PricedLine{
-			{LineNo: 1, SKU: "APPLE", Name: "Apple", Quantity: 3, UnitPrice: eur(120), LineTotal: eur(360)},
-			{LineNo: 2, SKU: "BANANA", Name: "Banana", Quantity: 10, UnitPrice: eur(35), LineTotal: eur(350)},
-			{LineNo: 3, SKU: "CHERRY", Name: "Cherry", Quantity: 2, UnitPrice: eur(999), LineTotal: eur(1998)},
-			{LineNo: 4, SKU: "FREE", Name: "Sample", Quantity: 1, UnitPrice: eur(0), LineTotal: eur(0)},
+			{LineNo: 1, SKU: "APPLE", Name: "Apple", Quantity: 3, BaseUnitPrice: eur(120), UnitPrice: eur(120), LineTotal: eur(360)},
+			{LineNo: 2, SKU: "BANANA", Name: "Banana", Quantity: 10, BaseUnitPrice: eur(35), UnitPrice: eur(35), LineTotal: eur(350)},
+			{LineNo: 3, SKU: "CHERRY", Name: "Cherry", Quantity: 2, BaseUnitPrice: eur(999), UnitPrice: eur(999), LineTotal: eur(1998)},
+			{LineNo: 4, SKU: "FREE", Name: "Sample", Quantity: 1, BaseUnitPrice: eur(0), UnitPrice: eur(0), LineTotal: eur(0)},
 		},
-		Totals: commerce.Totals{Subtotal: eur(2708), Total: eur(2708)},
+		Totals: commerce.Totals{Subtotal: eur(2708), Discount: eur(0), Shipping: eur(0), Tax: eur(0), Total: eur(2708)},
 	}
 	require.Equal(t, want, got)
 }
 
 func TestPriceCartIsIndependentOfLineOrder(t *testing.T) {
 	t.Parallel()
-	a, err := commerce.PriceCart("EUR", []commerce.CartLine{{SKU: "BANANA", Quantity: 1}, {SKU: "APPLE", Quantity: 2}}, testCatalog)
+	a, err := commerce.PriceCart("EUR", []commerce.CartLine{{SKU: "BANANA", Quantity: 1}, {SKU: "APPLE", Quantity: 2}}, testCatalog, commerce.PricingContext{})
 	require.NoError(t, err)
-	b, err := commerce.PriceCart("EUR", []commerce.CartLine{{SKU: "APPLE", Quantity: 2}, {SKU: "BANANA", Quantity: 1}}, testCatalog)
+	b, err := commerce.PriceCart("EUR", []commerce.CartLine{{SKU: "APPLE", Quantity: 2}, {SKU: "BANANA", Quantity: 1}}, testCatalog, commerce.PricingContext{})
 	require.NoError(t, err)
 	require.Equal(t, a, b)
 }
 
 func TestPriceCartUsesRequestedCurrency(t *testing.T) {
 	t.Parallel()
-	got, err := commerce.PriceCart("USD", []commerce.CartLine{{SKU: "APPLE", Quantity: 2}}, testCatalog)
+	got, err := commerce.PriceCart("USD", []commerce.CartLine{{SKU: "APPLE", Quantity: 2}}, testCatalog, commerce.PricingContext{})
 	require.NoError(t, err)
 	usd := commerce.Money{Amount: 240, Currency: "USD"}
 	require.Equal(t, "USD", got.Currency)
 	require.Equal(t, commerce.Money{Amount: 120, Currency: "USD"}, got.Lines[0].UnitPrice)
 	require.Equal(t, usd, got.Lines[0].LineTotal)
-	require.Equal(t, commerce.Totals{Subtotal: usd, Total: usd}, got.Totals)
+	zero := commerce.Money{Currency: "USD"}
+	require.Equal(t, commerce.Totals{Subtotal: usd, Discount: zero, Shipping: zero, Tax: zero, Total: usd}, got.Totals)
 }
 
 func TestPriceCartRejections(t *testing.T) {
@@ -380,17 +381,17 @@ func TestPriceCartRejections(t *testing.T) {
 		{
 			name: "zero quantity", catalog: testCatalog,
 			lines:    []commerce.CartLine{{SKU: "APPLE", Quantity: 0}},
-			wantCode: commerce.CodeInvalidCart, wantSubstr: "line APPLE: quantity: must be at least 1",
+			wantCode: commerce.CodeInvalidCart, wantSKU: "APPLE", wantSubstr: "line APPLE: quantity: must be at least 1",
 		},
 		{
 			name: "quantity above max", catalog: testCatalog,
 			lines:    []commerce.CartLine{{SKU: "APPLE", Quantity: commerce.MaxLineQuantity + 1}},
-			wantCode: commerce.CodeInvalidCart, wantSubstr: "must be at most",
+			wantCode: commerce.CodeInvalidCart, wantSKU: "APPLE", wantSubstr: "must be at most",
 		},
 		{
 			name: "quantity checked before catalogue", catalog: testCatalog,
 			lines:    []commerce.CartLine{{SKU: "GHOST", Quantity: -1}},
-			wantCode: commerce.CodeInvalidCart,
+			wantCode: commerce.CodeInvalidCart, wantSKU: "GHOST",
 		},
 		{
 			name: "line total overflows", catalog: huge,
@@ -400,13 +401,13 @@ func TestPriceCartRejections(t *testing.T) {
 		{
 			name: "subtotal overflows", catalog: huge,
 			lines:    []commerce.CartLine{{SKU: "HALF1", Quantity: 1}, {SKU: "HALF2", Quantity: 1}},
-			wantCode: commerce.CodeAmountTooLarge, wantSubstr: "subtotal",
+			wantCode: commerce.CodeAmountTooLarge, wantSubstr: "overflows",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := commerce.PriceCart("EUR", tt.lines, tt.catalog)
+			got, err := commerce.PriceCart("EUR", tt.lines, tt.catalog, commerce.PricingContext{})
 			r := requireRejection(t, err, tt.wantCode)
 			require.Equal(t, tt.wantSKU, r.SKU)
 			require.Contains(t, r.Message, tt.wantSubstr)
@@ -416,7 +417,7 @@ func TestPriceCartRejections(t *testing.T) {
 
 	t.Run("largest subtotal that fits", func(t *testing.T) {
 		t.Parallel()
-		got, err := commerce.PriceCart("EUR", []commerce.CartLine{{SKU: "HALF1", Quantity: 1}, {SKU: "HALF3", Quantity: 1}}, huge)
+		got, err := commerce.PriceCart("EUR", []commerce.CartLine{{SKU: "HALF1", Quantity: 1}, {SKU: "HALF3", Quantity: 1}}, huge, commerce.PricingContext{})
 		require.NoError(t, err)
 		require.Equal(t, eur(math.MaxInt64), got.Totals.Total)
 	})
@@ -424,7 +425,7 @@ func TestPriceCartRejections(t *testing.T) {
 
 func pricedCart(t *testing.T, lines ...commerce.CartLine) commerce.PricedCart {
 	t.Helper()
-	c, err := commerce.PriceCart("EUR", lines, testCatalog)
+	c, err := commerce.PriceCart("EUR", lines, testCatalog, commerce.PricingContext{})
 	require.NoError(t, err)
 	return c
 }

@@ -3,6 +3,7 @@ package commerce
 import (
 	"fmt"
 	"sort"
+	"time"
 )
 
 // CartLine is what a buyer asked for: a SKU and a quantity. Prices are never taken
@@ -14,28 +15,30 @@ type CartLine struct {
 
 // CatalogEntry is what the catalogue says of one SKU in the cart's currency.
 type CatalogEntry struct {
-	SKU       string
-	Name      string
-	UnitPrice int64 // minor units; meaningful only when Priced
-	Priced    bool  // false when the product has no price in the currency
-	Available int64 // units on hand and not reserved
+	SKU         string
+	Name        string
+	UnitPrice   int64 // base catalogue price, minor units; meaningful only when Priced
+	Priced      bool  // false when the product has no base price in the currency
+	Available   int64 // units on hand and not reserved
+	WeightGrams int64 // of one unit
 }
 
-// PricedLine is a cart line with the price the catalogue gives it.
+// PricedLine is a cart line with the price that applies to it and where that
+// price comes from.
 type PricedLine struct {
-	LineNo    int    `json:"line_no"`
-	SKU       string `json:"sku"`
-	Name      string `json:"name"`
-	Quantity  int64  `json:"quantity"`
-	UnitPrice Money  `json:"unit_price"`
-	LineTotal Money  `json:"line_total"`
+	LineNo        int         `json:"line_no"`
+	SKU           string      `json:"sku"`
+	Name          string      `json:"name"`
+	Quantity      int64       `json:"quantity"`
+	BaseUnitPrice Money       `json:"base_unit_price"` // the catalogue price
+	UnitPrice     Money       `json:"unit_price"`      // the price the buyer pays
+	LineTotal     Money       `json:"line_total"`      // UnitPrice × Quantity
+	Source        PriceSource `json:"source"`          // which list and tier priced it
+	WeightGrams   int64       `json:"weight_grams"`    // of one unit
 }
 
-// Totals are an order's money figures. Every figure is in the same currency.
-type Totals struct {
-	Subtotal Money `json:"subtotal"`
-	Total    Money `json:"total"`
-}
+// Totals are an order's money figures (see ComputeTotals for how each is made).
+type Totals = OrderTotals
 
 // PricedCart is a cart priced from the catalogue: its lines in a stable order and
 // its totals.
@@ -45,10 +48,22 @@ type PricedCart struct {
 	Totals   Totals       `json:"totals"`
 }
 
-// PriceCart prices lines from the catalogue in currency. It is the only place an
-// order's amounts are computed: the cart view, the checkout and its tests all call
-// it. Lines are ordered by SKU so the same cart always prices the same way.
-func PriceCart(currency string, lines []CartLine, catalog map[string]CatalogEntry) (PricedCart, error) {
+// PricingContext is everything besides the lines that decides a cart's amounts:
+// when it is priced, the price lists that apply to the buyer's company, the
+// shipping method chosen, and the tax that applies to the ship-to address.
+type PricingContext struct {
+	At       time.Time
+	Lists    []PriceList
+	Shipping *ShippingMethod
+	Tax      TaxPolicy
+}
+
+// PriceCart prices lines in currency: each line's unit price by ResolveUnitPrice
+// (price lists, then the catalogue), then the totals by ComputeTotals. It is the
+// only place an order's amounts are computed: the cart view, the checkout and
+// their tests all call it. Lines are ordered by SKU so the same cart always
+// prices the same way.
+func PriceCart(currency string, lines []CartLine, catalog map[string]CatalogEntry, pc PricingContext) (PricedCart, error) {
 	if len(lines) == 0 {
 		return PricedCart{}, Reject(CodeEmptyCart, "the cart has no lines")
 	}
@@ -56,35 +71,45 @@ func PriceCart(currency string, lines []CartLine, catalog map[string]CatalogEntr
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].SKU < sorted[j].SKU })
 
 	out := PricedCart{Currency: currency, Lines: make([]PricedLine, 0, len(sorted))}
-	subtotal := Zero(currency)
+	totalsLines := make([]TotalsLine, 0, len(sorted))
 	for i, l := range sorted {
 		if i > 0 && sorted[i-1].SKU == l.SKU {
 			return PricedCart{}, RejectSKU(CodeInvalidCart, l.SKU, fmt.Sprintf("product %s is on two lines", l.SKU))
 		}
 		if err := ValidateQuantity("quantity", l.Quantity); err != nil {
-			return PricedCart{}, Reject(CodeInvalidCart, fmt.Sprintf("line %s: %v", l.SKU, err))
+			return PricedCart{}, RejectSKU(CodeInvalidCart, l.SKU, fmt.Sprintf("line %s: %v", l.SKU, err))
 		}
 		entry, ok := catalog[l.SKU]
 		if !ok {
 			return PricedCart{}, RejectSKU(CodeUnknownSKU, l.SKU, fmt.Sprintf("product %s does not exist", l.SKU))
 		}
-		if !entry.Priced || entry.UnitPrice < 0 {
-			return PricedCart{}, RejectSKU(CodeNotPriced, l.SKU, fmt.Sprintf("product %s has no price in %s", l.SKU, currency))
+		unit, src, err := ResolveUnitPrice(l.SKU, l.Quantity, currency, pc.At, pc.Lists, entry.UnitPrice, entry.Priced && entry.UnitPrice >= 0)
+		if err != nil {
+			return PricedCart{}, err
 		}
-		unit := Money{Amount: entry.UnitPrice, Currency: currency}
-		lineTotal, err := unit.Times(l.Quantity)
+		base := unit
+		if entry.Priced && entry.UnitPrice >= 0 {
+			base = entry.UnitPrice
+		}
+		lineTotal, err := Money{Amount: unit, Currency: currency}.Times(l.Quantity)
 		if err != nil {
 			return PricedCart{}, Reject(CodeAmountTooLarge, fmt.Sprintf("line %s: %v", l.SKU, err))
 		}
-		if subtotal, err = subtotal.Add(lineTotal); err != nil {
-			return PricedCart{}, Reject(CodeAmountTooLarge, fmt.Sprintf("subtotal: %v", err))
-		}
 		out.Lines = append(out.Lines, PricedLine{
 			LineNo: i + 1, SKU: l.SKU, Name: entry.Name, Quantity: l.Quantity,
-			UnitPrice: unit, LineTotal: lineTotal,
+			BaseUnitPrice: Money{Amount: base, Currency: currency},
+			UnitPrice:     Money{Amount: unit, Currency: currency},
+			LineTotal:     lineTotal, Source: src, WeightGrams: entry.WeightGrams,
+		})
+		totalsLines = append(totalsLines, TotalsLine{
+			Quantity: l.Quantity, BaseUnitPrice: base, UnitPrice: unit, WeightGrams: entry.WeightGrams,
 		})
 	}
-	out.Totals = Totals{Subtotal: subtotal, Total: subtotal}
+	totals, err := ComputeTotals(currency, totalsLines, pc.Shipping, pc.Tax)
+	if err != nil {
+		return PricedCart{}, err
+	}
+	out.Totals = totals
 	return out, nil
 }
 

@@ -66,6 +66,9 @@ type OrderStatus string
 const (
 	// OrderPending: checkout is running (repricing, reserving, authorizing).
 	OrderPending OrderStatus = "pending"
+	// OrderAwaitingApproval: checkout waits for an approver of the buyer's
+	// company (spend is reserved; stock and payment are not yet held).
+	OrderAwaitingApproval OrderStatus = "awaiting_approval"
 	// OrderPlaced: the order exists, stock is reserved and payment authorized.
 	OrderPlaced OrderStatus = "placed"
 	// OrderFailed: checkout was refused or failed; everything it held is released.

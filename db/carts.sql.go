@@ -450,6 +450,56 @@ func (q *Queries) CartSetCheckingOut(ctx context.Context, id uuid.UUID) (int32, 
 	return checkout_attempt, err
 }
 
+const cartSetCheckoutStatus = `-- name: CartSetCheckoutStatus :exec
+UPDATE carts SET checkout_status = $2, updated_at = now() WHERE id = $1
+`
+
+type CartSetCheckoutStatusParams struct {
+	ID             uuid.UUID
+	CheckoutStatus string
+}
+
+func (q *Queries) CartSetCheckoutStatus(ctx context.Context, arg CartSetCheckoutStatusParams) error {
+	_, err := q.db.Exec(ctx, cartSetCheckoutStatus, arg.ID, arg.CheckoutStatus)
+	return err
+}
+
+const cartSetDetails = `-- name: CartSetDetails :exec
+UPDATE carts SET ship_name = $1, ship_line1 = $2, ship_line2 = $3,
+                 ship_city = $4, ship_postal_code = $5, ship_country = $6,
+                 shipping_method = $7, po_number = $8, buyer_reference = $9
+WHERE id = $10
+`
+
+type CartSetDetailsParams struct {
+	ShipName       string
+	ShipLine1      string
+	ShipLine2      string
+	ShipCity       string
+	ShipPostalCode string
+	ShipCountry    string
+	ShippingMethod string
+	PoNumber       string
+	BuyerReference string
+	ID             uuid.UUID
+}
+
+func (q *Queries) CartSetDetails(ctx context.Context, arg CartSetDetailsParams) error {
+	_, err := q.db.Exec(ctx, cartSetDetails,
+		arg.ShipName,
+		arg.ShipLine1,
+		arg.ShipLine2,
+		arg.ShipCity,
+		arg.ShipPostalCode,
+		arg.ShipCountry,
+		arg.ShippingMethod,
+		arg.PoNumber,
+		arg.BuyerReference,
+		arg.ID,
+	)
+	return err
+}
+
 const cartTouch = `-- name: CartTouch :one
 UPDATE carts SET updated_at = now(), failure_code = '', failure_reason = '' WHERE id = $1
 RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status

@@ -2,6 +2,10 @@ package db
 
 import (
 	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/orderflow/orderflow/commerce"
 )
@@ -17,6 +21,7 @@ func Catalog(ctx context.Context, q *Queries, currency string, skus []string) (m
 	for _, r := range rows {
 		catalog[r.Sku] = commerce.CatalogEntry{
 			SKU: r.Sku, Name: r.Name, UnitPrice: r.UnitPrice, Priced: r.Priced, Available: r.Available,
+			WeightGrams: int64(r.WeightGrams),
 		}
 	}
 	return catalog, nil
@@ -32,4 +37,78 @@ func CommerceLines(lines []CartLine) ([]commerce.CartLine, []string) {
 		skus[i] = l.Sku
 	}
 	return out, skus
+}
+
+// PricingFor gathers what prices a cart besides its lines: the price lists of the
+// cart's company and its customer group, the chosen shipping method and the tax
+// of the ship-to country (none without a ship-to country, or for a tax-exempt
+// company). A ship-to country without a tax rate is refused: Orderflow does not
+// guess tax.
+func PricingFor(ctx context.Context, q *Queries, cart Cart, skus []string, at time.Time) (commerce.PricingContext, error) {
+	pc := commerce.PricingContext{At: at}
+	company, err := q.CompanyGet(ctx, cart.CompanyID)
+	if err != nil {
+		return pc, err
+	}
+	rows, err := q.PriceListTiersForCompany(ctx, PriceListTiersForCompanyParams{
+		Currency: cart.Currency, CompanyID: uuid.NullUUID{UUID: company.ID, Valid: true},
+		CustomerGroup: company.CustomerGroup, Skus: skus,
+	})
+	if err != nil {
+		return pc, err
+	}
+	pc.Lists = priceLists(rows)
+	if cart.ShippingMethod != "" {
+		m, err := q.ShippingMethodGet(ctx, cart.ShippingMethod)
+		if IsNotFound(err) {
+			return pc, commerce.Reject(commerce.CodeInvalidCart, fmt.Sprintf("shipping method %q no longer exists", cart.ShippingMethod))
+		}
+		if err != nil {
+			return pc, err
+		}
+		pc.Shipping = ShippingMethodOf(m)
+	}
+	if cart.ShipCountry != "" {
+		pc.Tax = commerce.TaxPolicy{Country: cart.ShipCountry, Exempt: company.TaxExempt}
+		rate, err := q.TaxRateGet(ctx, cart.ShipCountry)
+		if IsNotFound(err) {
+			return pc, commerce.Reject(commerce.CodeInvalidCart, fmt.Sprintf("no tax rate is set up for %s; orders cannot ship there", cart.ShipCountry))
+		}
+		if err != nil {
+			return pc, err
+		}
+		pc.Tax.RateBasisPoints = int64(rate.RateBp)
+	}
+	return pc, nil
+}
+
+// ShippingMethodOf converts a stored shipping method to the rules' type.
+func ShippingMethodOf(m ShippingMethod) *commerce.ShippingMethod {
+	out := &commerce.ShippingMethod{Code: m.Code, Name: m.Name, Currency: m.Currency,
+		BaseAmount: m.BaseAmount, PerKgAmount: m.PerKgAmount}
+	if m.FreeAbove.Valid {
+		v := m.FreeAbove.Int64
+		out.FreeAbove = &v
+	}
+	return out
+}
+
+// priceLists groups tier rows (ordered by list) into price lists.
+func priceLists(rows []PriceListTiersForCompanyRow) []commerce.PriceList {
+	var lists []commerce.PriceList
+	for _, r := range rows {
+		if len(lists) == 0 || lists[len(lists)-1].ID != r.ID.String() {
+			scope := commerce.ScopeGroup
+			if r.CompanyID.Valid {
+				scope = commerce.ScopeCompany
+			}
+			lists = append(lists, commerce.PriceList{
+				ID: r.ID.String(), Name: r.Name, Scope: scope, Currency: r.Currency, Priority: int(r.Priority),
+				ValidFrom: r.ValidFrom, ValidUntil: r.ValidUntil, Tiers: map[string][]commerce.Tier{},
+			})
+		}
+		l := &lists[len(lists)-1]
+		l.Tiers[r.Sku] = append(l.Tiers[r.Sku], commerce.Tier{MinQuantity: int64(r.MinQuantity), UnitPrice: r.UnitPrice})
+	}
+	return lists
 }

@@ -99,6 +99,28 @@ func (q *Queries) CompanyLockForCredit(ctx context.Context, id uuid.UUID) (Compa
 	return i, err
 }
 
+const companyLockForSpend = `-- name: CompanyLockForSpend :one
+SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at FROM companies WHERE id = $1 FOR UPDATE
+`
+
+// CompanyLockForSpend serialises spending-limit decisions of one company.
+func (q *Queries) CompanyLockForSpend(ctx context.Context, id uuid.UUID) (Company, error) {
+	row := q.db.QueryRow(ctx, companyLockForSpend, id)
+	var i Company
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.Currency,
+		&i.CreditLimit,
+		&i.CreatedAt,
+		&i.CustomerGroup,
+		&i.TaxExempt,
+		&i.ApprovalTimeoutSeconds,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const companyUpsert = `-- name: CompanyUpsert :exec
 INSERT INTO companies (id, name, currency, credit_limit) VALUES ($1, $2, $3, $4)
 ON CONFLICT (id) DO UPDATE SET name = excluded.name, currency = excluded.currency,

@@ -82,22 +82,35 @@ func (q *Queries) OrderGetVisible(ctx context.Context, arg OrderGetVisibleParams
 }
 
 const orderInsert = `-- name: OrderInsert :one
-INSERT INTO orders (id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+INSERT INTO orders (id, cart_id, company_id, customer_id, status, currency, subtotal, discount, shipping,
+                    tax, tax_rate_bp, total, placed_at, shipping_method, ship_to, po_number, buyer_reference,
+                    approved_by)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
+        $10, $11, $12, $13, $14, $15, $16, $17,
+        $18)
 ON CONFLICT (cart_id) DO NOTHING
 RETURNING id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by
 `
 
 type OrderInsertParams struct {
-	ID         uuid.UUID
-	CartID     uuid.UUID
-	CompanyID  uuid.UUID
-	CustomerID uuid.UUID
-	Status     string
-	Currency   string
-	Subtotal   int64
-	Total      int64
-	PlacedAt   time.Time
+	ID             uuid.UUID
+	CartID         uuid.UUID
+	CompanyID      uuid.UUID
+	CustomerID     uuid.UUID
+	Status         string
+	Currency       string
+	Subtotal       int64
+	Discount       int64
+	Shipping       int64
+	Tax            int64
+	TaxRateBp      int32
+	Total          int64
+	PlacedAt       time.Time
+	ShippingMethod string
+	ShipTo         []byte
+	PoNumber       string
+	BuyerReference string
+	ApprovedBy     uuid.NullUUID
 }
 
 func (q *Queries) OrderInsert(ctx context.Context, arg OrderInsertParams) (Order, error) {
@@ -109,8 +122,17 @@ func (q *Queries) OrderInsert(ctx context.Context, arg OrderInsertParams) (Order
 		arg.Status,
 		arg.Currency,
 		arg.Subtotal,
+		arg.Discount,
+		arg.Shipping,
+		arg.Tax,
+		arg.TaxRateBp,
 		arg.Total,
 		arg.PlacedAt,
+		arg.ShippingMethod,
+		arg.ShipTo,
+		arg.PoNumber,
+		arg.BuyerReference,
+		arg.ApprovedBy,
 	)
 	var i Order
 	err := row.Scan(
@@ -174,19 +196,26 @@ func (q *Queries) OrderLines(ctx context.Context, orderID uuid.UUID) ([]OrderLin
 }
 
 const orderLinesInsert = `-- name: OrderLinesInsert :exec
-INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price, line_total)
+INSERT INTO order_lines (order_id, line_no, sku, name, quantity, base_unit_price, unit_price, line_total,
+                         price_list_id, price_list_name, tier_min_quantity)
 SELECT $1::uuid, unnest($2::integer[]), unnest($3::text[]), unnest($4::text[]),
-       unnest($5::integer[]), unnest($6::bigint[]), unnest($7::bigint[])
+       unnest($5::integer[]), unnest($6::bigint[]), unnest($7::bigint[]),
+       unnest($8::bigint[]), NULLIF(unnest($9::text[]), '')::uuid,
+       unnest($10::text[]), unnest($11::integer[])
 `
 
 type OrderLinesInsertParams struct {
-	OrderID    uuid.UUID
-	LineNos    []int32
-	Skus       []string
-	Names      []string
-	Quantities []int32
-	UnitPrices []int64
-	LineTotals []int64
+	OrderID           uuid.UUID
+	LineNos           []int32
+	Skus              []string
+	Names             []string
+	Quantities        []int32
+	BaseUnitPrices    []int64
+	UnitPrices        []int64
+	LineTotals        []int64
+	PriceListIds      []string
+	PriceListNames    []string
+	TierMinQuantities []int32
 }
 
 // OrderLinesInsert writes all lines in one statement; the arrays are parallel.
@@ -197,8 +226,12 @@ func (q *Queries) OrderLinesInsert(ctx context.Context, arg OrderLinesInsertPara
 		arg.Skus,
 		arg.Names,
 		arg.Quantities,
+		arg.BaseUnitPrices,
 		arg.UnitPrices,
 		arg.LineTotals,
+		arg.PriceListIds,
+		arg.PriceListNames,
+		arg.TierMinQuantities,
 	)
 	return err
 }

@@ -102,7 +102,7 @@ func (q *Queries) ProductUpsert(ctx context.Context, arg ProductUpsertParams) er
 
 const productsPriced = `-- name: ProductsPriced :many
 SELECT p.sku, p.name, COALESCE(pp.unit_price, 0)::bigint AS unit_price, (pp.sku IS NOT NULL)::boolean AS priced,
-       COALESCE(s.on_hand - s.reserved, 0)::bigint AS available
+       COALESCE(s.on_hand - s.reserved, 0)::bigint AS available, p.weight_grams
 FROM products p
 LEFT JOIN product_prices pp ON pp.sku = p.sku AND pp.currency = $1
 LEFT JOIN stock s ON s.sku = p.sku
@@ -116,11 +116,12 @@ type ProductsPricedParams struct {
 }
 
 type ProductsPricedRow struct {
-	Sku       string
-	Name      string
-	UnitPrice int64
-	Priced    bool
-	Available int64
+	Sku         string
+	Name        string
+	UnitPrice   int64
+	Priced      bool
+	Available   int64
+	WeightGrams int32
 }
 
 // ProductsPriced returns the named SKUs with their price in one currency (NULL when
@@ -140,6 +141,7 @@ func (q *Queries) ProductsPriced(ctx context.Context, arg ProductsPricedParams) 
 			&i.UnitPrice,
 			&i.Priced,
 			&i.Available,
+			&i.WeightGrams,
 		); err != nil {
 			return nil, err
 		}

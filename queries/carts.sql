@@ -72,3 +72,12 @@ WHERE id = @id AND status = 'checking_out'
 UPDATE carts SET failure_code = @failure_code, failure_reason = @failure_reason,
                  checkout_attempt = checkout_attempt + 1, updated_at = now()
 WHERE id = @id AND status = 'open';
+
+-- name: CartSetDetails :exec
+UPDATE carts SET ship_name = @ship_name, ship_line1 = @ship_line1, ship_line2 = @ship_line2,
+                 ship_city = @ship_city, ship_postal_code = @ship_postal_code, ship_country = @ship_country,
+                 shipping_method = @shipping_method, po_number = @po_number, buyer_reference = @buyer_reference
+WHERE id = @id;
+
+-- name: CartSetCheckoutStatus :exec
+UPDATE carts SET checkout_status = $2, updated_at = now() WHERE id = $1;

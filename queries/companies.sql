@@ -20,3 +20,7 @@ WHERE company_id = $1 AND status = 'authorized';
 INSERT INTO companies (id, name, currency, credit_limit) VALUES ($1, $2, $3, $4)
 ON CONFLICT (id) DO UPDATE SET name = excluded.name, currency = excluded.currency,
                                credit_limit = excluded.credit_limit;
+
+-- CompanyLockForSpend serialises spending-limit decisions of one company.
+-- name: CompanyLockForSpend :one
+SELECT * FROM companies WHERE id = $1 FOR UPDATE;

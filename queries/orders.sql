@@ -1,14 +1,21 @@
 -- name: OrderInsert :one
-INSERT INTO orders (id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+INSERT INTO orders (id, cart_id, company_id, customer_id, status, currency, subtotal, discount, shipping,
+                    tax, tax_rate_bp, total, placed_at, shipping_method, ship_to, po_number, buyer_reference,
+                    approved_by)
+VALUES (@id, @cart_id, @company_id, @customer_id, @status, @currency, @subtotal, @discount, @shipping,
+        @tax, @tax_rate_bp, @total, @placed_at, @shipping_method, @ship_to, @po_number, @buyer_reference,
+        @approved_by)
 ON CONFLICT (cart_id) DO NOTHING
 RETURNING *;
 
 -- OrderLinesInsert writes all lines in one statement; the arrays are parallel.
 -- name: OrderLinesInsert :exec
-INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price, line_total)
+INSERT INTO order_lines (order_id, line_no, sku, name, quantity, base_unit_price, unit_price, line_total,
+                         price_list_id, price_list_name, tier_min_quantity)
 SELECT @order_id::uuid, unnest(@line_nos::integer[]), unnest(@skus::text[]), unnest(@names::text[]),
-       unnest(@quantities::integer[]), unnest(@unit_prices::bigint[]), unnest(@line_totals::bigint[]);
+       unnest(@quantities::integer[]), unnest(@base_unit_prices::bigint[]), unnest(@unit_prices::bigint[]),
+       unnest(@line_totals::bigint[]), NULLIF(unnest(@price_list_ids::text[]), '')::uuid,
+       unnest(@price_list_names::text[]), unnest(@tier_min_quantities::integer[]);
 
 -- name: OrderGetByCart :one
 SELECT * FROM orders WHERE cart_id = $1;

@@ -13,7 +13,7 @@ SELECT EXISTS (SELECT 1 FROM products WHERE sku = $1);
 -- the product has no price there) and the units available to reserve.
 -- name: ProductsPriced :many
 SELECT p.sku, p.name, COALESCE(pp.unit_price, 0)::bigint AS unit_price, (pp.sku IS NOT NULL)::boolean AS priced,
-       COALESCE(s.on_hand - s.reserved, 0)::bigint AS available
+       COALESCE(s.on_hand - s.reserved, 0)::bigint AS available, p.weight_grams
 FROM products p
 LEFT JOIN product_prices pp ON pp.sku = p.sku AND pp.currency = @currency
 LEFT JOIN stock s ON s.sku = p.sku

@@ -2,7 +2,10 @@ package workflows
 
 import (
 	"errors"
+	"fmt"
 	"time"
+
+	"github.com/google/uuid"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -59,14 +62,36 @@ type checkout struct {
 	// failure. mayHoldStock / mayHoldPayment: the step was started, so it may have
 	// taken effect even if its answer never came; compensating a step that did
 	// nothing is a no-op.
-	frozen, mayHoldStock, mayHoldPayment bool
-	result                               CheckoutResult
+	frozen, mayHoldStock, mayHoldPayment, mayHoldSpend bool
+	// approval is set while and after the checkout waits for an approver.
+	approval *ApprovalState
+	result   CheckoutResult
 }
+
+// policiesVersion guards the spending-limit and approval steps added after the
+// first checkouts ran: histories from before replay without them.
+const (
+	policiesChange  = "spending-limits-and-approvals"
+	policiesVersion = 1
+)
 
 func (c *checkout) setup(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, CheckoutStatusQuery, func() (CheckoutResult, error) {
-		return c.result, nil
+		r := c.result
+		if c.approval != nil {
+			a := *c.approval
+			r.Approval = &a
+		}
+		return r, nil
 	}); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, DecideApprovalUpdate, c.decide,
+		workflow.UpdateHandlerOptions{Validator: c.validateDecision}); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, WithdrawCheckoutUpdate, c.withdraw,
+		workflow.UpdateHandlerOptions{Validator: c.validateWithdrawal}); err != nil {
 		return err
 	}
 	// The API sets these at start; a checkout started another way (the CLI, a
@@ -104,6 +129,12 @@ func (c *checkout) run(ctx workflow.Context) (CheckoutResult, error) {
 		return c.fail(ctx, *begun.Refusal)
 	}
 
+	if workflow.GetVersion(ctx, policiesChange, workflow.DefaultVersion, policiesVersion) >= policiesVersion {
+		if rejection := c.applyPolicies(ctx); rejection != nil {
+			return c.fail(ctx, *rejection)
+		}
+	}
+
 	c.mayHoldStock = true
 	err = workflow.ExecuteLocalActivity(ctx, ReserveInventoryActivity, ReserveInventoryInput{
 		CartID: c.in.CartID, Attempt: c.attempt, Lines: cartLines(c.cart),
@@ -124,12 +155,161 @@ func (c *checkout) run(ctx workflow.Context) (CheckoutResult, error) {
 	order := PlacedOrder{OrderID: OrderIDForCart(c.in.CartID), Totals: c.cart.Totals}
 	err = workflow.ExecuteLocalActivity(ctx, PlaceOrderActivity, PlaceOrderInput{
 		OrderID: order.OrderID, CartID: c.in.CartID, CompanyID: c.in.CompanyID, CustomerID: c.in.CustomerID,
-		Attempt: c.attempt, Cart: c.cart, PlacedAt: workflow.Now(ctx).UTC(),
+		Attempt: c.attempt, Cart: c.cart, PlacedAt: workflow.Now(ctx).UTC(), ApprovedBy: c.approvedBy(),
 	}).Get(ctx, nil)
 	if err != nil {
 		return c.fail(ctx, rejectionOf(err))
 	}
 	return c.placed(ctx, order)
+}
+
+// applyPolicies reserves spend against the spending limits and, when the
+// company's rules say so, waits durably for an approver. It returns why the
+// checkout must stop, or nil to go on.
+func (c *checkout) applyPolicies(ctx workflow.Context) *commerce.Rejection {
+	c.mayHoldSpend = true
+	var spend ReserveSpendResult
+	err := workflow.ExecuteLocalActivity(ctx, ReserveSpendActivity, ReserveSpendInput{
+		CartID: c.in.CartID, Attempt: c.attempt, CompanyID: c.in.CompanyID, CustomerID: c.in.CustomerID,
+		Amount: c.cart.Totals.Total, At: workflow.Now(ctx).UTC(),
+	}).Get(ctx, &spend)
+	if err != nil {
+		r := rejectionOf(err)
+		return &r
+	}
+	skus := make([]string, len(c.cart.Lines))
+	for i, l := range c.cart.Lines {
+		skus[i] = l.SKU
+	}
+	decision := commerce.EvaluateApproval(commerce.ApprovalInput{
+		Total: c.cart.Totals.Total, SKUs: skus, LimitBreaches: spend.Breaches,
+	}, spend.Rules)
+	if !decision.Required {
+		return nil
+	}
+
+	now := workflow.Now(ctx).UTC()
+	c.approval = &ApprovalState{
+		Status: commerce.ApprovalPending, RequiredRole: decision.RequiredRole,
+		Reasons: decision.Reasons, Deadline: now.Add(spend.ApprovalTimeout),
+	}
+	if err := workflow.ExecuteLocalActivity(ctx, OpenApprovalActivity, OpenApprovalInput{
+		CartID: c.in.CartID, Attempt: c.attempt, CompanyID: c.in.CompanyID, CustomerID: c.in.CustomerID,
+		Decision: decision, Total: c.cart.Totals.Total, Deadline: c.approval.Deadline,
+	}).Get(ctx, nil); err != nil {
+		r := rejectionOf(err)
+		return &r
+	}
+	c.result.Status = commerce.OrderAwaitingApproval
+	if err := workflow.UpsertTypedSearchAttributes(ctx, OrderStatusKey.ValueSet(string(commerce.OrderAwaitingApproval))); err != nil {
+		r := rejectionOf(err)
+		return &r
+	}
+
+	decided, err := workflow.AwaitWithTimeout(ctx, spend.ApprovalTimeout, func() bool {
+		return c.approval.Status != commerce.ApprovalPending
+	})
+	if err != nil {
+		r := rejectionOf(err)
+		return &r
+	}
+	if !decided {
+		c.approval.Status = commerce.ApprovalExpired
+	}
+	if err := workflow.ExecuteLocalActivity(ctx, CloseApprovalActivity, c.closeApprovalInput()).Get(ctx, nil); err != nil {
+		r := rejectionOf(err)
+		return &r
+	}
+	switch c.approval.Status {
+	case commerce.ApprovalApproved:
+		c.result.Status = commerce.OrderPending
+		if err := workflow.UpsertTypedSearchAttributes(ctx, OrderStatusKey.ValueSet(string(commerce.OrderPending))); err != nil {
+			r := rejectionOf(err)
+			return &r
+		}
+		return nil
+	case commerce.ApprovalRejected:
+		msg := "an approver rejected the order"
+		if c.approval.Comment != "" {
+			msg += ": " + c.approval.Comment
+		}
+		return &commerce.Rejection{Code: commerce.CodeApprovalRejected, Message: msg}
+	case commerce.ApprovalWithdrawn:
+		return &commerce.Rejection{Code: commerce.CodeApprovalWithdrawn, Message: "the buyer withdrew the order"}
+	default:
+		return &commerce.Rejection{Code: commerce.CodeApprovalExpired, Message: fmt.Sprintf(
+			"no approver decided within %s", spend.ApprovalTimeout)}
+	}
+}
+
+func (c *checkout) closeApprovalInput() CloseApprovalInput {
+	return CloseApprovalInput{
+		CartID: c.in.CartID, Attempt: c.attempt, CompanyID: c.in.CompanyID, CustomerID: c.in.CustomerID,
+		Status: c.approval.Status, DecidedBy: c.approval.DecidedBy, Comment: c.approval.Comment,
+	}
+}
+
+func (c *checkout) approvedBy() uuid.UUID {
+	if c.approval != nil && c.approval.Status == commerce.ApprovalApproved {
+		return c.approval.DecidedBy
+	}
+	return uuid.Nil
+}
+
+// validateDecision refuses, before anything is recorded, a decision the caller
+// may not make. The API has authenticated the caller; this checks the caller
+// against this checkout.
+func (c *checkout) validateDecision(in ApprovalDecisionInput) error {
+	if err := c.checkPending(); err != nil {
+		return err
+	}
+	switch {
+	case in.DeciderCompanyID != c.in.CompanyID:
+		return refuse(commerce.CodeNotAllowed, "only an approver of the buyer's company may decide")
+	case in.DeciderID == c.in.CustomerID:
+		return refuse(commerce.CodeNotAllowed, "nobody may approve their own order")
+	case !commerce.CanDecide(in.DeciderRole, c.approval.RequiredRole):
+		return refuse(commerce.CodeNotAllowed, fmt.Sprintf("this order needs a decision by a %s", c.approval.RequiredRole))
+	}
+	return nil
+}
+
+func (c *checkout) decide(_ workflow.Context, in ApprovalDecisionInput) (ApprovalState, error) {
+	c.approval.Status = commerce.ApprovalRejected
+	if in.Approve {
+		c.approval.Status = commerce.ApprovalApproved
+	}
+	c.approval.DecidedBy, c.approval.Comment = in.DeciderID, in.Comment
+	return *c.approval, nil
+}
+
+func (c *checkout) validateWithdrawal(in WithdrawCheckoutInput) error {
+	if err := c.checkPending(); err != nil {
+		return err
+	}
+	if in.ByID != c.in.CustomerID {
+		return refuse(commerce.CodeNotAllowed, "only the buyer who placed the order may withdraw it")
+	}
+	return nil
+}
+
+func (c *checkout) withdraw(_ workflow.Context, in WithdrawCheckoutInput) (ApprovalState, error) {
+	c.approval.Status, c.approval.DecidedBy = commerce.ApprovalWithdrawn, in.ByID
+	return *c.approval, nil
+}
+
+func (c *checkout) checkPending() error {
+	if c.approval == nil {
+		return refuse(commerce.CodeApprovalClosed, "this checkout is not waiting for approval")
+	}
+	return commerce.CheckApprovalDecision(c.approval.Status)
+}
+
+// refuse is a business refusal as an error that crosses to the caller of an
+// update with its code and details.
+func refuse(code commerce.RejectionCode, msg string) error {
+	r := commerce.Rejection{Code: code, Message: msg}
+	return temporal.NewApplicationError(msg, string(code), r)
 }
 
 func (c *checkout) placed(ctx workflow.Context, order PlacedOrder) (CheckoutResult, error) {
@@ -158,12 +338,21 @@ func (c *checkout) fail(ctx workflow.Context, rejection commerce.Rejection) (Che
 		input    any
 	}
 	var steps []compensation
+	if c.approval != nil && c.approval.Status == commerce.ApprovalPending {
+		// Aborted while waiting: close the request so no approver acts on it.
+		c.approval.Status, c.approval.Comment = commerce.ApprovalWithdrawn, rejection.Message
+		steps = append(steps, compensation{CloseApprovalActivity, c.closeApprovalInput()})
+	}
 	if c.mayHoldPayment {
 		steps = append(steps, compensation{VoidPaymentActivity, VoidPaymentInput{
 			PaymentKey: PaymentKey(c.in.CartID, c.attempt), CartID: c.in.CartID, Attempt: c.attempt}})
 	}
 	if c.mayHoldStock {
 		steps = append(steps, compensation{ReleaseInventoryActivity, ReleaseInventoryInput{
+			CartID: c.in.CartID, Attempt: c.attempt}})
+	}
+	if c.mayHoldSpend {
+		steps = append(steps, compensation{ReleaseSpendActivity, ReleaseSpendInput{
 			CartID: c.in.CartID, Attempt: c.attempt}})
 	}
 	if c.frozen {

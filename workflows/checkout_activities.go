@@ -30,6 +30,18 @@ type CheckoutActivities interface {
 	PlaceOrder(ctx context.Context, in PlaceOrderInput) error
 	// FailCheckout reopens the cart with the reason the checkout failed.
 	FailCheckout(ctx context.Context, in FailCheckoutInput) error
+	// ReserveSpend holds the order total against the buyer's and the company's
+	// spending limits, and returns the company's approval rules, so the workflow
+	// decides on approval with one round trip.
+	ReserveSpend(ctx context.Context, in ReserveSpendInput) (ReserveSpendResult, error)
+	// ReleaseSpend gives back what ReserveSpend held (compensation).
+	ReleaseSpend(ctx context.Context, in ReleaseSpendInput) error
+	// OpenApproval records that the checkout waits for an approver and tells
+	// the approvers (outbox).
+	OpenApproval(ctx context.Context, in OpenApprovalInput) error
+	// CloseApproval records the decision (or withdrawal, or expiry) and tells
+	// the buyer.
+	CloseApproval(ctx context.Context, in CloseApprovalInput) error
 }
 
 // Activity names, as registered by the worker (the method names of
@@ -42,6 +54,10 @@ const (
 	VoidPaymentActivity      = "VoidPayment"
 	PlaceOrderActivity       = "PlaceOrder"
 	FailCheckoutActivity     = "FailCheckout"
+	ReserveSpendActivity     = "ReserveSpend"
+	ReleaseSpendActivity     = "ReleaseSpend"
+	OpenApprovalActivity     = "OpenApproval"
+	CloseApprovalActivity    = "CloseApproval"
 )
 
 // BeginCheckoutInput names the cart and the buyer checking it out.
@@ -121,6 +137,8 @@ type PlaceOrderInput struct {
 	Attempt    int                 `json:"attempt"`
 	Cart       commerce.PricedCart `json:"cart"`
 	PlacedAt   time.Time           `json:"placed_at"`
+	// ApprovedBy is the approver who let the order through, if one had to.
+	ApprovedBy uuid.UUID `json:"approved_by,omitempty"`
 }
 
 // FailCheckoutInput reopens the cart and records why the checkout failed.
@@ -132,7 +150,60 @@ type FailCheckoutInput struct {
 	Rejection commerce.Rejection `json:"rejection"`
 }
 
+// SpendKey keys the spend one checkout attempt reserves against spending limits.
+func SpendKey(cartID uuid.UUID, attempt int) string {
+	return fmt.Sprintf("checkout/%s/%d", cartID, attempt)
+}
+
 // PaymentKey is the payment provider idempotency key of one checkout attempt.
 func PaymentKey(cartID uuid.UUID, attempt int) string {
 	return fmt.Sprintf("checkout/%s/%d", cartID, attempt)
+}
+
+// ReserveSpendInput holds an order total against spending limits at a moment
+// (which decides the monthly and quarterly windows).
+type ReserveSpendInput struct {
+	CartID     uuid.UUID      `json:"cart_id"`
+	Attempt    int            `json:"attempt"`
+	CompanyID  uuid.UUID      `json:"company_id"`
+	CustomerID uuid.UUID      `json:"customer_id"`
+	Amount     commerce.Money `json:"amount"`
+	At         time.Time      `json:"at"`
+}
+
+// ReserveSpendResult says which limits the order goes over (it was reserved
+// anyway, because an approval rule lets approvers allow it) and what the
+// company's approval policy is.
+type ReserveSpendResult struct {
+	Breaches        []commerce.LimitBreach  `json:"breaches,omitempty"`
+	Rules           []commerce.ApprovalRule `json:"rules,omitempty"`
+	ApprovalTimeout time.Duration           `json:"approval_timeout"`
+}
+
+// ReleaseSpendInput releases one checkout attempt's spend.
+type ReleaseSpendInput struct {
+	CartID  uuid.UUID `json:"cart_id"`
+	Attempt int       `json:"attempt"`
+}
+
+// OpenApprovalInput records a checkout that waits for approval.
+type OpenApprovalInput struct {
+	CartID     uuid.UUID                 `json:"cart_id"`
+	Attempt    int                       `json:"attempt"`
+	CompanyID  uuid.UUID                 `json:"company_id"`
+	CustomerID uuid.UUID                 `json:"customer_id"`
+	Decision   commerce.ApprovalDecision `json:"decision"`
+	Total      commerce.Money            `json:"total"`
+	Deadline   time.Time                 `json:"deadline"`
+}
+
+// CloseApprovalInput records how an approval ended.
+type CloseApprovalInput struct {
+	CartID     uuid.UUID               `json:"cart_id"`
+	Attempt    int                     `json:"attempt"`
+	CompanyID  uuid.UUID               `json:"company_id"`
+	CustomerID uuid.UUID               `json:"customer_id"`
+	Status     commerce.ApprovalStatus `json:"status"`
+	DecidedBy  uuid.UUID               `json:"decided_by,omitempty"`
+	Comment    string                  `json:"comment,omitempty"`
 }

@@ -43,7 +43,7 @@ func testCart(t *testing.T) commerce.PricedCart {
 			"APPLE":  {SKU: "APPLE", Name: "Apple", UnitPrice: 120, Priced: true, Available: 50},
 			"BANANA": {SKU: "BANANA", Name: "Banana", UnitPrice: 35, Priced: true, Available: 10},
 			"CHERRY": {SKU: "CHERRY", Name: "Cherry", UnitPrice: 999, Priced: true, Available: 2},
-		})
+		}, commerce.PricingContext{})
 	require.NoError(t, err)
 	require.Equal(t, int64(2708), cart.Totals.Total.Amount)
 	return cart
@@ -100,6 +100,26 @@ func asFromWorker(err error) error {
 	}
 	fc := temporal.GetDefaultFailureConverter()
 	return fc.FailureToError(fc.ErrorToFailure(err))
+}
+
+func (f *fakeSteps) ReserveSpend(_ context.Context, in workflows.ReserveSpendInput) (workflows.ReserveSpendResult, error) {
+	f.record(workflows.ReserveSpendActivity, in)
+	return workflows.ReserveSpendResult{}, nil
+}
+
+func (f *fakeSteps) ReleaseSpend(_ context.Context, in workflows.ReleaseSpendInput) error {
+	f.record(workflows.ReleaseSpendActivity, in)
+	return nil
+}
+
+func (f *fakeSteps) OpenApproval(_ context.Context, in workflows.OpenApprovalInput) error {
+	f.record(workflows.OpenApprovalActivity, in)
+	return nil
+}
+
+func (f *fakeSteps) CloseApproval(_ context.Context, in workflows.CloseApprovalInput) error {
+	f.record(workflows.CloseApprovalActivity, in)
+	return nil
 }
 
 func (f *fakeSteps) BeginCheckout(ctx context.Context, in workflows.BeginCheckoutInput) (workflows.BeginCheckoutResult, error) {

@@ -5,6 +5,8 @@
 package workflows
 
 import (
+	"time"
+
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/temporal"
 
@@ -26,6 +28,16 @@ const CheckoutWorkflowName = "Checkout"
 // CheckoutStatusQuery answers the checkout's current CheckoutResult, for ops and
 // debugging (the API reads the Postgres projection instead).
 const CheckoutStatusQuery = "checkout_status"
+
+// DecideApprovalUpdate approves or rejects a checkout waiting in
+// awaiting_approval. Its validator refuses, synchronously and without a trace in
+// history, a decider of another company, a role below the one required, the
+// buyer themself, and any decision once one was made.
+const DecideApprovalUpdate = "decide_approval"
+
+// WithdrawCheckoutUpdate lets the buyer withdraw a checkout that waits for
+// approval.
+const WithdrawCheckoutUpdate = "withdraw_checkout"
 
 // Search attributes, declared once. Ops filter on them in the Temporal UI, e.g.
 // OrderStatus="placed" AND CompanyId="…". Their types must match what the
@@ -71,6 +83,32 @@ type CheckoutResult struct {
 	OrderID   uuid.UUID            `json:"order_id,omitempty"`
 	Totals    *commerce.Totals     `json:"totals,omitempty"`
 	Rejection *commerce.Rejection  `json:"rejection,omitempty"`
+	Approval  *ApprovalState       `json:"approval,omitempty"`
+}
+
+// ApprovalState is where a checkout's approval stands.
+type ApprovalState struct {
+	Status       commerce.ApprovalStatus `json:"status"`
+	RequiredRole commerce.Role           `json:"required_role"`
+	Reasons      []string                `json:"reasons"`
+	Deadline     time.Time               `json:"deadline"`
+	DecidedBy    uuid.UUID               `json:"decided_by,omitempty"`
+	Comment      string                  `json:"comment,omitempty"`
+}
+
+// ApprovalDecisionInput is one decision on a waiting checkout. The API fills in
+// who decides from the caller's token; the workflow checks it may.
+type ApprovalDecisionInput struct {
+	Approve          bool          `json:"approve"`
+	DeciderID        uuid.UUID     `json:"decider_id"`
+	DeciderRole      commerce.Role `json:"decider_role"`
+	DeciderCompanyID uuid.UUID     `json:"decider_company_id"`
+	Comment          string        `json:"comment"`
+}
+
+// WithdrawCheckoutInput names who withdraws; only the buyer may.
+type WithdrawCheckoutInput struct {
+	ByID uuid.UUID `json:"by_id"`
 }
 
 // OrderIDForCart derives the order ID a cart's checkout creates. Deterministic, so
