@@ -93,7 +93,7 @@ func (s *Server) addLine(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	s.changeCart(c, http.StatusOK, func(ctx context.Context, q *db.Queries, cart db.Cart) error {
+	s.changeCart(c, func(ctx context.Context, q *db.Queries, cart db.Cart) error {
 		if err := requirePricedProduct(ctx, q, cart.Currency, req.SKU); err != nil {
 			return err
 		}
@@ -131,7 +131,7 @@ func (s *Server) setLine(c *gin.Context) {
 		return
 	}
 	sku := c.Param("sku")
-	s.changeCart(c, http.StatusOK, func(ctx context.Context, q *db.Queries, cart db.Cart) error {
+	s.changeCart(c, func(ctx context.Context, q *db.Queries, cart db.Cart) error {
 		n, err := q.CartLineSet(ctx, db.CartLineSetParams{CartID: cart.ID, Sku: sku, Quantity: int32(qty)})
 		if err == nil && n == 0 {
 			return lineNotInCart(sku)
@@ -143,7 +143,7 @@ func (s *Server) setLine(c *gin.Context) {
 // removeLine removes a line from the cart.
 func (s *Server) removeLine(c *gin.Context) {
 	sku := c.Param("sku")
-	s.changeCart(c, http.StatusOK, func(ctx context.Context, q *db.Queries, cart db.Cart) error {
+	s.changeCart(c, func(ctx context.Context, q *db.Queries, cart db.Cart) error {
 		n, err := q.CartLineDelete(ctx, db.CartLineDeleteParams{CartID: cart.ID, Sku: sku})
 		if err == nil && n == 0 {
 			return lineNotInCart(sku)
@@ -155,7 +155,12 @@ func (s *Server) removeLine(c *gin.Context) {
 // changeCart runs change on the locked cart in one transaction, answering with
 // the cart as it is afterwards. The lock serialises line changes with the start
 // of checkout, so no change slips in after checkout read the lines.
-func (s *Server) changeCart(c *gin.Context, status int, change func(context.Context, *db.Queries, db.Cart) error) {
+func (s *Server) changeCart(c *gin.Context, change func(context.Context, *db.Queries, db.Cart) error) {
+	s.changeCartWith(c, change, func(view Cart) any { return view })
+}
+
+// changeCartWith is changeCart with a response built from the cart afterwards.
+func (s *Server) changeCartWith(c *gin.Context, change func(context.Context, *db.Queries, db.Cart) error, respond func(Cart) any) {
 	id, err := pathUUID(c, "cart_id")
 	if err != nil {
 		respondError(c, err)
@@ -184,7 +189,7 @@ func (s *Server) changeCart(c *gin.Context, status int, change func(context.Cont
 		respondError(c, err)
 		return
 	}
-	c.JSON(status, view)
+	c.JSON(http.StatusOK, respond(view))
 }
 
 func requiredQuantity(q *int64) (int64, error) {

@@ -77,7 +77,11 @@ func (s *Server) checkout(c *gin.Context) {
 	var result workflows.CheckoutResult
 	err = run.Get(waitCtx, &result)
 	if errors.Is(err, context.DeadlineExceeded) || (err != nil && waitCtx.Err() != nil && ctx.Err() == nil) {
+		// Still running: waiting for an approver, or just slow. Say which.
 		status := checkoutPending(cart.ID)
+		if now, err := s.q.CartGet(ctx, cart.ID); err == nil {
+			status = s.checkoutView(ctx, now)
+		}
 		c.Header("Location", status.StatusURL)
 		c.JSON(http.StatusAccepted, status)
 		return
@@ -117,7 +121,20 @@ func (s *Server) checkoutStatus(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, checkoutOf(cart))
+	c.JSON(http.StatusOK, s.checkoutView(c.Request.Context(), cart))
+}
+
+// checkoutView is checkoutOf with the approval request, when there is one.
+func (s *Server) checkoutView(ctx context.Context, cart db.Cart) Checkout {
+	out := checkoutOf(cart)
+	if cart.CheckoutAttempt == 0 {
+		return out
+	}
+	if a, err := s.q.ApprovalRequestGet(ctx, db.ApprovalRequestGetParams{CartID: cart.ID, Attempt: cart.CheckoutAttempt}); err == nil {
+		approval := approvalOf(a)
+		out.Approval = &approval
+	}
+	return out
 }
 
 func checkoutPending(cartID uuid.UUID) Checkout {
@@ -134,6 +151,9 @@ func checkoutOf(cart db.Cart) Checkout {
 	switch commerce.CartStatus(cart.Status) {
 	case commerce.CartCheckingOut:
 		out.Status = string(commerce.OrderPending)
+		if cart.CheckoutStatus == string(commerce.OrderAwaitingApproval) {
+			out.Status = cart.CheckoutStatus
+		}
 	case commerce.CartCompleted:
 		out.Status = string(commerce.OrderPlaced)
 		out.OrderID = &cart.OrderID.UUID

@@ -49,16 +49,22 @@ var (
 // rejectionStatus maps business refusals to HTTP statuses: the request was
 // understood but the state of the world says no.
 var rejectionStatus = map[commerce.RejectionCode]int{
-	commerce.CodeCartNotOpen:         http.StatusConflict,
-	commerce.CodeEmptyCart:           http.StatusUnprocessableEntity,
-	commerce.CodeInvalidCart:         http.StatusUnprocessableEntity,
-	commerce.CodeUnknownSKU:          http.StatusUnprocessableEntity,
-	commerce.CodeNotPriced:           http.StatusUnprocessableEntity,
-	commerce.CodeInsufficientStock:   http.StatusConflict,
-	commerce.CodeCreditLimitExceeded: http.StatusPaymentRequired,
-	commerce.CodeAmountTooLarge:      http.StatusUnprocessableEntity,
-	commerce.CodeCheckoutAborted:     http.StatusConflict,
-	commerce.CodeCurrencyMismatch:    http.StatusUnprocessableEntity,
+	commerce.CodeCartNotOpen:           http.StatusConflict,
+	commerce.CodeEmptyCart:             http.StatusUnprocessableEntity,
+	commerce.CodeInvalidCart:           http.StatusUnprocessableEntity,
+	commerce.CodeUnknownSKU:            http.StatusUnprocessableEntity,
+	commerce.CodeNotPriced:             http.StatusUnprocessableEntity,
+	commerce.CodeInsufficientStock:     http.StatusConflict,
+	commerce.CodeCreditLimitExceeded:   http.StatusPaymentRequired,
+	commerce.CodeAmountTooLarge:        http.StatusUnprocessableEntity,
+	commerce.CodeCheckoutAborted:       http.StatusConflict,
+	commerce.CodeCurrencyMismatch:      http.StatusUnprocessableEntity,
+	commerce.CodeSpendingLimitExceeded: http.StatusUnprocessableEntity,
+	commerce.CodeApprovalRejected:      http.StatusConflict,
+	commerce.CodeApprovalWithdrawn:     http.StatusConflict,
+	commerce.CodeApprovalExpired:       http.StatusConflict,
+	commerce.CodeApprovalClosed:        http.StatusConflict,
+	commerce.CodeNotAllowed:            http.StatusForbidden,
 }
 
 // rejectionField names the request field a refusal is about, where there is one.

@@ -104,6 +104,7 @@ type Checkout struct {
 	OrderURL  string     `json:"order_url,omitempty"`
 	StatusURL string     `json:"status_url"`
 	Failure   *Error     `json:"failure,omitempty"`
+	Approval  *Approval  `json:"approval,omitempty"`
 }
 
 // OrderLine is one line of an order, at the price it was sold.

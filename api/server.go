@@ -77,8 +77,18 @@ func (s *Server) Routes(r gin.IRouter) {
 	v1.POST("/carts/:cart_id/checkout", buy, s.idempotent, s.checkout)
 	v1.GET("/carts/:cart_id/checkout", read, s.checkoutStatus)
 
+	v1.POST("/carts/:cart_id/checkout/withdraw", buy, s.idempotent, s.withdrawCheckout)
+	v1.PATCH("/carts/:cart_id", buy, s.idempotent, s.setCartDetails)
+	v1.POST("/carts/:cart_id/lines/bulk", buy, s.idempotent, s.addLines)
+	v1.GET("/shipping-methods", buy, s.listShippingMethods)
+
 	v1.GET("/orders", buy, s.listOrders)
 	v1.GET("/orders/:order_id", read, s.getOrder)
+
+	decide := allow(approverRoles...)
+	v1.GET("/approvals", decide, s.listApprovals)
+	v1.POST("/approvals/:cart_id/approve", decide, s.idempotent, s.approveCheckout)
+	v1.POST("/approvals/:cart_id/reject", decide, s.idempotent, s.rejectCheckout)
 }
 
 // health answers 200 when Postgres answers.

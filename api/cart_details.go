@@ -1,0 +1,141 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/orderflow/orderflow/db"
+)
+
+type cartDetailsRequest struct {
+	ShipTo         *ShipTo `json:"ship_to"`
+	ShippingMethod *string `json:"shipping_method"`
+	PONumber       *string `json:"po_number"`
+	BuyerReference *string `json:"buyer_reference"`
+}
+
+var countryPattern = regexp.MustCompile(`^[A-Z]{2}$`)
+
+// Field length limits, generous for any ERP.
+const (
+	maxAddressField = 200
+	maxReference    = 64
+)
+
+// setCartDetails sets the ship-to address, shipping method, purchase-order number
+// and buyer's reference; fields left out keep their value. Tax follows the
+// ship-to country and shipping the method, so both are checked here: a country
+// Orderflow has no tax rate for, or a method in another currency, is refused.
+func (s *Server) setCartDetails(c *gin.Context) {
+	var req cartDetailsRequest
+	if err := bindJSON(c, &req, false); err != nil {
+		respondError(c, err)
+		return
+	}
+	s.changeCart(c, func(ctx context.Context, q *db.Queries, cart db.Cart) error {
+		p := db.CartSetDetailsParams{
+			ID: cart.ID, ShipName: cart.ShipName, ShipLine1: cart.ShipLine1, ShipLine2: cart.ShipLine2,
+			ShipCity: cart.ShipCity, ShipPostalCode: cart.ShipPostalCode, ShipCountry: cart.ShipCountry,
+			ShippingMethod: cart.ShippingMethod, PoNumber: cart.PoNumber, BuyerReference: cart.BuyerReference,
+		}
+		if t := req.ShipTo; t != nil {
+			if err := validateShipTo(ctx, q, t); err != nil {
+				return err
+			}
+			p.ShipName, p.ShipLine1, p.ShipLine2 = t.Name, t.Line1, t.Line2
+			p.ShipCity, p.ShipPostalCode, p.ShipCountry = t.City, t.PostalCode, t.Country
+		}
+		if m := req.ShippingMethod; m != nil {
+			if *m != "" {
+				method, err := q.ShippingMethodGet(ctx, *m)
+				if db.IsNotFound(err) {
+					return fieldError("shipping_method", fmt.Sprintf("shipping_method %q does not exist (GET /v1/shipping-methods)", *m))
+				}
+				if err != nil {
+					return err
+				}
+				if method.Currency != cart.Currency {
+					return fieldError("shipping_method", fmt.Sprintf("shipping_method %q is priced in %s, the cart in %s", *m, method.Currency, cart.Currency))
+				}
+			}
+			p.ShippingMethod = *m
+		}
+		if v := req.PONumber; v != nil {
+			if len(*v) > maxReference {
+				return fieldError("po_number", fmt.Sprintf("po_number must be at most %d characters", maxReference))
+			}
+			p.PoNumber = strings.TrimSpace(*v)
+		}
+		if v := req.BuyerReference; v != nil {
+			if len(*v) > maxReference {
+				return fieldError("buyer_reference", fmt.Sprintf("buyer_reference must be at most %d characters", maxReference))
+			}
+			p.BuyerReference = strings.TrimSpace(*v)
+		}
+		return q.CartSetDetails(ctx, p)
+	})
+}
+
+func validateShipTo(ctx context.Context, q *db.Queries, t *ShipTo) error {
+	for field, v := range map[string]string{
+		"ship_to.name": t.Name, "ship_to.line1": t.Line1, "ship_to.line2": t.Line2,
+		"ship_to.city": t.City, "ship_to.postal_code": t.PostalCode,
+	} {
+		if len(v) > maxAddressField {
+			return fieldError(field, fmt.Sprintf("%s must be at most %d characters", field, maxAddressField))
+		}
+	}
+	switch {
+	case strings.TrimSpace(t.Name) == "":
+		return fieldError("ship_to.name", "ship_to.name is required")
+	case strings.TrimSpace(t.Line1) == "":
+		return fieldError("ship_to.line1", "ship_to.line1 is required")
+	case strings.TrimSpace(t.City) == "":
+		return fieldError("ship_to.city", "ship_to.city is required")
+	case !countryPattern.MatchString(t.Country):
+		return fieldError("ship_to.country", "ship_to.country must be an ISO 3166-1 alpha-2 code such as DE")
+	}
+	if _, err := q.TaxRateGet(ctx, t.Country); db.IsNotFound(err) {
+		return fieldError("ship_to.country", fmt.Sprintf("orders cannot ship to %s: no tax rate is set up for it", t.Country))
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+// ShippingMethod is a way to ship, and what it costs.
+type ShippingMethod struct {
+	Code        string `json:"code"`
+	Name        string `json:"name"`
+	BaseAmount  Money  `json:"base_amount"`
+	PerKgAmount Money  `json:"per_kg_amount"`
+	FreeAbove   *Money `json:"free_above"`
+}
+
+// listShippingMethods lists the shipping methods in the caller's currency.
+func (s *Server) listShippingMethods(c *gin.Context) {
+	currency := principal(c).Currency
+	rows, err := s.q.ShippingMethodList(c.Request.Context(), currency)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	out := struct {
+		ShippingMethods []ShippingMethod `json:"shipping_methods"`
+	}{ShippingMethods: []ShippingMethod{}}
+	for _, m := range rows {
+		sm := ShippingMethod{Code: m.Code, Name: m.Name,
+			BaseAmount:  Money{Amount: m.BaseAmount, Currency: m.Currency},
+			PerKgAmount: Money{Amount: m.PerKgAmount, Currency: m.Currency}}
+		if m.FreeAbove.Valid {
+			sm.FreeAbove = &Money{Amount: m.FreeAbove.Int64, Currency: m.Currency}
+		}
+		out.ShippingMethods = append(out.ShippingMethods, sm)
+	}
+	c.JSON(http.StatusOK, out)
+}

@@ -1,0 +1,167 @@
+package api
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/orderflow/orderflow/commerce"
+	"github.com/orderflow/orderflow/db"
+)
+
+type bulkLine struct {
+	SKU      string `json:"sku"`
+	Quantity int64  `json:"quantity"`
+}
+
+type bulkLinesRequest struct {
+	Lines []bulkLine `json:"lines"`
+}
+
+// LineResult says what became of one line of a quick order.
+type LineResult struct {
+	Line     int    `json:"line"` // 1-based position in the request
+	SKU      string `json:"sku"`
+	Quantity int64  `json:"quantity"`
+	Status   string `json:"status"` // added or rejected
+	Error    *Error `json:"error,omitempty"`
+}
+
+// QuickOrderResult is the per-line outcome and the cart afterwards.
+type QuickOrderResult struct {
+	Added    int          `json:"added"`
+	Rejected int          `json:"rejected"`
+	Results  []LineResult `json:"results"`
+	Cart     Cart         `json:"cart"`
+}
+
+// maxBulkLines bounds one quick order (the cart itself holds at most
+// commerce.MaxCartLines lines).
+const maxBulkLines = commerce.MaxCartLines
+
+// addLines is the quick order: many lines in one request, as JSON
+// ({"lines": [{"sku", "quantity"}]}) or as CSV (Content-Type text/csv; rows of
+// sku,quantity; an optional header row). Every valid line is added, in one
+// transaction; every other line is reported with the reason, and the request
+// as a whole still succeeds.
+func (s *Server) addLines(c *gin.Context) {
+	lines, err := readBulkLines(c)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	var result QuickOrderResult
+	s.changeCartWith(c, func(ctx context.Context, q *db.Queries, cart db.Cart) error {
+		result = QuickOrderResult{Results: make([]LineResult, len(lines))}
+		existing, err := q.CartLines(ctx, cart.ID)
+		if err != nil {
+			return err
+		}
+		quantities := make(map[string]int64, len(existing))
+		for _, l := range existing {
+			quantities[l.Sku] = int64(l.Quantity)
+		}
+		skus := make([]string, 0, len(lines))
+		for _, l := range lines {
+			skus = append(skus, l.SKU)
+		}
+		catalog, err := db.Catalog(ctx, q, cart.Currency, skus)
+		if err != nil {
+			return err
+		}
+		for i, l := range lines {
+			res := LineResult{Line: i + 1, SKU: l.SKU, Quantity: l.Quantity, Status: "added"}
+			if e := checkBulkLine(l, catalog, quantities, cart.Currency); e != nil {
+				res.Status, res.Error = "rejected", e
+				result.Rejected++
+			} else {
+				quantities[l.SKU] += l.Quantity
+				if _, err := q.CartLineAdd(ctx, db.CartLineAddParams{CartID: cart.ID, Sku: l.SKU, Quantity: int32(l.Quantity)}); err != nil {
+					return err
+				}
+				result.Added++
+			}
+			result.Results[i] = res
+		}
+		return nil
+	}, func(view Cart) any {
+		result.Cart = view
+		return result
+	})
+}
+
+// checkBulkLine says why one line cannot be added, or nil. quantities holds
+// what the cart will hold with the lines accepted so far.
+func checkBulkLine(l bulkLine, catalog map[string]commerce.CatalogEntry, quantities map[string]int64, currency string) *Error {
+	if err := commerce.ValidateSKU("sku", l.SKU); err != nil {
+		return &Error{Code: "invalid_field", Field: "sku", Message: err.Error()}
+	}
+	if err := commerce.ValidateQuantity("quantity", l.Quantity); err != nil {
+		return &Error{Code: "invalid_field", Field: "quantity", Message: err.Error()}
+	}
+	entry, ok := catalog[l.SKU]
+	switch {
+	case !ok:
+		return &Error{Code: string(commerce.CodeUnknownSKU), Field: "sku", SKU: l.SKU, Message: "no product has SKU " + l.SKU}
+	case !entry.Priced:
+		return &Error{Code: string(commerce.CodeNotPriced), Field: "sku", SKU: l.SKU, Message: fmt.Sprintf("%s is not sold in %s", l.SKU, currency)}
+	}
+	if total := quantities[l.SKU] + l.Quantity; total > commerce.MaxLineQuantity {
+		return &Error{Code: "invalid_field", Field: "quantity", SKU: l.SKU,
+			Message: fmt.Sprintf("the line for %s would hold %d, at most %d is allowed", l.SKU, total, commerce.MaxLineQuantity)}
+	}
+	if _, has := quantities[l.SKU]; !has && len(quantities) >= commerce.MaxCartLines {
+		return &Error{Code: "invalid_field", Field: "sku", SKU: l.SKU, Message: fmt.Sprintf("a cart holds at most %d lines", commerce.MaxCartLines)}
+	}
+	return nil
+}
+
+// readBulkLines reads the request's lines from JSON or CSV.
+func readBulkLines(c *gin.Context) ([]bulkLine, error) {
+	var lines []bulkLine
+	if strings.HasPrefix(c.ContentType(), "text/csv") {
+		r := csv.NewReader(io.LimitReader(c.Request.Body, maxRequestBody))
+		r.FieldsPerRecord = -1
+		r.TrimLeadingSpace = true
+		for row := 1; ; row++ {
+			rec, err := r.Read()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return nil, newError(http.StatusBadRequest, "malformed_csv", "the CSV body is malformed: "+err.Error())
+			}
+			if len(rec) != 2 {
+				return nil, fieldError(fmt.Sprintf("lines[%d]", row), fmt.Sprintf("row %d must be sku,quantity", row))
+			}
+			qty, err := strconv.ParseInt(strings.TrimSpace(rec[1]), 10, 64)
+			if err != nil {
+				if row == 1 && strings.EqualFold(strings.TrimSpace(rec[1]), "quantity") {
+					continue // header row
+				}
+				qty = 0 // reported per line as an invalid quantity
+			}
+			lines = append(lines, bulkLine{SKU: strings.TrimSpace(rec[0]), Quantity: qty})
+		}
+	} else {
+		var req bulkLinesRequest
+		if err := bindJSON(c, &req, false); err != nil {
+			return nil, err
+		}
+		lines = req.Lines
+	}
+	switch {
+	case len(lines) == 0:
+		return nil, fieldError("lines", "lines must hold at least one line")
+	case len(lines) > maxBulkLines:
+		return nil, fieldError("lines", fmt.Sprintf("lines must hold at most %d lines", maxBulkLines))
+	}
+	return lines, nil
+}
