@@ -109,7 +109,7 @@ func (s *Server) rejectCheckout(c *gin.Context)  { s.decideCheckout(c, false) }
 // refusal comes back synchronously.
 func (s *Server) decideCheckout(c *gin.Context, approve bool) {
 	var req decisionRequest
-	if err := bindJSON(c, &req, approve); err != nil {
+	if err := bindJSON(c, &req, true); err != nil {
 		respondError(c, err)
 		return
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -76,7 +77,7 @@ func (s *Server) checkout(c *gin.Context) {
 	defer cancel()
 	var result workflows.CheckoutResult
 	err = run.Get(waitCtx, &result)
-	if errors.Is(err, context.DeadlineExceeded) || (err != nil && waitCtx.Err() != nil && ctx.Err() == nil) {
+	if err != nil && ctx.Err() == nil && stillRunning(err, waitCtx) {
 		// Still running: waiting for an approver, or just slow. Say which.
 		status := checkoutPending(cart.ID)
 		if now, err := s.q.CartGet(ctx, cart.ID); err == nil {
@@ -166,4 +167,12 @@ func checkoutOf(cart db.Cart) Checkout {
 		}
 	}
 	return out
+}
+
+// stillRunning tells whether waiting for the workflow ended because our wait was
+// over rather than because the checkout failed. The server may answer the long
+// poll with DeadlineExceeded a moment before our own context expires.
+func stillRunning(err error, waitCtx context.Context) bool {
+	var deadline *serviceerror.DeadlineExceeded
+	return waitCtx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || errors.As(err, &deadline)
 }

@@ -151,8 +151,8 @@ func printBanner(cfg config.Config) {
 	fmt.Fprintf(&b, "  Temporal UI  http://%s:%d/namespaces/%s/workflows\n", host, cfg.TemporalUIPort, cfg.TemporalNamespace)
 	fmt.Fprintf(&b, "  Temporal     %s (namespace %s)\n\n", cfg.TemporalAddress, cfg.TemporalNamespace)
 	fmt.Fprintf(&b, "  Demo tokens:\n")
-	for _, buyer := range demo.Buyers {
-		fmt.Fprintf(&b, "    %-22s %s (%s)\n", buyer.Token, buyer.Email, buyer.Company)
+	for _, p := range append(append([]demo.Principal(nil), demo.Buyers...), demo.Staff...) {
+		fmt.Fprintf(&b, "    %-28s %-14s %s (%s)\n", p.Token, p.Role, p.Email, p.Company)
 	}
 	fmt.Fprintf(&b, "\n  Try it:\n")
 	fmt.Fprintf(&b, "    T=%s; A=http://%s\n", demo.Buyers[0].Token, cfg.HTTPAddr)
@@ -160,6 +160,8 @@ func printBanner(cfg config.Config) {
 	fmt.Fprintf(&b, "    curl -s -X POST $A/v1/carts/$CART/lines -H \"Authorization: Bearer $T\" -d '{\"sku\":\"BOLT-M8-50\",\"quantity\":3}'\n")
 	fmt.Fprintf(&b, "    curl -s -X POST $A/v1/carts/$CART/checkout -H \"Authorization: Bearer $T\" -H \"Idempotency-Key: $CART\"\n")
 	fmt.Fprintf(&b, "    bin/temporal workflow list --query 'OrderStatus=\"placed\"'\n\n")
+	fmt.Fprintf(&b, "  An order that needs approval (README: \"Approvals\"): Acme orders above EUR 1,000 wait for\n")
+	fmt.Fprintf(&b, "  an approver (oft_demo_dana_acme_approver): GET $A/v1/approvals, POST $A/v1/approvals/$CART/approve\n\n")
 	fmt.Fprintf(&b, "  Ctrl-C stops everything.\n\n")
 	fmt.Fprint(os.Stderr, b.String())
 }

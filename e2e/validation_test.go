@@ -1,0 +1,137 @@
+package e2e_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/orderflow/orderflow/testenv"
+)
+
+// badRequest is one request the API must refuse without writing anything.
+type badRequest struct {
+	name         string
+	method, path string
+	body         any
+	auth         *string // the Authorization header; nil: the buyer's token
+	status       int
+	code, field  string
+}
+
+func TestBadInputIsRefusedAndWritesNothing(t *testing.T) {
+	t.Parallel()
+	s := testenv.NewStack(t, devServer, testenv.StackOptions{})
+	company := testenv.NewCompany(t, s.Pool, "EUR", 1_000_00)
+	buyer := testenv.NewBuyer(t, s.Pool, company)
+	sku := testenv.NewProduct(t, s.Pool, "EUR", 100, 100)
+	usdOnly := testenv.NewProduct(t, s.Pool, "USD", 100, 100)
+	c := newBuyerClient(t, s, buyer)
+
+	open := c.createCart(sku, 2)
+	empty := c.createCart()
+	completed := c.createCart(sku, 1)
+	order := c.placeOrder(completed)
+	lines, line := cartPath(open, "lines"), cartPath(open, "lines", sku)
+
+	str := func(s string) *string { return &s }
+	cases := []badRequest{
+		{name: "malformed JSON", method: "POST", path: lines, body: `{"sku": "` + sku + `", "quantity": `,
+			status: 400, code: "malformed_json"},
+		{name: "two JSON values", method: "POST", path: lines, body: `{"sku": "` + sku + `", "quantity": 1} {}`,
+			status: 400, code: "malformed_json"},
+		{name: "no body", method: "POST", path: lines, body: nil, status: 400, code: "malformed_json"},
+		{name: "unknown SKU", method: "POST", path: lines, body: map[string]any{"sku": "NO-SUCH-SKU", "quantity": 1},
+			status: 422, code: "unknown_sku", field: "sku"},
+		{name: "SKU not sold in the cart currency", method: "POST", path: lines, body: map[string]any{"sku": usdOnly, "quantity": 1},
+			status: 422, code: "not_priced", field: "sku"},
+		{name: "malformed SKU", method: "POST", path: lines, body: map[string]any{"sku": "no spaces!", "quantity": 1},
+			status: 422, code: "invalid_field", field: "sku"},
+		{name: "missing SKU", method: "POST", path: lines, body: map[string]any{"quantity": 1},
+			status: 422, code: "invalid_field", field: "sku"},
+		{name: "quantity 0", method: "POST", path: lines, body: map[string]any{"sku": sku, "quantity": 0},
+			status: 422, code: "invalid_field", field: "quantity"},
+		{name: "quantity -1", method: "POST", path: lines, body: map[string]any{"sku": sku, "quantity": -1},
+			status: 422, code: "invalid_field", field: "quantity"},
+		{name: "quantity 10001", method: "POST", path: lines, body: map[string]any{"sku": sku, "quantity": 10001},
+			status: 422, code: "invalid_field", field: "quantity"},
+		{name: "quantity 1e30", method: "POST", path: lines, body: `{"sku": "` + sku + `", "quantity": 1e30}`,
+			status: 422, code: "invalid_field", field: "quantity"},
+		{name: "quantity 1.5", method: "POST", path: lines, body: `{"sku": "` + sku + `", "quantity": 1.5}`,
+			status: 422, code: "invalid_field", field: "quantity"},
+		{name: "quantity as a string", method: "POST", path: lines, body: `{"sku": "` + sku + `", "quantity": "3"}`,
+			status: 422, code: "invalid_field", field: "quantity"},
+		{name: "quantity missing", method: "POST", path: lines, body: map[string]any{"sku": sku},
+			status: 422, code: "invalid_field", field: "quantity"},
+		{name: "quantity null", method: "POST", path: lines, body: `{"sku": "` + sku + `", "quantity": null}`,
+			status: 422, code: "invalid_field", field: "quantity"},
+		{name: "line would exceed the maximum", method: "POST", path: lines, body: map[string]any{"sku": sku, "quantity": 9999},
+			status: 422, code: "invalid_field", field: "quantity"},
+		{name: "set quantity 0", method: "PUT", path: line, body: map[string]any{"quantity": 0},
+			status: 422, code: "invalid_field", field: "quantity"},
+		{name: "set quantity missing", method: "PUT", path: line, body: map[string]any{},
+			status: 422, code: "invalid_field", field: "quantity"},
+		{name: "set quantity of a line the cart lacks", method: "PUT", path: cartPath(open, "lines", usdOnly), body: map[string]any{"quantity": 1},
+			status: 404, code: "line_not_found", field: "sku"},
+		{name: "cart in another currency", method: "POST", path: "/v1/carts", body: map[string]any{"currency": "USD"},
+			status: 422, code: "invalid_field", field: "currency"},
+		{name: "lower-case currency", method: "POST", path: "/v1/carts", body: map[string]any{"currency": "eur"},
+			status: 422, code: "invalid_field", field: "currency"},
+		{name: "currency as a number", method: "POST", path: "/v1/carts", body: `{"currency": 978}`,
+			status: 422, code: "invalid_field", field: "currency"},
+		{name: "checkout of an empty cart", method: "POST", path: cartPath(empty, "checkout"),
+			status: 422, code: "empty_cart", field: "lines"},
+		{name: "add to a completed cart", method: "POST", path: cartPath(completed, "lines"), body: map[string]any{"sku": sku, "quantity": 1},
+			status: 409, code: "cart_not_open"},
+		{name: "set a line of a completed cart", method: "PUT", path: cartPath(completed, "lines", sku), body: map[string]any{"quantity": 5},
+			status: 409, code: "cart_not_open"},
+		{name: "remove a line of a completed cart", method: "DELETE", path: cartPath(completed, "lines", sku),
+			status: 409, code: "cart_not_open"},
+		{name: "no token", method: "POST", path: lines, body: map[string]any{"sku": sku, "quantity": 1}, auth: str(""),
+			status: 401, code: "unauthorized"},
+		{name: "wrong token", method: "POST", path: lines, body: map[string]any{"sku": sku, "quantity": 1}, auth: str("Bearer oft_wrong"),
+			status: 401, code: "unauthorized"},
+		{name: "basic auth", method: "POST", path: lines, body: map[string]any{"sku": sku, "quantity": 1}, auth: str("Basic x"),
+			status: 401, code: "unauthorized"},
+		{name: "bearer without token", method: "POST", path: "/v1/carts", auth: str("Bearer "),
+			status: 401, code: "unauthorized"},
+		{name: "malformed cart id", method: "GET", path: "/v1/carts/not-a-uuid",
+			status: 400, code: "invalid_field", field: "cart_id"},
+		{name: "malformed cart id on line add", method: "POST", path: "/v1/carts/123/lines", body: map[string]any{"sku": sku, "quantity": 1},
+			status: 400, code: "invalid_field", field: "cart_id"},
+		{name: "malformed cart id on checkout", method: "POST", path: "/v1/carts/123/checkout",
+			status: 400, code: "invalid_field", field: "cart_id"},
+		{name: "malformed order id", method: "GET", path: "/v1/orders/123",
+			status: 400, code: "invalid_field", field: "order_id"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			before := snapshot(t, s.Pool)
+			client, headers := newBuyerClient(t, s, buyer), []string(nil)
+			if tc.auth != nil { // send this Authorization header instead, if any
+				client.token = ""
+				if *tc.auth != "" {
+					headers = []string{"Authorization", *tc.auth}
+				}
+			}
+			res := client.do(tc.method, tc.path, tc.body, headers...)
+			res.requireError(t, tc.status, tc.code, tc.field)
+			require.Equal(t, before, snapshot(t, s.Pool), "a refused request writes nothing")
+		})
+	}
+
+	t.Run("checkout of a completed cart names its order", func(t *testing.T) {
+		before := snapshot(t, s.Pool)
+		e := c.checkout(completed).requireError(t, http.StatusConflict, "cart_not_open", "")
+		require.Equal(t, order.ID.String(), e.OrderID)
+		require.Equal(t, before, snapshot(t, s.Pool))
+	})
+
+	t.Run("the open cart is as it was", func(t *testing.T) {
+		cart := c.getCart(open)
+		require.Equal(t, "open", cart.Status)
+		require.Len(t, cart.Lines, 1)
+		require.Equal(t, int64(2), cart.Lines[0].Quantity)
+		require.Nil(t, cart.Checkout)
+	})
+}
