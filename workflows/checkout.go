@@ -78,10 +78,7 @@ const (
 func (c *checkout) setup(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, CheckoutStatusQuery, func() (CheckoutResult, error) {
 		r := c.result
-		if c.approval != nil {
-			a := *c.approval
-			r.Approval = &a
-		}
+		r.Approval = c.approvalSnapshot()
 		return r, nil
 	}); err != nil {
 		return err
@@ -123,13 +120,15 @@ func (c *checkout) run(ctx workflow.Context) (CheckoutResult, error) {
 		return c.placed(ctx, *p)
 	}
 	c.attempt, c.cart = begun.Attempt, begun.Cart
+	policies := workflow.GetVersion(ctx, policiesChange, workflow.DefaultVersion, policiesVersion) >= policiesVersion
 	c.frozen = begun.Refusal == nil || begun.Resumed
 	c.mayHoldStock, c.mayHoldPayment = begun.Resumed, begun.Resumed
+	c.mayHoldSpend = begun.Resumed && policies
 	if begun.Refusal != nil {
 		return c.fail(ctx, *begun.Refusal)
 	}
 
-	if workflow.GetVersion(ctx, policiesChange, workflow.DefaultVersion, policiesVersion) >= policiesVersion {
+	if policies {
 		if rejection := c.applyPolicies(ctx); rejection != nil {
 			return c.fail(ctx, *rejection)
 		}
@@ -188,17 +187,18 @@ func (c *checkout) applyPolicies(ctx workflow.Context) *commerce.Rejection {
 		return nil
 	}
 
-	now := workflow.Now(ctx).UTC()
-	c.approval = &ApprovalState{
-		Status: commerce.ApprovalPending, RequiredRole: decision.RequiredRole,
-		Reasons: decision.Reasons, Deadline: now.Add(spend.ApprovalTimeout),
-	}
+	deadline := workflow.Now(ctx).UTC().Add(spend.ApprovalTimeout)
 	if err := workflow.ExecuteLocalActivity(ctx, OpenApprovalActivity, OpenApprovalInput{
 		CartID: c.in.CartID, Attempt: c.attempt, CompanyID: c.in.CompanyID, CustomerID: c.in.CustomerID,
-		Decision: decision, Total: c.cart.Totals.Total, Deadline: c.approval.Deadline,
+		Decision: decision, Total: c.cart.Totals.Total, Deadline: deadline,
 	}).Get(ctx, nil); err != nil {
 		r := rejectionOf(err)
 		return &r
+	}
+	// Decisions are accepted from here on: the request is recorded and visible.
+	c.approval = &ApprovalState{
+		Status: commerce.ApprovalPending, RequiredRole: decision.RequiredRole,
+		Reasons: decision.Reasons, Deadline: deadline,
 	}
 	c.result.Status = commerce.OrderAwaitingApproval
 	if err := workflow.UpsertTypedSearchAttributes(ctx, OrderStatusKey.ValueSet(string(commerce.OrderAwaitingApproval))); err != nil {
@@ -247,6 +247,15 @@ func (c *checkout) closeApprovalInput() CloseApprovalInput {
 		CartID: c.in.CartID, Attempt: c.attempt, CompanyID: c.in.CompanyID, CustomerID: c.in.CustomerID,
 		Status: c.approval.Status, DecidedBy: c.approval.DecidedBy, Comment: c.approval.Comment,
 	}
+}
+
+// approvalSnapshot copies the approval state for results and queries.
+func (c *checkout) approvalSnapshot() *ApprovalState {
+	if c.approval == nil {
+		return nil
+	}
+	a := *c.approval
+	return &a
 }
 
 func (c *checkout) approvedBy() uuid.UUID {
@@ -302,7 +311,10 @@ func (c *checkout) checkPending() error {
 	if c.approval == nil {
 		return refuse(commerce.CodeApprovalClosed, "this checkout is not waiting for approval")
 	}
-	return commerce.CheckApprovalDecision(c.approval.Status)
+	if r, ok := commerce.AsRejection(commerce.CheckApprovalDecision(c.approval.Status)); ok {
+		return refuse(r.Code, r.Message)
+	}
+	return nil
 }
 
 // refuse is a business refusal as an error that crosses to the caller of an
@@ -314,7 +326,7 @@ func refuse(code commerce.RejectionCode, msg string) error {
 
 func (c *checkout) placed(ctx workflow.Context, order PlacedOrder) (CheckoutResult, error) {
 	totals := order.Totals
-	c.result = CheckoutResult{Status: commerce.OrderPlaced, OrderID: order.OrderID, Totals: &totals}
+	c.result = CheckoutResult{Status: commerce.OrderPlaced, OrderID: order.OrderID, Totals: &totals, Approval: c.approvalSnapshot()}
 	if err := workflow.UpsertTypedSearchAttributes(ctx,
 		OrderStatusKey.ValueSet(string(commerce.OrderPlaced)),
 		OrderTotalKey.ValueSet(totals.Total.Amount),
@@ -365,7 +377,7 @@ func (c *checkout) fail(ctx workflow.Context, rejection commerce.Rejection) (Che
 		}
 	}
 
-	c.result = CheckoutResult{Status: commerce.OrderFailed, Rejection: &rejection}
+	c.result = CheckoutResult{Status: commerce.OrderFailed, Rejection: &rejection, Approval: c.approvalSnapshot()}
 	if err := workflow.UpsertTypedSearchAttributes(ctx,
 		OrderStatusKey.ValueSet(string(commerce.OrderFailed)),
 	); err != nil {
