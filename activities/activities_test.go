@@ -225,12 +225,12 @@ func TestBeginCheckoutFreezesCartAndPricesFromCatalogue(t *testing.T) {
 	require.Equal(t, "EUR", out.Cart.Currency)
 	require.Len(t, out.Cart.Lines, 2)
 	require.Equal(t, commerce.PricedLine{
-		LineNo: 1, SKU: skus[0], Name: "Product " + skus[0], Quantity: 2, UnitPrice: eur(1200), LineTotal: eur(2400),
+		LineNo: 1, SKU: skus[0], Name: "Product " + skus[0], Quantity: 2, BaseUnitPrice: eur(1200), UnitPrice: eur(1200), LineTotal: eur(2400),
 	}, out.Cart.Lines[0])
 	require.Equal(t, commerce.PricedLine{
-		LineNo: 2, SKU: skus[1], Name: "Product " + skus[1], Quantity: 3, UnitPrice: eur(250), LineTotal: eur(750),
+		LineNo: 2, SKU: skus[1], Name: "Product " + skus[1], Quantity: 3, BaseUnitPrice: eur(250), UnitPrice: eur(250), LineTotal: eur(750),
 	}, out.Cart.Lines[1])
-	require.Equal(t, commerce.Totals{Subtotal: eur(3150), Total: eur(3150)}, out.Cart.Totals)
+	require.Equal(t, commerce.Totals{Subtotal: eur(3150), Discount: eur(0), Shipping: eur(0), Tax: eur(0), Total: eur(3150)}, out.Cart.Totals)
 
 	cart := f.cart(t, cartID)
 	require.Equal(t, string(commerce.CartCheckingOut), cart.Status)
@@ -381,7 +381,7 @@ func TestBeginCheckoutCompletedCartReportsOrder(t *testing.T) {
 	require.NotNil(t, out.AlreadyPlaced)
 	require.Equal(t, workflows.PlacedOrder{
 		OrderID: workflows.OrderIDForCart(cartID),
-		Totals:  commerce.Totals{Subtotal: eur(2100), Total: eur(2100)},
+		Totals:  commerce.Totals{Subtotal: eur(2100), Discount: eur(0), Shipping: eur(0), Tax: eur(0), Total: eur(2100)},
 	}, *out.AlreadyPlaced)
 	require.Equal(t, string(commerce.CartCompleted), f.cart(t, cartID).Status)
 }
@@ -689,8 +689,8 @@ func TestPlaceOrderWritesOrderOnce(t *testing.T) {
 	lines, err := f.q.OrderLines(ctx, order.ID)
 	require.NoError(t, err)
 	require.Equal(t, []db.OrderLine{
-		{OrderID: order.ID, LineNo: 1, Sku: skus[0], Name: "Product " + skus[0], Quantity: 1, UnitPrice: 150, LineTotal: 150},
-		{OrderID: order.ID, LineNo: 2, Sku: skus[1], Name: "Product " + skus[1], Quantity: 2, UnitPrice: 150, LineTotal: 300},
+		{OrderID: order.ID, LineNo: 1, Sku: skus[0], Name: "Product " + skus[0], Quantity: 1, BaseUnitPrice: 150, UnitPrice: 150, LineTotal: 150},
+		{OrderID: order.ID, LineNo: 2, Sku: skus[1], Name: "Product " + skus[1], Quantity: 2, BaseUnitPrice: 150, UnitPrice: 150, LineTotal: 300},
 	}, lines)
 
 	cart := f.cart(t, cartID)

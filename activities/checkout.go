@@ -275,8 +275,9 @@ func (a *Activities) FailCheckout(ctx context.Context, in workflows.FailCheckout
 }
 
 func orderTotals(o db.Order) commerce.Totals {
+	m := func(amount int64) commerce.Money { return commerce.Money{Amount: amount, Currency: o.Currency} }
 	return commerce.Totals{
-		Subtotal: commerce.Money{Amount: o.Subtotal, Currency: o.Currency},
-		Total:    commerce.Money{Amount: o.Total, Currency: o.Currency},
+		Subtotal: m(o.Subtotal), Discount: m(o.Discount), Shipping: m(o.Shipping), Tax: m(o.Tax),
+		Total: m(o.Total), TaxRateBasisPoints: int64(o.TaxRateBp),
 	}
 }

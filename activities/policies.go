@@ -69,7 +69,11 @@ func (a *Activities) ReserveSpend(ctx context.Context, in workflows.ReserveSpend
 			return commerce.Reject(commerce.CodeSpendingLimitExceeded, describeBreaches(out.Breaches, in.Amount.Currency))
 		}
 
-		if _, err := q.SpendGet(ctx, key); err == nil {
+		if held, err := q.SpendGet(ctx, key); err == nil {
+			if held.Status == "released" {
+				// Retrying cannot help: this attempt already gave its spend back.
+				return commerce.Reject(commerce.CodeCheckoutAborted, "this checkout attempt was already abandoned")
+			}
 			return nil // reserved by an earlier try of this attempt
 		} else if !db.IsNotFound(err) {
 			return err
@@ -140,11 +144,12 @@ func (a *Activities) OpenApproval(ctx context.Context, in workflows.OpenApproval
 // CloseApproval records how the approval ended and tells the buyer.
 func (a *Activities) CloseApproval(ctx context.Context, in workflows.CloseApprovalInput) error {
 	return db.InTx(ctx, a.DB, func(q *db.Queries) error {
-		if _, err := q.ApprovalRequestClose(ctx, db.ApprovalRequestCloseParams{
+		n, err := q.ApprovalRequestClose(ctx, db.ApprovalRequestCloseParams{
 			CartID: in.CartID, Attempt: int32(in.Attempt), Status: string(in.Status),
 			DecidedBy: uuid.NullUUID{UUID: in.DecidedBy, Valid: in.DecidedBy != uuid.Nil}, Comment: in.Comment,
-		}); err != nil {
-			return err
+		})
+		if err != nil || n == 0 {
+			return err // closed before: its events and notifications were written then
 		}
 		if err := q.CartSetCheckoutStatus(ctx, db.CartSetCheckoutStatusParams{ID: in.CartID, CheckoutStatus: ""}); err != nil {
 			return err

@@ -139,6 +139,16 @@ func checkInt64(field string, v, max int64) (int64, error) {
 	return v, nil
 }
 
+// requireFields names the first of fields (in that order) that was not given.
+func requireFields(given map[string]bool, fields ...string) error {
+	for _, f := range fields {
+		if !given[f] {
+			return fieldError(f, f+" is required")
+		}
+	}
+	return nil
+}
+
 func invalidCurrency(field string) error {
 	return fieldError(field, field+" must be a three-letter ISO 4217 code such as EUR")
 }

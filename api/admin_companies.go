@@ -1,0 +1,239 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/orderflow/orderflow/commerce"
+	"github.com/orderflow/orderflow/db"
+)
+
+// defaultApprovalTimeout is how long a checkout waits for an approver unless the
+// company says otherwise: three days.
+const defaultApprovalTimeout = 3 * 24 * 60 * 60
+
+// maxApprovalTimeout bounds the approval wait to a year; a longer one is a typo.
+const maxApprovalTimeout = 365 * 24 * 60 * 60
+
+// Company is a buying company as ops manage it. Amounts are minor units of the
+// company's account currency.
+type Company struct {
+	ID                     uuid.UUID `json:"id"`
+	Name                   string    `json:"name"`
+	Currency               string    `json:"currency"`
+	CreditLimit            int64     `json:"credit_limit"`
+	CustomerGroup          string    `json:"customer_group"`
+	TaxExempt              bool      `json:"tax_exempt"`
+	ApprovalTimeoutSeconds int64     `json:"approval_timeout_seconds"`
+	CreatedAt              time.Time `json:"created_at"`
+	UpdatedAt              time.Time `json:"updated_at"`
+}
+
+// CompanyPage is one page of companies, oldest first.
+type CompanyPage struct {
+	Companies  []Company `json:"companies"`
+	NextCursor string    `json:"next_cursor,omitempty"`
+}
+
+func companyOf(c db.Company) Company {
+	return Company{
+		ID: c.ID, Name: c.Name, Currency: c.Currency, CreditLimit: c.CreditLimit, CustomerGroup: c.CustomerGroup,
+		TaxExempt: c.TaxExempt, ApprovalTimeoutSeconds: int64(c.ApprovalTimeoutSeconds),
+		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
+	}
+}
+
+// adminCompanyRequest is the body of POST (name, currency and credit_limit
+// required) and PATCH (any subset) of a company.
+type adminCompanyRequest struct {
+	Name                   *string `json:"name"`
+	Currency               *string `json:"currency"`
+	CreditLimit            *int64  `json:"credit_limit"`
+	CustomerGroup          *string `json:"customer_group"`
+	TaxExempt              *bool   `json:"tax_exempt"`
+	ApprovalTimeoutSeconds *int64  `json:"approval_timeout_seconds"`
+}
+
+// companyFields are a company's settable fields, checked.
+type companyFields struct {
+	name, currency, customerGroup string
+	creditLimit, approvalTimeout  int64
+	taxExempt                     bool
+}
+
+// apply lays the request over f and checks the result, naming the field at fault.
+func (r adminCompanyRequest) apply(f companyFields) (companyFields, error) {
+	var err error
+	if r.Name != nil {
+		if f.name, err = requiredText("name", *r.Name, maxAdminName); err != nil {
+			return f, err
+		}
+	}
+	if r.Currency != nil {
+		if !commerce.ValidCurrency(*r.Currency) {
+			return f, invalidCurrency("currency")
+		}
+		f.currency = *r.Currency
+	}
+	if r.CreditLimit != nil {
+		if f.creditLimit, err = checkInt64("credit_limit", *r.CreditLimit, 0); err != nil {
+			return f, err
+		}
+	}
+	if r.CustomerGroup != nil {
+		if *r.CustomerGroup != "" && !customerGroupPattern.MatchString(*r.CustomerGroup) {
+			return f, fieldError("customer_group", "customer_group must be empty or 1-64 lower-case letters, digits, '.', '_' or '-'")
+		}
+		f.customerGroup = *r.CustomerGroup
+	}
+	if r.TaxExempt != nil {
+		f.taxExempt = *r.TaxExempt
+	}
+	if t := r.ApprovalTimeoutSeconds; t != nil {
+		if *t < 1 || *t > maxApprovalTimeout {
+			return f, fieldError("approval_timeout_seconds", fmt.Sprintf("approval_timeout_seconds must be from 1 to %d", maxApprovalTimeout))
+		}
+		f.approvalTimeout = *t
+	}
+	return f, nil
+}
+
+// adminCreateCompany creates a buying company.
+func (s *Server) adminCreateCompany(c *gin.Context) {
+	var req adminCompanyRequest
+	if err := bindJSON(c, &req, false); err != nil {
+		respondError(c, err)
+		return
+	}
+	if err := requireFields(map[string]bool{"name": req.Name != nil, "currency": req.Currency != nil, "credit_limit": req.CreditLimit != nil},
+		"name", "currency", "credit_limit"); err != nil {
+		respondError(c, err)
+		return
+	}
+	f, err := req.apply(companyFields{approvalTimeout: defaultApprovalTimeout})
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	company, err := s.q.CompanyCreate(c.Request.Context(), db.CompanyCreateParams{
+		ID: uuid.New(), Name: f.name, Currency: f.currency, CreditLimit: f.creditLimit,
+		CustomerGroup: f.customerGroup, TaxExempt: f.taxExempt, ApprovalTimeoutSeconds: int32(f.approvalTimeout),
+	})
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	c.Header("Location", "/v1/admin/companies/"+company.ID.String())
+	c.JSON(http.StatusCreated, companyOf(company))
+}
+
+// adminListCompanies pages through every company, oldest first.
+func (s *Server) adminListCompanies(c *gin.Context) {
+	p, err := readKeysetPage(c)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	rows, err := s.q.CompanyList(c.Request.Context(), db.CompanyListParams{
+		AfterCreatedAt: p.afterAt, AfterID: p.afterID, RowLimit: p.rowLimit()})
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	var page CompanyPage
+	page.Companies, page.NextCursor = pageOf(p, rows, func(r db.Company) (time.Time, uuid.UUID) { return r.CreatedAt, r.ID }, companyOf)
+	c.JSON(http.StatusOK, page)
+}
+
+// adminGetCompany shows one company.
+func (s *Server) adminGetCompany(c *gin.Context) {
+	id, err := pathUUID(c, "company_id")
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	company, err := s.q.CompanyGet(c.Request.Context(), id)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, companyOf(company))
+}
+
+// adminUpdateCompany changes any subset of a company's fields. The currency is
+// fixed once the company has carts (its orders, credit and spend are kept in
+// it), and cannot move away from the currency of its spending limits, price
+// lists and approval rule amounts, which would silently stop meaning anything.
+func (s *Server) adminUpdateCompany(c *gin.Context) {
+	id, err := pathUUID(c, "company_id")
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	var req adminCompanyRequest
+	if err := bindJSON(c, &req, false); err != nil {
+		respondError(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	var company db.Company
+	err = db.InTx(ctx, s.pool, func(q *db.Queries) error {
+		old, err := q.CompanyGetForUpdate(ctx, id)
+		if err != nil {
+			return err
+		}
+		f, err := req.apply(companyFields{
+			name: old.Name, currency: old.Currency, customerGroup: old.CustomerGroup, creditLimit: old.CreditLimit,
+			approvalTimeout: int64(old.ApprovalTimeoutSeconds), taxExempt: old.TaxExempt,
+		})
+		if err != nil {
+			return err
+		}
+		if f.currency != old.Currency {
+			if err := checkCurrencyChange(ctx, q, old.ID, old.Currency, f.currency); err != nil {
+				return err
+			}
+		}
+		company, err = q.CompanyUpdate(ctx, db.CompanyUpdateParams{
+			ID: id, Name: f.name, Currency: f.currency, CreditLimit: f.creditLimit, CustomerGroup: f.customerGroup,
+			TaxExempt: f.taxExempt, ApprovalTimeoutSeconds: int32(f.approvalTimeout),
+		})
+		return err
+	})
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	s.principals.clear() // employees' principals carry the company's currency
+	c.JSON(http.StatusOK, companyOf(company))
+}
+
+// checkCurrencyChange refuses to move a company to another currency once money
+// has been kept in the old one.
+func checkCurrencyChange(ctx context.Context, q *db.Queries, id uuid.UUID, from, to string) error {
+	hasCarts, err := q.CompanyHasCarts(ctx, id)
+	if err != nil {
+		return err
+	}
+	if hasCarts {
+		return conflict("currency_locked", "currency",
+			fmt.Sprintf("the company already has carts in %s, so its currency cannot change", from))
+	}
+	hasTerms, err := q.CompanyHasMoneyTermsInOtherCurrency(ctx, db.CompanyHasMoneyTermsInOtherCurrencyParams{CompanyID: id, Currency: to})
+	if err != nil {
+		return err
+	}
+	if hasTerms {
+		return conflict("currency_locked", "currency", fmt.Sprintf(
+			"the company has spending limits, price lists or approval rule amounts in %s; delete them before changing its currency", from))
+	}
+	return nil
+}
+
+func pgInt4(v int32) pgtype.Int4 { return pgtype.Int4{Int32: v, Valid: true} }
