@@ -89,6 +89,7 @@ func (s *Server) Routes(r gin.IRouter) {
 	v1.GET("/approvals", decide, s.listApprovals)
 	v1.POST("/approvals/:cart_id/approve", decide, s.idempotent, s.approveCheckout)
 	v1.POST("/approvals/:cart_id/reject", decide, s.idempotent, s.rejectCheckout)
+	s.adminRoutes(v1)
 }
 
 // health answers 200 when Postgres answers.
