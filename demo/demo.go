@@ -112,6 +112,9 @@ var (
 	acmeRuleLimit  = uuid.MustParse("0c0a1e00-0000-4000-8000-00000000a703")
 	bobMonthly     = uuid.MustParse("0c0a1e00-0000-4000-8000-00000000b701")
 	acmeMonthly    = uuid.MustParse("0c0a1e00-0000-4000-8000-00000000b702")
+	benchListID    = uuid.MustParse("0c0a1e00-0000-4000-8000-0000000091c3")
+	benchRule      = uuid.MustParse("0c0a1e00-0000-4000-8000-00000000a704")
+	benchMonthly   = uuid.MustParse("0c0a1e00-0000-4000-8000-00000000b703")
 )
 
 // Seed loads the demo data in one transaction.
@@ -227,6 +230,18 @@ func seedPolicies(ctx context.Context, tx pgx.Tx) error {
 		  ON CONFLICT (id) DO NOTHING`, []any{bobMonthly, AcmeID, Buyers[1].ID}},
 		{`INSERT INTO spending_limits (id, company_id, period, amount, currency) VALUES ($1, $2, 'month', 2000000, 'EUR')
 		  ON CONFLICT (id) DO NOTHING`, []any{acmeMonthly, AcmeID}},
+		// The benchmark company has every policy in its checkout path, none of
+		// which stops an order: a price list with tiers, a spending limit and an
+		// approval rule that are far out of reach.
+		{`INSERT INTO price_lists (id, name, company_id, currency, priority) VALUES ($1, 'Bench contract', $2, 'EUR', 0)
+		  ON CONFLICT (id) DO NOTHING`, []any{benchListID, BenchID}},
+		{`INSERT INTO price_list_tiers (price_list_id, sku, min_quantity, unit_price) VALUES
+		    ($1, 'BENCH-A', 1, 95), ($1, 'BENCH-A', 10, 90), ($1, 'BENCH-B', 1, 99)
+		  ON CONFLICT DO NOTHING`, []any{benchListID}},
+		{`INSERT INTO approval_rules (id, company_id, kind, threshold) VALUES ($1, $2, 'total_above', 1000000000000)
+		  ON CONFLICT (id) DO NOTHING`, []any{benchRule, BenchID}},
+		{`INSERT INTO spending_limits (id, company_id, period, amount, currency) VALUES ($1, $2, 'month', 1000000000000000, 'EUR')
+		  ON CONFLICT (id) DO NOTHING`, []any{benchMonthly, BenchID}},
 	} {
 		if _, err := tx.Exec(ctx, stmt.sql, stmt.args...); err != nil {
 			return fmt.Errorf("demo policies: %w", err)
