@@ -238,3 +238,35 @@ func (s *Server) idempotentSecret(c *gin.Context) {
 		s.log.ErrorContext(ctx, "store idempotent answer", "request_id", requestID(c), "err", err)
 	}
 }
+
+// companyPageQuery lists one page of a company's rows.
+type companyPageQuery[R any] func(ctx context.Context, companyID uuid.UUID, p keysetPage) ([]R, error)
+
+// listForCompany answers one page of rows of the company named in the path (404
+// when there is no such company), each shown by view.
+func listForCompany[R, V any](s *Server, c *gin.Context, list companyPageQuery[R],
+	key func(R) (time.Time, uuid.UUID), view func(db.Company, R) V) (items []V, next string, ok bool) {
+	companyID, err := pathUUID(c, "company_id")
+	if err != nil {
+		respondError(c, err)
+		return nil, "", false
+	}
+	p, err := readKeysetPage(c)
+	if err != nil {
+		respondError(c, err)
+		return nil, "", false
+	}
+	ctx := c.Request.Context()
+	company, err := s.q.CompanyGet(ctx, companyID)
+	if err != nil {
+		respondError(c, err)
+		return nil, "", false
+	}
+	rows, err := list(ctx, companyID, p)
+	if err != nil {
+		respondError(c, err)
+		return nil, "", false
+	}
+	items, next = pageOf(p, rows, key, func(r R) V { return view(company, r) })
+	return items, next, true
+}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/mail"
@@ -128,30 +129,18 @@ func (s *Server) adminCreateEmployee(c *gin.Context) {
 
 // adminListEmployees pages through a company's employees, oldest first.
 func (s *Server) adminListEmployees(c *gin.Context) {
-	companyID, err := pathUUID(c, "company_id")
-	if err != nil {
-		respondError(c, err)
-		return
-	}
-	p, err := readKeysetPage(c)
-	if err != nil {
-		respondError(c, err)
-		return
-	}
-	ctx := c.Request.Context()
-	if _, err := s.q.CompanyGet(ctx, companyID); err != nil {
-		respondError(c, err)
-		return
-	}
-	rows, err := s.q.EmployeeListByCompany(ctx, db.EmployeeListByCompanyParams{
-		CompanyID: companyID, AfterCreatedAt: p.afterAt, AfterID: p.afterID, RowLimit: p.rowLimit()})
-	if err != nil {
-		respondError(c, err)
-		return
-	}
 	var page EmployeePage
-	page.Employees, page.NextCursor = pageOf(p, rows, func(r db.Customer) (time.Time, uuid.UUID) { return r.CreatedAt, r.ID }, employeeOf)
-	c.JSON(http.StatusOK, page)
+	var ok bool
+	page.Employees, page.NextCursor, ok = listForCompany(s, c,
+		func(ctx context.Context, companyID uuid.UUID, p keysetPage) ([]db.Customer, error) {
+			return s.q.EmployeeListByCompany(ctx, db.EmployeeListByCompanyParams{
+				CompanyID: companyID, AfterCreatedAt: p.afterAt, AfterID: p.afterID, RowLimit: p.rowLimit()})
+		},
+		func(r db.Customer) (time.Time, uuid.UUID) { return r.CreatedAt, r.ID },
+		func(_ db.Company, r db.Customer) Employee { return employeeOf(r) })
+	if ok {
+		c.JSON(http.StatusOK, page)
+	}
 }
 
 // adminUpdateEmployee renames an employee or changes their role; a new role

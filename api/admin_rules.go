@@ -144,30 +144,18 @@ func (s *Server) adminPutSpendingLimit(c *gin.Context) {
 
 // adminListSpendingLimits pages through a company's spending limits.
 func (s *Server) adminListSpendingLimits(c *gin.Context) {
-	companyID, err := pathUUID(c, "company_id")
-	if err != nil {
-		respondError(c, err)
-		return
-	}
-	p, err := readKeysetPage(c)
-	if err != nil {
-		respondError(c, err)
-		return
-	}
-	ctx := c.Request.Context()
-	if _, err := s.q.CompanyGet(ctx, companyID); err != nil {
-		respondError(c, err)
-		return
-	}
-	rows, err := s.q.SpendingLimitListByCompany(ctx, db.SpendingLimitListByCompanyParams{
-		CompanyID: companyID, AfterCreatedAt: p.afterAt, AfterID: p.afterID, RowLimit: p.rowLimit()})
-	if err != nil {
-		respondError(c, err)
-		return
-	}
 	var page SpendingLimitPage
-	page.SpendingLimits, page.NextCursor = pageOf(p, rows, func(r db.SpendingLimit) (time.Time, uuid.UUID) { return r.CreatedAt, r.ID }, spendingLimitOf)
-	c.JSON(http.StatusOK, page)
+	var ok bool
+	page.SpendingLimits, page.NextCursor, ok = listForCompany(s, c,
+		func(ctx context.Context, companyID uuid.UUID, p keysetPage) ([]db.SpendingLimit, error) {
+			return s.q.SpendingLimitListByCompany(ctx, db.SpendingLimitListByCompanyParams{
+				CompanyID: companyID, AfterCreatedAt: p.afterAt, AfterID: p.afterID, RowLimit: p.rowLimit()})
+		},
+		func(r db.SpendingLimit) (time.Time, uuid.UUID) { return r.CreatedAt, r.ID },
+		func(_ db.Company, r db.SpendingLimit) SpendingLimit { return spendingLimitOf(r) })
+	if ok {
+		c.JSON(http.StatusOK, page)
+	}
 }
 
 // adminDeleteSpendingLimit removes a spending limit.
@@ -236,32 +224,18 @@ func (s *Server) adminCreateApprovalRule(c *gin.Context) {
 // adminListApprovalRules pages through a company's approval rules, in the order
 // they are evaluated.
 func (s *Server) adminListApprovalRules(c *gin.Context) {
-	companyID, err := pathUUID(c, "company_id")
-	if err != nil {
-		respondError(c, err)
-		return
-	}
-	p, err := readKeysetPage(c)
-	if err != nil {
-		respondError(c, err)
-		return
-	}
-	ctx := c.Request.Context()
-	company, err := s.q.CompanyGet(ctx, companyID)
-	if err != nil {
-		respondError(c, err)
-		return
-	}
-	rows, err := s.q.ApprovalRuleListByCompany(ctx, db.ApprovalRuleListByCompanyParams{
-		CompanyID: companyID, AfterCreatedAt: p.afterAt, AfterID: p.afterID, RowLimit: p.rowLimit()})
-	if err != nil {
-		respondError(c, err)
-		return
-	}
 	var page ApprovalRulePage
-	page.ApprovalRules, page.NextCursor = pageOf(p, rows, func(r db.ApprovalRule) (time.Time, uuid.UUID) { return r.CreatedAt, r.ID },
-		func(r db.ApprovalRule) ApprovalRule { return approvalRuleOf(r, company.Currency) })
-	c.JSON(http.StatusOK, page)
+	var ok bool
+	page.ApprovalRules, page.NextCursor, ok = listForCompany(s, c,
+		func(ctx context.Context, companyID uuid.UUID, p keysetPage) ([]db.ApprovalRule, error) {
+			return s.q.ApprovalRuleListByCompany(ctx, db.ApprovalRuleListByCompanyParams{
+				CompanyID: companyID, AfterCreatedAt: p.afterAt, AfterID: p.afterID, RowLimit: p.rowLimit()})
+		},
+		func(r db.ApprovalRule) (time.Time, uuid.UUID) { return r.CreatedAt, r.ID },
+		func(company db.Company, r db.ApprovalRule) ApprovalRule { return approvalRuleOf(r, company.Currency) })
+	if ok {
+		c.JSON(http.StatusOK, page)
+	}
 }
 
 // adminDeleteApprovalRule removes an approval rule. Checkouts already waiting
