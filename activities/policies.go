@@ -174,6 +174,10 @@ func (a *Activities) CloseApproval(ctx context.Context, in workflows.CloseApprov
 	})
 }
 
+var periodAdjective = map[commerce.Period]string{
+	commerce.PeriodOrder: "per-order", commerce.PeriodMonth: "monthly", commerce.PeriodQuarter: "quarterly",
+}
+
 func describeBreaches(breaches []commerce.LimitBreach, currency string) string {
 	parts := make([]string, len(breaches))
 	for i, b := range breaches {
@@ -181,7 +185,7 @@ func describeBreaches(breaches []commerce.LimitBreach, currency string) string {
 		if b.Limit.CustomerID != "" {
 			who = "your"
 		}
-		parts[i] = fmt.Sprintf("%s %s limit of %s (already spent %s)", who, b.Limit.Period,
+		parts[i] = fmt.Sprintf("%s %s limit of %s (already spent %s)", who, periodAdjective[b.Limit.Period],
 			commerce.Money{Amount: b.Limit.Amount, Currency: b.Limit.Currency},
 			commerce.Money{Amount: b.Spent, Currency: currency})
 	}

@@ -70,7 +70,7 @@ func (s *Server) listApprovals(c *gin.Context) {
 		}
 	}
 	rows, err := s.q.ApprovalRequestsPending(c.Request.Context(), db.ApprovalRequestsPendingParams{
-		CompanyID: p.CompanyID, Roles: roles, AfterCreatedAt: afterAt, AfterCartID: afterID, RowLimit: int32(limit + 1),
+		CompanyID: p.CompanyID, Roles: roles, DeciderID: p.ID, AfterCreatedAt: afterAt, AfterCartID: afterID, RowLimit: int32(limit + 1),
 	})
 	if err != nil {
 		respondError(c, err)

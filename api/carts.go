@@ -173,6 +173,9 @@ func (s *Server) changeCartWith(c *gin.Context, change func(context.Context, *db
 		if err != nil {
 			return err
 		}
+		if err := requireCartOwner(cart, principal(c)); err != nil {
+			return err
+		}
 		if err := commerce.CheckCartEditable(commerce.CartStatus(cart.Status)); err != nil {
 			return err
 		}
@@ -277,4 +280,15 @@ func (s *Server) cartView(ctx context.Context, q *db.Queries, cart db.Cart) (Car
 // visibleCart reads a cart the principal may see: its company's, or any for ops.
 func (s *Server) visibleCart(ctx context.Context, p Principal, id uuid.UUID) (db.Cart, error) {
 	return s.q.CartGetVisible(ctx, db.CartGetVisibleParams{ID: id, CompanyID: p.CompanyID, AllCompanies: p.SeesAllCompanies()})
+}
+
+// requireCartOwner lets only the buyer who opened a cart change or check it out:
+// spending limits, approvals ("nobody approves their own order") and the order
+// itself follow the cart's owner, so a colleague must not act in their name.
+// Colleagues may still read the cart.
+func requireCartOwner(cart db.Cart, p Principal) error {
+	if cart.CustomerID != p.ID {
+		return newError(http.StatusForbidden, string(commerce.CodeNotAllowed), "only the buyer who opened this cart may change or check it out")
+	}
+	return nil
 }

@@ -41,6 +41,10 @@ func (s *Server) checkout(c *gin.Context) {
 		return
 	}
 	cart := row.Cart
+	if err := requireCartOwner(cart, p); err != nil {
+		respondError(c, err)
+		return
+	}
 	switch commerce.CartStatus(cart.Status) {
 	case commerce.CartCompleted:
 		he := newError(http.StatusConflict, string(commerce.CodeCartNotOpen), "the cart has already been checked out")
@@ -80,7 +84,7 @@ func (s *Server) checkout(c *gin.Context) {
 	if err != nil && ctx.Err() == nil && stillRunning(err, waitCtx) {
 		// Still running: waiting for an approver, or just slow. Say which.
 		status := checkoutPending(cart.ID)
-		if now, err := s.q.CartGet(ctx, cart.ID); err == nil {
+		if now, err := s.q.CartGet(ctx, cart.ID); err == nil && now.CheckoutStatus == string(commerce.OrderAwaitingApproval) {
 			status = s.checkoutView(ctx, now)
 		}
 		c.Header("Location", status.StatusURL)

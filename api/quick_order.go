@@ -138,15 +138,20 @@ func readBulkLines(c *gin.Context) ([]bulkLine, error) {
 			if err != nil {
 				return nil, newError(http.StatusBadRequest, "malformed_csv", "the CSV body is malformed: "+err.Error())
 			}
-			if len(rec) != 2 {
-				return nil, fieldError(fmt.Sprintf("lines[%d]", row), fmt.Sprintf("row %d must be sku,quantity", row))
-			}
-			qty, err := strconv.ParseInt(strings.TrimSpace(rec[1]), 10, 64)
-			if err != nil {
-				if row == 1 && strings.EqualFold(strings.TrimSpace(rec[1]), "quantity") {
-					continue // header row
+			qty, qtyErr := int64(0), error(nil)
+			if len(rec) == 2 {
+				qty, qtyErr = strconv.ParseInt(strings.TrimSpace(rec[1]), 10, 64)
+				if qtyErr != nil && row == 1 && strings.EqualFold(strings.TrimSpace(rec[1]), "quantity") {
+					continue // a header row
 				}
-				qty = 0 // reported per line as an invalid quantity
+			}
+			// Lines are numbered as the results number them: data rows, from 1.
+			if len(rec) != 2 {
+				n := len(lines) + 1
+				return nil, fieldError(fmt.Sprintf("lines[%d]", n), fmt.Sprintf("line %d must be sku,quantity", n))
+			}
+			if qtyErr != nil {
+				qty = 0 // reported with the line as an invalid quantity
 			}
 			lines = append(lines, bulkLine{SKU: strings.TrimSpace(rec[0]), Quantity: qty})
 		}

@@ -135,14 +135,16 @@ FROM approval_requests ar
 JOIN customers c ON c.id = ar.customer_id
 WHERE ar.company_id = $1 AND ar.status = 'pending'
   AND ar.required_role = ANY($2::text[])
-  AND (ar.created_at, ar.cart_id) > ($3::timestamptz, $4::uuid)
+  AND ar.customer_id <> $3
+  AND (ar.created_at, ar.cart_id) > ($4::timestamptz, $5::uuid)
 ORDER BY ar.created_at, ar.cart_id
-LIMIT $5
+LIMIT $6
 `
 
 type ApprovalRequestsPendingParams struct {
 	CompanyID      uuid.UUID
 	Roles          []string
+	DeciderID      uuid.UUID
 	AfterCreatedAt time.Time
 	AfterCartID    uuid.UUID
 	RowLimit       int32
@@ -166,12 +168,13 @@ type ApprovalRequestsPendingRow struct {
 	BuyerName    string
 }
 
-// ApprovalRequestsPending lists what waits in a company, oldest first, for
-// deciders of at least the given roles.
+// ApprovalRequestsPending lists what waits in a company, oldest first, for a
+// decider with the given roles; nobody is offered their own order.
 func (q *Queries) ApprovalRequestsPending(ctx context.Context, arg ApprovalRequestsPendingParams) ([]ApprovalRequestsPendingRow, error) {
 	rows, err := q.db.Query(ctx, approvalRequestsPending,
 		arg.CompanyID,
 		arg.Roles,
+		arg.DeciderID,
 		arg.AfterCreatedAt,
 		arg.AfterCartID,
 		arg.RowLimit,

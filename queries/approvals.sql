@@ -16,14 +16,15 @@ SELECT * FROM approval_requests WHERE cart_id = $1 AND attempt = $2;
 -- name: ApprovalRequestLatest :one
 SELECT * FROM approval_requests WHERE cart_id = $1 ORDER BY attempt DESC LIMIT 1;
 
--- ApprovalRequestsPending lists what waits in a company, oldest first, for
--- deciders of at least the given roles.
+-- ApprovalRequestsPending lists what waits in a company, oldest first, for a
+-- decider with the given roles; nobody is offered their own order.
 -- name: ApprovalRequestsPending :many
 SELECT ar.*, c.name AS buyer_name
 FROM approval_requests ar
 JOIN customers c ON c.id = ar.customer_id
 WHERE ar.company_id = @company_id AND ar.status = 'pending'
   AND ar.required_role = ANY(@roles::text[])
+  AND ar.customer_id <> @decider_id
   AND (ar.created_at, ar.cart_id) > (@after_created_at::timestamptz, @after_cart_id::uuid)
 ORDER BY ar.created_at, ar.cart_id
 LIMIT @row_limit;
