@@ -50,6 +50,11 @@ var (
 	// BenchBuyer buys for the benchmark company: effectively unlimited credit,
 	// no rules, and bench SKUs with effectively unlimited stock.
 	BenchBuyer = Principal{ID: uuid.MustParse("0c0a1e00-0000-4000-8000-00000000be01"), Name: "Bench Buyer", Email: "bench@bench.example", Company: "Bench Co", Role: "buyer", Token: "oft_demo_bench"}
+
+	// BenchPlainBuyer buys for a company with no price lists, limits or rules:
+	// the checkout path as it was before B2B policies, for comparison.
+	BenchPlainBuyer = Principal{ID: uuid.MustParse("0c0a1e00-0000-4000-8000-00000000be02"), Name: "Plain Bench Buyer", Email: "plain@bench.example", Company: "Bench Plain Co", Role: "buyer", Token: "oft_demo_bench_plain"}
+	BenchPlainID    = uuid.MustParse("0c0a1e00-0000-4000-8000-00000000be0d")
 )
 
 type company struct {
@@ -64,9 +69,10 @@ var companies = []company{
 	{AcmeID, "Acme Industrial", "EUR", 50_000_00, "trade"},
 	{GlobexID, "Globex Retail", "USD", 2_000_00, ""},
 	{BenchID, "Bench Co", "EUR", 1 << 60, ""},
+	{BenchPlainID, "Bench Plain Co", "EUR", 1 << 60, ""},
 }
 
-var companyByName = map[string]uuid.UUID{"Acme Industrial": AcmeID, "Globex Retail": GlobexID, "Bench Co": BenchID}
+var companyByName = map[string]uuid.UUID{"Acme Industrial": AcmeID, "Globex Retail": GlobexID, "Bench Co": BenchID, "Bench Plain Co": BenchPlainID}
 
 type product struct {
 	sku      string
@@ -130,7 +136,7 @@ func Seed(ctx context.Context, pool *pgxpool.Pool) error {
 				return err
 			}
 		}
-		for _, b := range append(append([]Principal(nil), Buyers...), BenchBuyer) {
+		for _, b := range append(append([]Principal(nil), Buyers...), BenchBuyer, BenchPlainBuyer) {
 			if err := q.CustomerUpsert(ctx, db.CustomerUpsertParams{
 				ID: b.ID, CompanyID: companyByName[b.Company], Email: b.Email, Name: b.Name}); err != nil {
 				return fmt.Errorf("customer %s: %w", b.Email, err)

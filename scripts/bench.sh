@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench: start a local stack of its own (in-memory Temporal dev server, its
 # own database and ports, so it does not disturb `make run`), drive it with
-# `orderflow bench`, and stop it. Extra flags: BENCH_FLAGS="-n 1000 -c 1,8,32".
+# `orderflow bench` twice — the plain checkout path, then with every B2B policy
+# in the path — and stop it. Extra flags: BENCH_FLAGS="-n 1000 -c 1,8,32".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,4 +25,6 @@ done
 curl -fs "http://$HTTP_ADDR/healthz" >/dev/null || { echo "the stack did not answer in time; its log: $log" >&2; exit 1; }
 
 # shellcheck disable=SC2086 # BENCH_FLAGS is a list of flags
+./bin/orderflow bench -plain ${BENCH_FLAGS:-}
+# shellcheck disable=SC2086
 ./bin/orderflow bench ${BENCH_FLAGS:-}

@@ -26,6 +26,9 @@ type benchSettings struct {
 	concurrency []int
 	lines       int
 	warmup      int
+	// plain orders as a company without price lists, limits or rules and
+	// without a ship-to: the checkout path before B2B policies, for comparison.
+	plain bool
 }
 
 // runBench drives a running stack and compares it with the bare ceiling of its
@@ -95,7 +98,8 @@ func parseBenchFlags(cfg config.Config, args []string) (benchSettings, error) {
 	var concurrency string
 	fs := flag.NewFlagSet("orderflow bench", flag.ContinueOnError)
 	fs.StringVar(&s.api, "api", "http://"+cfg.HTTPAddr, "base URL of the running API")
-	fs.StringVar(&s.token, "token", demo.BenchBuyer.Token, "bearer token of the buyer placing the orders")
+	fs.StringVar(&s.token, "token", "", "bearer token of the buyer placing the orders (default: the demo bench buyer)")
+	fs.BoolVar(&s.plain, "plain", false, "order as a company with no price lists, spending limits or approval rules, without ship-to")
 	fs.IntVar(&s.orders, "n", 500, "orders (and bare workflows) per concurrency level")
 	fs.StringVar(&concurrency, "c", "1,32", "comma-separated concurrency levels (clients running at once)")
 	fs.IntVar(&s.lines, "lines", 3, fmt.Sprintf("lines per cart (1..%d, one bench SKU each)", len(demo.BenchSKUs)))
@@ -114,6 +118,12 @@ func parseBenchFlags(cfg config.Config, args []string) (benchSettings, error) {
 		return s, fmt.Errorf("bench: unexpected arguments %q", fs.Args())
 	}
 	s.api = strings.TrimRight(s.api, "/")
+	if s.token == "" {
+		s.token = demo.BenchBuyer.Token
+		if s.plain {
+			s.token = demo.BenchPlainBuyer.Token
+		}
+	}
 	var errs []error
 	for _, part := range strings.Split(concurrency, ",") {
 		c, err := strconv.Atoi(strings.TrimSpace(part))
@@ -148,7 +158,13 @@ func printBenchHeader(w io.Writer, cfg config.Config, s benchSettings) {
 	fmt.Fprintf(w, "\nsettings  api=%s temporal=%s namespace=%s\n", s.api, cfg.TemporalAddress, cfg.TemporalNamespace)
 	fmt.Fprintf(w, "          n=%d per run, c=%s, lines=%d, warmup=%d per run, token=%s\n",
 		s.orders, joinInts(s.concurrency), s.lines, s.warmup, s.token)
-	fmt.Fprintf(w, "ours      per order: POST /v1/carts, %d× POST lines, POST checkout (Idempotency-Key); 201 = success\n", s.lines)
+	if s.plain {
+		fmt.Fprintf(w, "ours      per order: POST /v1/carts, %d× POST lines, POST checkout (Idempotency-Key); 201 = success\n", s.lines)
+		fmt.Fprintf(w, "          plain: a company with no price lists, spending limits or approval rules, no ship-to\n")
+	} else {
+		fmt.Fprintf(w, "ours      per order: POST /v1/carts, %d× POST lines, PATCH ship-to, POST checkout (Idempotency-Key); 201 = success\n", s.lines)
+		fmt.Fprintf(w, "          policies: price list with tiers, shipping, tax, a spending limit reserved, approval rules evaluated (none match)\n")
+	}
 	fmt.Fprintf(w, "bare      workflow %s with %d no-op local activities on task queue %s,\n",
 		bareWorkflowName, bareSteps, bareTaskQueue)
 	fmt.Fprintf(w, "          started with ExecuteWorkflow and awaited with run.Get, in-process worker\n\n")
