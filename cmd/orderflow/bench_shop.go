@@ -65,26 +65,38 @@ func (s *benchShop) preflight(ctx context.Context) error {
 const benchCartDetails = `{"ship_to":{"name":"Bench Receiving","line1":"Dock 1","city":"Berlin","postal_code":"10115","country":"DE"},` +
 	`"shipping_method":"standard","po_number":"BENCH"}`
 
-// order creates a cart, adds the lines one request each, sets the ship-to, and checks out
-// synchronously. Only 201 from checkout (the order was placed in time) counts as
-// success.
+// order creates a cart, adds the lines one request each, sets the ship-to
+// (unless plain), and checks out synchronously. Only 201 from checkout (the order
+// was placed in time) counts as success.
 func (s *benchShop) order(ctx context.Context) benchSample {
 	start := time.Now()
+	cartPath, failure := s.buildCart(ctx)
+	if failure != "" {
+		return benchSample{failure: failure}
+	}
+	sample := s.checkout(ctx, cartPath)
+	sample.order = time.Since(start)
+	return sample
+}
+
+// buildCart does everything an order does before checkout and returns the
+// cart's path.
+func (s *benchShop) buildCart(ctx context.Context) (cartPath, failure string) {
 	resp, err := s.do(ctx, http.MethodPost, "/v1/carts", "", "")
 	if failed, why := unexpected("create cart", resp, err, http.StatusCreated); failed {
-		return benchSample{failure: why}
+		return "", why
 	}
 	var cart struct {
 		ID string `json:"id"`
 	}
 	if err := json.Unmarshal(resp.body, &cart); err != nil || cart.ID == "" {
-		return benchSample{failure: fmt.Sprintf("create cart: no cart ID in %s", clip(resp.body))}
+		return "", fmt.Sprintf("create cart: no cart ID in %s", clip(resp.body))
 	}
-	cartPath := "/v1/carts/" + cart.ID
+	cartPath = "/v1/carts/" + cart.ID
 	for _, sku := range demo.BenchSKUs[:s.lines] {
 		resp, err := s.do(ctx, http.MethodPost, cartPath+"/lines", fmt.Sprintf(`{"sku":%q,"quantity":1}`, sku), "")
 		if failed, why := unexpected("add line", resp, err, http.StatusOK); failed {
-			return benchSample{failure: why}
+			return "", why
 		}
 	}
 	// Ship-to and shipping put tax and shipping in the priced path, as a real
@@ -92,18 +104,45 @@ func (s *benchShop) order(ctx context.Context) benchSample {
 	if !s.plain {
 		resp, err := s.do(ctx, http.MethodPatch, cartPath, benchCartDetails, "")
 		if failed, why := unexpected("set ship-to", resp, err, http.StatusOK); failed {
-			return benchSample{failure: why}
+			return "", why
 		}
 	}
-	checkoutStart := time.Now()
-	resp, err = s.do(ctx, http.MethodPost, cartPath+"/checkout", "", "bench-"+cart.ID)
-	sample := benchSample{checkout: time.Since(checkoutStart), order: time.Since(start)}
+	return cartPath, ""
+}
+
+// checkout checks the cart out synchronously and times it.
+func (s *benchShop) checkout(ctx context.Context, cartPath string) benchSample {
+	start := time.Now()
+	resp, err := s.do(ctx, http.MethodPost, cartPath+"/checkout", "", "bench-"+strings.TrimPrefix(cartPath, "/v1/carts/"))
+	sample := benchSample{checkout: time.Since(start)}
+	sample.order = sample.checkout
 	if failed, why := unexpected("checkout", resp, err, http.StatusCreated); failed {
 		sample.failure = why
 		return sample
 	}
 	sample.ok = true
 	return sample
+}
+
+// checkoutsOnly builds n carts c at a time, untimed, and returns a unit that
+// checks the next one out: the checkout path alone, as the bare workflow is.
+func (s *benchShop) checkoutsOnly(ctx context.Context, c, n int) func(context.Context) benchSample {
+	carts := make(chan string, n)
+	drive(ctx, c, n, func(ctx context.Context) benchSample {
+		path, failure := s.buildCart(ctx)
+		if failure == "" {
+			carts <- path
+		}
+		return benchSample{ok: failure == "", failure: failure}
+	})
+	close(carts)
+	return func(ctx context.Context) benchSample {
+		path, ok := <-carts
+		if !ok {
+			return benchSample{failure: "no cart was built for this checkout"}
+		}
+		return s.checkout(ctx, path)
+	}
 }
 
 type benchResponse struct {
