@@ -47,6 +47,7 @@ var compensationOptions = func() workflow.LocalActivityOptions {
 // (void the payment, release the stock) and reopens the cart with the reason.
 func Checkout(ctx workflow.Context, in CheckoutInput) (CheckoutResult, error) {
 	c := &checkout{in: in, result: CheckoutResult{Status: commerce.OrderPending}}
+	c.policies = workflow.GetVersion(ctx, policiesChange, workflow.DefaultVersion, policiesVersion) >= policiesVersion
 	if err := c.setup(ctx); err != nil {
 		return CheckoutResult{}, err
 	}
@@ -65,11 +66,15 @@ type checkout struct {
 	frozen, mayHoldStock, mayHoldPayment, mayHoldSpend bool
 	// approval is set while and after the checkout waits for an approver.
 	approval *ApprovalState
+	// policies: this run has the spending-limit and approval steps (and skips a
+	// search-attribute upsert the API already did); runs from before do not.
+	policies bool
 	result   CheckoutResult
 }
 
-// policiesVersion guards the spending-limit and approval steps added after the
-// first checkouts ran: histories from before replay without them.
+// policiesVersion guards what changed after the first checkouts ran: the
+// spending-limit and approval steps, and no redundant search-attribute upsert at
+// start. Histories from before replay without them.
 const (
 	policiesChange  = "spending-limits-and-approvals"
 	policiesVersion = 1
@@ -93,6 +98,9 @@ func (c *checkout) setup(ctx workflow.Context) error {
 	}
 	// The API sets these at start; a checkout started another way (the CLI, a
 	// test) still gets them, so every checkout can be found in the UI.
+	if _, set := workflow.GetTypedSearchAttributes(ctx).GetKeyword(CartIDKey); set && c.policies {
+		return nil
+	}
 	return workflow.UpsertTypedSearchAttributes(ctx,
 		CompanyIDKey.ValueSet(c.in.CompanyID.String()),
 		CustomerIDKey.ValueSet(c.in.CustomerID.String()),
@@ -120,7 +128,7 @@ func (c *checkout) run(ctx workflow.Context) (CheckoutResult, error) {
 		return c.placed(ctx, *p)
 	}
 	c.attempt, c.cart = begun.Attempt, begun.Cart
-	policies := workflow.GetVersion(ctx, policiesChange, workflow.DefaultVersion, policiesVersion) >= policiesVersion
+	policies := c.policies
 	c.frozen = begun.Refusal == nil || begun.Resumed
 	c.mayHoldStock, c.mayHoldPayment = begun.Resumed, begun.Resumed
 	c.mayHoldSpend = begun.Resumed && policies
