@@ -57,13 +57,7 @@ func (f *fixture) beginInput(cartID uuid.UUID) workflows.BeginCheckoutInput {
 
 func (f *fixture) begin(t *testing.T, in workflows.BeginCheckoutInput) (workflows.BeginCheckoutResult, error) {
 	t.Helper()
-	var out workflows.BeginCheckoutResult
-	val, err := f.env.ExecuteActivity(f.acts.BeginCheckout, in)
-	if err != nil {
-		return out, err
-	}
-	require.NoError(t, val.Get(&out))
-	return out, nil
+	return executeFor[workflows.BeginCheckoutResult](t, f, f.acts.BeginCheckout, in)
 }
 
 // mustBegin starts a checkout that is expected to freeze the cart.
@@ -77,21 +71,21 @@ func (f *fixture) mustBegin(t *testing.T, cartID uuid.UUID) workflows.BeginCheck
 }
 
 func (f *fixture) reserve(t *testing.T, in workflows.ReserveInventoryInput) error {
-	t.Helper()
-	_, err := f.env.ExecuteActivity(f.acts.ReserveInventory, in)
+	return f.execute(f.acts.ReserveInventory, in)
+}
+
+// execute runs an activity in the test environment, so its error reaches the
+// test as it would reach a workflow.
+func (f *fixture) execute(activity, in any) error {
+	_, err := f.env.ExecuteActivity(activity, in)
 	return err
 }
 
-func (f *fixture) release(t *testing.T, in workflows.ReleaseInventoryInput) error {
+// executeFor is execute for an activity with a result.
+func executeFor[T any](t *testing.T, f *fixture, activity, in any) (T, error) {
 	t.Helper()
-	_, err := f.env.ExecuteActivity(f.acts.ReleaseInventory, in)
-	return err
-}
-
-func (f *fixture) authorize(t *testing.T, in workflows.AuthorizePaymentInput) (workflows.AuthorizePaymentResult, error) {
-	t.Helper()
-	var out workflows.AuthorizePaymentResult
-	val, err := f.env.ExecuteActivity(f.acts.AuthorizePayment, in)
+	var out T
+	val, err := f.env.ExecuteActivity(activity, in)
 	if err != nil {
 		return out, err
 	}
@@ -99,22 +93,25 @@ func (f *fixture) authorize(t *testing.T, in workflows.AuthorizePaymentInput) (w
 	return out, nil
 }
 
-func (f *fixture) void(t *testing.T, in workflows.VoidPaymentInput) error {
+func (f *fixture) release(t *testing.T, in workflows.ReleaseInventoryInput) error {
+	return f.execute(f.acts.ReleaseInventory, in)
+}
+
+func (f *fixture) authorize(t *testing.T, in workflows.AuthorizePaymentInput) (workflows.AuthorizePaymentResult, error) {
 	t.Helper()
-	_, err := f.env.ExecuteActivity(f.acts.VoidPayment, in)
-	return err
+	return executeFor[workflows.AuthorizePaymentResult](t, f, f.acts.AuthorizePayment, in)
+}
+
+func (f *fixture) void(t *testing.T, in workflows.VoidPaymentInput) error {
+	return f.execute(f.acts.VoidPayment, in)
 }
 
 func (f *fixture) placeOrder(t *testing.T, in workflows.PlaceOrderInput) error {
-	t.Helper()
-	_, err := f.env.ExecuteActivity(f.acts.PlaceOrder, in)
-	return err
+	return f.execute(f.acts.PlaceOrder, in)
 }
 
 func (f *fixture) failCheckout(t *testing.T, in workflows.FailCheckoutInput) error {
-	t.Helper()
-	_, err := f.env.ExecuteActivity(f.acts.FailCheckout, in)
-	return err
+	return f.execute(f.acts.FailCheckout, in)
 }
 
 func (f *fixture) placeOrderInput(cartID uuid.UUID, begun workflows.BeginCheckoutResult) workflows.PlaceOrderInput {

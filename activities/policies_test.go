@@ -81,31 +81,19 @@ func (f *fixture) spendInput(cartID uuid.UUID, amount int64) workflows.ReserveSp
 
 func (f *fixture) reserveSpend(t *testing.T, in workflows.ReserveSpendInput) (workflows.ReserveSpendResult, error) {
 	t.Helper()
-	var out workflows.ReserveSpendResult
-	val, err := f.env.ExecuteActivity(f.acts.ReserveSpend, in)
-	if err != nil {
-		return out, err
-	}
-	require.NoError(t, val.Get(&out))
-	return out, nil
+	return executeFor[workflows.ReserveSpendResult](t, f, f.acts.ReserveSpend, in)
 }
 
 func (f *fixture) releaseSpend(t *testing.T, in workflows.ReleaseSpendInput) error {
-	t.Helper()
-	_, err := f.env.ExecuteActivity(f.acts.ReleaseSpend, in)
-	return err
+	return f.execute(f.acts.ReleaseSpend, in)
 }
 
 func (f *fixture) openApproval(t *testing.T, in workflows.OpenApprovalInput) error {
-	t.Helper()
-	_, err := f.env.ExecuteActivity(f.acts.OpenApproval, in)
-	return err
+	return f.execute(f.acts.OpenApproval, in)
 }
 
 func (f *fixture) closeApproval(t *testing.T, in workflows.CloseApprovalInput) error {
-	t.Helper()
-	_, err := f.env.ExecuteActivity(f.acts.CloseApproval, in)
-	return err
+	return f.execute(f.acts.CloseApproval, in)
 }
 
 // spend is the reservation of one checkout attempt; ok is false when there is none.
