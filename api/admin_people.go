@@ -144,7 +144,7 @@ func (s *Server) adminListEmployees(c *gin.Context) {
 }
 
 // adminUpdateEmployee renames an employee or changes their role; a new role
-// takes effect on this server at once and on others within a minute.
+// takes effect on this server at once and on others within 30 s (their token cache).
 func (s *Server) adminUpdateEmployee(c *gin.Context) {
 	id, err := pathUUID(c, "employee_id")
 	if err != nil {

@@ -247,27 +247,6 @@ func (q *Queries) CartLineDelete(ctx context.Context, arg CartLineDeleteParams) 
 	return result.RowsAffected(), nil
 }
 
-const cartLineGet = `-- name: CartLineGet :one
-SELECT cart_id, sku, quantity, added_at FROM cart_lines WHERE cart_id = $1 AND sku = $2
-`
-
-type CartLineGetParams struct {
-	CartID uuid.UUID
-	Sku    string
-}
-
-func (q *Queries) CartLineGet(ctx context.Context, arg CartLineGetParams) (CartLine, error) {
-	row := q.db.QueryRow(ctx, cartLineGet, arg.CartID, arg.Sku)
-	var i CartLine
-	err := row.Scan(
-		&i.CartID,
-		&i.Sku,
-		&i.Quantity,
-		&i.AddedAt,
-	)
-	return i, err
-}
-
 const cartLineSet = `-- name: CartLineSet :execrows
 UPDATE cart_lines SET quantity = $3 WHERE cart_id = $1 AND sku = $2
 `

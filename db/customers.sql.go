@@ -28,24 +28,6 @@ func (q *Queries) APITokenInsert(ctx context.Context, arg APITokenInsertParams) 
 	return err
 }
 
-const customerGet = `-- name: CustomerGet :one
-SELECT id, company_id, email, name, created_at, role FROM customers WHERE id = $1
-`
-
-func (q *Queries) CustomerGet(ctx context.Context, id uuid.UUID) (Customer, error) {
-	row := q.db.QueryRow(ctx, customerGet, id)
-	var i Customer
-	err := row.Scan(
-		&i.ID,
-		&i.CompanyID,
-		&i.Email,
-		&i.Name,
-		&i.CreatedAt,
-		&i.Role,
-	)
-	return i, err
-}
-
 const customerInsert = `-- name: CustomerInsert :one
 INSERT INTO customers (id, company_id, email, name)
 VALUES ($1, $2, $3, $4)

@@ -9,17 +9,6 @@ import (
 	"context"
 )
 
-const productExists = `-- name: ProductExists :one
-SELECT EXISTS (SELECT 1 FROM products WHERE sku = $1)
-`
-
-func (q *Queries) ProductExists(ctx context.Context, sku string) (bool, error) {
-	row := q.db.QueryRow(ctx, productExists, sku)
-	var exists bool
-	err := row.Scan(&exists)
-	return exists, err
-}
-
 const productListPriced = `-- name: ProductListPriced :many
 SELECT p.sku, p.name, pp.unit_price,
        COALESCE(s.on_hand - s.reserved, 0)::bigint AS available

@@ -42,9 +42,6 @@ INSERT INTO cart_lines (cart_id, sku, quantity) VALUES ($1, $2, $3)
 ON CONFLICT (cart_id, sku) DO UPDATE SET quantity = cart_lines.quantity + excluded.quantity
 RETURNING quantity, (xmax = 0)::boolean AS inserted;
 
--- name: CartLineGet :one
-SELECT * FROM cart_lines WHERE cart_id = $1 AND sku = $2;
-
 -- name: CartLineSet :execrows
 UPDATE cart_lines SET quantity = $3 WHERE cart_id = $1 AND sku = $2;
 

@@ -3,9 +3,6 @@ INSERT INTO customers (id, company_id, email, name)
 VALUES ($1, $2, $3, $4)
 RETURNING *;
 
--- name: CustomerGet :one
-SELECT * FROM customers WHERE id = $1;
-
 -- name: APITokenInsert :exec
 INSERT INTO api_tokens (token_hash, customer_id, label)
 VALUES ($1, $2, $3)

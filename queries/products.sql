@@ -6,9 +6,6 @@ ON CONFLICT (sku) DO UPDATE SET name = excluded.name;
 INSERT INTO product_prices (sku, currency, unit_price) VALUES ($1, $2, $3)
 ON CONFLICT (sku, currency) DO UPDATE SET unit_price = excluded.unit_price;
 
--- name: ProductExists :one
-SELECT EXISTS (SELECT 1 FROM products WHERE sku = $1);
-
 -- ProductsPriced returns the named SKUs with their price in one currency (NULL when
 -- the product has no price there) and the units available to reserve.
 -- name: ProductsPriced :many
