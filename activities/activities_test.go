@@ -15,11 +15,15 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
-	"github.com/orderflow/orderflow/activities"
+	"github.com/orderflow/orderflow/activities/carts"
+	"github.com/orderflow/orderflow/activities/inventory"
+	"github.com/orderflow/orderflow/activities/orders"
+	"github.com/orderflow/orderflow/activities/payment"
+	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
 	"github.com/orderflow/orderflow/testenv"
-	"github.com/orderflow/orderflow/workflows"
+	"github.com/orderflow/orderflow/workflows/checkout"
 )
 
 // fixture is one test's world: its own migrated database, a company with a
@@ -28,7 +32,7 @@ import (
 type fixture struct {
 	pool    *pgxpool.Pool
 	q       *db.Queries
-	acts    *activities.Activities
+	acts    app.Activities
 	env     *testsuite.TestActivityEnvironment
 	company testenv.Company
 	buyer   testenv.Buyer
@@ -37,12 +41,14 @@ type fixture struct {
 func newFixture(t *testing.T, creditLimit int64) *fixture {
 	t.Helper()
 	pool, _ := testenv.NewDatabase(t)
-	acts := &activities.Activities{DB: pool, Payments: activities.OnAccount{DB: pool}}
+	acts := app.NewActivities(pool)
 
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(t.Output(), nil))))
 	env := suite.NewTestActivityEnvironment()
-	env.RegisterActivity(acts)
+	for _, capability := range []any{acts.Carts, acts.Spend, acts.Approval, acts.Inventory, acts.Payment, acts.Orders} {
+		env.RegisterActivity(capability)
+	}
 
 	company := testenv.NewCompany(t, pool, "EUR", creditLimit)
 	return &fixture{
@@ -51,17 +57,17 @@ func newFixture(t *testing.T, creditLimit int64) *fixture {
 	}
 }
 
-func (f *fixture) beginInput(cartID uuid.UUID) workflows.BeginCheckoutInput {
-	return workflows.BeginCheckoutInput{CartID: cartID, CompanyID: f.company.ID, CustomerID: f.buyer.ID}
+func (f *fixture) beginInput(cartID uuid.UUID) carts.BeginCheckoutInput {
+	return carts.BeginCheckoutInput{CartID: cartID, CompanyID: f.company.ID, CustomerID: f.buyer.ID}
 }
 
-func (f *fixture) begin(t *testing.T, in workflows.BeginCheckoutInput) (workflows.BeginCheckoutResult, error) {
+func (f *fixture) begin(t *testing.T, in carts.BeginCheckoutInput) (carts.BeginCheckoutResult, error) {
 	t.Helper()
-	return executeFor[workflows.BeginCheckoutResult](t, f, f.acts.BeginCheckout, in)
+	return executeFor[carts.BeginCheckoutResult](t, f, f.acts.Carts.BeginCheckout, in)
 }
 
 // mustBegin starts a checkout that is expected to freeze the cart.
-func (f *fixture) mustBegin(t *testing.T, cartID uuid.UUID) workflows.BeginCheckoutResult {
+func (f *fixture) mustBegin(t *testing.T, cartID uuid.UUID) carts.BeginCheckoutResult {
 	t.Helper()
 	out, err := f.begin(t, f.beginInput(cartID))
 	require.NoError(t, err)
@@ -70,8 +76,8 @@ func (f *fixture) mustBegin(t *testing.T, cartID uuid.UUID) workflows.BeginCheck
 	return out
 }
 
-func (f *fixture) reserve(t *testing.T, in workflows.ReserveInventoryInput) error {
-	return f.execute(f.acts.ReserveInventory, in)
+func (f *fixture) reserve(t *testing.T, in inventory.ReserveInventoryInput) error {
+	return f.execute(f.acts.Inventory.ReserveInventory, in)
 }
 
 // execute runs an activity in the test environment, so its error reaches the
@@ -93,30 +99,30 @@ func executeFor[T any](t *testing.T, f *fixture, activity, in any) (T, error) {
 	return out, nil
 }
 
-func (f *fixture) release(t *testing.T, in workflows.ReleaseInventoryInput) error {
-	return f.execute(f.acts.ReleaseInventory, in)
+func (f *fixture) release(t *testing.T, in inventory.ReleaseInventoryInput) error {
+	return f.execute(f.acts.Inventory.ReleaseInventory, in)
 }
 
-func (f *fixture) authorize(t *testing.T, in workflows.AuthorizePaymentInput) (workflows.AuthorizePaymentResult, error) {
+func (f *fixture) authorize(t *testing.T, in payment.AuthorizePaymentInput) (payment.AuthorizePaymentResult, error) {
 	t.Helper()
-	return executeFor[workflows.AuthorizePaymentResult](t, f, f.acts.AuthorizePayment, in)
+	return executeFor[payment.AuthorizePaymentResult](t, f, f.acts.Payment.AuthorizePayment, in)
 }
 
-func (f *fixture) void(t *testing.T, in workflows.VoidPaymentInput) error {
-	return f.execute(f.acts.VoidPayment, in)
+func (f *fixture) void(t *testing.T, in payment.VoidPaymentInput) error {
+	return f.execute(f.acts.Payment.VoidPayment, in)
 }
 
-func (f *fixture) placeOrder(t *testing.T, in workflows.PlaceOrderInput) error {
-	return f.execute(f.acts.PlaceOrder, in)
+func (f *fixture) placeOrder(t *testing.T, in orders.PlaceOrderInput) error {
+	return f.execute(f.acts.Orders.PlaceOrder, in)
 }
 
-func (f *fixture) failCheckout(t *testing.T, in workflows.FailCheckoutInput) error {
-	return f.execute(f.acts.FailCheckout, in)
+func (f *fixture) failCheckout(t *testing.T, in carts.FailCheckoutInput) error {
+	return f.execute(f.acts.Carts.FailCheckout, in)
 }
 
-func (f *fixture) placeOrderInput(cartID uuid.UUID, begun workflows.BeginCheckoutResult) workflows.PlaceOrderInput {
-	return workflows.PlaceOrderInput{
-		OrderID: workflows.OrderIDForCart(cartID), CartID: cartID,
+func (f *fixture) placeOrderInput(cartID uuid.UUID, begun carts.BeginCheckoutResult) orders.PlaceOrderInput {
+	return orders.PlaceOrderInput{
+		OrderID: checkout.OrderIDForCart(cartID), CartID: cartID,
 		CompanyID: f.company.ID, CustomerID: f.buyer.ID,
 		Attempt: begun.Attempt, Cart: begun.Cart,
 		PlacedAt: time.Date(2025, 3, 14, 15, 9, 26, 0, time.UTC),
@@ -263,7 +269,7 @@ func TestBeginCheckoutResumeIgnoresOwnReservation(t *testing.T) {
 	cartID := testenv.NewCart(t, f.pool, f.buyer, "EUR", map[string]int32{sku: 2})
 
 	begun := f.mustBegin(t, cartID)
-	require.NoError(t, f.reserve(t, workflows.ReserveInventoryInput{
+	require.NoError(t, f.reserve(t, inventory.ReserveInventoryInput{
 		CartID: cartID, Attempt: begun.Attempt, Lines: []commerce.CartLine{{SKU: sku, Quantity: 2}},
 	}))
 	require.EqualValues(t, 2, f.stock(t, sku).Reserved)
@@ -376,8 +382,8 @@ func TestBeginCheckoutCompletedCartReportsOrder(t *testing.T) {
 	require.NoError(t, err)
 	require.Nil(t, out.Refusal)
 	require.NotNil(t, out.AlreadyPlaced)
-	require.Equal(t, workflows.PlacedOrder{
-		OrderID: workflows.OrderIDForCart(cartID),
+	require.Equal(t, carts.PlacedOrder{
+		OrderID: checkout.OrderIDForCart(cartID),
 		Totals:  commerce.Totals{Subtotal: eur(2100), Discount: eur(0), Shipping: eur(0), Tax: eur(0), Total: eur(2100)},
 	}, *out.AlreadyPlaced)
 	require.Equal(t, string(commerce.CartCompleted), f.cart(t, cartID).Status)
@@ -406,7 +412,7 @@ func TestReserveInventoryHoldsEveryLineOnce(t *testing.T) {
 	f := newFixture(t, 1_000_000)
 	skus := sortedSKUs(t, f.pool, 2, 100, 10)
 	cartID := testenv.NewCart(t, f.pool, f.buyer, "EUR", map[string]int32{skus[0]: 3, skus[1]: 4})
-	in := workflows.ReserveInventoryInput{CartID: cartID, Attempt: 1, Lines: []commerce.CartLine{
+	in := inventory.ReserveInventoryInput{CartID: cartID, Attempt: 1, Lines: []commerce.CartLine{
 		{SKU: skus[1], Quantity: 4}, {SKU: skus[0], Quantity: 3},
 	}}
 
@@ -430,7 +436,7 @@ func TestReserveInventoryIsAllOrNothing(t *testing.T) {
 	require.NoError(t, f.q.StockSet(context.Background(), db.StockSetParams{Sku: skus[1], OnHand: 1}))
 	cartID := testenv.NewCart(t, f.pool, f.buyer, "EUR", map[string]int32{skus[0]: 2, skus[1]: 2})
 
-	err := f.reserve(t, workflows.ReserveInventoryInput{CartID: cartID, Attempt: 1, Lines: []commerce.CartLine{
+	err := f.reserve(t, inventory.ReserveInventoryInput{CartID: cartID, Attempt: 1, Lines: []commerce.CartLine{
 		{SKU: skus[0], Quantity: 2}, {SKU: skus[1], Quantity: 2},
 	}})
 	r := requireRejection(t, err, commerce.CodeInsufficientStock)
@@ -448,11 +454,11 @@ func TestReleaseInventoryGivesEverythingBackOnce(t *testing.T) {
 	f := newFixture(t, 1_000_000)
 	skus := sortedSKUs(t, f.pool, 2, 100, 10)
 	cartID := testenv.NewCart(t, f.pool, f.buyer, "EUR", map[string]int32{skus[0]: 3, skus[1]: 4})
-	require.NoError(t, f.reserve(t, workflows.ReserveInventoryInput{CartID: cartID, Attempt: 1, Lines: []commerce.CartLine{
+	require.NoError(t, f.reserve(t, inventory.ReserveInventoryInput{CartID: cartID, Attempt: 1, Lines: []commerce.CartLine{
 		{SKU: skus[0], Quantity: 3}, {SKU: skus[1], Quantity: 4},
 	}}))
 
-	release := workflows.ReleaseInventoryInput{CartID: cartID, Attempt: 1}
+	release := inventory.ReleaseInventoryInput{CartID: cartID, Attempt: 1}
 	for range 2 {
 		require.NoError(t, f.release(t, release))
 		require.EqualValues(t, 0, f.stock(t, skus[0]).Reserved)
@@ -460,7 +466,7 @@ func TestReleaseInventoryGivesEverythingBackOnce(t *testing.T) {
 		require.Empty(t, f.reservations(t, cartID))
 	}
 	// Releasing an attempt that never reserved anything does nothing either.
-	require.NoError(t, f.release(t, workflows.ReleaseInventoryInput{CartID: cartID, Attempt: 2}))
+	require.NoError(t, f.release(t, inventory.ReleaseInventoryInput{CartID: cartID, Attempt: 2}))
 	require.Equal(t, []string{"stock_reserved", "stock_released"}, f.timelineKinds(t, cartID))
 }
 
@@ -482,7 +488,7 @@ func TestReserveInventoryConcurrentCheckoutsNeverOversell(t *testing.T) {
 	for i, id := range ids {
 		wg.Go(func() {
 			<-start
-			errs[i] = f.acts.ReserveInventory(context.Background(), workflows.ReserveInventoryInput{
+			errs[i] = f.acts.Inventory.ReserveInventory(context.Background(), inventory.ReserveInventoryInput{
 				CartID: id, Attempt: 1, Lines: []commerce.CartLine{{SKU: sku, Quantity: 1}},
 			})
 		})
@@ -509,8 +515,8 @@ func TestAuthorizePaymentHoldsCreditOncePerKey(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, 1000)
 	cartID := testenv.NewCart(t, f.pool, f.buyer, "EUR", nil)
-	in := workflows.AuthorizePaymentInput{
-		PaymentKey: workflows.PaymentKey(cartID, 1), CartID: cartID, Attempt: 1,
+	in := payment.AuthorizePaymentInput{
+		PaymentKey: checkout.PaymentKey(cartID, 1), CartID: cartID, Attempt: 1,
 		CompanyID: f.company.ID, Amount: eur(400),
 	}
 
@@ -535,8 +541,8 @@ func TestAuthorizePaymentRefusesOverAvailableCredit(t *testing.T) {
 	f := newFixture(t, 1000)
 	cartID := testenv.NewCart(t, f.pool, f.buyer, "EUR", nil)
 	authorize := func(attempt int, amount int64) error {
-		_, err := f.authorize(t, workflows.AuthorizePaymentInput{
-			PaymentKey: workflows.PaymentKey(cartID, attempt), CartID: cartID, Attempt: attempt,
+		_, err := f.authorize(t, payment.AuthorizePaymentInput{
+			PaymentKey: checkout.PaymentKey(cartID, attempt), CartID: cartID, Attempt: attempt,
 			CompanyID: f.company.ID, Amount: eur(amount),
 		})
 		return err
@@ -557,14 +563,14 @@ func TestVoidPaymentReleasesCreditOnce(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, 1000)
 	cartID := testenv.NewCart(t, f.pool, f.buyer, "EUR", nil)
-	key := workflows.PaymentKey(cartID, 1)
-	_, err := f.authorize(t, workflows.AuthorizePaymentInput{
+	key := checkout.PaymentKey(cartID, 1)
+	_, err := f.authorize(t, payment.AuthorizePaymentInput{
 		PaymentKey: key, CartID: cartID, Attempt: 1, CompanyID: f.company.ID, Amount: eur(1000),
 	})
 	require.NoError(t, err)
 	require.EqualValues(t, 1000, f.creditUsed(t))
 
-	void := workflows.VoidPaymentInput{PaymentKey: key, CartID: cartID, Attempt: 1}
+	void := payment.VoidPaymentInput{PaymentKey: key, CartID: cartID, Attempt: 1}
 	for range 2 {
 		require.NoError(t, f.void(t, void))
 		require.EqualValues(t, 0, f.creditUsed(t))
@@ -574,13 +580,13 @@ func TestVoidPaymentReleasesCreditOnce(t *testing.T) {
 		require.NotNil(t, hold.ReleasedAt)
 	}
 	// The credit is available again to the next attempt...
-	_, err = f.authorize(t, workflows.AuthorizePaymentInput{
-		PaymentKey: workflows.PaymentKey(cartID, 2), CartID: cartID, Attempt: 2, CompanyID: f.company.ID, Amount: eur(1000),
+	_, err = f.authorize(t, payment.AuthorizePaymentInput{
+		PaymentKey: checkout.PaymentKey(cartID, 2), CartID: cartID, Attempt: 2, CompanyID: f.company.ID, Amount: eur(1000),
 	})
 	require.NoError(t, err)
 	require.EqualValues(t, 1000, f.creditUsed(t))
 	// ...but a voided key never authorizes again.
-	_, err = f.authorize(t, workflows.AuthorizePaymentInput{
+	_, err = f.authorize(t, payment.AuthorizePaymentInput{
 		PaymentKey: key, CartID: cartID, Attempt: 1, CompanyID: f.company.ID, Amount: eur(1000),
 	})
 	require.Error(t, err)
@@ -596,9 +602,9 @@ func TestVoidPaymentWithoutAuthorizationIsNoOp(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, 1000)
 	cartID := testenv.NewCart(t, f.pool, f.buyer, "EUR", nil)
-	key := workflows.PaymentKey(cartID, 1)
+	key := checkout.PaymentKey(cartID, 1)
 
-	require.NoError(t, f.void(t, workflows.VoidPaymentInput{PaymentKey: key, CartID: cartID, Attempt: 1}))
+	require.NoError(t, f.void(t, payment.VoidPaymentInput{PaymentKey: key, CartID: cartID, Attempt: 1}))
 	_, err := f.q.CreditHoldGet(context.Background(), key)
 	require.True(t, db.IsNotFound(err), "no hold may appear: %v", err)
 	require.Zero(t, f.creditUsed(t))
@@ -620,8 +626,8 @@ func TestAuthorizePaymentConcurrentNeverExceedsLimit(t *testing.T) {
 	for i, id := range ids {
 		wg.Go(func() {
 			<-start
-			_, errs[i] = f.acts.AuthorizePayment(context.Background(), workflows.AuthorizePaymentInput{
-				PaymentKey: workflows.PaymentKey(id, 1), CartID: id, Attempt: 1,
+			_, errs[i] = f.acts.Payment.AuthorizePayment(context.Background(), payment.AuthorizePaymentInput{
+				PaymentKey: checkout.PaymentKey(id, 1), CartID: id, Attempt: 1,
 				CompanyID: f.company.ID, Amount: eur(amount),
 			})
 		})
@@ -648,8 +654,8 @@ func TestAuthorizePaymentRefusesOtherCurrency(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, 1000)
 	cartID := testenv.NewCart(t, f.pool, f.buyer, "EUR", nil)
-	_, err := f.authorize(t, workflows.AuthorizePaymentInput{
-		PaymentKey: workflows.PaymentKey(cartID, 1), CartID: cartID, Attempt: 1,
+	_, err := f.authorize(t, payment.AuthorizePaymentInput{
+		PaymentKey: checkout.PaymentKey(cartID, 1), CartID: cartID, Attempt: 1,
 		CompanyID: f.company.ID, Amount: commerce.Money{Amount: 10, Currency: "USD"},
 	})
 	r := requireRejection(t, err, commerce.CodeCurrencyMismatch)
@@ -707,7 +713,7 @@ func TestPlaceOrderStaleAttemptWritesNothing(t *testing.T) {
 	cartID := testenv.NewCart(t, f.pool, f.buyer, "EUR", map[string]int32{sku: 1})
 	first := f.mustBegin(t, cartID)
 	stale := f.placeOrderInput(cartID, first)
-	require.NoError(t, f.failCheckout(t, workflows.FailCheckoutInput{
+	require.NoError(t, f.failCheckout(t, carts.FailCheckoutInput{
 		CartID: cartID, Attempt: first.Attempt, Rejection: *commerce.Reject(commerce.CodeCheckoutAborted, "cancelled"),
 	}))
 
@@ -738,7 +744,7 @@ func TestFailCheckoutReopensCartOnce(t *testing.T) {
 	sku := testenv.NewProduct(t, f.pool, "EUR", 100, 10)
 	cartID := testenv.NewCart(t, f.pool, f.buyer, "EUR", map[string]int32{sku: 1})
 	begun := f.mustBegin(t, cartID)
-	in := workflows.FailCheckoutInput{
+	in := carts.FailCheckoutInput{
 		CartID: cartID, Attempt: begun.Attempt,
 		Rejection: *commerce.Reject(commerce.CodeCreditLimitExceeded, "order total EUR 1.00 exceeds available credit EUR 0.00"),
 	}
@@ -767,7 +773,7 @@ func TestFailCheckoutLeavesCompletedCart(t *testing.T) {
 	require.NoError(t, f.placeOrder(t, f.placeOrderInput(cartID, begun)))
 	completed := f.cart(t, cartID)
 
-	require.NoError(t, f.failCheckout(t, workflows.FailCheckoutInput{
+	require.NoError(t, f.failCheckout(t, carts.FailCheckoutInput{
 		CartID: cartID, Attempt: begun.Attempt, Rejection: *commerce.Reject(commerce.CodeCheckoutAborted, "too late"),
 	}))
 	require.Equal(t, completed, f.cart(t, cartID))

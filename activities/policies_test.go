@@ -12,11 +12,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
-	"github.com/orderflow/orderflow/activities"
+	"github.com/orderflow/orderflow/activities/approval"
+	"github.com/orderflow/orderflow/activities/spend"
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
 	"github.com/orderflow/orderflow/testenv"
-	"github.com/orderflow/orderflow/workflows"
 )
 
 // spendAt is when the spend tests check out: mid-month, so "this month" is
@@ -62,7 +62,7 @@ func (f *fixture) addSpend(t *testing.T, customerID uuid.UUID, amount int64, sta
 	cartID := testenv.NewCart(t, f.pool, testenv.Buyer{ID: customerID, CompanyID: f.company.ID}, "EUR", nil)
 	f.exec(t, `INSERT INTO spend_reservations (spend_key, cart_id, company_id, customer_id, amount, currency, status, reserved_at)
 	           VALUES ($1, $2, $3, $4, $5, 'EUR', $6, $7)`,
-		workflows.SpendKey(cartID, 1), cartID, f.company.ID, customerID, amount, status, reservedAt)
+		spend.Key(cartID, 1), cartID, f.company.ID, customerID, amount, status, reservedAt)
 }
 
 // colleague is another employee of the fixture's company.
@@ -73,33 +73,33 @@ func (f *fixture) colleague(t *testing.T, role commerce.Role) testenv.Buyer {
 	return c
 }
 
-func (f *fixture) spendInput(cartID uuid.UUID, amount int64) workflows.ReserveSpendInput {
-	return workflows.ReserveSpendInput{
+func (f *fixture) spendInput(cartID uuid.UUID, amount int64) spend.ReserveSpendInput {
+	return spend.ReserveSpendInput{
 		CartID: cartID, Attempt: 1, CompanyID: f.company.ID, CustomerID: f.buyer.ID, Amount: eur(amount), At: spendAt,
 	}
 }
 
-func (f *fixture) reserveSpend(t *testing.T, in workflows.ReserveSpendInput) (workflows.ReserveSpendResult, error) {
+func (f *fixture) reserveSpend(t *testing.T, in spend.ReserveSpendInput) (spend.ReserveSpendResult, error) {
 	t.Helper()
-	return executeFor[workflows.ReserveSpendResult](t, f, f.acts.ReserveSpend, in)
+	return executeFor[spend.ReserveSpendResult](t, f, f.acts.Spend.ReserveSpend, in)
 }
 
-func (f *fixture) releaseSpend(t *testing.T, in workflows.ReleaseSpendInput) error {
-	return f.execute(f.acts.ReleaseSpend, in)
+func (f *fixture) releaseSpend(t *testing.T, in spend.ReleaseSpendInput) error {
+	return f.execute(f.acts.Spend.ReleaseSpend, in)
 }
 
-func (f *fixture) openApproval(t *testing.T, in workflows.OpenApprovalInput) error {
-	return f.execute(f.acts.OpenApproval, in)
+func (f *fixture) openApproval(t *testing.T, in approval.OpenApprovalInput) error {
+	return f.execute(f.acts.Approval.OpenApproval, in)
 }
 
-func (f *fixture) closeApproval(t *testing.T, in workflows.CloseApprovalInput) error {
-	return f.execute(f.acts.CloseApproval, in)
+func (f *fixture) closeApproval(t *testing.T, in approval.CloseApprovalInput) error {
+	return f.execute(f.acts.Approval.CloseApproval, in)
 }
 
 // spend is the reservation of one checkout attempt; ok is false when there is none.
 func (f *fixture) spend(t *testing.T, cartID uuid.UUID, attempt int) (db.SpendReservation, bool) {
 	t.Helper()
-	s, err := f.q.SpendGet(context.Background(), workflows.SpendKey(cartID, attempt))
+	s, err := f.q.SpendGet(context.Background(), spend.Key(cartID, attempt))
 	if db.IsNotFound(err) {
 		return s, false
 	}
@@ -357,7 +357,7 @@ func TestReserveSpendConcurrentCheckoutsNeverExceedLimit(t *testing.T) {
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	require.NoError(t, err)
 	t.Cleanup(pool.Close)
-	acts := &activities.Activities{DB: pool}
+	acts := &spend.Activities{DB: pool}
 	errs := make([]error, checkouts)
 	start := make(chan struct{})
 	var wg sync.WaitGroup
@@ -395,14 +395,14 @@ func TestReleaseSpendReleasesOnce(t *testing.T) {
 	require.NoError(t, err)
 
 	for range 2 {
-		require.NoError(t, f.releaseSpend(t, workflows.ReleaseSpendInput{CartID: cartID, Attempt: 1}))
+		require.NoError(t, f.releaseSpend(t, spend.ReleaseSpendInput{CartID: cartID, Attempt: 1}))
 		s, ok := f.spend(t, cartID, 1)
 		require.True(t, ok)
 		require.Equal(t, "released", s.Status)
 		require.Zero(t, f.heldSpend(t, f.buyer.ID))
 	}
 	// Releasing an attempt that never reserved anything does nothing.
-	require.NoError(t, f.releaseSpend(t, workflows.ReleaseSpendInput{CartID: cartID, Attempt: 2}))
+	require.NoError(t, f.releaseSpend(t, spend.ReleaseSpendInput{CartID: cartID, Attempt: 2}))
 	require.Equal(t, []string{"spend_reserved", "spend_released"}, f.timelineKinds(t, cartID))
 
 	// The whole month is available again.
@@ -430,15 +430,15 @@ func TestPlaceOrderCommitsSpend(t *testing.T) {
 	require.EqualValues(t, 1400, s.Amount)
 
 	// A late compensation cannot give back the spend of a placed order.
-	require.NoError(t, f.releaseSpend(t, workflows.ReleaseSpendInput{CartID: cartID, Attempt: begun.Attempt}))
+	require.NoError(t, f.releaseSpend(t, spend.ReleaseSpendInput{CartID: cartID, Attempt: begun.Attempt}))
 	s, _ = f.spend(t, cartID, begun.Attempt)
 	require.Equal(t, "committed", s.Status)
 	require.EqualValues(t, 1400, f.heldSpend(t, f.buyer.ID))
 	require.NotContains(t, f.timelineKinds(t, cartID), "spend_released")
 }
 
-func (f *fixture) openApprovalInput(cartID uuid.UUID, attempt int) workflows.OpenApprovalInput {
-	return workflows.OpenApprovalInput{
+func (f *fixture) openApprovalInput(cartID uuid.UUID, attempt int) approval.OpenApprovalInput {
+	return approval.OpenApprovalInput{
 		CartID: cartID, Attempt: attempt, CompanyID: f.company.ID, CustomerID: f.buyer.ID,
 		Decision: commerce.ApprovalDecision{
 			Required: true, RequiredRole: commerce.RoleApprover, MatchedRules: []string{"r1", "r2"},
@@ -475,7 +475,7 @@ func TestOpenApprovalRecordsRequestAndNotifiesOnce(t *testing.T) {
 	require.Equal(t, 1, f.count(t, "SELECT count(*) FROM approval_requests"))
 
 	cart := f.cart(t, cartID)
-	require.Equal(t, string(commerce.OrderAwaitingApproval), cart.CheckoutStatus)
+	require.Equal(t, string(commerce.CheckoutAwaitingApproval), cart.CheckoutStatus)
 	require.Equal(t, string(commerce.CartCheckingOut), cart.Status)
 
 	events := f.timeline(t, cartID)
@@ -509,7 +509,7 @@ func TestCloseApprovalRecordsDecisionOnce(t *testing.T) {
 	begun := f.mustBegin(t, cartID)
 	require.NoError(t, f.openApproval(t, f.openApprovalInput(cartID, begun.Attempt)))
 
-	in := workflows.CloseApprovalInput{
+	in := approval.CloseApprovalInput{
 		CartID: cartID, Attempt: begun.Attempt, CompanyID: f.company.ID, CustomerID: f.buyer.ID,
 		Status: commerce.ApprovalApproved, DecidedBy: approver.ID, Comment: "within this quarter's budget",
 	}
@@ -553,7 +553,7 @@ func TestCloseApprovalWithoutDeciderIsTheSystems(t *testing.T) {
 	begun := f.mustBegin(t, cartID)
 	require.NoError(t, f.openApproval(t, f.openApprovalInput(cartID, begun.Attempt)))
 
-	require.NoError(t, f.closeApproval(t, workflows.CloseApprovalInput{
+	require.NoError(t, f.closeApproval(t, approval.CloseApprovalInput{
 		CartID: cartID, Attempt: begun.Attempt, CompanyID: f.company.ID, CustomerID: f.buyer.ID,
 		Status: commerce.ApprovalExpired,
 	}))

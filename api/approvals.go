@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -8,12 +9,11 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
-	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
-	"github.com/orderflow/orderflow/workflows"
+	"github.com/orderflow/orderflow/workflows/checkout"
 )
 
 // Approval is a checkout waiting for (or decided by) an approver.
@@ -123,19 +123,25 @@ func (s *Server) decideCheckout(c *gin.Context, approve bool) {
 		return
 	}
 	p := principal(c)
-	s.updateCheckout(c, workflows.DecideApprovalUpdate, workflows.ApprovalDecisionInput{
+	decision := checkout.ApprovalDecisionInput{
 		Approve: approve, DeciderID: p.ID, DeciderRole: p.Role, DeciderCompanyID: p.CompanyID, Comment: req.Comment,
+	}
+	s.updateCheckout(c, func(ctx context.Context, cartID uuid.UUID) (checkout.ApprovalState, error) {
+		return checkout.DecideApproval(ctx, s.temporal, cartID, decision)
 	})
 }
 
 // withdrawCheckout lets the buyer take back a checkout that waits for approval.
 func (s *Server) withdrawCheckout(c *gin.Context) {
-	s.updateCheckout(c, workflows.WithdrawCheckoutUpdate, workflows.WithdrawCheckoutInput{ByID: principal(c).ID})
+	withdrawal := checkout.WithdrawInput{ByID: principal(c).ID}
+	s.updateCheckout(c, func(ctx context.Context, cartID uuid.UUID) (checkout.ApprovalState, error) {
+		return checkout.Withdraw(ctx, s.temporal, cartID, withdrawal)
+	})
 }
 
 // updateCheckout sends an update to the cart's checkout, after checking the cart
 // is the caller's company's (another company's cart is 404, as everywhere).
-func (s *Server) updateCheckout(c *gin.Context, update string, arg any) {
+func (s *Server) updateCheckout(c *gin.Context, update func(context.Context, uuid.UUID) (checkout.ApprovalState, error)) {
 	id, err := pathUUID(c, "cart_id")
 	if err != nil {
 		respondError(c, err)
@@ -148,20 +154,11 @@ func (s *Server) updateCheckout(c *gin.Context, update string, arg any) {
 		respondError(c, err)
 		return
 	}
-	if cart.CheckoutStatus != string(commerce.OrderAwaitingApproval) {
+	if cart.CheckoutStatus != string(commerce.CheckoutAwaitingApproval) {
 		respondError(c, newError(http.StatusConflict, string(commerce.CodeApprovalClosed), "this cart's checkout is not waiting for approval"))
 		return
 	}
-	handle, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   workflows.CheckoutWorkflowID(cart.ID),
-		UpdateName:   update,
-		Args:         []any{arg},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	var state workflows.ApprovalState
-	if err == nil {
-		err = handle.Get(ctx, &state)
-	}
+	state, err := update(ctx, cart.ID)
 	if err != nil {
 		respondError(c, updateRefusal(err))
 		return

@@ -11,6 +11,7 @@ import (
 
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
+	"github.com/orderflow/orderflow/pricing"
 )
 
 type createCartRequest struct {
@@ -210,7 +211,7 @@ func lineNotInCart(sku string) error {
 // requirePricedProduct refuses a SKU the catalogue does not have, or does not
 // sell in the cart's currency.
 func requirePricedProduct(ctx context.Context, q *db.Queries, currency, sku string) error {
-	catalog, err := db.Catalog(ctx, q, currency, []string{sku})
+	catalog, err := pricing.Catalog(ctx, q, currency, []string{sku})
 	if err != nil {
 		return err
 	}
@@ -237,29 +238,16 @@ func (s *Server) cartView(ctx context.Context, q *db.Queries, cart db.Cart) (Car
 		co := checkoutOf(cart)
 		view.Checkout = &co
 	}
-	rows, err := q.CartLines(ctx, cart.ID)
-	if err != nil {
-		return view, err
-	}
-	lines, skus := db.CommerceLines(rows)
-	catalog, err := db.Catalog(ctx, q, cart.Currency, skus)
-	if err != nil {
-		return view, err
-	}
-	if len(lines) == 0 {
+	priced, err := pricing.PriceCart(ctx, q, cart, time.Now(), nil)
+	if _, refused := commerce.AsRejection(err); len(priced.Lines) == 0 && refused {
 		zero := moneyOf(commerce.Zero(cart.Currency))
 		view.Totals = &Totals{Subtotal: zero, Discount: zero, Shipping: zero, Tax: zero, Total: zero}
 		return view, nil
 	}
-	pc, err := db.PricingFor(ctx, q, cart, skus, time.Now())
-	var priced commerce.PricedCart
-	if err == nil {
-		priced, err = commerce.PriceCart(cart.Currency, lines, catalog, pc)
-	}
 	if r, ok := commerce.AsRejection(err); ok {
 		// The catalogue changed under the cart; show the lines and the problem.
-		for _, l := range lines {
-			view.Lines = append(view.Lines, CartLine{SKU: l.SKU, Name: catalog[l.SKU].Name, Quantity: l.Quantity})
+		for _, l := range priced.Lines {
+			view.Lines = append(view.Lines, CartLine{SKU: l.SKU, Name: priced.Catalog[l.SKU].Name, Quantity: l.Quantity})
 		}
 		view.Problem = &Error{Code: string(r.Code), Message: r.Message, SKU: r.SKU}
 		return view, nil
@@ -267,12 +255,12 @@ func (s *Server) cartView(ctx context.Context, q *db.Queries, cart db.Cart) (Car
 	if err != nil {
 		return view, err
 	}
-	for _, l := range priced.Lines {
+	for _, l := range priced.Cart.Lines {
 		base, unit, total := moneyOf(l.BaseUnitPrice), moneyOf(l.UnitPrice), moneyOf(l.LineTotal)
 		view.Lines = append(view.Lines, CartLine{SKU: l.SKU, Name: l.Name, Quantity: l.Quantity,
 			BaseUnitPrice: &base, UnitPrice: &unit, LineTotal: &total, PriceSource: priceSourceOf(l.Source)})
 	}
-	totals := totalsOf(priced.Totals)
+	totals := totalsOf(priced.Cart.Totals)
 	view.Totals = &totals
 	return view, nil
 }

@@ -7,26 +7,21 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
-	"github.com/orderflow/orderflow/workflows"
+	"github.com/orderflow/orderflow/workflows/checkout"
 )
 
 // checkout starts (or joins) the cart's checkout workflow and waits a few seconds
 // for it: 201 with the order when it is placed in time, 202 with a status URL
 // when it is still running, 4xx with the reason when it was refused.
 //
-// The workflow ID is derived from the cart, and a running checkout is joined
-// (conflict policy USE_EXISTING), so doubled or concurrent requests share one
-// workflow. A closed checkout may be followed by a new one (reuse policy
-// ALLOW_DUPLICATE) because a failed checkout reopens the cart for another try;
-// a cart that became an order is refused here, and the workflow itself reports
-// the existing order if a request races past this check.
+// checkout.Start derives the workflow ID from the cart and joins a running
+// checkout, so doubled or concurrent requests share one workflow; a cart that
+// became an order is refused here, and the workflow itself reports the existing
+// order if a request races past this check.
 func (s *Server) checkout(c *gin.Context) {
 	id, err := pathUUID(c, "cart_id")
 	if err != nil {
@@ -58,20 +53,7 @@ func (s *Server) checkout(c *gin.Context) {
 		}
 	}
 
-	run, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       workflows.CheckoutWorkflowID(cart.ID),
-		TaskQueue:                workflows.CheckoutTaskQueue,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.CompanyIDKey.ValueSet(p.CompanyID.String()),
-			workflows.CustomerIDKey.ValueSet(p.ID.String()),
-			workflows.CartIDKey.ValueSet(cart.ID.String()),
-			workflows.OrderStatusKey.ValueSet(string(commerce.OrderPending)),
-		),
-	}, workflows.CheckoutWorkflowName, workflows.CheckoutInput{
-		CartID: cart.ID, CompanyID: p.CompanyID, CustomerID: p.ID,
-	})
+	run, err := checkout.Start(ctx, s.temporal, checkout.Input{CartID: cart.ID, CompanyID: p.CompanyID, CustomerID: p.ID})
 	if err != nil {
 		respondError(c, err)
 		return
@@ -79,12 +61,12 @@ func (s *Server) checkout(c *gin.Context) {
 
 	waitCtx, cancel := context.WithTimeout(ctx, s.opts.CheckoutSyncWait)
 	defer cancel()
-	var result workflows.CheckoutResult
+	var result checkout.Result
 	err = run.Get(waitCtx, &result)
 	if err != nil && ctx.Err() == nil && stillRunning(err, waitCtx) {
 		// Still running: waiting for an approver, or just slow. Say which.
 		status := checkoutPending(cart.ID)
-		if now, err := s.q.CartGet(ctx, cart.ID); err == nil && now.CheckoutStatus == string(commerce.OrderAwaitingApproval) {
+		if now, err := s.q.CartGet(ctx, cart.ID); err == nil && now.CheckoutStatus == string(commerce.CheckoutAwaitingApproval) {
 			status = s.checkoutView(ctx, now)
 		}
 		c.Header("Location", status.StatusURL)
@@ -96,7 +78,7 @@ func (s *Server) checkout(c *gin.Context) {
 		return
 	}
 	switch result.Status {
-	case commerce.OrderPlaced:
+	case commerce.CheckoutPlaced:
 		order, err := s.orderDetail(ctx, p, result.OrderID)
 		if err != nil {
 			respondError(c, err)
@@ -143,7 +125,7 @@ func (s *Server) checkoutView(ctx context.Context, cart db.Cart) Checkout {
 }
 
 func checkoutPending(cartID uuid.UUID) Checkout {
-	return Checkout{CartID: cartID, Status: string(commerce.OrderPending), StatusURL: checkoutURL(cartID)}
+	return Checkout{CartID: cartID, Status: string(commerce.CheckoutPending), StatusURL: checkoutURL(cartID)}
 }
 
 func checkoutURL(cartID uuid.UUID) string { return "/v1/carts/" + cartID.String() + "/checkout" }
@@ -155,18 +137,18 @@ func checkoutOf(cart db.Cart) Checkout {
 	out := Checkout{CartID: cart.ID, StatusURL: checkoutURL(cart.ID)}
 	switch commerce.CartStatus(cart.Status) {
 	case commerce.CartCheckingOut:
-		out.Status = string(commerce.OrderPending)
-		if cart.CheckoutStatus == string(commerce.OrderAwaitingApproval) {
+		out.Status = string(commerce.CheckoutPending)
+		if cart.CheckoutStatus == string(commerce.CheckoutAwaitingApproval) {
 			out.Status = cart.CheckoutStatus
 		}
 	case commerce.CartCompleted:
-		out.Status = string(commerce.OrderPlaced)
+		out.Status = string(commerce.CheckoutPlaced)
 		out.OrderID = &cart.OrderID.UUID
 		out.OrderURL = "/v1/orders/" + cart.OrderID.UUID.String()
 	default:
 		out.Status = "none"
 		if cart.FailureCode != "" {
-			out.Status = string(commerce.OrderFailed)
+			out.Status = string(commerce.CheckoutFailed)
 			out.Failure = &Error{Code: cart.FailureCode, Message: cart.FailureReason}
 		}
 	}

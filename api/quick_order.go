@@ -14,6 +14,7 @@ import (
 
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
+	"github.com/orderflow/orderflow/pricing"
 )
 
 type bulkLine struct {
@@ -72,7 +73,7 @@ func (s *Server) addLines(c *gin.Context) {
 		for _, l := range lines {
 			skus = append(skus, l.SKU)
 		}
-		catalog, err := db.Catalog(ctx, q, cart.Currency, skus)
+		catalog, err := pricing.Catalog(ctx, q, cart.Currency, skus)
 		if err != nil {
 			return err
 		}

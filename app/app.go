@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -20,13 +21,19 @@ import (
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/orderflow/orderflow/activities"
+	"github.com/orderflow/orderflow/activities/approval"
+	"github.com/orderflow/orderflow/activities/carts"
+	"github.com/orderflow/orderflow/activities/inventory"
+	"github.com/orderflow/orderflow/activities/orders"
+	"github.com/orderflow/orderflow/activities/payment"
+	"github.com/orderflow/orderflow/activities/spend"
 	"github.com/orderflow/orderflow/config"
 	"github.com/orderflow/orderflow/db"
-	"github.com/orderflow/orderflow/workflows"
+	"github.com/orderflow/orderflow/workflows/checkout"
 )
 
 // DevServerArgs are extra `temporal server start-dev` flags for a one-node
@@ -121,18 +128,77 @@ func DialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (cli
 	return client.DialContext(ctx, opts)
 }
 
+// Activities are every activity capability the worker runs, with their
+// dependencies.
+type Activities struct {
+	Carts     *carts.Activities
+	Spend     *spend.Activities
+	Approval  *approval.Activities
+	Inventory *inventory.Activities
+	Payment   *payment.Activities
+	Orders    *orders.Activities
+}
+
+// NewActivities builds the activities on the pool, with the built-in
+// payment-on-account provider.
+func NewActivities(pool *pgxpool.Pool) Activities {
+	return Activities{
+		Carts:     &carts.Activities{DB: pool},
+		Spend:     &spend.Activities{DB: pool},
+		Approval:  &approval.Activities{DB: pool},
+		Inventory: &inventory.Activities{DB: pool},
+		Payment:   &payment.Activities{DB: pool, Provider: payment.OnAccount{DB: pool}},
+		Orders:    &orders.Activities{DB: pool},
+	}
+}
+
 // NewCheckoutWorker builds the worker of the checkout task queue with the
-// checkout workflow and its activities registered.
-func NewCheckoutWorker(c client.Client, acts *activities.Activities) worker.Worker {
-	w := worker.New(c, workflows.CheckoutTaskQueue, worker.Options{})
-	w.RegisterWorkflowWithOptions(workflows.Checkout, workflow.RegisterOptions{Name: workflows.CheckoutWorkflowName})
-	w.RegisterActivity(acts)
+// checkout workflow and its activities registered. Activities are registered
+// by method name (the names workflows reference them by), so registering two
+// capabilities with a method of the same name fails here, at start.
+func NewCheckoutWorker(c client.Client, acts Activities) worker.Worker {
+	w := worker.New(c, checkout.TaskQueue, worker.Options{})
+	w.RegisterWorkflowWithOptions(checkout.Checkout, workflow.RegisterOptions{Name: checkout.WorkflowName})
+	for _, capability := range []any{acts.Carts, acts.Spend, acts.Approval, acts.Inventory, acts.Payment, acts.Orders} {
+		w.RegisterActivity(capability)
+	}
 	return w
 }
 
-// NewActivities builds the activities with the built-in payment provider.
-func NewActivities(pool *pgxpool.Pool) *activities.Activities {
-	return &activities.Activities{DB: pool, Payments: activities.OnAccount{DB: pool}}
+// SearchAttributes are the custom search attributes of every process, each
+// once, sorted by name: what a namespace must have registered.
+func SearchAttributes() []temporal.SearchAttributeKey {
+	seen := map[string]bool{}
+	var out []temporal.SearchAttributeKey
+	for _, k := range checkout.SearchAttributes {
+		if !seen[k.GetName()] {
+			seen[k.GetName()] = true
+			out = append(out, k)
+		}
+	}
+	slices.SortFunc(out, func(a, b temporal.SearchAttributeKey) int { return strings.Compare(a.GetName(), b.GetName()) })
+	return out
+}
+
+// SearchAttributeFlags are the `temporal server start-dev` flags that register
+// SearchAttributes on a dev server.
+func SearchAttributeFlags() []string {
+	var flags []string
+	for _, k := range SearchAttributes() {
+		flags = append(flags, "--search-attribute", k.GetName()+"="+searchAttributeTypeName(k))
+	}
+	return flags
+}
+
+// searchAttributeTypeName is the name the CLI and the operator API give a
+// search attribute's type ("Keyword", "Int", …).
+func searchAttributeTypeName(k temporal.SearchAttributeKey) string {
+	for name, v := range enumspb.IndexedValueType_shorthandValue {
+		if enumspb.IndexedValueType(v) == k.GetValueType() {
+			return name
+		}
+	}
+	return k.GetValueType().String()
 }
 
 // EnsureSearchAttributes registers the custom search attributes the workflows
@@ -146,16 +212,10 @@ func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 		return
 	}
 	missing := map[string]enumspb.IndexedValueType{}
-	for name, typ := range workflows.SearchAttributeTypes {
-		if _, ok := have.GetCustomAttributes()[name]; ok {
-			continue
+	for _, k := range SearchAttributes() {
+		if _, ok := have.GetCustomAttributes()[k.GetName()]; !ok {
+			missing[k.GetName()] = k.GetValueType()
 		}
-		v, ok := enumspb.IndexedValueType_shorthandValue[typ]
-		if !ok {
-			log.Error("unknown search attribute type", "name", name, "type", typ)
-			continue
-		}
-		missing[name] = enumspb.IndexedValueType(v)
 	}
 	if len(missing) == 0 {
 		return

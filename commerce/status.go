@@ -58,19 +58,32 @@ func CheckCanCheckout(s CartStatus, lines int) error {
 	return nil
 }
 
-// OrderStatus is where an order is in its life; it is also the OrderStatus search
-// attribute on the checkout workflow, so ops can filter on it in the Temporal UI.
+// CheckoutStatus is where a cart's checkout is; it is also the CheckoutStatus
+// search attribute on the checkout workflow, so ops can filter on it in the
+// Temporal UI.
+type CheckoutStatus string
+
+// Checkout statuses.
+const (
+	// CheckoutPending: checkout is running (repricing, reserving, authorizing).
+	CheckoutPending CheckoutStatus = "pending"
+	// CheckoutAwaitingApproval: checkout waits for an approver of the buyer's
+	// company (spend is reserved; stock and payment are not yet held).
+	CheckoutAwaitingApproval CheckoutStatus = "awaiting_approval"
+	// CheckoutPlaced: the checkout created the order; stock is reserved and
+	// payment authorized.
+	CheckoutPlaced CheckoutStatus = "placed"
+	// CheckoutFailed: checkout was refused or failed; everything it held is
+	// released and the cart is open again.
+	CheckoutFailed CheckoutStatus = "failed"
+)
+
+// OrderStatus is where an order is in its life after checkout created it.
 type OrderStatus string
 
 // Order statuses.
 const (
-	// OrderPending: checkout is running (repricing, reserving, authorizing).
-	OrderPending OrderStatus = "pending"
-	// OrderAwaitingApproval: checkout waits for an approver of the buyer's
-	// company (spend is reserved; stock and payment are not yet held).
-	OrderAwaitingApproval OrderStatus = "awaiting_approval"
-	// OrderPlaced: the order exists, stock is reserved and payment authorized.
+	// OrderPlaced: the order exists; its stock is reserved and its payment
+	// authorized.
 	OrderPlaced OrderStatus = "placed"
-	// OrderFailed: checkout was refused or failed; everything it held is released.
-	OrderFailed OrderStatus = "failed"
 )

@@ -21,7 +21,7 @@ import (
 
 	"github.com/orderflow/orderflow/api"
 	"github.com/orderflow/orderflow/testenv"
-	"github.com/orderflow/orderflow/workflows"
+	"github.com/orderflow/orderflow/workflows/checkout"
 )
 
 // accessPrincipal is one caller of the access matrix.
@@ -182,8 +182,8 @@ func (w *accessWorld) awaitCheckoutEnd(t *testing.T, cartID uuid.UUID, status st
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	var result workflows.CheckoutResult
-	require.NoError(t, w.s.Temporal.GetWorkflow(ctx, workflows.CheckoutWorkflowID(cartID), "").Get(ctx, &result))
+	var result checkout.Result
+	require.NoError(t, w.s.Temporal.GetWorkflow(ctx, checkout.WorkflowID(cartID), "").Get(ctx, &result))
 	require.Equal(t, status, string(result.Status), "checkout of %s", cartID)
 }
 
@@ -298,7 +298,7 @@ func (w *accessWorld) awaitQuiet(t *testing.T) {
 // checkoutStarted tells whether the cart ever had a checkout workflow.
 func (w *accessWorld) checkoutStarted(t testing.TB, cartID uuid.UUID) bool {
 	t.Helper()
-	_, err := w.s.Temporal.DescribeWorkflowExecution(context.Background(), workflows.CheckoutWorkflowID(cartID), "")
+	_, err := w.s.Temporal.DescribeWorkflowExecution(context.Background(), checkout.WorkflowID(cartID), "")
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
 		return false

@@ -18,7 +18,7 @@ import (
 	"github.com/orderflow/orderflow/api"
 	"github.com/orderflow/orderflow/db"
 	"github.com/orderflow/orderflow/testenv"
-	"github.com/orderflow/orderflow/workflows"
+	"github.com/orderflow/orderflow/workflows/checkout"
 )
 
 // approvals lists what waits for the caller's decision.
@@ -93,17 +93,17 @@ func (c buyerClient) startAwaitingApproval(cartID uuid.UUID) api.Checkout {
 func checkoutURL(cartID uuid.UUID) string { return cartPath(cartID, "checkout") }
 
 // checkoutFoundByStatus waits until a visibility query, as ops would type it in
-// the Temporal UI, finds the cart's checkout with OrderStatus = status.
+// the Temporal UI, finds the cart's checkout with CheckoutStatus = status.
 // Visibility is eventually consistent, so it polls.
 func checkoutFoundByStatus(t testing.TB, s *testenv.Stack, cartID uuid.UUID, status string) {
 	t.Helper()
-	query := fmt.Sprintf(`OrderStatus=%q AND CartId=%q`, status, cartID.String())
+	query := fmt.Sprintf(`CheckoutStatus=%q AND CartId=%q`, status, cartID.String())
 	require.Eventually(t, func() bool {
 		res, err := s.Temporal.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{
 			Namespace: s.Namespace, Query: query,
 		})
 		return err == nil && len(res.Executions) == 1 &&
-			res.Executions[0].Execution.WorkflowId == workflows.CheckoutWorkflowID(cartID)
+			res.Executions[0].Execution.WorkflowId == checkout.WorkflowID(cartID)
 	}, 10*time.Second, 100*time.Millisecond, "no checkout found by %s", query)
 }
 
@@ -111,7 +111,7 @@ func checkoutFoundByStatus(t testing.TB, s *testenv.Stack, cartID uuid.UUID, sta
 // ones (by the validator) leave no trace in its history.
 func acceptedUpdates(t testing.TB, s *testenv.Stack, cartID uuid.UUID) int {
 	t.Helper()
-	iter := s.Temporal.GetWorkflowHistory(context.Background(), workflows.CheckoutWorkflowID(cartID), "", false,
+	iter := s.Temporal.GetWorkflowHistory(context.Background(), checkout.WorkflowID(cartID), "", false,
 		enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	return countEvents(t, iter, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED)
 }

@@ -14,7 +14,7 @@ import (
 
 	"github.com/orderflow/orderflow/api"
 	"github.com/orderflow/orderflow/testenv"
-	"github.com/orderflow/orderflow/workflows"
+	"github.com/orderflow/orderflow/workflows/checkout"
 )
 
 func TestCheckoutHappyPath(t *testing.T) {
@@ -164,11 +164,11 @@ func TestCheckoutCreditLimitExceeded(t *testing.T) {
 }
 
 // placedCheckoutTotal finds the cart's checkout with a visibility query, as ops
-// would in the Temporal UI, and returns its OrderTotal. Visibility is eventually
+// would in the Temporal UI, and returns its CheckoutTotal. Visibility is eventually
 // consistent, so it polls.
 func placedCheckoutTotal(t testing.TB, s *testenv.Stack, cartID uuid.UUID) int64 {
 	t.Helper()
-	query := fmt.Sprintf(`OrderStatus="placed" AND CartId=%q`, cartID.String())
+	query := fmt.Sprintf(`CheckoutStatus="placed" AND CartId=%q`, cartID.String())
 	var total int64
 	require.Eventually(t, func() bool {
 		res, err := s.Temporal.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{
@@ -178,10 +178,10 @@ func placedCheckoutTotal(t testing.TB, s *testenv.Stack, cartID uuid.UUID) int64
 			return false
 		}
 		exec := res.Executions[0]
-		if exec.Execution.WorkflowId != workflows.CheckoutWorkflowID(cartID) {
+		if exec.Execution.WorkflowId != checkout.WorkflowID(cartID) {
 			return false
 		}
-		p := exec.SearchAttributes.GetIndexedFields()[workflows.OrderTotalKey.GetName()]
+		p := exec.SearchAttributes.GetIndexedFields()[checkout.TotalKey.GetName()]
 		return p != nil && converter.GetDefaultDataConverter().FromPayload(p, &total) == nil
 	}, 10*time.Second, 100*time.Millisecond, "no checkout found by %s", query)
 	return total

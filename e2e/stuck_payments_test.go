@@ -11,7 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
-	"github.com/orderflow/orderflow/activities"
+	"github.com/orderflow/orderflow/activities/payment"
 	"github.com/orderflow/orderflow/api"
 	"github.com/orderflow/orderflow/testenv"
 )
@@ -22,7 +22,7 @@ import (
 // its context alive, it goes on to authorize for real, as a zombie activity
 // finishing after another worker took over would.
 type stuckPayments struct {
-	activities.OnAccount
+	payment.OnAccount
 	entered chan uuid.UUID
 	release chan struct{}
 
@@ -32,14 +32,14 @@ type stuckPayments struct {
 
 func newStuckPayments(pool *pgxpool.Pool, calls int) *stuckPayments {
 	return &stuckPayments{
-		OnAccount: activities.OnAccount{DB: pool},
+		OnAccount: payment.OnAccount{DB: pool},
 		entered:   make(chan uuid.UUID, calls),
 		release:   make(chan struct{}),
 		stuck:     calls,
 	}
 }
 
-func (p *stuckPayments) Authorize(ctx context.Context, req activities.PaymentRequest) (string, error) {
+func (p *stuckPayments) Authorize(ctx context.Context, req payment.Request) (string, error) {
 	p.mu.Lock()
 	hang := p.stuck > 0
 	p.stuck--
@@ -87,7 +87,7 @@ func stackWithStuckPayments(t *testing.T, stuck int, syncWait time.Duration) (*t
 	var payments *stuckPayments
 	s := testenv.NewStack(t, devServer, testenv.StackOptions{
 		CheckoutSyncWait: syncWait,
-		Payments: func(pool *pgxpool.Pool) activities.PaymentProvider {
+		Payments: func(pool *pgxpool.Pool) payment.Provider {
 			payments = newStuckPayments(pool, stuck)
 			return payments
 		},
@@ -130,6 +130,6 @@ func requirePending(t testing.TB, res response, cartID uuid.UUID) string {
 // plain on-account provider, then lets the hung calls go.
 func restartWorker(t *testing.T, s *testenv.Stack, payments *stuckPayments) {
 	t.Helper()
-	s.RestartWorker(t, &activities.Activities{DB: s.Pool, Payments: activities.OnAccount{DB: s.Pool}})
+	s.RestartWorker(t, payment.OnAccount{DB: s.Pool})
 	close(payments.release)
 }

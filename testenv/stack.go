@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sort"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,10 +18,9 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
 
-	"github.com/orderflow/orderflow/activities"
+	"github.com/orderflow/orderflow/activities/payment"
 	"github.com/orderflow/orderflow/api"
 	"github.com/orderflow/orderflow/app"
-	"github.com/orderflow/orderflow/workflows"
 )
 
 // RepoRoot finds the repository root (the folder with go.mod) above the test's
@@ -77,16 +75,7 @@ func StartTemporal(log *slog.Logger) (*testsuite.DevServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	var extra []string
-	names := make([]string, 0, len(workflows.SearchAttributeTypes))
-	for name := range workflows.SearchAttributeTypes {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		extra = append(extra, "--search-attribute", name+"="+workflows.SearchAttributeTypes[name])
-	}
-	extra = append(extra, app.DevServerArgs...)
+	extra := append(app.SearchAttributeFlags(), app.DevServerArgs...)
 	for i := 1; i <= stackNamespaces; i++ {
 		extra = append(extra, "--namespace", stackNamespace(i))
 	}
@@ -110,9 +99,9 @@ type Stack struct {
 	Temporal  client.Client
 	API       *httptest.Server
 	Worker    worker.Worker
-	// Activities is what the worker runs; tests may swap its Payments before
-	// starting a replacement worker.
-	Activities *activities.Activities
+	// Activities is what the worker runs; tests may swap its payment provider
+	// before starting a replacement worker.
+	Activities app.Activities
 }
 
 // StackOptions tune a Stack.
@@ -120,7 +109,7 @@ type StackOptions struct {
 	// CheckoutSyncWait is how long checkout waits before answering 202 (default 5s).
 	CheckoutSyncWait time.Duration
 	// Payments replaces the built-in on-account provider.
-	Payments func(pool *pgxpool.Pool) activities.PaymentProvider
+	Payments func(pool *pgxpool.Pool) payment.Provider
 }
 
 // NewStack builds the system against the given Temporal server and a new
@@ -141,7 +130,7 @@ func NewStack(t testing.TB, server *testsuite.DevServer, opts StackOptions) *Sta
 	}
 	acts := app.NewActivities(pool)
 	if opts.Payments != nil {
-		acts.Payments = opts.Payments(pool)
+		acts.Payment = &payment.Activities{DB: pool, Provider: opts.Payments(pool)}
 	}
 	w := app.NewCheckoutWorker(tc, acts)
 	if err := w.Start(); err != nil {
@@ -160,16 +149,15 @@ func NewStack(t testing.TB, server *testsuite.DevServer, opts StackOptions) *Sta
 	return s
 }
 
-// RestartWorker stops the worker and starts a new one with the given activities
-// (nil: the same ones), as a redeploy or a crash-and-restart would.
-func (s *Stack) RestartWorker(t testing.TB, acts *activities.Activities) {
+// RestartWorker stops the worker and starts a new one, as a redeploy or a
+// crash-and-restart would. A non-nil provider replaces the payment provider.
+func (s *Stack) RestartWorker(t testing.TB, provider payment.Provider) {
 	t.Helper()
 	s.Worker.Stop()
-	if acts == nil {
-		acts = s.Activities
+	if provider != nil {
+		s.Activities.Payment = &payment.Activities{DB: s.Pool, Provider: provider}
 	}
-	s.Activities = acts
-	s.Worker = app.NewCheckoutWorker(s.Temporal, acts)
+	s.Worker = app.NewCheckoutWorker(s.Temporal, s.Activities)
 	if err := s.Worker.Start(); err != nil {
 		t.Fatalf("restart worker: %v", err)
 	}

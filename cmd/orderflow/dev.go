@@ -7,7 +7,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -18,7 +17,6 @@ import (
 	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/config"
 	"github.com/orderflow/orderflow/demo"
-	"github.com/orderflow/orderflow/workflows"
 )
 
 // runDev runs the whole system on this machine: database and migrations, demo
@@ -90,14 +88,7 @@ func startDevTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) 
 	}
 	args := []string{"server", "start-dev", "--ip", host, "--port", port,
 		"--ui-port", fmt.Sprint(cfg.TemporalUIPort), "--namespace", cfg.TemporalNamespace, "--log-level", "error"}
-	names := make([]string, 0, len(workflows.SearchAttributeTypes))
-	for name := range workflows.SearchAttributeTypes {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		args = append(args, "--search-attribute", name+"="+workflows.SearchAttributeTypes[name])
-	}
+	args = append(args, app.SearchAttributeFlags()...)
 	args = append(args, app.DevServerArgs...)
 	if cfg.TemporalDBFile != "" {
 		args = append(args, "--db-filename", cfg.TemporalDBFile)
@@ -159,7 +150,7 @@ func printBanner(cfg config.Config) {
 	fmt.Fprintf(&b, "    CART=$(curl -s -X POST $A/v1/carts -H \"Authorization: Bearer $T\" | sed -E 's/.*\"id\":\"([^\"]+)\".*/\\1/')\n")
 	fmt.Fprintf(&b, "    curl -s -X POST $A/v1/carts/$CART/lines -H \"Authorization: Bearer $T\" -d '{\"sku\":\"BOLT-M8-50\",\"quantity\":3}'\n")
 	fmt.Fprintf(&b, "    curl -s -X POST $A/v1/carts/$CART/checkout -H \"Authorization: Bearer $T\" -H \"Idempotency-Key: $CART\"\n")
-	fmt.Fprintf(&b, "    bin/temporal workflow list --query 'OrderStatus=\"placed\"'\n\n")
+	fmt.Fprintf(&b, "    bin/temporal workflow list --query 'CheckoutStatus=\"placed\"'\n\n")
 	fmt.Fprintf(&b, "  An order that needs approval (README: \"Approvals\"): Acme orders above EUR 1,000 wait for\n")
 	fmt.Fprintf(&b, "  an approver (oft_demo_dana_acme_approver): GET $A/v1/approvals, POST $A/v1/approvals/$CART/approve\n\n")
 	fmt.Fprintf(&b, "  Ctrl-C stops everything.\n\n")

@@ -1,4 +1,8 @@
-package db
+// Package pricing prices a stored cart: it reads what the rules in package
+// commerce need (catalogue entries, price lists, shipping method, tax rate) and
+// runs them. The cart view and checkout both price through PriceCart, so a
+// buyer sees exactly what checkout will charge.
+package pricing
 
 import (
 	"context"
@@ -8,12 +12,13 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/orderflow/orderflow/commerce"
+	"github.com/orderflow/orderflow/db"
 )
 
 // Catalog reads what the catalogue says of skus in one currency: the input the
 // pricing rules in package commerce work on. SKUs that do not exist are absent.
-func Catalog(ctx context.Context, q *Queries, currency string, skus []string) (map[string]commerce.CatalogEntry, error) {
-	rows, err := q.ProductsPriced(ctx, ProductsPricedParams{Currency: currency, Skus: skus})
+func Catalog(ctx context.Context, q *db.Queries, currency string, skus []string) (map[string]commerce.CatalogEntry, error) {
+	rows, err := q.ProductsPriced(ctx, db.ProductsPricedParams{Currency: currency, Skus: skus})
 	if err != nil {
 		return nil, err
 	}
@@ -29,7 +34,7 @@ func Catalog(ctx context.Context, q *Queries, currency string, skus []string) (m
 
 // CommerceLines converts stored cart lines to the rules' cart lines, and lists
 // their SKUs.
-func CommerceLines(lines []CartLine) ([]commerce.CartLine, []string) {
+func CommerceLines(lines []db.CartLine) ([]commerce.CartLine, []string) {
 	out := make([]commerce.CartLine, len(lines))
 	skus := make([]string, len(lines))
 	for i, l := range lines {
@@ -44,13 +49,13 @@ func CommerceLines(lines []CartLine) ([]commerce.CartLine, []string) {
 // of the ship-to country (none without a ship-to country, or for a tax-exempt
 // company). A ship-to country without a tax rate is refused: Orderflow does not
 // guess tax.
-func PricingFor(ctx context.Context, q *Queries, cart Cart, skus []string, at time.Time) (commerce.PricingContext, error) {
+func PricingFor(ctx context.Context, q *db.Queries, cart db.Cart, skus []string, at time.Time) (commerce.PricingContext, error) {
 	pc := commerce.PricingContext{At: at}
 	company, err := q.CompanyGet(ctx, cart.CompanyID)
 	if err != nil {
 		return pc, err
 	}
-	rows, err := q.PriceListTiersForCompany(ctx, PriceListTiersForCompanyParams{
+	rows, err := q.PriceListTiersForCompany(ctx, db.PriceListTiersForCompanyParams{
 		Currency: cart.Currency, CompanyID: uuid.NullUUID{UUID: company.ID, Valid: true},
 		CustomerGroup: company.CustomerGroup, Skus: skus,
 	})
@@ -60,7 +65,7 @@ func PricingFor(ctx context.Context, q *Queries, cart Cart, skus []string, at ti
 	pc.Lists = priceLists(rows)
 	if cart.ShippingMethod != "" {
 		m, err := q.ShippingMethodGet(ctx, cart.ShippingMethod)
-		if IsNotFound(err) {
+		if db.IsNotFound(err) {
 			return pc, commerce.Reject(commerce.CodeInvalidCart, fmt.Sprintf("shipping method %q no longer exists", cart.ShippingMethod))
 		}
 		if err != nil {
@@ -71,7 +76,7 @@ func PricingFor(ctx context.Context, q *Queries, cart Cart, skus []string, at ti
 	if cart.ShipCountry != "" {
 		pc.Tax = commerce.TaxPolicy{Country: cart.ShipCountry, Exempt: company.TaxExempt}
 		rate, err := q.TaxRateGet(ctx, cart.ShipCountry)
-		if IsNotFound(err) {
+		if db.IsNotFound(err) {
 			return pc, commerce.Reject(commerce.CodeInvalidCart, fmt.Sprintf("no tax rate is set up for %s; orders cannot ship there", cart.ShipCountry))
 		}
 		if err != nil {
@@ -83,7 +88,7 @@ func PricingFor(ctx context.Context, q *Queries, cart Cart, skus []string, at ti
 }
 
 // ShippingMethodOf converts a stored shipping method to the rules' type.
-func ShippingMethodOf(m ShippingMethod) *commerce.ShippingMethod {
+func ShippingMethodOf(m db.ShippingMethod) *commerce.ShippingMethod {
 	out := &commerce.ShippingMethod{Code: m.Code, Name: m.Name, Currency: m.Currency,
 		BaseAmount: m.BaseAmount, PerKgAmount: m.PerKgAmount}
 	if m.FreeAbove.Valid {
@@ -94,7 +99,7 @@ func ShippingMethodOf(m ShippingMethod) *commerce.ShippingMethod {
 }
 
 // priceLists groups tier rows (ordered by list) into price lists.
-func priceLists(rows []PriceListTiersForCompanyRow) []commerce.PriceList {
+func priceLists(rows []db.PriceListTiersForCompanyRow) []commerce.PriceList {
 	var lists []commerce.PriceList
 	for _, r := range rows {
 		if len(lists) == 0 || lists[len(lists)-1].ID != r.ID.String() {

@@ -1,4 +1,4 @@
-package workflows_test
+package checkout_test
 
 import (
 	"context"
@@ -18,8 +18,14 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/orderflow/orderflow/activities/approval"
+	"github.com/orderflow/orderflow/activities/carts"
+	"github.com/orderflow/orderflow/activities/inventory"
+	"github.com/orderflow/orderflow/activities/orders"
+	"github.com/orderflow/orderflow/activities/payment"
+	"github.com/orderflow/orderflow/activities/spend"
 	"github.com/orderflow/orderflow/commerce"
-	"github.com/orderflow/orderflow/workflows"
+	"github.com/orderflow/orderflow/workflows/checkout"
 )
 
 var (
@@ -27,7 +33,7 @@ var (
 	companyID  = uuid.MustParse("1c8e5a1f-4d2b-4d66-8b1f-6e2a3c8d0b02")
 	customerID = uuid.MustParse("2d9f6b2a-5e3c-4e77-9c2a-7f3b4d9e1c03")
 
-	checkoutInput = workflows.CheckoutInput{CartID: cartID, CompanyID: companyID, CustomerID: customerID}
+	checkoutInput = checkout.Input{CartID: cartID, CompanyID: companyID, CustomerID: customerID}
 )
 
 // testAttempt is the checkout attempt the fake BeginCheckout hands out; not 1, so
@@ -55,7 +61,7 @@ type stepCall struct {
 	Input    any
 }
 
-// fakeSteps implements workflows.CheckoutActivities in memory. It records every
+// fakeSteps stands in for every activity checkout calls, in memory. It records every
 // call in order; the forward steps (and the approval steps) can be scripted per
 // test, the compensations always succeed. Errors go through the default failure converter, as a real
 // worker's local activity results do, so the workflow sees what it would see in
@@ -64,25 +70,23 @@ type fakeSteps struct {
 	mu    sync.Mutex
 	calls []stepCall
 
-	begin     func(context.Context, workflows.BeginCheckoutInput) (workflows.BeginCheckoutResult, error)
-	reserve   func(context.Context, workflows.ReserveInventoryInput) error
-	authorize func(context.Context, workflows.AuthorizePaymentInput) (workflows.AuthorizePaymentResult, error)
-	place     func(context.Context, workflows.PlaceOrderInput) error
+	begin     func(context.Context, carts.BeginCheckoutInput) (carts.BeginCheckoutResult, error)
+	reserve   func(context.Context, inventory.ReserveInventoryInput) error
+	authorize func(context.Context, payment.AuthorizePaymentInput) (payment.AuthorizePaymentResult, error)
+	place     func(context.Context, orders.PlaceOrderInput) error
 	// spend answers ReserveSpend: the limits the order goes over, the
 	// company's approval rules and its approval timeout, or a refusal. nil:
 	// no limits, no rules.
-	spend         func(context.Context, workflows.ReserveSpendInput) (workflows.ReserveSpendResult, error)
-	openApproval  func(context.Context, workflows.OpenApprovalInput) error
-	closeApproval func(context.Context, workflows.CloseApprovalInput) error
+	spend         func(context.Context, spend.ReserveSpendInput) (spend.ReserveSpendResult, error)
+	openApproval  func(context.Context, approval.OpenApprovalInput) error
+	closeApproval func(context.Context, approval.CloseApprovalInput) error
 }
-
-var _ workflows.CheckoutActivities = (*fakeSteps)(nil)
 
 // newFakeSteps returns steps that all succeed, BeginCheckout handing out cart.
 func newFakeSteps(cart commerce.PricedCart) *fakeSteps {
 	return &fakeSteps{
-		begin: func(context.Context, workflows.BeginCheckoutInput) (workflows.BeginCheckoutResult, error) {
-			return workflows.BeginCheckoutResult{Attempt: testAttempt, Cart: cart}, nil
+		begin: func(context.Context, carts.BeginCheckoutInput) (carts.BeginCheckoutResult, error) {
+			return carts.BeginCheckoutResult{Attempt: testAttempt, Cart: cart}, nil
 		},
 	}
 }
@@ -108,86 +112,86 @@ func asFromWorker(err error) error {
 	return fc.FailureToError(fc.ErrorToFailure(err))
 }
 
-func (f *fakeSteps) ReserveSpend(ctx context.Context, in workflows.ReserveSpendInput) (workflows.ReserveSpendResult, error) {
-	f.record(workflows.ReserveSpendActivity, in)
+func (f *fakeSteps) ReserveSpend(ctx context.Context, in spend.ReserveSpendInput) (spend.ReserveSpendResult, error) {
+	f.record("ReserveSpend", in)
 	if f.spend == nil {
-		return workflows.ReserveSpendResult{}, nil
+		return spend.ReserveSpendResult{}, nil
 	}
 	res, err := f.spend(ctx, in)
 	return res, asFromWorker(err)
 }
 
-func (f *fakeSteps) ReleaseSpend(_ context.Context, in workflows.ReleaseSpendInput) error {
-	f.record(workflows.ReleaseSpendActivity, in)
+func (f *fakeSteps) ReleaseSpend(_ context.Context, in spend.ReleaseSpendInput) error {
+	f.record("ReleaseSpend", in)
 	return nil
 }
 
-func (f *fakeSteps) OpenApproval(ctx context.Context, in workflows.OpenApprovalInput) error {
-	f.record(workflows.OpenApprovalActivity, in)
+func (f *fakeSteps) OpenApproval(ctx context.Context, in approval.OpenApprovalInput) error {
+	f.record("OpenApproval", in)
 	if f.openApproval == nil {
 		return nil
 	}
 	return asFromWorker(f.openApproval(ctx, in))
 }
 
-func (f *fakeSteps) CloseApproval(ctx context.Context, in workflows.CloseApprovalInput) error {
-	f.record(workflows.CloseApprovalActivity, in)
+func (f *fakeSteps) CloseApproval(ctx context.Context, in approval.CloseApprovalInput) error {
+	f.record("CloseApproval", in)
 	if f.closeApproval == nil {
 		return nil
 	}
 	return asFromWorker(f.closeApproval(ctx, in))
 }
 
-func (f *fakeSteps) BeginCheckout(ctx context.Context, in workflows.BeginCheckoutInput) (workflows.BeginCheckoutResult, error) {
-	f.record(workflows.BeginCheckoutActivity, in)
+func (f *fakeSteps) BeginCheckout(ctx context.Context, in carts.BeginCheckoutInput) (carts.BeginCheckoutResult, error) {
+	f.record("BeginCheckout", in)
 	res, err := f.begin(ctx, in)
 	return res, asFromWorker(err)
 }
 
-func (f *fakeSteps) ReserveInventory(ctx context.Context, in workflows.ReserveInventoryInput) error {
-	f.record(workflows.ReserveInventoryActivity, in)
+func (f *fakeSteps) ReserveInventory(ctx context.Context, in inventory.ReserveInventoryInput) error {
+	f.record("ReserveInventory", in)
 	if f.reserve == nil {
 		return nil
 	}
 	return asFromWorker(f.reserve(ctx, in))
 }
 
-func (f *fakeSteps) ReleaseInventory(_ context.Context, in workflows.ReleaseInventoryInput) error {
-	f.record(workflows.ReleaseInventoryActivity, in)
+func (f *fakeSteps) ReleaseInventory(_ context.Context, in inventory.ReleaseInventoryInput) error {
+	f.record("ReleaseInventory", in)
 	return nil
 }
 
-func (f *fakeSteps) AuthorizePayment(ctx context.Context, in workflows.AuthorizePaymentInput) (workflows.AuthorizePaymentResult, error) {
-	f.record(workflows.AuthorizePaymentActivity, in)
+func (f *fakeSteps) AuthorizePayment(ctx context.Context, in payment.AuthorizePaymentInput) (payment.AuthorizePaymentResult, error) {
+	f.record("AuthorizePayment", in)
 	if f.authorize == nil {
-		return workflows.AuthorizePaymentResult{AuthorizationID: "auth-1"}, nil
+		return payment.AuthorizePaymentResult{AuthorizationID: "auth-1"}, nil
 	}
 	res, err := f.authorize(ctx, in)
 	return res, asFromWorker(err)
 }
 
-func (f *fakeSteps) VoidPayment(_ context.Context, in workflows.VoidPaymentInput) error {
-	f.record(workflows.VoidPaymentActivity, in)
+func (f *fakeSteps) VoidPayment(_ context.Context, in payment.VoidPaymentInput) error {
+	f.record("VoidPayment", in)
 	return nil
 }
 
-func (f *fakeSteps) PlaceOrder(ctx context.Context, in workflows.PlaceOrderInput) error {
-	f.record(workflows.PlaceOrderActivity, in)
+func (f *fakeSteps) PlaceOrder(ctx context.Context, in orders.PlaceOrderInput) error {
+	f.record("PlaceOrder", in)
 	if f.place == nil {
 		return nil
 	}
 	return asFromWorker(f.place(ctx, in))
 }
 
-func (f *fakeSteps) FailCheckout(_ context.Context, in workflows.FailCheckoutInput) error {
-	f.record(workflows.FailCheckoutActivity, in)
+func (f *fakeSteps) FailCheckout(_ context.Context, in carts.FailCheckoutInput) error {
+	f.record("FailCheckout", in)
 	return nil
 }
 
 // The calls a checkout of checkoutInput makes, with the inputs it must pass.
 
 func beginCall() stepCall {
-	return stepCall{workflows.BeginCheckoutActivity, workflows.BeginCheckoutInput{
+	return stepCall{"BeginCheckout", carts.BeginCheckoutInput{
 		CartID: cartID, CompanyID: companyID, CustomerID: customerID}}
 }
 
@@ -196,45 +200,45 @@ func reserveCall(cart commerce.PricedCart) stepCall {
 	for i, l := range cart.Lines {
 		lines[i] = commerce.CartLine{SKU: l.SKU, Quantity: l.Quantity}
 	}
-	return stepCall{workflows.ReserveInventoryActivity, workflows.ReserveInventoryInput{
+	return stepCall{"ReserveInventory", inventory.ReserveInventoryInput{
 		CartID: cartID, Attempt: testAttempt, Lines: lines}}
 }
 
 func authorizeCall(cart commerce.PricedCart) stepCall {
-	return stepCall{workflows.AuthorizePaymentActivity, workflows.AuthorizePaymentInput{
+	return stepCall{"AuthorizePayment", payment.AuthorizePaymentInput{
 		PaymentKey: "checkout/" + cartID.String() + "/3", CartID: cartID, Attempt: testAttempt,
 		CompanyID: companyID, Amount: cart.Totals.Total}}
 }
 
 func placeCall(cart commerce.PricedCart, placedAt time.Time) stepCall {
-	return stepCall{workflows.PlaceOrderActivity, workflows.PlaceOrderInput{
-		OrderID: workflows.OrderIDForCart(cartID), CartID: cartID, CompanyID: companyID, CustomerID: customerID,
+	return stepCall{"PlaceOrder", orders.PlaceOrderInput{
+		OrderID: checkout.OrderIDForCart(cartID), CartID: cartID, CompanyID: companyID, CustomerID: customerID,
 		Attempt: testAttempt, Cart: cart, PlacedAt: placedAt}}
 }
 
 func voidCall() stepCall {
-	return stepCall{workflows.VoidPaymentActivity, workflows.VoidPaymentInput{
-		PaymentKey: workflows.PaymentKey(cartID, testAttempt), CartID: cartID, Attempt: testAttempt}}
+	return stepCall{"VoidPayment", payment.VoidPaymentInput{
+		PaymentKey: checkout.PaymentKey(cartID, testAttempt), CartID: cartID, Attempt: testAttempt}}
 }
 
 func releaseCall() stepCall {
-	return stepCall{workflows.ReleaseInventoryActivity, workflows.ReleaseInventoryInput{
+	return stepCall{"ReleaseInventory", inventory.ReleaseInventoryInput{
 		CartID: cartID, Attempt: testAttempt}}
 }
 
 func failCall(r commerce.Rejection) stepCall {
-	return stepCall{workflows.FailCheckoutActivity, workflows.FailCheckoutInput{
+	return stepCall{"FailCheckout", carts.FailCheckoutInput{
 		CartID: cartID, Attempt: testAttempt, Rejection: r}}
 }
 
 func reserveSpendCall(cart commerce.PricedCart, at time.Time) stepCall {
-	return stepCall{workflows.ReserveSpendActivity, workflows.ReserveSpendInput{
+	return stepCall{"ReserveSpend", spend.ReserveSpendInput{
 		CartID: cartID, Attempt: testAttempt, CompanyID: companyID, CustomerID: customerID,
 		Amount: cart.Totals.Total, At: at}}
 }
 
 func releaseSpendCall() stepCall {
-	return stepCall{workflows.ReleaseSpendActivity, workflows.ReleaseSpendInput{
+	return stepCall{"ReleaseSpend", spend.ReleaseSpendInput{
 		CartID: cartID, Attempt: testAttempt}}
 }
 
@@ -251,11 +255,11 @@ func stepTimesAt(t *testing.T, calls []stepCall, want time.Time) []stepCall {
 	}
 	for i, c := range out {
 		switch in := c.Input.(type) {
-		case workflows.ReserveSpendInput:
+		case spend.ReserveSpendInput:
 			check("ReserveSpend At", in.At)
 			in.At = time.Time{}
 			out[i].Input = in
-		case workflows.PlaceOrderInput:
+		case orders.PlaceOrderInput:
 			check("PlacedAt", in.PlacedAt)
 			in.PlacedAt = time.Time{}
 			out[i].Input = in
@@ -283,7 +287,7 @@ func newCheckoutRun(t *testing.T, steps *fakeSteps) *checkoutRun {
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(t.Output(), nil))))
 	env := suite.NewTestWorkflowEnvironment()
-	env.RegisterWorkflowWithOptions(workflows.Checkout, workflow.RegisterOptions{Name: workflows.CheckoutWorkflowName})
+	env.RegisterWorkflowWithOptions(checkout.Checkout, workflow.RegisterOptions{Name: checkout.WorkflowName})
 	// Registering the struct registers each method under its name, which is how
 	// the workflow's ExecuteLocalActivity(ctx, "BeginCheckout", ...) resolves.
 	env.RegisterActivity(steps)
@@ -316,12 +320,12 @@ func newCheckoutRun(t *testing.T, steps *fakeSteps) *checkoutRun {
 }
 
 // execute runs the checkout to completion and returns its result.
-func (r *checkoutRun) execute(t *testing.T) workflows.CheckoutResult {
+func (r *checkoutRun) execute(t *testing.T) checkout.Result {
 	t.Helper()
-	r.env.ExecuteWorkflow(workflows.CheckoutWorkflowName, checkoutInput)
+	r.env.ExecuteWorkflow(checkout.WorkflowName, checkoutInput)
 	require.True(t, r.env.IsWorkflowCompleted())
 	require.NoError(t, r.env.GetWorkflowError())
-	var res workflows.CheckoutResult
+	var res checkout.Result
 	require.NoError(t, r.env.GetWorkflowResult(&res))
 	return res
 }
@@ -333,11 +337,11 @@ func (r *checkoutRun) searchAttributeUpserts() []map[string]any {
 }
 
 // query asks the running or finished checkout for its status.
-func (r *checkoutRun) query(t *testing.T) workflows.CheckoutResult {
+func (r *checkoutRun) query(t *testing.T) checkout.Result {
 	t.Helper()
-	v, err := r.env.QueryWorkflow(workflows.CheckoutStatusQuery)
+	v, err := r.env.QueryWorkflow(checkout.StatusQuery)
 	require.NoError(t, err)
-	var res workflows.CheckoutResult
+	var res checkout.Result
 	require.NoError(t, v.Get(&res))
 	return res
 }
@@ -362,10 +366,10 @@ func (r *checkoutRun) whenClosed(ch <-chan struct{}, fn func()) {
 // pendingAttributes is what setup upserts at start.
 func pendingAttributes() map[string]any {
 	return map[string]any{
-		"CompanyId":   companyID.String(),
-		"CustomerId":  customerID.String(),
-		"CartId":      cartID.String(),
-		"OrderStatus": string(commerce.OrderPending),
+		"CompanyId":      companyID.String(),
+		"CustomerId":     customerID.String(),
+		"CartId":         cartID.String(),
+		"CheckoutStatus": string(commerce.CheckoutPending),
 	}
 }
 
@@ -378,9 +382,9 @@ func TestCheckoutPlacesOrder(t *testing.T) {
 	res := run.execute(t)
 
 	totals := cart.Totals
-	require.Equal(t, workflows.CheckoutResult{
-		Status:  commerce.OrderPlaced,
-		OrderID: workflows.OrderIDForCart(cartID),
+	require.Equal(t, checkout.Result{
+		Status:  commerce.CheckoutPlaced,
+		OrderID: checkout.OrderIDForCart(cartID),
 		Totals:  &totals,
 	}, res)
 
@@ -394,11 +398,11 @@ func TestCheckoutPlacesOrder(t *testing.T) {
 	}, calls)
 	// The reservation is for the priced lines, in SKU order.
 	require.Equal(t, []commerce.CartLine{{SKU: "APPLE", Quantity: 3}, {SKU: "BANANA", Quantity: 10}, {SKU: "CHERRY", Quantity: 2}},
-		calls[2].Input.(workflows.ReserveInventoryInput).Lines)
+		calls[2].Input.(inventory.ReserveInventoryInput).Lines)
 
 	require.Equal(t, []map[string]any{
 		pendingAttributes(),
-		{"OrderStatus": string(commerce.OrderPlaced), "OrderTotal": int64(2708)},
+		{"CheckoutStatus": string(commerce.CheckoutPlaced), "CheckoutTotal": int64(2708)},
 	}, run.searchAttributeUpserts())
 
 	require.Equal(t, res, run.query(t), "the status query answers the final result")
@@ -407,25 +411,25 @@ func TestCheckoutPlacesOrder(t *testing.T) {
 func TestCheckoutAlreadyPlaced(t *testing.T) {
 	t.Parallel()
 	cart := testCart(t)
-	earlier := workflows.PlacedOrder{
+	earlier := carts.PlacedOrder{
 		OrderID: uuid.MustParse("3e0a7c3b-6f4d-4f88-8d3b-8a4c5e0f2d04"),
 		Totals:  commerce.Totals{Subtotal: commerce.Money{Amount: 999, Currency: "EUR"}, Total: commerce.Money{Amount: 999, Currency: "EUR"}},
 	}
 	steps := newFakeSteps(cart)
-	steps.begin = func(context.Context, workflows.BeginCheckoutInput) (workflows.BeginCheckoutResult, error) {
-		return workflows.BeginCheckoutResult{Attempt: testAttempt, Cart: cart, AlreadyPlaced: &earlier}, nil
+	steps.begin = func(context.Context, carts.BeginCheckoutInput) (carts.BeginCheckoutResult, error) {
+		return carts.BeginCheckoutResult{Attempt: testAttempt, Cart: cart, AlreadyPlaced: &earlier}, nil
 	}
 	run := newCheckoutRun(t, steps)
 
 	res := run.execute(t)
 
-	require.Equal(t, workflows.CheckoutResult{
-		Status: commerce.OrderPlaced, OrderID: earlier.OrderID, Totals: &earlier.Totals,
+	require.Equal(t, checkout.Result{
+		Status: commerce.CheckoutPlaced, OrderID: earlier.OrderID, Totals: &earlier.Totals,
 	}, res)
 	require.Equal(t, []stepCall{beginCall()}, steps.recorded(), "a placed cart is not reserved, charged or placed again")
 	require.Equal(t, []map[string]any{
 		pendingAttributes(),
-		{"OrderStatus": string(commerce.OrderPlaced), "OrderTotal": int64(999)},
+		{"CheckoutStatus": string(commerce.CheckoutPlaced), "CheckoutTotal": int64(999)},
 	}, run.searchAttributeUpserts())
 }
 
@@ -457,8 +461,8 @@ func TestCheckoutFailures(t *testing.T) {
 		{
 			name: "BeginCheckout refuses: nothing held, nothing to compensate",
 			setup: func(steps *fakeSteps, cart commerce.PricedCart) {
-				steps.begin = func(context.Context, workflows.BeginCheckoutInput) (workflows.BeginCheckoutResult, error) {
-					return workflows.BeginCheckoutResult{Attempt: testAttempt, Cart: cart, Refusal: unknownSKU}, nil
+				steps.begin = func(context.Context, carts.BeginCheckoutInput) (carts.BeginCheckoutResult, error) {
+					return carts.BeginCheckoutResult{Attempt: testAttempt, Cart: cart, Refusal: unknownSKU}, nil
 				}
 			},
 			wantCalls: func(commerce.PricedCart, commerce.Rejection) []stepCall {
@@ -470,8 +474,8 @@ func TestCheckoutFailures(t *testing.T) {
 		{
 			name: "BeginCheckout fails with a rejection error: cart not frozen, nothing to compensate",
 			setup: func(steps *fakeSteps, _ commerce.PricedCart) {
-				steps.begin = func(context.Context, workflows.BeginCheckoutInput) (workflows.BeginCheckoutResult, error) {
-					return workflows.BeginCheckoutResult{}, rejectionError(notOpen)
+				steps.begin = func(context.Context, carts.BeginCheckoutInput) (carts.BeginCheckoutResult, error) {
+					return carts.BeginCheckoutResult{}, rejectionError(notOpen)
 				}
 			},
 			wantCalls: func(commerce.PricedCart, commerce.Rejection) []stepCall {
@@ -482,8 +486,8 @@ func TestCheckoutFailures(t *testing.T) {
 		{
 			name: "ReserveSpend refuses: release spend and reopen, no stock or payment touched",
 			setup: func(steps *fakeSteps, _ commerce.PricedCart) {
-				steps.spend = func(context.Context, workflows.ReserveSpendInput) (workflows.ReserveSpendResult, error) {
-					return workflows.ReserveSpendResult{}, rejectionError(overLimit)
+				steps.spend = func(context.Context, spend.ReserveSpendInput) (spend.ReserveSpendResult, error) {
+					return spend.ReserveSpendResult{}, rejectionError(overLimit)
 				}
 			},
 			wantCalls: func(cart commerce.PricedCart, rej commerce.Rejection) []stepCall {
@@ -494,8 +498,8 @@ func TestCheckoutFailures(t *testing.T) {
 		{
 			name: "ReserveSpend fails for good: release spend and reopen, checkout aborted",
 			setup: func(steps *fakeSteps, _ commerce.PricedCart) {
-				steps.spend = func(context.Context, workflows.ReserveSpendInput) (workflows.ReserveSpendResult, error) {
-					return workflows.ReserveSpendResult{}, temporal.NewNonRetryableApplicationError("company row locked", "LockTimeout", nil)
+				steps.spend = func(context.Context, spend.ReserveSpendInput) (spend.ReserveSpendResult, error) {
+					return spend.ReserveSpendResult{}, temporal.NewNonRetryableApplicationError("company row locked", "LockTimeout", nil)
 				}
 			},
 			wantCalls: func(cart commerce.PricedCart, rej commerce.Rejection) []stepCall {
@@ -508,7 +512,7 @@ func TestCheckoutFailures(t *testing.T) {
 		{
 			name: "ReserveInventory refuses: release and reopen, no payment to void",
 			setup: func(steps *fakeSteps, _ commerce.PricedCart) {
-				steps.reserve = func(context.Context, workflows.ReserveInventoryInput) error {
+				steps.reserve = func(context.Context, inventory.ReserveInventoryInput) error {
 					return rejectionError(outOfStock)
 				}
 			},
@@ -523,8 +527,8 @@ func TestCheckoutFailures(t *testing.T) {
 		{
 			name: "AuthorizePayment refuses: void, release, reopen",
 			setup: func(steps *fakeSteps, _ commerce.PricedCart) {
-				steps.authorize = func(context.Context, workflows.AuthorizePaymentInput) (workflows.AuthorizePaymentResult, error) {
-					return workflows.AuthorizePaymentResult{}, rejectionError(noCredit)
+				steps.authorize = func(context.Context, payment.AuthorizePaymentInput) (payment.AuthorizePaymentResult, error) {
+					return payment.AuthorizePaymentResult{}, rejectionError(noCredit)
 				}
 			},
 			wantCalls: func(cart commerce.PricedCart, rej commerce.Rejection) []stepCall {
@@ -538,7 +542,7 @@ func TestCheckoutFailures(t *testing.T) {
 		{
 			name: "PlaceOrder fails for good: full compensation, checkout aborted",
 			setup: func(steps *fakeSteps, _ commerce.PricedCart) {
-				steps.place = func(context.Context, workflows.PlaceOrderInput) error {
+				steps.place = func(context.Context, orders.PlaceOrderInput) error {
 					return temporal.NewNonRetryableApplicationError("order number already taken", "OrderConflict", nil)
 				}
 			},
@@ -563,7 +567,7 @@ func TestCheckoutFailures(t *testing.T) {
 
 			res := run.execute(t)
 
-			require.Equal(t, commerce.OrderFailed, res.Status)
+			require.Equal(t, commerce.CheckoutFailed, res.Status)
 			require.Equal(t, uuid.Nil, res.OrderID)
 			require.Nil(t, res.Totals)
 			require.NotNil(t, res.Rejection)
@@ -583,7 +587,7 @@ func TestCheckoutFailures(t *testing.T) {
 			upserts := run.searchAttributeUpserts()
 			require.Equal(t, []map[string]any{
 				pendingAttributes(),
-				{"OrderStatus": string(commerce.OrderFailed)},
+				{"CheckoutStatus": string(commerce.CheckoutFailed)},
 			}, upserts)
 			require.Equal(t, res, run.query(t))
 		})
@@ -598,7 +602,7 @@ func TestCheckoutRetriesInfrastructureErrors(t *testing.T) {
 		mu       sync.Mutex
 		attempts []int32
 	)
-	steps.reserve = func(ctx context.Context, _ workflows.ReserveInventoryInput) error {
+	steps.reserve = func(ctx context.Context, _ inventory.ReserveInventoryInput) error {
 		mu.Lock()
 		defer mu.Unlock()
 		attempts = append(attempts, activity.GetInfo(ctx).Attempt)
@@ -611,8 +615,8 @@ func TestCheckoutRetriesInfrastructureErrors(t *testing.T) {
 
 	res := run.execute(t)
 
-	require.Equal(t, commerce.OrderPlaced, res.Status)
-	require.Equal(t, workflows.OrderIDForCart(cartID), res.OrderID)
+	require.Equal(t, commerce.CheckoutPlaced, res.Status)
+	require.Equal(t, checkout.OrderIDForCart(cartID), res.OrderID)
 	mu.Lock()
 	require.Equal(t, []int32{1, 2, 3}, attempts)
 	mu.Unlock()
@@ -623,15 +627,15 @@ func TestCheckoutRetriesInfrastructureErrors(t *testing.T) {
 		names[i] = c.Activity
 	}
 	require.Equal(t, []string{
-		workflows.BeginCheckoutActivity,
-		workflows.ReserveSpendActivity,
-		workflows.ReserveInventoryActivity, workflows.ReserveInventoryActivity, workflows.ReserveInventoryActivity,
-		workflows.AuthorizePaymentActivity,
-		workflows.PlaceOrderActivity,
+		"BeginCheckout",
+		"ReserveSpend",
+		"ReserveInventory", "ReserveInventory", "ReserveInventory",
+		"AuthorizePayment",
+		"PlaceOrder",
 	}, names, "an infrastructure error is retried, not compensated")
 	// The retries waited out the policy's backoff (100ms, then 200ms) in workflow
 	// time, so the order is placed 300ms after the start.
-	placedAt := calls[len(calls)-1].Input.(workflows.PlaceOrderInput).PlacedAt
+	placedAt := calls[len(calls)-1].Input.(orders.PlaceOrderInput).PlacedAt
 	require.True(t, placedAt.Equal(run.start.Add(300*time.Millisecond)), "placed at %v", placedAt)
 }
 
@@ -640,7 +644,7 @@ func TestCheckoutStatusQuery(t *testing.T) {
 	cart := testCart(t)
 	steps := newFakeSteps(cart)
 	reserving, release := make(chan struct{}), make(chan struct{})
-	steps.reserve = func(ctx context.Context, _ workflows.ReserveInventoryInput) error {
+	steps.reserve = func(ctx context.Context, _ inventory.ReserveInventoryInput) error {
 		close(reserving)
 		select {
 		case <-release:
@@ -650,7 +654,7 @@ func TestCheckoutStatusQuery(t *testing.T) {
 		}
 	}
 	run := newCheckoutRun(t, steps)
-	var whileReserving *workflows.CheckoutResult
+	var whileReserving *checkout.Result
 	run.whenClosed(reserving, func() {
 		res := run.query(t)
 		whileReserving = &res
@@ -660,8 +664,8 @@ func TestCheckoutStatusQuery(t *testing.T) {
 	res := run.execute(t)
 
 	require.NotNil(t, whileReserving, "the query ran while ReserveInventory was blocked")
-	require.Equal(t, workflows.CheckoutResult{Status: commerce.OrderPending}, *whileReserving)
-	require.Equal(t, commerce.OrderPlaced, res.Status)
+	require.Equal(t, checkout.Result{Status: commerce.CheckoutPending}, *whileReserving)
+	require.Equal(t, commerce.CheckoutPlaced, res.Status)
 	require.Equal(t, res, run.query(t))
 }
 
@@ -670,10 +674,10 @@ func TestCheckoutCancelledMidStepCompensates(t *testing.T) {
 	cart := testCart(t)
 	steps := newFakeSteps(cart)
 	authorizing := make(chan struct{})
-	steps.authorize = func(ctx context.Context, _ workflows.AuthorizePaymentInput) (workflows.AuthorizePaymentResult, error) {
+	steps.authorize = func(ctx context.Context, _ payment.AuthorizePaymentInput) (payment.AuthorizePaymentResult, error) {
 		close(authorizing)
 		<-ctx.Done() // a provider that hangs until the checkout is cancelled
-		return workflows.AuthorizePaymentResult{}, ctx.Err()
+		return payment.AuthorizePaymentResult{}, ctx.Err()
 	}
 	run := newCheckoutRun(t, steps)
 	run.whenClosed(authorizing, run.env.CancelWorkflow)
@@ -681,7 +685,7 @@ func TestCheckoutCancelledMidStepCompensates(t *testing.T) {
 	res := run.execute(t)
 
 	want := commerce.Rejection{Code: commerce.CodeCheckoutAborted, Message: "the checkout was cancelled"}
-	require.Equal(t, workflows.CheckoutResult{Status: commerce.OrderFailed, Rejection: &want}, res)
+	require.Equal(t, checkout.Result{Status: commerce.CheckoutFailed, Rejection: &want}, res)
 	// The compensations ran although the workflow's context was cancelled: had
 	// they used it, ExecuteLocalActivity would have failed without calling them.
 	require.Equal(t, []stepCall{
@@ -690,50 +694,52 @@ func TestCheckoutCancelledMidStepCompensates(t *testing.T) {
 	}, stepTimesAt(t, steps.recorded(), run.start))
 	require.Equal(t, []map[string]any{
 		pendingAttributes(),
-		{"OrderStatus": string(commerce.OrderFailed)},
+		{"CheckoutStatus": string(commerce.CheckoutFailed)},
 	}, run.searchAttributeUpserts())
 }
 
-func TestActivityNamesAreCheckoutActivitiesMethods(t *testing.T) {
+// The worker registers every capability's activities, by method name, on one
+// task queue; the workflow tests register fakeSteps in their place. So names
+// must be unique across capabilities, and each fake must have the real
+// activity's signature, or the tests would prove a workflow production cannot
+// run.
+func TestFakeStepsStandInForTheRealActivities(t *testing.T) {
 	t.Parallel()
-	names := []string{
-		workflows.BeginCheckoutActivity,
-		workflows.ReserveInventoryActivity,
-		workflows.ReleaseInventoryActivity,
-		workflows.AuthorizePaymentActivity,
-		workflows.VoidPaymentActivity,
-		workflows.PlaceOrderActivity,
-		workflows.FailCheckoutActivity,
-		workflows.ReserveSpendActivity,
-		workflows.ReleaseSpendActivity,
-		workflows.OpenApprovalActivity,
-		workflows.CloseApprovalActivity,
+	real := map[string]reflect.Type{}
+	for _, capability := range []any{
+		&carts.Activities{}, &spend.Activities{}, &approval.Activities{},
+		&inventory.Activities{}, &payment.Activities{}, &orders.Activities{},
+	} {
+		typ := reflect.TypeOf(capability)
+		for i := range typ.NumMethod() {
+			m := typ.Method(i)
+			require.NotContains(t, real, m.Name, "activity %s is defined by two capabilities", m.Name)
+			real[m.Name] = reflect.ValueOf(capability).Method(i).Type()
+		}
 	}
-	iface := reflect.TypeFor[workflows.CheckoutActivities]()
-	for _, name := range names {
-		_, ok := iface.MethodByName(name)
-		require.True(t, ok, "activity name %q is not a method of CheckoutActivities", name)
+	fake := reflect.ValueOf(&fakeSteps{})
+	steps := 0
+	for i := range fake.NumMethod() {
+		name := fake.Type().Method(i).Name
+		if want, ok := real[name]; ok {
+			require.Equal(t, want, fake.Method(i).Type(), "fake %s has another signature", name)
+			steps++
+		}
 	}
-	// And every method has a name constant: no step the workflow cannot call.
-	require.Equal(t, iface.NumMethod(), len(names))
-	seen := map[string]bool{}
-	for _, n := range names {
-		require.False(t, seen[n], "duplicate activity name %q", n)
-		seen[n] = true
-	}
+	require.Equal(t, len(real), steps, "every real activity has a fake")
 }
 
 func TestCheckoutIDsComeFromTheCart(t *testing.T) {
 	t.Parallel()
 	other := uuid.MustParse("4f1b8d4c-7a5e-4a99-8e4c-9b5d6f1a3e05")
 
-	require.Equal(t, "checkout/"+cartID.String(), workflows.CheckoutWorkflowID(cartID))
-	require.Equal(t, workflows.OrderIDForCart(cartID), workflows.OrderIDForCart(cartID), "a retry names the same order")
-	require.NotEqual(t, workflows.OrderIDForCart(cartID), workflows.OrderIDForCart(other))
-	require.NotEqual(t, cartID, workflows.OrderIDForCart(cartID))
-	require.Equal(t, uuid.Version(5), workflows.OrderIDForCart(cartID).Version())
-	require.Equal(t, "checkout/"+cartID.String()+"/3", workflows.PaymentKey(cartID, 3))
-	require.NotEqual(t, workflows.PaymentKey(cartID, 3), workflows.PaymentKey(cartID, 4), "a new attempt is a new authorization")
+	require.Equal(t, "checkout/"+cartID.String(), checkout.WorkflowID(cartID))
+	require.Equal(t, checkout.OrderIDForCart(cartID), checkout.OrderIDForCart(cartID), "a retry names the same order")
+	require.NotEqual(t, checkout.OrderIDForCart(cartID), checkout.OrderIDForCart(other))
+	require.NotEqual(t, cartID, checkout.OrderIDForCart(cartID))
+	require.Equal(t, uuid.Version(5), checkout.OrderIDForCart(cartID).Version())
+	require.Equal(t, "checkout/"+cartID.String()+"/3", checkout.PaymentKey(cartID, 3))
+	require.NotEqual(t, checkout.PaymentKey(cartID, 3), checkout.PaymentKey(cartID, 4), "a new attempt is a new authorization")
 }
 
 // A checkout cancelled while BeginCheckout runs cannot know whether the cart was
@@ -744,10 +750,10 @@ func TestCheckoutCancelledDuringBeginReopensCart(t *testing.T) {
 	cart := testCart(t)
 	steps := newFakeSteps(cart)
 	beginning := make(chan struct{})
-	steps.begin = func(ctx context.Context, _ workflows.BeginCheckoutInput) (workflows.BeginCheckoutResult, error) {
+	steps.begin = func(ctx context.Context, _ carts.BeginCheckoutInput) (carts.BeginCheckoutResult, error) {
 		close(beginning)
 		<-ctx.Done()
-		return workflows.BeginCheckoutResult{}, ctx.Err()
+		return carts.BeginCheckoutResult{}, ctx.Err()
 	}
 	run := newCheckoutRun(t, steps)
 	run.whenClosed(beginning, run.env.CancelWorkflow)
@@ -755,9 +761,9 @@ func TestCheckoutCancelledDuringBeginReopensCart(t *testing.T) {
 	res := run.execute(t)
 
 	want := commerce.Rejection{Code: commerce.CodeCheckoutAborted, Message: "the checkout was cancelled"}
-	require.Equal(t, workflows.CheckoutResult{Status: commerce.OrderFailed, Rejection: &want}, res)
+	require.Equal(t, checkout.Result{Status: commerce.CheckoutFailed, Rejection: &want}, res)
 	require.Equal(t, []stepCall{
 		beginCall(),
-		{workflows.FailCheckoutActivity, workflows.FailCheckoutInput{CartID: cartID, Attempt: 0, Rejection: want}},
+		{"FailCheckout", carts.FailCheckoutInput{CartID: cartID, Attempt: 0, Rejection: want}},
 	}, steps.recorded())
 }

@@ -1,4 +1,4 @@
-package workflows_test
+package checkout_test
 
 import (
 	"path/filepath"
@@ -8,7 +8,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/orderflow/orderflow/workflows"
+	"github.com/orderflow/orderflow/workflows/checkout"
 )
 
 // TestCheckoutReplaysRecordedHistories replays histories recorded from real
@@ -23,7 +23,7 @@ func TestCheckoutReplaysRecordedHistories(t *testing.T) {
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
-			r.RegisterWorkflowWithOptions(workflows.Checkout, workflow.RegisterOptions{Name: workflows.CheckoutWorkflowName})
+			r.RegisterWorkflowWithOptions(checkout.Checkout, workflow.RegisterOptions{Name: checkout.WorkflowName})
 			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, file))
 		})
 	}

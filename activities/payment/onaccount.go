@@ -1,35 +1,15 @@
-package activities
+package payment
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
 )
-
-// PaymentProvider authorizes and voids payments. Key is the idempotency key the
-// workflow derives for one checkout attempt: authorizing the same key twice
-// returns the first authorization, voiding twice is a no-op. Void tells whether
-// it voided anything.
-type PaymentProvider interface {
-	Authorize(ctx context.Context, req PaymentRequest) (authorizationID string, err error)
-	Void(ctx context.Context, key string) (voided bool, err error)
-}
-
-// PaymentRequest asks for an authorization of Amount on the company's account.
-type PaymentRequest struct {
-	Key       string
-	CartID    uuid.UUID
-	CompanyID uuid.UUID
-	Amount    commerce.Money
-}
 
 // OnAccount is the built-in "payment on account" provider: an authorization holds
 // part of the company's credit limit. Available credit is the limit minus every
@@ -38,11 +18,13 @@ type OnAccount struct {
 	DB *pgxpool.Pool
 }
 
+var _ Provider = OnAccount{}
+
 var errVoidedAuthorization = errors.New("authorization under this key was voided")
 
 // Authorize holds the amount against the company's credit. The company row is
 // locked for the decision, so concurrent checkouts cannot overspend the limit.
-func (p OnAccount) Authorize(ctx context.Context, req PaymentRequest) (string, error) {
+func (p OnAccount) Authorize(ctx context.Context, req Request) (string, error) {
 	err := db.InTx(ctx, p.DB, func(q *db.Queries) error {
 		hold, err := q.CreditHoldGet(ctx, req.Key)
 		switch {
@@ -87,10 +69,9 @@ func (p OnAccount) Void(ctx context.Context, key string) (bool, error) {
 	return n > 0, err
 }
 
-func sortLines(lines []commerce.CartLine) {
-	slices.SortFunc(lines, func(a, b commerce.CartLine) int { return strings.Compare(a.SKU, b.SKU) })
-}
+// Capture is not supported yet: an on-account authorization becomes an invoice
+// when the order ships (the order lifecycle).
+func (p OnAccount) Capture(context.Context, string, commerce.Money) error { return ErrNotSupported }
 
-func sortReleased(rows []db.StockReservationsDeleteRow) {
-	slices.SortFunc(rows, func(a, b db.StockReservationsDeleteRow) int { return strings.Compare(a.Sku, b.Sku) })
-}
+// Refund is not supported yet (see Capture).
+func (p OnAccount) Refund(context.Context, string, commerce.Money) error { return ErrNotSupported }

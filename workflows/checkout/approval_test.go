@@ -1,4 +1,4 @@
-package workflows_test
+package checkout_test
 
 import (
 	"context"
@@ -11,8 +11,13 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/orderflow/orderflow/activities/approval"
+	"github.com/orderflow/orderflow/activities/carts"
+	"github.com/orderflow/orderflow/activities/inventory"
+	"github.com/orderflow/orderflow/activities/orders"
+	"github.com/orderflow/orderflow/activities/spend"
 	"github.com/orderflow/orderflow/commerce"
-	"github.com/orderflow/orderflow/workflows"
+	"github.com/orderflow/orderflow/workflows/checkout"
 )
 
 // The people who may or may not decide on the buyer's (customerID's) order.
@@ -47,8 +52,8 @@ func bigOrderDecision(role commerce.Role) commerce.ApprovalDecision {
 // withRules makes ReserveSpend answer with the company's approval rules and
 // approvalTimeout.
 func withRules(steps *fakeSteps, rules ...commerce.ApprovalRule) {
-	steps.spend = func(context.Context, workflows.ReserveSpendInput) (workflows.ReserveSpendResult, error) {
-		return workflows.ReserveSpendResult{Rules: rules, ApprovalTimeout: approvalTimeout}, nil
+	steps.spend = func(context.Context, spend.ReserveSpendInput) (spend.ReserveSpendResult, error) {
+		return spend.ReserveSpendResult{Rules: rules, ApprovalTimeout: approvalTimeout}, nil
 	}
 }
 
@@ -66,20 +71,20 @@ func newApprovalCheckout(t *testing.T, approverMax *int64) (*checkoutRun, *fakeS
 }
 
 func openApprovalCall(cart commerce.PricedCart, d commerce.ApprovalDecision, deadline time.Time) stepCall {
-	return stepCall{workflows.OpenApprovalActivity, workflows.OpenApprovalInput{
+	return stepCall{"OpenApproval", approval.OpenApprovalInput{
 		CartID: cartID, Attempt: testAttempt, CompanyID: companyID, CustomerID: customerID,
 		Decision: d, Total: cart.Totals.Total, Deadline: deadline}}
 }
 
 func closeApprovalCall(status commerce.ApprovalStatus, decidedBy uuid.UUID, comment string) stepCall {
-	return stepCall{workflows.CloseApprovalActivity, workflows.CloseApprovalInput{
+	return stepCall{"CloseApproval", approval.CloseApprovalInput{
 		CartID: cartID, Attempt: testAttempt, CompanyID: companyID, CustomerID: customerID,
 		Status: status, DecidedBy: decidedBy, Comment: comment}}
 }
 
 func placeApprovedCall(cart commerce.PricedCart, placedAt time.Time, approvedBy uuid.UUID) stepCall {
 	c := placeCall(cart, placedAt)
-	in := c.Input.(workflows.PlaceOrderInput)
+	in := c.Input.(orders.PlaceOrderInput)
 	in.ApprovedBy = approvedBy
 	c.Input = in
 	return c
@@ -90,8 +95,8 @@ func placeApprovedCall(cart commerce.PricedCart, placedAt time.Time, approvedBy 
 func wfTime(t time.Time) time.Time { return t.UTC().Round(0) }
 
 // decision is an ApprovalDecisionInput from someone of the buyer's company.
-func decision(approve bool, by uuid.UUID, role commerce.Role, comment string) workflows.ApprovalDecisionInput {
-	return workflows.ApprovalDecisionInput{
+func decision(approve bool, by uuid.UUID, role commerce.Role, comment string) checkout.ApprovalDecisionInput {
+	return checkout.ApprovalDecisionInput{
 		Approve: approve, DeciderID: by, DeciderRole: role, DeciderCompanyID: companyID, Comment: comment,
 	}
 }
@@ -102,12 +107,12 @@ type updateOutcome struct {
 	accepted    bool
 	rejected    error // the validator's refusal
 	completed   bool
-	state       workflows.ApprovalState
+	state       checkout.ApprovalState
 	completeErr error
 	done        chan struct{} // closed on rejection or completion
 }
 
-func (o *updateOutcome) snapshot() (accepted bool, rejected error, completed bool, state workflows.ApprovalState, completeErr error) {
+func (o *updateOutcome) snapshot() (accepted bool, rejected error, completed bool, state checkout.ApprovalState, completeErr error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.accepted, o.rejected, o.completed, o.state, o.completeErr
@@ -136,7 +141,7 @@ func (r *checkoutRun) sendUpdate(t *testing.T, o *updateOutcome, id, name string
 			defer o.mu.Unlock()
 			o.completed, o.completeErr = true, err
 			if err == nil {
-				state, ok := success.(workflows.ApprovalState)
+				state, ok := success.(checkout.ApprovalState)
 				if !ok {
 					t.Errorf("update %s answered %T, not an ApprovalState", id, success)
 				}
@@ -156,10 +161,10 @@ func (r *checkoutRun) updateAfter(t *testing.T, d time.Duration, id, name string
 }
 
 // queryAfter asks for the checkout's status once d of workflow time has passed.
-func (r *checkoutRun) queryAfter(t *testing.T, d time.Duration) func() workflows.CheckoutResult {
+func (r *checkoutRun) queryAfter(t *testing.T, d time.Duration) func() checkout.Result {
 	var (
 		mu  sync.Mutex
-		res *workflows.CheckoutResult
+		res *checkout.Result
 	)
 	r.env.RegisterDelayedCallback(func() {
 		v := r.query(t)
@@ -167,7 +172,7 @@ func (r *checkoutRun) queryAfter(t *testing.T, d time.Duration) func() workflows
 		defer mu.Unlock()
 		res = &v
 	}, d)
-	return func() workflows.CheckoutResult {
+	return func() checkout.Result {
 		t.Helper()
 		mu.Lock()
 		defer mu.Unlock()
@@ -178,7 +183,7 @@ func (r *checkoutRun) queryAfter(t *testing.T, d time.Duration) func() workflows
 
 // requireCompleted checks that an update was accepted and applied, and returns
 // the approval state it answered.
-func requireCompleted(t *testing.T, o *updateOutcome) workflows.ApprovalState {
+func requireCompleted(t *testing.T, o *updateOutcome) checkout.ApprovalState {
 	t.Helper()
 	accepted, rejected, completed, state, err := o.snapshot()
 	require.NoError(t, rejected, "the validator let the update through")
@@ -216,13 +221,13 @@ func withoutTimes(calls []stepCall) []stepCall {
 	out := append([]stepCall(nil), calls...)
 	for i, c := range out {
 		switch in := c.Input.(type) {
-		case workflows.ReserveSpendInput:
+		case spend.ReserveSpendInput:
 			in.At = time.Time{}
 			out[i].Input = in
-		case workflows.OpenApprovalInput:
+		case approval.OpenApprovalInput:
 			in.Deadline = time.Time{}
 			out[i].Input = in
-		case workflows.PlaceOrderInput:
+		case orders.PlaceOrderInput:
 			in.PlacedAt = time.Time{}
 			out[i].Input = in
 		}
@@ -272,8 +277,8 @@ func TestCheckoutWithoutMatchingRuleNeedsNoApproval(t *testing.T) {
 	res := run.execute(t)
 
 	totals := cart.Totals
-	require.Equal(t, workflows.CheckoutResult{
-		Status: commerce.OrderPlaced, OrderID: workflows.OrderIDForCart(cartID), Totals: &totals,
+	require.Equal(t, checkout.Result{
+		Status: commerce.CheckoutPlaced, OrderID: checkout.OrderIDForCart(cartID), Totals: &totals,
 	}, res)
 	start := wfTime(run.start)
 	require.Equal(t, []stepCall{
@@ -281,7 +286,7 @@ func TestCheckoutWithoutMatchingRuleNeedsNoApproval(t *testing.T) {
 	}, steps.recorded(), "no approval is opened")
 	require.Equal(t, []map[string]any{
 		pendingAttributes(),
-		{"OrderStatus": string(commerce.OrderPlaced), "OrderTotal": int64(2708)},
+		{"CheckoutStatus": string(commerce.CheckoutPlaced), "CheckoutTotal": int64(2708)},
 	}, run.searchAttributeUpserts())
 	require.Equal(t, res, run.query(t))
 }
@@ -291,17 +296,17 @@ func TestCheckoutApprovedByApprover(t *testing.T) {
 	run, steps, cart := newApprovalCheckout(t, nil)
 	waiting := run.queryAfter(t, 30*time.Minute)
 	const comment = "within the project budget"
-	approve := run.updateAfter(t, time.Hour, "approve", workflows.DecideApprovalUpdate,
+	approve := run.updateAfter(t, time.Hour, "approve", checkout.DecideApprovalUpdate,
 		decision(true, approverID, commerce.RoleApprover, comment))
 
 	res := run.execute(t)
 
 	d := bigOrderDecision(commerce.RoleApprover)
 	deadline := wfTime(run.start.Add(approvalTimeout))
-	pending := workflows.ApprovalState{
+	pending := checkout.ApprovalState{
 		Status: commerce.ApprovalPending, RequiredRole: commerce.RoleApprover, Reasons: d.Reasons, Deadline: deadline,
 	}
-	require.Equal(t, workflows.CheckoutResult{Status: commerce.OrderAwaitingApproval, Approval: &pending}, waiting(),
+	require.Equal(t, checkout.Result{Status: commerce.CheckoutAwaitingApproval, Approval: &pending}, waiting(),
 		"while waiting, the status query says so and who may decide until when")
 
 	approved := pending
@@ -311,8 +316,8 @@ func TestCheckoutApprovedByApprover(t *testing.T) {
 	require.Equal(t, approved, state, "the approver gets the approval as it now stands")
 
 	totals := cart.Totals
-	require.Equal(t, commerce.OrderPlaced, res.Status)
-	require.Equal(t, workflows.OrderIDForCart(cartID), res.OrderID)
+	require.Equal(t, commerce.CheckoutPlaced, res.Status)
+	require.Equal(t, checkout.OrderIDForCart(cartID), res.OrderID)
 	require.Equal(t, &totals, res.Totals)
 
 	require.Equal(t, []stepCall{
@@ -326,13 +331,13 @@ func TestCheckoutApprovedByApprover(t *testing.T) {
 	}, steps.recorded(), "stock and payment are held only once the order is approved")
 	require.Equal(t, []map[string]any{
 		pendingAttributes(),
-		{"OrderStatus": string(commerce.OrderAwaitingApproval)},
-		{"OrderStatus": string(commerce.OrderPending)},
-		{"OrderStatus": string(commerce.OrderPlaced), "OrderTotal": int64(2708)},
+		{"CheckoutStatus": string(commerce.CheckoutAwaitingApproval)},
+		{"CheckoutStatus": string(commerce.CheckoutPending)},
+		{"CheckoutStatus": string(commerce.CheckoutPlaced), "CheckoutTotal": int64(2708)},
 	}, run.searchAttributeUpserts())
 
 	final := run.query(t)
-	require.Equal(t, commerce.OrderPlaced, final.Status)
+	require.Equal(t, commerce.CheckoutPlaced, final.Status)
 	require.NotNil(t, final.Approval)
 	final.Approval.Deadline = wfTime(final.Approval.Deadline)
 	require.Equal(t, approved, *final.Approval, "the status query still tells who approved")
@@ -342,7 +347,7 @@ func TestCheckoutRejectedByApprover(t *testing.T) {
 	t.Parallel()
 	run, steps, cart := newApprovalCheckout(t, nil)
 	const comment = "over this quarter's budget, order in April"
-	reject := run.updateAfter(t, time.Hour, "reject", workflows.DecideApprovalUpdate,
+	reject := run.updateAfter(t, time.Hour, "reject", checkout.DecideApprovalUpdate,
 		decision(false, approverID, commerce.RoleApprover, comment))
 
 	res := run.execute(t)
@@ -364,8 +369,8 @@ func TestCheckoutRejectedByApprover(t *testing.T) {
 	}, steps.recorded(), "a rejected order never touches stock or payment")
 	require.Equal(t, []map[string]any{
 		pendingAttributes(),
-		{"OrderStatus": string(commerce.OrderAwaitingApproval)},
-		{"OrderStatus": string(commerce.OrderFailed)},
+		{"CheckoutStatus": string(commerce.CheckoutAwaitingApproval)},
+		{"CheckoutStatus": string(commerce.CheckoutFailed)},
 	}, run.searchAttributeUpserts())
 }
 
@@ -382,39 +387,39 @@ func TestCheckoutDecisionValidatorRefuses(t *testing.T) {
 	}{
 		{
 			name:   "an admin of another company",
-			update: workflows.DecideApprovalUpdate,
-			arg: workflows.ApprovalDecisionInput{Approve: true, DeciderID: otherCompanyAdmin,
+			update: checkout.DecideApprovalUpdate,
+			arg: checkout.ApprovalDecisionInput{Approve: true, DeciderID: otherCompanyAdmin,
 				DeciderRole: commerce.RoleCompanyAdmin, DeciderCompanyID: otherCompanyID},
 		},
 		{
 			name:   "the buyer themself, although a company admin",
-			update: workflows.DecideApprovalUpdate,
+			update: checkout.DecideApprovalUpdate,
 			arg:    decision(true, customerID, commerce.RoleCompanyAdmin, "trust me"),
 		},
 		{
 			name:   "an approver, when the total is above the rule's approver maximum",
-			update: workflows.DecideApprovalUpdate,
+			update: checkout.DecideApprovalUpdate,
 			arg:    decision(true, approverID, commerce.RoleApprover, ""),
 		},
 		{
 			name:   "an approver rejecting, when only a company admin may decide",
-			update: workflows.DecideApprovalUpdate,
+			update: checkout.DecideApprovalUpdate,
 			arg:    decision(false, approverID, commerce.RoleApprover, "no"),
 		},
 		{
 			name:   "a colleague who is a buyer",
-			update: workflows.DecideApprovalUpdate,
+			update: checkout.DecideApprovalUpdate,
 			arg:    decision(true, colleagueID, commerce.RoleBuyer, ""),
 		},
 		{
 			name:   "the seller's ops",
-			update: workflows.DecideApprovalUpdate,
+			update: checkout.DecideApprovalUpdate,
 			arg:    decision(true, colleagueID, commerce.RoleOps, ""),
 		},
 		{
 			name:   "a withdrawal by someone other than the buyer",
-			update: workflows.WithdrawCheckoutUpdate,
-			arg:    workflows.WithdrawCheckoutInput{ByID: adminID},
+			update: checkout.WithdrawUpdate,
+			arg:    checkout.WithdrawInput{ByID: adminID},
 		},
 	}
 	for _, tt := range tests {
@@ -423,7 +428,7 @@ func TestCheckoutDecisionValidatorRefuses(t *testing.T) {
 			run, steps, cart := newApprovalCheckout(t, int64Ptr(2000))
 			refused := run.updateAfter(t, time.Hour, "refused", tt.update, tt.arg)
 			afterRefusal := run.queryAfter(t, 2*time.Hour)
-			approve := run.updateAfter(t, 3*time.Hour, "approve", workflows.DecideApprovalUpdate,
+			approve := run.updateAfter(t, 3*time.Hour, "approve", checkout.DecideApprovalUpdate,
 				decision(true, adminID, commerce.RoleCompanyAdmin, ""))
 
 			res := run.execute(t)
@@ -431,14 +436,14 @@ func TestCheckoutDecisionValidatorRefuses(t *testing.T) {
 			requireRefused(t, refused, commerce.CodeNotAllowed)
 			d := bigOrderDecision(commerce.RoleCompanyAdmin)
 			deadline := wfTime(run.start.Add(approvalTimeout))
-			require.Equal(t, workflows.CheckoutResult{
-				Status: commerce.OrderAwaitingApproval,
-				Approval: &workflows.ApprovalState{Status: commerce.ApprovalPending,
+			require.Equal(t, checkout.Result{
+				Status: commerce.CheckoutAwaitingApproval,
+				Approval: &checkout.ApprovalState{Status: commerce.ApprovalPending,
 					RequiredRole: commerce.RoleCompanyAdmin, Reasons: d.Reasons, Deadline: deadline},
 			}, afterRefusal(), "the refused update changed nothing")
 
 			requireCompleted(t, approve)
-			require.Equal(t, commerce.OrderPlaced, res.Status)
+			require.Equal(t, commerce.CheckoutPlaced, res.Status)
 			require.Equal(t, []stepCall{
 				beginCall(),
 				reserveSpendCall(cart, wfTime(run.start)),
@@ -461,19 +466,19 @@ func TestCheckoutSecondDecisionIsRefused(t *testing.T) {
 	// CloseApproval blocks, so the later updates arrive while the checkout is
 	// past its decision but still running.
 	closing, closingStarted, release := blockStep(struct{}{})
-	steps.closeApproval = func(ctx context.Context, _ workflows.CloseApprovalInput) error {
+	steps.closeApproval = func(ctx context.Context, _ approval.CloseApprovalInput) error {
 		_, err := closing(ctx)
 		return err
 	}
-	first := run.updateAfter(t, time.Hour, "approve", workflows.DecideApprovalUpdate,
+	first := run.updateAfter(t, time.Hour, "approve", checkout.DecideApprovalUpdate,
 		decision(true, approverID, commerce.RoleApprover, ""))
 	second, withdrawal := newOutcome(), newOutcome()
 	run.env.RegisterDelayedCallback(func() {
 		run.whenClosed(closingStarted, func() {
-			run.sendUpdate(t, second, "reject", workflows.DecideApprovalUpdate,
+			run.sendUpdate(t, second, "reject", checkout.DecideApprovalUpdate,
 				decision(false, adminID, commerce.RoleCompanyAdmin, "changed my mind"))
-			run.sendUpdate(t, withdrawal, "withdraw", workflows.WithdrawCheckoutUpdate,
-				workflows.WithdrawCheckoutInput{ByID: customerID})
+			run.sendUpdate(t, withdrawal, "withdraw", checkout.WithdrawUpdate,
+				checkout.WithdrawInput{ByID: customerID})
 			closeWhenDone(release, second, withdrawal)
 		})
 	}, time.Hour)
@@ -481,7 +486,7 @@ func TestCheckoutSecondDecisionIsRefused(t *testing.T) {
 	res := run.execute(t)
 
 	requireCompleted(t, first)
-	require.Equal(t, commerce.OrderPlaced, res.Status, "the first decision stands")
+	require.Equal(t, commerce.CheckoutPlaced, res.Status, "the first decision stands")
 	require.Equal(t, withoutTimes([]stepCall{
 		beginCall(),
 		reserveSpendCall(cart, time.Time{}),
@@ -500,26 +505,26 @@ func TestCheckoutDecisionBeforeApprovalOpensIsRefused(t *testing.T) {
 	t.Parallel()
 	cart := testCart(t)
 	steps := newFakeSteps(cart)
-	reserving, reservingStarted, release := blockStep(workflows.ReserveSpendResult{
+	reserving, reservingStarted, release := blockStep(spend.ReserveSpendResult{
 		Rules: []commerce.ApprovalRule{bigOrderRule(nil)}, ApprovalTimeout: approvalTimeout,
 	})
-	steps.spend = func(ctx context.Context, _ workflows.ReserveSpendInput) (workflows.ReserveSpendResult, error) {
+	steps.spend = func(ctx context.Context, _ spend.ReserveSpendInput) (spend.ReserveSpendResult, error) {
 		return reserving(ctx)
 	}
 	run := newCheckoutRun(t, steps)
 	early := newOutcome()
 	run.whenClosed(reservingStarted, func() {
-		run.sendUpdate(t, early, "early", workflows.DecideApprovalUpdate,
+		run.sendUpdate(t, early, "early", checkout.DecideApprovalUpdate,
 			decision(true, approverID, commerce.RoleApprover, ""))
 		closeWhenDone(release, early)
 	})
-	approve := run.updateAfter(t, time.Hour, "approve", workflows.DecideApprovalUpdate,
+	approve := run.updateAfter(t, time.Hour, "approve", checkout.DecideApprovalUpdate,
 		decision(true, approverID, commerce.RoleApprover, ""))
 
 	res := run.execute(t)
 
 	requireCompleted(t, approve)
-	require.Equal(t, commerce.OrderPlaced, res.Status)
+	require.Equal(t, commerce.CheckoutPlaced, res.Status)
 	require.Equal(t, withoutTimes([]stepCall{
 		beginCall(),
 		reserveSpendCall(cart, time.Time{}),
@@ -538,23 +543,23 @@ func TestCheckoutWithoutApprovalRefusesDecisions(t *testing.T) {
 	cart := testCart(t)
 	steps := newFakeSteps(cart)
 	reserving, reservingStarted, release := blockStep(struct{}{})
-	steps.reserve = func(ctx context.Context, _ workflows.ReserveInventoryInput) error {
+	steps.reserve = func(ctx context.Context, _ inventory.ReserveInventoryInput) error {
 		_, err := reserving(ctx)
 		return err
 	}
 	run := newCheckoutRun(t, steps)
 	decide, withdrawal := newOutcome(), newOutcome()
 	run.whenClosed(reservingStarted, func() {
-		run.sendUpdate(t, decide, "decide", workflows.DecideApprovalUpdate,
+		run.sendUpdate(t, decide, "decide", checkout.DecideApprovalUpdate,
 			decision(false, approverID, commerce.RoleApprover, "no"))
-		run.sendUpdate(t, withdrawal, "withdraw", workflows.WithdrawCheckoutUpdate,
-			workflows.WithdrawCheckoutInput{ByID: customerID})
+		run.sendUpdate(t, withdrawal, "withdraw", checkout.WithdrawUpdate,
+			checkout.WithdrawInput{ByID: customerID})
 		closeWhenDone(release, decide, withdrawal)
 	})
 
 	res := run.execute(t)
 
-	require.Equal(t, commerce.OrderPlaced, res.Status)
+	require.Equal(t, commerce.CheckoutPlaced, res.Status)
 	require.Equal(t, withoutTimes([]stepCall{
 		beginCall(), reserveSpendCall(cart, time.Time{}), reserveCall(cart), authorizeCall(cart), placeCall(cart, time.Time{}),
 	}), withoutTimes(steps.recorded()))
@@ -565,8 +570,8 @@ func TestCheckoutWithoutApprovalRefusesDecisions(t *testing.T) {
 func TestCheckoutWithdrawnByBuyer(t *testing.T) {
 	t.Parallel()
 	run, steps, cart := newApprovalCheckout(t, nil)
-	withdraw := run.updateAfter(t, time.Hour, "withdraw", workflows.WithdrawCheckoutUpdate,
-		workflows.WithdrawCheckoutInput{ByID: customerID})
+	withdraw := run.updateAfter(t, time.Hour, "withdraw", checkout.WithdrawUpdate,
+		checkout.WithdrawInput{ByID: customerID})
 
 	res := run.execute(t)
 
@@ -586,8 +591,8 @@ func TestCheckoutWithdrawnByBuyer(t *testing.T) {
 	}, steps.recorded())
 	require.Equal(t, []map[string]any{
 		pendingAttributes(),
-		{"OrderStatus": string(commerce.OrderAwaitingApproval)},
-		{"OrderStatus": string(commerce.OrderFailed)},
+		{"CheckoutStatus": string(commerce.CheckoutAwaitingApproval)},
+		{"CheckoutStatus": string(commerce.CheckoutFailed)},
 	}, run.searchAttributeUpserts())
 }
 
@@ -598,7 +603,7 @@ func TestCheckoutApprovalExpires(t *testing.T) {
 
 	res := run.execute(t)
 
-	require.Equal(t, commerce.OrderAwaitingApproval, almost().Status, "a minute before the deadline it still waits")
+	require.Equal(t, commerce.CheckoutAwaitingApproval, almost().Status, "a minute before the deadline it still waits")
 	require.False(t, run.env.Now().Before(run.start.Add(approvalTimeout)), "the checkout waited out the deadline")
 	want := commerce.Rejection{Code: commerce.CodeApprovalExpired, Message: "no approver decided within 72h0m0s"}
 	requireFailedWithApproval(t, res, want)
@@ -612,8 +617,8 @@ func TestCheckoutApprovalExpires(t *testing.T) {
 	}, steps.recorded())
 	require.Equal(t, []map[string]any{
 		pendingAttributes(),
-		{"OrderStatus": string(commerce.OrderAwaitingApproval)},
-		{"OrderStatus": string(commerce.OrderFailed)},
+		{"CheckoutStatus": string(commerce.CheckoutAwaitingApproval)},
+		{"CheckoutStatus": string(commerce.CheckoutFailed)},
 	}, run.searchAttributeUpserts())
 	final := run.query(t)
 	require.NotNil(t, final.Approval)
@@ -641,8 +646,8 @@ func TestCheckoutCancelledWhileAwaitingApproval(t *testing.T) {
 	}, steps.recorded())
 	require.Equal(t, []map[string]any{
 		pendingAttributes(),
-		{"OrderStatus": string(commerce.OrderAwaitingApproval)},
-		{"OrderStatus": string(commerce.OrderFailed)},
+		{"CheckoutStatus": string(commerce.CheckoutAwaitingApproval)},
+		{"CheckoutStatus": string(commerce.CheckoutFailed)},
 	}, run.searchAttributeUpserts())
 }
 
@@ -657,30 +662,30 @@ func TestCheckoutResumedRefusalReleasesSpend(t *testing.T) {
 	cart := testCart(t)
 	outOfStock := commerce.RejectSKU(commerce.CodeInsufficientStock, "BANANA", "only 9 of BANANA available, 10 requested")
 	steps := newFakeSteps(cart)
-	steps.begin = func(context.Context, workflows.BeginCheckoutInput) (workflows.BeginCheckoutResult, error) {
-		return workflows.BeginCheckoutResult{Attempt: testAttempt, Cart: cart, Refusal: outOfStock, Resumed: true}, nil
+	steps.begin = func(context.Context, carts.BeginCheckoutInput) (carts.BeginCheckoutResult, error) {
+		return carts.BeginCheckoutResult{Attempt: testAttempt, Cart: cart, Refusal: outOfStock, Resumed: true}, nil
 	}
 	run := newCheckoutRun(t, steps)
 
 	res := run.execute(t)
 
-	require.Equal(t, workflows.CheckoutResult{Status: commerce.OrderFailed, Rejection: outOfStock}, res)
+	require.Equal(t, checkout.Result{Status: commerce.CheckoutFailed, Rejection: outOfStock}, res)
 	require.Equal(t, []stepCall{
 		beginCall(), voidCall(), releaseCall(), releaseSpendCall(), failCall(*outOfStock),
 	}, steps.recorded(), "a resumed attempt may hold spend; a refusal must release it")
 	require.Equal(t, []map[string]any{
 		pendingAttributes(),
-		{"OrderStatus": string(commerce.OrderFailed)},
+		{"CheckoutStatus": string(commerce.CheckoutFailed)},
 	}, run.searchAttributeUpserts())
 	require.Equal(t, res, run.query(t))
 }
 
 // requireFailedWithApproval checks a failed checkout's result: the rejection, and
 // the approval it ended with (reported in the result as in the status query).
-func requireFailedWithApproval(t *testing.T, res workflows.CheckoutResult, want commerce.Rejection) {
+func requireFailedWithApproval(t *testing.T, res checkout.Result, want commerce.Rejection) {
 	t.Helper()
 	require.NotNil(t, res.Approval, "the result reports how the approval ended")
 	require.NotEqual(t, commerce.ApprovalPending, res.Approval.Status)
 	res.Approval = nil
-	require.Equal(t, workflows.CheckoutResult{Status: commerce.OrderFailed, Rejection: &want}, res)
+	require.Equal(t, checkout.Result{Status: commerce.CheckoutFailed, Rejection: &want}, res)
 }

@@ -1,0 +1,67 @@
+package payment
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/orderflow/orderflow/activities"
+	"github.com/orderflow/orderflow/activities/timeline"
+	"github.com/orderflow/orderflow/commerce"
+	"github.com/orderflow/orderflow/db"
+)
+
+// Activities are the payment activities: calls to the Provider, recorded on the
+// timeline.
+type Activities struct {
+	DB       *pgxpool.Pool
+	Provider Provider
+}
+
+// AuthorizePaymentInput authorizes an amount. PaymentKey is the provider's
+// idempotency key: the same key never authorizes twice.
+type AuthorizePaymentInput struct {
+	PaymentKey string         `json:"payment_key"`
+	CartID     uuid.UUID      `json:"cart_id"`
+	Attempt    int            `json:"attempt"`
+	CompanyID  uuid.UUID      `json:"company_id"`
+	Amount     commerce.Money `json:"amount"`
+}
+
+// AuthorizePaymentResult is the provider's authorization.
+type AuthorizePaymentResult struct {
+	AuthorizationID string `json:"authorization_id"`
+}
+
+// AuthorizePayment asks the payment provider to authorize the order total under
+// the checkout's payment key.
+func (a *Activities) AuthorizePayment(ctx context.Context, in AuthorizePaymentInput) (AuthorizePaymentResult, error) {
+	auth, err := a.Provider.Authorize(ctx, Request{
+		Key: in.PaymentKey, CartID: in.CartID, CompanyID: in.CompanyID, Amount: in.Amount,
+	})
+	if err != nil {
+		return AuthorizePaymentResult{}, activities.Classify(err)
+	}
+	err = timeline.Record(ctx, db.New(a.DB), timeline.Event{CartID: in.CartID, Attempt: in.Attempt,
+		Kind: timeline.PaymentAuthorized, Actor: timeline.SystemActor, Detail: fmt.Sprintf("authorized %s (%s)", in.Amount, auth)})
+	return AuthorizePaymentResult{AuthorizationID: auth}, err
+}
+
+// VoidPaymentInput voids the authorization made under PaymentKey.
+type VoidPaymentInput struct {
+	PaymentKey string    `json:"payment_key"`
+	CartID     uuid.UUID `json:"cart_id"`
+	Attempt    int       `json:"attempt"`
+}
+
+// VoidPayment voids the authorization made under the payment key, if any.
+func (a *Activities) VoidPayment(ctx context.Context, in VoidPaymentInput) error {
+	voided, err := a.Provider.Void(ctx, in.PaymentKey)
+	if err != nil || !voided {
+		return err
+	}
+	return timeline.Record(ctx, db.New(a.DB), timeline.Event{CartID: in.CartID, Attempt: in.Attempt,
+		Kind: timeline.PaymentVoided, Actor: timeline.SystemActor, Detail: "authorization voided"})
+}

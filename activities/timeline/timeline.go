@@ -1,0 +1,54 @@
+// Package timeline records who did what, and when, to a cart and the order it
+// becomes. Every activity that changes state writes its event in the same
+// transaction as the change.
+package timeline
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/orderflow/orderflow/db"
+)
+
+// Event kinds.
+const (
+	CheckoutStarted   = "checkout_started"
+	CheckoutFailed    = "checkout_failed"
+	StockReserved     = "stock_reserved"
+	StockReleased     = "stock_released"
+	PaymentAuthorized = "payment_authorized"
+	PaymentVoided     = "payment_voided"
+	SpendReserved     = "spend_reserved"
+	SpendReleased     = "spend_released"
+	ApprovalRequested = "approval_requested"
+	OrderPlaced       = "order_placed"
+)
+
+// SystemActor is the actor of what checkout does on its own.
+const SystemActor = "system:checkout"
+
+// CustomerActor names an employee of a buying company as an actor.
+func CustomerActor(id uuid.UUID) string { return "customer:" + id.String() }
+
+// Event is one entry of a cart's timeline. Attempt is the checkout attempt it
+// belongs to (0 before any); with Kind it makes the dedup key, so a retried
+// activity records its event once.
+type Event struct {
+	CartID  uuid.UUID
+	OrderID uuid.UUID // uuid.Nil until the cart became an order
+	Attempt int
+	Kind    string
+	Actor   string
+	Detail  string
+}
+
+// Record appends e to the cart's timeline, once.
+func Record(ctx context.Context, q *db.Queries, e Event) error {
+	return q.TimelineEventInsert(ctx, db.TimelineEventInsertParams{
+		CartID: e.CartID, OrderID: uuid.NullUUID{UUID: e.OrderID, Valid: e.OrderID != uuid.Nil},
+		Kind: e.Kind, Actor: e.Actor, Detail: e.Detail,
+		DedupKey: fmt.Sprintf("%s/%d/%s", e.CartID, e.Attempt, e.Kind),
+	})
+}

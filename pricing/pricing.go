@@ -1,0 +1,57 @@
+package pricing
+
+import (
+	"context"
+	"time"
+
+	"github.com/orderflow/orderflow/commerce"
+	"github.com/orderflow/orderflow/db"
+)
+
+// PricedCart is a stored cart as the rules price it at one moment.
+type PricedCart struct {
+	// Lines are the cart's lines as stored, in line order.
+	Lines []commerce.CartLine
+	// Catalog is what the catalogue says of the lines' SKUs; SKUs that no
+	// longer exist are absent.
+	Catalog map[string]commerce.CatalogEntry
+	// Cart is the priced cart. It is set only when PriceCart returned no error.
+	Cart commerce.PricedCart
+}
+
+// PriceCart reads the cart's lines and everything that prices them, and prices
+// them with the rules in commerce (price lists and tiers, shipping, tax). Client
+// prices are never read. held are units this checkout already holds: they count
+// as available to it (a resumed checkout attempt). A business refusal (empty
+// cart, unknown SKU, no price in the currency, no tax rate for the ship-to
+// country) comes back as a *commerce.Rejection error, with Lines and Catalog
+// filled in so a caller can still show the lines.
+func PriceCart(ctx context.Context, q *db.Queries, cart db.Cart, at time.Time, held []db.StockReservation) (PricedCart, error) {
+	rows, err := q.CartLines(ctx, cart.ID)
+	if err != nil {
+		return PricedCart{}, err
+	}
+	var out PricedCart
+	var skus []string
+	out.Lines, skus = CommerceLines(rows)
+	if out.Catalog, err = Catalog(ctx, q, cart.Currency, skus); err != nil {
+		return out, err
+	}
+	for _, r := range held {
+		if e, ok := out.Catalog[r.Sku]; ok {
+			e.Available += r.Quantity
+			out.Catalog[r.Sku] = e
+		}
+	}
+	if len(out.Lines) == 0 {
+		// Nothing to price: the rules refuse an empty cart whatever the rest.
+		_, err = commerce.PriceCart(cart.Currency, out.Lines, out.Catalog, commerce.PricingContext{At: at})
+		return out, err
+	}
+	pc, err := PricingFor(ctx, q, cart, skus, at)
+	if err != nil {
+		return out, err
+	}
+	out.Cart, err = commerce.PriceCart(cart.Currency, out.Lines, out.Catalog, pc)
+	return out, err
+}

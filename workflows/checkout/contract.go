@@ -1,0 +1,180 @@
+// Package checkout is the checkout process: a cart becomes an order. This file
+// is its contract: everything a caller (the API, ops tooling, tests, and later
+// the quote process) needs to start, steer and read a checkout, and nothing
+// else. The state machine is in workflow.go, the approval updates in
+// approval.go.
+package checkout
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/orderflow/orderflow/commerce"
+	"github.com/orderflow/orderflow/workflows"
+)
+
+// TaskQueue is the task queue of checkout workflows and their activities. Each
+// process has its own queue, so a slow ERP cannot starve checkout.
+const TaskQueue = "orderflow-checkout"
+
+// WorkflowName is the registered name of the checkout workflow.
+const WorkflowName = "Checkout"
+
+// WorkflowID is the ID of a cart's checkout. Deriving it from the cart means a
+// retried or doubled request lands on the same workflow and can never create a
+// second order.
+func WorkflowID(cartID uuid.UUID) string { return "checkout/" + cartID.String() }
+
+// StatusQuery answers the checkout's current Result, for ops and debugging (the
+// API reads the Postgres projection instead).
+const StatusQuery = "checkout_status"
+
+// DecideApprovalUpdate approves or rejects a checkout waiting in
+// awaiting_approval. Its validator refuses, synchronously and without a trace in
+// history, a decider of another company, a role below the one required, the
+// buyer themself, and any decision once one was made.
+const DecideApprovalUpdate = "decide_approval"
+
+// WithdrawUpdate lets the buyer withdraw a checkout that waits for approval.
+const WithdrawUpdate = "withdraw_checkout"
+
+// Search attributes checkout owns, besides workflows.CompanyIDKey and
+// workflows.CustomerIDKey. Ops filter on them in the Temporal UI, e.g.
+// CheckoutStatus="failed" AND CompanyId="…".
+var (
+	// CartIDKey is the cart being checked out.
+	CartIDKey = temporal.NewSearchAttributeKeyKeyword("CartId")
+	// StatusKey is the checkout's commerce.CheckoutStatus.
+	StatusKey = temporal.NewSearchAttributeKeyKeyword("CheckoutStatus")
+	// TotalKey is the total the checkout placed, in minor units of the
+	// company currency; set once the order is placed.
+	TotalKey = temporal.NewSearchAttributeKeyInt64("CheckoutTotal")
+)
+
+// SearchAttributes are every search attribute a checkout sets, for registering
+// them on a namespace.
+var SearchAttributes = append([]temporal.SearchAttributeKey{CartIDKey, StatusKey, TotalKey},
+	workflows.SharedSearchAttributes...)
+
+// Input starts a checkout. Prices are not part of it: the workflow always
+// reprices from the catalogue.
+type Input struct {
+	CartID     uuid.UUID `json:"cart_id"`
+	CompanyID  uuid.UUID `json:"company_id"`
+	CustomerID uuid.UUID `json:"customer_id"`
+}
+
+// Result is how a checkout ended (or, from the status query, where it is). A
+// business refusal is a result with Status failed and a Rejection, not a
+// workflow error: the workflow did its job, and ops see failures as Completed
+// runs with CheckoutStatus="failed".
+type Result struct {
+	Status    commerce.CheckoutStatus `json:"status"`
+	OrderID   uuid.UUID               `json:"order_id,omitempty"`
+	Totals    *commerce.Totals        `json:"totals,omitempty"`
+	Rejection *commerce.Rejection     `json:"rejection,omitempty"`
+	Approval  *ApprovalState          `json:"approval,omitempty"`
+}
+
+// ApprovalState is where a checkout's approval stands.
+type ApprovalState struct {
+	Status       commerce.ApprovalStatus `json:"status"`
+	RequiredRole commerce.Role           `json:"required_role"`
+	Reasons      []string                `json:"reasons"`
+	Deadline     time.Time               `json:"deadline"`
+	DecidedBy    uuid.UUID               `json:"decided_by,omitempty"`
+	Comment      string                  `json:"comment,omitempty"`
+}
+
+// ApprovalDecisionInput is one decision on a waiting checkout. The API fills in
+// who decides from the caller's token; the workflow checks it may.
+type ApprovalDecisionInput struct {
+	Approve          bool          `json:"approve"`
+	DeciderID        uuid.UUID     `json:"decider_id"`
+	DeciderRole      commerce.Role `json:"decider_role"`
+	DeciderCompanyID uuid.UUID     `json:"decider_company_id"`
+	Comment          string        `json:"comment"`
+}
+
+// WithdrawInput names who withdraws; only the buyer may.
+type WithdrawInput struct {
+	ByID uuid.UUID `json:"by_id"`
+}
+
+// OrderIDForCart derives the order ID a cart's checkout creates. Deterministic,
+// so every retry and every re-run of the checkout names the same order.
+func OrderIDForCart(cartID uuid.UUID) uuid.UUID {
+	return uuid.NewSHA1(orderIDNamespace, cartID[:])
+}
+
+var orderIDNamespace = uuid.MustParse("5f8e0c1e-7a0b-4d55-9c55-0f1c0a7d0e01")
+
+// PaymentKey is the payment provider idempotency key of one checkout attempt.
+func PaymentKey(cartID uuid.UUID, attempt int) string {
+	return fmt.Sprintf("checkout/%s/%d", cartID, attempt)
+}
+
+// Start starts the cart's checkout, or joins the one that is running. Every
+// caller starts checkouts through it, so they all share its ID policies:
+//   - conflict policy USE_EXISTING: a doubled or concurrent request joins the
+//     running checkout instead of starting a second one;
+//   - reuse policy ALLOW_DUPLICATE: a failed checkout reopens the cart, and the
+//     buyer may try again. A cart that became an order is refused by the
+//     caller, and the workflow's first step reports the existing order if a
+//     request races past that check.
+//
+// The search attributes are set at start, so the checkout can be found in the
+// UI before its first workflow task runs.
+func Start(ctx context.Context, c client.Client, in Input) (client.WorkflowRun, error) {
+	return c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       WorkflowID(in.CartID),
+		TaskQueue:                TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		TypedSearchAttributes:    startAttributes(in),
+	}, WorkflowName, in)
+}
+
+// startAttributes are the search attributes a checkout has from its start.
+func startAttributes(in Input) temporal.SearchAttributes {
+	return temporal.NewSearchAttributes(
+		workflows.CompanyIDKey.ValueSet(in.CompanyID.String()),
+		workflows.CustomerIDKey.ValueSet(in.CustomerID.String()),
+		CartIDKey.ValueSet(in.CartID.String()),
+		StatusKey.ValueSet(string(commerce.CheckoutPending)),
+	)
+}
+
+// DecideApproval sends an approver's decision to the cart's waiting checkout
+// and returns the approval as the workflow recorded it. The update's validator
+// refuses, as a *temporal.ApplicationError carrying a commerce.Rejection, a
+// decision the caller may not make.
+func DecideApproval(ctx context.Context, c client.Client, cartID uuid.UUID, in ApprovalDecisionInput) (ApprovalState, error) {
+	return updateApproval(ctx, c, cartID, DecideApprovalUpdate, in)
+}
+
+// Withdraw sends the buyer's withdrawal to the cart's waiting checkout; refusals
+// come back as with DecideApproval.
+func Withdraw(ctx context.Context, c client.Client, cartID uuid.UUID, in WithdrawInput) (ApprovalState, error) {
+	return updateApproval(ctx, c, cartID, WithdrawUpdate, in)
+}
+
+func updateApproval(ctx context.Context, c client.Client, cartID uuid.UUID, update string, arg any) (ApprovalState, error) {
+	handle, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   WorkflowID(cartID),
+		UpdateName:   update,
+		Args:         []any{arg},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	var state ApprovalState
+	if err == nil {
+		err = handle.Get(ctx, &state)
+	}
+	return state, err
+}
