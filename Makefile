@@ -39,11 +39,18 @@ generate: ## Regenerate the sqlc code in db/ from queries/ and db/migrations/
 check-generated: ## Fail when the committed sqlc code is stale
 	@go tool sqlc diff || { echo "db/ is stale: run 'make generate' and commit the result" >&2; exit 1; }
 
+# staticcheck skips sqlc's generated files (they say "Code generated ... DO NOT
+# EDIT"). workflowcheck follows every function under workflows/ that takes a
+# workflow.Context, and what it calls, to non-deterministic code: the wall clock,
+# sleeps, global randomness, stdio, goroutines, channels, ranging over a map.
 .PHONY: lint
-lint: ## gofmt, go vet, and the dependency rules between packages
+lint: ## gofmt, go mod tidy, go vet, staticcheck, workflowcheck, and the dependency rules between packages
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change:" $$unformatted >&2; exit 1; fi
+	@go mod tidy -diff || { echo "go.mod/go.sum are not tidy: run 'go mod tidy' and commit the result" >&2; exit 1; }
 	go vet ./...
+	go tool staticcheck ./...
+	go tool workflowcheck ./workflows/...
 	./scripts/check-deps.sh
 
 .PHONY: temporal
