@@ -23,6 +23,15 @@ run: $(TEMPORAL) build postgres ## Start the whole system: Temporal dev server +
 test: $(TEMPORAL) postgres lint check-generated ## Run every test (unit, Postgres, workflow, end to end)
 	go test $(GO_TEST_FLAGS) ./...
 
+# The unit tests need neither Postgres nor a Temporal server: the rules are pure
+# functions, and workflow tests mock their activities and replay recorded
+# histories. Both addresses point at nothing, so a test that starts to need
+# either fails here at once instead of quietly slowing this target down.
+.PHONY: test-unit
+test-unit: ## Run the fast tests in seconds: business rules, workflow unit and replay tests
+	TEST_DATABASE_URL=postgres://nobody@127.0.0.1:1/no_database_in_unit_tests TEMPORAL_CLI=/nonexistent/no-temporal-in-unit-tests \
+	  go test -count=1 ./commerce/... ./workflows/...
+
 .PHONY: bench
 bench: $(TEMPORAL) build postgres ## Load-test a local stack; prints orders/s, latency and ratios to bare Temporal
 	./scripts/bench.sh
