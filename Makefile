@@ -5,6 +5,7 @@ SHELL := /bin/bash
 TEMPORAL_VERSION := v1.5.1
 TEMPORAL := bin/temporal
 ORDERFLOW := bin/orderflow
+BENCH := bin/orderflow-bench
 PG_CLUSTER = $(shell ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/orderflow_test?sslmode=disable
 GO_TEST_FLAGS ?= -race -count=1 -timeout 20m
@@ -34,6 +35,7 @@ test-unit: ## Run the fast tests in seconds: business rules, workflow unit and r
 
 .PHONY: bench
 bench: $(TEMPORAL) build postgres ## Load-test a local stack; prints orders/s, latency and ratios to bare Temporal
+	go build -o $(BENCH) ./cmd/orderflow-bench
 	./scripts/bench.sh
 
 .PHONY: build
@@ -80,4 +82,4 @@ postgres: ## Start the local PostgreSQL if it is down
 
 .PHONY: clean
 clean: ## Remove built binaries (keeps bin/temporal, which is slow to build)
-	rm -f $(ORDERFLOW)
+	rm -f $(ORDERFLOW) $(BENCH)
