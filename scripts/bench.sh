@@ -2,7 +2,7 @@
 # make bench: for each checkout path — plain (no B2B policies) and with every
 # policy in the path — start a fresh local stack of its own (in-memory Temporal
 # dev server, a new database, its own ports, so it neither disturbs `make run`
-# nor inherits the other run's history), drive it with `orderflow bench`, and
+# nor inherits the other run's history), drive it with bin/orderflow-bench, and
 # stop it. Extra flags: BENCH_FLAGS="-n 1000 -c 1,8,32".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,7 +29,7 @@ bench_on_fresh_stack() {
   done
   curl -fs "http://$HTTP_ADDR/healthz" >/dev/null || { echo "the stack did not answer in time; its log: $log" >&2; exit 1; }
   # shellcheck disable=SC2086 # BENCH_FLAGS is a list of flags
-  ./bin/orderflow bench "$@" ${BENCH_FLAGS:-}
+  ./bin/orderflow-bench "$@" ${BENCH_FLAGS:-}
   kill -INT $stack; wait $stack 2>/dev/null || true
   trap - EXIT
 }

@@ -128,7 +128,7 @@ func dialWhenUp(ctx context.Context, cfg config.Config, log *slog.Logger) (clien
 			return tc, nil
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
-			return nil, fmt.Errorf("Temporal at %s: %w", cfg.TemporalAddress, err)
+			return nil, fmt.Errorf("reach Temporal at %s: %w", cfg.TemporalAddress, err)
 		}
 		time.Sleep(250 * time.Millisecond)
 	}

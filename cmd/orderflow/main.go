@@ -6,9 +6,9 @@
 //	orderflow seed      load the demo data
 //	orderflow dev       everything locally: Temporal dev server, migrations,
 //	                    demo data, API and worker (what `make run` runs)
-//	orderflow bench     drive a running stack and print throughput and latency
 //
 // Every subcommand is configured by the environment; see docs/operations.md.
+// The load test is a binary of its own, cmd/orderflow-bench.
 package main
 
 import (

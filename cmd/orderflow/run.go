@@ -27,8 +27,7 @@ commands:
   worker    run the Temporal worker
   migrate   create the database if missing and apply migrations
   seed      load the demo data
-  dev       run everything locally (Temporal dev server, API, worker, demo data)
-  bench     load-test a running stack (orderflow bench -h for flags)`
+  dev       run everything locally (Temporal dev server, API, worker, demo data)`
 
 func run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
@@ -63,8 +62,6 @@ func run(ctx context.Context, args []string) error {
 		return demo.Seed(ctx, pool)
 	case "dev":
 		return runDev(ctx, cfg, log)
-	case "bench":
-		return runBench(ctx, cfg, log, args[1:])
 	case "help", "-h", "--help":
 		fmt.Println(usage)
 		return nil

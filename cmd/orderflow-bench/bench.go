@@ -18,7 +18,7 @@ import (
 	"github.com/orderflow/orderflow/demo"
 )
 
-// benchSettings are the flags of `orderflow bench`.
+// benchSettings are the flags of orderflow-bench.
 type benchSettings struct {
 	api         string
 	token       string
@@ -102,7 +102,7 @@ func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 func parseBenchFlags(cfg config.Config, args []string) (benchSettings, error) {
 	var s benchSettings
 	var concurrency string
-	fs := flag.NewFlagSet("orderflow bench", flag.ContinueOnError)
+	fs := flag.NewFlagSet("orderflow-bench", flag.ContinueOnError)
 	fs.StringVar(&s.api, "api", "http://"+cfg.HTTPAddr, "base URL of the running API")
 	fs.StringVar(&s.token, "token", "", "bearer token of the buyer placing the orders (default: the demo bench buyer)")
 	fs.BoolVar(&s.plain, "plain", false, "order as a company with no price lists, spending limits or approval rules, without ship-to")
@@ -111,7 +111,7 @@ func parseBenchFlags(cfg config.Config, args []string) (benchSettings, error) {
 	fs.IntVar(&s.lines, "lines", 3, fmt.Sprintf("lines per cart (1..%d, one bench SKU each)", len(demo.BenchSKUs)))
 	fs.IntVar(&s.warmup, "warmup", 20, "unmeasured orders (and bare workflows) before each measured run")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: orderflow bench [flags]\n\n"+
+		fmt.Fprintf(fs.Output(), "usage: orderflow-bench [flags]\n\n"+
 			"Drives a running stack (orderflow dev) and its Temporal server; prints orders/s,\n"+
 			"checkout latency and the ratios to a bare workflow with no-op local activities.\n"+
 			"DATABASE_URL and TEMPORAL_* must name the stack's database and Temporal server.\n\n")
