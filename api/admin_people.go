@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/orderflow/orderflow/apitoken"
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
 )
@@ -257,8 +258,8 @@ func (s *Server) issueToken(c *gin.Context, p db.APITokenIssueParams) {
 		respondError(c, fieldError("label", fmt.Sprintf("label must be at most %d characters", maxAdminLabel)))
 		return
 	}
-	token := NewToken()
-	p.TokenHash, p.Label = HashToken(token), label
+	token := apitoken.New()
+	p.TokenHash, p.Label = apitoken.Hash(token), label
 	created, err := s.q.APITokenIssue(c.Request.Context(), p)
 	if db.IsForeignKeyViolation(err) {
 		err = errNotFound // the employee or staff member in the path

@@ -25,6 +25,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/api"
+	"github.com/orderflow/orderflow/apitoken"
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
 	"github.com/orderflow/orderflow/testenv"
@@ -64,8 +65,8 @@ func (e *adminEnv) staffToken(role commerce.Role) string {
 	id := uuid.New()
 	_, err := q.StaffCreate(ctx, db.StaffCreateParams{ID: id, Email: id.String() + "@seller.test", Name: "Staff " + string(role), Role: string(role)})
 	require.NoError(e.t, err)
-	token := api.NewToken()
-	_, err = q.APITokenIssue(ctx, db.APITokenIssueParams{TokenHash: api.HashToken(token), StaffID: uuid.NullUUID{UUID: id, Valid: true}})
+	token := apitoken.New()
+	_, err = q.APITokenIssue(ctx, db.APITokenIssueParams{TokenHash: apitoken.Hash(token), StaffID: uuid.NullUUID{UUID: id, Valid: true}})
 	require.NoError(e.t, err)
 	return token
 }
@@ -79,8 +80,8 @@ func (e *adminEnv) employeeToken(company uuid.UUID, role commerce.Role) (uuid.UU
 	id := uuid.New()
 	_, err := q.EmployeeCreate(ctx, db.EmployeeCreateParams{ID: id, CompanyID: company, Email: id.String() + "@buyer.test", Name: "Employee", Role: string(role)})
 	require.NoError(e.t, err)
-	token := api.NewToken()
-	_, err = q.APITokenIssue(ctx, db.APITokenIssueParams{TokenHash: api.HashToken(token), CustomerID: uuid.NullUUID{UUID: id, Valid: true}})
+	token := apitoken.New()
+	_, err = q.APITokenIssue(ctx, db.APITokenIssueParams{TokenHash: apitoken.Hash(token), CustomerID: uuid.NullUUID{UUID: id, Valid: true}})
 	require.NoError(e.t, err)
 	return id, token
 }
@@ -396,7 +397,7 @@ func TestAdminEmployeesStaffAndTokens(t *testing.T) {
 	e.as(tok.Token, "GET", "/v1/admin/companies", nil).requireError(t, http.StatusForbidden, "forbidden", "")
 	var stored int
 	require.NoError(t, e.pool.QueryRow(context.Background(),
-		"SELECT count(*) FROM api_tokens WHERE customer_id = $1 AND token_hash = $2", ana.ID, api.HashToken(tok.Token)).Scan(&stored))
+		"SELECT count(*) FROM api_tokens WHERE customer_id = $1 AND token_hash = $2", ana.ID, apitoken.Hash(tok.Token)).Scan(&stored))
 	require.Equal(t, 1, stored)
 
 	// The role changes; the token follows at once.

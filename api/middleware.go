@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/orderflow/orderflow/apitoken"
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
 )
@@ -75,7 +76,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		respondError(c, errUnauthorized)
 		return
 	}
-	hash := HashToken(strings.TrimSpace(token))
+	hash := apitoken.Hash(strings.TrimSpace(token))
 	now := time.Now()
 	if p, ok := s.principals.get(hash, now); ok {
 		c.Set(ctxPrincipal, p)
