@@ -24,38 +24,38 @@ import (
 // lists, the catalogue, shipping methods and tax rates. Every route is for ops
 // alone; any other role gets 403.
 func (s *Server) adminRoutes(v1 gin.IRouter) {
-	admin := v1.Group("/admin", allow(opsRoles...))
+	admin := v1.Group("/admin", Allow(opsRoles...))
 
-	admin.POST("/companies", s.idempotent, s.adminCreateCompany)
+	admin.POST("/companies", s.Idempotent, s.adminCreateCompany)
 	admin.GET("/companies", s.adminListCompanies)
 	admin.GET("/companies/:company_id", s.adminGetCompany)
-	admin.PATCH("/companies/:company_id", s.idempotent, s.adminUpdateCompany)
+	admin.PATCH("/companies/:company_id", s.Idempotent, s.adminUpdateCompany)
 
-	admin.POST("/companies/:company_id/employees", s.idempotent, s.adminCreateEmployee)
+	admin.POST("/companies/:company_id/employees", s.Idempotent, s.adminCreateEmployee)
 	admin.GET("/companies/:company_id/employees", s.adminListEmployees)
-	admin.PATCH("/employees/:employee_id", s.idempotent, s.adminUpdateEmployee)
-	admin.POST("/employees/:employee_id/tokens", s.idempotentSecret, s.adminIssueEmployeeToken)
+	admin.PATCH("/employees/:employee_id", s.Idempotent, s.adminUpdateEmployee)
+	admin.POST("/employees/:employee_id/tokens", s.IdempotentSecret, s.adminIssueEmployeeToken)
 
-	admin.POST("/staff", s.idempotent, s.adminCreateStaff)
-	admin.POST("/staff/:staff_id/tokens", s.idempotentSecret, s.adminIssueStaffToken)
+	admin.POST("/staff", s.Idempotent, s.adminCreateStaff)
+	admin.POST("/staff/:staff_id/tokens", s.IdempotentSecret, s.adminIssueStaffToken)
 
-	admin.PUT("/companies/:company_id/spending-limits", s.idempotent, s.adminPutSpendingLimit)
+	admin.PUT("/companies/:company_id/spending-limits", s.Idempotent, s.adminPutSpendingLimit)
 	admin.GET("/companies/:company_id/spending-limits", s.adminListSpendingLimits)
-	admin.DELETE("/spending-limits/:limit_id", s.idempotent, s.adminDeleteSpendingLimit)
+	admin.DELETE("/spending-limits/:limit_id", s.Idempotent, s.adminDeleteSpendingLimit)
 
-	admin.POST("/companies/:company_id/approval-rules", s.idempotent, s.adminCreateApprovalRule)
+	admin.POST("/companies/:company_id/approval-rules", s.Idempotent, s.adminCreateApprovalRule)
 	admin.GET("/companies/:company_id/approval-rules", s.adminListApprovalRules)
-	admin.DELETE("/approval-rules/:rule_id", s.idempotent, s.adminDeleteApprovalRule)
+	admin.DELETE("/approval-rules/:rule_id", s.Idempotent, s.adminDeleteApprovalRule)
 
-	admin.POST("/price-lists", s.idempotent, s.adminCreatePriceList)
+	admin.POST("/price-lists", s.Idempotent, s.adminCreatePriceList)
 	admin.GET("/price-lists", s.adminListPriceLists)
 	admin.GET("/price-lists/:price_list_id", s.adminGetPriceList)
-	admin.PUT("/price-lists/:price_list_id", s.idempotent, s.adminReplacePriceList)
-	admin.DELETE("/price-lists/:price_list_id", s.idempotent, s.adminDeletePriceList)
+	admin.PUT("/price-lists/:price_list_id", s.Idempotent, s.adminReplacePriceList)
+	admin.DELETE("/price-lists/:price_list_id", s.Idempotent, s.adminDeletePriceList)
 
-	admin.PUT("/products/:sku", s.idempotent, s.adminPutProduct)
-	admin.PUT("/shipping-methods/:code", s.idempotent, s.adminPutShippingMethod)
-	admin.PUT("/tax-rates/:country", s.idempotent, s.adminPutTaxRate)
+	admin.PUT("/products/:sku", s.Idempotent, s.adminPutProduct)
+	admin.PUT("/shipping-methods/:code", s.Idempotent, s.adminPutShippingMethod)
+	admin.PUT("/tax-rates/:country", s.Idempotent, s.adminPutTaxRate)
 }
 
 // Limits on free text, generous for any ERP or CRM.
@@ -84,7 +84,7 @@ func readKeysetPage(c *gin.Context) (keysetPage, error) {
 	p := keysetPage{limit: limit}
 	if cur := c.Query("cursor"); cur != "" {
 		if p.afterAt, p.afterID, err = decodeOrderCursor(cur); err != nil {
-			return keysetPage{}, fieldError("cursor", "cursor is not one this API gave out")
+			return keysetPage{}, FieldError("cursor", "cursor is not one this API gave out")
 		}
 	}
 	return p, nil
@@ -113,9 +113,9 @@ func requiredText(field, v string, max int) (string, error) {
 	v = strings.TrimSpace(v)
 	switch {
 	case v == "":
-		return "", fieldError(field, field+" is required")
+		return "", FieldError(field, field+" is required")
 	case utf8.RuneCountInString(v) > max:
-		return "", fieldError(field, fmt.Sprintf("%s must be at most %d characters", field, max))
+		return "", FieldError(field, fmt.Sprintf("%s must be at most %d characters", field, max))
 	}
 	return v, nil
 }
@@ -124,7 +124,7 @@ func requiredText(field, v string, max int) (string, error) {
 // when max > 0), as every count and amount of the admin API must be.
 func requiredInt64(field string, v *int64, max int64) (int64, error) {
 	if v == nil {
-		return 0, fieldError(field, field+" is required")
+		return 0, FieldError(field, field+" is required")
 	}
 	return checkInt64(field, *v, max)
 }
@@ -132,9 +132,9 @@ func requiredInt64(field string, v *int64, max int64) (int64, error) {
 func checkInt64(field string, v, max int64) (int64, error) {
 	switch {
 	case v < 0:
-		return 0, fieldError(field, field+" must not be negative")
+		return 0, FieldError(field, field+" must not be negative")
 	case max > 0 && v > max:
-		return 0, fieldError(field, fmt.Sprintf("%s must be at most %d", field, max))
+		return 0, FieldError(field, fmt.Sprintf("%s must be at most %d", field, max))
 	}
 	return v, nil
 }
@@ -143,14 +143,14 @@ func checkInt64(field string, v, max int64) (int64, error) {
 func requireFields(given map[string]bool, fields ...string) error {
 	for _, f := range fields {
 		if !given[f] {
-			return fieldError(f, f+" is required")
+			return FieldError(f, f+" is required")
 		}
 	}
 	return nil
 }
 
 func invalidCurrency(field string) error {
-	return fieldError(field, field+" must be a three-letter ISO 4217 code such as EUR")
+	return FieldError(field, field+" must be a three-letter ISO 4217 code such as EUR")
 }
 
 // violation maps a write's constraint violations to the request field at
@@ -159,10 +159,10 @@ func invalidCurrency(field string) error {
 func violation(err error, uniqueField, fkField string) error {
 	switch {
 	case uniqueField != "" && db.IsUniqueViolation(err):
-		return &httpError{status: http.StatusConflict, body: Error{
+		return &HTTPError{Status: http.StatusConflict, Body: Error{
 			Code: "already_exists", Field: uniqueField, Message: uniqueField + " is already taken"}}
 	case fkField != "" && db.IsForeignKeyViolation(err):
-		return fieldError(fkField, fkField+" names nothing that exists")
+		return FieldError(fkField, fkField+" names nothing that exists")
 	}
 	return err
 }
@@ -170,7 +170,7 @@ func violation(err error, uniqueField, fkField string) error {
 // conflict is a 409: the request is well-formed but the state of the data
 // forbids it.
 func conflict(code, field, msg string) error {
-	return &httpError{status: http.StatusConflict, body: Error{Code: code, Field: field, Message: msg}}
+	return &HTTPError{Status: http.StatusConflict, Body: Error{Code: code, Field: field, Message: msg}}
 }
 
 // clear forgets every cached token lookup. Admin changes to who someone is (an
@@ -182,25 +182,25 @@ func (c *principalCache) clear() {
 	c.entries = nil
 }
 
-// idempotentSecret is s.idempotent for routes whose answer is a secret (a new
+// idempotentSecret is s.Idempotent for routes whose answer is a secret (a new
 // token). The secret must be shown once and never stored, so a retry with the
 // same Idempotency-Key does not get it again, nor a second secret: it gets 409
 // token_already_issued, and the caller issues another with a new key. Every
-// other answer (a 4xx) is stored and replayed as s.idempotent does.
-func (s *Server) idempotentSecret(c *gin.Context) {
+// other answer (a 4xx) is stored and replayed as s.Idempotent does.
+func (s *Server) IdempotentSecret(c *gin.Context) {
 	key := c.GetHeader(idempotencyHeader)
 	if key == "" {
 		c.Next()
 		return
 	}
 	if len(key) > maxIdempotencyKey {
-		respondError(c, &httpError{status: http.StatusBadRequest, body: Error{
+		RespondError(c, &HTTPError{Status: http.StatusBadRequest, Body: Error{
 			Code: "invalid_header", Field: idempotencyHeader, Message: "Idempotency-Key must be at most 255 characters"}})
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(c.Request.Body, maxRequestBody+1))
 	if err != nil {
-		respondError(c, newError(http.StatusBadRequest, "unreadable_body", "could not read the request body"))
+		RespondError(c, newError(http.StatusBadRequest, "unreadable_body", "could not read the request body"))
 		return
 	}
 	c.Request.Body = io.NopCloser(bytes.NewReader(body))
@@ -211,7 +211,7 @@ func (s *Server) idempotentSecret(c *gin.Context) {
 	who := principal(c).ID
 	handled, err := s.claimOrReplay(c, who, key, h.Sum(nil))
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	if handled {
@@ -246,25 +246,25 @@ type companyPageQuery[R any] func(ctx context.Context, companyID uuid.UUID, p ke
 // when there is no such company), each shown by view.
 func listForCompany[R, V any](s *Server, c *gin.Context, list companyPageQuery[R],
 	key func(R) (time.Time, uuid.UUID), view func(db.Company, R) V) (items []V, next string, ok bool) {
-	companyID, err := pathUUID(c, "company_id")
+	companyID, err := PathUUID(c, "company_id")
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return nil, "", false
 	}
 	p, err := readKeysetPage(c)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return nil, "", false
 	}
 	ctx := c.Request.Context()
 	company, err := s.q.CompanyGet(ctx, companyID)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return nil, "", false
 	}
 	rows, err := list(ctx, companyID, p)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return nil, "", false
 	}
 	items, next = pageOf(p, rows, key, func(r R) V { return view(company, r) })

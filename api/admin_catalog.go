@@ -151,26 +151,26 @@ func (r adminPriceListRequest) check(id uuid.UUID) (priceListInput, error) {
 	pl := commerce.PriceList{ID: id.String(), Name: in.list.Name, Currency: r.Currency}
 	switch {
 	case hasCompany && hasGroup:
-		return in, fieldError("customer_group", "give company_id or customer_group, not both")
+		return in, FieldError("customer_group", "give company_id or customer_group, not both")
 	case hasCompany:
 		cid, err := uuid.Parse(*r.CompanyID)
 		if err != nil {
-			return in, fieldError("company_id", "company_id must be a UUID")
+			return in, FieldError("company_id", "company_id must be a UUID")
 		}
 		in.list.CompanyID = uuid.NullUUID{UUID: cid, Valid: true}
 		pl.Scope = commerce.ScopeCompany
 	case hasGroup:
 		if !customerGroupPattern.MatchString(*r.CustomerGroup) {
-			return in, fieldError("customer_group", "customer_group must be 1-64 lower-case letters, digits, '.', '_' or '-'")
+			return in, FieldError("customer_group", "customer_group must be 1-64 lower-case letters, digits, '.', '_' or '-'")
 		}
 		in.list.CustomerGroup = pgtype.Text{String: *r.CustomerGroup, Valid: true}
 		pl.Scope = commerce.ScopeGroup
 	default:
-		return in, fieldError("company_id", "company_id or customer_group is required")
+		return in, FieldError("company_id", "company_id or customer_group is required")
 	}
 	if r.Priority != nil {
 		if *r.Priority < math.MinInt32 || *r.Priority > math.MaxInt32 {
-			return in, fieldError("priority", "priority must fit in 32 bits")
+			return in, FieldError("priority", "priority must fit in 32 bits")
 		}
 		in.list.Priority = int32(*r.Priority)
 	}
@@ -187,9 +187,9 @@ func (r adminPriceListRequest) check(id uuid.UUID) (priceListInput, error) {
 
 	switch {
 	case r.Tiers == nil:
-		return in, fieldError("tiers", "tiers is required ([] for none)")
+		return in, FieldError("tiers", "tiers is required ([] for none)")
 	case len(r.Tiers) > maxPriceListTiers:
-		return in, fieldError("tiers", fmt.Sprintf("a price list holds at most %d tiers", maxPriceListTiers))
+		return in, FieldError("tiers", fmt.Sprintf("a price list holds at most %d tiers", maxPriceListTiers))
 	}
 	in.tiers = db.PriceListTiersInsertParams{PriceListID: id, Skus: []string{}, MinQuantities: []int32{}, UnitPrices: []int64{}}
 	type tierKey struct {
@@ -207,7 +207,7 @@ func (r adminPriceListRequest) check(id uuid.UUID) (priceListInput, error) {
 			return in, err
 		}
 		if minQty < 1 {
-			return in, fieldError(field+".min_quantity", field+".min_quantity must be at least 1")
+			return in, FieldError(field+".min_quantity", field+".min_quantity must be at least 1")
 		}
 		price, err := requiredInt64(field+".unit_price", t.UnitPrice, 0)
 		if err != nil {
@@ -215,7 +215,7 @@ func (r adminPriceListRequest) check(id uuid.UUID) (priceListInput, error) {
 		}
 		k := tierKey{t.SKU, minQty}
 		if seen[k] {
-			return in, fieldError(field+".min_quantity", fmt.Sprintf("%s has two tiers from %d units", t.SKU, minQty))
+			return in, FieldError(field+".min_quantity", fmt.Sprintf("%s has two tiers from %d units", t.SKU, minQty))
 		}
 		seen[k] = true
 		in.tiers.Skus = append(in.tiers.Skus, t.SKU)
@@ -232,7 +232,7 @@ func optionalTime(field string, v *string) (*time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, *v)
 	if err != nil {
-		return nil, fieldError(field, field+" must be an RFC 3339 timestamp such as 2026-01-31T00:00:00Z")
+		return nil, FieldError(field, field+" must be an RFC 3339 timestamp such as 2026-01-31T00:00:00Z")
 	}
 	t = t.UTC()
 	return &t, nil
@@ -246,13 +246,13 @@ func writePriceListChecks(ctx context.Context, q *db.Queries, in priceListInput)
 		// Locked so that the company's currency cannot change under the list.
 		company, err := q.CompanyGetForUpdate(ctx, in.list.CompanyID.UUID)
 		if db.IsNotFound(err) {
-			return fieldError("company_id", "company_id names no company")
+			return FieldError("company_id", "company_id names no company")
 		}
 		if err != nil {
 			return err
 		}
 		if company.Currency != in.list.Currency {
-			return fieldError("currency", fmt.Sprintf("currency must be %s, the company's currency", company.Currency))
+			return FieldError("currency", fmt.Sprintf("currency must be %s, the company's currency", company.Currency))
 		}
 	}
 	return requireSKUs(ctx, q, in.tiers.Skus, func(i int) string { return fmt.Sprintf("tiers[%d].sku", i) })
@@ -261,13 +261,13 @@ func writePriceListChecks(ctx context.Context, q *db.Queries, in priceListInput)
 // adminCreatePriceList creates a price list with its tiers.
 func (s *Server) adminCreatePriceList(c *gin.Context) {
 	var req adminPriceListRequest
-	if err := bindJSON(c, &req, false); err != nil {
-		respondError(c, err)
+	if err := BindJSON(c, &req, false); err != nil {
+		RespondError(c, err)
 		return
 	}
 	in, err := req.check(uuid.New())
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	ctx := c.Request.Context()
@@ -284,7 +284,7 @@ func (s *Server) adminCreatePriceList(c *gin.Context) {
 		return err
 	})
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.Header("Location", "/v1/admin/price-lists/"+out.ID.String())
@@ -309,13 +309,13 @@ func writeTiers(ctx context.Context, q *db.Queries, row db.PriceList, tiers db.P
 func (s *Server) adminListPriceLists(c *gin.Context) {
 	p, err := readKeysetPage(c)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	rows, err := s.q.PriceListList(c.Request.Context(), db.PriceListListParams{
 		AfterCreatedAt: p.afterAt, AfterID: p.afterID, RowLimit: p.rowLimit()})
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	var page PriceListPage
@@ -325,20 +325,20 @@ func (s *Server) adminListPriceLists(c *gin.Context) {
 
 // adminGetPriceList shows a price list with its tiers.
 func (s *Server) adminGetPriceList(c *gin.Context) {
-	id, err := pathUUID(c, "price_list_id")
+	id, err := PathUUID(c, "price_list_id")
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	ctx := c.Request.Context()
 	row, err := s.q.PriceListGet(ctx, id)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	tiers, err := s.q.PriceListTiers(ctx, id)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, priceListOf(row, tiers))
@@ -347,19 +347,19 @@ func (s *Server) adminGetPriceList(c *gin.Context) {
 // adminReplacePriceList replaces a price list, tiers included, in one
 // transaction: checkouts see the old list or the new one, never a mix.
 func (s *Server) adminReplacePriceList(c *gin.Context) {
-	id, err := pathUUID(c, "price_list_id")
+	id, err := PathUUID(c, "price_list_id")
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	var req adminPriceListRequest
-	if err := bindJSON(c, &req, false); err != nil {
-		respondError(c, err)
+	if err := BindJSON(c, &req, false); err != nil {
+		RespondError(c, err)
 		return
 	}
 	in, err := req.check(id)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	ctx := c.Request.Context()
@@ -385,7 +385,7 @@ func (s *Server) adminReplacePriceList(c *gin.Context) {
 		return err
 	})
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, out)
@@ -410,26 +410,26 @@ type adminProductRequest struct {
 func (s *Server) adminPutProduct(c *gin.Context) {
 	sku := c.Param("sku")
 	if err := commerce.ValidateSKU("sku", sku); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	var req adminProductRequest
-	if err := bindJSON(c, &req, false); err != nil {
-		respondError(c, err)
+	if err := BindJSON(c, &req, false); err != nil {
+		RespondError(c, err)
 		return
 	}
 	name, err := requiredText("name", req.Name, maxAdminName)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	weight, err := requiredInt64("weight_grams", req.WeightGrams, math.MaxInt32)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	if req.Prices == nil {
-		respondError(c, fieldError("prices", `prices is required, e.g. {"EUR": 1290} ({} for none)`))
+		RespondError(c, FieldError("prices", `prices is required, e.g. {"EUR": 1290} ({} for none)`))
 		return
 	}
 	prices := db.ProductPricesUpsertParams{Sku: sku, Currencies: []string{}, UnitPrices: []int64{}}
@@ -440,19 +440,19 @@ func (s *Server) adminPutProduct(c *gin.Context) {
 	for _, currency := range prices.Currencies {
 		field := "prices." + currency
 		if !commerce.ValidCurrency(currency) {
-			respondError(c, fieldError(field, field+": the key must be a three-letter ISO 4217 code such as EUR"))
+			RespondError(c, FieldError(field, field+": the key must be a three-letter ISO 4217 code such as EUR"))
 			return
 		}
 		amount, err := requiredInt64(field, req.Prices[currency], 0)
 		if err != nil {
-			respondError(c, err)
+			RespondError(c, err)
 			return
 		}
 		prices.UnitPrices = append(prices.UnitPrices, amount)
 	}
 	if req.OnHand != nil {
 		if _, err := checkInt64("on_hand", *req.OnHand, 0); err != nil {
-			respondError(c, err)
+			RespondError(c, err)
 			return
 		}
 	}
@@ -489,7 +489,7 @@ func (s *Server) adminPutProduct(c *gin.Context) {
 		return nil
 	})
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, out)
@@ -526,8 +526,8 @@ type adminShippingMethodRequest struct {
 // adminPutShippingMethod creates or replaces a shipping method.
 func (s *Server) adminPutShippingMethod(c *gin.Context) {
 	var req adminShippingMethodRequest
-	if err := bindJSON(c, &req, false); err != nil {
-		respondError(c, err)
+	if err := BindJSON(c, &req, false); err != nil {
+		RespondError(c, err)
 		return
 	}
 	name, err := requiredText("name", req.Name, maxAdminName)
@@ -536,13 +536,13 @@ func (s *Server) adminPutShippingMethod(c *gin.Context) {
 			"base_amount", "per_kg_amount")
 	}
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	m := commerce.ShippingMethod{Code: c.Param("code"), Name: name, Currency: req.Currency,
 		BaseAmount: *req.BaseAmount, PerKgAmount: *req.PerKgAmount, FreeAbove: req.FreeAbove}
 	if err := commerce.ValidateShippingMethod(m); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	p := db.ShippingMethodPutParams{Code: m.Code, Name: m.Name, Currency: m.Currency, BaseAmount: m.BaseAmount, PerKgAmount: m.PerKgAmount}
@@ -551,7 +551,7 @@ func (s *Server) adminPutShippingMethod(c *gin.Context) {
 	}
 	row, err := s.q.ShippingMethodPut(c.Request.Context(), p)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	out := ShippingMethodSettings{Code: row.Code, Name: row.Name, Currency: row.Currency, BaseAmount: row.BaseAmount, PerKgAmount: row.PerKgAmount}
@@ -568,26 +568,26 @@ type adminTaxRateRequest struct {
 // adminPutTaxRate sets the tax rate of a ship-to country.
 func (s *Server) adminPutTaxRate(c *gin.Context) {
 	country := c.Param("country")
-	if !countryPattern.MatchString(country) {
-		respondError(c, fieldError("country", "country must be an ISO 3166-1 alpha-2 code such as DE"))
+	if !CountryPattern.MatchString(country) {
+		RespondError(c, FieldError("country", "country must be an ISO 3166-1 alpha-2 code such as DE"))
 		return
 	}
 	var req adminTaxRateRequest
-	if err := bindJSON(c, &req, false); err != nil {
-		respondError(c, err)
+	if err := BindJSON(c, &req, false); err != nil {
+		RespondError(c, err)
 		return
 	}
 	if req.RateBp == nil {
-		respondError(c, fieldError("rate_bp", "rate_bp is required"))
+		RespondError(c, FieldError("rate_bp", "rate_bp is required"))
 		return
 	}
 	if err := commerce.ValidateTaxPolicy(commerce.TaxPolicy{Country: country, RateBasisPoints: *req.RateBp}); err != nil {
-		respondError(c, fieldError("rate_bp", fmt.Sprintf("rate_bp must be from 0 to %d basis points (10000 = 100 %%)", commerce.MaxTaxRateBasisPoints)))
+		RespondError(c, FieldError("rate_bp", fmt.Sprintf("rate_bp must be from 0 to %d basis points (10000 = 100 %%)", commerce.MaxTaxRateBasisPoints)))
 		return
 	}
 	row, err := s.q.TaxRatePut(c.Request.Context(), db.TaxRatePutParams{Country: country, RateBp: int32(*req.RateBp)})
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, TaxRate{Country: row.Country, RateBp: int64(row.RateBp)})

@@ -88,7 +88,7 @@ func (r adminCompanyRequest) apply(f companyFields) (companyFields, error) {
 	}
 	if r.CustomerGroup != nil {
 		if *r.CustomerGroup != "" && !customerGroupPattern.MatchString(*r.CustomerGroup) {
-			return f, fieldError("customer_group", "customer_group must be empty or 1-64 lower-case letters, digits, '.', '_' or '-'")
+			return f, FieldError("customer_group", "customer_group must be empty or 1-64 lower-case letters, digits, '.', '_' or '-'")
 		}
 		f.customerGroup = *r.CustomerGroup
 	}
@@ -97,7 +97,7 @@ func (r adminCompanyRequest) apply(f companyFields) (companyFields, error) {
 	}
 	if t := r.ApprovalTimeoutSeconds; t != nil {
 		if *t < 1 || *t > maxApprovalTimeout {
-			return f, fieldError("approval_timeout_seconds", fmt.Sprintf("approval_timeout_seconds must be from 1 to %d", maxApprovalTimeout))
+			return f, FieldError("approval_timeout_seconds", fmt.Sprintf("approval_timeout_seconds must be from 1 to %d", maxApprovalTimeout))
 		}
 		f.approvalTimeout = *t
 	}
@@ -107,18 +107,18 @@ func (r adminCompanyRequest) apply(f companyFields) (companyFields, error) {
 // adminCreateCompany creates a buying company.
 func (s *Server) adminCreateCompany(c *gin.Context) {
 	var req adminCompanyRequest
-	if err := bindJSON(c, &req, false); err != nil {
-		respondError(c, err)
+	if err := BindJSON(c, &req, false); err != nil {
+		RespondError(c, err)
 		return
 	}
 	if err := requireFields(map[string]bool{"name": req.Name != nil, "currency": req.Currency != nil, "credit_limit": req.CreditLimit != nil},
 		"name", "currency", "credit_limit"); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	f, err := req.apply(companyFields{approvalTimeout: defaultApprovalTimeout})
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	company, err := s.q.CompanyCreate(c.Request.Context(), db.CompanyCreateParams{
@@ -126,7 +126,7 @@ func (s *Server) adminCreateCompany(c *gin.Context) {
 		CustomerGroup: f.customerGroup, TaxExempt: f.taxExempt, ApprovalTimeoutSeconds: int32(f.approvalTimeout),
 	})
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.Header("Location", "/v1/admin/companies/"+company.ID.String())
@@ -137,13 +137,13 @@ func (s *Server) adminCreateCompany(c *gin.Context) {
 func (s *Server) adminListCompanies(c *gin.Context) {
 	p, err := readKeysetPage(c)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	rows, err := s.q.CompanyList(c.Request.Context(), db.CompanyListParams{
 		AfterCreatedAt: p.afterAt, AfterID: p.afterID, RowLimit: p.rowLimit()})
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	var page CompanyPage
@@ -153,14 +153,14 @@ func (s *Server) adminListCompanies(c *gin.Context) {
 
 // adminGetCompany shows one company.
 func (s *Server) adminGetCompany(c *gin.Context) {
-	id, err := pathUUID(c, "company_id")
+	id, err := PathUUID(c, "company_id")
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	company, err := s.q.CompanyGet(c.Request.Context(), id)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, companyOf(company))
@@ -171,14 +171,14 @@ func (s *Server) adminGetCompany(c *gin.Context) {
 // it), and cannot move away from the currency of its spending limits, price
 // lists and approval rule amounts, which would silently stop meaning anything.
 func (s *Server) adminUpdateCompany(c *gin.Context) {
-	id, err := pathUUID(c, "company_id")
+	id, err := PathUUID(c, "company_id")
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	var req adminCompanyRequest
-	if err := bindJSON(c, &req, false); err != nil {
-		respondError(c, err)
+	if err := BindJSON(c, &req, false); err != nil {
+		RespondError(c, err)
 		return
 	}
 	ctx := c.Request.Context()
@@ -207,7 +207,7 @@ func (s *Server) adminUpdateCompany(c *gin.Context) {
 		return err
 	})
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	s.principals.clear() // employees' principals carry the company's currency

@@ -71,11 +71,11 @@ type adminTokenRequest struct {
 // cannot get two accounts by changing case.
 func checkEmail(field string, v *string) (string, error) {
 	if v == nil || *v == "" {
-		return "", fieldError(field, field+" is required")
+		return "", FieldError(field, field+" is required")
 	}
 	a, err := mail.ParseAddress(*v)
 	if err != nil || a.Address != *v || len(*v) > maxEmail {
-		return "", fieldError(field, field+" must be a plain email address such as ana@example.com")
+		return "", FieldError(field, field+" must be a plain email address such as ana@example.com")
 	}
 	return strings.ToLower(*v), nil
 }
@@ -83,28 +83,28 @@ func checkEmail(field string, v *string) (string, error) {
 // checkRole checks a role against the side it must belong to.
 func checkRole(v *string, companySide bool) (string, error) {
 	if v == nil {
-		return "", fieldError("role", "role is required")
+		return "", FieldError("role", "role is required")
 	}
 	r := commerce.Role(*v)
 	if companySide && !r.CompanySide() {
-		return "", fieldError("role", `role must be "buyer", "approver" or "company_admin"`)
+		return "", FieldError("role", `role must be "buyer", "approver" or "company_admin"`)
 	}
 	if !companySide && !r.SellerSide() {
-		return "", fieldError("role", `role must be "sales_rep", "sales_manager" or "ops"`)
+		return "", FieldError("role", `role must be "sales_rep", "sales_manager" or "ops"`)
 	}
 	return *v, nil
 }
 
 // adminCreateEmployee adds a person to a company.
 func (s *Server) adminCreateEmployee(c *gin.Context) {
-	companyID, err := pathUUID(c, "company_id")
+	companyID, err := PathUUID(c, "company_id")
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	var req adminPersonRequest
-	if err := bindJSON(c, &req, false); err != nil {
-		respondError(c, err)
+	if err := BindJSON(c, &req, false); err != nil {
+		RespondError(c, err)
 		return
 	}
 	p := db.EmployeeCreateParams{ID: uuid.New(), CompanyID: companyID}
@@ -114,15 +114,15 @@ func (s *Server) adminCreateEmployee(c *gin.Context) {
 		}
 	}
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	e, err := s.q.EmployeeCreate(c.Request.Context(), p)
 	if db.IsForeignKeyViolation(err) {
-		err = errNotFound // the company in the path
+		err = ErrNotFound // the company in the path
 	}
 	if err != nil {
-		respondError(c, violation(err, "email", ""))
+		RespondError(c, violation(err, "email", ""))
 		return
 	}
 	c.JSON(http.StatusCreated, employeeOf(e))
@@ -147,30 +147,30 @@ func (s *Server) adminListEmployees(c *gin.Context) {
 // adminUpdateEmployee renames an employee or changes their role; a new role
 // takes effect on this server at once and on others within 30 s (their token cache).
 func (s *Server) adminUpdateEmployee(c *gin.Context) {
-	id, err := pathUUID(c, "employee_id")
+	id, err := PathUUID(c, "employee_id")
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	var req adminPersonRequest
-	if err := bindJSON(c, &req, false); err != nil {
-		respondError(c, err)
+	if err := BindJSON(c, &req, false); err != nil {
+		RespondError(c, err)
 		return
 	}
 	if req.Email != nil {
-		respondError(c, fieldError("email", "email cannot be changed; add a new employee instead"))
+		RespondError(c, FieldError("email", "email cannot be changed; add a new employee instead"))
 		return
 	}
 	var name, role string
 	if req.Name != nil {
 		if name, err = requiredText("name", *req.Name, maxAdminName); err != nil {
-			respondError(c, err)
+			RespondError(c, err)
 			return
 		}
 	}
 	if req.Role != nil {
 		if role, err = checkRole(req.Role, true); err != nil {
-			respondError(c, err)
+			RespondError(c, err)
 			return
 		}
 	}
@@ -192,7 +192,7 @@ func (s *Server) adminUpdateEmployee(c *gin.Context) {
 		return err
 	})
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	s.principals.clear()
@@ -201,9 +201,9 @@ func (s *Server) adminUpdateEmployee(c *gin.Context) {
 
 // adminIssueEmployeeToken gives an employee a new bearer token.
 func (s *Server) adminIssueEmployeeToken(c *gin.Context) {
-	id, err := pathUUID(c, "employee_id")
+	id, err := PathUUID(c, "employee_id")
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	s.issueToken(c, db.APITokenIssueParams{CustomerID: uuid.NullUUID{UUID: id, Valid: true}})
@@ -212,8 +212,8 @@ func (s *Server) adminIssueEmployeeToken(c *gin.Context) {
 // adminCreateStaff adds a member of the seller's staff.
 func (s *Server) adminCreateStaff(c *gin.Context) {
 	var req adminPersonRequest
-	if err := bindJSON(c, &req, false); err != nil {
-		respondError(c, err)
+	if err := BindJSON(c, &req, false); err != nil {
+		RespondError(c, err)
 		return
 	}
 	p := db.StaffCreateParams{ID: uuid.New()}
@@ -224,12 +224,12 @@ func (s *Server) adminCreateStaff(c *gin.Context) {
 		}
 	}
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	m, err := s.q.StaffCreate(c.Request.Context(), p)
 	if err != nil {
-		respondError(c, violation(err, "email", ""))
+		RespondError(c, violation(err, "email", ""))
 		return
 	}
 	c.JSON(http.StatusCreated, staffOf(m))
@@ -237,9 +237,9 @@ func (s *Server) adminCreateStaff(c *gin.Context) {
 
 // adminIssueStaffToken gives a staff member a new bearer token.
 func (s *Server) adminIssueStaffToken(c *gin.Context) {
-	id, err := pathUUID(c, "staff_id")
+	id, err := PathUUID(c, "staff_id")
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	s.issueToken(c, db.APITokenIssueParams{StaffID: uuid.NullUUID{UUID: id, Valid: true}})
@@ -249,23 +249,23 @@ func (s *Server) adminIssueStaffToken(c *gin.Context) {
 // body, {"label": "..."}, is optional.
 func (s *Server) issueToken(c *gin.Context, p db.APITokenIssueParams) {
 	var req adminTokenRequest
-	if err := bindJSON(c, &req, true); err != nil {
-		respondError(c, err)
+	if err := BindJSON(c, &req, true); err != nil {
+		RespondError(c, err)
 		return
 	}
 	label := strings.TrimSpace(req.Label)
 	if len([]rune(label)) > maxAdminLabel {
-		respondError(c, fieldError("label", fmt.Sprintf("label must be at most %d characters", maxAdminLabel)))
+		RespondError(c, FieldError("label", fmt.Sprintf("label must be at most %d characters", maxAdminLabel)))
 		return
 	}
 	token := apitoken.New()
 	p.TokenHash, p.Label = apitoken.Hash(token), label
 	created, err := s.q.APITokenIssue(c.Request.Context(), p)
 	if db.IsForeignKeyViolation(err) {
-		err = errNotFound // the employee or staff member in the path
+		err = ErrNotFound // the employee or staff member in the path
 	}
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.Header("Cache-Control", "no-store")

@@ -81,30 +81,30 @@ type adminSpendingLimitRequest struct {
 // adminPutSpendingLimit sets the limit of a company (or of one of its
 // employees) for a period, replacing the one it had.
 func (s *Server) adminPutSpendingLimit(c *gin.Context) {
-	companyID, err := pathUUID(c, "company_id")
+	companyID, err := PathUUID(c, "company_id")
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	var req adminSpendingLimitRequest
-	if err := bindJSON(c, &req, false); err != nil {
-		respondError(c, err)
+	if err := BindJSON(c, &req, false); err != nil {
+		RespondError(c, err)
 		return
 	}
 	if req.Amount == nil {
-		respondError(c, fieldError("amount", "amount is required"))
+		RespondError(c, FieldError("amount", "amount is required"))
 		return
 	}
 	limit := commerce.SpendingLimit{Period: commerce.Period(req.Period), Amount: *req.Amount, Currency: req.Currency}
 	if err := commerce.ValidateSpendingLimit(limit); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	var customer uuid.NullUUID
 	if req.CustomerID != nil {
 		id, err := uuid.Parse(*req.CustomerID)
 		if err != nil {
-			respondError(c, fieldError("customer_id", "customer_id must be a UUID"))
+			RespondError(c, FieldError("customer_id", "customer_id must be a UUID"))
 			return
 		}
 		customer = uuid.NullUUID{UUID: id, Valid: true}
@@ -118,7 +118,7 @@ func (s *Server) adminPutSpendingLimit(c *gin.Context) {
 			return err
 		}
 		if limit.Currency != company.Currency {
-			return fieldError("currency", fmt.Sprintf("currency must be %s, the company's currency", company.Currency))
+			return FieldError("currency", fmt.Sprintf("currency must be %s, the company's currency", company.Currency))
 		}
 		if customer.Valid {
 			ok, err := q.EmployeeInCompany(ctx, db.EmployeeInCompanyParams{ID: customer.UUID, CompanyID: companyID})
@@ -126,7 +126,7 @@ func (s *Server) adminPutSpendingLimit(c *gin.Context) {
 				return err
 			}
 			if !ok {
-				return fieldError("customer_id", "customer_id is not an employee of this company")
+				return FieldError("customer_id", "customer_id is not an employee of this company")
 			}
 		}
 		row, err = q.SpendingLimitUpsert(ctx, db.SpendingLimitUpsertParams{
@@ -136,7 +136,7 @@ func (s *Server) adminPutSpendingLimit(c *gin.Context) {
 		return err
 	})
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, spendingLimitOf(row))
@@ -173,14 +173,14 @@ type adminApprovalRuleRequest struct {
 // adminCreateApprovalRule adds an approval rule to a company. A restricted_sku
 // rule may name only products the catalogue has.
 func (s *Server) adminCreateApprovalRule(c *gin.Context) {
-	companyID, err := pathUUID(c, "company_id")
+	companyID, err := PathUUID(c, "company_id")
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	var req adminApprovalRuleRequest
-	if err := bindJSON(c, &req, false); err != nil {
-		respondError(c, err)
+	if err := BindJSON(c, &req, false); err != nil {
+		RespondError(c, err)
 		return
 	}
 	rule := commerce.ApprovalRule{Kind: commerce.ApprovalRuleKind(req.Kind), SKUs: req.SKUs, ApproverMax: req.ApproverMax}
@@ -188,7 +188,7 @@ func (s *Server) adminCreateApprovalRule(c *gin.Context) {
 		rule.Threshold = *req.Threshold
 	}
 	if err := commerce.ValidateApprovalRule(rule); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	ctx := c.Request.Context()
@@ -215,7 +215,7 @@ func (s *Server) adminCreateApprovalRule(c *gin.Context) {
 		return err
 	})
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, out)
@@ -247,17 +247,17 @@ func (s *Server) adminDeleteApprovalRule(c *gin.Context) {
 // deleteByID deletes the row the path parameter param names: 204, or 404 when
 // there is none.
 func (s *Server) deleteByID(c *gin.Context, param string, del func(context.Context, uuid.UUID) (int64, error)) {
-	id, err := pathUUID(c, param)
+	id, err := PathUUID(c, param)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	n, err := del(c.Request.Context(), id)
 	if err == nil && n == 0 {
-		err = errNotFound
+		err = ErrNotFound
 	}
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.Status(http.StatusNoContent)
@@ -280,7 +280,7 @@ func requireSKUs(ctx context.Context, q *db.Queries, skus []string, field func(i
 	for i, s := range skus {
 		if !known[s] {
 			f := field(i)
-			return &httpError{status: http.StatusUnprocessableEntity, body: Error{
+			return &HTTPError{Status: http.StatusUnprocessableEntity, Body: Error{
 				Code: string(commerce.CodeUnknownSKU), Field: f, SKU: s, Message: fmt.Sprintf("%s: no product has SKU %s", f, s)}}
 		}
 	}

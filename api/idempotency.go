@@ -40,26 +40,26 @@ func (w *capturingWriter) WriteString(s string) (int, error) {
 	return w.ResponseWriter.WriteString(s)
 }
 
-// idempotent makes a mutating request with an Idempotency-Key safe to retry:
+// Idempotent makes a mutating request with an Idempotency-Key safe to retry:
 // the first request with a key runs; a retry with the same key and the same
 // request gets the first answer again (header Idempotent-Replayed: true); a
 // concurrent retry waits for the first to answer; the same key with a different
 // request is refused. Keys are scoped to the caller. Server errors (5xx) are not
 // stored, so a retry runs the request again.
-func (s *Server) idempotent(c *gin.Context) {
+func (s *Server) Idempotent(c *gin.Context) {
 	key := c.GetHeader(idempotencyHeader)
 	if key == "" {
 		c.Next()
 		return
 	}
 	if len(key) > maxIdempotencyKey {
-		respondError(c, &httpError{status: http.StatusBadRequest, body: Error{
+		RespondError(c, &HTTPError{Status: http.StatusBadRequest, Body: Error{
 			Code: "invalid_header", Field: idempotencyHeader, Message: "Idempotency-Key must be at most 255 characters"}})
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(c.Request.Body, maxRequestBody+1))
 	if err != nil {
-		respondError(c, newError(http.StatusBadRequest, "unreadable_body", "could not read the request body"))
+		RespondError(c, newError(http.StatusBadRequest, "unreadable_body", "could not read the request body"))
 		return
 	}
 	c.Request.Body = io.NopCloser(bytes.NewReader(body))
@@ -72,7 +72,7 @@ func (s *Server) idempotent(c *gin.Context) {
 	who := principal(c).ID
 	handled, err := s.claimOrReplay(c, who, key, hash)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	if handled {
@@ -117,7 +117,7 @@ func (s *Server) claimOrReplay(c *gin.Context, who uuid.UUID, key string, hash [
 			return false, err
 		}
 		if !bytes.Equal(row.RequestHash, hash) {
-			return false, &httpError{status: http.StatusUnprocessableEntity, body: Error{
+			return false, &HTTPError{Status: http.StatusUnprocessableEntity, Body: Error{
 				Code: "idempotency_key_reused", Field: idempotencyHeader,
 				Message: "this Idempotency-Key was used for a different request"}}
 		}

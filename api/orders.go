@@ -21,14 +21,14 @@ const (
 
 // getOrder shows an order of the caller's company with its lines and timeline.
 func (s *Server) getOrder(c *gin.Context) {
-	id, err := pathUUID(c, "order_id")
+	id, err := PathUUID(c, "order_id")
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	order, err := s.orderDetail(c.Request.Context(), principal(c), id)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, order)
@@ -63,14 +63,14 @@ func (s *Server) orderDetail(ctx context.Context, p Principal, id uuid.UUID) (Or
 func (s *Server) listOrders(c *gin.Context) {
 	limit, err := pageLimit(c)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	before := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 	beforeID := uuid.Max
 	if cur := c.Query("cursor"); cur != "" {
 		if before, beforeID, err = decodeOrderCursor(cur); err != nil {
-			respondError(c, fieldError("cursor", "cursor is not one this API gave out"))
+			RespondError(c, FieldError("cursor", "cursor is not one this API gave out"))
 			return
 		}
 	}
@@ -78,7 +78,7 @@ func (s *Server) listOrders(c *gin.Context) {
 		CustomerID: principal(c).ID, BeforePlacedAt: before, BeforeID: beforeID, RowLimit: int32(limit + 1),
 	})
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	page := OrderPage{Orders: []Order{}}
@@ -100,7 +100,7 @@ func pageLimit(c *gin.Context) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > maxPageSize {
-		return 0, fieldError("limit", "limit must be an integer from 1 to 100")
+		return 0, FieldError("limit", "limit must be an integer from 1 to 100")
 	}
 	return n, nil
 }

@@ -48,11 +48,11 @@ func (s *Server) Handler() http.Handler {
 	r.HandleMethodNotAllowed = true
 	r.Use(withRequestID, logRequests(s.log), gin.CustomRecovery(func(c *gin.Context, v any) {
 		s.log.ErrorContext(c.Request.Context(), "panic in handler", "request_id", requestID(c), "panic", v)
-		respondError(c, newError(http.StatusInternalServerError, "internal", "internal error (request "+requestID(c)+")"))
+		RespondError(c, newError(http.StatusInternalServerError, "internal", "internal error (request "+requestID(c)+")"))
 	}))
-	r.NoRoute(func(c *gin.Context) { respondError(c, errNotFound) })
+	r.NoRoute(func(c *gin.Context) { RespondError(c, ErrNotFound) })
 	r.NoMethod(func(c *gin.Context) {
-		respondError(c, newError(http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this path"))
+		RespondError(c, newError(http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this path"))
 	})
 	s.Routes(r)
 	return r
@@ -65,30 +65,30 @@ func (s *Server) Routes(r gin.IRouter) {
 	r.GET("/openapi.yaml", serveOpenAPI)
 
 	v1 := r.Group("/v1", s.authenticate)
-	v1.GET("/products", allow(companyRoles...), s.listProducts)
+	v1.GET("/products", Allow(companyRoles...), s.listProducts)
 
-	buy := allow(companyRoles...)
-	read := allow(append(companyRoles, commerce.RoleOps)...)
-	v1.POST("/carts", buy, s.idempotent, s.createCart)
+	buy := Allow(companyRoles...)
+	read := Allow(append(companyRoles, commerce.RoleOps)...)
+	v1.POST("/carts", buy, s.Idempotent, s.createCart)
 	v1.GET("/carts/:cart_id", read, s.getCart)
-	v1.POST("/carts/:cart_id/lines", buy, s.idempotent, s.addLine)
-	v1.PUT("/carts/:cart_id/lines/:sku", buy, s.idempotent, s.setLine)
-	v1.DELETE("/carts/:cart_id/lines/:sku", buy, s.idempotent, s.removeLine)
-	v1.POST("/carts/:cart_id/checkout", buy, s.idempotent, s.checkout)
+	v1.POST("/carts/:cart_id/lines", buy, s.Idempotent, s.addLine)
+	v1.PUT("/carts/:cart_id/lines/:sku", buy, s.Idempotent, s.setLine)
+	v1.DELETE("/carts/:cart_id/lines/:sku", buy, s.Idempotent, s.removeLine)
+	v1.POST("/carts/:cart_id/checkout", buy, s.Idempotent, s.checkout)
 	v1.GET("/carts/:cart_id/checkout", read, s.checkoutStatus)
 
-	v1.POST("/carts/:cart_id/checkout/withdraw", buy, s.idempotent, s.withdrawCheckout)
-	v1.PATCH("/carts/:cart_id", buy, s.idempotent, s.setCartDetails)
-	v1.POST("/carts/:cart_id/lines/bulk", buy, s.idempotent, s.addLines)
+	v1.POST("/carts/:cart_id/checkout/withdraw", buy, s.Idempotent, s.withdrawCheckout)
+	v1.PATCH("/carts/:cart_id", buy, s.Idempotent, s.setCartDetails)
+	v1.POST("/carts/:cart_id/lines/bulk", buy, s.Idempotent, s.addLines)
 	v1.GET("/shipping-methods", buy, s.listShippingMethods)
 
 	v1.GET("/orders", buy, s.listOrders)
 	v1.GET("/orders/:order_id", read, s.getOrder)
 
-	decide := allow(approverRoles...)
+	decide := Allow(approverRoles...)
 	v1.GET("/approvals", decide, s.listApprovals)
-	v1.POST("/approvals/:cart_id/approve", decide, s.idempotent, s.approveCheckout)
-	v1.POST("/approvals/:cart_id/reject", decide, s.idempotent, s.rejectCheckout)
+	v1.POST("/approvals/:cart_id/approve", decide, s.Idempotent, s.approveCheckout)
+	v1.POST("/approvals/:cart_id/reject", decide, s.Idempotent, s.rejectCheckout)
 	s.adminRoutes(v1)
 }
 
