@@ -120,5 +120,4 @@ func Allow(roles ...commerce.Role) gin.HandlerFunc {
 var (
 	companyRoles  = []commerce.Role{commerce.RoleBuyer, commerce.RoleApprover, commerce.RoleCompanyAdmin}
 	approverRoles = []commerce.Role{commerce.RoleApprover, commerce.RoleCompanyAdmin}
-	opsRoles      = []commerce.Role{commerce.RoleOps}
 )

@@ -2,21 +2,13 @@ package api
 
 import (
 	"context"
-	"encoding/base64"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
 	"github.com/orderflow/orderflow/db"
-)
-
-const (
-	defaultPageSize = 20
-	maxPageSize     = 100
 )
 
 // getOrder shows an order of the caller's company with its lines and timeline.
@@ -91,34 +83,4 @@ func (s *Server) listOrders(c *gin.Context) {
 		page.Orders = append(page.Orders, orderOf(o))
 	}
 	c.JSON(http.StatusOK, page)
-}
-
-func pageLimit(c *gin.Context) (int, error) {
-	v := c.Query("limit")
-	if v == "" {
-		return defaultPageSize, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > maxPageSize {
-		return 0, FieldError("limit", "limit must be an integer from 1 to 100")
-	}
-	return n, nil
-}
-
-func encodeOrderCursor(at time.Time, id uuid.UUID) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(at.UTC().Format(time.RFC3339Nano) + "|" + id.String()))
-}
-
-func decodeOrderCursor(s string) (time.Time, uuid.UUID, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return time.Time{}, uuid.Nil, err
-	}
-	at, id, _ := strings.Cut(string(raw), "|")
-	t, err := time.Parse(time.RFC3339Nano, at)
-	if err != nil {
-		return time.Time{}, uuid.Nil, err
-	}
-	u, err := uuid.Parse(id)
-	return t, u, err
 }

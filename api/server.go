@@ -2,6 +2,11 @@
 // validate input, authorize the caller, then start or steer a workflow, or read a
 // Postgres projection through the sqlc queries. Generated database structs never
 // reach JSON: responses are this package's own types.
+//
+// The package holds the routing, authentication, idempotency, error answers and
+// paging every route shares, and one file per buyer-facing resource area. Ops
+// administration is in api/admin, an Area the wiring adds to Handler: it
+// imports api for those shared pieces, so api cannot import it.
 package api
 
 import (
@@ -40,8 +45,19 @@ func NewServer(pool *pgxpool.Pool, temporal client.Client, log *slog.Logger, opt
 	return &Server{pool: pool, q: db.New(pool), temporal: temporal, log: log, opts: opts}
 }
 
-// Handler returns the HTTP handler with every route.
-func (s *Server) Handler() http.Handler {
+// Pool is the database the server reads and writes, for route areas in other
+// packages.
+func (s *Server) Pool() *pgxpool.Pool { return s.pool }
+
+// Area adds a group of routes to the authenticated /v1 group, using s for the
+// database and the shared middleware (Allow, Idempotent). Ops administration
+// (api/admin) is one. Areas live in packages of their own that import api, so
+// the wiring hands them to Handler.
+type Area func(v1 gin.IRouter, s *Server)
+
+// Handler returns the HTTP handler with every route: the buyer-facing ones and
+// those of areas.
+func (s *Server) Handler(areas ...Area) http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.ContextWithFallback = true
@@ -54,13 +70,13 @@ func (s *Server) Handler() http.Handler {
 	r.NoMethod(func(c *gin.Context) {
 		RespondError(c, newError(http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this path"))
 	})
-	s.Routes(r)
+	s.Routes(r, areas...)
 	return r
 }
 
-// Routes lists the whole API surface. Every /v1 route needs a bearer token;
-// mutating ones accept an Idempotency-Key.
-func (s *Server) Routes(r gin.IRouter) {
+// Routes lists the buyer-facing API surface, then adds areas to the /v1 group.
+// Every /v1 route needs a bearer token; mutating ones accept an Idempotency-Key.
+func (s *Server) Routes(r gin.IRouter, areas ...Area) {
 	r.GET("/healthz", s.health)
 	r.GET("/openapi.yaml", serveOpenAPI)
 
@@ -89,7 +105,9 @@ func (s *Server) Routes(r gin.IRouter) {
 	v1.GET("/approvals", decide, s.listApprovals)
 	v1.POST("/approvals/:cart_id/approve", decide, s.Idempotent, s.approveCheckout)
 	v1.POST("/approvals/:cart_id/reject", decide, s.Idempotent, s.rejectCheckout)
-	s.adminRoutes(v1)
+	for _, area := range areas {
+		area(v1, s)
+	}
 }
 
 // health answers 200 when Postgres answers.
