@@ -54,7 +54,7 @@ func approvalOf(a db.ApprovalRequest) Approval {
 func (s *Server) listApprovals(c *gin.Context) {
 	limit, err := pageLimit(c)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	p := principal(c)
@@ -65,7 +65,7 @@ func (s *Server) listApprovals(c *gin.Context) {
 	afterAt, afterID := time.Time{}, uuid.Nil
 	if cur := c.Query("cursor"); cur != "" {
 		if afterAt, afterID, err = decodeOrderCursor(cur); err != nil {
-			respondError(c, fieldError("cursor", "cursor is not one this API gave out"))
+			RespondError(c, FieldError("cursor", "cursor is not one this API gave out"))
 			return
 		}
 	}
@@ -73,7 +73,7 @@ func (s *Server) listApprovals(c *gin.Context) {
 		CompanyID: p.CompanyID, Roles: roles, DeciderID: p.ID, AfterCreatedAt: afterAt, AfterCartID: afterID, RowLimit: int32(limit + 1),
 	})
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	page := ApprovalPage{Approvals: []Approval{}}
@@ -109,17 +109,17 @@ func (s *Server) rejectCheckout(c *gin.Context)  { s.decideCheckout(c, false) }
 // refusal comes back synchronously.
 func (s *Server) decideCheckout(c *gin.Context, approve bool) {
 	var req decisionRequest
-	if err := bindJSON(c, &req, true); err != nil {
-		respondError(c, err)
+	if err := BindJSON(c, &req, true); err != nil {
+		RespondError(c, err)
 		return
 	}
 	req.Comment = strings.TrimSpace(req.Comment)
 	switch {
 	case !approve && req.Comment == "":
-		respondError(c, fieldError("comment", "comment is required when rejecting: tell the buyer why"))
+		RespondError(c, FieldError("comment", "comment is required when rejecting: tell the buyer why"))
 		return
 	case len(req.Comment) > maxCommentLength:
-		respondError(c, fieldError("comment", "comment must be at most 2000 characters"))
+		RespondError(c, FieldError("comment", "comment must be at most 2000 characters"))
 		return
 	}
 	p := principal(c)
@@ -142,25 +142,25 @@ func (s *Server) withdrawCheckout(c *gin.Context) {
 // updateCheckout sends an update to the cart's checkout, after checking the cart
 // is the caller's company's (another company's cart is 404, as everywhere).
 func (s *Server) updateCheckout(c *gin.Context, update func(context.Context, uuid.UUID) (checkout.ApprovalState, error)) {
-	id, err := pathUUID(c, "cart_id")
+	id, err := PathUUID(c, "cart_id")
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	ctx := c.Request.Context()
 	p := principal(c)
 	cart, err := s.q.CartGetVisible(ctx, db.CartGetVisibleParams{ID: id, CompanyID: p.CompanyID})
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	if cart.CheckoutStatus != string(commerce.CheckoutAwaitingApproval) {
-		respondError(c, newError(http.StatusConflict, string(commerce.CodeApprovalClosed), "this cart's checkout is not waiting for approval"))
+		RespondError(c, newError(http.StatusConflict, string(commerce.CodeApprovalClosed), "this cart's checkout is not waiting for approval"))
 		return
 	}
 	state, err := update(ctx, cart.ID)
 	if err != nil {
-		respondError(c, updateRefusal(err))
+		RespondError(c, updateRefusal(err))
 		return
 	}
 	out := Approval{

@@ -11,10 +11,10 @@ import (
 	"github.com/google/uuid"
 )
 
-// bindJSON decodes the body into dst. Malformed JSON is a 400; a value of the
+// BindJSON decodes the body into dst. Malformed JSON is a 400; a value of the
 // wrong type is a 422 naming the field. Unknown fields are ignored (clients may
 // send prices; they are never read). An empty body is allowed when optional.
-func bindJSON(c *gin.Context, dst any, optional bool) error {
+func BindJSON(c *gin.Context, dst any, optional bool) error {
 	dec := json.NewDecoder(io.LimitReader(c.Request.Body, maxRequestBody))
 	err := dec.Decode(dst)
 	if errors.Is(err, io.EOF) {
@@ -25,7 +25,7 @@ func bindJSON(c *gin.Context, dst any, optional bool) error {
 	}
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) && typeErr.Field != "" {
-		return fieldError(typeErr.Field, fmt.Sprintf("%s must be a JSON %s", typeErr.Field, jsonKind(typeErr.Type.Kind().String())))
+		return FieldError(typeErr.Field, fmt.Sprintf("%s must be a JSON %s", typeErr.Field, jsonKind(typeErr.Type.Kind().String())))
 	}
 	if err != nil {
 		return newError(http.StatusBadRequest, "malformed_json", "the request body is not valid JSON: "+err.Error())
@@ -48,11 +48,11 @@ func jsonKind(goKind string) string {
 	return goKind
 }
 
-// pathUUID reads a UUID path parameter; a malformed one is a 400 naming it.
-func pathUUID(c *gin.Context, name string) (uuid.UUID, error) {
+// PathUUID reads a UUID path parameter; a malformed one is a 400 naming it.
+func PathUUID(c *gin.Context, name string) (uuid.UUID, error) {
 	id, err := uuid.Parse(c.Param(name))
 	if err != nil {
-		return uuid.Nil, &httpError{status: http.StatusBadRequest, body: Error{
+		return uuid.Nil, &HTTPError{Status: http.StatusBadRequest, Body: Error{
 			Code: "invalid_field", Field: name, Message: name + " must be a UUID"}}
 	}
 	return id, nil

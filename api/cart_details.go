@@ -19,7 +19,9 @@ type cartDetailsRequest struct {
 	BuyerReference *string `json:"buyer_reference"`
 }
 
-var countryPattern = regexp.MustCompile(`^[A-Z]{2}$`)
+// CountryPattern is the shape of an ISO 3166-1 alpha-2 country code (DE): how
+// ship-to addresses and tax rates name countries.
+var CountryPattern = regexp.MustCompile(`^[A-Z]{2}$`)
 
 // Field length limits, generous for any ERP.
 const (
@@ -33,8 +35,8 @@ const (
 // Orderflow has no tax rate for, or a method in another currency, is refused.
 func (s *Server) setCartDetails(c *gin.Context) {
 	var req cartDetailsRequest
-	if err := bindJSON(c, &req, false); err != nil {
-		respondError(c, err)
+	if err := BindJSON(c, &req, false); err != nil {
+		RespondError(c, err)
 		return
 	}
 	s.changeCart(c, func(ctx context.Context, q *db.Queries, cart db.Cart) error {
@@ -54,26 +56,26 @@ func (s *Server) setCartDetails(c *gin.Context) {
 			if *m != "" {
 				method, err := q.ShippingMethodGet(ctx, *m)
 				if db.IsNotFound(err) {
-					return fieldError("shipping_method", fmt.Sprintf("shipping_method %q does not exist (GET /v1/shipping-methods)", *m))
+					return FieldError("shipping_method", fmt.Sprintf("shipping_method %q does not exist (GET /v1/shipping-methods)", *m))
 				}
 				if err != nil {
 					return err
 				}
 				if method.Currency != cart.Currency {
-					return fieldError("shipping_method", fmt.Sprintf("shipping_method %q is priced in %s, the cart in %s", *m, method.Currency, cart.Currency))
+					return FieldError("shipping_method", fmt.Sprintf("shipping_method %q is priced in %s, the cart in %s", *m, method.Currency, cart.Currency))
 				}
 			}
 			p.ShippingMethod = *m
 		}
 		if v := req.PONumber; v != nil {
 			if len(*v) > maxReference {
-				return fieldError("po_number", fmt.Sprintf("po_number must be at most %d characters", maxReference))
+				return FieldError("po_number", fmt.Sprintf("po_number must be at most %d characters", maxReference))
 			}
 			p.PoNumber = strings.TrimSpace(*v)
 		}
 		if v := req.BuyerReference; v != nil {
 			if len(*v) > maxReference {
-				return fieldError("buyer_reference", fmt.Sprintf("buyer_reference must be at most %d characters", maxReference))
+				return FieldError("buyer_reference", fmt.Sprintf("buyer_reference must be at most %d characters", maxReference))
 			}
 			p.BuyerReference = strings.TrimSpace(*v)
 		}
@@ -87,21 +89,21 @@ func validateShipTo(ctx context.Context, q *db.Queries, t *ShipTo) error {
 		"ship_to.city": t.City, "ship_to.postal_code": t.PostalCode,
 	} {
 		if len(v) > maxAddressField {
-			return fieldError(field, fmt.Sprintf("%s must be at most %d characters", field, maxAddressField))
+			return FieldError(field, fmt.Sprintf("%s must be at most %d characters", field, maxAddressField))
 		}
 	}
 	switch {
 	case strings.TrimSpace(t.Name) == "":
-		return fieldError("ship_to.name", "ship_to.name is required")
+		return FieldError("ship_to.name", "ship_to.name is required")
 	case strings.TrimSpace(t.Line1) == "":
-		return fieldError("ship_to.line1", "ship_to.line1 is required")
+		return FieldError("ship_to.line1", "ship_to.line1 is required")
 	case strings.TrimSpace(t.City) == "":
-		return fieldError("ship_to.city", "ship_to.city is required")
-	case !countryPattern.MatchString(t.Country):
-		return fieldError("ship_to.country", "ship_to.country must be an ISO 3166-1 alpha-2 code such as DE")
+		return FieldError("ship_to.city", "ship_to.city is required")
+	case !CountryPattern.MatchString(t.Country):
+		return FieldError("ship_to.country", "ship_to.country must be an ISO 3166-1 alpha-2 code such as DE")
 	}
 	if _, err := q.TaxRateGet(ctx, t.Country); db.IsNotFound(err) {
-		return fieldError("ship_to.country", fmt.Sprintf("orders cannot ship to %s: no tax rate is set up for it", t.Country))
+		return FieldError("ship_to.country", fmt.Sprintf("orders cannot ship to %s: no tax rate is set up for it", t.Country))
 	} else if err != nil {
 		return err
 	}
@@ -122,7 +124,7 @@ func (s *Server) listShippingMethods(c *gin.Context) {
 	currency := principal(c).Currency
 	rows, err := s.q.ShippingMethodList(c.Request.Context(), currency)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	out := struct {

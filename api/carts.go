@@ -21,8 +21,8 @@ type createCartRequest struct {
 // createCart opens a cart for the caller, in the company's account currency.
 func (s *Server) createCart(c *gin.Context) {
 	var req createCartRequest
-	if err := bindJSON(c, &req, true); err != nil {
-		respondError(c, err)
+	if err := BindJSON(c, &req, true); err != nil {
+		RespondError(c, err)
 		return
 	}
 	p := principal(c)
@@ -30,19 +30,19 @@ func (s *Server) createCart(c *gin.Context) {
 		req.Currency = p.Currency
 	}
 	if err := commerce.ValidateCartCurrency("currency", req.Currency, p.Currency); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	cart, err := s.q.CartInsert(c.Request.Context(), db.CartInsertParams{
 		ID: uuid.New(), CompanyID: p.CompanyID, CustomerID: p.ID, Currency: req.Currency,
 	})
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	view, err := s.cartView(c.Request.Context(), s.q, cart)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.Header("Location", "/v1/carts/"+cart.ID.String())
@@ -51,19 +51,19 @@ func (s *Server) createCart(c *gin.Context) {
 
 // getCart shows a cart of the caller's company, priced as the catalogue is now.
 func (s *Server) getCart(c *gin.Context) {
-	id, err := pathUUID(c, "cart_id")
+	id, err := PathUUID(c, "cart_id")
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	cart, err := s.visibleCart(c.Request.Context(), principal(c), id)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	view, err := s.cartView(c.Request.Context(), s.q, cart)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, view)
@@ -81,17 +81,17 @@ type setLineRequest struct {
 // addLine adds a quantity of a SKU to the cart (to its line, if it has one).
 func (s *Server) addLine(c *gin.Context) {
 	var req addLineRequest
-	if err := bindJSON(c, &req, false); err != nil {
-		respondError(c, err)
+	if err := BindJSON(c, &req, false); err != nil {
+		RespondError(c, err)
 		return
 	}
 	if err := commerce.ValidateSKU("sku", req.SKU); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	qty, err := requiredQuantity(req.Quantity)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	s.changeCart(c, func(ctx context.Context, q *db.Queries, cart db.Cart) error {
@@ -103,7 +103,7 @@ func (s *Server) addLine(c *gin.Context) {
 			return err
 		}
 		if err := commerce.ValidateQuantity("quantity", int64(line.Quantity)); err != nil {
-			return fieldError("quantity", fmt.Sprintf("quantity would make the line %d, at most %d is allowed", line.Quantity, commerce.MaxLineQuantity))
+			return FieldError("quantity", fmt.Sprintf("quantity would make the line %d, at most %d is allowed", line.Quantity, commerce.MaxLineQuantity))
 		}
 		if !line.Inserted {
 			return nil
@@ -113,7 +113,7 @@ func (s *Server) addLine(c *gin.Context) {
 			return err
 		}
 		if n > commerce.MaxCartLines {
-			return fieldError("sku", fmt.Sprintf("a cart holds at most %d lines", commerce.MaxCartLines))
+			return FieldError("sku", fmt.Sprintf("a cart holds at most %d lines", commerce.MaxCartLines))
 		}
 		return nil
 	})
@@ -122,13 +122,13 @@ func (s *Server) addLine(c *gin.Context) {
 // setLine sets the quantity of a line the cart has.
 func (s *Server) setLine(c *gin.Context) {
 	var req setLineRequest
-	if err := bindJSON(c, &req, false); err != nil {
-		respondError(c, err)
+	if err := BindJSON(c, &req, false); err != nil {
+		RespondError(c, err)
 		return
 	}
 	qty, err := requiredQuantity(req.Quantity)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	sku := c.Param("sku")
@@ -162,9 +162,9 @@ func (s *Server) changeCart(c *gin.Context, change func(context.Context, *db.Que
 
 // changeCartWith is changeCart with a response built from the cart afterwards.
 func (s *Server) changeCartWith(c *gin.Context, change func(context.Context, *db.Queries, db.Cart) error, respond func(Cart) any) {
-	id, err := pathUUID(c, "cart_id")
+	id, err := PathUUID(c, "cart_id")
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	ctx := c.Request.Context()
@@ -190,7 +190,7 @@ func (s *Server) changeCartWith(c *gin.Context, change func(context.Context, *db
 		return err
 	})
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, respond(view))
@@ -198,13 +198,13 @@ func (s *Server) changeCartWith(c *gin.Context, change func(context.Context, *db
 
 func requiredQuantity(q *int64) (int64, error) {
 	if q == nil {
-		return 0, fieldError("quantity", "quantity is required")
+		return 0, FieldError("quantity", "quantity is required")
 	}
 	return *q, commerce.ValidateQuantity("quantity", *q)
 }
 
 func lineNotInCart(sku string) error {
-	return &httpError{status: http.StatusNotFound, body: Error{
+	return &HTTPError{Status: http.StatusNotFound, Body: Error{
 		Code: "line_not_found", Field: "sku", SKU: sku, Message: "the cart has no line for " + sku}}
 }
 

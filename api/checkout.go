@@ -23,39 +23,39 @@ import (
 // became an order is refused here, and the workflow itself reports the existing
 // order if a request races past this check.
 func (s *Server) checkout(c *gin.Context) {
-	id, err := pathUUID(c, "cart_id")
+	id, err := PathUUID(c, "cart_id")
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	ctx := c.Request.Context()
 	p := principal(c)
 	row, err := s.q.CartGetWithLineCount(ctx, db.CartGetWithLineCountParams{ID: id, CompanyID: p.CompanyID})
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	cart := row.Cart
 	if err := requireCartOwner(cart, p); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	switch commerce.CartStatus(cart.Status) {
 	case commerce.CartCompleted:
 		he := newError(http.StatusConflict, string(commerce.CodeCartNotOpen), "the cart has already been checked out")
-		he.body.OrderID = cart.OrderID.UUID.String()
-		respondError(c, he)
+		he.Body.OrderID = cart.OrderID.UUID.String()
+		RespondError(c, he)
 		return
 	case commerce.CartOpen:
 		if err := commerce.CheckCanCheckout(commerce.CartOpen, int(row.LineCount)); err != nil {
-			respondError(c, err)
+			RespondError(c, err)
 			return
 		}
 	}
 
 	run, err := checkout.Start(ctx, s.temporal, checkout.Input{CartID: cart.ID, CompanyID: p.CompanyID, CustomerID: p.ID})
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 
@@ -74,38 +74,38 @@ func (s *Server) checkout(c *gin.Context) {
 		return
 	}
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	switch result.Status {
 	case commerce.CheckoutPlaced:
 		order, err := s.orderDetail(ctx, p, result.OrderID)
 		if err != nil {
-			respondError(c, err)
+			RespondError(c, err)
 			return
 		}
 		c.Header("Location", "/v1/orders/"+order.ID.String())
 		c.JSON(http.StatusCreated, order)
 	default:
 		if result.Rejection == nil {
-			respondError(c, errors.New("checkout ended without order or reason"))
+			RespondError(c, errors.New("checkout ended without order or reason"))
 			return
 		}
-		respondError(c, result.Rejection)
+		RespondError(c, result.Rejection)
 	}
 }
 
 // checkoutStatus is the pollable state of a cart's checkout, read from the
 // Postgres projection (not from Temporal).
 func (s *Server) checkoutStatus(c *gin.Context) {
-	id, err := pathUUID(c, "cart_id")
+	id, err := PathUUID(c, "cart_id")
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	cart, err := s.visibleCart(c.Request.Context(), principal(c), id)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, s.checkoutView(c.Request.Context(), cart))

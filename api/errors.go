@@ -25,26 +25,31 @@ type errorBody struct {
 	Error Error `json:"error"`
 }
 
-// httpError is an error that knows its status and body.
-type httpError struct {
-	status int
-	body   Error
+// HTTPError is an error that knows its status and body. Handlers return one
+// for a refusal that is neither a business rejection (commerce) nor a field
+// error; RespondError writes it as it is.
+type HTTPError struct {
+	Status int
+	Body   Error
 }
 
-func (e *httpError) Error() string { return e.body.Code + ": " + e.body.Message }
+// Error gives the code and message, for logs.
+func (e *HTTPError) Error() string { return e.Body.Code + ": " + e.Body.Message }
 
-func newError(status int, code, msg string) *httpError {
-	return &httpError{status: status, body: Error{Code: code, Message: msg}}
+func newError(status int, code, msg string) *HTTPError {
+	return &HTTPError{Status: status, Body: Error{Code: code, Message: msg}}
 }
 
-func fieldError(field, msg string) *httpError {
-	return &httpError{status: http.StatusUnprocessableEntity, body: Error{Code: "invalid_field", Message: msg, Field: field}}
+// FieldError is a 422 naming the request field at fault (invalid_field).
+func FieldError(field, msg string) *HTTPError {
+	return &HTTPError{Status: http.StatusUnprocessableEntity, Body: Error{Code: "invalid_field", Message: msg, Field: field}}
 }
 
-var (
-	errNotFound     = newError(http.StatusNotFound, "not_found", "no such resource")
-	errUnauthorized = newError(http.StatusUnauthorized, "unauthorized", "a valid bearer token is required (Authorization: Bearer <token>)")
-)
+// ErrNotFound is the 404 of a resource that does not exist or that the caller
+// may not see (so other companies' IDs do not leak).
+var ErrNotFound = newError(http.StatusNotFound, "not_found", "no such resource")
+
+var errUnauthorized = newError(http.StatusUnauthorized, "unauthorized", "a valid bearer token is required (Authorization: Bearer <token>)")
 
 // rejectionStatus maps business refusals to HTTP statuses: the request was
 // understood but the state of the world says no.
@@ -75,30 +80,30 @@ var rejectionField = map[commerce.RejectionCode]string{
 	commerce.CodeInvalidCart: "lines",
 }
 
-// respondError is the one place errors become HTTP responses. Anything not known
+// RespondError is the one place errors become HTTP responses. Anything not known
 // to be the client's fault is logged with the request ID and shown only as
 // "internal error".
-func respondError(c *gin.Context, err error) {
-	var he *httpError
+func RespondError(c *gin.Context, err error) {
+	var he *HTTPError
 	var fe *commerce.FieldError
 	switch {
 	case errors.As(err, &he):
 	case errors.As(err, &fe):
-		he = fieldError(fe.Field, fe.Field+" "+fe.Message)
+		he = FieldError(fe.Field, fe.Field+" "+fe.Message)
 	case db.IsNotFound(err):
-		he = errNotFound
+		he = ErrNotFound
 	default:
 		if r, ok := commerce.AsRejection(err); ok {
 			status, known := rejectionStatus[r.Code]
 			if !known {
 				status = http.StatusConflict
 			}
-			he = &httpError{status: status, body: Error{Code: string(r.Code), Message: r.Message, SKU: r.SKU, Field: rejectionField[r.Code]}}
+			he = &HTTPError{Status: status, Body: Error{Code: string(r.Code), Message: r.Message, SKU: r.SKU, Field: rejectionField[r.Code]}}
 			break
 		}
 		slog.Default().ErrorContext(c.Request.Context(), "request failed",
 			"request_id", requestID(c), "method", c.Request.Method, "path", c.FullPath(), "err", err)
 		he = newError(http.StatusInternalServerError, "internal", "internal error (request "+requestID(c)+")")
 	}
-	c.AbortWithStatusJSON(he.status, errorBody{Error: he.body})
+	c.AbortWithStatusJSON(he.Status, errorBody{Error: he.Body})
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"io"
 	"net/http"
 	"time"
@@ -40,26 +41,26 @@ func (w *capturingWriter) WriteString(s string) (int, error) {
 	return w.ResponseWriter.WriteString(s)
 }
 
-// idempotent makes a mutating request with an Idempotency-Key safe to retry:
+// Idempotent makes a mutating request with an Idempotency-Key safe to retry:
 // the first request with a key runs; a retry with the same key and the same
 // request gets the first answer again (header Idempotent-Replayed: true); a
 // concurrent retry waits for the first to answer; the same key with a different
 // request is refused. Keys are scoped to the caller. Server errors (5xx) are not
 // stored, so a retry runs the request again.
-func (s *Server) idempotent(c *gin.Context) {
+func (s *Server) Idempotent(c *gin.Context) {
 	key := c.GetHeader(idempotencyHeader)
 	if key == "" {
 		c.Next()
 		return
 	}
 	if len(key) > maxIdempotencyKey {
-		respondError(c, &httpError{status: http.StatusBadRequest, body: Error{
+		RespondError(c, &HTTPError{Status: http.StatusBadRequest, Body: Error{
 			Code: "invalid_header", Field: idempotencyHeader, Message: "Idempotency-Key must be at most 255 characters"}})
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(c.Request.Body, maxRequestBody+1))
 	if err != nil {
-		respondError(c, newError(http.StatusBadRequest, "unreadable_body", "could not read the request body"))
+		RespondError(c, newError(http.StatusBadRequest, "unreadable_body", "could not read the request body"))
 		return
 	}
 	c.Request.Body = io.NopCloser(bytes.NewReader(body))
@@ -72,7 +73,7 @@ func (s *Server) idempotent(c *gin.Context) {
 	who := principal(c).ID
 	handled, err := s.claimOrReplay(c, who, key, hash)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	if handled {
@@ -90,6 +91,63 @@ func (s *Server) idempotent(c *gin.Context) {
 	} else {
 		err = s.q.IdempotencyKeyComplete(ctx, db.IdempotencyKeyCompleteParams{
 			PrincipalID: who, Key: key, StatusCode: pgtype.Int4{Int32: int32(status), Valid: true}, ResponseBody: w.body.Bytes()})
+	}
+	if err != nil {
+		s.log.ErrorContext(ctx, "store idempotent answer", "request_id", requestID(c), "err", err)
+	}
+}
+
+// IdempotentSecret is Idempotent for routes whose answer is a secret (a new
+// token). The secret must be shown once and never stored, so a retry with the
+// same Idempotency-Key does not get it again, nor a second secret: it gets 409
+// token_already_issued, and the caller issues another with a new key. Every
+// other answer (a 4xx) is stored and replayed as Idempotent does.
+func (s *Server) IdempotentSecret(c *gin.Context) {
+	key := c.GetHeader(idempotencyHeader)
+	if key == "" {
+		c.Next()
+		return
+	}
+	if len(key) > maxIdempotencyKey {
+		RespondError(c, &HTTPError{Status: http.StatusBadRequest, Body: Error{
+			Code: "invalid_header", Field: idempotencyHeader, Message: "Idempotency-Key must be at most 255 characters"}})
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(c.Request.Body, maxRequestBody+1))
+	if err != nil {
+		RespondError(c, newError(http.StatusBadRequest, "unreadable_body", "could not read the request body"))
+		return
+	}
+	c.Request.Body = io.NopCloser(bytes.NewReader(body))
+	h := sha256.New()
+	h.Write([]byte(c.Request.Method + " " + c.Request.URL.Path + "\n"))
+	h.Write(body)
+
+	who := principal(c).ID
+	handled, err := s.claimOrReplay(c, who, key, h.Sum(nil))
+	if err != nil {
+		RespondError(c, err)
+		return
+	}
+	if handled {
+		return
+	}
+	w := &capturingWriter{ResponseWriter: c.Writer}
+	c.Writer = w
+	c.Next()
+
+	ctx := context.WithoutCancel(c.Request.Context())
+	status, stored := w.Status(), w.body.Bytes()
+	if status < 300 {
+		status = http.StatusConflict
+		stored, _ = json.Marshal(errorBody{Error: Error{Code: "token_already_issued", Field: idempotencyHeader,
+			Message: "a token was issued for this Idempotency-Key and is shown only once; issue another with a new key"}})
+	}
+	if status >= 500 {
+		err = s.q.IdempotencyKeyRelease(ctx, db.IdempotencyKeyReleaseParams{PrincipalID: who, Key: key})
+	} else {
+		err = s.q.IdempotencyKeyComplete(ctx, db.IdempotencyKeyCompleteParams{
+			PrincipalID: who, Key: key, StatusCode: pgtype.Int4{Int32: int32(status), Valid: true}, ResponseBody: stored})
 	}
 	if err != nil {
 		s.log.ErrorContext(ctx, "store idempotent answer", "request_id", requestID(c), "err", err)
@@ -117,7 +175,7 @@ func (s *Server) claimOrReplay(c *gin.Context, who uuid.UUID, key string, hash [
 			return false, err
 		}
 		if !bytes.Equal(row.RequestHash, hash) {
-			return false, &httpError{status: http.StatusUnprocessableEntity, body: Error{
+			return false, &HTTPError{Status: http.StatusUnprocessableEntity, Body: Error{
 				Code: "idempotency_key_reused", Field: idempotencyHeader,
 				Message: "this Idempotency-Key was used for a different request"}}
 		}

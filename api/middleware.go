@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/orderflow/orderflow/apitoken"
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
 )
@@ -72,10 +73,10 @@ func (s *Server) authenticate(c *gin.Context) {
 	h := c.GetHeader("Authorization")
 	token, ok := strings.CutPrefix(h, "Bearer ")
 	if !ok || token == "" {
-		respondError(c, errUnauthorized)
+		RespondError(c, errUnauthorized)
 		return
 	}
-	hash := HashToken(strings.TrimSpace(token))
+	hash := apitoken.Hash(strings.TrimSpace(token))
 	now := time.Now()
 	if p, ok := s.principals.get(hash, now); ok {
 		c.Set(ctxPrincipal, p)
@@ -84,11 +85,11 @@ func (s *Server) authenticate(c *gin.Context) {
 	}
 	row, err := s.q.PrincipalByTokenHash(c.Request.Context(), hash)
 	if db.IsNotFound(err) {
-		respondError(c, errUnauthorized)
+		RespondError(c, errUnauthorized)
 		return
 	}
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	p := Principal{ID: row.PrincipalID, Role: commerce.Role(row.Role), CompanyID: row.CompanyID.UUID, Name: row.Name, Currency: row.Currency}
@@ -99,10 +100,10 @@ func (s *Server) authenticate(c *gin.Context) {
 
 func principal(c *gin.Context) Principal { return c.MustGet(ctxPrincipal).(Principal) }
 
-// allow lets only the given roles through; anyone else gets 403. Which company's
+// Allow lets only the given roles through; anyone else gets 403. Which company's
 // data a permitted principal sees is then up to the handler's queries (another
 // company's IDs are 404, so they do not leak).
-func allow(roles ...commerce.Role) gin.HandlerFunc {
+func Allow(roles ...commerce.Role) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		p := principal(c)
 		for _, r := range roles {
@@ -111,7 +112,7 @@ func allow(roles ...commerce.Role) gin.HandlerFunc {
 				return
 			}
 		}
-		respondError(c, newError(http.StatusForbidden, "forbidden", fmt.Sprintf("the %s role may not do this", p.Role)))
+		RespondError(c, newError(http.StatusForbidden, "forbidden", fmt.Sprintf("the %s role may not do this", p.Role)))
 	}
 }
 
@@ -119,5 +120,4 @@ func allow(roles ...commerce.Role) gin.HandlerFunc {
 var (
 	companyRoles  = []commerce.Role{commerce.RoleBuyer, commerce.RoleApprover, commerce.RoleCompanyAdmin}
 	approverRoles = []commerce.Role{commerce.RoleApprover, commerce.RoleCompanyAdmin}
-	opsRoles      = []commerce.Role{commerce.RoleOps}
 )

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/api"
+	"github.com/orderflow/orderflow/api/admin"
 )
 
 // TestOpenAPIListsEveryRoute proves the document and the router describe the
@@ -23,7 +24,7 @@ func TestOpenAPIListsEveryRoute(t *testing.T) {
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	api.NewServer(nil, nil, nil, api.Options{}).Routes(r)
+	api.NewServer(nil, nil, nil, api.Options{}).Routes(r, admin.Routes)
 	param := regexp.MustCompile(`:([a-z_]+)`)
 	var routes []string
 	for _, rt := range r.Routes() {

@@ -2,10 +2,7 @@ package api
 
 import (
 	"context"
-	"encoding/base64"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -14,21 +11,16 @@ import (
 	"github.com/orderflow/orderflow/db"
 )
 
-const (
-	defaultPageSize = 20
-	maxPageSize     = 100
-)
-
 // getOrder shows an order of the caller's company with its lines and timeline.
 func (s *Server) getOrder(c *gin.Context) {
-	id, err := pathUUID(c, "order_id")
+	id, err := PathUUID(c, "order_id")
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	order, err := s.orderDetail(c.Request.Context(), principal(c), id)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, order)
@@ -63,14 +55,14 @@ func (s *Server) orderDetail(ctx context.Context, p Principal, id uuid.UUID) (Or
 func (s *Server) listOrders(c *gin.Context) {
 	limit, err := pageLimit(c)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	before := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 	beforeID := uuid.Max
 	if cur := c.Query("cursor"); cur != "" {
 		if before, beforeID, err = decodeOrderCursor(cur); err != nil {
-			respondError(c, fieldError("cursor", "cursor is not one this API gave out"))
+			RespondError(c, FieldError("cursor", "cursor is not one this API gave out"))
 			return
 		}
 	}
@@ -78,7 +70,7 @@ func (s *Server) listOrders(c *gin.Context) {
 		CustomerID: principal(c).ID, BeforePlacedAt: before, BeforeID: beforeID, RowLimit: int32(limit + 1),
 	})
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	page := OrderPage{Orders: []Order{}}
@@ -91,34 +83,4 @@ func (s *Server) listOrders(c *gin.Context) {
 		page.Orders = append(page.Orders, orderOf(o))
 	}
 	c.JSON(http.StatusOK, page)
-}
-
-func pageLimit(c *gin.Context) (int, error) {
-	v := c.Query("limit")
-	if v == "" {
-		return defaultPageSize, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > maxPageSize {
-		return 0, fieldError("limit", "limit must be an integer from 1 to 100")
-	}
-	return n, nil
-}
-
-func encodeOrderCursor(at time.Time, id uuid.UUID) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(at.UTC().Format(time.RFC3339Nano) + "|" + id.String()))
-}
-
-func decodeOrderCursor(s string) (time.Time, uuid.UUID, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return time.Time{}, uuid.Nil, err
-	}
-	at, id, _ := strings.Cut(string(raw), "|")
-	t, err := time.Parse(time.RFC3339Nano, at)
-	if err != nil {
-		return time.Time{}, uuid.Nil, err
-	}
-	u, err := uuid.Parse(id)
-	return t, u, err
 }

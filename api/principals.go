@@ -41,3 +41,15 @@ func (c *principalCache) put(tokenHash []byte, p Principal, now time.Time) {
 	}
 	c.entries[string(tokenHash)] = cachedPrincipal{p: p, expires: now.Add(principalTTL)}
 }
+
+// clear forgets every cached token lookup.
+func (c *principalCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.entries = nil
+}
+
+// ForgetPrincipals drops every cached token lookup. Admin changes to who someone
+// is (an employee's role, a company's currency) call it, so this server stops
+// serving the old principal at once; other servers do within principalTTL.
+func (s *Server) ForgetPrincipals() { s.principals.clear() }

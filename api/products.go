@@ -14,14 +14,14 @@ import (
 func (s *Server) listProducts(c *gin.Context) {
 	limit, err := pageLimit(c)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	after := ""
 	if cur := c.Query("cursor"); cur != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(cur)
 		if err != nil {
-			respondError(c, fieldError("cursor", "cursor is not one this API gave out"))
+			RespondError(c, FieldError("cursor", "cursor is not one this API gave out"))
 			return
 		}
 		after = string(raw)
@@ -31,7 +31,7 @@ func (s *Server) listProducts(c *gin.Context) {
 		Currency: currency, AfterSku: after, RowLimit: int32(limit + 1),
 	})
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	page := ProductPage{Products: []Product{}}

@@ -55,7 +55,7 @@ const maxBulkLines = commerce.MaxCartLines
 func (s *Server) addLines(c *gin.Context) {
 	lines, err := readBulkLines(c)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	var result QuickOrderResult
@@ -149,7 +149,7 @@ func readBulkLines(c *gin.Context) ([]bulkLine, error) {
 			// Lines are numbered as the results number them: data rows, from 1.
 			if len(rec) != 2 {
 				n := len(lines) + 1
-				return nil, fieldError(fmt.Sprintf("lines[%d]", n), fmt.Sprintf("line %d must be sku,quantity", n))
+				return nil, FieldError(fmt.Sprintf("lines[%d]", n), fmt.Sprintf("line %d must be sku,quantity", n))
 			}
 			if qtyErr != nil {
 				qty = 0 // reported with the line as an invalid quantity
@@ -158,16 +158,16 @@ func readBulkLines(c *gin.Context) ([]bulkLine, error) {
 		}
 	} else {
 		var req bulkLinesRequest
-		if err := bindJSON(c, &req, false); err != nil {
+		if err := BindJSON(c, &req, false); err != nil {
 			return nil, err
 		}
 		lines = req.Lines
 	}
 	switch {
 	case len(lines) == 0:
-		return nil, fieldError("lines", "lines must hold at least one line")
+		return nil, FieldError("lines", "lines must hold at least one line")
 	case len(lines) > maxBulkLines:
-		return nil, fieldError("lines", fmt.Sprintf("lines must hold at most %d lines", maxBulkLines))
+		return nil, FieldError("lines", fmt.Sprintf("lines must hold at most %d lines", maxBulkLines))
 	}
 	return lines, nil
 }

@@ -2,6 +2,11 @@
 // validate input, authorize the caller, then start or steer a workflow, or read a
 // Postgres projection through the sqlc queries. Generated database structs never
 // reach JSON: responses are this package's own types.
+//
+// The package holds the routing, authentication, idempotency, error answers and
+// paging every route shares, and one file per buyer-facing resource area. Ops
+// administration is in api/admin, an Area the wiring adds to Handler: it
+// imports api for those shared pieces, so api cannot import it.
 package api
 
 import (
@@ -40,56 +45,69 @@ func NewServer(pool *pgxpool.Pool, temporal client.Client, log *slog.Logger, opt
 	return &Server{pool: pool, q: db.New(pool), temporal: temporal, log: log, opts: opts}
 }
 
-// Handler returns the HTTP handler with every route.
-func (s *Server) Handler() http.Handler {
+// Pool is the database the server reads and writes, for route areas in other
+// packages.
+func (s *Server) Pool() *pgxpool.Pool { return s.pool }
+
+// Area adds a group of routes to the authenticated /v1 group, using s for the
+// database and the shared middleware (Allow, Idempotent). Ops administration
+// (api/admin) is one. Areas live in packages of their own that import api, so
+// the wiring hands them to Handler.
+type Area func(v1 gin.IRouter, s *Server)
+
+// Handler returns the HTTP handler with every route: the buyer-facing ones and
+// those of areas.
+func (s *Server) Handler(areas ...Area) http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.ContextWithFallback = true
 	r.HandleMethodNotAllowed = true
 	r.Use(withRequestID, logRequests(s.log), gin.CustomRecovery(func(c *gin.Context, v any) {
 		s.log.ErrorContext(c.Request.Context(), "panic in handler", "request_id", requestID(c), "panic", v)
-		respondError(c, newError(http.StatusInternalServerError, "internal", "internal error (request "+requestID(c)+")"))
+		RespondError(c, newError(http.StatusInternalServerError, "internal", "internal error (request "+requestID(c)+")"))
 	}))
-	r.NoRoute(func(c *gin.Context) { respondError(c, errNotFound) })
+	r.NoRoute(func(c *gin.Context) { RespondError(c, ErrNotFound) })
 	r.NoMethod(func(c *gin.Context) {
-		respondError(c, newError(http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this path"))
+		RespondError(c, newError(http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this path"))
 	})
-	s.Routes(r)
+	s.Routes(r, areas...)
 	return r
 }
 
-// Routes lists the whole API surface. Every /v1 route needs a bearer token;
-// mutating ones accept an Idempotency-Key.
-func (s *Server) Routes(r gin.IRouter) {
+// Routes lists the buyer-facing API surface, then adds areas to the /v1 group.
+// Every /v1 route needs a bearer token; mutating ones accept an Idempotency-Key.
+func (s *Server) Routes(r gin.IRouter, areas ...Area) {
 	r.GET("/healthz", s.health)
 	r.GET("/openapi.yaml", serveOpenAPI)
 
 	v1 := r.Group("/v1", s.authenticate)
-	v1.GET("/products", allow(companyRoles...), s.listProducts)
+	v1.GET("/products", Allow(companyRoles...), s.listProducts)
 
-	buy := allow(companyRoles...)
-	read := allow(append(companyRoles, commerce.RoleOps)...)
-	v1.POST("/carts", buy, s.idempotent, s.createCart)
+	buy := Allow(companyRoles...)
+	read := Allow(append(companyRoles, commerce.RoleOps)...)
+	v1.POST("/carts", buy, s.Idempotent, s.createCart)
 	v1.GET("/carts/:cart_id", read, s.getCart)
-	v1.POST("/carts/:cart_id/lines", buy, s.idempotent, s.addLine)
-	v1.PUT("/carts/:cart_id/lines/:sku", buy, s.idempotent, s.setLine)
-	v1.DELETE("/carts/:cart_id/lines/:sku", buy, s.idempotent, s.removeLine)
-	v1.POST("/carts/:cart_id/checkout", buy, s.idempotent, s.checkout)
+	v1.POST("/carts/:cart_id/lines", buy, s.Idempotent, s.addLine)
+	v1.PUT("/carts/:cart_id/lines/:sku", buy, s.Idempotent, s.setLine)
+	v1.DELETE("/carts/:cart_id/lines/:sku", buy, s.Idempotent, s.removeLine)
+	v1.POST("/carts/:cart_id/checkout", buy, s.Idempotent, s.checkout)
 	v1.GET("/carts/:cart_id/checkout", read, s.checkoutStatus)
 
-	v1.POST("/carts/:cart_id/checkout/withdraw", buy, s.idempotent, s.withdrawCheckout)
-	v1.PATCH("/carts/:cart_id", buy, s.idempotent, s.setCartDetails)
-	v1.POST("/carts/:cart_id/lines/bulk", buy, s.idempotent, s.addLines)
+	v1.POST("/carts/:cart_id/checkout/withdraw", buy, s.Idempotent, s.withdrawCheckout)
+	v1.PATCH("/carts/:cart_id", buy, s.Idempotent, s.setCartDetails)
+	v1.POST("/carts/:cart_id/lines/bulk", buy, s.Idempotent, s.addLines)
 	v1.GET("/shipping-methods", buy, s.listShippingMethods)
 
 	v1.GET("/orders", buy, s.listOrders)
 	v1.GET("/orders/:order_id", read, s.getOrder)
 
-	decide := allow(approverRoles...)
+	decide := Allow(approverRoles...)
 	v1.GET("/approvals", decide, s.listApprovals)
-	v1.POST("/approvals/:cart_id/approve", decide, s.idempotent, s.approveCheckout)
-	v1.POST("/approvals/:cart_id/reject", decide, s.idempotent, s.rejectCheckout)
-	s.adminRoutes(v1)
+	v1.POST("/approvals/:cart_id/approve", decide, s.Idempotent, s.approveCheckout)
+	v1.POST("/approvals/:cart_id/reject", decide, s.Idempotent, s.rejectCheckout)
+	for _, area := range areas {
+		area(v1, s)
+	}
 }
 
 // health answers 200 when Postgres answers.

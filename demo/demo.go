@@ -14,7 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/orderflow/orderflow/api"
+	"github.com/orderflow/orderflow/apitoken"
 	"github.com/orderflow/orderflow/db"
 )
 
@@ -144,7 +144,7 @@ func Seed(ctx context.Context, pool *pgxpool.Pool) error {
 			if _, err := tx.Exec(ctx, `UPDATE customers SET role = $2 WHERE id = $1`, b.ID, b.Role); err != nil {
 				return err
 			}
-			if err := q.APITokenInsert(ctx, db.APITokenInsertParams{TokenHash: api.HashToken(b.Token),
+			if err := q.APITokenInsert(ctx, db.APITokenInsertParams{TokenHash: apitoken.Hash(b.Token),
 				CustomerID: uuid.NullUUID{UUID: b.ID, Valid: true}, Label: "demo"}); err != nil {
 				return err
 			}
@@ -156,7 +156,7 @@ func Seed(ctx context.Context, pool *pgxpool.Pool) error {
 				return fmt.Errorf("staff %s: %w", s.Email, err)
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO api_tokens (token_hash, staff_id, label) VALUES ($1, $2, 'demo')
-				ON CONFLICT (token_hash) DO NOTHING`, api.HashToken(s.Token), s.ID); err != nil {
+				ON CONFLICT (token_hash) DO NOTHING`, apitoken.Hash(s.Token), s.ID); err != nil {
 				return err
 			}
 		}

@@ -19,7 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/serviceerror"
 
-	"github.com/orderflow/orderflow/api"
+	"github.com/orderflow/orderflow/apitoken"
 	"github.com/orderflow/orderflow/testenv"
 	"github.com/orderflow/orderflow/workflows/checkout"
 )
@@ -210,9 +210,9 @@ func newStaffMember(t testing.TB, pool *pgxpool.Pool, role string) (uuid.UUID, s
 	_, err := pool.Exec(context.Background(), `INSERT INTO staff (id, email, name, role) VALUES ($1, $2, $3, $4)`,
 		id, fmt.Sprintf("%s-%s@seller.example", role, id), "Staff "+role, role)
 	require.NoError(t, err, "create staff member")
-	token := api.NewToken()
+	token := apitoken.New()
 	_, err = pool.Exec(context.Background(), `INSERT INTO api_tokens (token_hash, staff_id, label) VALUES ($1, $2, 'test')`,
-		api.HashToken(token), id)
+		apitoken.Hash(token), id)
 	require.NoError(t, err, "create staff token")
 	return id, token
 }

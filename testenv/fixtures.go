@@ -8,7 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/orderflow/orderflow/api"
+	"github.com/orderflow/orderflow/apitoken"
 	"github.com/orderflow/orderflow/db"
 )
 
@@ -49,8 +49,8 @@ func NewBuyer(t testing.TB, pool *pgxpool.Pool, company Company) Buyer {
 	}); err != nil {
 		t.Fatalf("create customer: %v", err)
 	}
-	token := api.NewToken()
-	if err := q.APITokenInsert(ctx, db.APITokenInsertParams{TokenHash: api.HashToken(token), CustomerID: uuid.NullUUID{UUID: id, Valid: true}, Label: "test"}); err != nil {
+	token := apitoken.New()
+	if err := q.APITokenInsert(ctx, db.APITokenInsertParams{TokenHash: apitoken.Hash(token), CustomerID: uuid.NullUUID{UUID: id, Valid: true}, Label: "test"}); err != nil {
 		t.Fatalf("create token: %v", err)
 	}
 	return Buyer{ID: id, CompanyID: company.ID, Token: token}

@@ -1,4 +1,4 @@
-package api
+package admin
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/orderflow/orderflow/api"
+	"github.com/orderflow/orderflow/apitoken"
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
 )
@@ -56,13 +58,13 @@ func staffOf(s db.Staff) StaffMember {
 	return StaffMember{ID: s.ID, Email: s.Email, Name: s.Name, Role: s.Role, CreatedAt: s.CreatedAt.UTC()}
 }
 
-type adminPersonRequest struct {
+type personRequest struct {
 	Email *string `json:"email"`
 	Name  *string `json:"name"`
 	Role  *string `json:"role"`
 }
 
-type adminTokenRequest struct {
+type tokenRequest struct {
 	Label string `json:"label"`
 }
 
@@ -70,11 +72,11 @@ type adminTokenRequest struct {
 // cannot get two accounts by changing case.
 func checkEmail(field string, v *string) (string, error) {
 	if v == nil || *v == "" {
-		return "", fieldError(field, field+" is required")
+		return "", api.FieldError(field, field+" is required")
 	}
 	a, err := mail.ParseAddress(*v)
 	if err != nil || a.Address != *v || len(*v) > maxEmail {
-		return "", fieldError(field, field+" must be a plain email address such as ana@example.com")
+		return "", api.FieldError(field, field+" must be a plain email address such as ana@example.com")
 	}
 	return strings.ToLower(*v), nil
 }
@@ -82,59 +84,59 @@ func checkEmail(field string, v *string) (string, error) {
 // checkRole checks a role against the side it must belong to.
 func checkRole(v *string, companySide bool) (string, error) {
 	if v == nil {
-		return "", fieldError("role", "role is required")
+		return "", api.FieldError("role", "role is required")
 	}
 	r := commerce.Role(*v)
 	if companySide && !r.CompanySide() {
-		return "", fieldError("role", `role must be "buyer", "approver" or "company_admin"`)
+		return "", api.FieldError("role", `role must be "buyer", "approver" or "company_admin"`)
 	}
 	if !companySide && !r.SellerSide() {
-		return "", fieldError("role", `role must be "sales_rep", "sales_manager" or "ops"`)
+		return "", api.FieldError("role", `role must be "sales_rep", "sales_manager" or "ops"`)
 	}
 	return *v, nil
 }
 
-// adminCreateEmployee adds a person to a company.
-func (s *Server) adminCreateEmployee(c *gin.Context) {
-	companyID, err := pathUUID(c, "company_id")
+// createEmployee adds a person to a company.
+func (h *handlers) createEmployee(c *gin.Context) {
+	companyID, err := api.PathUUID(c, "company_id")
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
-	var req adminPersonRequest
-	if err := bindJSON(c, &req, false); err != nil {
-		respondError(c, err)
+	var req personRequest
+	if err := api.BindJSON(c, &req, false); err != nil {
+		api.RespondError(c, err)
 		return
 	}
 	p := db.EmployeeCreateParams{ID: uuid.New(), CompanyID: companyID}
 	if p.Email, err = checkEmail("email", req.Email); err == nil {
-		if p.Name, err = requiredText("name", deref(req.Name), maxAdminName); err == nil {
+		if p.Name, err = requiredText("name", deref(req.Name), maxName); err == nil {
 			p.Role, err = checkRole(req.Role, true)
 		}
 	}
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
-	e, err := s.q.EmployeeCreate(c.Request.Context(), p)
+	e, err := h.q.EmployeeCreate(c.Request.Context(), p)
 	if db.IsForeignKeyViolation(err) {
-		err = errNotFound // the company in the path
+		err = api.ErrNotFound // the company in the path
 	}
 	if err != nil {
-		respondError(c, violation(err, "email", ""))
+		api.RespondError(c, violation(err, "email", ""))
 		return
 	}
 	c.JSON(http.StatusCreated, employeeOf(e))
 }
 
-// adminListEmployees pages through a company's employees, oldest first.
-func (s *Server) adminListEmployees(c *gin.Context) {
+// listEmployees pages through a company's employees, oldest first.
+func (h *handlers) listEmployees(c *gin.Context) {
 	var page EmployeePage
 	var ok bool
-	page.Employees, page.NextCursor, ok = listForCompany(s, c,
-		func(ctx context.Context, companyID uuid.UUID, p keysetPage) ([]db.Customer, error) {
-			return s.q.EmployeeListByCompany(ctx, db.EmployeeListByCompanyParams{
-				CompanyID: companyID, AfterCreatedAt: p.afterAt, AfterID: p.afterID, RowLimit: p.rowLimit()})
+	page.Employees, page.NextCursor, ok = listForCompany(h, c,
+		func(ctx context.Context, companyID uuid.UUID, p api.KeysetPage) ([]db.Customer, error) {
+			return h.q.EmployeeListByCompany(ctx, db.EmployeeListByCompanyParams{
+				CompanyID: companyID, AfterCreatedAt: p.AfterAt, AfterID: p.AfterID, RowLimit: p.RowLimit()})
 		},
 		func(r db.Customer) (time.Time, uuid.UUID) { return r.CreatedAt, r.ID },
 		func(_ db.Company, r db.Customer) Employee { return employeeOf(r) })
@@ -143,39 +145,39 @@ func (s *Server) adminListEmployees(c *gin.Context) {
 	}
 }
 
-// adminUpdateEmployee renames an employee or changes their role; a new role
+// updateEmployee renames an employee or changes their role; a new role
 // takes effect on this server at once and on others within 30 s (their token cache).
-func (s *Server) adminUpdateEmployee(c *gin.Context) {
-	id, err := pathUUID(c, "employee_id")
+func (h *handlers) updateEmployee(c *gin.Context) {
+	id, err := api.PathUUID(c, "employee_id")
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
-	var req adminPersonRequest
-	if err := bindJSON(c, &req, false); err != nil {
-		respondError(c, err)
+	var req personRequest
+	if err := api.BindJSON(c, &req, false); err != nil {
+		api.RespondError(c, err)
 		return
 	}
 	if req.Email != nil {
-		respondError(c, fieldError("email", "email cannot be changed; add a new employee instead"))
+		api.RespondError(c, api.FieldError("email", "email cannot be changed; add a new employee instead"))
 		return
 	}
 	var name, role string
 	if req.Name != nil {
-		if name, err = requiredText("name", *req.Name, maxAdminName); err != nil {
-			respondError(c, err)
+		if name, err = requiredText("name", *req.Name, maxName); err != nil {
+			api.RespondError(c, err)
 			return
 		}
 	}
 	if req.Role != nil {
 		if role, err = checkRole(req.Role, true); err != nil {
-			respondError(c, err)
+			api.RespondError(c, err)
 			return
 		}
 	}
 	ctx := c.Request.Context()
 	var e db.Customer
-	err = db.InTx(ctx, s.pool, func(q *db.Queries) error {
+	err = db.InTx(ctx, h.pool, func(q *db.Queries) error {
 		old, err := q.EmployeeGetForUpdate(ctx, id)
 		if err != nil {
 			return err
@@ -191,80 +193,80 @@ func (s *Server) adminUpdateEmployee(c *gin.Context) {
 		return err
 	})
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
-	s.principals.clear()
+	h.server.ForgetPrincipals()
 	c.JSON(http.StatusOK, employeeOf(e))
 }
 
-// adminIssueEmployeeToken gives an employee a new bearer token.
-func (s *Server) adminIssueEmployeeToken(c *gin.Context) {
-	id, err := pathUUID(c, "employee_id")
+// issueEmployeeToken gives an employee a new bearer token.
+func (h *handlers) issueEmployeeToken(c *gin.Context) {
+	id, err := api.PathUUID(c, "employee_id")
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
-	s.issueToken(c, db.APITokenIssueParams{CustomerID: uuid.NullUUID{UUID: id, Valid: true}})
+	h.issueToken(c, db.APITokenIssueParams{CustomerID: uuid.NullUUID{UUID: id, Valid: true}})
 }
 
-// adminCreateStaff adds a member of the seller's staff.
-func (s *Server) adminCreateStaff(c *gin.Context) {
-	var req adminPersonRequest
-	if err := bindJSON(c, &req, false); err != nil {
-		respondError(c, err)
+// createStaff adds a member of the seller's staff.
+func (h *handlers) createStaff(c *gin.Context) {
+	var req personRequest
+	if err := api.BindJSON(c, &req, false); err != nil {
+		api.RespondError(c, err)
 		return
 	}
 	p := db.StaffCreateParams{ID: uuid.New()}
 	var err error
 	if p.Email, err = checkEmail("email", req.Email); err == nil {
-		if p.Name, err = requiredText("name", deref(req.Name), maxAdminName); err == nil {
+		if p.Name, err = requiredText("name", deref(req.Name), maxName); err == nil {
 			p.Role, err = checkRole(req.Role, false)
 		}
 	}
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
-	m, err := s.q.StaffCreate(c.Request.Context(), p)
+	m, err := h.q.StaffCreate(c.Request.Context(), p)
 	if err != nil {
-		respondError(c, violation(err, "email", ""))
+		api.RespondError(c, violation(err, "email", ""))
 		return
 	}
 	c.JSON(http.StatusCreated, staffOf(m))
 }
 
-// adminIssueStaffToken gives a staff member a new bearer token.
-func (s *Server) adminIssueStaffToken(c *gin.Context) {
-	id, err := pathUUID(c, "staff_id")
+// issueStaffToken gives a staff member a new bearer token.
+func (h *handlers) issueStaffToken(c *gin.Context) {
+	id, err := api.PathUUID(c, "staff_id")
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
-	s.issueToken(c, db.APITokenIssueParams{StaffID: uuid.NullUUID{UUID: id, Valid: true}})
+	h.issueToken(c, db.APITokenIssueParams{StaffID: uuid.NullUUID{UUID: id, Valid: true}})
 }
 
 // issueToken makes a token for the principal in p and stores only its hash. The
 // body, {"label": "..."}, is optional.
-func (s *Server) issueToken(c *gin.Context, p db.APITokenIssueParams) {
-	var req adminTokenRequest
-	if err := bindJSON(c, &req, true); err != nil {
-		respondError(c, err)
+func (h *handlers) issueToken(c *gin.Context, p db.APITokenIssueParams) {
+	var req tokenRequest
+	if err := api.BindJSON(c, &req, true); err != nil {
+		api.RespondError(c, err)
 		return
 	}
 	label := strings.TrimSpace(req.Label)
-	if len([]rune(label)) > maxAdminLabel {
-		respondError(c, fieldError("label", fmt.Sprintf("label must be at most %d characters", maxAdminLabel)))
+	if len([]rune(label)) > maxLabel {
+		api.RespondError(c, api.FieldError("label", fmt.Sprintf("label must be at most %d characters", maxLabel)))
 		return
 	}
-	token := NewToken()
-	p.TokenHash, p.Label = HashToken(token), label
-	created, err := s.q.APITokenIssue(c.Request.Context(), p)
+	token := apitoken.New()
+	p.TokenHash, p.Label = apitoken.Hash(token), label
+	created, err := h.q.APITokenIssue(c.Request.Context(), p)
 	if db.IsForeignKeyViolation(err) {
-		err = errNotFound // the employee or staff member in the path
+		err = api.ErrNotFound // the employee or staff member in the path
 	}
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
 	c.Header("Cache-Control", "no-store")

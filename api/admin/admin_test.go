@@ -1,4 +1,4 @@
-package api_test
+package admin_test
 
 import (
 	"bytes"
@@ -25,6 +25,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/api"
+	"github.com/orderflow/orderflow/api/admin"
+	"github.com/orderflow/orderflow/apitoken"
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
 	"github.com/orderflow/orderflow/testenv"
@@ -43,7 +45,7 @@ func newAdminEnv(t *testing.T) *adminEnv {
 	t.Helper()
 	pool, _ := testenv.NewDatabase(t)
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	e := &adminEnv{t: t, pool: pool, handler: api.NewServer(pool, nil, log, api.Options{}).Handler()}
+	e := &adminEnv{t: t, pool: pool, handler: api.NewServer(pool, nil, log, api.Options{}).Handler(admin.Routes)}
 	e.ops = e.staffToken(commerce.RoleOps)
 	return e
 }
@@ -64,8 +66,8 @@ func (e *adminEnv) staffToken(role commerce.Role) string {
 	id := uuid.New()
 	_, err := q.StaffCreate(ctx, db.StaffCreateParams{ID: id, Email: id.String() + "@seller.test", Name: "Staff " + string(role), Role: string(role)})
 	require.NoError(e.t, err)
-	token := api.NewToken()
-	_, err = q.APITokenIssue(ctx, db.APITokenIssueParams{TokenHash: api.HashToken(token), StaffID: uuid.NullUUID{UUID: id, Valid: true}})
+	token := apitoken.New()
+	_, err = q.APITokenIssue(ctx, db.APITokenIssueParams{TokenHash: apitoken.Hash(token), StaffID: uuid.NullUUID{UUID: id, Valid: true}})
 	require.NoError(e.t, err)
 	return token
 }
@@ -79,8 +81,8 @@ func (e *adminEnv) employeeToken(company uuid.UUID, role commerce.Role) (uuid.UU
 	id := uuid.New()
 	_, err := q.EmployeeCreate(ctx, db.EmployeeCreateParams{ID: id, CompanyID: company, Email: id.String() + "@buyer.test", Name: "Employee", Role: string(role)})
 	require.NoError(e.t, err)
-	token := api.NewToken()
-	_, err = q.APITokenIssue(ctx, db.APITokenIssueParams{TokenHash: api.HashToken(token), CustomerID: uuid.NullUUID{UUID: id, Valid: true}})
+	token := apitoken.New()
+	_, err = q.APITokenIssue(ctx, db.APITokenIssueParams{TokenHash: apitoken.Hash(token), CustomerID: uuid.NullUUID{UUID: id, Valid: true}})
 	require.NoError(e.t, err)
 	return id, token
 }
@@ -198,9 +200,9 @@ func checkAdminContract(t *testing.T, req *http.Request, res adminResponse) {
 	}
 }
 
-func (e *adminEnv) createCompany(currency string) api.Company {
+func (e *adminEnv) createCompany(currency string) admin.Company {
 	e.t.Helper()
-	var c api.Company
+	var c admin.Company
 	e.do("POST", "/v1/admin/companies", map[string]any{"name": "Acme " + uuid.NewString()[:6], "currency": currency, "credit_limit": 100_000}).
 		requireStatus(e.t, http.StatusCreated, &c)
 	return c
@@ -216,7 +218,7 @@ func TestAdminCompanies(t *testing.T) {
 	t.Parallel()
 	e := newAdminEnv(t)
 
-	var created api.Company
+	var created admin.Company
 	res := e.do("POST", "/v1/admin/companies", map[string]any{"name": "  Acme GmbH ", "currency": "EUR", "credit_limit": 500_000, "customer_group": "wholesale"})
 	res.requireStatus(t, http.StatusCreated, &created)
 	require.Equal(t, "/v1/admin/companies/"+created.ID.String(), res.Header.Get("Location"))
@@ -228,11 +230,11 @@ func TestAdminCompanies(t *testing.T) {
 	require.EqualValues(t, 259200, created.ApprovalTimeoutSeconds)
 	require.Equal(t, "UTC", created.CreatedAt.Location().String())
 
-	var got api.Company
+	var got admin.Company
 	e.do("GET", "/v1/admin/companies/"+created.ID.String(), nil).requireStatus(t, http.StatusOK, &got)
 	require.Equal(t, created, got)
 
-	var patched api.Company
+	var patched admin.Company
 	e.do("PATCH", "/v1/admin/companies/"+created.ID.String(), map[string]any{"credit_limit": 0, "tax_exempt": true, "approval_timeout_seconds": 3600}).
 		requireStatus(t, http.StatusOK, &patched)
 	require.Equal(t, created.Name, patched.Name)
@@ -253,13 +255,13 @@ func TestAdminCompanies(t *testing.T) {
 
 	// Pages, oldest first.
 	third := e.createCompany("EUR")
-	var page api.CompanyPage
+	var page admin.CompanyPage
 	e.do("GET", "/v1/admin/companies?limit=1", nil).requireStatus(t, http.StatusOK, &page)
-	require.Equal(t, []api.Company{patched}, page.Companies)
+	require.Equal(t, []admin.Company{patched}, page.Companies)
 	require.NotEmpty(t, page.NextCursor)
-	var rest api.CompanyPage
+	var rest admin.CompanyPage
 	e.do("GET", "/v1/admin/companies?limit=1&cursor="+page.NextCursor, nil).requireStatus(t, http.StatusOK, &rest)
-	require.Equal(t, []api.Company{third}, rest.Companies)
+	require.Equal(t, []admin.Company{third}, rest.Companies)
 	require.Empty(t, rest.NextCursor)
 	e.do("GET", "/v1/admin/companies?limit=0", nil).requireError(t, http.StatusUnprocessableEntity, "invalid_field", "limit")
 	e.do("GET", "/v1/admin/companies?cursor=nonsense", nil).requireError(t, http.StatusUnprocessableEntity, "invalid_field", "cursor")
@@ -347,7 +349,7 @@ func TestAdminCompanyValidation(t *testing.T) {
 		requireError(t, http.StatusUnprocessableEntity, "invalid_field", "currency")
 	e.do("PATCH", "/v1/admin/companies/"+c.ID.String(), map[string]any{"credit_limit": -5}).
 		requireError(t, http.StatusUnprocessableEntity, "invalid_field", "credit_limit")
-	var after api.Company
+	var after admin.Company
 	e.do("GET", "/v1/admin/companies/"+c.ID.String(), nil).requireStatus(t, http.StatusOK, &after)
 	require.Equal(t, c, after, "a refused change changes nothing")
 }
@@ -358,7 +360,7 @@ func TestAdminEmployeesStaffAndTokens(t *testing.T) {
 	company := e.createCompany("EUR")
 	base := "/v1/admin/companies/" + company.ID.String() + "/employees"
 
-	var ana api.Employee
+	var ana admin.Employee
 	e.do("POST", base, map[string]any{"email": "Ana@Example.com", "name": "Ana", "role": "buyer"}).requireStatus(t, http.StatusCreated, &ana)
 	require.Equal(t, "ana@example.com", ana.Email)
 	require.Equal(t, "buyer", ana.Role)
@@ -377,17 +379,17 @@ func TestAdminEmployeesStaffAndTokens(t *testing.T) {
 	e.do("POST", "/v1/admin/companies/"+uuid.NewString()+"/employees", map[string]any{"email": "bo@example.com", "name": "Bo", "role": "buyer"}).
 		requireError(t, http.StatusNotFound, "not_found", "")
 
-	var bo api.Employee
+	var bo admin.Employee
 	e.do("POST", base, map[string]any{"email": "bo@example.com", "name": "Bo", "role": "approver"}).requireStatus(t, http.StatusCreated, &bo)
-	var page api.EmployeePage
+	var page admin.EmployeePage
 	e.do("GET", base+"?limit=1", nil).requireStatus(t, http.StatusOK, &page)
-	require.Equal(t, []api.Employee{ana}, page.Employees)
+	require.Equal(t, []admin.Employee{ana}, page.Employees)
 	e.do("GET", base+"?cursor="+page.NextCursor, nil).requireStatus(t, http.StatusOK, &page)
-	require.Equal(t, []api.Employee{bo}, page.Employees)
+	require.Equal(t, []admin.Employee{bo}, page.Employees)
 	e.do("GET", "/v1/admin/companies/"+uuid.NewString()+"/employees", nil).requireError(t, http.StatusNotFound, "not_found", "")
 
 	// A token works at once, as the employee, and its plain value is not stored.
-	var tok api.IssuedToken
+	var tok admin.IssuedToken
 	res := e.do("POST", "/v1/admin/employees/"+ana.ID.String()+"/tokens", map[string]any{"label": "storefront"})
 	res.requireStatus(t, http.StatusCreated, &tok)
 	require.True(t, strings.HasPrefix(tok.Token, "oft_"))
@@ -396,11 +398,11 @@ func TestAdminEmployeesStaffAndTokens(t *testing.T) {
 	e.as(tok.Token, "GET", "/v1/admin/companies", nil).requireError(t, http.StatusForbidden, "forbidden", "")
 	var stored int
 	require.NoError(t, e.pool.QueryRow(context.Background(),
-		"SELECT count(*) FROM api_tokens WHERE customer_id = $1 AND token_hash = $2", ana.ID, api.HashToken(tok.Token)).Scan(&stored))
+		"SELECT count(*) FROM api_tokens WHERE customer_id = $1 AND token_hash = $2", ana.ID, apitoken.Hash(tok.Token)).Scan(&stored))
 	require.Equal(t, 1, stored)
 
 	// The role changes; the token follows at once.
-	var promoted api.Employee
+	var promoted admin.Employee
 	e.do("PATCH", "/v1/admin/employees/"+ana.ID.String(), map[string]any{"role": "company_admin"}).requireStatus(t, http.StatusOK, &promoted)
 	require.Equal(t, "company_admin", promoted.Role)
 	require.Equal(t, "Ana", promoted.Name)
@@ -428,7 +430,7 @@ func TestAdminEmployeesStaffAndTokens(t *testing.T) {
 	require.Zero(t, leaked, "no token is kept in the idempotency store")
 
 	// Staff.
-	var rep api.StaffMember
+	var rep admin.StaffMember
 	e.do("POST", "/v1/admin/staff", map[string]any{"email": "rep@seller.test", "name": "Rep", "role": "sales_rep"}).
 		requireStatus(t, http.StatusCreated, &rep)
 	require.Equal(t, "sales_rep", rep.Role)
@@ -439,7 +441,7 @@ func TestAdminEmployeesStaffAndTokens(t *testing.T) {
 	e.do("POST", "/v1/admin/staff", map[string]any{"email": "x@seller.test", "name": "X"}).
 		requireError(t, http.StatusUnprocessableEntity, "invalid_field", "role")
 
-	var opsMember api.StaffMember
+	var opsMember admin.StaffMember
 	e.do("POST", "/v1/admin/staff", map[string]any{"email": "ops2@seller.test", "name": "Ops 2", "role": "ops"}).
 		requireStatus(t, http.StatusCreated, &opsMember)
 	e.do("POST", "/v1/admin/staff/"+opsMember.ID.String()+"/tokens", nil).requireStatus(t, http.StatusCreated, &tok)
@@ -458,7 +460,7 @@ func TestAdminSpendingLimits(t *testing.T) {
 	stranger, _ := e.employeeToken(other.ID, commerce.RoleBuyer)
 	base := "/v1/admin/companies/" + company.ID.String() + "/spending-limits"
 
-	var whole, again, personal api.SpendingLimit
+	var whole, again, personal admin.SpendingLimit
 	e.do("PUT", base, map[string]any{"period": "month", "amount": 50_000, "currency": "EUR"}).requireStatus(t, http.StatusOK, &whole)
 	require.Nil(t, whole.CustomerID)
 	require.EqualValues(t, 50_000, whole.Amount)
@@ -469,9 +471,9 @@ func TestAdminSpendingLimits(t *testing.T) {
 		requireStatus(t, http.StatusOK, &personal)
 	require.Equal(t, buyer, *personal.CustomerID)
 
-	var page api.SpendingLimitPage
+	var page admin.SpendingLimitPage
 	e.do("GET", base, nil).requireStatus(t, http.StatusOK, &page)
-	require.Equal(t, []api.SpendingLimit{again, personal}, page.SpendingLimits)
+	require.Equal(t, []admin.SpendingLimit{again, personal}, page.SpendingLimits)
 
 	for _, tc := range []struct {
 		name  string
@@ -498,7 +500,7 @@ func TestAdminSpendingLimits(t *testing.T) {
 	e.do("DELETE", "/v1/admin/spending-limits/"+personal.ID.String(), nil).requireStatus(t, http.StatusNoContent, nil)
 	e.do("DELETE", "/v1/admin/spending-limits/"+personal.ID.String(), nil).requireError(t, http.StatusNotFound, "not_found", "")
 	e.do("GET", base, nil).requireStatus(t, http.StatusOK, &page)
-	require.Equal(t, []api.SpendingLimit{again}, page.SpendingLimits)
+	require.Equal(t, []admin.SpendingLimit{again}, page.SpendingLimits)
 }
 
 func TestAdminApprovalRules(t *testing.T) {
@@ -508,7 +510,7 @@ func TestAdminApprovalRules(t *testing.T) {
 	e.putProduct("DRILL-1", map[string]int64{"EUR": 10_000}, 10)
 	base := "/v1/admin/companies/" + company.ID.String() + "/approval-rules"
 
-	var big, restricted api.ApprovalRule
+	var big, restricted admin.ApprovalRule
 	e.do("POST", base, map[string]any{"kind": "total_above", "threshold": 100_000, "approver_max": 500_000}).
 		requireStatus(t, http.StatusCreated, &big)
 	require.EqualValues(t, 100_000, big.Threshold)
@@ -519,9 +521,9 @@ func TestAdminApprovalRules(t *testing.T) {
 	require.Equal(t, []string{"DRILL-1"}, restricted.SKUs)
 	require.Nil(t, restricted.ApproverMax)
 
-	var page api.ApprovalRulePage
+	var page admin.ApprovalRulePage
 	e.do("GET", base, nil).requireStatus(t, http.StatusOK, &page)
-	require.Equal(t, []api.ApprovalRule{big, restricted}, page.ApprovalRules)
+	require.Equal(t, []admin.ApprovalRule{big, restricted}, page.ApprovalRules)
 
 	for _, tc := range []struct {
 		name, code, field string
@@ -545,7 +547,7 @@ func TestAdminApprovalRules(t *testing.T) {
 	e.do("DELETE", "/v1/admin/approval-rules/"+big.ID.String(), nil).requireStatus(t, http.StatusNoContent, nil)
 	e.do("DELETE", "/v1/admin/approval-rules/"+big.ID.String(), nil).requireError(t, http.StatusNotFound, "not_found", "")
 	e.do("GET", base, nil).requireStatus(t, http.StatusOK, &page)
-	require.Equal(t, []api.ApprovalRule{restricted}, page.ApprovalRules)
+	require.Equal(t, []admin.ApprovalRule{restricted}, page.ApprovalRules)
 }
 
 func TestAdminPriceLists(t *testing.T) {
@@ -564,7 +566,7 @@ func TestAdminPriceLists(t *testing.T) {
 			{"sku": "NUT-1", "min_quantity": 1, "unit_price": 45},
 		},
 	}
-	var list api.PriceList
+	var list admin.PriceList
 	res := e.do("POST", "/v1/admin/price-lists", create)
 	res.requireStatus(t, http.StatusCreated, &list)
 	require.Equal(t, "/v1/admin/price-lists/"+list.ID.String(), res.Header.Get("Location"))
@@ -572,27 +574,27 @@ func TestAdminPriceLists(t *testing.T) {
 	require.Nil(t, list.CustomerGroup)
 	require.Equal(t, "2026-01-01T00:00:00Z", list.ValidFrom.Format("2006-01-02T15:04:05Z07:00"))
 	require.Nil(t, list.ValidUntil)
-	require.Equal(t, []api.PriceTier{{"BOLT-1", 1, 90}, {"BOLT-1", 100, 80}, {"NUT-1", 1, 45}}, list.Tiers)
+	require.Equal(t, []admin.PriceTier{{"BOLT-1", 1, 90}, {"BOLT-1", 100, 80}, {"NUT-1", 1, 45}}, list.Tiers)
 
-	var got api.PriceList
+	var got admin.PriceList
 	e.do("GET", "/v1/admin/price-lists/"+list.ID.String(), nil).requireStatus(t, http.StatusOK, &got)
 	require.Equal(t, list, got)
 
-	var group api.PriceList
+	var group admin.PriceList
 	e.do("POST", "/v1/admin/price-lists", map[string]any{"name": "Wholesale", "customer_group": "wholesale", "currency": "USD",
 		"valid_from": "2026-01-01T00:00:00Z", "valid_until": "2027-01-01T00:00:00Z", "tiers": []any{}}).requireStatus(t, http.StatusCreated, &group)
 	require.Equal(t, "wholesale", *group.CustomerGroup)
 	require.Empty(t, group.Tiers)
 
-	var page api.PriceListPage
+	var page admin.PriceListPage
 	e.do("GET", "/v1/admin/price-lists?limit=1", nil).requireStatus(t, http.StatusOK, &page)
-	require.Equal(t, []api.PriceListSummary{list.PriceListSummary}, page.PriceLists)
+	require.Equal(t, []admin.PriceListSummary{list.PriceListSummary}, page.PriceLists)
 	e.do("GET", "/v1/admin/price-lists?limit=1&cursor="+page.NextCursor, nil).requireStatus(t, http.StatusOK, &page)
-	require.Equal(t, []api.PriceListSummary{group.PriceListSummary}, page.PriceLists)
+	require.Equal(t, []admin.PriceListSummary{group.PriceListSummary}, page.PriceLists)
 	require.Empty(t, page.NextCursor)
 
 	// PUT replaces everything, tiers included.
-	var replaced api.PriceList
+	var replaced admin.PriceList
 	e.do("PUT", "/v1/admin/price-lists/"+list.ID.String(), map[string]any{
 		"name": "Acme 2026 v2", "company_id": company.ID.String(), "currency": "EUR",
 		"tiers": []map[string]any{{"sku": "NUT-1", "min_quantity": 10, "unit_price": 40}},
@@ -601,7 +603,7 @@ func TestAdminPriceLists(t *testing.T) {
 	require.Equal(t, "Acme 2026 v2", replaced.Name)
 	require.EqualValues(t, 0, replaced.Priority)
 	require.Nil(t, replaced.ValidFrom)
-	require.Equal(t, []api.PriceTier{{"NUT-1", 10, 40}}, replaced.Tiers)
+	require.Equal(t, []admin.PriceTier{{"NUT-1", 10, 40}}, replaced.Tiers)
 
 	// A refused replacement leaves the list as it was.
 	e.do("PUT", "/v1/admin/price-lists/"+list.ID.String(), map[string]any{
@@ -668,7 +670,7 @@ func TestAdminPriceListValidation(t *testing.T) {
 			e.do("POST", "/v1/admin/price-lists", tc.body).requireError(t, http.StatusUnprocessableEntity, tc.code, tc.field)
 		})
 	}
-	var page api.PriceListPage
+	var page admin.PriceListPage
 	e.do("GET", "/v1/admin/price-lists", nil).requireStatus(t, http.StatusOK, &page)
 	require.Empty(t, page.PriceLists, "nothing is half-written")
 }
@@ -677,10 +679,10 @@ func TestAdminProducts(t *testing.T) {
 	t.Parallel()
 	e := newAdminEnv(t)
 
-	var p api.CatalogProduct
+	var p admin.CatalogProduct
 	e.do("PUT", "/v1/admin/products/BOLT-1", map[string]any{"name": "Bolt", "weight_grams": 12, "prices": map[string]int64{"EUR": 1290, "USD": 1390}, "on_hand": 40}).
 		requireStatus(t, http.StatusOK, &p)
-	require.Equal(t, api.CatalogProduct{SKU: "BOLT-1", Name: "Bolt", WeightGrams: 12, Prices: map[string]int64{"EUR": 1290, "USD": 1390},
+	require.Equal(t, admin.CatalogProduct{SKU: "BOLT-1", Name: "Bolt", WeightGrams: 12, Prices: map[string]int64{"EUR": 1290, "USD": 1390},
 		OnHand: 40, Available: 40, CreatedAt: p.CreatedAt}, p)
 
 	// Prices become exactly those given; stock stays when on_hand is left out.
@@ -730,11 +732,11 @@ func TestAdminShippingMethodsAndTaxRates(t *testing.T) {
 	t.Parallel()
 	e := newAdminEnv(t)
 
-	var m api.ShippingMethodSettings
+	var m admin.ShippingMethodSettings
 	e.do("PUT", "/v1/admin/shipping-methods/express", map[string]any{"name": "Express", "currency": "EUR", "base_amount": 990, "per_kg_amount": 150, "free_above": 50_000}).
 		requireStatus(t, http.StatusOK, &m)
 	free := int64(50_000)
-	require.Equal(t, api.ShippingMethodSettings{Code: "express", Name: "Express", Currency: "EUR", BaseAmount: 990, PerKgAmount: 150, FreeAbove: &free}, m)
+	require.Equal(t, admin.ShippingMethodSettings{Code: "express", Name: "Express", Currency: "EUR", BaseAmount: 990, PerKgAmount: 150, FreeAbove: &free}, m)
 	e.do("PUT", "/v1/admin/shipping-methods/express", map[string]any{"name": "Express", "currency": "EUR", "base_amount": 1090, "per_kg_amount": 0}).
 		requireStatus(t, http.StatusOK, &m)
 	require.EqualValues(t, 1090, m.BaseAmount)
@@ -757,9 +759,9 @@ func TestAdminShippingMethodsAndTaxRates(t *testing.T) {
 		})
 	}
 
-	var rate api.TaxRate
+	var rate admin.TaxRate
 	e.do("PUT", "/v1/admin/tax-rates/DE", map[string]any{"rate_bp": 1900}).requireStatus(t, http.StatusOK, &rate)
-	require.Equal(t, api.TaxRate{Country: "DE", RateBp: 1900}, rate)
+	require.Equal(t, admin.TaxRate{Country: "DE", RateBp: 1900}, rate)
 	e.do("PUT", "/v1/admin/tax-rates/DE", map[string]any{"rate_bp": 700}).requireStatus(t, http.StatusOK, &rate)
 	require.EqualValues(t, 700, rate.RateBp)
 	e.do("PUT", "/v1/admin/tax-rates/DE", map[string]any{"rate_bp": 10_001}).requireError(t, http.StatusUnprocessableEntity, "invalid_field", "rate_bp")
@@ -784,7 +786,7 @@ func TestAdminRoutesAreForOpsOnly(t *testing.T) {
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	api.NewServer(nil, nil, nil, api.Options{}).Routes(r)
+	api.NewServer(nil, nil, nil, api.Options{}).Routes(r, admin.Routes)
 	param := regexp.MustCompile(`:([a-z_]+)`)
 	var routes int
 	for _, rt := range r.Routes() {
@@ -813,7 +815,7 @@ func TestAdminRoutesAreForOpsOnly(t *testing.T) {
 		})
 	}
 	require.Equal(t, 24, routes, "every admin route is checked")
-	var after api.Company
+	var after admin.Company
 	e.do("GET", "/v1/admin/companies/"+company.ID.String(), nil).requireStatus(t, http.StatusOK, &after)
 	require.Equal(t, company, after, "nothing was changed by the refused calls")
 }
@@ -822,16 +824,16 @@ func TestAdminCreateCompanyIsIdempotent(t *testing.T) {
 	t.Parallel()
 	e := newAdminEnv(t)
 	body := map[string]any{"name": "Once GmbH", "currency": "EUR", "credit_limit": 1000}
-	var first, second api.Company
+	var first, second admin.Company
 	e.do("POST", "/v1/admin/companies", body, "Idempotency-Key", "create-once").requireStatus(t, http.StatusCreated, &first)
 	res := e.do("POST", "/v1/admin/companies", body, "Idempotency-Key", "create-once")
 	res.requireStatus(t, http.StatusCreated, &second)
 	require.Equal(t, "true", res.Header.Get("Idempotent-Replayed"))
 	require.Equal(t, first, second)
 
-	var page api.CompanyPage
+	var page admin.CompanyPage
 	e.do("GET", "/v1/admin/companies", nil).requireStatus(t, http.StatusOK, &page)
-	require.Equal(t, []api.Company{first}, page.Companies)
+	require.Equal(t, []admin.Company{first}, page.Companies)
 
 	body["name"] = "Twice GmbH"
 	e.do("POST", "/v1/admin/companies", body, "Idempotency-Key", "create-once").
@@ -848,7 +850,7 @@ func TestAdminPriceListPricesCarts(t *testing.T) {
 	buyerID, buyerToken := e.employeeToken(company.ID, commerce.RoleBuyer)
 	cart := testenv.NewCart(t, e.pool, testenv.Buyer{ID: buyerID, CompanyID: company.ID}, "EUR", map[string]int32{"BOLT-1": 10})
 
-	var list api.PriceList
+	var list admin.PriceList
 	e.do("POST", "/v1/admin/price-lists", map[string]any{"name": "Acme", "company_id": company.ID.String(), "currency": "EUR",
 		"tiers": []map[string]any{{"sku": "BOLT-1", "min_quantity": 10, "unit_price": 70}}}).requireStatus(t, http.StatusCreated, &list)
 

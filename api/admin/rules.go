@@ -1,4 +1,4 @@
-package api
+package admin
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"github.com/orderflow/orderflow/api"
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
 )
@@ -71,54 +72,54 @@ func approvalRuleOf(r db.ApprovalRule, currency string) ApprovalRule {
 	return out
 }
 
-type adminSpendingLimitRequest struct {
+type spendingLimitRequest struct {
 	CustomerID *string `json:"customer_id"`
 	Period     string  `json:"period"`
 	Amount     *int64  `json:"amount"`
 	Currency   string  `json:"currency"`
 }
 
-// adminPutSpendingLimit sets the limit of a company (or of one of its
+// putSpendingLimit sets the limit of a company (or of one of its
 // employees) for a period, replacing the one it had.
-func (s *Server) adminPutSpendingLimit(c *gin.Context) {
-	companyID, err := pathUUID(c, "company_id")
+func (h *handlers) putSpendingLimit(c *gin.Context) {
+	companyID, err := api.PathUUID(c, "company_id")
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
-	var req adminSpendingLimitRequest
-	if err := bindJSON(c, &req, false); err != nil {
-		respondError(c, err)
+	var req spendingLimitRequest
+	if err := api.BindJSON(c, &req, false); err != nil {
+		api.RespondError(c, err)
 		return
 	}
 	if req.Amount == nil {
-		respondError(c, fieldError("amount", "amount is required"))
+		api.RespondError(c, api.FieldError("amount", "amount is required"))
 		return
 	}
 	limit := commerce.SpendingLimit{Period: commerce.Period(req.Period), Amount: *req.Amount, Currency: req.Currency}
 	if err := commerce.ValidateSpendingLimit(limit); err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
 	var customer uuid.NullUUID
 	if req.CustomerID != nil {
 		id, err := uuid.Parse(*req.CustomerID)
 		if err != nil {
-			respondError(c, fieldError("customer_id", "customer_id must be a UUID"))
+			api.RespondError(c, api.FieldError("customer_id", "customer_id must be a UUID"))
 			return
 		}
 		customer = uuid.NullUUID{UUID: id, Valid: true}
 	}
 	ctx := c.Request.Context()
 	var row db.SpendingLimit
-	err = db.InTx(ctx, s.pool, func(q *db.Queries) error {
+	err = db.InTx(ctx, h.pool, func(q *db.Queries) error {
 		// Locked so that the company's currency cannot change under the limit.
 		company, err := q.CompanyGetForUpdate(ctx, companyID)
 		if err != nil {
 			return err
 		}
 		if limit.Currency != company.Currency {
-			return fieldError("currency", fmt.Sprintf("currency must be %s, the company's currency", company.Currency))
+			return api.FieldError("currency", fmt.Sprintf("currency must be %s, the company's currency", company.Currency))
 		}
 		if customer.Valid {
 			ok, err := q.EmployeeInCompany(ctx, db.EmployeeInCompanyParams{ID: customer.UUID, CompanyID: companyID})
@@ -126,7 +127,7 @@ func (s *Server) adminPutSpendingLimit(c *gin.Context) {
 				return err
 			}
 			if !ok {
-				return fieldError("customer_id", "customer_id is not an employee of this company")
+				return api.FieldError("customer_id", "customer_id is not an employee of this company")
 			}
 		}
 		row, err = q.SpendingLimitUpsert(ctx, db.SpendingLimitUpsertParams{
@@ -136,20 +137,20 @@ func (s *Server) adminPutSpendingLimit(c *gin.Context) {
 		return err
 	})
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, spendingLimitOf(row))
 }
 
-// adminListSpendingLimits pages through a company's spending limits.
-func (s *Server) adminListSpendingLimits(c *gin.Context) {
+// listSpendingLimits pages through a company's spending limits.
+func (h *handlers) listSpendingLimits(c *gin.Context) {
 	var page SpendingLimitPage
 	var ok bool
-	page.SpendingLimits, page.NextCursor, ok = listForCompany(s, c,
-		func(ctx context.Context, companyID uuid.UUID, p keysetPage) ([]db.SpendingLimit, error) {
-			return s.q.SpendingLimitListByCompany(ctx, db.SpendingLimitListByCompanyParams{
-				CompanyID: companyID, AfterCreatedAt: p.afterAt, AfterID: p.afterID, RowLimit: p.rowLimit()})
+	page.SpendingLimits, page.NextCursor, ok = listForCompany(h, c,
+		func(ctx context.Context, companyID uuid.UUID, p api.KeysetPage) ([]db.SpendingLimit, error) {
+			return h.q.SpendingLimitListByCompany(ctx, db.SpendingLimitListByCompanyParams{
+				CompanyID: companyID, AfterCreatedAt: p.AfterAt, AfterID: p.AfterID, RowLimit: p.RowLimit()})
 		},
 		func(r db.SpendingLimit) (time.Time, uuid.UUID) { return r.CreatedAt, r.ID },
 		func(_ db.Company, r db.SpendingLimit) SpendingLimit { return spendingLimitOf(r) })
@@ -158,29 +159,29 @@ func (s *Server) adminListSpendingLimits(c *gin.Context) {
 	}
 }
 
-// adminDeleteSpendingLimit removes a spending limit.
-func (s *Server) adminDeleteSpendingLimit(c *gin.Context) {
-	s.deleteByID(c, "limit_id", s.q.SpendingLimitDelete)
+// deleteSpendingLimit removes a spending limit.
+func (h *handlers) deleteSpendingLimit(c *gin.Context) {
+	h.deleteByID(c, "limit_id", h.q.SpendingLimitDelete)
 }
 
-type adminApprovalRuleRequest struct {
+type approvalRuleRequest struct {
 	Kind        string   `json:"kind"`
 	Threshold   *int64   `json:"threshold"`
 	SKUs        []string `json:"skus"`
 	ApproverMax *int64   `json:"approver_max"`
 }
 
-// adminCreateApprovalRule adds an approval rule to a company. A restricted_sku
+// createApprovalRule adds an approval rule to a company. A restricted_sku
 // rule may name only products the catalogue has.
-func (s *Server) adminCreateApprovalRule(c *gin.Context) {
-	companyID, err := pathUUID(c, "company_id")
+func (h *handlers) createApprovalRule(c *gin.Context) {
+	companyID, err := api.PathUUID(c, "company_id")
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
-	var req adminApprovalRuleRequest
-	if err := bindJSON(c, &req, false); err != nil {
-		respondError(c, err)
+	var req approvalRuleRequest
+	if err := api.BindJSON(c, &req, false); err != nil {
+		api.RespondError(c, err)
 		return
 	}
 	rule := commerce.ApprovalRule{Kind: commerce.ApprovalRuleKind(req.Kind), SKUs: req.SKUs, ApproverMax: req.ApproverMax}
@@ -188,12 +189,12 @@ func (s *Server) adminCreateApprovalRule(c *gin.Context) {
 		rule.Threshold = *req.Threshold
 	}
 	if err := commerce.ValidateApprovalRule(rule); err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
 	ctx := c.Request.Context()
 	var out ApprovalRule
-	err = db.InTx(ctx, s.pool, func(q *db.Queries) error {
+	err = db.InTx(ctx, h.pool, func(q *db.Queries) error {
 		// Locked so that the company's currency cannot change under the rule.
 		company, err := q.CompanyGetForUpdate(ctx, companyID)
 		if err != nil {
@@ -215,21 +216,21 @@ func (s *Server) adminCreateApprovalRule(c *gin.Context) {
 		return err
 	})
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, out)
 }
 
-// adminListApprovalRules pages through a company's approval rules, in the order
+// listApprovalRules pages through a company's approval rules, in the order
 // they are evaluated.
-func (s *Server) adminListApprovalRules(c *gin.Context) {
+func (h *handlers) listApprovalRules(c *gin.Context) {
 	var page ApprovalRulePage
 	var ok bool
-	page.ApprovalRules, page.NextCursor, ok = listForCompany(s, c,
-		func(ctx context.Context, companyID uuid.UUID, p keysetPage) ([]db.ApprovalRule, error) {
-			return s.q.ApprovalRuleListByCompany(ctx, db.ApprovalRuleListByCompanyParams{
-				CompanyID: companyID, AfterCreatedAt: p.afterAt, AfterID: p.afterID, RowLimit: p.rowLimit()})
+	page.ApprovalRules, page.NextCursor, ok = listForCompany(h, c,
+		func(ctx context.Context, companyID uuid.UUID, p api.KeysetPage) ([]db.ApprovalRule, error) {
+			return h.q.ApprovalRuleListByCompany(ctx, db.ApprovalRuleListByCompanyParams{
+				CompanyID: companyID, AfterCreatedAt: p.AfterAt, AfterID: p.AfterID, RowLimit: p.RowLimit()})
 		},
 		func(r db.ApprovalRule) (time.Time, uuid.UUID) { return r.CreatedAt, r.ID },
 		func(company db.Company, r db.ApprovalRule) ApprovalRule { return approvalRuleOf(r, company.Currency) })
@@ -238,26 +239,26 @@ func (s *Server) adminListApprovalRules(c *gin.Context) {
 	}
 }
 
-// adminDeleteApprovalRule removes an approval rule. Checkouts already waiting
+// deleteApprovalRule removes an approval rule. Checkouts already waiting
 // for approval keep waiting; later ones no longer match it.
-func (s *Server) adminDeleteApprovalRule(c *gin.Context) {
-	s.deleteByID(c, "rule_id", s.q.ApprovalRuleDelete)
+func (h *handlers) deleteApprovalRule(c *gin.Context) {
+	h.deleteByID(c, "rule_id", h.q.ApprovalRuleDelete)
 }
 
 // deleteByID deletes the row the path parameter param names: 204, or 404 when
 // there is none.
-func (s *Server) deleteByID(c *gin.Context, param string, del func(context.Context, uuid.UUID) (int64, error)) {
-	id, err := pathUUID(c, param)
+func (h *handlers) deleteByID(c *gin.Context, param string, del func(context.Context, uuid.UUID) (int64, error)) {
+	id, err := api.PathUUID(c, param)
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
 	n, err := del(c.Request.Context(), id)
 	if err == nil && n == 0 {
-		err = errNotFound
+		err = api.ErrNotFound
 	}
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
 	c.Status(http.StatusNoContent)
@@ -280,7 +281,7 @@ func requireSKUs(ctx context.Context, q *db.Queries, skus []string, field func(i
 	for i, s := range skus {
 		if !known[s] {
 			f := field(i)
-			return &httpError{status: http.StatusUnprocessableEntity, body: Error{
+			return &api.HTTPError{Status: http.StatusUnprocessableEntity, Body: api.Error{
 				Code: string(commerce.CodeUnknownSKU), Field: f, SKU: s, Message: fmt.Sprintf("%s: no product has SKU %s", f, s)}}
 		}
 	}

@@ -1,4 +1,4 @@
-package api
+package admin
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"github.com/orderflow/orderflow/api"
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
 )
@@ -115,18 +116,18 @@ func priceListOf(l db.PriceList, tiers []db.PriceListTier) PriceList {
 	return out
 }
 
-type adminPriceListRequest struct {
-	Name          string             `json:"name"`
-	CompanyID     *string            `json:"company_id"`
-	CustomerGroup *string            `json:"customer_group"`
-	Currency      string             `json:"currency"`
-	Priority      *int64             `json:"priority"`
-	ValidFrom     *string            `json:"valid_from"`
-	ValidUntil    *string            `json:"valid_until"`
-	Tiers         []adminTierRequest `json:"tiers"`
+type priceListRequest struct {
+	Name          string        `json:"name"`
+	CompanyID     *string       `json:"company_id"`
+	CustomerGroup *string       `json:"customer_group"`
+	Currency      string        `json:"currency"`
+	Priority      *int64        `json:"priority"`
+	ValidFrom     *string       `json:"valid_from"`
+	ValidUntil    *string       `json:"valid_until"`
+	Tiers         []tierRequest `json:"tiers"`
 }
 
-type adminTierRequest struct {
+type tierRequest struct {
 	SKU         string `json:"sku"`
 	MinQuantity *int64 `json:"min_quantity"`
 	UnitPrice   *int64 `json:"unit_price"`
@@ -140,10 +141,10 @@ type priceListInput struct {
 
 // check validates the request with the commerce rules, naming the field at
 // fault; tiers are named by their index in the request (tiers[3].sku).
-func (r adminPriceListRequest) check(id uuid.UUID) (priceListInput, error) {
+func (r priceListRequest) check(id uuid.UUID) (priceListInput, error) {
 	in := priceListInput{list: db.PriceListCreateParams{ID: id, Currency: r.Currency}}
 	var err error
-	if in.list.Name, err = requiredText("name", r.Name, maxAdminName); err != nil {
+	if in.list.Name, err = requiredText("name", r.Name, maxName); err != nil {
 		return in, err
 	}
 	hasCompany := r.CompanyID != nil && *r.CompanyID != ""
@@ -151,26 +152,26 @@ func (r adminPriceListRequest) check(id uuid.UUID) (priceListInput, error) {
 	pl := commerce.PriceList{ID: id.String(), Name: in.list.Name, Currency: r.Currency}
 	switch {
 	case hasCompany && hasGroup:
-		return in, fieldError("customer_group", "give company_id or customer_group, not both")
+		return in, api.FieldError("customer_group", "give company_id or customer_group, not both")
 	case hasCompany:
 		cid, err := uuid.Parse(*r.CompanyID)
 		if err != nil {
-			return in, fieldError("company_id", "company_id must be a UUID")
+			return in, api.FieldError("company_id", "company_id must be a UUID")
 		}
 		in.list.CompanyID = uuid.NullUUID{UUID: cid, Valid: true}
 		pl.Scope = commerce.ScopeCompany
 	case hasGroup:
 		if !customerGroupPattern.MatchString(*r.CustomerGroup) {
-			return in, fieldError("customer_group", "customer_group must be 1-64 lower-case letters, digits, '.', '_' or '-'")
+			return in, api.FieldError("customer_group", "customer_group must be 1-64 lower-case letters, digits, '.', '_' or '-'")
 		}
 		in.list.CustomerGroup = pgtype.Text{String: *r.CustomerGroup, Valid: true}
 		pl.Scope = commerce.ScopeGroup
 	default:
-		return in, fieldError("company_id", "company_id or customer_group is required")
+		return in, api.FieldError("company_id", "company_id or customer_group is required")
 	}
 	if r.Priority != nil {
 		if *r.Priority < math.MinInt32 || *r.Priority > math.MaxInt32 {
-			return in, fieldError("priority", "priority must fit in 32 bits")
+			return in, api.FieldError("priority", "priority must fit in 32 bits")
 		}
 		in.list.Priority = int32(*r.Priority)
 	}
@@ -187,9 +188,9 @@ func (r adminPriceListRequest) check(id uuid.UUID) (priceListInput, error) {
 
 	switch {
 	case r.Tiers == nil:
-		return in, fieldError("tiers", "tiers is required ([] for none)")
+		return in, api.FieldError("tiers", "tiers is required ([] for none)")
 	case len(r.Tiers) > maxPriceListTiers:
-		return in, fieldError("tiers", fmt.Sprintf("a price list holds at most %d tiers", maxPriceListTiers))
+		return in, api.FieldError("tiers", fmt.Sprintf("a price list holds at most %d tiers", maxPriceListTiers))
 	}
 	in.tiers = db.PriceListTiersInsertParams{PriceListID: id, Skus: []string{}, MinQuantities: []int32{}, UnitPrices: []int64{}}
 	type tierKey struct {
@@ -207,7 +208,7 @@ func (r adminPriceListRequest) check(id uuid.UUID) (priceListInput, error) {
 			return in, err
 		}
 		if minQty < 1 {
-			return in, fieldError(field+".min_quantity", field+".min_quantity must be at least 1")
+			return in, api.FieldError(field+".min_quantity", field+".min_quantity must be at least 1")
 		}
 		price, err := requiredInt64(field+".unit_price", t.UnitPrice, 0)
 		if err != nil {
@@ -215,7 +216,7 @@ func (r adminPriceListRequest) check(id uuid.UUID) (priceListInput, error) {
 		}
 		k := tierKey{t.SKU, minQty}
 		if seen[k] {
-			return in, fieldError(field+".min_quantity", fmt.Sprintf("%s has two tiers from %d units", t.SKU, minQty))
+			return in, api.FieldError(field+".min_quantity", fmt.Sprintf("%s has two tiers from %d units", t.SKU, minQty))
 		}
 		seen[k] = true
 		in.tiers.Skus = append(in.tiers.Skus, t.SKU)
@@ -232,7 +233,7 @@ func optionalTime(field string, v *string) (*time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, *v)
 	if err != nil {
-		return nil, fieldError(field, field+" must be an RFC 3339 timestamp such as 2026-01-31T00:00:00Z")
+		return nil, api.FieldError(field, field+" must be an RFC 3339 timestamp such as 2026-01-31T00:00:00Z")
 	}
 	t = t.UTC()
 	return &t, nil
@@ -246,33 +247,33 @@ func writePriceListChecks(ctx context.Context, q *db.Queries, in priceListInput)
 		// Locked so that the company's currency cannot change under the list.
 		company, err := q.CompanyGetForUpdate(ctx, in.list.CompanyID.UUID)
 		if db.IsNotFound(err) {
-			return fieldError("company_id", "company_id names no company")
+			return api.FieldError("company_id", "company_id names no company")
 		}
 		if err != nil {
 			return err
 		}
 		if company.Currency != in.list.Currency {
-			return fieldError("currency", fmt.Sprintf("currency must be %s, the company's currency", company.Currency))
+			return api.FieldError("currency", fmt.Sprintf("currency must be %s, the company's currency", company.Currency))
 		}
 	}
 	return requireSKUs(ctx, q, in.tiers.Skus, func(i int) string { return fmt.Sprintf("tiers[%d].sku", i) })
 }
 
-// adminCreatePriceList creates a price list with its tiers.
-func (s *Server) adminCreatePriceList(c *gin.Context) {
-	var req adminPriceListRequest
-	if err := bindJSON(c, &req, false); err != nil {
-		respondError(c, err)
+// createPriceList creates a price list with its tiers.
+func (h *handlers) createPriceList(c *gin.Context) {
+	var req priceListRequest
+	if err := api.BindJSON(c, &req, false); err != nil {
+		api.RespondError(c, err)
 		return
 	}
 	in, err := req.check(uuid.New())
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
 	ctx := c.Request.Context()
 	var out PriceList
-	err = db.InTx(ctx, s.pool, func(q *db.Queries) error {
+	err = db.InTx(ctx, h.pool, func(q *db.Queries) error {
 		if err := writePriceListChecks(ctx, q, in); err != nil {
 			return err
 		}
@@ -284,7 +285,7 @@ func (s *Server) adminCreatePriceList(c *gin.Context) {
 		return err
 	})
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
 	c.Header("Location", "/v1/admin/price-lists/"+out.ID.String())
@@ -305,66 +306,66 @@ func writeTiers(ctx context.Context, q *db.Queries, row db.PriceList, tiers db.P
 	return priceListOf(row, stored), nil
 }
 
-// adminListPriceLists pages through every price list, without tiers.
-func (s *Server) adminListPriceLists(c *gin.Context) {
-	p, err := readKeysetPage(c)
+// listPriceLists pages through every price list, without tiers.
+func (h *handlers) listPriceLists(c *gin.Context) {
+	p, err := api.ReadKeysetPage(c)
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
-	rows, err := s.q.PriceListList(c.Request.Context(), db.PriceListListParams{
-		AfterCreatedAt: p.afterAt, AfterID: p.afterID, RowLimit: p.rowLimit()})
+	rows, err := h.q.PriceListList(c.Request.Context(), db.PriceListListParams{
+		AfterCreatedAt: p.AfterAt, AfterID: p.AfterID, RowLimit: p.RowLimit()})
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
 	var page PriceListPage
-	page.PriceLists, page.NextCursor = pageOf(p, rows, func(r db.PriceList) (time.Time, uuid.UUID) { return r.CreatedAt, r.ID }, priceListSummaryOf)
+	page.PriceLists, page.NextCursor = api.PageOf(p, rows, func(r db.PriceList) (time.Time, uuid.UUID) { return r.CreatedAt, r.ID }, priceListSummaryOf)
 	c.JSON(http.StatusOK, page)
 }
 
-// adminGetPriceList shows a price list with its tiers.
-func (s *Server) adminGetPriceList(c *gin.Context) {
-	id, err := pathUUID(c, "price_list_id")
+// getPriceList shows a price list with its tiers.
+func (h *handlers) getPriceList(c *gin.Context) {
+	id, err := api.PathUUID(c, "price_list_id")
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
 	ctx := c.Request.Context()
-	row, err := s.q.PriceListGet(ctx, id)
+	row, err := h.q.PriceListGet(ctx, id)
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
-	tiers, err := s.q.PriceListTiers(ctx, id)
+	tiers, err := h.q.PriceListTiers(ctx, id)
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, priceListOf(row, tiers))
 }
 
-// adminReplacePriceList replaces a price list, tiers included, in one
+// replacePriceList replaces a price list, tiers included, in one
 // transaction: checkouts see the old list or the new one, never a mix.
-func (s *Server) adminReplacePriceList(c *gin.Context) {
-	id, err := pathUUID(c, "price_list_id")
+func (h *handlers) replacePriceList(c *gin.Context) {
+	id, err := api.PathUUID(c, "price_list_id")
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
-	var req adminPriceListRequest
-	if err := bindJSON(c, &req, false); err != nil {
-		respondError(c, err)
+	var req priceListRequest
+	if err := api.BindJSON(c, &req, false); err != nil {
+		api.RespondError(c, err)
 		return
 	}
 	in, err := req.check(id)
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
 	ctx := c.Request.Context()
 	var out PriceList
-	err = db.InTx(ctx, s.pool, func(q *db.Queries) error {
+	err = db.InTx(ctx, h.pool, func(q *db.Queries) error {
 		if _, err := q.PriceListGetForUpdate(ctx, id); err != nil {
 			return err
 		}
@@ -385,51 +386,51 @@ func (s *Server) adminReplacePriceList(c *gin.Context) {
 		return err
 	})
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, out)
 }
 
-// adminDeletePriceList deletes a price list and its tiers. Orders it priced keep
+// deletePriceList deletes a price list and its tiers. Orders it priced keep
 // its ID and name on their lines.
-func (s *Server) adminDeletePriceList(c *gin.Context) {
-	s.deleteByID(c, "price_list_id", s.q.PriceListDelete)
+func (h *handlers) deletePriceList(c *gin.Context) {
+	h.deleteByID(c, "price_list_id", h.q.PriceListDelete)
 }
 
-type adminProductRequest struct {
+type productRequest struct {
 	Name        string            `json:"name"`
 	WeightGrams *int64            `json:"weight_grams"`
 	Prices      map[string]*int64 `json:"prices"`
 	OnHand      *int64            `json:"on_hand"`
 }
 
-// adminPutProduct creates or replaces a product: its name, weight and prices
+// putProduct creates or replaces a product: its name, weight and prices
 // (exactly the currencies given), and its stock on hand when given. Stock on
 // hand cannot go below what checkouts and orders have reserved.
-func (s *Server) adminPutProduct(c *gin.Context) {
+func (h *handlers) putProduct(c *gin.Context) {
 	sku := c.Param("sku")
 	if err := commerce.ValidateSKU("sku", sku); err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
-	var req adminProductRequest
-	if err := bindJSON(c, &req, false); err != nil {
-		respondError(c, err)
+	var req productRequest
+	if err := api.BindJSON(c, &req, false); err != nil {
+		api.RespondError(c, err)
 		return
 	}
-	name, err := requiredText("name", req.Name, maxAdminName)
+	name, err := requiredText("name", req.Name, maxName)
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
 	weight, err := requiredInt64("weight_grams", req.WeightGrams, math.MaxInt32)
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
 	if req.Prices == nil {
-		respondError(c, fieldError("prices", `prices is required, e.g. {"EUR": 1290} ({} for none)`))
+		api.RespondError(c, api.FieldError("prices", `prices is required, e.g. {"EUR": 1290} ({} for none)`))
 		return
 	}
 	prices := db.ProductPricesUpsertParams{Sku: sku, Currencies: []string{}, UnitPrices: []int64{}}
@@ -440,26 +441,26 @@ func (s *Server) adminPutProduct(c *gin.Context) {
 	for _, currency := range prices.Currencies {
 		field := "prices." + currency
 		if !commerce.ValidCurrency(currency) {
-			respondError(c, fieldError(field, field+": the key must be a three-letter ISO 4217 code such as EUR"))
+			api.RespondError(c, api.FieldError(field, field+": the key must be a three-letter ISO 4217 code such as EUR"))
 			return
 		}
 		amount, err := requiredInt64(field, req.Prices[currency], 0)
 		if err != nil {
-			respondError(c, err)
+			api.RespondError(c, err)
 			return
 		}
 		prices.UnitPrices = append(prices.UnitPrices, amount)
 	}
 	if req.OnHand != nil {
 		if _, err := checkInt64("on_hand", *req.OnHand, 0); err != nil {
-			respondError(c, err)
+			api.RespondError(c, err)
 			return
 		}
 	}
 
 	ctx := c.Request.Context()
 	var out CatalogProduct
-	err = db.InTx(ctx, s.pool, func(q *db.Queries) error {
+	err = db.InTx(ctx, h.pool, func(q *db.Queries) error {
 		product, err := q.ProductPut(ctx, db.ProductPutParams{Sku: sku, Name: name, WeightGrams: int32(weight)})
 		if err != nil {
 			return err
@@ -489,7 +490,7 @@ func (s *Server) adminPutProduct(c *gin.Context) {
 		return nil
 	})
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, out)
@@ -515,7 +516,7 @@ func putStock(ctx context.Context, q *db.Queries, sku string, onHand *int64) (db
 	return q.StockPut(ctx, db.StockPutParams{Sku: sku, OnHand: *onHand})
 }
 
-type adminShippingMethodRequest struct {
+type shippingMethodRequest struct {
 	Name        string `json:"name"`
 	Currency    string `json:"currency"`
 	BaseAmount  *int64 `json:"base_amount"`
@@ -523,35 +524,35 @@ type adminShippingMethodRequest struct {
 	FreeAbove   *int64 `json:"free_above"`
 }
 
-// adminPutShippingMethod creates or replaces a shipping method.
-func (s *Server) adminPutShippingMethod(c *gin.Context) {
-	var req adminShippingMethodRequest
-	if err := bindJSON(c, &req, false); err != nil {
-		respondError(c, err)
+// putShippingMethod creates or replaces a shipping method.
+func (h *handlers) putShippingMethod(c *gin.Context) {
+	var req shippingMethodRequest
+	if err := api.BindJSON(c, &req, false); err != nil {
+		api.RespondError(c, err)
 		return
 	}
-	name, err := requiredText("name", req.Name, maxAdminName)
+	name, err := requiredText("name", req.Name, maxName)
 	if err == nil {
 		err = requireFields(map[string]bool{"base_amount": req.BaseAmount != nil, "per_kg_amount": req.PerKgAmount != nil},
 			"base_amount", "per_kg_amount")
 	}
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
 	m := commerce.ShippingMethod{Code: c.Param("code"), Name: name, Currency: req.Currency,
 		BaseAmount: *req.BaseAmount, PerKgAmount: *req.PerKgAmount, FreeAbove: req.FreeAbove}
 	if err := commerce.ValidateShippingMethod(m); err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
 	p := db.ShippingMethodPutParams{Code: m.Code, Name: m.Name, Currency: m.Currency, BaseAmount: m.BaseAmount, PerKgAmount: m.PerKgAmount}
 	if m.FreeAbove != nil {
 		p.FreeAbove = pgtype.Int8{Int64: *m.FreeAbove, Valid: true}
 	}
-	row, err := s.q.ShippingMethodPut(c.Request.Context(), p)
+	row, err := h.q.ShippingMethodPut(c.Request.Context(), p)
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
 	out := ShippingMethodSettings{Code: row.Code, Name: row.Name, Currency: row.Currency, BaseAmount: row.BaseAmount, PerKgAmount: row.PerKgAmount}
@@ -561,33 +562,33 @@ func (s *Server) adminPutShippingMethod(c *gin.Context) {
 	c.JSON(http.StatusOK, out)
 }
 
-type adminTaxRateRequest struct {
+type taxRateRequest struct {
 	RateBp *int64 `json:"rate_bp"`
 }
 
-// adminPutTaxRate sets the tax rate of a ship-to country.
-func (s *Server) adminPutTaxRate(c *gin.Context) {
+// putTaxRate sets the tax rate of a ship-to country.
+func (h *handlers) putTaxRate(c *gin.Context) {
 	country := c.Param("country")
-	if !countryPattern.MatchString(country) {
-		respondError(c, fieldError("country", "country must be an ISO 3166-1 alpha-2 code such as DE"))
+	if !api.CountryPattern.MatchString(country) {
+		api.RespondError(c, api.FieldError("country", "country must be an ISO 3166-1 alpha-2 code such as DE"))
 		return
 	}
-	var req adminTaxRateRequest
-	if err := bindJSON(c, &req, false); err != nil {
-		respondError(c, err)
+	var req taxRateRequest
+	if err := api.BindJSON(c, &req, false); err != nil {
+		api.RespondError(c, err)
 		return
 	}
 	if req.RateBp == nil {
-		respondError(c, fieldError("rate_bp", "rate_bp is required"))
+		api.RespondError(c, api.FieldError("rate_bp", "rate_bp is required"))
 		return
 	}
 	if err := commerce.ValidateTaxPolicy(commerce.TaxPolicy{Country: country, RateBasisPoints: *req.RateBp}); err != nil {
-		respondError(c, fieldError("rate_bp", fmt.Sprintf("rate_bp must be from 0 to %d basis points (10000 = 100 %%)", commerce.MaxTaxRateBasisPoints)))
+		api.RespondError(c, api.FieldError("rate_bp", fmt.Sprintf("rate_bp must be from 0 to %d basis points (10000 = 100 %%)", commerce.MaxTaxRateBasisPoints)))
 		return
 	}
-	row, err := s.q.TaxRatePut(c.Request.Context(), db.TaxRatePutParams{Country: country, RateBp: int32(*req.RateBp)})
+	row, err := h.q.TaxRatePut(c.Request.Context(), db.TaxRatePutParams{Country: country, RateBp: int32(*req.RateBp)})
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, TaxRate{Country: row.Country, RateBp: int64(row.RateBp)})

@@ -1,4 +1,4 @@
-package api
+package admin
 
 import (
 	"context"
@@ -8,8 +8,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgtype"
 
+	"github.com/orderflow/orderflow/api"
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
 )
@@ -49,9 +49,9 @@ func companyOf(c db.Company) Company {
 	}
 }
 
-// adminCompanyRequest is the body of POST (name, currency and credit_limit
+// companyRequest is the body of POST (name, currency and credit_limit
 // required) and PATCH (any subset) of a company.
-type adminCompanyRequest struct {
+type companyRequest struct {
 	Name                   *string `json:"name"`
 	Currency               *string `json:"currency"`
 	CreditLimit            *int64  `json:"credit_limit"`
@@ -68,10 +68,10 @@ type companyFields struct {
 }
 
 // apply lays the request over f and checks the result, naming the field at fault.
-func (r adminCompanyRequest) apply(f companyFields) (companyFields, error) {
+func (r companyRequest) apply(f companyFields) (companyFields, error) {
 	var err error
 	if r.Name != nil {
-		if f.name, err = requiredText("name", *r.Name, maxAdminName); err != nil {
+		if f.name, err = requiredText("name", *r.Name, maxName); err != nil {
 			return f, err
 		}
 	}
@@ -88,7 +88,7 @@ func (r adminCompanyRequest) apply(f companyFields) (companyFields, error) {
 	}
 	if r.CustomerGroup != nil {
 		if *r.CustomerGroup != "" && !customerGroupPattern.MatchString(*r.CustomerGroup) {
-			return f, fieldError("customer_group", "customer_group must be empty or 1-64 lower-case letters, digits, '.', '_' or '-'")
+			return f, api.FieldError("customer_group", "customer_group must be empty or 1-64 lower-case letters, digits, '.', '_' or '-'")
 		}
 		f.customerGroup = *r.CustomerGroup
 	}
@@ -97,93 +97,93 @@ func (r adminCompanyRequest) apply(f companyFields) (companyFields, error) {
 	}
 	if t := r.ApprovalTimeoutSeconds; t != nil {
 		if *t < 1 || *t > maxApprovalTimeout {
-			return f, fieldError("approval_timeout_seconds", fmt.Sprintf("approval_timeout_seconds must be from 1 to %d", maxApprovalTimeout))
+			return f, api.FieldError("approval_timeout_seconds", fmt.Sprintf("approval_timeout_seconds must be from 1 to %d", maxApprovalTimeout))
 		}
 		f.approvalTimeout = *t
 	}
 	return f, nil
 }
 
-// adminCreateCompany creates a buying company.
-func (s *Server) adminCreateCompany(c *gin.Context) {
-	var req adminCompanyRequest
-	if err := bindJSON(c, &req, false); err != nil {
-		respondError(c, err)
+// createCompany creates a buying company.
+func (h *handlers) createCompany(c *gin.Context) {
+	var req companyRequest
+	if err := api.BindJSON(c, &req, false); err != nil {
+		api.RespondError(c, err)
 		return
 	}
 	if err := requireFields(map[string]bool{"name": req.Name != nil, "currency": req.Currency != nil, "credit_limit": req.CreditLimit != nil},
 		"name", "currency", "credit_limit"); err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
 	f, err := req.apply(companyFields{approvalTimeout: defaultApprovalTimeout})
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
-	company, err := s.q.CompanyCreate(c.Request.Context(), db.CompanyCreateParams{
+	company, err := h.q.CompanyCreate(c.Request.Context(), db.CompanyCreateParams{
 		ID: uuid.New(), Name: f.name, Currency: f.currency, CreditLimit: f.creditLimit,
 		CustomerGroup: f.customerGroup, TaxExempt: f.taxExempt, ApprovalTimeoutSeconds: int32(f.approvalTimeout),
 	})
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
 	c.Header("Location", "/v1/admin/companies/"+company.ID.String())
 	c.JSON(http.StatusCreated, companyOf(company))
 }
 
-// adminListCompanies pages through every company, oldest first.
-func (s *Server) adminListCompanies(c *gin.Context) {
-	p, err := readKeysetPage(c)
+// listCompanies pages through every company, oldest first.
+func (h *handlers) listCompanies(c *gin.Context) {
+	p, err := api.ReadKeysetPage(c)
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
-	rows, err := s.q.CompanyList(c.Request.Context(), db.CompanyListParams{
-		AfterCreatedAt: p.afterAt, AfterID: p.afterID, RowLimit: p.rowLimit()})
+	rows, err := h.q.CompanyList(c.Request.Context(), db.CompanyListParams{
+		AfterCreatedAt: p.AfterAt, AfterID: p.AfterID, RowLimit: p.RowLimit()})
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
 	var page CompanyPage
-	page.Companies, page.NextCursor = pageOf(p, rows, func(r db.Company) (time.Time, uuid.UUID) { return r.CreatedAt, r.ID }, companyOf)
+	page.Companies, page.NextCursor = api.PageOf(p, rows, func(r db.Company) (time.Time, uuid.UUID) { return r.CreatedAt, r.ID }, companyOf)
 	c.JSON(http.StatusOK, page)
 }
 
-// adminGetCompany shows one company.
-func (s *Server) adminGetCompany(c *gin.Context) {
-	id, err := pathUUID(c, "company_id")
+// getCompany shows one company.
+func (h *handlers) getCompany(c *gin.Context) {
+	id, err := api.PathUUID(c, "company_id")
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
-	company, err := s.q.CompanyGet(c.Request.Context(), id)
+	company, err := h.q.CompanyGet(c.Request.Context(), id)
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, companyOf(company))
 }
 
-// adminUpdateCompany changes any subset of a company's fields. The currency is
+// updateCompany changes any subset of a company's fields. The currency is
 // fixed once the company has carts (its orders, credit and spend are kept in
 // it), and cannot move away from the currency of its spending limits, price
 // lists and approval rule amounts, which would silently stop meaning anything.
-func (s *Server) adminUpdateCompany(c *gin.Context) {
-	id, err := pathUUID(c, "company_id")
+func (h *handlers) updateCompany(c *gin.Context) {
+	id, err := api.PathUUID(c, "company_id")
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
-	var req adminCompanyRequest
-	if err := bindJSON(c, &req, false); err != nil {
-		respondError(c, err)
+	var req companyRequest
+	if err := api.BindJSON(c, &req, false); err != nil {
+		api.RespondError(c, err)
 		return
 	}
 	ctx := c.Request.Context()
 	var company db.Company
-	err = db.InTx(ctx, s.pool, func(q *db.Queries) error {
+	err = db.InTx(ctx, h.pool, func(q *db.Queries) error {
 		old, err := q.CompanyGetForUpdate(ctx, id)
 		if err != nil {
 			return err
@@ -207,10 +207,10 @@ func (s *Server) adminUpdateCompany(c *gin.Context) {
 		return err
 	})
 	if err != nil {
-		respondError(c, err)
+		api.RespondError(c, err)
 		return
 	}
-	s.principals.clear() // employees' principals carry the company's currency
+	h.server.ForgetPrincipals() // employees' principals carry the company's currency
 	c.JSON(http.StatusOK, companyOf(company))
 }
 
@@ -235,5 +235,3 @@ func checkCurrencyChange(ctx context.Context, q *db.Queries, id uuid.UUID, from,
 	}
 	return nil
 }
-
-func pgInt4(v int32) pgtype.Int4 { return pgtype.Int4{Int32: v, Valid: true} }
