@@ -14,7 +14,7 @@ export TEST_DATABASE_URL
 
 .PHONY: help
 help: ## Show this help
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
 
 .PHONY: run
 run: $(TEMPORAL) build postgres ## Start the whole system: Temporal dev server + UI, migrations, demo data, API, worker
@@ -32,6 +32,13 @@ test: $(TEMPORAL) postgres lint check-generated ## Run every test (unit, Postgre
 test-unit: ## Run the fast tests in seconds: business rules, workflow unit and replay tests
 	TEST_DATABASE_URL=postgres://nobody@127.0.0.1:1/no_database_in_unit_tests TEMPORAL_CLI=/nonexistent/no-temporal-in-unit-tests \
 	  go test -count=1 ./commerce/... ./workflows/...
+
+# Histories are recorded when the checkout workflow changes on purpose: one real
+# checkout down each branch, on a real dev server, written to
+# workflows/checkout/testdata/ for the replay test. Commit the result.
+.PHONY: record-histories
+record-histories: $(TEMPORAL) postgres ## Re-record the checkout's replay histories, one per branch
+	RECORD_HISTORIES=1 go test -count=1 -run TestRecordCheckoutHistories -v ./e2e/
 
 .PHONY: bench
 bench: $(TEMPORAL) build postgres ## Load-test a local stack; prints orders/s, latency and ratios to bare Temporal

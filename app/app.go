@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"slices"
 	"strings"
@@ -31,6 +32,8 @@ import (
 	"github.com/orderflow/orderflow/activities/orders"
 	"github.com/orderflow/orderflow/activities/payment"
 	"github.com/orderflow/orderflow/activities/spend"
+	"github.com/orderflow/orderflow/api"
+	"github.com/orderflow/orderflow/api/admin"
 	"github.com/orderflow/orderflow/config"
 	"github.com/orderflow/orderflow/db"
 	"github.com/orderflow/orderflow/workflows/checkout"
@@ -199,6 +202,16 @@ func searchAttributeTypeName(k temporal.SearchAttributeKey) string {
 		}
 	}
 	return k.GetValueType().String()
+}
+
+// APIAreas are the route areas the API serves besides the buyer-facing ones in
+// api.Server.Routes: ops administration. The binary and the tests serve the
+// same areas through NewAPIHandler.
+var APIAreas = []api.Area{admin.Routes}
+
+// NewAPIHandler is the whole HTTP API.
+func NewAPIHandler(pool *pgxpool.Pool, c client.Client, log *slog.Logger, opts api.Options) http.Handler {
+	return api.NewServer(pool, c, log, opts).Handler(APIAreas...)
 }
 
 // EnsureSearchAttributes registers the custom search attributes the workflows

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/api"
-	"github.com/orderflow/orderflow/api/admin"
+	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/testenv"
 )
 
@@ -297,7 +297,7 @@ func accessRoutes() map[string]accessRoute {
 func routerRoutes() []gin.RouteInfo {
 	gin.SetMode(gin.ReleaseMode) // as Server.Handler does; no route dump in the test log
 	r := gin.New()
-	api.NewServer(nil, nil, nil, api.Options{}).Routes(r, admin.Routes)
+	api.NewServer(nil, nil, nil, api.Options{}).Routes(r, app.APIAreas...)
 	return r.Routes()
 }
 

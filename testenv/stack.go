@@ -20,7 +20,6 @@ import (
 
 	"github.com/orderflow/orderflow/activities/payment"
 	"github.com/orderflow/orderflow/api"
-	"github.com/orderflow/orderflow/api/admin"
 	"github.com/orderflow/orderflow/app"
 )
 
@@ -140,7 +139,7 @@ func NewStack(t testing.TB, server *testsuite.DevServer, opts StackOptions) *Sta
 	if opts.CheckoutSyncWait == 0 {
 		opts.CheckoutSyncWait = 5 * time.Second
 	}
-	srv := httptest.NewServer(api.NewServer(pool, tc, log, api.Options{CheckoutSyncWait: opts.CheckoutSyncWait}).Handler(admin.Routes))
+	srv := httptest.NewServer(app.NewAPIHandler(pool, tc, log, api.Options{CheckoutSyncWait: opts.CheckoutSyncWait}))
 	s := &Stack{Namespace: stackNamespace(i), Pool: pool, Temporal: tc, API: srv, Worker: w, Activities: acts}
 	t.Cleanup(func() {
 		srv.Close()

@@ -15,7 +15,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/orderflow/orderflow/api"
-	"github.com/orderflow/orderflow/api/admin"
 	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/config"
 	"github.com/orderflow/orderflow/demo"
@@ -121,7 +120,7 @@ func runCheckoutWorker(ctx context.Context, tc client.Client, pool *pgxpool.Pool
 func serveHTTP(ctx context.Context, cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, tc client.Client) error {
 	srv := &http.Server{
 		Addr:              cfg.HTTPAddr,
-		Handler:           api.NewServer(pool, tc, log, api.Options{CheckoutSyncWait: cfg.CheckoutSyncWait}).Handler(admin.Routes),
+		Handler:           app.NewAPIHandler(pool, tc, log, api.Options{CheckoutSyncWait: cfg.CheckoutSyncWait}),
 		ReadHeaderTimeout: 5 * time.Second,
 	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
