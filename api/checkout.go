@@ -53,7 +53,9 @@ func (s *Server) checkout(c *gin.Context) {
 		}
 	}
 
-	run, err := checkout.Start(ctx, s.temporal, checkout.Input{CartID: cart.ID, CompanyID: p.CompanyID, CustomerID: p.ID})
+	run, err := checkout.Start(ctx, s.temporal,
+		checkout.Input{CartID: cart.ID, CompanyID: p.CompanyID, CustomerID: p.ID},
+		checkout.Summary{BuyerName: p.Name, Lines: int(row.LineCount), Currency: cart.Currency})
 	if err != nil {
 		RespondError(c, err)
 		return

@@ -11,6 +11,7 @@ import (
 
 	"github.com/orderflow/orderflow/api"
 	"github.com/orderflow/orderflow/testenv"
+	"github.com/orderflow/orderflow/workflows/checkout"
 )
 
 // TestApprovals drives checkouts that wait for an approver through the API, the
@@ -41,6 +42,8 @@ func TestApprovals(t *testing.T) {
 		require.Equal(t, eur(120_00), waiting.Approval.Total)
 		require.Equal(t, buyer.ID, waiting.Approval.BuyerID)
 		checkoutFoundByStatus(t, s, cartID, "awaiting_approval")
+		require.Regexp(t, `^waiting for approval \(role: approver\) since .+, deadline .+: the order total EUR 120.00 is above EUR 100.00$`,
+			currentDetails(t, s, checkout.WorkflowID(cartID)))
 		require.Zero(t, stockReserved(t, s.Pool, sku), "stock is not held while the order waits")
 		require.Equal(t, map[string]int64{"reserved": 120_00}, spendOfCart(t, s.Pool, cartID), "spend is held while it waits")
 		b.do("POST", cartPath(cartID, "lines"), map[string]any{"sku": sku, "quantity": 1}).

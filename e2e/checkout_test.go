@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
+	sdkpb "go.temporal.io/api/sdk/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/converter"
 
@@ -75,8 +76,26 @@ func TestCheckoutHappyPath(t *testing.T) {
 	require.Equal(t, int64(3), stockReserved(t, s.Pool, sku))
 	requirePlacedOnce(t, s.Pool, cart.ID, 3, 3750)
 
-	// Ops find the checkout by its search attributes.
+	// Ops find the checkout by its search attributes, and read it in the UI's
+	// list (its summary) and on its page (its current details).
 	require.Equal(t, int64(3750), placedCheckoutTotal(t, s, cart.ID))
+	desc, err := s.Temporal.DescribeWorkflow(context.Background(), checkout.WorkflowID(cart.ID), "")
+	require.NoError(t, err)
+	summary, err := desc.GetStaticSummary()
+	require.NoError(t, err)
+	require.Equal(t, "Checkout · Test Buyer · 1 line · EUR", summary)
+	require.Equal(t, "placed order "+order.ID.String()+", total EUR 37.50", currentDetails(t, s, checkout.WorkflowID(cart.ID)))
+}
+
+// currentDetails is what a workflow says it is doing, as the Temporal UI shows
+// it (workflow.SetCurrentDetails, read through the built-in metadata query).
+func currentDetails(t testing.TB, s *testenv.Stack, workflowID string) string {
+	t.Helper()
+	val, err := s.Temporal.QueryWorkflow(context.Background(), workflowID, "", "__temporal_workflow_metadata")
+	require.NoError(t, err)
+	var meta sdkpb.WorkflowMetadata
+	require.NoError(t, val.Get(&meta))
+	return meta.GetCurrentDetails()
 }
 
 func TestCheckoutInsufficientStock(t *testing.T) {

@@ -120,6 +120,23 @@ func PaymentKey(cartID uuid.UUID, attempt int) string {
 	return fmt.Sprintf("checkout/%s/%d", cartID, attempt)
 }
 
+// Summary is what ops read about a checkout in the Temporal UI's list of
+// workflows, before they open it.
+type Summary struct {
+	BuyerName string
+	Lines     int
+	Currency  string
+}
+
+// String is the one-line summary, e.g. "Checkout · Bob Baker · 3 lines · EUR".
+func (s Summary) String() string {
+	lines := "1 line"
+	if s.Lines != 1 {
+		lines = fmt.Sprintf("%d lines", s.Lines)
+	}
+	return fmt.Sprintf("Checkout · %s · %s · %s", s.BuyerName, lines, s.Currency)
+}
+
 // Start starts the cart's checkout, or joins the one that is running. Every
 // caller starts checkouts through it, so they all share its ID policies:
 //   - conflict policy USE_EXISTING: a doubled or concurrent request joins the
@@ -129,15 +146,16 @@ func PaymentKey(cartID uuid.UUID, attempt int) string {
 //     caller, and the workflow's first step reports the existing order if a
 //     request races past that check.
 //
-// The search attributes are set at start, so the checkout can be found in the
-// UI before its first workflow task runs.
-func Start(ctx context.Context, c client.Client, in Input) (client.WorkflowRun, error) {
+// The search attributes and the summary are set at start, so the checkout can
+// be found and read in the UI before its first workflow task runs.
+func Start(ctx context.Context, c client.Client, in Input, summary Summary) (client.WorkflowRun, error) {
 	return c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       WorkflowID(in.CartID),
 		TaskQueue:                TaskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		TypedSearchAttributes:    startAttributes(in),
+		StaticSummary:            summary.String(),
 	}, WorkflowName, in)
 }
 

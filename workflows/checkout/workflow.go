@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -49,6 +50,9 @@ var stepOptions = workflow.LocalActivityOptions{
 		MaximumInterval:    30 * time.Second,
 	},
 }
+
+// detailsTime is how times read in the details ops see in the Temporal UI.
+const detailsTime = "Mon 2 Jan 15:04 MST"
 
 // compensationOptions are for the steps that undo a failed checkout. They must
 // not give up while stock or credit is held, so they retry for a month: long
@@ -116,6 +120,7 @@ func (c *checkout) run(ctx workflow.Context) (Result, error) {
 	ctx = workflow.WithLocalActivityOptions(ctx, stepOptions)
 
 	// 1. Freeze the cart and reprice it from the catalogue.
+	workflow.SetCurrentDetails(ctx, "repricing the cart from the catalogue")
 	begun, err := callStep(ctx, cartActs.BeginCheckout, carts.BeginCheckoutInput{
 		CartID: c.in.CartID, CompanyID: c.in.CompanyID, CustomerID: c.in.CustomerID,
 	})
@@ -138,11 +143,14 @@ func (c *checkout) run(ctx workflow.Context) (Result, error) {
 	}
 
 	// 2. Spending limits, and an approver when the company's rules want one.
+	workflow.SetCurrentDetails(ctx, fmt.Sprintf("checking spending limits and approval rules for %s (attempt %d)",
+		c.cart.Totals.Total, c.attempt))
 	if rejection := c.applyPolicies(ctx); rejection != nil {
 		return c.fail(ctx, *rejection)
 	}
 
 	// 3. Stock.
+	workflow.SetCurrentDetails(ctx, fmt.Sprintf("reserving stock and authorizing %s (attempt %d)", c.cart.Totals.Total, c.attempt))
 	c.mayHoldStock = true
 	err = runStep(ctx, inventoryActs.ReserveInventory, inventory.ReserveInventoryInput{
 		CartID: c.in.CartID, Attempt: c.attempt, Lines: cartLines(c.cart),
@@ -211,6 +219,9 @@ func (c *checkout) applyPolicies(ctx workflow.Context) *commerce.Rejection {
 	if err := c.setStatus(ctx, commerce.CheckoutAwaitingApproval); err != nil {
 		return rejectionPtr(err)
 	}
+	workflow.SetCurrentDetails(ctx, fmt.Sprintf("waiting for approval (role: %s) since %s, deadline %s: %s",
+		decision.RequiredRole, workflow.Now(ctx).UTC().Format(detailsTime), deadline.Format(detailsTime),
+		strings.Join(decision.Reasons, "; ")))
 
 	decided, err := workflow.AwaitWithTimeout(ctx, reserved.ApprovalTimeout, func() bool {
 		return c.approval.Status != commerce.ApprovalPending
@@ -248,6 +259,7 @@ func (c *checkout) applyPolicies(ctx workflow.Context) *commerce.Rejection {
 func (c *checkout) placed(ctx workflow.Context, order carts.PlacedOrder) (Result, error) {
 	totals := order.Totals
 	c.result = Result{Status: commerce.CheckoutPlaced, OrderID: order.OrderID, Totals: &totals, Approval: c.approvalSnapshot()}
+	workflow.SetCurrentDetails(ctx, fmt.Sprintf("placed order %s, total %s", order.OrderID, totals.Total))
 	if err := workflow.UpsertTypedSearchAttributes(ctx,
 		StatusKey.ValueSet(string(commerce.CheckoutPlaced)),
 		TotalKey.ValueSet(totals.Total.Amount),
@@ -266,6 +278,7 @@ func (c *checkout) fail(ctx workflow.Context, rejection commerce.Rejection) (Res
 
 	ctx, _ = workflow.NewDisconnectedContext(ctx)
 	ctx = workflow.WithLocalActivityOptions(ctx, compensationOptions)
+	workflow.SetCurrentDetails(ctx, fmt.Sprintf("failed (%s: %s); giving back what it held", rejection.Code, rejection.Message))
 	if c.approval != nil && c.approval.Status == commerce.ApprovalPending {
 		// Aborted while waiting: close the request so no approver acts on it.
 		c.approval.Status, c.approval.Comment = commerce.ApprovalWithdrawn, rejection.Message
@@ -303,6 +316,7 @@ func (c *checkout) fail(ctx workflow.Context, rejection commerce.Rejection) (Res
 	}
 
 	c.result = Result{Status: commerce.CheckoutFailed, Rejection: &rejection, Approval: c.approvalSnapshot()}
+	workflow.SetCurrentDetails(ctx, fmt.Sprintf("failed (%s: %s); the cart is open again", rejection.Code, rejection.Message))
 	if err := workflow.UpsertTypedSearchAttributes(ctx, StatusKey.ValueSet(string(commerce.CheckoutFailed))); err != nil {
 		return Result{}, err
 	}
