@@ -59,7 +59,7 @@ const systemActor = "system:checkout"
 // record its event once.
 func recordEvent(ctx context.Context, q *db.Queries, cartID uuid.UUID, orderID uuid.NullUUID,
 	attempt int, kind, actor, detail string) error {
-	return q.TimelineEventInsert(ctx, db.TimelineEventInsertParams{
+	return q.TimelineEventCreate(ctx, db.TimelineEventCreateParams{
 		CartID: cartID, OrderID: orderID, Kind: kind, Actor: actor, Detail: detail,
 		DedupKey: fmt.Sprintf("%s/%d/%s", cartID, attempt, kind),
 	})

@@ -139,14 +139,14 @@ func (f *fixture) stock(t *testing.T, sku string) db.Stock {
 
 func (f *fixture) reservations(t *testing.T, cartID uuid.UUID) []db.StockReservation {
 	t.Helper()
-	r, err := f.q.StockReservationsByCart(context.Background(), cartID)
+	r, err := f.q.StockReservationListByCart(context.Background(), cartID)
 	require.NoError(t, err)
 	return r
 }
 
 func (f *fixture) timeline(t *testing.T, cartID uuid.UUID) []db.TimelineEvent {
 	t.Helper()
-	events, err := f.q.TimelineByCart(context.Background(), cartID)
+	events, err := f.q.TimelineEventListByCart(context.Background(), cartID)
 	require.NoError(t, err)
 	return events
 }
@@ -162,7 +162,7 @@ func (f *fixture) timelineKinds(t *testing.T, cartID uuid.UUID) []string {
 
 func (f *fixture) creditUsed(t *testing.T) int64 {
 	t.Helper()
-	used, err := f.q.CompanyCreditUsed(context.Background(), f.company.ID)
+	used, err := f.q.CreditHoldSumAuthorizedByCompany(context.Background(), f.company.ID)
 	require.NoError(t, err)
 	return used
 }
@@ -521,7 +521,7 @@ func TestAuthorizePaymentHoldsCreditOncePerKey(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, first, second)
 
-	holds, err := f.q.CreditHoldsByCart(context.Background(), cartID)
+	holds, err := f.q.CreditHoldListByCart(context.Background(), cartID)
 	require.NoError(t, err)
 	require.Len(t, holds, 1)
 	require.Equal(t, "authorized", holds[0].Status)
@@ -683,7 +683,7 @@ func TestPlaceOrderWritesOrderOnce(t *testing.T) {
 	require.EqualValues(t, 450, order.Total)
 	require.True(t, in.PlacedAt.Equal(order.PlacedAt))
 
-	lines, err := f.q.OrderLines(ctx, order.ID)
+	lines, err := f.q.OrderLineListByOrder(ctx, order.ID)
 	require.NoError(t, err)
 	require.Equal(t, []db.OrderLine{
 		{OrderID: order.ID, LineNo: 1, Sku: skus[0], Name: "Product " + skus[0], Quantity: 1, BaseUnitPrice: 150, UnitPrice: 150, LineTotal: 150},

@@ -43,14 +43,14 @@ func (a *Activities) BeginCheckout(ctx context.Context, in workflows.BeginChecko
 			out.Attempt, out.Resumed = int(cart.CheckoutAttempt), true
 		}
 
-		lines, err := q.CartLines(ctx, cart.ID)
+		lines, err := q.CartLineListByCart(ctx, cart.ID)
 		if err != nil {
 			return err
 		}
 		// A resumed attempt may already hold stock; it is available to itself.
 		var own []db.StockReservation
 		if out.Resumed {
-			if own, err = q.StockReservationsForAttempt(ctx, db.StockReservationsForAttemptParams{
+			if own, err = q.StockReservationListByAttempt(ctx, db.StockReservationListByAttemptParams{
 				CartID: cart.ID, Attempt: cart.CheckoutAttempt}); err != nil {
 				return err
 			}
@@ -78,7 +78,7 @@ func (a *Activities) BeginCheckout(ctx context.Context, in workflows.BeginChecko
 			return nil
 		}
 
-		attempt, err := q.CartSetCheckingOut(ctx, cart.ID)
+		attempt, err := q.CartStartCheckout(ctx, cart.ID)
 		if err != nil {
 			return err
 		}
@@ -121,7 +121,7 @@ func priceLines(ctx context.Context, q *db.Queries, cart db.Cart, lines []db.Car
 // same attempt, it finds its reservation and holds nothing more.
 func (a *Activities) ReserveInventory(ctx context.Context, in workflows.ReserveInventoryInput) error {
 	err := db.InTx(ctx, a.DB, func(q *db.Queries) error {
-		done, err := q.StockReservationsExist(ctx, db.StockReservationsExistParams{CartID: in.CartID, Attempt: int32(in.Attempt)})
+		done, err := q.StockReservationExistsByAttempt(ctx, db.StockReservationExistsByAttemptParams{CartID: in.CartID, Attempt: int32(in.Attempt)})
 		if err != nil || done {
 			return err
 		}
@@ -140,7 +140,7 @@ func (a *Activities) ReserveInventory(ctx context.Context, in workflows.ReserveI
 			if err != nil {
 				return err
 			}
-			if err := q.StockReservationInsert(ctx, db.StockReservationInsertParams{
+			if err := q.StockReservationCreate(ctx, db.StockReservationCreateParams{
 				CartID: in.CartID, Attempt: int32(in.Attempt), Sku: l.SKU, Quantity: l.Quantity,
 			}); err != nil {
 				return err
@@ -156,7 +156,7 @@ func (a *Activities) ReserveInventory(ctx context.Context, in workflows.ReserveI
 // was never reserved, or twice, does nothing.
 func (a *Activities) ReleaseInventory(ctx context.Context, in workflows.ReleaseInventoryInput) error {
 	return db.InTx(ctx, a.DB, func(q *db.Queries) error {
-		released, err := q.StockReservationsDelete(ctx, db.StockReservationsDeleteParams{CartID: in.CartID, Attempt: int32(in.Attempt)})
+		released, err := q.StockReservationDeleteByAttempt(ctx, db.StockReservationDeleteByAttemptParams{CartID: in.CartID, Attempt: int32(in.Attempt)})
 		if err != nil || len(released) == 0 {
 			return err
 		}
@@ -220,7 +220,7 @@ func (a *Activities) PlaceOrder(ctx context.Context, in workflows.PlaceOrderInpu
 		if err != nil {
 			return err
 		}
-		if _, err := q.OrderInsert(ctx, db.OrderInsertParams{
+		if _, err := q.OrderCreate(ctx, db.OrderCreateParams{
 			ID: in.OrderID, CartID: in.CartID, CompanyID: in.CompanyID, CustomerID: in.CustomerID,
 			Status: string(commerce.OrderPlaced), Currency: in.Cart.Currency,
 			Subtotal: totals.Subtotal.Amount, Discount: totals.Discount.Amount, Shipping: totals.Shipping.Amount,
@@ -231,7 +231,7 @@ func (a *Activities) PlaceOrder(ctx context.Context, in workflows.PlaceOrderInpu
 		}); err != nil {
 			return err
 		}
-		lines := db.OrderLinesInsertParams{OrderID: in.OrderID}
+		lines := db.OrderLineCreateManyParams{OrderID: in.OrderID}
 		for _, l := range in.Cart.Lines {
 			lines.LineNos = append(lines.LineNos, int32(l.LineNo))
 			lines.Skus = append(lines.Skus, l.SKU)
@@ -244,10 +244,10 @@ func (a *Activities) PlaceOrder(ctx context.Context, in workflows.PlaceOrderInpu
 			lines.PriceListNames = append(lines.PriceListNames, l.Source.PriceListName)
 			lines.TierMinQuantities = append(lines.TierMinQuantities, int32(l.Source.MinQuantity))
 		}
-		if err := q.OrderLinesInsert(ctx, lines); err != nil {
+		if err := q.OrderLineCreateMany(ctx, lines); err != nil {
 			return err
 		}
-		if err := q.SpendCommit(ctx, workflows.SpendKey(in.CartID, in.Attempt)); err != nil {
+		if err := q.SpendReservationCommit(ctx, workflows.SpendKey(in.CartID, in.Attempt)); err != nil {
 			return err
 		}
 		if err := q.CartComplete(ctx, db.CartCompleteParams{ID: in.CartID, OrderID: uuid.NullUUID{UUID: in.OrderID, Valid: true}}); err != nil {

@@ -54,7 +54,7 @@ func (p OnAccount) Authorize(ctx context.Context, req PaymentRequest) (string, e
 		case !db.IsNotFound(err):
 			return err
 		}
-		company, err := q.CompanyLockForCredit(ctx, req.CompanyID)
+		company, err := q.CompanyLock(ctx, req.CompanyID)
 		if err != nil {
 			return err
 		}
@@ -62,14 +62,14 @@ func (p OnAccount) Authorize(ctx context.Context, req PaymentRequest) (string, e
 			return commerce.Reject(commerce.CodeCurrencyMismatch, fmt.Sprintf(
 				"the company's account is kept in %s, not %s", company.Currency, req.Amount.Currency))
 		}
-		used, err := q.CompanyCreditUsed(ctx, req.CompanyID)
+		used, err := q.CreditHoldSumAuthorizedByCompany(ctx, req.CompanyID)
 		if err != nil {
 			return err
 		}
 		if err := commerce.CheckCredit(company.CreditLimit, used, req.Amount); err != nil {
 			return err
 		}
-		_, err = q.CreditHoldInsert(ctx, db.CreditHoldInsertParams{
+		_, err = q.CreditHoldCreate(ctx, db.CreditHoldCreateParams{
 			PaymentKey: req.Key, CartID: req.CartID, CompanyID: req.CompanyID,
 			Amount: req.Amount.Amount, Currency: req.Amount.Currency,
 		})
@@ -91,6 +91,6 @@ func sortLines(lines []commerce.CartLine) {
 	slices.SortFunc(lines, func(a, b commerce.CartLine) int { return strings.Compare(a.SKU, b.SKU) })
 }
 
-func sortReleased(rows []db.StockReservationsDeleteRow) {
-	slices.SortFunc(rows, func(a, b db.StockReservationsDeleteRow) int { return strings.Compare(a.Sku, b.Sku) })
+func sortReleased(rows []db.StockReservationDeleteByAttemptRow) {
+	slices.SortFunc(rows, func(a, b db.StockReservationDeleteByAttemptRow) int { return strings.Compare(a.Sku, b.Sku) })
 }

@@ -32,12 +32,12 @@ func (a *Activities) ReserveSpend(ctx context.Context, in workflows.ReserveSpend
 	key := workflows.SpendKey(in.CartID, in.Attempt)
 	err := db.InTx(ctx, a.DB, func(q *db.Queries) error {
 		out = workflows.ReserveSpendResult{}
-		company, err := q.CompanyLockForSpend(ctx, in.CompanyID)
+		company, err := q.CompanyLock(ctx, in.CompanyID)
 		if err != nil {
 			return err
 		}
 		out.ApprovalTimeout = time.Duration(company.ApprovalTimeoutSeconds) * time.Second
-		rules, err := q.ApprovalRulesForCompany(ctx, in.CompanyID)
+		rules, err := q.ApprovalRuleListAllByCompany(ctx, in.CompanyID)
 		if err != nil {
 			return err
 		}
@@ -48,7 +48,7 @@ func (a *Activities) ReserveSpend(ctx context.Context, in workflows.ReserveSpend
 			overLimitNeedsApproval = overLimitNeedsApproval || rule.Kind == commerce.RuleOverSpendingLimit
 		}
 
-		limits, err := q.SpendingLimitsForBuyer(ctx, db.SpendingLimitsForBuyerParams{CompanyID: in.CompanyID, CustomerID: uuid.NullUUID{UUID: in.CustomerID, Valid: true}})
+		limits, err := q.SpendingLimitListForCustomer(ctx, db.SpendingLimitListForCustomerParams{CompanyID: in.CompanyID, CustomerID: uuid.NullUUID{UUID: in.CustomerID, Valid: true}})
 		if err != nil {
 			return err
 		}
@@ -56,7 +56,7 @@ func (a *Activities) ReserveSpend(ctx context.Context, in workflows.ReserveSpend
 		for _, l := range limits {
 			limit := spendingLimitOf(l)
 			start, end := commerce.PeriodWindow(limit.Period, in.At)
-			spent, err := q.SpendInWindow(ctx, db.SpendInWindowParams{
+			spent, err := q.SpendReservationSumInWindow(ctx, db.SpendReservationSumInWindowParams{
 				CompanyID: in.CompanyID, CustomerID: l.CustomerID, WindowStart: start, WindowEnd: end, ExcludeKey: key,
 			})
 			if err != nil {
@@ -69,7 +69,7 @@ func (a *Activities) ReserveSpend(ctx context.Context, in workflows.ReserveSpend
 			return commerce.Reject(commerce.CodeSpendingLimitExceeded, describeBreaches(out.Breaches, in.Amount.Currency))
 		}
 
-		if held, err := q.SpendGet(ctx, key); err == nil {
+		if held, err := q.SpendReservationGet(ctx, key); err == nil {
 			if held.Status == "released" {
 				// Retrying cannot help: this attempt already gave its spend back.
 				return commerce.Reject(commerce.CodeCheckoutAborted, "this checkout attempt was already abandoned")
@@ -78,7 +78,7 @@ func (a *Activities) ReserveSpend(ctx context.Context, in workflows.ReserveSpend
 		} else if !db.IsNotFound(err) {
 			return err
 		}
-		if err := q.SpendInsert(ctx, db.SpendInsertParams{
+		if err := q.SpendReservationCreate(ctx, db.SpendReservationCreateParams{
 			SpendKey: key, CartID: in.CartID, CompanyID: in.CompanyID, CustomerID: in.CustomerID,
 			Amount: in.Amount.Amount, Currency: in.Amount.Currency, ReservedAt: in.At,
 		}); err != nil {
@@ -96,7 +96,7 @@ func (a *Activities) ReserveSpend(ctx context.Context, in workflows.ReserveSpend
 // ReleaseSpend gives back the spend one attempt reserved; twice is a no-op.
 func (a *Activities) ReleaseSpend(ctx context.Context, in workflows.ReleaseSpendInput) error {
 	return db.InTx(ctx, a.DB, func(q *db.Queries) error {
-		n, err := q.SpendRelease(ctx, workflows.SpendKey(in.CartID, in.Attempt))
+		n, err := q.SpendReservationRelease(ctx, workflows.SpendKey(in.CartID, in.Attempt))
 		if err != nil || n == 0 {
 			return err
 		}
@@ -108,14 +108,14 @@ func (a *Activities) ReleaseSpend(ctx context.Context, in workflows.ReleaseSpend
 // timeline) and queues notifications to the approvers and the buyer.
 func (a *Activities) OpenApproval(ctx context.Context, in workflows.OpenApprovalInput) error {
 	return db.InTx(ctx, a.DB, func(q *db.Queries) error {
-		if err := q.ApprovalRequestInsert(ctx, db.ApprovalRequestInsertParams{
+		if err := q.ApprovalRequestCreate(ctx, db.ApprovalRequestCreateParams{
 			CartID: in.CartID, Attempt: int32(in.Attempt), CompanyID: in.CompanyID, CustomerID: in.CustomerID,
 			RequiredRole: string(in.Decision.RequiredRole), Reasons: in.Decision.Reasons,
 			Total: in.Total.Amount, Currency: in.Total.Currency, Deadline: in.Deadline,
 		}); err != nil {
 			return err
 		}
-		if err := q.CartSetCheckoutStatus(ctx, db.CartSetCheckoutStatusParams{ID: in.CartID, CheckoutStatus: string(commerce.OrderAwaitingApproval)}); err != nil {
+		if err := q.CartUpdateCheckoutStatus(ctx, db.CartUpdateCheckoutStatusParams{ID: in.CartID, CheckoutStatus: string(commerce.OrderAwaitingApproval)}); err != nil {
 			return err
 		}
 		reasons := strings.Join(in.Decision.Reasons, "; ")
@@ -124,7 +124,7 @@ func (a *Activities) OpenApproval(ctx context.Context, in workflows.OpenApproval
 			return err
 		}
 		dedup := fmt.Sprintf("%s/%d/approval_requested", in.CartID, in.Attempt)
-		if err := q.NotificationInsert(ctx, db.NotificationInsertParams{
+		if err := q.NotificationCreate(ctx, db.NotificationCreateParams{
 			DedupKey: dedup + "/approvers", Kind: "approval_requested", CompanyID: in.CompanyID,
 			ToRole:  string(in.Decision.RequiredRole),
 			Subject: fmt.Sprintf("An order of %s waits for your approval", in.Total),
@@ -132,7 +132,7 @@ func (a *Activities) OpenApproval(ctx context.Context, in workflows.OpenApproval
 		}); err != nil {
 			return err
 		}
-		return q.NotificationInsert(ctx, db.NotificationInsertParams{
+		return q.NotificationCreate(ctx, db.NotificationCreateParams{
 			DedupKey: dedup + "/buyer", Kind: "approval_requested", CompanyID: in.CompanyID,
 			CustomerID: uuid.NullUUID{UUID: in.CustomerID, Valid: true},
 			Subject:    "Your order waits for approval",
@@ -151,7 +151,7 @@ func (a *Activities) CloseApproval(ctx context.Context, in workflows.CloseApprov
 		if err != nil || n == 0 {
 			return err // closed before: its events and notifications were written then
 		}
-		if err := q.CartSetCheckoutStatus(ctx, db.CartSetCheckoutStatusParams{ID: in.CartID, CheckoutStatus: ""}); err != nil {
+		if err := q.CartUpdateCheckoutStatus(ctx, db.CartUpdateCheckoutStatusParams{ID: in.CartID, CheckoutStatus: ""}); err != nil {
 			return err
 		}
 		actor := systemActor
@@ -165,7 +165,7 @@ func (a *Activities) CloseApproval(ctx context.Context, in workflows.CloseApprov
 		if err := recordEvent(ctx, q, in.CartID, uuid.NullUUID{}, in.Attempt, "approval_"+string(in.Status), actor, detail); err != nil {
 			return err
 		}
-		return q.NotificationInsert(ctx, db.NotificationInsertParams{
+		return q.NotificationCreate(ctx, db.NotificationCreateParams{
 			DedupKey: fmt.Sprintf("%s/%d/approval_closed", in.CartID, in.Attempt), Kind: "approval_" + string(in.Status),
 			CompanyID: in.CompanyID, CustomerID: uuid.NullUUID{UUID: in.CustomerID, Valid: true},
 			Subject: "Your order was " + string(in.Status),

@@ -99,7 +99,7 @@ func (f *fixture) closeApproval(t *testing.T, in workflows.CloseApprovalInput) e
 // spend is the reservation of one checkout attempt; ok is false when there is none.
 func (f *fixture) spend(t *testing.T, cartID uuid.UUID, attempt int) (db.SpendReservation, bool) {
 	t.Helper()
-	s, err := f.q.SpendGet(context.Background(), workflows.SpendKey(cartID, attempt))
+	s, err := f.q.SpendReservationGet(context.Background(), workflows.SpendKey(cartID, attempt))
 	if db.IsNotFound(err) {
 		return s, false
 	}
@@ -120,7 +120,7 @@ func (f *fixture) heldSpend(t *testing.T, customerID uuid.UUID) int64 {
 
 func (f *fixture) notifications(t *testing.T) []db.NotificationOutbox {
 	t.Helper()
-	n, err := f.q.NotificationsForCompany(context.Background(), f.company.ID)
+	n, err := f.q.NotificationListByCompany(context.Background(), f.company.ID)
 	require.NoError(t, err)
 	return n
 }
@@ -853,7 +853,7 @@ func TestPlaceOrderWritesPricingAndReferences(t *testing.T) {
 		"postal_code": "20095", "country": "DE",
 	}, shipTo)
 
-	lines, err := f.q.OrderLines(ctx, order.ID)
+	lines, err := f.q.OrderLineListByOrder(ctx, order.ID)
 	require.NoError(t, err)
 	require.Len(t, lines, 2)
 	bySKU := map[string]db.OrderLine{}

@@ -106,7 +106,7 @@ func (s *Server) adminCreateEmployee(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	p := db.EmployeeCreateParams{ID: uuid.New(), CompanyID: companyID}
+	p := db.CustomerCreateParams{ID: uuid.New(), CompanyID: companyID}
 	if p.Email, err = checkEmail("email", req.Email); err == nil {
 		if p.Name, err = requiredText("name", deref(req.Name), maxAdminName); err == nil {
 			p.Role, err = checkRole(req.Role, true)
@@ -116,7 +116,7 @@ func (s *Server) adminCreateEmployee(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	e, err := s.q.EmployeeCreate(c.Request.Context(), p)
+	e, err := s.q.CustomerCreate(c.Request.Context(), p)
 	if db.IsForeignKeyViolation(err) {
 		err = errNotFound // the company in the path
 	}
@@ -133,7 +133,7 @@ func (s *Server) adminListEmployees(c *gin.Context) {
 	var ok bool
 	page.Employees, page.NextCursor, ok = listForCompany(s, c,
 		func(ctx context.Context, companyID uuid.UUID, p keysetPage) ([]db.Customer, error) {
-			return s.q.EmployeeListByCompany(ctx, db.EmployeeListByCompanyParams{
+			return s.q.CustomerListByCompany(ctx, db.CustomerListByCompanyParams{
 				CompanyID: companyID, AfterCreatedAt: p.afterAt, AfterID: p.afterID, RowLimit: p.rowLimit()})
 		},
 		func(r db.Customer) (time.Time, uuid.UUID) { return r.CreatedAt, r.ID },
@@ -176,18 +176,18 @@ func (s *Server) adminUpdateEmployee(c *gin.Context) {
 	ctx := c.Request.Context()
 	var e db.Customer
 	err = db.InTx(ctx, s.pool, func(q *db.Queries) error {
-		old, err := q.EmployeeGetForUpdate(ctx, id)
+		old, err := q.CustomerLock(ctx, id)
 		if err != nil {
 			return err
 		}
-		p := db.EmployeeUpdateParams{ID: id, Name: old.Name, Role: old.Role}
+		p := db.CustomerUpdateParams{ID: id, Name: old.Name, Role: old.Role}
 		if req.Name != nil {
 			p.Name = name
 		}
 		if req.Role != nil {
 			p.Role = role
 		}
-		e, err = q.EmployeeUpdate(ctx, p)
+		e, err = q.CustomerUpdate(ctx, p)
 		return err
 	})
 	if err != nil {
@@ -205,7 +205,7 @@ func (s *Server) adminIssueEmployeeToken(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	s.issueToken(c, db.APITokenIssueParams{CustomerID: uuid.NullUUID{UUID: id, Valid: true}})
+	s.issueToken(c, db.APITokenCreateParams{CustomerID: uuid.NullUUID{UUID: id, Valid: true}})
 }
 
 // adminCreateStaff adds a member of the seller's staff.
@@ -241,12 +241,12 @@ func (s *Server) adminIssueStaffToken(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	s.issueToken(c, db.APITokenIssueParams{StaffID: uuid.NullUUID{UUID: id, Valid: true}})
+	s.issueToken(c, db.APITokenCreateParams{StaffID: uuid.NullUUID{UUID: id, Valid: true}})
 }
 
 // issueToken makes a token for the principal in p and stores only its hash. The
 // body, {"label": "..."}, is optional.
-func (s *Server) issueToken(c *gin.Context, p db.APITokenIssueParams) {
+func (s *Server) issueToken(c *gin.Context, p db.APITokenCreateParams) {
 	var req adminTokenRequest
 	if err := bindJSON(c, &req, true); err != nil {
 		respondError(c, err)
@@ -259,7 +259,7 @@ func (s *Server) issueToken(c *gin.Context, p db.APITokenIssueParams) {
 	}
 	token := NewToken()
 	p.TokenHash, p.Label = HashToken(token), label
-	created, err := s.q.APITokenIssue(c.Request.Context(), p)
+	created, err := s.q.APITokenCreate(c.Request.Context(), p)
 	if db.IsForeignKeyViolation(err) {
 		err = errNotFound // the employee or staff member in the path
 	}

@@ -113,7 +113,7 @@ func (s *Server) adminPutSpendingLimit(c *gin.Context) {
 	var row db.SpendingLimit
 	err = db.InTx(ctx, s.pool, func(q *db.Queries) error {
 		// Locked so that the company's currency cannot change under the limit.
-		company, err := q.CompanyGetForUpdate(ctx, companyID)
+		company, err := q.CompanyLock(ctx, companyID)
 		if err != nil {
 			return err
 		}
@@ -121,7 +121,7 @@ func (s *Server) adminPutSpendingLimit(c *gin.Context) {
 			return fieldError("currency", fmt.Sprintf("currency must be %s, the company's currency", company.Currency))
 		}
 		if customer.Valid {
-			ok, err := q.EmployeeInCompany(ctx, db.EmployeeInCompanyParams{ID: customer.UUID, CompanyID: companyID})
+			ok, err := q.CustomerExistsInCompany(ctx, db.CustomerExistsInCompanyParams{ID: customer.UUID, CompanyID: companyID})
 			if err != nil {
 				return err
 			}
@@ -129,7 +129,7 @@ func (s *Server) adminPutSpendingLimit(c *gin.Context) {
 				return fieldError("customer_id", "customer_id is not an employee of this company")
 			}
 		}
-		row, err = q.SpendingLimitUpsert(ctx, db.SpendingLimitUpsertParams{
+		row, err = q.SpendingLimitPut(ctx, db.SpendingLimitPutParams{
 			ID: uuid.New(), CompanyID: companyID, CustomerID: customer,
 			Period: string(limit.Period), Amount: limit.Amount, Currency: limit.Currency,
 		})
@@ -195,7 +195,7 @@ func (s *Server) adminCreateApprovalRule(c *gin.Context) {
 	var out ApprovalRule
 	err = db.InTx(ctx, s.pool, func(q *db.Queries) error {
 		// Locked so that the company's currency cannot change under the rule.
-		company, err := q.CompanyGetForUpdate(ctx, companyID)
+		company, err := q.CompanyLock(ctx, companyID)
 		if err != nil {
 			return err
 		}
@@ -269,7 +269,7 @@ func requireSKUs(ctx context.Context, q *db.Queries, skus []string, field func(i
 	if len(skus) == 0 {
 		return nil
 	}
-	existing, err := q.ProductSKUsExisting(ctx, skus)
+	existing, err := q.ProductListExistingSKUs(ctx, skus)
 	if err != nil {
 		return err
 	}

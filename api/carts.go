@@ -32,7 +32,7 @@ func (s *Server) createCart(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	cart, err := s.q.CartInsert(c.Request.Context(), db.CartInsertParams{
+	cart, err := s.q.CartCreate(c.Request.Context(), db.CartCreateParams{
 		ID: uuid.New(), CompanyID: p.CompanyID, CustomerID: p.ID, Currency: req.Currency,
 	})
 	if err != nil {
@@ -107,7 +107,7 @@ func (s *Server) addLine(c *gin.Context) {
 		if !line.Inserted {
 			return nil
 		}
-		n, err := q.CartLineCount(ctx, cart.ID)
+		n, err := q.CartLineCountByCart(ctx, cart.ID)
 		if err != nil {
 			return err
 		}
@@ -132,7 +132,7 @@ func (s *Server) setLine(c *gin.Context) {
 	}
 	sku := c.Param("sku")
 	s.changeCart(c, func(ctx context.Context, q *db.Queries, cart db.Cart) error {
-		n, err := q.CartLineSet(ctx, db.CartLineSetParams{CartID: cart.ID, Sku: sku, Quantity: int32(qty)})
+		n, err := q.CartLineUpdate(ctx, db.CartLineUpdateParams{CartID: cart.ID, Sku: sku, Quantity: int32(qty)})
 		if err == nil && n == 0 {
 			return lineNotInCart(sku)
 		}
@@ -169,7 +169,7 @@ func (s *Server) changeCartWith(c *gin.Context, change func(context.Context, *db
 	ctx := c.Request.Context()
 	var view Cart
 	err = db.InTx(ctx, s.pool, func(q *db.Queries) error {
-		cart, err := q.CartLockForCompany(ctx, db.CartLockForCompanyParams{ID: id, CompanyID: principal(c).CompanyID})
+		cart, err := q.CartLockInCompany(ctx, db.CartLockInCompanyParams{ID: id, CompanyID: principal(c).CompanyID})
 		if err != nil {
 			return err
 		}
@@ -237,7 +237,7 @@ func (s *Server) cartView(ctx context.Context, q *db.Queries, cart db.Cart) (Car
 		co := checkoutOf(cart)
 		view.Checkout = &co
 	}
-	rows, err := q.CartLines(ctx, cart.ID)
+	rows, err := q.CartLineListByCart(ctx, cart.ID)
 	if err != nil {
 		return view, err
 	}
@@ -279,7 +279,7 @@ func (s *Server) cartView(ctx context.Context, q *db.Queries, cart db.Cart) (Car
 
 // visibleCart reads a cart the principal may see: its company's, or any for ops.
 func (s *Server) visibleCart(ctx context.Context, p Principal, id uuid.UUID) (db.Cart, error) {
-	return s.q.CartGetVisible(ctx, db.CartGetVisibleParams{ID: id, CompanyID: p.CompanyID, AllCompanies: p.SeesAllCompanies()})
+	return s.q.CartGetInCompany(ctx, db.CartGetInCompanyParams{ID: id, CompanyID: p.CompanyID, AllCompanies: p.SeesAllCompanies()})
 }
 
 // requireCartOwner lets only the buyer who opened a cart change or check it out:

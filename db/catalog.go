@@ -13,7 +13,7 @@ import (
 // Catalog reads what the catalogue says of skus in one currency: the input the
 // pricing rules in package commerce work on. SKUs that do not exist are absent.
 func Catalog(ctx context.Context, q *Queries, currency string, skus []string) (map[string]commerce.CatalogEntry, error) {
-	rows, err := q.ProductsPriced(ctx, ProductsPricedParams{Currency: currency, Skus: skus})
+	rows, err := q.ProductListPricedBySKUs(ctx, ProductListPricedBySKUsParams{Currency: currency, Skus: skus})
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +50,7 @@ func PricingFor(ctx context.Context, q *Queries, cart Cart, skus []string, at ti
 	if err != nil {
 		return pc, err
 	}
-	rows, err := q.PriceListTiersForCompany(ctx, PriceListTiersForCompanyParams{
+	rows, err := q.PriceListTierListForCompany(ctx, PriceListTierListForCompanyParams{
 		Currency: cart.Currency, CompanyID: uuid.NullUUID{UUID: company.ID, Valid: true},
 		CustomerGroup: company.CustomerGroup, Skus: skus,
 	})
@@ -94,7 +94,7 @@ func ShippingMethodOf(m ShippingMethod) *commerce.ShippingMethod {
 }
 
 // priceLists groups tier rows (ordered by list) into price lists.
-func priceLists(rows []PriceListTiersForCompanyRow) []commerce.PriceList {
+func priceLists(rows []PriceListTierListForCompanyRow) []commerce.PriceList {
 	var lists []commerce.PriceList
 	for _, r := range rows {
 		if len(lists) == 0 || lists[len(lists)-1].ID != r.ID.String() {

@@ -186,7 +186,7 @@ func seedCatalogue(ctx context.Context, tx pgx.Tx, q *db.Queries) error {
 		}
 		// Stock is set only for new products: restarting the demo keeps what
 		// earlier orders reserved consistent with on_hand.
-		if err := q.StockInsertIfMissing(ctx, db.StockInsertIfMissingParams{Sku: p.sku, OnHand: p.stock}); err != nil {
+		if err := q.StockCreate(ctx, db.StockCreateParams{Sku: p.sku, OnHand: p.stock}); err != nil {
 			return err
 		}
 	}

@@ -80,7 +80,7 @@ func NewCart(t testing.TB, pool *pgxpool.Pool, buyer Buyer, currency string, lin
 	t.Helper()
 	ctx := context.Background()
 	q := db.New(pool)
-	cart, err := q.CartInsert(ctx, db.CartInsertParams{ID: uuid.New(), CompanyID: buyer.CompanyID, CustomerID: buyer.ID, Currency: currency})
+	cart, err := q.CartCreate(ctx, db.CartCreateParams{ID: uuid.New(), CompanyID: buyer.CompanyID, CustomerID: buyer.ID, Currency: currency})
 	if err != nil {
 		t.Fatalf("create cart: %v", err)
 	}
