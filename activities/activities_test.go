@@ -208,13 +208,12 @@ func sortedSKUs(t *testing.T, pool *pgxpool.Pool, n int, unitPrice, onHand int64
 func TestBeginCheckoutFreezesCartAndPricesFromCatalogue(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, 1_000_000)
-	ctx := context.Background()
 	skus := sortedSKUs(t, f.pool, 2, 1000, 10)
 	cartID := testenv.NewCart(t, f.pool, f.buyer, "EUR", map[string]int32{skus[0]: 2, skus[1]: 3})
 	// The price in the database at checkout is the price sold, whatever it was
 	// when the line was added.
-	require.NoError(t, f.q.ProductPriceUpsert(ctx, db.ProductPriceUpsertParams{Sku: skus[0], Currency: "EUR", UnitPrice: 1200}))
-	require.NoError(t, f.q.ProductPriceUpsert(ctx, db.ProductPriceUpsertParams{Sku: skus[1], Currency: "EUR", UnitPrice: 250}))
+	testenv.SetPrice(t, f.pool, skus[0], "EUR", 1200)
+	testenv.SetPrice(t, f.pool, skus[1], "EUR", 250)
 
 	out := f.mustBegin(t, cartID)
 	require.Equal(t, 1, out.Attempt)
@@ -345,7 +344,6 @@ func TestBeginCheckoutRefusalLeavesCartOpen(t *testing.T) {
 func TestBeginCheckoutAfterRefusalStartsNextAttempt(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, 1_000_000)
-	ctx := context.Background()
 	sku := testenv.NewProduct(t, f.pool, "EUR", 100, 1)
 	cartID := testenv.NewCart(t, f.pool, f.buyer, "EUR", map[string]int32{sku: 2})
 
@@ -353,7 +351,7 @@ func TestBeginCheckoutAfterRefusalStartsNextAttempt(t *testing.T) {
 	require.NoError(t, err)
 	require.NotNil(t, refused.Refusal)
 
-	require.NoError(t, f.q.StockSet(ctx, db.StockSetParams{Sku: sku, OnHand: 5}))
+	testenv.SetStock(t, f.pool, sku, 5)
 	out := f.mustBegin(t, cartID)
 	require.Equal(t, refused.Attempt+1, out.Attempt)
 	require.False(t, out.Resumed)
@@ -427,7 +425,7 @@ func TestReserveInventoryIsAllOrNothing(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, 1_000_000)
 	skus := sortedSKUs(t, f.pool, 2, 100, 10)
-	require.NoError(t, f.q.StockSet(context.Background(), db.StockSetParams{Sku: skus[1], OnHand: 1}))
+	testenv.SetStock(t, f.pool, skus[1], 1)
 	cartID := testenv.NewCart(t, f.pool, f.buyer, "EUR", map[string]int32{skus[0]: 2, skus[1]: 2})
 
 	err := f.reserve(t, workflows.ReserveInventoryInput{CartID: cartID, Attempt: 1, Lines: []commerce.CartLine{

@@ -39,23 +39,6 @@ func (q *Queries) APITokenCreate(ctx context.Context, arg APITokenCreateParams) 
 	return created_at, err
 }
 
-const aPITokenInsert = `-- name: APITokenInsert :exec
-INSERT INTO api_tokens (token_hash, customer_id, label)
-VALUES ($1, $2, $3)
-ON CONFLICT (token_hash) DO NOTHING
-`
-
-type APITokenInsertParams struct {
-	TokenHash  []byte
-	CustomerID uuid.NullUUID
-	Label      string
-}
-
-func (q *Queries) APITokenInsert(ctx context.Context, arg APITokenInsertParams) error {
-	_, err := q.db.Exec(ctx, aPITokenInsert, arg.TokenHash, arg.CustomerID, arg.Label)
-	return err
-}
-
 const principalGetByTokenHash = `-- name: PrincipalGetByTokenHash :one
 SELECT COALESCE(c.id, s.id)::uuid        AS principal_id,
        c.company_id                       AS company_id,

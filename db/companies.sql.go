@@ -74,41 +74,6 @@ func (q *Queries) CompanyGet(ctx context.Context, id uuid.UUID) (Company, error)
 	return i, err
 }
 
-const companyInsert = `-- name: CompanyInsert :one
-INSERT INTO companies (id, name, currency, credit_limit)
-VALUES ($1, $2, $3, $4)
-RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at
-`
-
-type CompanyInsertParams struct {
-	ID          uuid.UUID
-	Name        string
-	Currency    string
-	CreditLimit int64
-}
-
-func (q *Queries) CompanyInsert(ctx context.Context, arg CompanyInsertParams) (Company, error) {
-	row := q.db.QueryRow(ctx, companyInsert,
-		arg.ID,
-		arg.Name,
-		arg.Currency,
-		arg.CreditLimit,
-	)
-	var i Company
-	err := row.Scan(
-		&i.ID,
-		&i.Name,
-		&i.Currency,
-		&i.CreditLimit,
-		&i.CreatedAt,
-		&i.CustomerGroup,
-		&i.TaxExempt,
-		&i.ApprovalTimeoutSeconds,
-		&i.UpdatedAt,
-	)
-	return i, err
-}
-
 const companyList = `-- name: CompanyList :many
 SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at FROM companies
 WHERE (created_at, id) > ($1::timestamptz, $2::uuid)
@@ -242,27 +207,4 @@ func (q *Queries) CompanyUpdate(ctx context.Context, arg CompanyUpdateParams) (C
 		&i.UpdatedAt,
 	)
 	return i, err
-}
-
-const companyUpsert = `-- name: CompanyUpsert :exec
-INSERT INTO companies (id, name, currency, credit_limit) VALUES ($1, $2, $3, $4)
-ON CONFLICT (id) DO UPDATE SET name = excluded.name, currency = excluded.currency,
-                               credit_limit = excluded.credit_limit
-`
-
-type CompanyUpsertParams struct {
-	ID          uuid.UUID
-	Name        string
-	Currency    string
-	CreditLimit int64
-}
-
-func (q *Queries) CompanyUpsert(ctx context.Context, arg CompanyUpsertParams) error {
-	_, err := q.db.Exec(ctx, companyUpsert,
-		arg.ID,
-		arg.Name,
-		arg.Currency,
-		arg.CreditLimit,
-	)
-	return err
 }

@@ -64,38 +64,6 @@ func (q *Queries) CustomerExistsInCompany(ctx context.Context, arg CustomerExist
 	return exists, err
 }
 
-const customerInsert = `-- name: CustomerInsert :one
-INSERT INTO customers (id, company_id, email, name)
-VALUES ($1, $2, $3, $4)
-RETURNING id, company_id, email, name, created_at, role
-`
-
-type CustomerInsertParams struct {
-	ID        uuid.UUID
-	CompanyID uuid.UUID
-	Email     string
-	Name      string
-}
-
-func (q *Queries) CustomerInsert(ctx context.Context, arg CustomerInsertParams) (Customer, error) {
-	row := q.db.QueryRow(ctx, customerInsert,
-		arg.ID,
-		arg.CompanyID,
-		arg.Email,
-		arg.Name,
-	)
-	var i Customer
-	err := row.Scan(
-		&i.ID,
-		&i.CompanyID,
-		&i.Email,
-		&i.Name,
-		&i.CreatedAt,
-		&i.Role,
-	)
-	return i, err
-}
-
 const customerListByCompany = `-- name: CustomerListByCompany :many
 SELECT id, company_id, email, name, created_at, role FROM customers
 WHERE company_id = $1
@@ -184,26 +152,4 @@ func (q *Queries) CustomerUpdate(ctx context.Context, arg CustomerUpdateParams) 
 		&i.Role,
 	)
 	return i, err
-}
-
-const customerUpsert = `-- name: CustomerUpsert :exec
-INSERT INTO customers (id, company_id, email, name) VALUES ($1, $2, $3, $4)
-ON CONFLICT (id) DO UPDATE SET company_id = excluded.company_id, email = excluded.email, name = excluded.name
-`
-
-type CustomerUpsertParams struct {
-	ID        uuid.UUID
-	CompanyID uuid.UUID
-	Email     string
-	Name      string
-}
-
-func (q *Queries) CustomerUpsert(ctx context.Context, arg CustomerUpsertParams) error {
-	_, err := q.db.Exec(ctx, customerUpsert,
-		arg.ID,
-		arg.CompanyID,
-		arg.Email,
-		arg.Name,
-	)
-	return err
 }

@@ -198,22 +198,6 @@ func (q *Queries) ProductPricePutMany(ctx context.Context, arg ProductPricePutMa
 	return err
 }
 
-const productPriceUpsert = `-- name: ProductPriceUpsert :exec
-INSERT INTO product_prices (sku, currency, unit_price) VALUES ($1, $2, $3)
-ON CONFLICT (sku, currency) DO UPDATE SET unit_price = excluded.unit_price
-`
-
-type ProductPriceUpsertParams struct {
-	Sku       string
-	Currency  string
-	UnitPrice int64
-}
-
-func (q *Queries) ProductPriceUpsert(ctx context.Context, arg ProductPriceUpsertParams) error {
-	_, err := q.db.Exec(ctx, productPriceUpsert, arg.Sku, arg.Currency, arg.UnitPrice)
-	return err
-}
-
 const productPut = `-- name: ProductPut :one
 INSERT INTO products (sku, name, weight_grams) VALUES ($1, $2, $3)
 ON CONFLICT (sku) DO UPDATE SET name = excluded.name, weight_grams = excluded.weight_grams
@@ -236,19 +220,4 @@ func (q *Queries) ProductPut(ctx context.Context, arg ProductPutParams) (Product
 		&i.WeightGrams,
 	)
 	return i, err
-}
-
-const productUpsert = `-- name: ProductUpsert :exec
-INSERT INTO products (sku, name) VALUES ($1, $2)
-ON CONFLICT (sku) DO UPDATE SET name = excluded.name
-`
-
-type ProductUpsertParams struct {
-	Sku  string
-	Name string
-}
-
-func (q *Queries) ProductUpsert(ctx context.Context, arg ProductUpsertParams) error {
-	_, err := q.db.Exec(ctx, productUpsert, arg.Sku, arg.Name)
-	return err
 }

@@ -97,18 +97,3 @@ func (q *Queries) StockReserve(ctx context.Context, arg StockReserveParams) (str
 	err := row.Scan(&sku)
 	return sku, err
 }
-
-const stockSet = `-- name: StockSet :exec
-INSERT INTO stock (sku, on_hand) VALUES ($1, $2)
-ON CONFLICT (sku) DO UPDATE SET on_hand = excluded.on_hand
-`
-
-type StockSetParams struct {
-	Sku    string
-	OnHand int64
-}
-
-func (q *Queries) StockSet(ctx context.Context, arg StockSetParams) error {
-	_, err := q.db.Exec(ctx, stockSet, arg.Sku, arg.OnHand)
-	return err
-}

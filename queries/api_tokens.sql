@@ -18,8 +18,3 @@ LEFT JOIN customers c  ON c.id = t.customer_id
 LEFT JOIN staff s      ON s.id = t.staff_id
 LEFT JOIN companies co ON co.id = c.company_id
 WHERE t.token_hash = $1 AND t.revoked_at IS NULL;
-
--- name: APITokenInsert :exec
-INSERT INTO api_tokens (token_hash, customer_id, label)
-VALUES ($1, $2, $3)
-ON CONFLICT (token_hash) DO NOTHING;

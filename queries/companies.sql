@@ -36,13 +36,3 @@ SELECT (EXISTS (SELECT 1 FROM spending_limits sl WHERE sl.company_id = @company_
      OR EXISTS (SELECT 1 FROM approval_rules ar JOIN companies c ON c.id = ar.company_id
                 WHERE ar.company_id = @company_id AND c.currency <> @currency
                   AND (ar.threshold > 0 OR ar.approver_max IS NOT NULL)))::boolean AS has_terms;
-
--- name: CompanyInsert :one
-INSERT INTO companies (id, name, currency, credit_limit)
-VALUES ($1, $2, $3, $4)
-RETURNING *;
-
--- name: CompanyUpsert :exec
-INSERT INTO companies (id, name, currency, credit_limit) VALUES ($1, $2, $3, $4)
-ON CONFLICT (id) DO UPDATE SET name = excluded.name, currency = excluded.currency,
-                               credit_limit = excluded.credit_limit;

@@ -21,12 +21,3 @@ RETURNING *;
 
 -- name: CustomerExistsInCompany :one
 SELECT EXISTS (SELECT 1 FROM customers WHERE id = @id AND company_id = @company_id);
-
--- name: CustomerInsert :one
-INSERT INTO customers (id, company_id, email, name)
-VALUES ($1, $2, $3, $4)
-RETURNING *;
-
--- name: CustomerUpsert :exec
-INSERT INTO customers (id, company_id, email, name) VALUES ($1, $2, $3, $4)
-ON CONFLICT (id) DO UPDATE SET company_id = excluded.company_id, email = excluded.email, name = excluded.name;

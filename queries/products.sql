@@ -45,11 +45,3 @@ SELECT * FROM product_prices WHERE sku = $1 ORDER BY currency;
 -- currency, so that a PUT leaves exactly the prices it names.
 -- name: ProductPriceDeleteOtherCurrencies :exec
 DELETE FROM product_prices WHERE sku = @sku AND NOT (currency = ANY(@keep_currencies::text[]));
-
--- name: ProductUpsert :exec
-INSERT INTO products (sku, name) VALUES ($1, $2)
-ON CONFLICT (sku) DO UPDATE SET name = excluded.name;
-
--- name: ProductPriceUpsert :exec
-INSERT INTO product_prices (sku, currency, unit_price) VALUES ($1, $2, $3)
-ON CONFLICT (sku, currency) DO UPDATE SET unit_price = excluded.unit_price;

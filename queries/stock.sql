@@ -22,7 +22,3 @@ RETURNING sku;
 
 -- name: StockRelease :exec
 UPDATE stock SET reserved = reserved - @quantity WHERE sku = @sku;
-
--- name: StockSet :exec
-INSERT INTO stock (sku, on_hand) VALUES ($1, $2)
-ON CONFLICT (sku) DO UPDATE SET on_hand = excluded.on_hand;
