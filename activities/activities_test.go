@@ -145,14 +145,14 @@ func (f *fixture) stock(t *testing.T, sku string) db.Stock {
 
 func (f *fixture) reservations(t *testing.T, cartID uuid.UUID) []db.StockReservation {
 	t.Helper()
-	r, err := f.q.StockReservationsByCart(context.Background(), cartID)
+	r, err := f.q.StockReservationListByCart(context.Background(), cartID)
 	require.NoError(t, err)
 	return r
 }
 
 func (f *fixture) timeline(t *testing.T, cartID uuid.UUID) []db.TimelineEvent {
 	t.Helper()
-	events, err := f.q.TimelineByCart(context.Background(), cartID)
+	events, err := f.q.TimelineEventListByCart(context.Background(), cartID)
 	require.NoError(t, err)
 	return events
 }
@@ -168,7 +168,7 @@ func (f *fixture) timelineKinds(t *testing.T, cartID uuid.UUID) []string {
 
 func (f *fixture) creditUsed(t *testing.T) int64 {
 	t.Helper()
-	used, err := f.q.CompanyCreditUsed(context.Background(), f.company.ID)
+	used, err := f.q.CreditHoldSumAuthorizedByCompany(context.Background(), f.company.ID)
 	require.NoError(t, err)
 	return used
 }
@@ -214,13 +214,12 @@ func sortedSKUs(t *testing.T, pool *pgxpool.Pool, n int, unitPrice, onHand int64
 func TestBeginCheckoutFreezesCartAndPricesFromCatalogue(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, 1_000_000)
-	ctx := context.Background()
 	skus := sortedSKUs(t, f.pool, 2, 1000, 10)
 	cartID := testenv.NewCart(t, f.pool, f.buyer, "EUR", map[string]int32{skus[0]: 2, skus[1]: 3})
 	// The price in the database at checkout is the price sold, whatever it was
 	// when the line was added.
-	require.NoError(t, f.q.ProductPriceUpsert(ctx, db.ProductPriceUpsertParams{Sku: skus[0], Currency: "EUR", UnitPrice: 1200}))
-	require.NoError(t, f.q.ProductPriceUpsert(ctx, db.ProductPriceUpsertParams{Sku: skus[1], Currency: "EUR", UnitPrice: 250}))
+	testenv.SetPrice(t, f.pool, skus[0], "EUR", 1200)
+	testenv.SetPrice(t, f.pool, skus[1], "EUR", 250)
 
 	out := f.mustBegin(t, cartID)
 	require.Equal(t, 1, out.Attempt)
@@ -351,7 +350,6 @@ func TestBeginCheckoutRefusalLeavesCartOpen(t *testing.T) {
 func TestBeginCheckoutAfterRefusalStartsNextAttempt(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, 1_000_000)
-	ctx := context.Background()
 	sku := testenv.NewProduct(t, f.pool, "EUR", 100, 1)
 	cartID := testenv.NewCart(t, f.pool, f.buyer, "EUR", map[string]int32{sku: 2})
 
@@ -359,7 +357,7 @@ func TestBeginCheckoutAfterRefusalStartsNextAttempt(t *testing.T) {
 	require.NoError(t, err)
 	require.NotNil(t, refused.Refusal)
 
-	require.NoError(t, f.q.StockSet(ctx, db.StockSetParams{Sku: sku, OnHand: 5}))
+	testenv.SetStock(t, f.pool, sku, 5)
 	out := f.mustBegin(t, cartID)
 	require.Equal(t, refused.Attempt+1, out.Attempt)
 	require.False(t, out.Resumed)
@@ -433,7 +431,7 @@ func TestReserveInventoryIsAllOrNothing(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, 1_000_000)
 	skus := sortedSKUs(t, f.pool, 2, 100, 10)
-	require.NoError(t, f.q.StockSet(context.Background(), db.StockSetParams{Sku: skus[1], OnHand: 1}))
+	testenv.SetStock(t, f.pool, skus[1], 1)
 	cartID := testenv.NewCart(t, f.pool, f.buyer, "EUR", map[string]int32{skus[0]: 2, skus[1]: 2})
 
 	err := f.reserve(t, inventory.ReserveInventoryInput{CartID: cartID, Attempt: 1, Lines: []commerce.CartLine{
@@ -527,7 +525,7 @@ func TestAuthorizePaymentHoldsCreditOncePerKey(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, first, second)
 
-	holds, err := f.q.CreditHoldsByCart(context.Background(), cartID)
+	holds, err := f.q.CreditHoldListByCart(context.Background(), cartID)
 	require.NoError(t, err)
 	require.Len(t, holds, 1)
 	require.Equal(t, "authorized", holds[0].Status)
@@ -689,7 +687,7 @@ func TestPlaceOrderWritesOrderOnce(t *testing.T) {
 	require.EqualValues(t, 450, order.Total)
 	require.True(t, in.PlacedAt.Equal(order.PlacedAt))
 
-	lines, err := f.q.OrderLines(ctx, order.ID)
+	lines, err := f.q.OrderLineListByOrder(ctx, order.ID)
 	require.NoError(t, err)
 	require.Equal(t, []db.OrderLine{
 		{OrderID: order.ID, LineNo: 1, Sku: skus[0], Name: "Product " + skus[0], Quantity: 1, BaseUnitPrice: 150, UnitPrice: 150, LineTotal: 150},

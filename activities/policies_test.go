@@ -23,54 +23,48 @@ import (
 // June 2025 and "last month" is May 2025, whatever the wall clock says.
 var spendAt = time.Date(2025, 6, 15, 12, 0, 0, 0, time.UTC)
 
-// There are no sqlc insert queries for the B2B configuration yet, so these
-// helpers write it with plain SQL.
-
-func (f *fixture) exec(t *testing.T, sql string, args ...any) {
-	t.Helper()
-	_, err := f.pool.Exec(context.Background(), sql, args...)
-	require.NoError(t, err, sql)
-}
-
 // addSpendingLimit sets a limit for one employee, or for the whole company when
 // customerID is uuid.Nil.
 func (f *fixture) addSpendingLimit(t *testing.T, customerID uuid.UUID, period commerce.Period, amount int64) uuid.UUID {
 	t.Helper()
-	id := uuid.New()
-	f.exec(t, `INSERT INTO spending_limits (id, company_id, customer_id, period, amount, currency)
-	           VALUES ($1, $2, $3, $4, $5, 'EUR')`,
-		id, f.company.ID, uuid.NullUUID{UUID: customerID, Valid: customerID != uuid.Nil}, string(period), amount)
-	return id
+	return testenv.SetSpendingLimit(t, f.pool, f.company, customerID, string(period), amount)
 }
 
-// addApprovalRule adds a rule; rules are returned in createdAt order.
+// addApprovalRule adds a rule created at createdAt; rules are returned in
+// createdAt order. No query writes created_at, so placing a rule in time is the
+// one thing done here with SQL of its own.
 func (f *fixture) addApprovalRule(t *testing.T, kind commerce.ApprovalRuleKind, threshold int64, skus []string, approverMax *int64, createdAt time.Time) uuid.UUID {
 	t.Helper()
-	id := uuid.New()
-	if skus == nil {
-		skus = []string{}
-	}
-	f.exec(t, `INSERT INTO approval_rules (id, company_id, kind, threshold, skus, approver_max, created_at)
-	           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		id, f.company.ID, string(kind), threshold, skus, approverMax, createdAt)
+	id := testenv.NewApprovalRule(t, f.pool, f.company, testenv.ApprovalRule{
+		Kind: string(kind), Threshold: threshold, SKUs: skus, ApproverMax: approverMax})
+	_, err := f.pool.Exec(context.Background(), `UPDATE approval_rules SET created_at = $2 WHERE id = $1`, id, createdAt)
+	require.NoError(t, err)
 	return id
 }
 
-// addSpend records spend some other checkout of the company holds.
+// addSpend records spend some other checkout of the company holds: reserved,
+// committed or released.
 func (f *fixture) addSpend(t *testing.T, customerID uuid.UUID, amount int64, status string, reservedAt time.Time) {
 	t.Helper()
+	ctx := context.Background()
 	cartID := testenv.NewCart(t, f.pool, testenv.Buyer{ID: customerID, CompanyID: f.company.ID}, "EUR", nil)
-	f.exec(t, `INSERT INTO spend_reservations (spend_key, cart_id, company_id, customer_id, amount, currency, status, reserved_at)
-	           VALUES ($1, $2, $3, $4, $5, 'EUR', $6, $7)`,
-		spend.Key(cartID, 1), cartID, f.company.ID, customerID, amount, status, reservedAt)
+	key := spend.Key(cartID, 1)
+	require.NoError(t, f.q.SpendReservationCreate(ctx, db.SpendReservationCreateParams{
+		SpendKey: key, CartID: cartID, CompanyID: f.company.ID, CustomerID: customerID, Amount: amount, Currency: "EUR",
+		ReservedAt: reservedAt}))
+	switch status {
+	case "committed":
+		require.NoError(t, f.q.SpendReservationCommit(ctx, key))
+	case "released":
+		_, err := f.q.SpendReservationRelease(ctx, key)
+		require.NoError(t, err)
+	}
 }
 
 // colleague is another employee of the fixture's company.
 func (f *fixture) colleague(t *testing.T, role commerce.Role) testenv.Buyer {
 	t.Helper()
-	c := testenv.NewBuyer(t, f.pool, f.company)
-	f.exec(t, `UPDATE customers SET role = $2 WHERE id = $1`, c.ID, string(role))
-	return c
+	return testenv.NewEmployee(t, f.pool, f.company, string(role))
 }
 
 func (f *fixture) spendInput(cartID uuid.UUID, amount int64) spend.ReserveSpendInput {
@@ -99,7 +93,7 @@ func (f *fixture) closeApproval(t *testing.T, in approval.CloseApprovalInput) er
 // spend is the reservation of one checkout attempt; ok is false when there is none.
 func (f *fixture) spend(t *testing.T, cartID uuid.UUID, attempt int) (db.SpendReservation, bool) {
 	t.Helper()
-	s, err := f.q.SpendGet(context.Background(), spend.Key(cartID, attempt))
+	s, err := f.q.SpendReservationGet(context.Background(), spend.Key(cartID, attempt))
 	if db.IsNotFound(err) {
 		return s, false
 	}
@@ -120,7 +114,7 @@ func (f *fixture) heldSpend(t *testing.T, customerID uuid.UUID) int64 {
 
 func (f *fixture) notifications(t *testing.T) []db.NotificationOutbox {
 	t.Helper()
-	n, err := f.q.NotificationsForCompany(context.Background(), f.company.ID)
+	n, err := f.q.NotificationListByCompany(context.Background(), f.company.ID)
 	require.NoError(t, err)
 	return n
 }
@@ -259,7 +253,7 @@ func TestReserveSpendOrderLimitIgnoresEarlierSpend(t *testing.T) {
 func TestReserveSpendOverLimitWithApprovalRuleReservesAndReportsBreach(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, 1_000_000)
-	f.exec(t, `UPDATE companies SET approval_timeout_seconds = 3600 WHERE id = $1`, f.company.ID)
+	testenv.SetApprovalTimeout(t, f.pool, f.company, time.Hour)
 	limitID := f.addSpendingLimit(t, f.buyer.ID, commerce.PeriodMonth, 1000)
 	f.addSpend(t, f.buyer.ID, 600, "committed", time.Date(2025, 6, 2, 0, 0, 0, 0, time.UTC))
 	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -570,15 +564,14 @@ func TestCloseApprovalWithoutDeciderIsTheSystems(t *testing.T) {
 // customer group, in EUR, with tiers of one SKU.
 func (f *fixture) addPriceList(t *testing.T, name, group string, validFrom, validUntil *time.Time, sku string, tiers ...commerce.Tier) uuid.UUID {
 	t.Helper()
-	id := uuid.New()
-	company := uuid.NullUUID{UUID: f.company.ID, Valid: group == ""}
-	f.exec(t, `INSERT INTO price_lists (id, name, company_id, customer_group, currency, valid_from, valid_until)
-	           VALUES ($1, $2, $3, NULLIF($4, ''), 'EUR', $5, $6)`, id, name, company, group, validFrom, validUntil)
-	for _, tier := range tiers {
-		f.exec(t, `INSERT INTO price_list_tiers (price_list_id, sku, min_quantity, unit_price) VALUES ($1, $2, $3, $4)`,
-			id, sku, tier.MinQuantity, tier.UnitPrice)
+	l := testenv.PriceList{Name: name, CustomerGroup: group, Currency: "EUR", ValidFrom: validFrom, ValidUntil: validUntil}
+	if group == "" {
+		l.CompanyID = f.company.ID
 	}
-	return id
+	for _, tier := range tiers {
+		l.Tiers = append(l.Tiers, testenv.PriceTier{SKU: sku, MinQuantity: int(tier.MinQuantity), UnitPrice: tier.UnitPrice})
+	}
+	return testenv.NewPriceList(t, f.pool, l)
 }
 
 func TestBeginCheckoutPricesFromCompanyPriceListTiers(t *testing.T) {
@@ -634,7 +627,7 @@ func TestBeginCheckoutPriceListsApplyOnlyToTheirCustomers(t *testing.T) {
 		{
 			name: "customer group list for a company in the group",
 			setup: func(t *testing.T, f *fixture, sku string) uuid.UUID {
-				f.exec(t, `UPDATE companies SET customer_group = 'wholesale' WHERE id = $1`, f.company.ID)
+				testenv.SetCustomerGroup(t, f.pool, f.company, "wholesale")
 				return f.addPriceList(t, "Wholesale", "wholesale", nil, nil, sku, commerce.Tier{MinQuantity: 1, UnitPrice: 950})
 			},
 			unit: 950, wantName: "Wholesale", wantMinQt: 1,
@@ -642,7 +635,7 @@ func TestBeginCheckoutPriceListsApplyOnlyToTheirCustomers(t *testing.T) {
 		{
 			name: "customer group list for a company in another group",
 			setup: func(t *testing.T, f *fixture, sku string) uuid.UUID {
-				f.exec(t, `UPDATE companies SET customer_group = 'retail' WHERE id = $1`, f.company.ID)
+				testenv.SetCustomerGroup(t, f.pool, f.company, "retail")
 				f.addPriceList(t, "Wholesale", "wholesale", nil, nil, sku, commerce.Tier{MinQuantity: 1, UnitPrice: 950})
 				return uuid.Nil
 			},
@@ -651,7 +644,7 @@ func TestBeginCheckoutPriceListsApplyOnlyToTheirCustomers(t *testing.T) {
 		{
 			name: "company list beats its group's list",
 			setup: func(t *testing.T, f *fixture, sku string) uuid.UUID {
-				f.exec(t, `UPDATE companies SET customer_group = 'wholesale' WHERE id = $1`, f.company.ID)
+				testenv.SetCustomerGroup(t, f.pool, f.company, "wholesale")
 				f.addPriceList(t, "Wholesale", "wholesale", nil, nil, sku, commerce.Tier{MinQuantity: 1, UnitPrice: 700})
 				return f.addPriceList(t, "Acme contract", "", nil, nil, sku, commerce.Tier{MinQuantity: 1, UnitPrice: 900})
 			},
@@ -661,9 +654,8 @@ func TestBeginCheckoutPriceListsApplyOnlyToTheirCustomers(t *testing.T) {
 			name: "another company's list",
 			setup: func(t *testing.T, f *fixture, sku string) uuid.UUID {
 				other := testenv.NewCompany(t, f.pool, "EUR", 0)
-				f.exec(t, `INSERT INTO price_lists (id, name, company_id, currency) VALUES ($1, 'Theirs', $2, 'EUR')`, uuid.New(), other.ID)
-				f.exec(t, `INSERT INTO price_list_tiers (price_list_id, sku, min_quantity, unit_price)
-				           SELECT id, $1, 1, 500 FROM price_lists WHERE company_id = $2`, sku, other.ID)
+				testenv.NewPriceList(t, f.pool, testenv.PriceList{Name: "Theirs", CompanyID: other.ID, Currency: "EUR",
+					Tiers: []testenv.PriceTier{{SKU: sku, MinQuantity: 1, UnitPrice: 500}}})
 				return uuid.Nil
 			},
 			unit: 1000,
@@ -723,13 +715,13 @@ type shippingAndTaxWorld struct {
 func (f *fixture) shippingAndTaxWorld(t *testing.T) shippingAndTaxWorld {
 	t.Helper()
 	w := shippingAndTaxWorld{
-		heavy: testenv.NewProduct(t, f.pool, "EUR", 1000, 100),
+		heavy: testenv.NewProductWith(t, f.pool, testenv.Product{Prices: map[string]int64{"EUR": 1000}, OnHand: 100, WeightGrams: 1250}),
 		light: testenv.NewProduct(t, f.pool, "EUR", 8, 100),
 	}
-	f.exec(t, `UPDATE products SET weight_grams = 1250 WHERE sku = $1`, w.heavy)
-	f.exec(t, `INSERT INTO shipping_methods (code, name, currency, base_amount, per_kg_amount, free_above)
-	           VALUES ('parcel', 'Parcel', 'EUR', 500, 100, 20000)`)
-	f.exec(t, `INSERT INTO tax_rates (country, rate_bp) VALUES ('DE', 2000)`)
+	freeAbove := int64(20000)
+	testenv.SetShippingMethod(t, f.pool, testenv.ShippingMethod{
+		Code: "parcel", Name: "Parcel", Currency: "EUR", BaseAmount: 500, PerKgAmount: 100, FreeAbove: &freeAbove})
+	testenv.SetTaxRate(t, f.pool, "DE", 2000)
 	return w
 }
 
@@ -787,9 +779,9 @@ func TestBeginCheckoutShippingAndTax(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t, 1_000_000)
 			w := f.shippingAndTaxWorld(t)
-			f.exec(t, `UPDATE companies SET tax_exempt = $2 WHERE id = $1`, f.company.ID, tt.taxExempt)
+			testenv.SetTaxExempt(t, f.pool, f.company, tt.taxExempt)
 			cartID := testenv.NewCart(t, f.pool, f.buyer, "EUR", map[string]int32{w.heavy: tt.heavy, w.light: 1})
-			f.exec(t, `UPDATE carts SET shipping_method = $2, ship_country = $3 WHERE id = $1`, cartID, tt.method, tt.country)
+			testenv.SetCartDetails(t, f.pool, db.CartUpdateDetailsParams{ID: cartID, ShippingMethod: tt.method, ShipCountry: tt.country})
 
 			out, err := f.begin(t, f.beginInput(cartID))
 			require.NoError(t, err)
@@ -821,10 +813,10 @@ func TestPlaceOrderWritesPricingAndReferences(t *testing.T) {
 		commerce.Tier{MinQuantity: 1, UnitPrice: 900}, commerce.Tier{MinQuantity: 10, UnitPrice: 800})
 	approver := f.colleague(t, commerce.RoleApprover)
 	cartID := testenv.NewCart(t, f.pool, f.buyer, "EUR", map[string]int32{w.heavy: 10, w.light: 1})
-	f.exec(t, `UPDATE carts SET ship_name = 'Acme Receiving', ship_line1 = 'Dock 4', ship_line2 = 'Gate B',
-	                            ship_city = 'Hamburg', ship_postal_code = '20095', ship_country = 'DE',
-	                            shipping_method = 'parcel', po_number = 'PO-2025-0042', buyer_reference = 'cost centre 7'
-	           WHERE id = $1`, cartID)
+	testenv.SetCartDetails(t, f.pool, db.CartUpdateDetailsParams{
+		ID: cartID, ShipName: "Acme Receiving", ShipLine1: "Dock 4", ShipLine2: "Gate B", ShipCity: "Hamburg",
+		ShipPostalCode: "20095", ShipCountry: "DE", ShippingMethod: "parcel", PoNumber: "PO-2025-0042",
+		BuyerReference: "cost centre 7"})
 
 	begun := f.mustBegin(t, cartID)
 	in := f.placeOrderInput(cartID, begun)
@@ -853,7 +845,7 @@ func TestPlaceOrderWritesPricingAndReferences(t *testing.T) {
 		"postal_code": "20095", "country": "DE",
 	}, shipTo)
 
-	lines, err := f.q.OrderLines(ctx, order.ID)
+	lines, err := f.q.OrderLineListByOrder(ctx, order.ID)
 	require.NoError(t, err)
 	require.Len(t, lines, 2)
 	bySKU := map[string]db.OrderLine{}
@@ -884,7 +876,7 @@ func TestBeginCheckoutCompletedCartReportsFullTotals(t *testing.T) {
 	w := f.shippingAndTaxWorld(t)
 	f.addPriceList(t, "Acme contract 2025", "", nil, nil, w.heavy, commerce.Tier{MinQuantity: 10, UnitPrice: 800})
 	cartID := testenv.NewCart(t, f.pool, f.buyer, "EUR", map[string]int32{w.heavy: 10, w.light: 1})
-	f.exec(t, `UPDATE carts SET shipping_method = 'parcel', ship_country = 'DE' WHERE id = $1`, cartID)
+	testenv.SetCartDetails(t, f.pool, db.CartUpdateDetailsParams{ID: cartID, ShippingMethod: "parcel", ShipCountry: "DE"})
 	begun := f.mustBegin(t, cartID)
 	require.NoError(t, f.placeOrder(t, f.placeOrderInput(cartID, begun)))
 

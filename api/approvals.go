@@ -69,7 +69,7 @@ func (s *Server) listApprovals(c *gin.Context) {
 			return
 		}
 	}
-	rows, err := s.q.ApprovalRequestsPending(c.Request.Context(), db.ApprovalRequestsPendingParams{
+	rows, err := s.q.ApprovalRequestListPending(c.Request.Context(), db.ApprovalRequestListPendingParams{
 		CompanyID: p.CompanyID, Roles: roles, DeciderID: p.ID, AfterCreatedAt: afterAt, AfterCartID: afterID, RowLimit: int32(limit + 1),
 	})
 	if err != nil {
@@ -149,7 +149,7 @@ func (s *Server) updateCheckout(c *gin.Context, update func(context.Context, uui
 	}
 	ctx := c.Request.Context()
 	p := principal(c)
-	cart, err := s.q.CartGetVisible(ctx, db.CartGetVisibleParams{ID: id, CompanyID: p.CompanyID})
+	cart, err := s.q.CartGetInCompany(ctx, db.CartGetInCompanyParams{ID: id, CompanyID: p.CompanyID})
 	if err != nil {
 		RespondError(c, err)
 		return
@@ -171,7 +171,7 @@ func (s *Server) updateCheckout(c *gin.Context, update func(context.Context, uui
 	if state.DecidedBy != uuid.Nil {
 		out.DecidedBy = &state.DecidedBy
 	}
-	if row, err := s.q.ApprovalRequestLatest(ctx, cart.ID); err == nil {
+	if row, err := s.q.ApprovalRequestGetLatestByCart(ctx, cart.ID); err == nil {
 		out.Total.Amount, out.CreatedAt = row.Total, row.CreatedAt.UTC()
 	}
 	c.JSON(http.StatusOK, out)

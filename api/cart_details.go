@@ -40,7 +40,7 @@ func (s *Server) setCartDetails(c *gin.Context) {
 		return
 	}
 	s.changeCart(c, func(ctx context.Context, q *db.Queries, cart db.Cart) error {
-		p := db.CartSetDetailsParams{
+		p := db.CartUpdateDetailsParams{
 			ID: cart.ID, ShipName: cart.ShipName, ShipLine1: cart.ShipLine1, ShipLine2: cart.ShipLine2,
 			ShipCity: cart.ShipCity, ShipPostalCode: cart.ShipPostalCode, ShipCountry: cart.ShipCountry,
 			ShippingMethod: cart.ShippingMethod, PoNumber: cart.PoNumber, BuyerReference: cart.BuyerReference,
@@ -79,7 +79,7 @@ func (s *Server) setCartDetails(c *gin.Context) {
 			}
 			p.BuyerReference = strings.TrimSpace(*v)
 		}
-		return q.CartSetDetails(ctx, p)
+		return q.CartUpdateDetails(ctx, p)
 	})
 }
 
@@ -122,7 +122,7 @@ type ShippingMethod struct {
 // listShippingMethods lists the shipping methods in the caller's currency.
 func (s *Server) listShippingMethods(c *gin.Context) {
 	currency := principal(c).Currency
-	rows, err := s.q.ShippingMethodList(c.Request.Context(), currency)
+	rows, err := s.q.ShippingMethodListByCurrency(c.Request.Context(), currency)
 	if err != nil {
 		RespondError(c, err)
 		return

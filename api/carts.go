@@ -33,7 +33,7 @@ func (s *Server) createCart(c *gin.Context) {
 		RespondError(c, err)
 		return
 	}
-	cart, err := s.q.CartInsert(c.Request.Context(), db.CartInsertParams{
+	cart, err := s.q.CartCreate(c.Request.Context(), db.CartCreateParams{
 		ID: uuid.New(), CompanyID: p.CompanyID, CustomerID: p.ID, Currency: req.Currency,
 	})
 	if err != nil {
@@ -108,7 +108,7 @@ func (s *Server) addLine(c *gin.Context) {
 		if !line.Inserted {
 			return nil
 		}
-		n, err := q.CartLineCount(ctx, cart.ID)
+		n, err := q.CartLineCountByCart(ctx, cart.ID)
 		if err != nil {
 			return err
 		}
@@ -133,7 +133,7 @@ func (s *Server) setLine(c *gin.Context) {
 	}
 	sku := c.Param("sku")
 	s.changeCart(c, func(ctx context.Context, q *db.Queries, cart db.Cart) error {
-		n, err := q.CartLineSet(ctx, db.CartLineSetParams{CartID: cart.ID, Sku: sku, Quantity: int32(qty)})
+		n, err := q.CartLineUpdate(ctx, db.CartLineUpdateParams{CartID: cart.ID, Sku: sku, Quantity: int32(qty)})
 		if err == nil && n == 0 {
 			return lineNotInCart(sku)
 		}
@@ -170,7 +170,7 @@ func (s *Server) changeCartWith(c *gin.Context, change func(context.Context, *db
 	ctx := c.Request.Context()
 	var view Cart
 	err = db.InTx(ctx, s.pool, func(q *db.Queries) error {
-		cart, err := q.CartLockForCompany(ctx, db.CartLockForCompanyParams{ID: id, CompanyID: principal(c).CompanyID})
+		cart, err := q.CartLockInCompany(ctx, db.CartLockInCompanyParams{ID: id, CompanyID: principal(c).CompanyID})
 		if err != nil {
 			return err
 		}
@@ -267,7 +267,7 @@ func (s *Server) cartView(ctx context.Context, q *db.Queries, cart db.Cart) (Car
 
 // visibleCart reads a cart the principal may see: its company's, or any for ops.
 func (s *Server) visibleCart(ctx context.Context, p Principal, id uuid.UUID) (db.Cart, error) {
-	return s.q.CartGetVisible(ctx, db.CartGetVisibleParams{ID: id, CompanyID: p.CompanyID, AllCompanies: p.SeesAllCompanies()})
+	return s.q.CartGetInCompany(ctx, db.CartGetInCompanyParams{ID: id, CompanyID: p.CompanyID, AllCompanies: p.SeesAllCompanies()})
 }
 
 // requireCartOwner lets only the buyer who opened a cart change or check it out:

@@ -30,7 +30,7 @@ func (s *Server) checkout(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	p := principal(c)
-	row, err := s.q.CartGetWithLineCount(ctx, db.CartGetWithLineCountParams{ID: id, CompanyID: p.CompanyID})
+	row, err := s.q.CartGetWithLineCountInCompany(ctx, db.CartGetWithLineCountInCompanyParams{ID: id, CompanyID: p.CompanyID})
 	if err != nil {
 		RespondError(c, err)
 		return

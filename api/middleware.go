@@ -83,7 +83,7 @@ func (s *Server) authenticate(c *gin.Context) {
 		c.Next()
 		return
 	}
-	row, err := s.q.PrincipalByTokenHash(c.Request.Context(), hash)
+	row, err := s.q.PrincipalGetByTokenHash(c.Request.Context(), hash)
 	if db.IsNotFound(err) {
 		RespondError(c, errUnauthorized)
 		return

@@ -28,15 +28,15 @@ func (s *Server) getOrder(c *gin.Context) {
 
 // orderDetail reads an order the principal may see, with lines and timeline.
 func (s *Server) orderDetail(ctx context.Context, p Principal, id uuid.UUID) (Order, error) {
-	o, err := s.q.OrderGetVisible(ctx, db.OrderGetVisibleParams{ID: id, CompanyID: p.CompanyID, AllCompanies: p.SeesAllCompanies()})
+	o, err := s.q.OrderGetInCompany(ctx, db.OrderGetInCompanyParams{ID: id, CompanyID: p.CompanyID, AllCompanies: p.SeesAllCompanies()})
 	if err != nil {
 		return Order{}, err
 	}
-	lines, err := s.q.OrderLines(ctx, o.ID)
+	lines, err := s.q.OrderLineListByOrder(ctx, o.ID)
 	if err != nil {
 		return Order{}, err
 	}
-	events, err := s.q.TimelineByCart(ctx, o.CartID)
+	events, err := s.q.TimelineEventListByCart(ctx, o.CartID)
 	if err != nil {
 		return Order{}, err
 	}

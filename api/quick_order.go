@@ -61,7 +61,7 @@ func (s *Server) addLines(c *gin.Context) {
 	var result QuickOrderResult
 	s.changeCartWith(c, func(ctx context.Context, q *db.Queries, cart db.Cart) error {
 		result = QuickOrderResult{Results: make([]LineResult, len(lines))}
-		existing, err := q.CartLines(ctx, cart.ID)
+		existing, err := q.CartLineListByCart(ctx, cart.ID)
 		if err != nil {
 			return err
 		}

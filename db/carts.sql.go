@@ -26,6 +26,66 @@ func (q *Queries) CartComplete(ctx context.Context, arg CartCompleteParams) erro
 	return err
 }
 
+const cartCreate = `-- name: CartCreate :one
+INSERT INTO carts (id, company_id, customer_id, currency)
+VALUES ($1, $2, $3, $4)
+RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status
+`
+
+type CartCreateParams struct {
+	ID         uuid.UUID
+	CompanyID  uuid.UUID
+	CustomerID uuid.UUID
+	Currency   string
+}
+
+func (q *Queries) CartCreate(ctx context.Context, arg CartCreateParams) (Cart, error) {
+	row := q.db.QueryRow(ctx, cartCreate,
+		arg.ID,
+		arg.CompanyID,
+		arg.CustomerID,
+		arg.Currency,
+	)
+	var i Cart
+	err := row.Scan(
+		&i.ID,
+		&i.CompanyID,
+		&i.CustomerID,
+		&i.Currency,
+		&i.Status,
+		&i.FailureCode,
+		&i.FailureReason,
+		&i.OrderID,
+		&i.CheckoutAttempt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.ShipName,
+		&i.ShipLine1,
+		&i.ShipLine2,
+		&i.ShipCity,
+		&i.ShipPostalCode,
+		&i.ShipCountry,
+		&i.ShippingMethod,
+		&i.PoNumber,
+		&i.BuyerReference,
+		&i.CheckoutStatus,
+	)
+	return i, err
+}
+
+const cartExistsByCompany = `-- name: CartExistsByCompany :one
+SELECT EXISTS (SELECT 1 FROM carts WHERE company_id = $1)
+`
+
+// CartExistsByCompany tells whether anything was ever bought in the company's
+// currency, after which the currency is fixed.
+func (q *Queries) CartExistsByCompany(ctx context.Context, companyID uuid.UUID) (bool, error) {
+	row := q.db.QueryRow(ctx, cartExistsByCompany, companyID)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
 const cartGet = `-- name: CartGet :one
 SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status FROM carts WHERE id = $1
 `
@@ -59,20 +119,21 @@ func (q *Queries) CartGet(ctx context.Context, id uuid.UUID) (Cart, error) {
 	return i, err
 }
 
-const cartGetVisible = `-- name: CartGetVisible :one
+const cartGetInCompany = `-- name: CartGetInCompany :one
 SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status FROM carts WHERE id = $1 AND (company_id = $2 OR $3::boolean)
 `
 
-type CartGetVisibleParams struct {
+type CartGetInCompanyParams struct {
 	ID           uuid.UUID
 	CompanyID    uuid.UUID
 	AllCompanies bool
 }
 
-// CartGetVisible scopes every API read to the caller's company (another company's
-// cart is simply not found), except for callers who see all companies (ops).
-func (q *Queries) CartGetVisible(ctx context.Context, arg CartGetVisibleParams) (Cart, error) {
-	row := q.db.QueryRow(ctx, cartGetVisible, arg.ID, arg.CompanyID, arg.AllCompanies)
+// CartGetInCompany scopes every API read to the caller's company (another
+// company's cart is simply not found), except for callers who see all companies
+// (ops).
+func (q *Queries) CartGetInCompany(ctx context.Context, arg CartGetInCompanyParams) (Cart, error) {
+	row := q.db.QueryRow(ctx, cartGetInCompany, arg.ID, arg.CompanyID, arg.AllCompanies)
 	var i Cart
 	err := row.Scan(
 		&i.ID,
@@ -100,26 +161,26 @@ func (q *Queries) CartGetVisible(ctx context.Context, arg CartGetVisibleParams) 
 	return i, err
 }
 
-const cartGetWithLineCount = `-- name: CartGetWithLineCount :one
+const cartGetWithLineCountInCompany = `-- name: CartGetWithLineCountInCompany :one
 SELECT carts.id, carts.company_id, carts.customer_id, carts.currency, carts.status, carts.failure_code, carts.failure_reason, carts.order_id, carts.checkout_attempt, carts.created_at, carts.updated_at, carts.ship_name, carts.ship_line1, carts.ship_line2, carts.ship_city, carts.ship_postal_code, carts.ship_country, carts.shipping_method, carts.po_number, carts.buyer_reference, carts.checkout_status, (SELECT count(*) FROM cart_lines l WHERE l.cart_id = carts.id) AS line_count
 FROM carts WHERE carts.id = $1 AND carts.company_id = $2
 `
 
-type CartGetWithLineCountParams struct {
+type CartGetWithLineCountInCompanyParams struct {
 	ID        uuid.UUID
 	CompanyID uuid.UUID
 }
 
-type CartGetWithLineCountRow struct {
+type CartGetWithLineCountInCompanyRow struct {
 	Cart      Cart
 	LineCount int64
 }
 
-// CartGetWithLineCount is what checkout needs to refuse a cart before starting a
-// workflow, in one round trip.
-func (q *Queries) CartGetWithLineCount(ctx context.Context, arg CartGetWithLineCountParams) (CartGetWithLineCountRow, error) {
-	row := q.db.QueryRow(ctx, cartGetWithLineCount, arg.ID, arg.CompanyID)
-	var i CartGetWithLineCountRow
+// CartGetWithLineCountInCompany is what checkout needs to refuse a cart before
+// starting a workflow, in one round trip.
+func (q *Queries) CartGetWithLineCountInCompany(ctx context.Context, arg CartGetWithLineCountInCompanyParams) (CartGetWithLineCountInCompanyRow, error) {
+	row := q.db.QueryRow(ctx, cartGetWithLineCountInCompany, arg.ID, arg.CompanyID)
+	var i CartGetWithLineCountInCompanyRow
 	err := row.Scan(
 		&i.Cart.ID,
 		&i.Cart.CompanyID,
@@ -143,53 +204,6 @@ func (q *Queries) CartGetWithLineCount(ctx context.Context, arg CartGetWithLineC
 		&i.Cart.BuyerReference,
 		&i.Cart.CheckoutStatus,
 		&i.LineCount,
-	)
-	return i, err
-}
-
-const cartInsert = `-- name: CartInsert :one
-INSERT INTO carts (id, company_id, customer_id, currency)
-VALUES ($1, $2, $3, $4)
-RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status
-`
-
-type CartInsertParams struct {
-	ID         uuid.UUID
-	CompanyID  uuid.UUID
-	CustomerID uuid.UUID
-	Currency   string
-}
-
-func (q *Queries) CartInsert(ctx context.Context, arg CartInsertParams) (Cart, error) {
-	row := q.db.QueryRow(ctx, cartInsert,
-		arg.ID,
-		arg.CompanyID,
-		arg.CustomerID,
-		arg.Currency,
-	)
-	var i Cart
-	err := row.Scan(
-		&i.ID,
-		&i.CompanyID,
-		&i.CustomerID,
-		&i.Currency,
-		&i.Status,
-		&i.FailureCode,
-		&i.FailureReason,
-		&i.OrderID,
-		&i.CheckoutAttempt,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-		&i.ShipName,
-		&i.ShipLine1,
-		&i.ShipLine2,
-		&i.ShipCity,
-		&i.ShipPostalCode,
-		&i.ShipCountry,
-		&i.ShippingMethod,
-		&i.PoNumber,
-		&i.BuyerReference,
-		&i.CheckoutStatus,
 	)
 	return i, err
 }
@@ -219,12 +233,12 @@ func (q *Queries) CartLineAdd(ctx context.Context, arg CartLineAddParams) (CartL
 	return i, err
 }
 
-const cartLineCount = `-- name: CartLineCount :one
+const cartLineCountByCart = `-- name: CartLineCountByCart :one
 SELECT count(*) FROM cart_lines WHERE cart_id = $1
 `
 
-func (q *Queries) CartLineCount(ctx context.Context, cartID uuid.UUID) (int64, error) {
-	row := q.db.QueryRow(ctx, cartLineCount, cartID)
+func (q *Queries) CartLineCountByCart(ctx context.Context, cartID uuid.UUID) (int64, error) {
+	row := q.db.QueryRow(ctx, cartLineCountByCart, cartID)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
@@ -247,30 +261,12 @@ func (q *Queries) CartLineDelete(ctx context.Context, arg CartLineDeleteParams) 
 	return result.RowsAffected(), nil
 }
 
-const cartLineSet = `-- name: CartLineSet :execrows
-UPDATE cart_lines SET quantity = $3 WHERE cart_id = $1 AND sku = $2
-`
-
-type CartLineSetParams struct {
-	CartID   uuid.UUID
-	Sku      string
-	Quantity int32
-}
-
-func (q *Queries) CartLineSet(ctx context.Context, arg CartLineSetParams) (int64, error) {
-	result, err := q.db.Exec(ctx, cartLineSet, arg.CartID, arg.Sku, arg.Quantity)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
-}
-
-const cartLines = `-- name: CartLines :many
+const cartLineListByCart = `-- name: CartLineListByCart :many
 SELECT cart_id, sku, quantity, added_at FROM cart_lines WHERE cart_id = $1 ORDER BY added_at, sku
 `
 
-func (q *Queries) CartLines(ctx context.Context, cartID uuid.UUID) ([]CartLine, error) {
-	rows, err := q.db.Query(ctx, cartLines, cartID)
+func (q *Queries) CartLineListByCart(ctx context.Context, cartID uuid.UUID) ([]CartLine, error) {
+	rows, err := q.db.Query(ctx, cartLineListByCart, cartID)
 	if err != nil {
 		return nil, err
 	}
@@ -292,6 +288,24 @@ func (q *Queries) CartLines(ctx context.Context, cartID uuid.UUID) ([]CartLine, 
 		return nil, err
 	}
 	return items, nil
+}
+
+const cartLineUpdate = `-- name: CartLineUpdate :execrows
+UPDATE cart_lines SET quantity = $3 WHERE cart_id = $1 AND sku = $2
+`
+
+type CartLineUpdateParams struct {
+	CartID   uuid.UUID
+	Sku      string
+	Quantity int32
+}
+
+func (q *Queries) CartLineUpdate(ctx context.Context, arg CartLineUpdateParams) (int64, error) {
+	result, err := q.db.Exec(ctx, cartLineUpdate, arg.CartID, arg.Sku, arg.Quantity)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const cartLock = `-- name: CartLock :one
@@ -327,19 +341,19 @@ func (q *Queries) CartLock(ctx context.Context, id uuid.UUID) (Cart, error) {
 	return i, err
 }
 
-const cartLockForCompany = `-- name: CartLockForCompany :one
+const cartLockInCompany = `-- name: CartLockInCompany :one
 SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status FROM carts WHERE id = $1 AND company_id = $2 FOR UPDATE
 `
 
-type CartLockForCompanyParams struct {
+type CartLockInCompanyParams struct {
 	ID        uuid.UUID
 	CompanyID uuid.UUID
 }
 
-// CartLockForCompany locks the cart so line changes and the start of checkout are
+// CartLockInCompany locks the cart so line changes and the start of checkout are
 // serialised: no line can change once checkout has read the lines.
-func (q *Queries) CartLockForCompany(ctx context.Context, arg CartLockForCompanyParams) (Cart, error) {
-	row := q.db.QueryRow(ctx, cartLockForCompany, arg.ID, arg.CompanyID)
+func (q *Queries) CartLockInCompany(ctx context.Context, arg CartLockInCompanyParams) (Cart, error) {
+	row := q.db.QueryRow(ctx, cartLockInCompany, arg.ID, arg.CompanyID)
 	var i Cart
 	err := row.Scan(
 		&i.ID,
@@ -415,68 +429,20 @@ func (q *Queries) CartReopen(ctx context.Context, arg CartReopenParams) (int64, 
 	return result.RowsAffected(), nil
 }
 
-const cartSetCheckingOut = `-- name: CartSetCheckingOut :one
+const cartStartCheckout = `-- name: CartStartCheckout :one
 UPDATE carts SET status = 'checking_out', failure_code = '', failure_reason = '',
                  checkout_attempt = checkout_attempt + 1, updated_at = now()
 WHERE id = $1
 RETURNING checkout_attempt
 `
 
-func (q *Queries) CartSetCheckingOut(ctx context.Context, id uuid.UUID) (int32, error) {
-	row := q.db.QueryRow(ctx, cartSetCheckingOut, id)
+// CartStartCheckout freezes the cart for a new checkout attempt and returns the
+// attempt's number.
+func (q *Queries) CartStartCheckout(ctx context.Context, id uuid.UUID) (int32, error) {
+	row := q.db.QueryRow(ctx, cartStartCheckout, id)
 	var checkout_attempt int32
 	err := row.Scan(&checkout_attempt)
 	return checkout_attempt, err
-}
-
-const cartSetCheckoutStatus = `-- name: CartSetCheckoutStatus :exec
-UPDATE carts SET checkout_status = $2, updated_at = now() WHERE id = $1
-`
-
-type CartSetCheckoutStatusParams struct {
-	ID             uuid.UUID
-	CheckoutStatus string
-}
-
-func (q *Queries) CartSetCheckoutStatus(ctx context.Context, arg CartSetCheckoutStatusParams) error {
-	_, err := q.db.Exec(ctx, cartSetCheckoutStatus, arg.ID, arg.CheckoutStatus)
-	return err
-}
-
-const cartSetDetails = `-- name: CartSetDetails :exec
-UPDATE carts SET ship_name = $1, ship_line1 = $2, ship_line2 = $3,
-                 ship_city = $4, ship_postal_code = $5, ship_country = $6,
-                 shipping_method = $7, po_number = $8, buyer_reference = $9
-WHERE id = $10
-`
-
-type CartSetDetailsParams struct {
-	ShipName       string
-	ShipLine1      string
-	ShipLine2      string
-	ShipCity       string
-	ShipPostalCode string
-	ShipCountry    string
-	ShippingMethod string
-	PoNumber       string
-	BuyerReference string
-	ID             uuid.UUID
-}
-
-func (q *Queries) CartSetDetails(ctx context.Context, arg CartSetDetailsParams) error {
-	_, err := q.db.Exec(ctx, cartSetDetails,
-		arg.ShipName,
-		arg.ShipLine1,
-		arg.ShipLine2,
-		arg.ShipCity,
-		arg.ShipPostalCode,
-		arg.ShipCountry,
-		arg.ShippingMethod,
-		arg.PoNumber,
-		arg.BuyerReference,
-		arg.ID,
-	)
-	return err
 }
 
 const cartTouch = `-- name: CartTouch :one
@@ -512,4 +478,54 @@ func (q *Queries) CartTouch(ctx context.Context, id uuid.UUID) (Cart, error) {
 		&i.CheckoutStatus,
 	)
 	return i, err
+}
+
+const cartUpdateCheckoutStatus = `-- name: CartUpdateCheckoutStatus :exec
+UPDATE carts SET checkout_status = $2, updated_at = now() WHERE id = $1
+`
+
+type CartUpdateCheckoutStatusParams struct {
+	ID             uuid.UUID
+	CheckoutStatus string
+}
+
+func (q *Queries) CartUpdateCheckoutStatus(ctx context.Context, arg CartUpdateCheckoutStatusParams) error {
+	_, err := q.db.Exec(ctx, cartUpdateCheckoutStatus, arg.ID, arg.CheckoutStatus)
+	return err
+}
+
+const cartUpdateDetails = `-- name: CartUpdateDetails :exec
+UPDATE carts SET ship_name = $1, ship_line1 = $2, ship_line2 = $3,
+                 ship_city = $4, ship_postal_code = $5, ship_country = $6,
+                 shipping_method = $7, po_number = $8, buyer_reference = $9
+WHERE id = $10
+`
+
+type CartUpdateDetailsParams struct {
+	ShipName       string
+	ShipLine1      string
+	ShipLine2      string
+	ShipCity       string
+	ShipPostalCode string
+	ShipCountry    string
+	ShippingMethod string
+	PoNumber       string
+	BuyerReference string
+	ID             uuid.UUID
+}
+
+func (q *Queries) CartUpdateDetails(ctx context.Context, arg CartUpdateDetailsParams) error {
+	_, err := q.db.Exec(ctx, cartUpdateDetails,
+		arg.ShipName,
+		arg.ShipLine1,
+		arg.ShipLine2,
+		arg.ShipCity,
+		arg.ShipPostalCode,
+		arg.ShipCountry,
+		arg.ShippingMethod,
+		arg.PoNumber,
+		arg.BuyerReference,
+		arg.ID,
+	)
+	return err
 }

@@ -7,21 +7,50 @@ package db
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 )
 
-const companyCreditUsed = `-- name: CompanyCreditUsed :one
-SELECT COALESCE(SUM(amount), 0)::bigint AS used
-FROM credit_holds
-WHERE company_id = $1 AND status = 'authorized'
+const companyCreate = `-- name: CompanyCreate :one
+INSERT INTO companies (id, name, currency, credit_limit, customer_group, tax_exempt, approval_timeout_seconds)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at
 `
 
-func (q *Queries) CompanyCreditUsed(ctx context.Context, companyID uuid.UUID) (int64, error) {
-	row := q.db.QueryRow(ctx, companyCreditUsed, companyID)
-	var used int64
-	err := row.Scan(&used)
-	return used, err
+type CompanyCreateParams struct {
+	ID                     uuid.UUID
+	Name                   string
+	Currency               string
+	CreditLimit            int64
+	CustomerGroup          string
+	TaxExempt              bool
+	ApprovalTimeoutSeconds int32
+}
+
+func (q *Queries) CompanyCreate(ctx context.Context, arg CompanyCreateParams) (Company, error) {
+	row := q.db.QueryRow(ctx, companyCreate,
+		arg.ID,
+		arg.Name,
+		arg.Currency,
+		arg.CreditLimit,
+		arg.CustomerGroup,
+		arg.TaxExempt,
+		arg.ApprovalTimeoutSeconds,
+	)
+	var i Company
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.Currency,
+		&i.CreditLimit,
+		&i.CreatedAt,
+		&i.CustomerGroup,
+		&i.TaxExempt,
+		&i.ApprovalTimeoutSeconds,
+		&i.UpdatedAt,
+	)
+	return i, err
 }
 
 const companyGet = `-- name: CompanyGet :one
@@ -45,67 +74,60 @@ func (q *Queries) CompanyGet(ctx context.Context, id uuid.UUID) (Company, error)
 	return i, err
 }
 
-const companyInsert = `-- name: CompanyInsert :one
-INSERT INTO companies (id, name, currency, credit_limit)
-VALUES ($1, $2, $3, $4)
-RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at
+const companyList = `-- name: CompanyList :many
+SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at FROM companies
+WHERE (created_at, id) > ($1::timestamptz, $2::uuid)
+ORDER BY created_at, id
+LIMIT $3
 `
 
-type CompanyInsertParams struct {
-	ID          uuid.UUID
-	Name        string
-	Currency    string
-	CreditLimit int64
+type CompanyListParams struct {
+	AfterCreatedAt time.Time
+	AfterID        uuid.UUID
+	RowLimit       int32
 }
 
-func (q *Queries) CompanyInsert(ctx context.Context, arg CompanyInsertParams) (Company, error) {
-	row := q.db.QueryRow(ctx, companyInsert,
-		arg.ID,
-		arg.Name,
-		arg.Currency,
-		arg.CreditLimit,
-	)
-	var i Company
-	err := row.Scan(
-		&i.ID,
-		&i.Name,
-		&i.Currency,
-		&i.CreditLimit,
-		&i.CreatedAt,
-		&i.CustomerGroup,
-		&i.TaxExempt,
-		&i.ApprovalTimeoutSeconds,
-		&i.UpdatedAt,
-	)
-	return i, err
+func (q *Queries) CompanyList(ctx context.Context, arg CompanyListParams) ([]Company, error) {
+	rows, err := q.db.Query(ctx, companyList, arg.AfterCreatedAt, arg.AfterID, arg.RowLimit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Company{}
+	for rows.Next() {
+		var i Company
+		if err := rows.Scan(
+			&i.ID,
+			&i.Name,
+			&i.Currency,
+			&i.CreditLimit,
+			&i.CreatedAt,
+			&i.CustomerGroup,
+			&i.TaxExempt,
+			&i.ApprovalTimeoutSeconds,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
-const companyLockForCredit = `-- name: CompanyLockForCredit :one
-SELECT id, currency, credit_limit FROM companies WHERE id = $1 FOR UPDATE
-`
-
-type CompanyLockForCreditRow struct {
-	ID          uuid.UUID
-	Currency    string
-	CreditLimit int64
-}
-
-// CompanyLockForCredit serialises credit decisions of one company: concurrent
-// authorizations wait here, so two of them can never both spend the last credit.
-func (q *Queries) CompanyLockForCredit(ctx context.Context, id uuid.UUID) (CompanyLockForCreditRow, error) {
-	row := q.db.QueryRow(ctx, companyLockForCredit, id)
-	var i CompanyLockForCreditRow
-	err := row.Scan(&i.ID, &i.Currency, &i.CreditLimit)
-	return i, err
-}
-
-const companyLockForSpend = `-- name: CompanyLockForSpend :one
+const companyLock = `-- name: CompanyLock :one
 SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at FROM companies WHERE id = $1 FOR UPDATE
 `
 
-// CompanyLockForSpend serialises spending-limit decisions of one company.
-func (q *Queries) CompanyLockForSpend(ctx context.Context, id uuid.UUID) (Company, error) {
-	row := q.db.QueryRow(ctx, companyLockForSpend, id)
+// CompanyLock serialises the decisions of one company: an admin change is
+// checked and written, a credit authorization checks the credit left, a
+// spending-limit decision adds up what was spent, each while holding the row, so
+// two of them never interleave (two authorizations can never both spend the
+// last credit).
+func (q *Queries) CompanyLock(ctx context.Context, id uuid.UUID) (Company, error) {
+	row := q.db.QueryRow(ctx, companyLock, id)
 	var i Company
 	err := row.Scan(
 		&i.ID,
@@ -121,25 +143,68 @@ func (q *Queries) CompanyLockForSpend(ctx context.Context, id uuid.UUID) (Compan
 	return i, err
 }
 
-const companyUpsert = `-- name: CompanyUpsert :exec
-INSERT INTO companies (id, name, currency, credit_limit) VALUES ($1, $2, $3, $4)
-ON CONFLICT (id) DO UPDATE SET name = excluded.name, currency = excluded.currency,
-                               credit_limit = excluded.credit_limit
+const companyMoneyTermExistsInOtherCurrency = `-- name: CompanyMoneyTermExistsInOtherCurrency :one
+SELECT (EXISTS (SELECT 1 FROM spending_limits sl WHERE sl.company_id = $1 AND sl.currency <> $2)
+     OR EXISTS (SELECT 1 FROM price_lists pl WHERE pl.company_id = $1 AND pl.currency <> $2)
+     OR EXISTS (SELECT 1 FROM approval_rules ar JOIN companies c ON c.id = ar.company_id
+                WHERE ar.company_id = $1 AND c.currency <> $2
+                  AND (ar.threshold > 0 OR ar.approver_max IS NOT NULL)))::boolean AS has_terms
 `
 
-type CompanyUpsertParams struct {
-	ID          uuid.UUID
-	Name        string
-	Currency    string
-	CreditLimit int64
+type CompanyMoneyTermExistsInOtherCurrencyParams struct {
+	CompanyID uuid.UUID
+	Currency  string
 }
 
-func (q *Queries) CompanyUpsert(ctx context.Context, arg CompanyUpsertParams) error {
-	_, err := q.db.Exec(ctx, companyUpsert,
-		arg.ID,
+// CompanyMoneyTermExistsInOtherCurrency tells whether the company has spending
+// limits, price lists or approval amounts kept in a currency other than the
+// given one (approval rule amounts are in the company's currency).
+func (q *Queries) CompanyMoneyTermExistsInOtherCurrency(ctx context.Context, arg CompanyMoneyTermExistsInOtherCurrencyParams) (bool, error) {
+	row := q.db.QueryRow(ctx, companyMoneyTermExistsInOtherCurrency, arg.CompanyID, arg.Currency)
+	var has_terms bool
+	err := row.Scan(&has_terms)
+	return has_terms, err
+}
+
+const companyUpdate = `-- name: CompanyUpdate :one
+UPDATE companies
+SET name = $1, currency = $2, credit_limit = $3, customer_group = $4,
+    tax_exempt = $5, approval_timeout_seconds = $6, updated_at = now()
+WHERE id = $7
+RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at
+`
+
+type CompanyUpdateParams struct {
+	Name                   string
+	Currency               string
+	CreditLimit            int64
+	CustomerGroup          string
+	TaxExempt              bool
+	ApprovalTimeoutSeconds int32
+	ID                     uuid.UUID
+}
+
+func (q *Queries) CompanyUpdate(ctx context.Context, arg CompanyUpdateParams) (Company, error) {
+	row := q.db.QueryRow(ctx, companyUpdate,
 		arg.Name,
 		arg.Currency,
 		arg.CreditLimit,
+		arg.CustomerGroup,
+		arg.TaxExempt,
+		arg.ApprovalTimeoutSeconds,
+		arg.ID,
 	)
-	return err
+	var i Company
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.Currency,
+		&i.CreditLimit,
+		&i.CreatedAt,
+		&i.CustomerGroup,
+		&i.TaxExempt,
+		&i.ApprovalTimeoutSeconds,
+		&i.UpdatedAt,
+	)
+	return i, err
 }

@@ -7,46 +7,34 @@ package db
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 )
 
-const aPITokenInsert = `-- name: APITokenInsert :exec
-INSERT INTO api_tokens (token_hash, customer_id, label)
-VALUES ($1, $2, $3)
-ON CONFLICT (token_hash) DO NOTHING
-`
-
-type APITokenInsertParams struct {
-	TokenHash  []byte
-	CustomerID uuid.NullUUID
-	Label      string
-}
-
-func (q *Queries) APITokenInsert(ctx context.Context, arg APITokenInsertParams) error {
-	_, err := q.db.Exec(ctx, aPITokenInsert, arg.TokenHash, arg.CustomerID, arg.Label)
-	return err
-}
-
-const customerInsert = `-- name: CustomerInsert :one
-INSERT INTO customers (id, company_id, email, name)
-VALUES ($1, $2, $3, $4)
+const customerCreate = `-- name: CustomerCreate :one
+INSERT INTO customers (id, company_id, email, name, role)
+VALUES ($1, $2, $3, $4, $5)
 RETURNING id, company_id, email, name, created_at, role
 `
 
-type CustomerInsertParams struct {
+type CustomerCreateParams struct {
 	ID        uuid.UUID
 	CompanyID uuid.UUID
 	Email     string
 	Name      string
+	Role      string
 }
 
-func (q *Queries) CustomerInsert(ctx context.Context, arg CustomerInsertParams) (Customer, error) {
-	row := q.db.QueryRow(ctx, customerInsert,
+// CustomerCreate adds an employee of a buying company (customers are what the
+// admin API calls employees); the role decides what they may do for it.
+func (q *Queries) CustomerCreate(ctx context.Context, arg CustomerCreateParams) (Customer, error) {
+	row := q.db.QueryRow(ctx, customerCreate,
 		arg.ID,
 		arg.CompanyID,
 		arg.Email,
 		arg.Name,
+		arg.Role,
 	)
 	var i Customer
 	err := row.Scan(
@@ -60,60 +48,108 @@ func (q *Queries) CustomerInsert(ctx context.Context, arg CustomerInsertParams) 
 	return i, err
 }
 
-const customerUpsert = `-- name: CustomerUpsert :exec
-INSERT INTO customers (id, company_id, email, name) VALUES ($1, $2, $3, $4)
-ON CONFLICT (id) DO UPDATE SET company_id = excluded.company_id, email = excluded.email, name = excluded.name
+const customerExistsInCompany = `-- name: CustomerExistsInCompany :one
+SELECT EXISTS (SELECT 1 FROM customers WHERE id = $1 AND company_id = $2)
 `
 
-type CustomerUpsertParams struct {
+type CustomerExistsInCompanyParams struct {
 	ID        uuid.UUID
 	CompanyID uuid.UUID
-	Email     string
-	Name      string
 }
 
-func (q *Queries) CustomerUpsert(ctx context.Context, arg CustomerUpsertParams) error {
-	_, err := q.db.Exec(ctx, customerUpsert,
-		arg.ID,
-		arg.CompanyID,
-		arg.Email,
-		arg.Name,
-	)
-	return err
+func (q *Queries) CustomerExistsInCompany(ctx context.Context, arg CustomerExistsInCompanyParams) (bool, error) {
+	row := q.db.QueryRow(ctx, customerExistsInCompany, arg.ID, arg.CompanyID)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
 }
 
-const principalByTokenHash = `-- name: PrincipalByTokenHash :one
-SELECT COALESCE(c.id, s.id)::uuid        AS principal_id,
-       c.company_id                       AS company_id,
-       COALESCE(c.role, s.role)::text     AS role,
-       COALESCE(c.name, s.name)::text     AS name,
-       COALESCE(co.currency, '')::text    AS currency
-FROM api_tokens t
-LEFT JOIN customers c  ON c.id = t.customer_id
-LEFT JOIN staff s      ON s.id = t.staff_id
-LEFT JOIN companies co ON co.id = c.company_id
-WHERE t.token_hash = $1 AND t.revoked_at IS NULL
+const customerListByCompany = `-- name: CustomerListByCompany :many
+SELECT id, company_id, email, name, created_at, role FROM customers
+WHERE company_id = $1
+  AND (created_at, id) > ($2::timestamptz, $3::uuid)
+ORDER BY created_at, id
+LIMIT $4
 `
 
-type PrincipalByTokenHashRow struct {
-	PrincipalID uuid.UUID
-	CompanyID   uuid.NullUUID
-	Role        string
-	Name        string
-	Currency    string
+type CustomerListByCompanyParams struct {
+	CompanyID      uuid.UUID
+	AfterCreatedAt time.Time
+	AfterID        uuid.UUID
+	RowLimit       int32
 }
 
-// PrincipalByTokenHash resolves a token to its customer (with company and
-// account currency) or staff member.
-func (q *Queries) PrincipalByTokenHash(ctx context.Context, tokenHash []byte) (PrincipalByTokenHashRow, error) {
-	row := q.db.QueryRow(ctx, principalByTokenHash, tokenHash)
-	var i PrincipalByTokenHashRow
+func (q *Queries) CustomerListByCompany(ctx context.Context, arg CustomerListByCompanyParams) ([]Customer, error) {
+	rows, err := q.db.Query(ctx, customerListByCompany,
+		arg.CompanyID,
+		arg.AfterCreatedAt,
+		arg.AfterID,
+		arg.RowLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Customer{}
+	for rows.Next() {
+		var i Customer
+		if err := rows.Scan(
+			&i.ID,
+			&i.CompanyID,
+			&i.Email,
+			&i.Name,
+			&i.CreatedAt,
+			&i.Role,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const customerLock = `-- name: CustomerLock :one
+SELECT id, company_id, email, name, created_at, role FROM customers WHERE id = $1 FOR UPDATE
+`
+
+func (q *Queries) CustomerLock(ctx context.Context, id uuid.UUID) (Customer, error) {
+	row := q.db.QueryRow(ctx, customerLock, id)
+	var i Customer
 	err := row.Scan(
-		&i.PrincipalID,
+		&i.ID,
 		&i.CompanyID,
-		&i.Role,
+		&i.Email,
 		&i.Name,
-		&i.Currency,
+		&i.CreatedAt,
+		&i.Role,
+	)
+	return i, err
+}
+
+const customerUpdate = `-- name: CustomerUpdate :one
+UPDATE customers SET name = $1, role = $2 WHERE id = $3
+RETURNING id, company_id, email, name, created_at, role
+`
+
+type CustomerUpdateParams struct {
+	Name string
+	Role string
+	ID   uuid.UUID
+}
+
+func (q *Queries) CustomerUpdate(ctx context.Context, arg CustomerUpdateParams) (Customer, error) {
+	row := q.db.QueryRow(ctx, customerUpdate, arg.Name, arg.Role, arg.ID)
+	var i Customer
+	err := row.Scan(
+		&i.ID,
+		&i.CompanyID,
+		&i.Email,
+		&i.Name,
+		&i.CreatedAt,
+		&i.Role,
 	)
 	return i, err
 }

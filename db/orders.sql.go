@@ -12,76 +12,7 @@ import (
 	"github.com/google/uuid"
 )
 
-const orderGetByCart = `-- name: OrderGetByCart :one
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by FROM orders WHERE cart_id = $1
-`
-
-func (q *Queries) OrderGetByCart(ctx context.Context, cartID uuid.UUID) (Order, error) {
-	row := q.db.QueryRow(ctx, orderGetByCart, cartID)
-	var i Order
-	err := row.Scan(
-		&i.ID,
-		&i.CartID,
-		&i.CompanyID,
-		&i.CustomerID,
-		&i.Status,
-		&i.Currency,
-		&i.Subtotal,
-		&i.Total,
-		&i.PlacedAt,
-		&i.UpdatedAt,
-		&i.Discount,
-		&i.Shipping,
-		&i.Tax,
-		&i.TaxRateBp,
-		&i.ShippingMethod,
-		&i.ShipTo,
-		&i.PoNumber,
-		&i.BuyerReference,
-		&i.ApprovedBy,
-	)
-	return i, err
-}
-
-const orderGetVisible = `-- name: OrderGetVisible :one
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by FROM orders WHERE id = $1 AND (company_id = $2 OR $3::boolean)
-`
-
-type OrderGetVisibleParams struct {
-	ID           uuid.UUID
-	CompanyID    uuid.UUID
-	AllCompanies bool
-}
-
-// OrderGetVisible: the caller's company's order, or any order for ops.
-func (q *Queries) OrderGetVisible(ctx context.Context, arg OrderGetVisibleParams) (Order, error) {
-	row := q.db.QueryRow(ctx, orderGetVisible, arg.ID, arg.CompanyID, arg.AllCompanies)
-	var i Order
-	err := row.Scan(
-		&i.ID,
-		&i.CartID,
-		&i.CompanyID,
-		&i.CustomerID,
-		&i.Status,
-		&i.Currency,
-		&i.Subtotal,
-		&i.Total,
-		&i.PlacedAt,
-		&i.UpdatedAt,
-		&i.Discount,
-		&i.Shipping,
-		&i.Tax,
-		&i.TaxRateBp,
-		&i.ShippingMethod,
-		&i.ShipTo,
-		&i.PoNumber,
-		&i.BuyerReference,
-		&i.ApprovedBy,
-	)
-	return i, err
-}
-
-const orderInsert = `-- name: OrderInsert :one
+const orderCreate = `-- name: OrderCreate :one
 INSERT INTO orders (id, cart_id, company_id, customer_id, status, currency, subtotal, discount, shipping,
                     tax, tax_rate_bp, total, placed_at, shipping_method, ship_to, po_number, buyer_reference,
                     approved_by)
@@ -92,7 +23,7 @@ ON CONFLICT (cart_id) DO NOTHING
 RETURNING id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by
 `
 
-type OrderInsertParams struct {
+type OrderCreateParams struct {
 	ID             uuid.UUID
 	CartID         uuid.UUID
 	CompanyID      uuid.UUID
@@ -113,8 +44,10 @@ type OrderInsertParams struct {
 	ApprovedBy     uuid.NullUUID
 }
 
-func (q *Queries) OrderInsert(ctx context.Context, arg OrderInsertParams) (Order, error) {
-	row := q.db.QueryRow(ctx, orderInsert,
+// OrderCreate writes a cart's order once: for a cart that has one already it
+// returns no row.
+func (q *Queries) OrderCreate(ctx context.Context, arg OrderCreateParams) (Order, error) {
+	row := q.db.QueryRow(ctx, orderCreate,
 		arg.ID,
 		arg.CartID,
 		arg.CompanyID,
@@ -159,12 +92,122 @@ func (q *Queries) OrderInsert(ctx context.Context, arg OrderInsertParams) (Order
 	return i, err
 }
 
-const orderLines = `-- name: OrderLines :many
+const orderGetByCart = `-- name: OrderGetByCart :one
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by FROM orders WHERE cart_id = $1
+`
+
+func (q *Queries) OrderGetByCart(ctx context.Context, cartID uuid.UUID) (Order, error) {
+	row := q.db.QueryRow(ctx, orderGetByCart, cartID)
+	var i Order
+	err := row.Scan(
+		&i.ID,
+		&i.CartID,
+		&i.CompanyID,
+		&i.CustomerID,
+		&i.Status,
+		&i.Currency,
+		&i.Subtotal,
+		&i.Total,
+		&i.PlacedAt,
+		&i.UpdatedAt,
+		&i.Discount,
+		&i.Shipping,
+		&i.Tax,
+		&i.TaxRateBp,
+		&i.ShippingMethod,
+		&i.ShipTo,
+		&i.PoNumber,
+		&i.BuyerReference,
+		&i.ApprovedBy,
+	)
+	return i, err
+}
+
+const orderGetInCompany = `-- name: OrderGetInCompany :one
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by FROM orders WHERE id = $1 AND (company_id = $2 OR $3::boolean)
+`
+
+type OrderGetInCompanyParams struct {
+	ID           uuid.UUID
+	CompanyID    uuid.UUID
+	AllCompanies bool
+}
+
+// OrderGetInCompany: the caller's company's order, or any order for ops.
+func (q *Queries) OrderGetInCompany(ctx context.Context, arg OrderGetInCompanyParams) (Order, error) {
+	row := q.db.QueryRow(ctx, orderGetInCompany, arg.ID, arg.CompanyID, arg.AllCompanies)
+	var i Order
+	err := row.Scan(
+		&i.ID,
+		&i.CartID,
+		&i.CompanyID,
+		&i.CustomerID,
+		&i.Status,
+		&i.Currency,
+		&i.Subtotal,
+		&i.Total,
+		&i.PlacedAt,
+		&i.UpdatedAt,
+		&i.Discount,
+		&i.Shipping,
+		&i.Tax,
+		&i.TaxRateBp,
+		&i.ShippingMethod,
+		&i.ShipTo,
+		&i.PoNumber,
+		&i.BuyerReference,
+		&i.ApprovedBy,
+	)
+	return i, err
+}
+
+const orderLineCreateMany = `-- name: OrderLineCreateMany :exec
+INSERT INTO order_lines (order_id, line_no, sku, name, quantity, base_unit_price, unit_price, line_total,
+                         price_list_id, price_list_name, tier_min_quantity)
+SELECT $1::uuid, unnest($2::integer[]), unnest($3::text[]), unnest($4::text[]),
+       unnest($5::integer[]), unnest($6::bigint[]), unnest($7::bigint[]),
+       unnest($8::bigint[]), NULLIF(unnest($9::text[]), '')::uuid,
+       unnest($10::text[]), unnest($11::integer[])
+`
+
+type OrderLineCreateManyParams struct {
+	OrderID           uuid.UUID
+	LineNos           []int32
+	Skus              []string
+	Names             []string
+	Quantities        []int32
+	BaseUnitPrices    []int64
+	UnitPrices        []int64
+	LineTotals        []int64
+	PriceListIds      []string
+	PriceListNames    []string
+	TierMinQuantities []int32
+}
+
+// OrderLineCreateMany writes all lines in one statement; the arrays are parallel.
+func (q *Queries) OrderLineCreateMany(ctx context.Context, arg OrderLineCreateManyParams) error {
+	_, err := q.db.Exec(ctx, orderLineCreateMany,
+		arg.OrderID,
+		arg.LineNos,
+		arg.Skus,
+		arg.Names,
+		arg.Quantities,
+		arg.BaseUnitPrices,
+		arg.UnitPrices,
+		arg.LineTotals,
+		arg.PriceListIds,
+		arg.PriceListNames,
+		arg.TierMinQuantities,
+	)
+	return err
+}
+
+const orderLineListByOrder = `-- name: OrderLineListByOrder :many
 SELECT order_id, line_no, sku, name, quantity, unit_price, line_total, base_unit_price, price_list_id, price_list_name, tier_min_quantity FROM order_lines WHERE order_id = $1 ORDER BY line_no
 `
 
-func (q *Queries) OrderLines(ctx context.Context, orderID uuid.UUID) ([]OrderLine, error) {
-	rows, err := q.db.Query(ctx, orderLines, orderID)
+func (q *Queries) OrderLineListByOrder(ctx context.Context, orderID uuid.UUID) ([]OrderLine, error) {
+	rows, err := q.db.Query(ctx, orderLineListByOrder, orderID)
 	if err != nil {
 		return nil, err
 	}
@@ -193,47 +236,6 @@ func (q *Queries) OrderLines(ctx context.Context, orderID uuid.UUID) ([]OrderLin
 		return nil, err
 	}
 	return items, nil
-}
-
-const orderLinesInsert = `-- name: OrderLinesInsert :exec
-INSERT INTO order_lines (order_id, line_no, sku, name, quantity, base_unit_price, unit_price, line_total,
-                         price_list_id, price_list_name, tier_min_quantity)
-SELECT $1::uuid, unnest($2::integer[]), unnest($3::text[]), unnest($4::text[]),
-       unnest($5::integer[]), unnest($6::bigint[]), unnest($7::bigint[]),
-       unnest($8::bigint[]), NULLIF(unnest($9::text[]), '')::uuid,
-       unnest($10::text[]), unnest($11::integer[])
-`
-
-type OrderLinesInsertParams struct {
-	OrderID           uuid.UUID
-	LineNos           []int32
-	Skus              []string
-	Names             []string
-	Quantities        []int32
-	BaseUnitPrices    []int64
-	UnitPrices        []int64
-	LineTotals        []int64
-	PriceListIds      []string
-	PriceListNames    []string
-	TierMinQuantities []int32
-}
-
-// OrderLinesInsert writes all lines in one statement; the arrays are parallel.
-func (q *Queries) OrderLinesInsert(ctx context.Context, arg OrderLinesInsertParams) error {
-	_, err := q.db.Exec(ctx, orderLinesInsert,
-		arg.OrderID,
-		arg.LineNos,
-		arg.Skus,
-		arg.Names,
-		arg.Quantities,
-		arg.BaseUnitPrices,
-		arg.UnitPrices,
-		arg.LineTotals,
-		arg.PriceListIds,
-		arg.PriceListNames,
-		arg.TierMinQuantities,
-	)
-	return err
 }
 
 const orderListByCustomer = `-- name: OrderListByCustomer :many

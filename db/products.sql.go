@@ -9,6 +9,31 @@ import (
 	"context"
 )
 
+const productListExistingSKUs = `-- name: ProductListExistingSKUs :many
+SELECT sku FROM products WHERE sku = ANY($1::text[])
+`
+
+// ProductListExistingSKUs returns which of the given SKUs the catalogue has.
+func (q *Queries) ProductListExistingSKUs(ctx context.Context, skus []string) ([]string, error) {
+	rows, err := q.db.Query(ctx, productListExistingSKUs, skus)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var sku string
+		if err := rows.Scan(&sku); err != nil {
+			return nil, err
+		}
+		items = append(items, sku)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const productListPriced = `-- name: ProductListPriced :many
 SELECT p.sku, p.name, pp.unit_price,
        COALESCE(s.on_hand - s.reserved, 0)::bigint AS available
@@ -33,6 +58,8 @@ type ProductListPricedRow struct {
 	Available int64
 }
 
+// ProductListPriced pages through the catalogue's products that have a price in
+// one currency, by SKU.
 func (q *Queries) ProductListPriced(ctx context.Context, arg ProductListPricedParams) ([]ProductListPricedRow, error) {
 	rows, err := q.db.Query(ctx, productListPriced, arg.Currency, arg.AfterSku, arg.RowLimit)
 	if err != nil {
@@ -58,38 +85,7 @@ func (q *Queries) ProductListPriced(ctx context.Context, arg ProductListPricedPa
 	return items, nil
 }
 
-const productPriceUpsert = `-- name: ProductPriceUpsert :exec
-INSERT INTO product_prices (sku, currency, unit_price) VALUES ($1, $2, $3)
-ON CONFLICT (sku, currency) DO UPDATE SET unit_price = excluded.unit_price
-`
-
-type ProductPriceUpsertParams struct {
-	Sku       string
-	Currency  string
-	UnitPrice int64
-}
-
-func (q *Queries) ProductPriceUpsert(ctx context.Context, arg ProductPriceUpsertParams) error {
-	_, err := q.db.Exec(ctx, productPriceUpsert, arg.Sku, arg.Currency, arg.UnitPrice)
-	return err
-}
-
-const productUpsert = `-- name: ProductUpsert :exec
-INSERT INTO products (sku, name) VALUES ($1, $2)
-ON CONFLICT (sku) DO UPDATE SET name = excluded.name
-`
-
-type ProductUpsertParams struct {
-	Sku  string
-	Name string
-}
-
-func (q *Queries) ProductUpsert(ctx context.Context, arg ProductUpsertParams) error {
-	_, err := q.db.Exec(ctx, productUpsert, arg.Sku, arg.Name)
-	return err
-}
-
-const productsPriced = `-- name: ProductsPriced :many
+const productListPricedBySKUs = `-- name: ProductListPricedBySKUs :many
 SELECT p.sku, p.name, COALESCE(pp.unit_price, 0)::bigint AS unit_price, (pp.sku IS NOT NULL)::boolean AS priced,
        COALESCE(s.on_hand - s.reserved, 0)::bigint AS available, p.weight_grams
 FROM products p
@@ -99,12 +95,12 @@ WHERE p.sku = ANY($2::text[])
 ORDER BY p.sku
 `
 
-type ProductsPricedParams struct {
+type ProductListPricedBySKUsParams struct {
 	Currency string
 	Skus     []string
 }
 
-type ProductsPricedRow struct {
+type ProductListPricedBySKUsRow struct {
 	Sku         string
 	Name        string
 	UnitPrice   int64
@@ -113,17 +109,18 @@ type ProductsPricedRow struct {
 	WeightGrams int32
 }
 
-// ProductsPriced returns the named SKUs with their price in one currency (NULL when
-// the product has no price there) and the units available to reserve.
-func (q *Queries) ProductsPriced(ctx context.Context, arg ProductsPricedParams) ([]ProductsPricedRow, error) {
-	rows, err := q.db.Query(ctx, productsPriced, arg.Currency, arg.Skus)
+// ProductListPricedBySKUs returns the named SKUs with their price in one
+// currency (NULL when the product has no price there) and the units available
+// to reserve.
+func (q *Queries) ProductListPricedBySKUs(ctx context.Context, arg ProductListPricedBySKUsParams) ([]ProductListPricedBySKUsRow, error) {
+	rows, err := q.db.Query(ctx, productListPricedBySKUs, arg.Currency, arg.Skus)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []ProductsPricedRow{}
+	items := []ProductListPricedBySKUsRow{}
 	for rows.Next() {
-		var i ProductsPricedRow
+		var i ProductListPricedBySKUsRow
 		if err := rows.Scan(
 			&i.Sku,
 			&i.Name,
@@ -140,4 +137,87 @@ func (q *Queries) ProductsPriced(ctx context.Context, arg ProductsPricedParams) 
 		return nil, err
 	}
 	return items, nil
+}
+
+const productPriceDeleteOtherCurrencies = `-- name: ProductPriceDeleteOtherCurrencies :exec
+DELETE FROM product_prices WHERE sku = $1 AND NOT (currency = ANY($2::text[]))
+`
+
+type ProductPriceDeleteOtherCurrenciesParams struct {
+	Sku            string
+	KeepCurrencies []string
+}
+
+// ProductPriceDeleteOtherCurrencies drops the product's prices in every other
+// currency, so that a PUT leaves exactly the prices it names.
+func (q *Queries) ProductPriceDeleteOtherCurrencies(ctx context.Context, arg ProductPriceDeleteOtherCurrenciesParams) error {
+	_, err := q.db.Exec(ctx, productPriceDeleteOtherCurrencies, arg.Sku, arg.KeepCurrencies)
+	return err
+}
+
+const productPriceListBySKU = `-- name: ProductPriceListBySKU :many
+SELECT sku, currency, unit_price FROM product_prices WHERE sku = $1 ORDER BY currency
+`
+
+func (q *Queries) ProductPriceListBySKU(ctx context.Context, sku string) ([]ProductPrice, error) {
+	rows, err := q.db.Query(ctx, productPriceListBySKU, sku)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ProductPrice{}
+	for rows.Next() {
+		var i ProductPrice
+		if err := rows.Scan(&i.Sku, &i.Currency, &i.UnitPrice); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const productPricePutMany = `-- name: ProductPricePutMany :exec
+INSERT INTO product_prices (sku, currency, unit_price)
+SELECT $1::text, unnest($2::text[]), unnest($3::bigint[])
+ON CONFLICT (sku, currency) DO UPDATE SET unit_price = excluded.unit_price
+`
+
+type ProductPricePutManyParams struct {
+	Sku        string
+	Currencies []string
+	UnitPrices []int64
+}
+
+// ProductPricePutMany writes all of a product's prices in one statement; the
+// arrays are parallel.
+func (q *Queries) ProductPricePutMany(ctx context.Context, arg ProductPricePutManyParams) error {
+	_, err := q.db.Exec(ctx, productPricePutMany, arg.Sku, arg.Currencies, arg.UnitPrices)
+	return err
+}
+
+const productPut = `-- name: ProductPut :one
+INSERT INTO products (sku, name, weight_grams) VALUES ($1, $2, $3)
+ON CONFLICT (sku) DO UPDATE SET name = excluded.name, weight_grams = excluded.weight_grams
+RETURNING sku, name, created_at, weight_grams
+`
+
+type ProductPutParams struct {
+	Sku         string
+	Name        string
+	WeightGrams int32
+}
+
+func (q *Queries) ProductPut(ctx context.Context, arg ProductPutParams) (Product, error) {
+	row := q.db.QueryRow(ctx, productPut, arg.Sku, arg.Name, arg.WeightGrams)
+	var i Product
+	err := row.Scan(
+		&i.Sku,
+		&i.Name,
+		&i.CreatedAt,
+		&i.WeightGrams,
+	)
+	return i, err
 }

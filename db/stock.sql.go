@@ -7,9 +7,23 @@ package db
 
 import (
 	"context"
-
-	"github.com/google/uuid"
 )
+
+const stockCreate = `-- name: StockCreate :exec
+INSERT INTO stock (sku, on_hand) VALUES ($1, $2) ON CONFLICT (sku) DO NOTHING
+`
+
+type StockCreateParams struct {
+	Sku    string
+	OnHand int64
+}
+
+// StockCreate gives a SKU its stock row unless it has one: unlike StockPut, it
+// never overwrites counts that reservations already changed.
+func (q *Queries) StockCreate(ctx context.Context, arg StockCreateParams) error {
+	_, err := q.db.Exec(ctx, stockCreate, arg.Sku, arg.OnHand)
+	return err
+}
 
 const stockGet = `-- name: StockGet :one
 SELECT sku, on_hand, reserved FROM stock WHERE sku = $1
@@ -22,18 +36,33 @@ func (q *Queries) StockGet(ctx context.Context, sku string) (Stock, error) {
 	return i, err
 }
 
-const stockInsertIfMissing = `-- name: StockInsertIfMissing :exec
-INSERT INTO stock (sku, on_hand) VALUES ($1, $2) ON CONFLICT (sku) DO NOTHING
+const stockLock = `-- name: StockLock :one
+SELECT sku, on_hand, reserved FROM stock WHERE sku = $1 FOR UPDATE
 `
 
-type StockInsertIfMissingParams struct {
+func (q *Queries) StockLock(ctx context.Context, sku string) (Stock, error) {
+	row := q.db.QueryRow(ctx, stockLock, sku)
+	var i Stock
+	err := row.Scan(&i.Sku, &i.OnHand, &i.Reserved)
+	return i, err
+}
+
+const stockPut = `-- name: StockPut :one
+INSERT INTO stock (sku, on_hand) VALUES ($1, $2)
+ON CONFLICT (sku) DO UPDATE SET on_hand = excluded.on_hand
+RETURNING sku, on_hand, reserved
+`
+
+type StockPutParams struct {
 	Sku    string
 	OnHand int64
 }
 
-func (q *Queries) StockInsertIfMissing(ctx context.Context, arg StockInsertIfMissingParams) error {
-	_, err := q.db.Exec(ctx, stockInsertIfMissing, arg.Sku, arg.OnHand)
-	return err
+func (q *Queries) StockPut(ctx context.Context, arg StockPutParams) (Stock, error) {
+	row := q.db.QueryRow(ctx, stockPut, arg.Sku, arg.OnHand)
+	var i Stock
+	err := row.Scan(&i.Sku, &i.OnHand, &i.Reserved)
+	return i, err
 }
 
 const stockRelease = `-- name: StockRelease :exec
@@ -48,142 +77,6 @@ type StockReleaseParams struct {
 func (q *Queries) StockRelease(ctx context.Context, arg StockReleaseParams) error {
 	_, err := q.db.Exec(ctx, stockRelease, arg.Quantity, arg.Sku)
 	return err
-}
-
-const stockReservationInsert = `-- name: StockReservationInsert :exec
-INSERT INTO stock_reservations (cart_id, attempt, sku, quantity) VALUES ($1, $2, $3, $4)
-`
-
-type StockReservationInsertParams struct {
-	CartID   uuid.UUID
-	Attempt  int32
-	Sku      string
-	Quantity int64
-}
-
-func (q *Queries) StockReservationInsert(ctx context.Context, arg StockReservationInsertParams) error {
-	_, err := q.db.Exec(ctx, stockReservationInsert,
-		arg.CartID,
-		arg.Attempt,
-		arg.Sku,
-		arg.Quantity,
-	)
-	return err
-}
-
-const stockReservationsByCart = `-- name: StockReservationsByCart :many
-SELECT cart_id, attempt, sku, quantity, created_at FROM stock_reservations WHERE cart_id = $1 ORDER BY attempt, sku
-`
-
-func (q *Queries) StockReservationsByCart(ctx context.Context, cartID uuid.UUID) ([]StockReservation, error) {
-	rows, err := q.db.Query(ctx, stockReservationsByCart, cartID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []StockReservation{}
-	for rows.Next() {
-		var i StockReservation
-		if err := rows.Scan(
-			&i.CartID,
-			&i.Attempt,
-			&i.Sku,
-			&i.Quantity,
-			&i.CreatedAt,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const stockReservationsDelete = `-- name: StockReservationsDelete :many
-DELETE FROM stock_reservations WHERE cart_id = $1 AND attempt = $2 RETURNING sku, quantity
-`
-
-type StockReservationsDeleteParams struct {
-	CartID  uuid.UUID
-	Attempt int32
-}
-
-type StockReservationsDeleteRow struct {
-	Sku      string
-	Quantity int64
-}
-
-func (q *Queries) StockReservationsDelete(ctx context.Context, arg StockReservationsDeleteParams) ([]StockReservationsDeleteRow, error) {
-	rows, err := q.db.Query(ctx, stockReservationsDelete, arg.CartID, arg.Attempt)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []StockReservationsDeleteRow{}
-	for rows.Next() {
-		var i StockReservationsDeleteRow
-		if err := rows.Scan(&i.Sku, &i.Quantity); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const stockReservationsExist = `-- name: StockReservationsExist :one
-SELECT EXISTS (SELECT 1 FROM stock_reservations WHERE cart_id = $1 AND attempt = $2)
-`
-
-type StockReservationsExistParams struct {
-	CartID  uuid.UUID
-	Attempt int32
-}
-
-func (q *Queries) StockReservationsExist(ctx context.Context, arg StockReservationsExistParams) (bool, error) {
-	row := q.db.QueryRow(ctx, stockReservationsExist, arg.CartID, arg.Attempt)
-	var exists bool
-	err := row.Scan(&exists)
-	return exists, err
-}
-
-const stockReservationsForAttempt = `-- name: StockReservationsForAttempt :many
-SELECT cart_id, attempt, sku, quantity, created_at FROM stock_reservations WHERE cart_id = $1 AND attempt = $2 ORDER BY sku
-`
-
-type StockReservationsForAttemptParams struct {
-	CartID  uuid.UUID
-	Attempt int32
-}
-
-func (q *Queries) StockReservationsForAttempt(ctx context.Context, arg StockReservationsForAttemptParams) ([]StockReservation, error) {
-	rows, err := q.db.Query(ctx, stockReservationsForAttempt, arg.CartID, arg.Attempt)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []StockReservation{}
-	for rows.Next() {
-		var i StockReservation
-		if err := rows.Scan(
-			&i.CartID,
-			&i.Attempt,
-			&i.Sku,
-			&i.Quantity,
-			&i.CreatedAt,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
 }
 
 const stockReserve = `-- name: StockReserve :one
@@ -203,19 +96,4 @@ func (q *Queries) StockReserve(ctx context.Context, arg StockReserveParams) (str
 	var sku string
 	err := row.Scan(&sku)
 	return sku, err
-}
-
-const stockSet = `-- name: StockSet :exec
-INSERT INTO stock (sku, on_hand) VALUES ($1, $2)
-ON CONFLICT (sku) DO UPDATE SET on_hand = excluded.on_hand
-`
-
-type StockSetParams struct {
-	Sku    string
-	OnHand int64
-}
-
-func (q *Queries) StockSet(ctx context.Context, arg StockSetParams) error {
-	_, err := q.db.Exec(ctx, stockSet, arg.Sku, arg.OnHand)
-	return err
 }

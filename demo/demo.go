@@ -2,16 +2,17 @@
 // with employees in every company role, seller staff, a catalogue of twenty
 // products with prices, weights and stock, price lists with volume tiers,
 // shipping methods, tax rates, and at Acme an approval rule and spending limits.
-// Loading is idempotent: it upserts fixed IDs, so running it again restores the
-// demo without duplicating anything.
+// Loading is idempotent: rows have fixed IDs and keys, so running it again
+// restores the demo without duplicating anything.
 package demo
 
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/orderflow/orderflow/apitoken"
@@ -123,135 +124,272 @@ var (
 	benchMonthly   = uuid.MustParse("0c0a1e00-0000-4000-8000-00000000b703")
 )
 
-// Seed loads the demo data in one transaction.
+// Seed loads the demo data in one transaction, through the queries the admin
+// API writes with. Every demo row is put back as defined here: created when
+// missing, updated when present (undoing what a demo session changed in it);
+// rows the demo did not make are left alone. Stock is the exception: it is set
+// only for new products, so that what earlier orders reserved stays consistent
+// with what is on hand.
 func Seed(ctx context.Context, pool *pgxpool.Pool) error {
-	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		q := db.New(tx)
+	return db.InTx(ctx, pool, func(q *db.Queries) error {
 		for _, c := range companies {
-			if err := q.CompanyUpsert(ctx, db.CompanyUpsertParams{
-				ID: c.id, Name: c.name, Currency: c.currency, CreditLimit: c.creditLimit}); err != nil {
+			if err := seedCompany(ctx, q, c); err != nil {
 				return fmt.Errorf("company %s: %w", c.name, err)
-			}
-			if _, err := tx.Exec(ctx, `UPDATE companies SET customer_group = $2 WHERE id = $1`, c.id, c.group); err != nil {
-				return err
 			}
 		}
 		for _, b := range append(append([]Principal(nil), Buyers...), BenchBuyer, BenchPlainBuyer) {
-			if err := q.CustomerUpsert(ctx, db.CustomerUpsertParams{
-				ID: b.ID, CompanyID: companyByName[b.Company], Email: b.Email, Name: b.Name}); err != nil {
+			if err := seedEmployee(ctx, q, b); err != nil {
 				return fmt.Errorf("customer %s: %w", b.Email, err)
-			}
-			if _, err := tx.Exec(ctx, `UPDATE customers SET role = $2 WHERE id = $1`, b.ID, b.Role); err != nil {
-				return err
-			}
-			if err := q.APITokenInsert(ctx, db.APITokenInsertParams{TokenHash: apitoken.Hash(b.Token),
-				CustomerID: uuid.NullUUID{UUID: b.ID, Valid: true}, Label: "demo"}); err != nil {
-				return err
 			}
 		}
 		for _, s := range Staff {
-			if _, err := tx.Exec(ctx, `INSERT INTO staff (id, email, name, role) VALUES ($1, $2, $3, $4)
-				ON CONFLICT (id) DO UPDATE SET email = excluded.email, name = excluded.name, role = excluded.role`,
-				s.ID, s.Email, s.Name, s.Role); err != nil {
+			if err := seedStaff(ctx, q, s); err != nil {
 				return fmt.Errorf("staff %s: %w", s.Email, err)
 			}
-			if _, err := tx.Exec(ctx, `INSERT INTO api_tokens (token_hash, staff_id, label) VALUES ($1, $2, 'demo')
-				ON CONFLICT (token_hash) DO NOTHING`, apitoken.Hash(s.Token), s.ID); err != nil {
-				return err
-			}
 		}
-		if err := seedCatalogue(ctx, tx, q); err != nil {
+		if err := seedCatalogue(ctx, q); err != nil {
 			return err
 		}
-		return seedPolicies(ctx, tx)
+		if err := seedPolicies(ctx, q); err != nil {
+			return fmt.Errorf("demo policies: %w", err)
+		}
+		return nil
 	})
 }
 
-func seedCatalogue(ctx context.Context, tx pgx.Tx, q *db.Queries) error {
+// defaultApprovalTimeout is how long the demo companies' checkouts wait for an
+// approver: the schema's default, 72 h.
+const defaultApprovalTimeout = 3 * 24 * 60 * 60
+
+func seedCompany(ctx context.Context, q *db.Queries, c company) error {
+	_, err := q.CompanyLock(ctx, c.id)
+	if db.IsNotFound(err) {
+		_, err = q.CompanyCreate(ctx, db.CompanyCreateParams{
+			ID: c.id, Name: c.name, Currency: c.currency, CreditLimit: c.creditLimit, CustomerGroup: c.group,
+			ApprovalTimeoutSeconds: defaultApprovalTimeout})
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	_, err = q.CompanyUpdate(ctx, db.CompanyUpdateParams{
+		ID: c.id, Name: c.name, Currency: c.currency, CreditLimit: c.creditLimit, CustomerGroup: c.group,
+		ApprovalTimeoutSeconds: defaultApprovalTimeout})
+	return err
+}
+
+func seedEmployee(ctx context.Context, q *db.Queries, b Principal) error {
+	_, err := q.CustomerLock(ctx, b.ID)
+	switch {
+	case db.IsNotFound(err):
+		_, err = q.CustomerCreate(ctx, db.CustomerCreateParams{
+			ID: b.ID, CompanyID: companyByName[b.Company], Email: b.Email, Name: b.Name, Role: b.Role})
+	case err == nil:
+		_, err = q.CustomerUpdate(ctx, db.CustomerUpdateParams{ID: b.ID, Name: b.Name, Role: b.Role})
+	}
+	if err != nil {
+		return err
+	}
+	return seedToken(ctx, q, b.Token, db.APITokenCreateParams{CustomerID: uuid.NullUUID{UUID: b.ID, Valid: true}})
+}
+
+// seedStaff creates a staff member with their token. Staff members cannot be
+// changed (nor tokens revoked), so one whose token resolves is as defined: the
+// two are only ever created together, in this transaction.
+func seedStaff(ctx context.Context, q *db.Queries, s Principal) error {
+	if _, err := q.PrincipalGetByTokenHash(ctx, apitoken.Hash(s.Token)); !db.IsNotFound(err) {
+		return err
+	}
+	if _, err := q.StaffCreate(ctx, db.StaffCreateParams{ID: s.ID, Email: s.Email, Name: s.Name, Role: s.Role}); err != nil {
+		return err
+	}
+	return seedToken(ctx, q, s.Token, db.APITokenCreateParams{StaffID: uuid.NullUUID{UUID: s.ID, Valid: true}})
+}
+
+// seedToken issues a demo token to the principal p names unless it was issued.
+func seedToken(ctx context.Context, q *db.Queries, token string, p db.APITokenCreateParams) error {
+	p.TokenHash, p.Label = apitoken.Hash(token), "demo"
+	if _, err := q.PrincipalGetByTokenHash(ctx, p.TokenHash); !db.IsNotFound(err) {
+		return err
+	}
+	_, err := q.APITokenCreate(ctx, p)
+	return err
+}
+
+// taxRates are the demo's tax rates by ship-to country, in basis points.
+var taxRates = map[string]int32{"DE": 1900, "FR": 2000, "NL": 2100, "AT": 2000, "GB": 2000, "US": 0}
+
+// shippingMethods are the demo's ways to ship; amounts in minor units.
+var shippingMethods = []db.ShippingMethodPutParams{
+	{Code: "standard", Name: "Standard, 2-4 days", Currency: "EUR", BaseAmount: 690, PerKgAmount: 50, FreeAbove: pgtype.Int8{Int64: 25000, Valid: true}},
+	{Code: "express", Name: "Express, next day", Currency: "EUR", BaseAmount: 1990, PerKgAmount: 150},
+	{Code: "standard-usd", Name: "Standard, 3-5 days", Currency: "USD", BaseAmount: 790, PerKgAmount: 60, FreeAbove: pgtype.Int8{Int64: 30000, Valid: true}},
+}
+
+func seedCatalogue(ctx context.Context, q *db.Queries) error {
 	catalog := append([]product(nil), products...)
 	for _, sku := range BenchSKUs {
 		catalog = append(catalog, product{sku, "Benchmark item " + sku, 100, 110, 1 << 50, 100})
 	}
 	for _, p := range catalog {
-		if err := q.ProductUpsert(ctx, db.ProductUpsertParams{Sku: p.sku, Name: p.name}); err != nil {
-			return err
+		if _, err := q.ProductPut(ctx, db.ProductPutParams{Sku: p.sku, Name: p.name, WeightGrams: p.grams}); err != nil {
+			return fmt.Errorf("product %s: %w", p.sku, err)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE products SET weight_grams = $2 WHERE sku = $1`, p.sku, p.grams); err != nil {
-			return err
+		if err := q.ProductPricePutMany(ctx, db.ProductPricePutManyParams{
+			Sku: p.sku, Currencies: []string{"EUR", "USD"}, UnitPrices: []int64{p.eur, p.usd}}); err != nil {
+			return fmt.Errorf("product %s: %w", p.sku, err)
 		}
-		for cur, price := range map[string]int64{"EUR": p.eur, "USD": p.usd} {
-			if err := q.ProductPriceUpsert(ctx, db.ProductPriceUpsertParams{Sku: p.sku, Currency: cur, UnitPrice: price}); err != nil {
-				return err
-			}
-		}
-		// Stock is set only for new products: restarting the demo keeps what
-		// earlier orders reserved consistent with on_hand.
-		if err := q.StockInsertIfMissing(ctx, db.StockInsertIfMissingParams{Sku: p.sku, OnHand: p.stock}); err != nil {
-			return err
+		if err := q.StockCreate(ctx, db.StockCreateParams{Sku: p.sku, OnHand: p.stock}); err != nil {
+			return fmt.Errorf("product %s: %w", p.sku, err)
 		}
 	}
-	for _, stmt := range []string{
-		`INSERT INTO tax_rates (country, rate_bp) VALUES ('DE', 1900), ('FR', 2000), ('NL', 2100), ('AT', 2000), ('GB', 2000), ('US', 0)
-		 ON CONFLICT (country) DO UPDATE SET rate_bp = excluded.rate_bp`,
-		`INSERT INTO shipping_methods (code, name, currency, base_amount, per_kg_amount, free_above) VALUES
-		   ('standard', 'Standard, 2-4 days', 'EUR', 690, 50, 25000),
-		   ('express', 'Express, next day', 'EUR', 1990, 150, NULL),
-		   ('standard-usd', 'Standard, 3-5 days', 'USD', 790, 60, 30000)
-		 ON CONFLICT (code) DO UPDATE SET name = excluded.name, currency = excluded.currency, base_amount = excluded.base_amount,
-		   per_kg_amount = excluded.per_kg_amount, free_above = excluded.free_above`,
-	} {
-		if _, err := tx.Exec(ctx, stmt); err != nil {
-			return err
+	for country, rate := range taxRates {
+		if _, err := q.TaxRatePut(ctx, db.TaxRatePutParams{Country: country, RateBp: rate}); err != nil {
+			return fmt.Errorf("tax rate %s: %w", country, err)
+		}
+	}
+	for _, m := range shippingMethods {
+		if _, err := q.ShippingMethodPut(ctx, m); err != nil {
+			return fmt.Errorf("shipping method %s: %w", m.Code, err)
 		}
 	}
 	return nil
 }
 
-// seedPolicies: Acme's contract prices, the trade group's prices, Acme's approval
-// rules (orders above EUR 1,000 need an approver, above EUR 5,000 the company
-// admin; ladders always need approval; going over a spending limit needs
-// approval) and spending limits (Bob EUR 2,000 a month, Acme EUR 20,000 a month).
-func seedPolicies(ctx context.Context, tx pgx.Tx) error {
-	for _, stmt := range []struct {
-		sql  string
-		args []any
-	}{
-		{`INSERT INTO price_lists (id, name, company_id, currency, priority) VALUES ($1, 'Acme contract 2026', $2, 'EUR', 10)
-		  ON CONFLICT (id) DO NOTHING`, []any{acmeContractID, AcmeID}},
-		{`INSERT INTO price_list_tiers (price_list_id, sku, min_quantity, unit_price) VALUES
-		    ($1, 'BOLT-M8-50', 1, 1190), ($1, 'BOLT-M8-50', 50, 1090), ($1, 'NUT-M8', 1, 720)
-		  ON CONFLICT DO NOTHING`, []any{acmeContractID}},
-		{`INSERT INTO price_lists (id, name, customer_group, currency, priority) VALUES ($1, 'Trade customers', 'trade', 'EUR', 0)
-		  ON CONFLICT (id) DO NOTHING`, []any{tradeListID}},
-		{`INSERT INTO price_list_tiers (price_list_id, sku, min_quantity, unit_price) VALUES
-		    ($1, 'GLOVE-NIT-L', 1, 1190), ($1, 'GLOVE-NIT-L', 20, 1090), ($1, 'BOLT-M8-50', 1, 1250)
-		  ON CONFLICT DO NOTHING`, []any{tradeListID}},
-		{`INSERT INTO approval_rules (id, company_id, kind, threshold, approver_max) VALUES ($1, $2, 'total_above', 100000, 500000)
-		  ON CONFLICT (id) DO NOTHING`, []any{acmeRuleTotal, AcmeID}},
-		{`INSERT INTO approval_rules (id, company_id, kind, skus) VALUES ($1, $2, 'restricted_sku', '{LADDER-AL-6}')
-		  ON CONFLICT (id) DO NOTHING`, []any{acmeRuleSKU, AcmeID}},
-		{`INSERT INTO approval_rules (id, company_id, kind) VALUES ($1, $2, 'over_spending_limit')
-		  ON CONFLICT (id) DO NOTHING`, []any{acmeRuleLimit, AcmeID}},
-		{`INSERT INTO spending_limits (id, company_id, customer_id, period, amount, currency) VALUES ($1, $2, $3, 'month', 200000, 'EUR')
-		  ON CONFLICT (id) DO NOTHING`, []any{bobMonthly, AcmeID, Buyers[1].ID}},
-		{`INSERT INTO spending_limits (id, company_id, period, amount, currency) VALUES ($1, $2, 'month', 2000000, 'EUR')
-		  ON CONFLICT (id) DO NOTHING`, []any{acmeMonthly, AcmeID}},
-		// The benchmark company has every policy in its checkout path, none of
-		// which stops an order: a price list with tiers, a spending limit and an
-		// approval rule that are far out of reach.
-		{`INSERT INTO price_lists (id, name, company_id, currency, priority) VALUES ($1, 'Bench contract', $2, 'EUR', 0)
-		  ON CONFLICT (id) DO NOTHING`, []any{benchListID, BenchID}},
-		{`INSERT INTO price_list_tiers (price_list_id, sku, min_quantity, unit_price) VALUES
-		    ($1, 'BENCH-A', 1, 95), ($1, 'BENCH-A', 10, 90), ($1, 'BENCH-B', 1, 99)
-		  ON CONFLICT DO NOTHING`, []any{benchListID}},
-		{`INSERT INTO approval_rules (id, company_id, kind, threshold) VALUES ($1, $2, 'total_above', 1000000000000)
-		  ON CONFLICT (id) DO NOTHING`, []any{benchRule, BenchID}},
-		{`INSERT INTO spending_limits (id, company_id, period, amount, currency) VALUES ($1, $2, 'month', 1000000000000000, 'EUR')
-		  ON CONFLICT (id) DO NOTHING`, []any{benchMonthly, BenchID}},
-	} {
-		if _, err := tx.Exec(ctx, stmt.sql, stmt.args...); err != nil {
-			return fmt.Errorf("demo policies: %w", err)
+// priceList is a demo price list: a company's (company set) or a customer
+// group's (group set), in EUR.
+type priceList struct {
+	id       uuid.UUID
+	name     string
+	company  uuid.UUID
+	group    string
+	priority int32
+	tiers    []tier
+}
+
+type tier struct {
+	sku       string
+	minQty    int32
+	unitPrice int64
+}
+
+// approvalRule is a demo approval rule; amounts in minor units of the company's
+// currency (0 / nil: none).
+type approvalRule struct {
+	id          uuid.UUID
+	company     uuid.UUID
+	kind        string
+	threshold   int64
+	skus        []string
+	approverMax int64
+}
+
+// spendingLimit is a demo spending limit in EUR, of one employee or (employee
+// uuid.Nil) of the whole company.
+type spendingLimit struct {
+	id       uuid.UUID
+	company  uuid.UUID
+	employee uuid.UUID
+	amount   int64
+}
+
+// The demo's policies: Acme's contract prices, the trade group's prices, Acme's
+// approval rules (orders above EUR 1,000 need an approver, above EUR 5,000 the
+// company admin; ladders always need approval; going over a spending limit needs
+// approval) and monthly spending limits (Bob EUR 2,000, Acme EUR 20,000). The
+// benchmark company has every policy in its checkout path, none of which stops
+// an order: a price list with tiers, a spending limit and an approval rule that
+// are far out of reach.
+var (
+	priceLists = []priceList{
+		{id: acmeContractID, name: "Acme contract 2026", company: AcmeID, priority: 10,
+			tiers: []tier{{"BOLT-M8-50", 1, 1190}, {"BOLT-M8-50", 50, 1090}, {"NUT-M8", 1, 720}}},
+		{id: tradeListID, name: "Trade customers", group: "trade",
+			tiers: []tier{{"GLOVE-NIT-L", 1, 1190}, {"GLOVE-NIT-L", 20, 1090}, {"BOLT-M8-50", 1, 1250}}},
+		{id: benchListID, name: "Bench contract", company: BenchID,
+			tiers: []tier{{"BENCH-A", 1, 95}, {"BENCH-A", 10, 90}, {"BENCH-B", 1, 99}}},
+	}
+	approvalRules = []approvalRule{
+		{id: acmeRuleTotal, company: AcmeID, kind: "total_above", threshold: 100000, approverMax: 500000},
+		{id: acmeRuleSKU, company: AcmeID, kind: "restricted_sku", skus: []string{"LADDER-AL-6"}},
+		{id: acmeRuleLimit, company: AcmeID, kind: "over_spending_limit"},
+		{id: benchRule, company: BenchID, kind: "total_above", threshold: 1000000000000},
+	}
+	spendingLimits = []spendingLimit{
+		{id: bobMonthly, company: AcmeID, employee: Buyers[1].ID, amount: 200000},
+		{id: acmeMonthly, company: AcmeID, amount: 2000000},
+		{id: benchMonthly, company: BenchID, amount: 1000000000000000},
+	}
+)
+
+func seedPolicies(ctx context.Context, q *db.Queries) error {
+	for _, l := range priceLists {
+		if err := seedPriceList(ctx, q, l); err != nil {
+			return fmt.Errorf("price list %s: %w", l.name, err)
+		}
+	}
+	for _, r := range approvalRules {
+		if err := seedApprovalRule(ctx, q, r); err != nil {
+			return fmt.Errorf("approval rule %s: %w", r.id, err)
+		}
+	}
+	for _, l := range spendingLimits {
+		// Put keeps one limit per company, employee and period: the demo's
+		// limit comes back even where a demo session replaced it by another.
+		if _, err := q.SpendingLimitPut(ctx, db.SpendingLimitPutParams{
+			ID: l.id, CompanyID: l.company, CustomerID: uuid.NullUUID{UUID: l.employee, Valid: l.employee != uuid.Nil},
+			Period: "month", Amount: l.amount, Currency: "EUR"}); err != nil {
+			return fmt.Errorf("spending limit %s: %w", l.id, err)
 		}
 	}
 	return nil
+}
+
+// seedPriceList puts the list back as defined, with exactly its tiers.
+func seedPriceList(ctx context.Context, q *db.Queries, l priceList) error {
+	company := uuid.NullUUID{UUID: l.company, Valid: l.company != uuid.Nil}
+	group := pgtype.Text{String: l.group, Valid: l.group != ""}
+	_, err := q.PriceListLock(ctx, l.id)
+	switch {
+	case db.IsNotFound(err):
+		_, err = q.PriceListCreate(ctx, db.PriceListCreateParams{
+			ID: l.id, Name: l.name, CompanyID: company, CustomerGroup: group, Currency: "EUR", Priority: l.priority})
+	case err == nil:
+		_, err = q.PriceListUpdate(ctx, db.PriceListUpdateParams{
+			ID: l.id, Name: l.name, CompanyID: company, CustomerGroup: group, Currency: "EUR", Priority: l.priority})
+	}
+	if err != nil {
+		return err
+	}
+	if err := q.PriceListTierDeleteByPriceList(ctx, l.id); err != nil {
+		return err
+	}
+	tiers := db.PriceListTierCreateManyParams{PriceListID: l.id}
+	for _, t := range l.tiers {
+		tiers.Skus = append(tiers.Skus, t.sku)
+		tiers.MinQuantities = append(tiers.MinQuantities, t.minQty)
+		tiers.UnitPrices = append(tiers.UnitPrices, t.unitPrice)
+	}
+	return q.PriceListTierCreateMany(ctx, tiers)
+}
+
+// seedApprovalRule creates the rule unless the company has it. Rules cannot be
+// changed, only deleted, so one that exists is as defined.
+func seedApprovalRule(ctx context.Context, q *db.Queries, r approvalRule) error {
+	existing, err := q.ApprovalRuleListAllByCompany(ctx, r.company)
+	if err != nil {
+		return err
+	}
+	if slices.ContainsFunc(existing, func(e db.ApprovalRule) bool { return e.ID == r.id }) {
+		return nil
+	}
+	p := db.ApprovalRuleCreateParams{ID: r.id, CompanyID: r.company, Kind: r.kind, Threshold: r.threshold, Skus: r.skus}
+	if p.Skus == nil {
+		p.Skus = []string{}
+	}
+	if r.approverMax != 0 {
+		p.ApproverMax = pgtype.Int8{Int64: r.approverMax, Valid: true}
+	}
+	_, err = q.ApprovalRuleCreate(ctx, p)
+	return err
 }

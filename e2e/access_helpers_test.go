@@ -19,7 +19,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/serviceerror"
 
-	"github.com/orderflow/orderflow/apitoken"
 	"github.com/orderflow/orderflow/testenv"
 	"github.com/orderflow/orderflow/workflows/checkout"
 )
@@ -86,10 +85,10 @@ func newAccessWorld(t *testing.T) *accessWorld {
 	bBuyer := testenv.NewEmployee(t, s.Pool, w.b, "buyer")
 	bApprover := testenv.NewEmployee(t, s.Pool, w.b, "approver")
 	bAdmin := testenv.NewEmployee(t, s.Pool, w.b, "company_admin")
-	_, repToken := newStaffMember(t, s.Pool, "sales_rep")
-	_, managerToken := newStaffMember(t, s.Pool, "sales_manager")
-	var opsToken string
-	w.opsStaff, opsToken = newStaffMember(t, s.Pool, "ops")
+	rep := testenv.NewStaff(t, s.Pool, "sales_rep")
+	manager := testenv.NewStaff(t, s.Pool, "sales_manager")
+	ops := testenv.NewStaff(t, s.Pool, "ops")
+	w.opsStaff = ops.ID
 	w.principals = []accessPrincipal{
 		{name: "none"},
 		{name: "A-owner", token: w.owner.Token, company: w.a.ID},
@@ -99,16 +98,14 @@ func newAccessWorld(t *testing.T) *accessWorld {
 		{name: "B-buyer", token: bBuyer.Token, company: w.b.ID},
 		{name: "B-approver", token: bApprover.Token, company: w.b.ID},
 		{name: "B-admin", token: bAdmin.Token, company: w.b.ID},
-		{name: "sales_rep", token: repToken},
-		{name: "sales_manager", token: managerToken},
-		{name: "ops", token: opsToken},
+		{name: "sales_rep", token: rep.Token},
+		{name: "sales_manager", token: manager.Token},
+		{name: "ops", token: ops.Token},
 	}
 
 	w.aApprovalRule = testenv.NewApprovalRule(t, s.Pool, w.a, testenv.ApprovalRule{Kind: "total_above", Threshold: accessApprovalThreshold})
 	testenv.NewApprovalRule(t, s.Pool, w.b, testenv.ApprovalRule{Kind: "total_above", Threshold: accessApprovalThreshold})
-	testenv.SetSpendingLimit(t, s.Pool, w.a, aBuyer.ID, "month", 1_000_000_00)
-	require.NoError(t, s.Pool.QueryRow(t.Context(),
-		`SELECT id FROM spending_limits WHERE company_id = $1 AND customer_id = $2`, w.a.ID, aBuyer.ID).Scan(&w.aSpendingLimit))
+	w.aSpendingLimit = testenv.SetSpendingLimit(t, s.Pool, w.a, aBuyer.ID, "month", 1_000_000_00)
 	// From 5,000 units only, so it prices none of the matrix's carts.
 	w.aPriceList = testenv.NewPriceList(t, s.Pool, testenv.PriceList{Name: "A's contract prices", CompanyID: w.a.ID, Currency: "EUR",
 		Tiers: []testenv.PriceTier{{SKU: w.sku, MinQuantity: 5_000, UnitPrice: 9_00}}})
@@ -203,30 +200,11 @@ func (w *accessWorld) companyRows(t testing.TB, table string, company uuid.UUID)
 	return out
 }
 
-// newStaffMember adds a member of the seller's staff with a fresh token.
-func newStaffMember(t testing.TB, pool *pgxpool.Pool, role string) (uuid.UUID, string) {
-	t.Helper()
-	id := uuid.New()
-	_, err := pool.Exec(context.Background(), `INSERT INTO staff (id, email, name, role) VALUES ($1, $2, $3, $4)`,
-		id, fmt.Sprintf("%s-%s@seller.example", role, id), "Staff "+role, role)
-	require.NoError(t, err, "create staff member")
-	token := apitoken.New()
-	_, err = pool.Exec(context.Background(), `INSERT INTO api_tokens (token_hash, staff_id, label) VALUES ($1, $2, 'test')`,
-		apitoken.Hash(token), id)
-	require.NoError(t, err, "create staff token")
-	return id, token
-}
-
 // newScratchSpendingLimit adds a spending limit to the scratch company.
 func (w *accessWorld) newScratchSpendingLimit(t testing.TB) uuid.UUID {
 	t.Helper()
 	employee := testenv.NewEmployee(t, w.s.Pool, w.scratch, "buyer")
-	id := uuid.New()
-	_, err := w.s.Pool.Exec(context.Background(), `
-		INSERT INTO spending_limits (id, company_id, customer_id, period, amount, currency)
-		VALUES ($1, $2, $3, 'order', 10000, 'EUR')`, id, w.scratch.ID, employee.ID)
-	require.NoError(t, err, "create spending limit")
-	return id
+	return testenv.SetSpendingLimit(t, w.s.Pool, w.scratch, employee.ID, "order", 100_00)
 }
 
 // dbFingerprint is every row of every table of the stack's database, hashed

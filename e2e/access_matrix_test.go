@@ -222,7 +222,7 @@ func accessRoutes() map[string]accessRoute {
 		"POST /v1/admin/staff/:staff_id/tokens": {expect: rowAdmin, ok: []int{201}, call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {
 			id := w.opsStaff
 			if fresh {
-				id, _ = newStaffMember(t, w.s.Pool, "sales_rep")
+				id = testenv.NewStaff(t, w.s.Pool, "sales_rep").ID
 			}
 			return accessCall{path: "/v1/admin/staff/" + id.String() + "/tokens", body: map[string]any{"label": "takeover"}}
 		}},

@@ -132,7 +132,7 @@ func countEvents(t testing.TB, iter client.HistoryEventIterator, kind enumspb.Ev
 // approvalRequest is the latest approval request of the cart, from Postgres.
 func approvalRequest(t testing.TB, pool *pgxpool.Pool, cartID uuid.UUID) db.ApprovalRequest {
 	t.Helper()
-	a, err := db.New(pool).ApprovalRequestLatest(context.Background(), cartID)
+	a, err := db.New(pool).ApprovalRequestGetLatestByCart(context.Background(), cartID)
 	require.NoError(t, err)
 	return a
 }
@@ -173,7 +173,7 @@ type notification struct {
 // notificationsAbout lists the company's notifications whose body names the cart.
 func notificationsAbout(t testing.TB, pool *pgxpool.Pool, company testenv.Company, cartID uuid.UUID) []notification {
 	t.Helper()
-	rows, err := db.New(pool).NotificationsForCompany(context.Background(), company.ID)
+	rows, err := db.New(pool).NotificationListByCompany(context.Background(), company.ID)
 	require.NoError(t, err)
 	var out []notification
 	for _, r := range rows {

@@ -25,7 +25,7 @@ func stockReserved(t testing.TB, pool *pgxpool.Pool, sku string) int64 {
 // reservedForCart is how many units the cart's checkouts hold, over all attempts.
 func reservedForCart(t testing.TB, pool *pgxpool.Pool, cartID uuid.UUID) int64 {
 	t.Helper()
-	rows, err := db.New(pool).StockReservationsByCart(context.Background(), cartID)
+	rows, err := db.New(pool).StockReservationListByCart(context.Background(), cartID)
 	require.NoError(t, err)
 	var n int64
 	for _, r := range rows {
@@ -37,7 +37,7 @@ func reservedForCart(t testing.TB, pool *pgxpool.Pool, cartID uuid.UUID) int64 {
 // authorizedHolds are the cart's credit holds still authorized.
 func authorizedHolds(t testing.TB, pool *pgxpool.Pool, cartID uuid.UUID) []db.CreditHold {
 	t.Helper()
-	holds, err := db.New(pool).CreditHoldsByCart(context.Background(), cartID)
+	holds, err := db.New(pool).CreditHoldListByCart(context.Background(), cartID)
 	require.NoError(t, err)
 	var out []db.CreditHold
 	for _, h := range holds {
@@ -65,7 +65,7 @@ func orderOfCart(t testing.TB, pool *pgxpool.Pool, cartID uuid.UUID) uuid.UUID {
 // cartTimeline lists the kinds of the cart's timeline events, oldest first.
 func cartTimeline(t testing.TB, pool *pgxpool.Pool, cartID uuid.UUID) []string {
 	t.Helper()
-	events, err := db.New(pool).TimelineByCart(context.Background(), cartID)
+	events, err := db.New(pool).TimelineEventListByCart(context.Background(), cartID)
 	require.NoError(t, err)
 	kinds := make([]string, len(events))
 	for i, e := range events {

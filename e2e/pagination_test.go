@@ -1,7 +1,6 @@
 package e2e_test
 
 import (
-	"context"
 	"maps"
 	"net/http"
 	"net/url"
@@ -13,7 +12,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/api"
-	"github.com/orderflow/orderflow/db"
 	"github.com/orderflow/orderflow/testenv"
 )
 
@@ -71,15 +69,13 @@ func TestOrdersPageNewestFirst(t *testing.T) {
 func TestProductsPagePricedInCompanyCurrency(t *testing.T) {
 	t.Parallel()
 	s := testenv.NewStack(t, devServer, testenv.StackOptions{})
-	q := db.New(s.Pool)
 	type product struct{ eur, onHand int64 }
 	catalogue := map[string]product{}
 	for i := range 5 {
 		sku := testenv.NewProduct(t, s.Pool, "EUR", int64(100+i), int64(10+i))
 		catalogue[sku] = product{eur: int64(100 + i), onHand: int64(10 + i)}
 		if i%2 == 0 { // some are sold in USD too, at another price
-			require.NoError(t, q.ProductPriceUpsert(context.Background(), db.ProductPriceUpsertParams{
-				Sku: sku, Currency: "USD", UnitPrice: int64(200 + i)}))
+			testenv.SetPrice(t, s.Pool, sku, "USD", int64(200+i))
 		}
 	}
 	usdOnly := testenv.NewProduct(t, s.Pool, "USD", 999, 1)

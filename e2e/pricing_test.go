@@ -26,12 +26,9 @@ func TestPricing(t *testing.T) {
 		group := uniqueName("wholesale-")
 		testenv.SetCustomerGroup(t, s.Pool, company, group)
 		buyer := testenv.NewEmployee(t, s.Pool, company, "buyer")
-		skuA := testenv.NewProduct(t, s.Pool, "EUR", 10_00, 100)
-		skuB := testenv.NewProduct(t, s.Pool, "EUR", 20_00, 100)
-		skuC := testenv.NewProduct(t, s.Pool, "EUR", 5_00, 100)
-		testenv.SetProductWeight(t, s.Pool, skuA, 1500)
-		testenv.SetProductWeight(t, s.Pool, skuB, 700)
-		testenv.SetProductWeight(t, s.Pool, skuC, 250)
+		skuA := testenv.NewProductWith(t, s.Pool, testenv.Product{Prices: map[string]int64{"EUR": 10_00}, OnHand: 100, WeightGrams: 1500})
+		skuB := testenv.NewProductWith(t, s.Pool, testenv.Product{Prices: map[string]int64{"EUR": 20_00}, OnHand: 100, WeightGrams: 700})
+		skuC := testenv.NewProductWith(t, s.Pool, testenv.Product{Prices: map[string]int64{"EUR": 5_00}, OnHand: 100, WeightGrams: 250})
 
 		contractName, groupName := uniqueName("Contract "), uniqueName("Wholesale ")
 		contract := testenv.NewPriceList(t, s.Pool, testenv.PriceList{

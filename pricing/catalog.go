@@ -18,7 +18,7 @@ import (
 // Catalog reads what the catalogue says of skus in one currency: the input the
 // pricing rules in package commerce work on. SKUs that do not exist are absent.
 func Catalog(ctx context.Context, q *db.Queries, currency string, skus []string) (map[string]commerce.CatalogEntry, error) {
-	rows, err := q.ProductsPriced(ctx, db.ProductsPricedParams{Currency: currency, Skus: skus})
+	rows, err := q.ProductListPricedBySKUs(ctx, db.ProductListPricedBySKUsParams{Currency: currency, Skus: skus})
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +55,7 @@ func PricingFor(ctx context.Context, q *db.Queries, cart db.Cart, skus []string,
 	if err != nil {
 		return pc, err
 	}
-	rows, err := q.PriceListTiersForCompany(ctx, db.PriceListTiersForCompanyParams{
+	rows, err := q.PriceListTierListForCompany(ctx, db.PriceListTierListForCompanyParams{
 		Currency: cart.Currency, CompanyID: uuid.NullUUID{UUID: company.ID, Valid: true},
 		CustomerGroup: company.CustomerGroup, Skus: skus,
 	})
@@ -99,7 +99,7 @@ func ShippingMethodOf(m db.ShippingMethod) *commerce.ShippingMethod {
 }
 
 // priceLists groups tier rows (ordered by list) into price lists.
-func priceLists(rows []db.PriceListTiersForCompanyRow) []commerce.PriceList {
+func priceLists(rows []db.PriceListTierListForCompanyRow) []commerce.PriceList {
 	var lists []commerce.PriceList
 	for _, r := range rows {
 		if len(lists) == 0 || lists[len(lists)-1].ID != r.ID.String() {

@@ -27,7 +27,7 @@ type PricedCart struct {
 // country) comes back as a *commerce.Rejection error, with Lines and Catalog
 // filled in so a caller can still show the lines.
 func PriceCart(ctx context.Context, q *db.Queries, cart db.Cart, at time.Time, held []db.StockReservation) (PricedCart, error) {
-	rows, err := q.CartLines(ctx, cart.ID)
+	rows, err := q.CartLineListByCart(ctx, cart.ID)
 	if err != nil {
 		return PricedCart{}, err
 	}

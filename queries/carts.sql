@@ -1,58 +1,64 @@
--- name: CartInsert :one
+-- name: CartCreate :one
 INSERT INTO carts (id, company_id, customer_id, currency)
 VALUES ($1, $2, $3, $4)
 RETURNING *;
 
--- CartGetVisible scopes every API read to the caller's company (another company's
--- cart is simply not found), except for callers who see all companies (ops).
--- name: CartGetVisible :one
-SELECT * FROM carts WHERE id = @id AND (company_id = @company_id OR @all_companies::boolean);
-
 -- name: CartGet :one
 SELECT * FROM carts WHERE id = $1;
 
--- CartLockForCompany locks the cart so line changes and the start of checkout are
--- serialised: no line can change once checkout has read the lines.
--- name: CartLockForCompany :one
-SELECT * FROM carts WHERE id = $1 AND company_id = $2 FOR UPDATE;
+-- CartGetInCompany scopes every API read to the caller's company (another
+-- company's cart is simply not found), except for callers who see all companies
+-- (ops).
+-- name: CartGetInCompany :one
+SELECT * FROM carts WHERE id = @id AND (company_id = @company_id OR @all_companies::boolean);
+
+-- CartGetWithLineCountInCompany is what checkout needs to refuse a cart before
+-- starting a workflow, in one round trip.
+-- name: CartGetWithLineCountInCompany :one
+SELECT sqlc.embed(carts), (SELECT count(*) FROM cart_lines l WHERE l.cart_id = carts.id) AS line_count
+FROM carts WHERE carts.id = $1 AND carts.company_id = $2;
+
+-- CartExistsByCompany tells whether anything was ever bought in the company's
+-- currency, after which the currency is fixed.
+-- name: CartExistsByCompany :one
+SELECT EXISTS (SELECT 1 FROM carts WHERE company_id = $1);
 
 -- name: CartLock :one
 SELECT * FROM carts WHERE id = $1 FOR UPDATE;
+
+-- CartLockInCompany locks the cart so line changes and the start of checkout are
+-- serialised: no line can change once checkout has read the lines.
+-- name: CartLockInCompany :one
+SELECT * FROM carts WHERE id = $1 AND company_id = $2 FOR UPDATE;
+
+-- name: CartUpdateDetails :exec
+UPDATE carts SET ship_name = @ship_name, ship_line1 = @ship_line1, ship_line2 = @ship_line2,
+                 ship_city = @ship_city, ship_postal_code = @ship_postal_code, ship_country = @ship_country,
+                 shipping_method = @shipping_method, po_number = @po_number, buyer_reference = @buyer_reference
+WHERE id = @id;
+
+-- name: CartUpdateCheckoutStatus :exec
+UPDATE carts SET checkout_status = $2, updated_at = now() WHERE id = $1;
 
 -- CartTouch marks a change of lines; the last checkout's failure no longer applies.
 -- name: CartTouch :one
 UPDATE carts SET updated_at = now(), failure_code = '', failure_reason = '' WHERE id = $1
 RETURNING *;
 
--- CartGetWithLineCount is what checkout needs to refuse a cart before starting a
--- workflow, in one round trip.
--- name: CartGetWithLineCount :one
-SELECT sqlc.embed(carts), (SELECT count(*) FROM cart_lines l WHERE l.cart_id = carts.id) AS line_count
-FROM carts WHERE carts.id = $1 AND carts.company_id = $2;
-
--- name: CartLineCount :one
-SELECT count(*) FROM cart_lines WHERE cart_id = $1;
-
--- name: CartLines :many
-SELECT * FROM cart_lines WHERE cart_id = $1 ORDER BY added_at, sku;
-
--- CartLineAdd adds to the SKU's line, creating it if needed (inserted tells which).
--- name: CartLineAdd :one
-INSERT INTO cart_lines (cart_id, sku, quantity) VALUES ($1, $2, $3)
-ON CONFLICT (cart_id, sku) DO UPDATE SET quantity = cart_lines.quantity + excluded.quantity
-RETURNING quantity, (xmax = 0)::boolean AS inserted;
-
--- name: CartLineSet :execrows
-UPDATE cart_lines SET quantity = $3 WHERE cart_id = $1 AND sku = $2;
-
--- name: CartLineDelete :execrows
-DELETE FROM cart_lines WHERE cart_id = $1 AND sku = $2;
-
--- name: CartSetCheckingOut :one
+-- CartStartCheckout freezes the cart for a new checkout attempt and returns the
+-- attempt's number.
+-- name: CartStartCheckout :one
 UPDATE carts SET status = 'checking_out', failure_code = '', failure_reason = '',
                  checkout_attempt = checkout_attempt + 1, updated_at = now()
 WHERE id = $1
 RETURNING checkout_attempt;
+
+-- CartRefuseCheckout records why a checkout was refused before it froze the cart;
+-- the attempt is counted so the refusal has a place on the timeline.
+-- name: CartRefuseCheckout :execrows
+UPDATE carts SET failure_code = @failure_code, failure_reason = @failure_reason,
+                 checkout_attempt = checkout_attempt + 1, updated_at = now()
+WHERE id = @id AND status = 'open';
 
 -- name: CartComplete :exec
 UPDATE carts SET status = 'completed', order_id = $2, updated_at = now()
@@ -63,18 +69,20 @@ UPDATE carts SET status = 'open', failure_code = @failure_code, failure_reason =
 WHERE id = @id AND status = 'checking_out'
   AND (checkout_attempt = @checkout_attempt OR @checkout_attempt = 0);
 
--- CartRefuseCheckout records why a checkout was refused before it froze the cart;
--- the attempt is counted so the refusal has a place on the timeline.
--- name: CartRefuseCheckout :execrows
-UPDATE carts SET failure_code = @failure_code, failure_reason = @failure_reason,
-                 checkout_attempt = checkout_attempt + 1, updated_at = now()
-WHERE id = @id AND status = 'open';
+-- CartLineAdd adds to the SKU's line, creating it if needed (inserted tells which).
+-- name: CartLineAdd :one
+INSERT INTO cart_lines (cart_id, sku, quantity) VALUES ($1, $2, $3)
+ON CONFLICT (cart_id, sku) DO UPDATE SET quantity = cart_lines.quantity + excluded.quantity
+RETURNING quantity, (xmax = 0)::boolean AS inserted;
 
--- name: CartSetDetails :exec
-UPDATE carts SET ship_name = @ship_name, ship_line1 = @ship_line1, ship_line2 = @ship_line2,
-                 ship_city = @ship_city, ship_postal_code = @ship_postal_code, ship_country = @ship_country,
-                 shipping_method = @shipping_method, po_number = @po_number, buyer_reference = @buyer_reference
-WHERE id = @id;
+-- name: CartLineListByCart :many
+SELECT * FROM cart_lines WHERE cart_id = $1 ORDER BY added_at, sku;
 
--- name: CartSetCheckoutStatus :exec
-UPDATE carts SET checkout_status = $2, updated_at = now() WHERE id = $1;
+-- name: CartLineCountByCart :one
+SELECT count(*) FROM cart_lines WHERE cart_id = $1;
+
+-- name: CartLineUpdate :execrows
+UPDATE cart_lines SET quantity = $3 WHERE cart_id = $1 AND sku = $2;
+
+-- name: CartLineDelete :execrows
+DELETE FROM cart_lines WHERE cart_id = $1 AND sku = $2;

@@ -1,26 +1,38 @@
--- name: CompanyInsert :one
-INSERT INTO companies (id, name, currency, credit_limit)
-VALUES ($1, $2, $3, $4)
+-- name: CompanyCreate :one
+INSERT INTO companies (id, name, currency, credit_limit, customer_group, tax_exempt, approval_timeout_seconds)
+VALUES (@id, @name, @currency, @credit_limit, @customer_group, @tax_exempt, @approval_timeout_seconds)
 RETURNING *;
 
 -- name: CompanyGet :one
 SELECT * FROM companies WHERE id = $1;
 
--- CompanyLockForCredit serialises credit decisions of one company: concurrent
--- authorizations wait here, so two of them can never both spend the last credit.
--- name: CompanyLockForCredit :one
-SELECT id, currency, credit_limit FROM companies WHERE id = $1 FOR UPDATE;
+-- name: CompanyList :many
+SELECT * FROM companies
+WHERE (created_at, id) > (@after_created_at::timestamptz, @after_id::uuid)
+ORDER BY created_at, id
+LIMIT @row_limit;
 
--- name: CompanyCreditUsed :one
-SELECT COALESCE(SUM(amount), 0)::bigint AS used
-FROM credit_holds
-WHERE company_id = $1 AND status = 'authorized';
-
--- name: CompanyUpsert :exec
-INSERT INTO companies (id, name, currency, credit_limit) VALUES ($1, $2, $3, $4)
-ON CONFLICT (id) DO UPDATE SET name = excluded.name, currency = excluded.currency,
-                               credit_limit = excluded.credit_limit;
-
--- CompanyLockForSpend serialises spending-limit decisions of one company.
--- name: CompanyLockForSpend :one
+-- CompanyLock serialises the decisions of one company: an admin change is
+-- checked and written, a credit authorization checks the credit left, a
+-- spending-limit decision adds up what was spent, each while holding the row, so
+-- two of them never interleave (two authorizations can never both spend the
+-- last credit).
+-- name: CompanyLock :one
 SELECT * FROM companies WHERE id = $1 FOR UPDATE;
+
+-- name: CompanyUpdate :one
+UPDATE companies
+SET name = @name, currency = @currency, credit_limit = @credit_limit, customer_group = @customer_group,
+    tax_exempt = @tax_exempt, approval_timeout_seconds = @approval_timeout_seconds, updated_at = now()
+WHERE id = @id
+RETURNING *;
+
+-- CompanyMoneyTermExistsInOtherCurrency tells whether the company has spending
+-- limits, price lists or approval amounts kept in a currency other than the
+-- given one (approval rule amounts are in the company's currency).
+-- name: CompanyMoneyTermExistsInOtherCurrency :one
+SELECT (EXISTS (SELECT 1 FROM spending_limits sl WHERE sl.company_id = @company_id AND sl.currency <> @currency)
+     OR EXISTS (SELECT 1 FROM price_lists pl WHERE pl.company_id = @company_id AND pl.currency <> @currency)
+     OR EXISTS (SELECT 1 FROM approval_rules ar JOIN companies c ON c.id = ar.company_id
+                WHERE ar.company_id = @company_id AND c.currency <> @currency
+                  AND (ar.threshold > 0 OR ar.approver_max IS NOT NULL)))::boolean AS has_terms;

@@ -1,27 +1,23 @@
--- name: CustomerInsert :one
-INSERT INTO customers (id, company_id, email, name)
-VALUES ($1, $2, $3, $4)
+-- CustomerCreate adds an employee of a buying company (customers are what the
+-- admin API calls employees); the role decides what they may do for it.
+-- name: CustomerCreate :one
+INSERT INTO customers (id, company_id, email, name, role)
+VALUES (@id, @company_id, @email, @name, @role)
 RETURNING *;
 
--- name: APITokenInsert :exec
-INSERT INTO api_tokens (token_hash, customer_id, label)
-VALUES ($1, $2, $3)
-ON CONFLICT (token_hash) DO NOTHING;
+-- name: CustomerListByCompany :many
+SELECT * FROM customers
+WHERE company_id = @company_id
+  AND (created_at, id) > (@after_created_at::timestamptz, @after_id::uuid)
+ORDER BY created_at, id
+LIMIT @row_limit;
 
--- PrincipalByTokenHash resolves a token to its customer (with company and
--- account currency) or staff member.
--- name: PrincipalByTokenHash :one
-SELECT COALESCE(c.id, s.id)::uuid        AS principal_id,
-       c.company_id                       AS company_id,
-       COALESCE(c.role, s.role)::text     AS role,
-       COALESCE(c.name, s.name)::text     AS name,
-       COALESCE(co.currency, '')::text    AS currency
-FROM api_tokens t
-LEFT JOIN customers c  ON c.id = t.customer_id
-LEFT JOIN staff s      ON s.id = t.staff_id
-LEFT JOIN companies co ON co.id = c.company_id
-WHERE t.token_hash = $1 AND t.revoked_at IS NULL;
+-- name: CustomerLock :one
+SELECT * FROM customers WHERE id = $1 FOR UPDATE;
 
--- name: CustomerUpsert :exec
-INSERT INTO customers (id, company_id, email, name) VALUES ($1, $2, $3, $4)
-ON CONFLICT (id) DO UPDATE SET company_id = excluded.company_id, email = excluded.email, name = excluded.name;
+-- name: CustomerUpdate :one
+UPDATE customers SET name = @name, role = @role WHERE id = @id
+RETURNING *;
+
+-- name: CustomerExistsInCompany :one
+SELECT EXISTS (SELECT 1 FROM customers WHERE id = @id AND company_id = @company_id);

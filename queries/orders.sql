@@ -1,4 +1,6 @@
--- name: OrderInsert :one
+-- OrderCreate writes a cart's order once: for a cart that has one already it
+-- returns no row.
+-- name: OrderCreate :one
 INSERT INTO orders (id, cart_id, company_id, customer_id, status, currency, subtotal, discount, shipping,
                     tax, tax_rate_bp, total, placed_at, shipping_method, ship_to, po_number, buyer_reference,
                     approved_by)
@@ -8,24 +10,12 @@ VALUES (@id, @cart_id, @company_id, @customer_id, @status, @currency, @subtotal,
 ON CONFLICT (cart_id) DO NOTHING
 RETURNING *;
 
--- OrderLinesInsert writes all lines in one statement; the arrays are parallel.
--- name: OrderLinesInsert :exec
-INSERT INTO order_lines (order_id, line_no, sku, name, quantity, base_unit_price, unit_price, line_total,
-                         price_list_id, price_list_name, tier_min_quantity)
-SELECT @order_id::uuid, unnest(@line_nos::integer[]), unnest(@skus::text[]), unnest(@names::text[]),
-       unnest(@quantities::integer[]), unnest(@base_unit_prices::bigint[]), unnest(@unit_prices::bigint[]),
-       unnest(@line_totals::bigint[]), NULLIF(unnest(@price_list_ids::text[]), '')::uuid,
-       unnest(@price_list_names::text[]), unnest(@tier_min_quantities::integer[]);
-
 -- name: OrderGetByCart :one
 SELECT * FROM orders WHERE cart_id = $1;
 
--- OrderGetVisible: the caller's company's order, or any order for ops.
--- name: OrderGetVisible :one
+-- OrderGetInCompany: the caller's company's order, or any order for ops.
+-- name: OrderGetInCompany :one
 SELECT * FROM orders WHERE id = @id AND (company_id = @company_id OR @all_companies::boolean);
-
--- name: OrderLines :many
-SELECT * FROM order_lines WHERE order_id = $1 ORDER BY line_no;
 
 -- OrderListByCustomer pages newest first with a keyset cursor (placed_at, id).
 -- name: OrderListByCustomer :many
@@ -34,3 +24,15 @@ WHERE customer_id = @customer_id
   AND (placed_at, id) < (@before_placed_at::timestamptz, @before_id::uuid)
 ORDER BY placed_at DESC, id DESC
 LIMIT @row_limit;
+
+-- OrderLineCreateMany writes all lines in one statement; the arrays are parallel.
+-- name: OrderLineCreateMany :exec
+INSERT INTO order_lines (order_id, line_no, sku, name, quantity, base_unit_price, unit_price, line_total,
+                         price_list_id, price_list_name, tier_min_quantity)
+SELECT @order_id::uuid, unnest(@line_nos::integer[]), unnest(@skus::text[]), unnest(@names::text[]),
+       unnest(@quantities::integer[]), unnest(@base_unit_prices::bigint[]), unnest(@unit_prices::bigint[]),
+       unnest(@line_totals::bigint[]), NULLIF(unnest(@price_list_ids::text[]), '')::uuid,
+       unnest(@price_list_names::text[]), unnest(@tier_min_quantities::integer[]);
+
+-- name: OrderLineListByOrder :many
+SELECT * FROM order_lines WHERE order_id = $1 ORDER BY line_no;

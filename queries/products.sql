@@ -1,14 +1,12 @@
--- name: ProductUpsert :exec
-INSERT INTO products (sku, name) VALUES ($1, $2)
-ON CONFLICT (sku) DO UPDATE SET name = excluded.name;
+-- name: ProductPut :one
+INSERT INTO products (sku, name, weight_grams) VALUES (@sku, @name, @weight_grams)
+ON CONFLICT (sku) DO UPDATE SET name = excluded.name, weight_grams = excluded.weight_grams
+RETURNING *;
 
--- name: ProductPriceUpsert :exec
-INSERT INTO product_prices (sku, currency, unit_price) VALUES ($1, $2, $3)
-ON CONFLICT (sku, currency) DO UPDATE SET unit_price = excluded.unit_price;
-
--- ProductsPriced returns the named SKUs with their price in one currency (NULL when
--- the product has no price there) and the units available to reserve.
--- name: ProductsPriced :many
+-- ProductListPricedBySKUs returns the named SKUs with their price in one
+-- currency (NULL when the product has no price there) and the units available
+-- to reserve.
+-- name: ProductListPricedBySKUs :many
 SELECT p.sku, p.name, COALESCE(pp.unit_price, 0)::bigint AS unit_price, (pp.sku IS NOT NULL)::boolean AS priced,
        COALESCE(s.on_hand - s.reserved, 0)::bigint AS available, p.weight_grams
 FROM products p
@@ -17,6 +15,8 @@ LEFT JOIN stock s ON s.sku = p.sku
 WHERE p.sku = ANY(@skus::text[])
 ORDER BY p.sku;
 
+-- ProductListPriced pages through the catalogue's products that have a price in
+-- one currency, by SKU.
 -- name: ProductListPriced :many
 SELECT p.sku, p.name, pp.unit_price,
        COALESCE(s.on_hand - s.reserved, 0)::bigint AS available
@@ -26,3 +26,22 @@ LEFT JOIN stock s ON s.sku = p.sku
 WHERE p.sku > @after_sku
 ORDER BY p.sku
 LIMIT @row_limit;
+
+-- ProductListExistingSKUs returns which of the given SKUs the catalogue has.
+-- name: ProductListExistingSKUs :many
+SELECT sku FROM products WHERE sku = ANY(@skus::text[]);
+
+-- ProductPricePutMany writes all of a product's prices in one statement; the
+-- arrays are parallel.
+-- name: ProductPricePutMany :exec
+INSERT INTO product_prices (sku, currency, unit_price)
+SELECT @sku::text, unnest(@currencies::text[]), unnest(@unit_prices::bigint[])
+ON CONFLICT (sku, currency) DO UPDATE SET unit_price = excluded.unit_price;
+
+-- name: ProductPriceListBySKU :many
+SELECT * FROM product_prices WHERE sku = $1 ORDER BY currency;
+
+-- ProductPriceDeleteOtherCurrencies drops the product's prices in every other
+-- currency, so that a PUT leaves exactly the prices it names.
+-- name: ProductPriceDeleteOtherCurrencies :exec
+DELETE FROM product_prices WHERE sku = @sku AND NOT (currency = ANY(@keep_currencies::text[]));

@@ -49,14 +49,14 @@ type CloseApprovalInput struct {
 // timeline) and queues notifications to the approvers and the buyer.
 func (a *Activities) OpenApproval(ctx context.Context, in OpenApprovalInput) error {
 	return db.InTx(ctx, a.DB, func(q *db.Queries) error {
-		if err := q.ApprovalRequestInsert(ctx, db.ApprovalRequestInsertParams{
+		if err := q.ApprovalRequestCreate(ctx, db.ApprovalRequestCreateParams{
 			CartID: in.CartID, Attempt: int32(in.Attempt), CompanyID: in.CompanyID, CustomerID: in.CustomerID,
 			RequiredRole: string(in.Decision.RequiredRole), Reasons: in.Decision.Reasons,
 			Total: in.Total.Amount, Currency: in.Total.Currency, Deadline: in.Deadline,
 		}); err != nil {
 			return err
 		}
-		if err := q.CartSetCheckoutStatus(ctx, db.CartSetCheckoutStatusParams{ID: in.CartID, CheckoutStatus: string(commerce.CheckoutAwaitingApproval)}); err != nil {
+		if err := q.CartUpdateCheckoutStatus(ctx, db.CartUpdateCheckoutStatusParams{ID: in.CartID, CheckoutStatus: string(commerce.CheckoutAwaitingApproval)}); err != nil {
 			return err
 		}
 		reasons := strings.Join(in.Decision.Reasons, "; ")
@@ -94,7 +94,7 @@ func (a *Activities) CloseApproval(ctx context.Context, in CloseApprovalInput) e
 		if err != nil || n == 0 {
 			return err // closed before: its events and notifications were written then
 		}
-		if err := q.CartSetCheckoutStatus(ctx, db.CartSetCheckoutStatusParams{ID: in.CartID, CheckoutStatus: ""}); err != nil {
+		if err := q.CartUpdateCheckoutStatus(ctx, db.CartUpdateCheckoutStatusParams{ID: in.CartID, CheckoutStatus: ""}); err != nil {
 			return err
 		}
 		actor := timeline.SystemActor

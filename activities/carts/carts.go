@@ -89,7 +89,7 @@ func (a *Activities) BeginCheckout(ctx context.Context, in BeginCheckoutInput) (
 		// A resumed attempt may already hold stock; it is available to itself.
 		var held []db.StockReservation
 		if out.Resumed {
-			if held, err = q.StockReservationsForAttempt(ctx, db.StockReservationsForAttemptParams{
+			if held, err = q.StockReservationListByAttempt(ctx, db.StockReservationListByAttemptParams{
 				CartID: cart.ID, Attempt: cart.CheckoutAttempt}); err != nil {
 				return err
 			}
@@ -121,7 +121,7 @@ func (a *Activities) BeginCheckout(ctx context.Context, in BeginCheckoutInput) (
 			return nil
 		}
 
-		attempt, err := q.CartSetCheckingOut(ctx, cart.ID)
+		attempt, err := q.CartStartCheckout(ctx, cart.ID)
 		if err != nil {
 			return err
 		}

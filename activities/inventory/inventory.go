@@ -34,7 +34,7 @@ type ReserveInventoryInput struct {
 // same attempt, it finds its reservation and holds nothing more.
 func (a *Activities) ReserveInventory(ctx context.Context, in ReserveInventoryInput) error {
 	err := db.InTx(ctx, a.DB, func(q *db.Queries) error {
-		done, err := q.StockReservationsExist(ctx, db.StockReservationsExistParams{CartID: in.CartID, Attempt: int32(in.Attempt)})
+		done, err := q.StockReservationExistsByAttempt(ctx, db.StockReservationExistsByAttemptParams{CartID: in.CartID, Attempt: int32(in.Attempt)})
 		if err != nil || done {
 			return err
 		}
@@ -53,7 +53,7 @@ func (a *Activities) ReserveInventory(ctx context.Context, in ReserveInventoryIn
 			if err != nil {
 				return err
 			}
-			if err := q.StockReservationInsert(ctx, db.StockReservationInsertParams{
+			if err := q.StockReservationCreate(ctx, db.StockReservationCreateParams{
 				CartID: in.CartID, Attempt: int32(in.Attempt), Sku: l.SKU, Quantity: l.Quantity,
 			}); err != nil {
 				return err
@@ -76,11 +76,11 @@ type ReleaseInventoryInput struct {
 // nothing.
 func (a *Activities) ReleaseInventory(ctx context.Context, in ReleaseInventoryInput) error {
 	return db.InTx(ctx, a.DB, func(q *db.Queries) error {
-		released, err := q.StockReservationsDelete(ctx, db.StockReservationsDeleteParams{CartID: in.CartID, Attempt: int32(in.Attempt)})
+		released, err := q.StockReservationDeleteByAttempt(ctx, db.StockReservationDeleteByAttemptParams{CartID: in.CartID, Attempt: int32(in.Attempt)})
 		if err != nil || len(released) == 0 {
 			return err
 		}
-		slices.SortFunc(released, func(a, b db.StockReservationsDeleteRow) int { return strings.Compare(a.Sku, b.Sku) })
+		slices.SortFunc(released, func(a, b db.StockReservationDeleteByAttemptRow) int { return strings.Compare(a.Sku, b.Sku) })
 		for _, r := range released {
 			if err := q.StockRelease(ctx, db.StockReleaseParams{Sku: r.Sku, Quantity: r.Quantity}); err != nil {
 				return err

@@ -26,7 +26,7 @@ type Message struct {
 
 // Queue puts m in the outbox, once per DedupKey, inside the caller's transaction.
 func Queue(ctx context.Context, q *db.Queries, m Message) error {
-	return q.NotificationInsert(ctx, db.NotificationInsertParams{
+	return q.NotificationCreate(ctx, db.NotificationCreateParams{
 		DedupKey: m.DedupKey, Kind: m.Kind, CompanyID: m.CompanyID, ToRole: m.ToRole,
 		CustomerID: uuid.NullUUID{UUID: m.CustomerID, Valid: m.CustomerID != uuid.Nil},
 		Subject:    m.Subject, Body: m.Body,

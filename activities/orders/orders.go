@@ -61,7 +61,7 @@ func (a *Activities) PlaceOrder(ctx context.Context, in PlaceOrderInput) error {
 		if err != nil {
 			return err
 		}
-		if _, err := q.OrderInsert(ctx, db.OrderInsertParams{
+		if _, err := q.OrderCreate(ctx, db.OrderCreateParams{
 			ID: in.OrderID, CartID: in.CartID, CompanyID: in.CompanyID, CustomerID: in.CustomerID,
 			Status: string(commerce.OrderPlaced), Currency: in.Cart.Currency,
 			Subtotal: totals.Subtotal.Amount, Discount: totals.Discount.Amount, Shipping: totals.Shipping.Amount,
@@ -72,7 +72,7 @@ func (a *Activities) PlaceOrder(ctx context.Context, in PlaceOrderInput) error {
 		}); err != nil {
 			return err
 		}
-		lines := db.OrderLinesInsertParams{OrderID: in.OrderID}
+		lines := db.OrderLineCreateManyParams{OrderID: in.OrderID}
 		for _, l := range in.Cart.Lines {
 			lines.LineNos = append(lines.LineNos, int32(l.LineNo))
 			lines.Skus = append(lines.Skus, l.SKU)
@@ -85,10 +85,10 @@ func (a *Activities) PlaceOrder(ctx context.Context, in PlaceOrderInput) error {
 			lines.PriceListNames = append(lines.PriceListNames, l.Source.PriceListName)
 			lines.TierMinQuantities = append(lines.TierMinQuantities, int32(l.Source.MinQuantity))
 		}
-		if err := q.OrderLinesInsert(ctx, lines); err != nil {
+		if err := q.OrderLineCreateMany(ctx, lines); err != nil {
 			return err
 		}
-		if err := q.SpendCommit(ctx, spend.Key(in.CartID, in.Attempt)); err != nil {
+		if err := q.SpendReservationCommit(ctx, spend.Key(in.CartID, in.Attempt)); err != nil {
 			return err
 		}
 		if err := q.CartComplete(ctx, db.CartCompleteParams{ID: in.CartID, OrderID: uuid.NullUUID{UUID: in.OrderID, Valid: true}}); err != nil {

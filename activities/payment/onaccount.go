@@ -36,7 +36,7 @@ func (p OnAccount) Authorize(ctx context.Context, req Request) (string, error) {
 		case !db.IsNotFound(err):
 			return err
 		}
-		company, err := q.CompanyLockForCredit(ctx, req.CompanyID)
+		company, err := q.CompanyLock(ctx, req.CompanyID)
 		if err != nil {
 			return err
 		}
@@ -44,14 +44,14 @@ func (p OnAccount) Authorize(ctx context.Context, req Request) (string, error) {
 			return commerce.Reject(commerce.CodeCurrencyMismatch, fmt.Sprintf(
 				"the company's account is kept in %s, not %s", company.Currency, req.Amount.Currency))
 		}
-		used, err := q.CompanyCreditUsed(ctx, req.CompanyID)
+		used, err := q.CreditHoldSumAuthorizedByCompany(ctx, req.CompanyID)
 		if err != nil {
 			return err
 		}
 		if err := commerce.CheckCredit(company.CreditLimit, used, req.Amount); err != nil {
 			return err
 		}
-		_, err = q.CreditHoldInsert(ctx, db.CreditHoldInsertParams{
+		_, err = q.CreditHoldCreate(ctx, db.CreditHoldCreateParams{
 			PaymentKey: req.Key, CartID: req.CartID, CompanyID: req.CompanyID,
 			Amount: req.Amount.Amount, Currency: req.Amount.Currency,
 		})

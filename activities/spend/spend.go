@@ -68,12 +68,12 @@ func (a *Activities) ReserveSpend(ctx context.Context, in ReserveSpendInput) (Re
 	key := Key(in.CartID, in.Attempt)
 	err := db.InTx(ctx, a.DB, func(q *db.Queries) error {
 		out = ReserveSpendResult{}
-		company, err := q.CompanyLockForSpend(ctx, in.CompanyID)
+		company, err := q.CompanyLock(ctx, in.CompanyID)
 		if err != nil {
 			return err
 		}
 		out.ApprovalTimeout = time.Duration(company.ApprovalTimeoutSeconds) * time.Second
-		rules, err := q.ApprovalRulesForCompany(ctx, in.CompanyID)
+		rules, err := q.ApprovalRuleListAllByCompany(ctx, in.CompanyID)
 		if err != nil {
 			return err
 		}
@@ -84,7 +84,7 @@ func (a *Activities) ReserveSpend(ctx context.Context, in ReserveSpendInput) (Re
 			overLimitNeedsApproval = overLimitNeedsApproval || rule.Kind == commerce.RuleOverSpendingLimit
 		}
 
-		limits, err := q.SpendingLimitsForBuyer(ctx, db.SpendingLimitsForBuyerParams{CompanyID: in.CompanyID, CustomerID: uuid.NullUUID{UUID: in.CustomerID, Valid: true}})
+		limits, err := q.SpendingLimitListForCustomer(ctx, db.SpendingLimitListForCustomerParams{CompanyID: in.CompanyID, CustomerID: uuid.NullUUID{UUID: in.CustomerID, Valid: true}})
 		if err != nil {
 			return err
 		}
@@ -92,7 +92,7 @@ func (a *Activities) ReserveSpend(ctx context.Context, in ReserveSpendInput) (Re
 		for _, l := range limits {
 			limit := spendingLimitOf(l)
 			start, end := commerce.PeriodWindow(limit.Period, in.At)
-			spent, err := q.SpendInWindow(ctx, db.SpendInWindowParams{
+			spent, err := q.SpendReservationSumInWindow(ctx, db.SpendReservationSumInWindowParams{
 				CompanyID: in.CompanyID, CustomerID: l.CustomerID, WindowStart: start, WindowEnd: end, ExcludeKey: key,
 			})
 			if err != nil {
@@ -105,7 +105,7 @@ func (a *Activities) ReserveSpend(ctx context.Context, in ReserveSpendInput) (Re
 			return commerce.Reject(commerce.CodeSpendingLimitExceeded, describeBreaches(out.Breaches, in.Amount.Currency))
 		}
 
-		if held, err := q.SpendGet(ctx, key); err == nil {
+		if held, err := q.SpendReservationGet(ctx, key); err == nil {
 			if held.Status == "released" {
 				// Retrying cannot help: this attempt already gave its spend back.
 				return commerce.Reject(commerce.CodeCheckoutAborted, "this checkout attempt was already abandoned")
@@ -114,7 +114,7 @@ func (a *Activities) ReserveSpend(ctx context.Context, in ReserveSpendInput) (Re
 		} else if !db.IsNotFound(err) {
 			return err
 		}
-		if err := q.SpendInsert(ctx, db.SpendInsertParams{
+		if err := q.SpendReservationCreate(ctx, db.SpendReservationCreateParams{
 			SpendKey: key, CartID: in.CartID, CompanyID: in.CompanyID, CustomerID: in.CustomerID,
 			Amount: in.Amount.Amount, Currency: in.Amount.Currency, ReservedAt: in.At,
 		}); err != nil {
@@ -133,7 +133,7 @@ func (a *Activities) ReserveSpend(ctx context.Context, in ReserveSpendInput) (Re
 // ReleaseSpend gives back the spend one attempt reserved; twice is a no-op.
 func (a *Activities) ReleaseSpend(ctx context.Context, in ReleaseSpendInput) error {
 	return db.InTx(ctx, a.DB, func(q *db.Queries) error {
-		n, err := q.SpendRelease(ctx, Key(in.CartID, in.Attempt))
+		n, err := q.SpendReservationRelease(ctx, Key(in.CartID, in.Attempt))
 		if err != nil || n == 0 {
 			return err
 		}

@@ -46,7 +46,7 @@ type Event struct {
 
 // Record appends e to the cart's timeline, once.
 func Record(ctx context.Context, q *db.Queries, e Event) error {
-	return q.TimelineEventInsert(ctx, db.TimelineEventInsertParams{
+	return q.TimelineEventCreate(ctx, db.TimelineEventCreateParams{
 		CartID: e.CartID, OrderID: uuid.NullUUID{UUID: e.OrderID, Valid: e.OrderID != uuid.Nil},
 		Kind: e.Kind, Actor: e.Actor, Detail: e.Detail,
 		DedupKey: fmt.Sprintf("%s/%d/%s", e.CartID, e.Attempt, e.Kind),

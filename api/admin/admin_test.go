@@ -67,7 +67,7 @@ func (e *adminEnv) staffToken(role commerce.Role) string {
 	_, err := q.StaffCreate(ctx, db.StaffCreateParams{ID: id, Email: id.String() + "@seller.test", Name: "Staff " + string(role), Role: string(role)})
 	require.NoError(e.t, err)
 	token := apitoken.New()
-	_, err = q.APITokenIssue(ctx, db.APITokenIssueParams{TokenHash: apitoken.Hash(token), StaffID: uuid.NullUUID{UUID: id, Valid: true}})
+	_, err = q.APITokenCreate(ctx, db.APITokenCreateParams{TokenHash: apitoken.Hash(token), StaffID: uuid.NullUUID{UUID: id, Valid: true}})
 	require.NoError(e.t, err)
 	return token
 }
@@ -79,10 +79,10 @@ func (e *adminEnv) employeeToken(company uuid.UUID, role commerce.Role) (uuid.UU
 	ctx := context.Background()
 	q := db.New(e.pool)
 	id := uuid.New()
-	_, err := q.EmployeeCreate(ctx, db.EmployeeCreateParams{ID: id, CompanyID: company, Email: id.String() + "@buyer.test", Name: "Employee", Role: string(role)})
+	_, err := q.CustomerCreate(ctx, db.CustomerCreateParams{ID: id, CompanyID: company, Email: id.String() + "@buyer.test", Name: "Employee", Role: string(role)})
 	require.NoError(e.t, err)
 	token := apitoken.New()
-	_, err = q.APITokenIssue(ctx, db.APITokenIssueParams{TokenHash: apitoken.Hash(token), CustomerID: uuid.NullUUID{UUID: id, Valid: true}})
+	_, err = q.APITokenCreate(ctx, db.APITokenCreateParams{TokenHash: apitoken.Hash(token), CustomerID: uuid.NullUUID{UUID: id, Valid: true}})
 	require.NoError(e.t, err)
 	return id, token
 }

@@ -136,7 +136,7 @@ type tierRequest struct {
 // priceListInput is a checked price list request, ready to write.
 type priceListInput struct {
 	list  db.PriceListCreateParams
-	tiers db.PriceListTiersInsertParams
+	tiers db.PriceListTierCreateManyParams
 }
 
 // check validates the request with the commerce rules, naming the field at
@@ -192,7 +192,7 @@ func (r priceListRequest) check(id uuid.UUID) (priceListInput, error) {
 	case len(r.Tiers) > maxPriceListTiers:
 		return in, api.FieldError("tiers", fmt.Sprintf("a price list holds at most %d tiers", maxPriceListTiers))
 	}
-	in.tiers = db.PriceListTiersInsertParams{PriceListID: id, Skus: []string{}, MinQuantities: []int32{}, UnitPrices: []int64{}}
+	in.tiers = db.PriceListTierCreateManyParams{PriceListID: id, Skus: []string{}, MinQuantities: []int32{}, UnitPrices: []int64{}}
 	type tierKey struct {
 		sku string
 		min int64
@@ -245,7 +245,7 @@ func optionalTime(field string, v *string) (*time.Time, error) {
 func writePriceListChecks(ctx context.Context, q *db.Queries, in priceListInput) error {
 	if in.list.CompanyID.Valid {
 		// Locked so that the company's currency cannot change under the list.
-		company, err := q.CompanyGetForUpdate(ctx, in.list.CompanyID.UUID)
+		company, err := q.CompanyLock(ctx, in.list.CompanyID.UUID)
 		if db.IsNotFound(err) {
 			return api.FieldError("company_id", "company_id names no company")
 		}
@@ -293,13 +293,13 @@ func (h *handlers) createPriceList(c *gin.Context) {
 }
 
 // writeTiers inserts the tiers of a list and reads them back as stored.
-func writeTiers(ctx context.Context, q *db.Queries, row db.PriceList, tiers db.PriceListTiersInsertParams) (PriceList, error) {
+func writeTiers(ctx context.Context, q *db.Queries, row db.PriceList, tiers db.PriceListTierCreateManyParams) (PriceList, error) {
 	if len(tiers.Skus) > 0 {
-		if err := q.PriceListTiersInsert(ctx, tiers); err != nil {
+		if err := q.PriceListTierCreateMany(ctx, tiers); err != nil {
 			return PriceList{}, violation(err, "tiers", "tiers")
 		}
 	}
-	stored, err := q.PriceListTiers(ctx, row.ID)
+	stored, err := q.PriceListTierListByPriceList(ctx, row.ID)
 	if err != nil {
 		return PriceList{}, err
 	}
@@ -337,7 +337,7 @@ func (h *handlers) getPriceList(c *gin.Context) {
 		api.RespondError(c, err)
 		return
 	}
-	tiers, err := h.q.PriceListTiers(ctx, id)
+	tiers, err := h.q.PriceListTierListByPriceList(ctx, id)
 	if err != nil {
 		api.RespondError(c, err)
 		return
@@ -366,20 +366,20 @@ func (h *handlers) replacePriceList(c *gin.Context) {
 	ctx := c.Request.Context()
 	var out PriceList
 	err = db.InTx(ctx, h.pool, func(q *db.Queries) error {
-		if _, err := q.PriceListGetForUpdate(ctx, id); err != nil {
+		if _, err := q.PriceListLock(ctx, id); err != nil {
 			return err
 		}
 		if err := writePriceListChecks(ctx, q, in); err != nil {
 			return err
 		}
-		row, err := q.PriceListReplace(ctx, db.PriceListReplaceParams{
+		row, err := q.PriceListUpdate(ctx, db.PriceListUpdateParams{
 			ID: id, Name: in.list.Name, CompanyID: in.list.CompanyID, CustomerGroup: in.list.CustomerGroup,
 			Currency: in.list.Currency, Priority: in.list.Priority, ValidFrom: in.list.ValidFrom, ValidUntil: in.list.ValidUntil,
 		})
 		if err != nil {
 			return violation(err, "", "company_id")
 		}
-		if err := q.PriceListTiersDelete(ctx, id); err != nil {
+		if err := q.PriceListTierDeleteByPriceList(ctx, id); err != nil {
 			return err
 		}
 		out, err = writeTiers(ctx, q, row, in.tiers)
@@ -433,7 +433,7 @@ func (h *handlers) putProduct(c *gin.Context) {
 		api.RespondError(c, api.FieldError("prices", `prices is required, e.g. {"EUR": 1290} ({} for none)`))
 		return
 	}
-	prices := db.ProductPricesUpsertParams{Sku: sku, Currencies: []string{}, UnitPrices: []int64{}}
+	prices := db.ProductPricePutManyParams{Sku: sku, Currencies: []string{}, UnitPrices: []int64{}}
 	for currency := range req.Prices {
 		prices.Currencies = append(prices.Currencies, currency)
 	}
@@ -465,11 +465,11 @@ func (h *handlers) putProduct(c *gin.Context) {
 		if err != nil {
 			return err
 		}
-		if err := q.ProductPricesDeleteExcept(ctx, db.ProductPricesDeleteExceptParams{Sku: sku, KeepCurrencies: prices.Currencies}); err != nil {
+		if err := q.ProductPriceDeleteOtherCurrencies(ctx, db.ProductPriceDeleteOtherCurrenciesParams{Sku: sku, KeepCurrencies: prices.Currencies}); err != nil {
 			return err
 		}
 		if len(prices.Currencies) > 0 {
-			if err := q.ProductPricesUpsert(ctx, prices); err != nil {
+			if err := q.ProductPricePutMany(ctx, prices); err != nil {
 				return err
 			}
 		}
@@ -477,7 +477,7 @@ func (h *handlers) putProduct(c *gin.Context) {
 		if err != nil {
 			return err
 		}
-		stored, err := q.ProductPrices(ctx, sku)
+		stored, err := q.ProductPriceListBySKU(ctx, sku)
 		if err != nil {
 			return err
 		}
@@ -500,12 +500,12 @@ func (h *handlers) putProduct(c *gin.Context) {
 // sure the product has a stock row (none on hand) so checkout can reserve.
 func putStock(ctx context.Context, q *db.Queries, sku string, onHand *int64) (db.Stock, error) {
 	if onHand == nil {
-		if err := q.StockInsertIfMissing(ctx, db.StockInsertIfMissingParams{Sku: sku, OnHand: 0}); err != nil {
+		if err := q.StockCreate(ctx, db.StockCreateParams{Sku: sku, OnHand: 0}); err != nil {
 			return db.Stock{}, err
 		}
 		return q.StockGet(ctx, sku)
 	}
-	current, err := q.StockGetForUpdate(ctx, sku)
+	current, err := q.StockLock(ctx, sku)
 	if err != nil && !db.IsNotFound(err) {
 		return db.Stock{}, err
 	}

@@ -184,7 +184,7 @@ func (h *handlers) updateCompany(c *gin.Context) {
 	ctx := c.Request.Context()
 	var company db.Company
 	err = db.InTx(ctx, h.pool, func(q *db.Queries) error {
-		old, err := q.CompanyGetForUpdate(ctx, id)
+		old, err := q.CompanyLock(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -217,7 +217,7 @@ func (h *handlers) updateCompany(c *gin.Context) {
 // checkCurrencyChange refuses to move a company to another currency once money
 // has been kept in the old one.
 func checkCurrencyChange(ctx context.Context, q *db.Queries, id uuid.UUID, from, to string) error {
-	hasCarts, err := q.CompanyHasCarts(ctx, id)
+	hasCarts, err := q.CartExistsByCompany(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -225,7 +225,7 @@ func checkCurrencyChange(ctx context.Context, q *db.Queries, id uuid.UUID, from,
 		return conflict("currency_locked", "currency",
 			fmt.Sprintf("the company already has carts in %s, so its currency cannot change", from))
 	}
-	hasTerms, err := q.CompanyHasMoneyTermsInOtherCurrency(ctx, db.CompanyHasMoneyTermsInOtherCurrencyParams{CompanyID: id, Currency: to})
+	hasTerms, err := q.CompanyMoneyTermExistsInOtherCurrency(ctx, db.CompanyMoneyTermExistsInOtherCurrencyParams{CompanyID: id, Currency: to})
 	if err != nil {
 		return err
 	}

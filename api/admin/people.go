@@ -108,7 +108,7 @@ func (h *handlers) createEmployee(c *gin.Context) {
 		api.RespondError(c, err)
 		return
 	}
-	p := db.EmployeeCreateParams{ID: uuid.New(), CompanyID: companyID}
+	p := db.CustomerCreateParams{ID: uuid.New(), CompanyID: companyID}
 	if p.Email, err = checkEmail("email", req.Email); err == nil {
 		if p.Name, err = requiredText("name", deref(req.Name), maxName); err == nil {
 			p.Role, err = checkRole(req.Role, true)
@@ -118,7 +118,7 @@ func (h *handlers) createEmployee(c *gin.Context) {
 		api.RespondError(c, err)
 		return
 	}
-	e, err := h.q.EmployeeCreate(c.Request.Context(), p)
+	e, err := h.q.CustomerCreate(c.Request.Context(), p)
 	if db.IsForeignKeyViolation(err) {
 		err = api.ErrNotFound // the company in the path
 	}
@@ -135,7 +135,7 @@ func (h *handlers) listEmployees(c *gin.Context) {
 	var ok bool
 	page.Employees, page.NextCursor, ok = listForCompany(h, c,
 		func(ctx context.Context, companyID uuid.UUID, p api.KeysetPage) ([]db.Customer, error) {
-			return h.q.EmployeeListByCompany(ctx, db.EmployeeListByCompanyParams{
+			return h.q.CustomerListByCompany(ctx, db.CustomerListByCompanyParams{
 				CompanyID: companyID, AfterCreatedAt: p.AfterAt, AfterID: p.AfterID, RowLimit: p.RowLimit()})
 		},
 		func(r db.Customer) (time.Time, uuid.UUID) { return r.CreatedAt, r.ID },
@@ -178,18 +178,18 @@ func (h *handlers) updateEmployee(c *gin.Context) {
 	ctx := c.Request.Context()
 	var e db.Customer
 	err = db.InTx(ctx, h.pool, func(q *db.Queries) error {
-		old, err := q.EmployeeGetForUpdate(ctx, id)
+		old, err := q.CustomerLock(ctx, id)
 		if err != nil {
 			return err
 		}
-		p := db.EmployeeUpdateParams{ID: id, Name: old.Name, Role: old.Role}
+		p := db.CustomerUpdateParams{ID: id, Name: old.Name, Role: old.Role}
 		if req.Name != nil {
 			p.Name = name
 		}
 		if req.Role != nil {
 			p.Role = role
 		}
-		e, err = q.EmployeeUpdate(ctx, p)
+		e, err = q.CustomerUpdate(ctx, p)
 		return err
 	})
 	if err != nil {
@@ -207,7 +207,7 @@ func (h *handlers) issueEmployeeToken(c *gin.Context) {
 		api.RespondError(c, err)
 		return
 	}
-	h.issueToken(c, db.APITokenIssueParams{CustomerID: uuid.NullUUID{UUID: id, Valid: true}})
+	h.issueToken(c, db.APITokenCreateParams{CustomerID: uuid.NullUUID{UUID: id, Valid: true}})
 }
 
 // createStaff adds a member of the seller's staff.
@@ -243,12 +243,12 @@ func (h *handlers) issueStaffToken(c *gin.Context) {
 		api.RespondError(c, err)
 		return
 	}
-	h.issueToken(c, db.APITokenIssueParams{StaffID: uuid.NullUUID{UUID: id, Valid: true}})
+	h.issueToken(c, db.APITokenCreateParams{StaffID: uuid.NullUUID{UUID: id, Valid: true}})
 }
 
 // issueToken makes a token for the principal in p and stores only its hash. The
 // body, {"label": "..."}, is optional.
-func (h *handlers) issueToken(c *gin.Context, p db.APITokenIssueParams) {
+func (h *handlers) issueToken(c *gin.Context, p db.APITokenCreateParams) {
 	var req tokenRequest
 	if err := api.BindJSON(c, &req, true); err != nil {
 		api.RespondError(c, err)
@@ -261,7 +261,7 @@ func (h *handlers) issueToken(c *gin.Context, p db.APITokenIssueParams) {
 	}
 	token := apitoken.New()
 	p.TokenHash, p.Label = apitoken.Hash(token), label
-	created, err := h.q.APITokenIssue(c.Request.Context(), p)
+	created, err := h.q.APITokenCreate(c.Request.Context(), p)
 	if db.IsForeignKeyViolation(err) {
 		err = api.ErrNotFound // the employee or staff member in the path
 	}

@@ -114,7 +114,7 @@ func (h *handlers) putSpendingLimit(c *gin.Context) {
 	var row db.SpendingLimit
 	err = db.InTx(ctx, h.pool, func(q *db.Queries) error {
 		// Locked so that the company's currency cannot change under the limit.
-		company, err := q.CompanyGetForUpdate(ctx, companyID)
+		company, err := q.CompanyLock(ctx, companyID)
 		if err != nil {
 			return err
 		}
@@ -122,7 +122,7 @@ func (h *handlers) putSpendingLimit(c *gin.Context) {
 			return api.FieldError("currency", fmt.Sprintf("currency must be %s, the company's currency", company.Currency))
 		}
 		if customer.Valid {
-			ok, err := q.EmployeeInCompany(ctx, db.EmployeeInCompanyParams{ID: customer.UUID, CompanyID: companyID})
+			ok, err := q.CustomerExistsInCompany(ctx, db.CustomerExistsInCompanyParams{ID: customer.UUID, CompanyID: companyID})
 			if err != nil {
 				return err
 			}
@@ -130,7 +130,7 @@ func (h *handlers) putSpendingLimit(c *gin.Context) {
 				return api.FieldError("customer_id", "customer_id is not an employee of this company")
 			}
 		}
-		row, err = q.SpendingLimitUpsert(ctx, db.SpendingLimitUpsertParams{
+		row, err = q.SpendingLimitPut(ctx, db.SpendingLimitPutParams{
 			ID: uuid.New(), CompanyID: companyID, CustomerID: customer,
 			Period: string(limit.Period), Amount: limit.Amount, Currency: limit.Currency,
 		})
@@ -196,7 +196,7 @@ func (h *handlers) createApprovalRule(c *gin.Context) {
 	var out ApprovalRule
 	err = db.InTx(ctx, h.pool, func(q *db.Queries) error {
 		// Locked so that the company's currency cannot change under the rule.
-		company, err := q.CompanyGetForUpdate(ctx, companyID)
+		company, err := q.CompanyLock(ctx, companyID)
 		if err != nil {
 			return err
 		}
@@ -270,7 +270,7 @@ func requireSKUs(ctx context.Context, q *db.Queries, skus []string, field func(i
 	if len(skus) == 0 {
 		return nil
 	}
-	existing, err := q.ProductSKUsExisting(ctx, skus)
+	existing, err := q.ProductListExistingSKUs(ctx, skus)
 	if err != nil {
 		return err
 	}

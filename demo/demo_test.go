@@ -1,0 +1,68 @@
+package demo_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/orderflow/orderflow/apitoken"
+	"github.com/orderflow/orderflow/db"
+	"github.com/orderflow/orderflow/demo"
+	"github.com/orderflow/orderflow/testenv"
+)
+
+// make run seeds at every start: seeding again must duplicate nothing, keep
+// what orders reserved, and put back the demo rows a session changed.
+func TestSeedIsIdempotentAndRestores(t *testing.T) {
+	t.Parallel()
+	pool, _ := testenv.NewDatabase(t)
+	ctx := context.Background()
+	q := db.New(pool)
+	require.NoError(t, demo.Seed(ctx, pool))
+
+	counts := func() map[string]int {
+		out := map[string]int{}
+		for _, table := range []string{"companies", "customers", "staff", "api_tokens", "products", "product_prices",
+			"stock", "tax_rates", "shipping_methods", "price_lists", "price_list_tiers", "approval_rules", "spending_limits"} {
+			var n int
+			require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM "+table).Scan(&n))
+			require.NotZero(t, n, table)
+			out[table] = n
+		}
+		return out
+	}
+	seeded := counts()
+
+	// A demo session: a renamed company, a changed role, a price, a reservation.
+	for _, stmt := range []string{
+		`UPDATE companies SET name = 'Renamed' WHERE id = '` + demo.AcmeID.String() + `'`,
+		`UPDATE customers SET role = 'company_admin' WHERE id = '` + demo.Buyers[0].ID.String() + `'`,
+		`UPDATE price_list_tiers SET unit_price = 1 WHERE sku = 'NUT-M8'`,
+		`UPDATE stock SET reserved = 3 WHERE sku = 'LADDER-AL-6'`,
+	} {
+		_, err := pool.Exec(ctx, stmt)
+		require.NoError(t, err, stmt)
+	}
+
+	require.NoError(t, demo.Seed(ctx, pool))
+	require.Equal(t, seeded, counts())
+	acme, err := q.CompanyGet(ctx, demo.AcmeID)
+	require.NoError(t, err)
+	require.Equal(t, "Acme Industrial", acme.Name)
+	require.Equal(t, "trade", acme.CustomerGroup)
+	stock, err := q.StockGet(ctx, "LADDER-AL-6")
+	require.NoError(t, err)
+	require.EqualValues(t, 3, stock.Reserved, "reservations survive a restart")
+	var nut int64
+	require.NoError(t, pool.QueryRow(ctx, `SELECT unit_price FROM price_list_tiers WHERE sku = 'NUT-M8'`).Scan(&nut))
+	require.EqualValues(t, 720, nut)
+
+	for _, p := range append(append([]demo.Principal(nil), demo.Buyers...), demo.Staff...) {
+		got, err := q.PrincipalGetByTokenHash(ctx, apitoken.Hash(p.Token))
+		require.NoError(t, err, p.Name)
+		require.Equal(t, p.ID, got.PrincipalID, p.Name)
+		require.Equal(t, p.Role, got.Role, p.Name)
+		require.Equal(t, p.Name, got.Name)
+	}
+}

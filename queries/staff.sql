@@ -1,0 +1,4 @@
+-- name: StaffCreate :one
+INSERT INTO staff (id, email, name, role)
+VALUES (@id, @email, @name, @role)
+RETURNING *;

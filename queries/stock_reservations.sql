@@ -1,0 +1,16 @@
+-- StockReservationCreate records the units one checkout attempt (cart, attempt)
+-- took from stock, so that releasing the attempt gives back exactly that.
+-- name: StockReservationCreate :exec
+INSERT INTO stock_reservations (cart_id, attempt, sku, quantity) VALUES ($1, $2, $3, $4);
+
+-- name: StockReservationExistsByAttempt :one
+SELECT EXISTS (SELECT 1 FROM stock_reservations WHERE cart_id = $1 AND attempt = $2);
+
+-- name: StockReservationListByAttempt :many
+SELECT * FROM stock_reservations WHERE cart_id = $1 AND attempt = $2 ORDER BY sku;
+
+-- name: StockReservationListByCart :many
+SELECT * FROM stock_reservations WHERE cart_id = $1 ORDER BY attempt, sku;
+
+-- name: StockReservationDeleteByAttempt :many
+DELETE FROM stock_reservations WHERE cart_id = $1 AND attempt = $2 RETURNING sku, quantity;
