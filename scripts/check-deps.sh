@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Dependency rules between packages (STYLE.md, "Layout and direction"):
 # - the business rules (commerce) import nothing of ours and no infrastructure;
-# - db does not reach up into the layers above it (nor into their subpackages).
+# - db does not reach up into the layers above it (nor into their subpackages);
+# - demo data goes through db only, never through the API or the processes.
 # Workflow determinism is not an import rule: `make lint` runs Temporal's
 # workflowcheck over workflows/ for that.
 set -euo pipefail
@@ -14,5 +15,8 @@ if [ -n "$bad" ]; then echo "commerce/ must import nothing of ours and no infras
 
 bad=$(go list -deps ./db/... | grep -E "gin-gonic|go.temporal.io|^$mod/(api|workflows|activities|app)(/|$)" || true)
 if [ -n "$bad" ]; then echo "db/ must not depend on the layers above it:"; echo "$bad"; fail=1; fi
+
+bad=$(go list -deps ./demo/... | grep -E "gin-gonic|go.temporal.io|^$mod/(api|workflows|activities|app)(/|$)" || true)
+if [ -n "$bad" ]; then echo "demo/ writes data through db/ and must not depend on the HTTP layer or the processes:"; echo "$bad"; fail=1; fi
 
 exit $fail
