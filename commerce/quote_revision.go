@@ -293,9 +293,8 @@ func EvaluateAuthority(rev Revision, author Role, authorities map[Role]QuoteAuth
 		if reason, over := overAuthority(l, manager, "beyond even a sales manager's"); over {
 			return AuthorityDecision{}, RejectSKU(CodeBeyondAuthority, l.SKU, reason+"; the revision cannot be sent")
 		}
-		if author == RoleSalesManager {
-			continue
-		}
+		// For a manager author own is the manager's authority, which the line
+		// has just passed: a manager never needs another manager.
 		d.Reasons = append(d.Reasons, overAuthorityAll(l, own, "above the sales rep's", "below the sales rep's")...)
 	}
 	d.NeedsManager = len(d.Reasons) > 0
