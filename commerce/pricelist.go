@@ -91,6 +91,10 @@ type PriceSource struct {
 	PriceListID   string `json:"price_list_id,omitempty"`
 	PriceListName string `json:"price_list_name,omitempty"`
 	MinQuantity   int64  `json:"min_quantity,omitempty"` // of the tier that applied
+	// QuoteID and QuoteRevision name the accepted quote revision whose price
+	// the line is sold at, when it is.
+	QuoteID       string `json:"quote_id,omitempty"`
+	QuoteRevision int    `json:"quote_revision,omitempty"`
 }
 
 // ResolveUnitPrice finds the unit price of quantity units of sku in currency at

@@ -56,6 +56,24 @@ type PricingContext struct {
 	Lists    []PriceList
 	Shipping *ShippingMethod
 	Tax      TaxPolicy
+	// Quote, when set, prices every line at an accepted quote revision's
+	// prices instead of the price lists.
+	Quote *QuotePricing
+}
+
+// QuotePricing sells a cart at the prices of one accepted quote revision.
+type QuotePricing struct {
+	QuoteID  string
+	Revision int
+	// Prices are the revision's prices by SKU.
+	Prices map[string]QuotedPrice
+}
+
+// QuotedPrice is the unit price a quote revision agreed for a SKU, and the list
+// price it was agreed against (the order shows the difference as discount).
+type QuotedPrice struct {
+	UnitPrice     int64
+	ListUnitPrice int64
 }
 
 // PriceCart prices lines in currency: each line's unit price by ResolveUnitPrice
@@ -83,13 +101,9 @@ func PriceCart(currency string, lines []CartLine, catalog map[string]CatalogEntr
 		if !ok {
 			return PricedCart{}, RejectSKU(CodeUnknownSKU, l.SKU, fmt.Sprintf("product %s does not exist", l.SKU))
 		}
-		unit, src, err := ResolveUnitPrice(l.SKU, l.Quantity, currency, pc.At, pc.Lists, entry.UnitPrice, entry.Priced && entry.UnitPrice >= 0)
+		unit, base, src, err := lineUnitPrice(l, currency, entry, pc)
 		if err != nil {
 			return PricedCart{}, err
-		}
-		base := unit
-		if entry.Priced && entry.UnitPrice >= 0 {
-			base = entry.UnitPrice
 		}
 		lineTotal, err := Money{Amount: unit, Currency: currency}.Times(l.Quantity)
 		if err != nil {
@@ -111,6 +125,29 @@ func PriceCart(currency string, lines []CartLine, catalog map[string]CatalogEntr
 	}
 	out.Totals = totals
 	return out, nil
+}
+
+// lineUnitPrice is what one line costs a unit, and the base (list) price it is
+// compared against: the quote's prices when the cart is sold at a quote,
+// otherwise the price lists' and the catalogue's.
+func lineUnitPrice(l CartLine, currency string, entry CatalogEntry, pc PricingContext) (unit, base int64, src PriceSource, err error) {
+	if q := pc.Quote; q != nil {
+		p, ok := q.Prices[l.SKU]
+		if !ok {
+			return 0, 0, PriceSource{}, RejectSKU(CodeInvalidCart, l.SKU,
+				fmt.Sprintf("product %s is not in revision %d of the quote", l.SKU, q.Revision))
+		}
+		return p.UnitPrice, p.ListUnitPrice, PriceSource{QuoteID: q.QuoteID, QuoteRevision: q.Revision}, nil
+	}
+	unit, src, err = ResolveUnitPrice(l.SKU, l.Quantity, currency, pc.At, pc.Lists, entry.UnitPrice, entry.Priced && entry.UnitPrice >= 0)
+	if err != nil {
+		return 0, 0, PriceSource{}, err
+	}
+	base = unit
+	if entry.Priced && entry.UnitPrice >= 0 {
+		base = entry.UnitPrice
+	}
+	return unit, base, src, nil
 }
 
 // CheckStock reports the first line (in SKU order) that asks for more than is

@@ -84,22 +84,7 @@ func BuildRevision(currency string, in []RevisionLineInput, listed map[string]Li
 	if !ValidCurrency(currency) {
 		return Revision{}, &FieldError{Field: "currency", Message: "must be a three-letter ISO 4217 code such as EUR"}
 	}
-	if err := validateLineCount(len(in)); err != nil {
-		return Revision{}, err
-	}
-	seen := make(map[string]bool, len(in))
-	for i, l := range in {
-		if err := validateRevisionLine(i, l, seen); err != nil {
-			return Revision{}, err
-		}
-	}
-	switch {
-	case shipping < 0:
-		return Revision{}, &FieldError{Field: "shipping", Message: "must not be negative"}
-	case validDays < 1 || validDays > MaxQuoteValidDays:
-		return Revision{}, &FieldError{Field: "valid_days", Message: fmt.Sprintf("must be between 1 and %d", MaxQuoteValidDays)}
-	}
-	if err := ValidateQuoteText("note", note, MaxQuoteTextBytes, false); err != nil {
+	if err := ValidateRevisionInput(in, shipping, validDays, note); err != nil {
 		return Revision{}, err
 	}
 

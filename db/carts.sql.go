@@ -29,7 +29,7 @@ func (q *Queries) CartComplete(ctx context.Context, arg CartCompleteParams) erro
 const cartCreate = `-- name: CartCreate :one
 INSERT INTO carts (id, company_id, customer_id, currency)
 VALUES ($1, $2, $3, $4)
-RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status
+RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision
 `
 
 type CartCreateParams struct {
@@ -69,8 +69,51 @@ func (q *Queries) CartCreate(ctx context.Context, arg CartCreateParams) (Cart, e
 		&i.PoNumber,
 		&i.BuyerReference,
 		&i.CheckoutStatus,
+		&i.QuoteID,
+		&i.QuoteRevision,
 	)
 	return i, err
+}
+
+const cartCreateForQuote = `-- name: CartCreateForQuote :execrows
+INSERT INTO carts (id, company_id, customer_id, currency, quote_id, quote_revision,
+                   ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country,
+                   shipping_method, po_number, buyer_reference)
+SELECT $1, $2, $3, $4, $5, $6,
+       COALESCE(s.ship_name, ''), COALESCE(s.ship_line1, ''), COALESCE(s.ship_line2, ''), COALESCE(s.ship_city, ''),
+       COALESCE(s.ship_postal_code, ''), COALESCE(s.ship_country, ''), '', COALESCE(s.po_number, ''),
+       COALESCE(s.buyer_reference, '')
+FROM (SELECT 1) one LEFT JOIN carts s ON s.id = $7::uuid
+ON CONFLICT (id) DO NOTHING
+`
+
+type CartCreateForQuoteParams struct {
+	ID            uuid.UUID
+	CompanyID     uuid.UUID
+	CustomerID    uuid.UUID
+	Currency      string
+	QuoteID       uuid.NullUUID
+	QuoteRevision int32
+	SourceCartID  uuid.NullUUID
+}
+
+// CartCreateForQuote creates, once, the cart an accepted quote checks out,
+// sold at the revision's prices, with the ship-to and references of the cart the
+// quote was requested from (when there was one).
+func (q *Queries) CartCreateForQuote(ctx context.Context, arg CartCreateForQuoteParams) (int64, error) {
+	result, err := q.db.Exec(ctx, cartCreateForQuote,
+		arg.ID,
+		arg.CompanyID,
+		arg.CustomerID,
+		arg.Currency,
+		arg.QuoteID,
+		arg.QuoteRevision,
+		arg.SourceCartID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const cartExistsByCompany = `-- name: CartExistsByCompany :one
@@ -87,7 +130,7 @@ func (q *Queries) CartExistsByCompany(ctx context.Context, companyID uuid.UUID) 
 }
 
 const cartGet = `-- name: CartGet :one
-SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status FROM carts WHERE id = $1
+SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision FROM carts WHERE id = $1
 `
 
 func (q *Queries) CartGet(ctx context.Context, id uuid.UUID) (Cart, error) {
@@ -115,12 +158,14 @@ func (q *Queries) CartGet(ctx context.Context, id uuid.UUID) (Cart, error) {
 		&i.PoNumber,
 		&i.BuyerReference,
 		&i.CheckoutStatus,
+		&i.QuoteID,
+		&i.QuoteRevision,
 	)
 	return i, err
 }
 
 const cartGetInCompany = `-- name: CartGetInCompany :one
-SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status FROM carts WHERE id = $1 AND (company_id = $2 OR $3::boolean)
+SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision FROM carts WHERE id = $1 AND (company_id = $2 OR $3::boolean)
 `
 
 type CartGetInCompanyParams struct {
@@ -157,12 +202,14 @@ func (q *Queries) CartGetInCompany(ctx context.Context, arg CartGetInCompanyPara
 		&i.PoNumber,
 		&i.BuyerReference,
 		&i.CheckoutStatus,
+		&i.QuoteID,
+		&i.QuoteRevision,
 	)
 	return i, err
 }
 
 const cartGetWithLineCountInCompany = `-- name: CartGetWithLineCountInCompany :one
-SELECT carts.id, carts.company_id, carts.customer_id, carts.currency, carts.status, carts.failure_code, carts.failure_reason, carts.order_id, carts.checkout_attempt, carts.created_at, carts.updated_at, carts.ship_name, carts.ship_line1, carts.ship_line2, carts.ship_city, carts.ship_postal_code, carts.ship_country, carts.shipping_method, carts.po_number, carts.buyer_reference, carts.checkout_status, (SELECT count(*) FROM cart_lines l WHERE l.cart_id = carts.id) AS line_count
+SELECT carts.id, carts.company_id, carts.customer_id, carts.currency, carts.status, carts.failure_code, carts.failure_reason, carts.order_id, carts.checkout_attempt, carts.created_at, carts.updated_at, carts.ship_name, carts.ship_line1, carts.ship_line2, carts.ship_city, carts.ship_postal_code, carts.ship_country, carts.shipping_method, carts.po_number, carts.buyer_reference, carts.checkout_status, carts.quote_id, carts.quote_revision, (SELECT count(*) FROM cart_lines l WHERE l.cart_id = carts.id) AS line_count
 FROM carts WHERE carts.id = $1 AND carts.company_id = $2
 `
 
@@ -203,6 +250,8 @@ func (q *Queries) CartGetWithLineCountInCompany(ctx context.Context, arg CartGet
 		&i.Cart.PoNumber,
 		&i.Cart.BuyerReference,
 		&i.Cart.CheckoutStatus,
+		&i.Cart.QuoteID,
+		&i.Cart.QuoteRevision,
 		&i.LineCount,
 	)
 	return i, err
@@ -242,6 +291,25 @@ func (q *Queries) CartLineCountByCart(ctx context.Context, cartID uuid.UUID) (in
 	var count int64
 	err := row.Scan(&count)
 	return count, err
+}
+
+const cartLineCreateMany = `-- name: CartLineCreateMany :exec
+INSERT INTO cart_lines (cart_id, sku, quantity)
+SELECT $1::uuid, unnest($2::text[]), unnest($3::integer[])
+ON CONFLICT DO NOTHING
+`
+
+type CartLineCreateManyParams struct {
+	CartID     uuid.UUID
+	Skus       []string
+	Quantities []int32
+}
+
+// CartLineCreateMany writes all of a cart's lines in one statement; the arrays
+// are parallel. Lines that exist are left as they are.
+func (q *Queries) CartLineCreateMany(ctx context.Context, arg CartLineCreateManyParams) error {
+	_, err := q.db.Exec(ctx, cartLineCreateMany, arg.CartID, arg.Skus, arg.Quantities)
+	return err
 }
 
 const cartLineDelete = `-- name: CartLineDelete :execrows
@@ -309,7 +377,7 @@ func (q *Queries) CartLineUpdate(ctx context.Context, arg CartLineUpdateParams) 
 }
 
 const cartLock = `-- name: CartLock :one
-SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status FROM carts WHERE id = $1 FOR UPDATE
+SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision FROM carts WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) CartLock(ctx context.Context, id uuid.UUID) (Cart, error) {
@@ -337,12 +405,14 @@ func (q *Queries) CartLock(ctx context.Context, id uuid.UUID) (Cart, error) {
 		&i.PoNumber,
 		&i.BuyerReference,
 		&i.CheckoutStatus,
+		&i.QuoteID,
+		&i.QuoteRevision,
 	)
 	return i, err
 }
 
 const cartLockInCompany = `-- name: CartLockInCompany :one
-SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status FROM carts WHERE id = $1 AND company_id = $2 FOR UPDATE
+SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision FROM carts WHERE id = $1 AND company_id = $2 FOR UPDATE
 `
 
 type CartLockInCompanyParams struct {
@@ -377,8 +447,30 @@ func (q *Queries) CartLockInCompany(ctx context.Context, arg CartLockInCompanyPa
 		&i.PoNumber,
 		&i.BuyerReference,
 		&i.CheckoutStatus,
+		&i.QuoteID,
+		&i.QuoteRevision,
 	)
 	return i, err
+}
+
+const cartQuote = `-- name: CartQuote :execrows
+UPDATE carts SET status = 'quoted', quote_id = $1, updated_at = now()
+WHERE id = $2 AND customer_id = $3 AND status = 'open'
+`
+
+type CartQuoteParams struct {
+	QuoteID    uuid.NullUUID
+	ID         uuid.UUID
+	CustomerID uuid.UUID
+}
+
+// CartQuote freezes an open cart of the buyer for a quote requested from it.
+func (q *Queries) CartQuote(ctx context.Context, arg CartQuoteParams) (int64, error) {
+	result, err := q.db.Exec(ctx, cartQuote, arg.QuoteID, arg.ID, arg.CustomerID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const cartRefuseCheckout = `-- name: CartRefuseCheckout :execrows
@@ -429,6 +521,26 @@ func (q *Queries) CartReopen(ctx context.Context, arg CartReopenParams) (int64, 
 	return result.RowsAffected(), nil
 }
 
+const cartReopenFromQuote = `-- name: CartReopenFromQuote :execrows
+UPDATE carts SET status = 'open', quote_id = NULL, updated_at = now()
+WHERE id = $1 AND quote_id = $2 AND status = 'quoted'
+`
+
+type CartReopenFromQuoteParams struct {
+	ID      uuid.UUID
+	QuoteID uuid.NullUUID
+}
+
+// CartReopenFromQuote gives the buyer their cart back when its quote ends
+// without an order.
+func (q *Queries) CartReopenFromQuote(ctx context.Context, arg CartReopenFromQuoteParams) (int64, error) {
+	result, err := q.db.Exec(ctx, cartReopenFromQuote, arg.ID, arg.QuoteID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const cartStartCheckout = `-- name: CartStartCheckout :one
 UPDATE carts SET status = 'checking_out', failure_code = '', failure_reason = '',
                  checkout_attempt = checkout_attempt + 1, updated_at = now()
@@ -447,7 +559,7 @@ func (q *Queries) CartStartCheckout(ctx context.Context, id uuid.UUID) (int32, e
 
 const cartTouch = `-- name: CartTouch :one
 UPDATE carts SET updated_at = now(), failure_code = '', failure_reason = '' WHERE id = $1
-RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status
+RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision
 `
 
 // CartTouch marks a change of lines; the last checkout's failure no longer applies.
@@ -476,6 +588,8 @@ func (q *Queries) CartTouch(ctx context.Context, id uuid.UUID) (Cart, error) {
 		&i.PoNumber,
 		&i.BuyerReference,
 		&i.CheckoutStatus,
+		&i.QuoteID,
+		&i.QuoteRevision,
 	)
 	return i, err
 }

@@ -15,7 +15,7 @@ import (
 const companyCreate = `-- name: CompanyCreate :one
 INSERT INTO companies (id, name, currency, credit_limit, customer_group, tax_exempt, approval_timeout_seconds)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
-RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at
+RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id
 `
 
 type CompanyCreateParams struct {
@@ -49,12 +49,13 @@ func (q *Queries) CompanyCreate(ctx context.Context, arg CompanyCreateParams) (C
 		&i.TaxExempt,
 		&i.ApprovalTimeoutSeconds,
 		&i.UpdatedAt,
+		&i.SalesRepID,
 	)
 	return i, err
 }
 
 const companyGet = `-- name: CompanyGet :one
-SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at FROM companies WHERE id = $1
+SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id FROM companies WHERE id = $1
 `
 
 func (q *Queries) CompanyGet(ctx context.Context, id uuid.UUID) (Company, error) {
@@ -70,12 +71,13 @@ func (q *Queries) CompanyGet(ctx context.Context, id uuid.UUID) (Company, error)
 		&i.TaxExempt,
 		&i.ApprovalTimeoutSeconds,
 		&i.UpdatedAt,
+		&i.SalesRepID,
 	)
 	return i, err
 }
 
 const companyList = `-- name: CompanyList :many
-SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at FROM companies
+SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id FROM companies
 WHERE (created_at, id) > ($1::timestamptz, $2::uuid)
 ORDER BY created_at, id
 LIMIT $3
@@ -106,6 +108,7 @@ func (q *Queries) CompanyList(ctx context.Context, arg CompanyListParams) ([]Com
 			&i.TaxExempt,
 			&i.ApprovalTimeoutSeconds,
 			&i.UpdatedAt,
+			&i.SalesRepID,
 		); err != nil {
 			return nil, err
 		}
@@ -118,7 +121,7 @@ func (q *Queries) CompanyList(ctx context.Context, arg CompanyListParams) ([]Com
 }
 
 const companyLock = `-- name: CompanyLock :one
-SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at FROM companies WHERE id = $1 FOR UPDATE
+SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id FROM companies WHERE id = $1 FOR UPDATE
 `
 
 // CompanyLock serialises the decisions of one company: an admin change is
@@ -139,6 +142,7 @@ func (q *Queries) CompanyLock(ctx context.Context, id uuid.UUID) (Company, error
 		&i.TaxExempt,
 		&i.ApprovalTimeoutSeconds,
 		&i.UpdatedAt,
+		&i.SalesRepID,
 	)
 	return i, err
 }
@@ -171,7 +175,7 @@ UPDATE companies
 SET name = $1, currency = $2, credit_limit = $3, customer_group = $4,
     tax_exempt = $5, approval_timeout_seconds = $6, updated_at = now()
 WHERE id = $7
-RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at
+RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id
 `
 
 type CompanyUpdateParams struct {
@@ -205,6 +209,22 @@ func (q *Queries) CompanyUpdate(ctx context.Context, arg CompanyUpdateParams) (C
 		&i.TaxExempt,
 		&i.ApprovalTimeoutSeconds,
 		&i.UpdatedAt,
+		&i.SalesRepID,
 	)
 	return i, err
+}
+
+const companyUpdateSalesRep = `-- name: CompanyUpdateSalesRep :exec
+UPDATE companies SET sales_rep_id = $2, updated_at = now() WHERE id = $1
+`
+
+type CompanyUpdateSalesRepParams struct {
+	ID         uuid.UUID
+	SalesRepID uuid.NullUUID
+}
+
+// CompanyUpdateSalesRep sets (or, with NULL, clears) the company's account sales rep.
+func (q *Queries) CompanyUpdateSalesRep(ctx context.Context, arg CompanyUpdateSalesRepParams) error {
+	_, err := q.db.Exec(ctx, companyUpdateSalesRep, arg.ID, arg.SalesRepID)
+	return err
 }

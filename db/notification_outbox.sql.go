@@ -12,8 +12,8 @@ import (
 )
 
 const notificationCreate = `-- name: NotificationCreate :exec
-INSERT INTO notification_outbox (dedup_key, kind, company_id, customer_id, to_role, subject, body)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+INSERT INTO notification_outbox (dedup_key, kind, company_id, customer_id, staff_id, to_role, subject, body)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (dedup_key) DO NOTHING
 `
 
@@ -22,6 +22,7 @@ type NotificationCreateParams struct {
 	Kind       string
 	CompanyID  uuid.UUID
 	CustomerID uuid.NullUUID
+	StaffID    uuid.NullUUID
 	ToRole     string
 	Subject    string
 	Body       string
@@ -35,6 +36,7 @@ func (q *Queries) NotificationCreate(ctx context.Context, arg NotificationCreate
 		arg.Kind,
 		arg.CompanyID,
 		arg.CustomerID,
+		arg.StaffID,
 		arg.ToRole,
 		arg.Subject,
 		arg.Body,
@@ -43,7 +45,7 @@ func (q *Queries) NotificationCreate(ctx context.Context, arg NotificationCreate
 }
 
 const notificationListByCompany = `-- name: NotificationListByCompany :many
-SELECT id, dedup_key, kind, company_id, customer_id, to_role, subject, body, created_at, sent_at FROM notification_outbox WHERE company_id = $1 ORDER BY id
+SELECT id, dedup_key, kind, company_id, customer_id, to_role, subject, body, created_at, sent_at, staff_id FROM notification_outbox WHERE company_id = $1 ORDER BY id
 `
 
 func (q *Queries) NotificationListByCompany(ctx context.Context, companyID uuid.UUID) ([]NotificationOutbox, error) {
@@ -66,6 +68,7 @@ func (q *Queries) NotificationListByCompany(ctx context.Context, companyID uuid.
 			&i.Body,
 			&i.CreatedAt,
 			&i.SentAt,
+			&i.StaffID,
 		); err != nil {
 			return nil, err
 		}

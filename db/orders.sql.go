@@ -163,11 +163,12 @@ func (q *Queries) OrderGetInCompany(ctx context.Context, arg OrderGetInCompanyPa
 
 const orderLineCreateMany = `-- name: OrderLineCreateMany :exec
 INSERT INTO order_lines (order_id, line_no, sku, name, quantity, base_unit_price, unit_price, line_total,
-                         price_list_id, price_list_name, tier_min_quantity)
+                         price_list_id, price_list_name, tier_min_quantity, quote_id, quote_revision)
 SELECT $1::uuid, unnest($2::integer[]), unnest($3::text[]), unnest($4::text[]),
        unnest($5::integer[]), unnest($6::bigint[]), unnest($7::bigint[]),
        unnest($8::bigint[]), NULLIF(unnest($9::text[]), '')::uuid,
-       unnest($10::text[]), unnest($11::integer[])
+       unnest($10::text[]), unnest($11::integer[]),
+       NULLIF(unnest($12::text[]), '')::uuid, unnest($13::integer[])
 `
 
 type OrderLineCreateManyParams struct {
@@ -182,6 +183,8 @@ type OrderLineCreateManyParams struct {
 	PriceListIds      []string
 	PriceListNames    []string
 	TierMinQuantities []int32
+	QuoteIds          []string
+	QuoteRevisions    []int32
 }
 
 // OrderLineCreateMany writes all lines in one statement; the arrays are parallel.
@@ -198,12 +201,14 @@ func (q *Queries) OrderLineCreateMany(ctx context.Context, arg OrderLineCreateMa
 		arg.PriceListIds,
 		arg.PriceListNames,
 		arg.TierMinQuantities,
+		arg.QuoteIds,
+		arg.QuoteRevisions,
 	)
 	return err
 }
 
 const orderLineListByOrder = `-- name: OrderLineListByOrder :many
-SELECT order_id, line_no, sku, name, quantity, unit_price, line_total, base_unit_price, price_list_id, price_list_name, tier_min_quantity FROM order_lines WHERE order_id = $1 ORDER BY line_no
+SELECT order_id, line_no, sku, name, quantity, unit_price, line_total, base_unit_price, price_list_id, price_list_name, tier_min_quantity, quote_id, quote_revision FROM order_lines WHERE order_id = $1 ORDER BY line_no
 `
 
 func (q *Queries) OrderLineListByOrder(ctx context.Context, orderID uuid.UUID) ([]OrderLine, error) {
@@ -227,6 +232,8 @@ func (q *Queries) OrderLineListByOrder(ctx context.Context, orderID uuid.UUID) (
 			&i.PriceListID,
 			&i.PriceListName,
 			&i.TierMinQuantity,
+			&i.QuoteID,
+			&i.QuoteRevision,
 		); err != nil {
 			return nil, err
 		}

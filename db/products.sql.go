@@ -7,6 +7,8 @@ package db
 
 import (
 	"context"
+
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 const productListExistingSKUs = `-- name: ProductListExistingSKUs :many
@@ -27,6 +29,56 @@ func (q *Queries) ProductListExistingSKUs(ctx context.Context, skus []string) ([
 			return nil, err
 		}
 		items = append(items, sku)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const productListForQuote = `-- name: ProductListForQuote :many
+SELECT p.sku, p.name, COALESCE(pp.unit_price, 0)::bigint AS unit_price, (pp.sku IS NOT NULL)::boolean AS priced,
+       pp.cost_price
+FROM products p
+LEFT JOIN product_prices pp ON pp.sku = p.sku AND pp.currency = $1
+WHERE p.sku = ANY($2::text[])
+ORDER BY p.sku
+`
+
+type ProductListForQuoteParams struct {
+	Currency string
+	Skus     []string
+}
+
+type ProductListForQuoteRow struct {
+	Sku       string
+	Name      string
+	UnitPrice int64
+	Priced    bool
+	CostPrice pgtype.Int8
+}
+
+// ProductListForQuote returns what a quote revision needs of the named SKUs in
+// one currency: name, base price (when priced there) and cost price.
+func (q *Queries) ProductListForQuote(ctx context.Context, arg ProductListForQuoteParams) ([]ProductListForQuoteRow, error) {
+	rows, err := q.db.Query(ctx, productListForQuote, arg.Currency, arg.Skus)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ProductListForQuoteRow{}
+	for rows.Next() {
+		var i ProductListForQuoteRow
+		if err := rows.Scan(
+			&i.Sku,
+			&i.Name,
+			&i.UnitPrice,
+			&i.Priced,
+			&i.CostPrice,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -156,7 +208,7 @@ func (q *Queries) ProductPriceDeleteOtherCurrencies(ctx context.Context, arg Pro
 }
 
 const productPriceListBySKU = `-- name: ProductPriceListBySKU :many
-SELECT sku, currency, unit_price FROM product_prices WHERE sku = $1 ORDER BY currency
+SELECT sku, currency, unit_price, cost_price FROM product_prices WHERE sku = $1 ORDER BY currency
 `
 
 func (q *Queries) ProductPriceListBySKU(ctx context.Context, sku string) ([]ProductPrice, error) {
@@ -168,7 +220,12 @@ func (q *Queries) ProductPriceListBySKU(ctx context.Context, sku string) ([]Prod
 	items := []ProductPrice{}
 	for rows.Next() {
 		var i ProductPrice
-		if err := rows.Scan(&i.Sku, &i.Currency, &i.UnitPrice); err != nil {
+		if err := rows.Scan(
+			&i.Sku,
+			&i.Currency,
+			&i.UnitPrice,
+			&i.CostPrice,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -196,6 +253,26 @@ type ProductPricePutManyParams struct {
 func (q *Queries) ProductPricePutMany(ctx context.Context, arg ProductPricePutManyParams) error {
 	_, err := q.db.Exec(ctx, productPricePutMany, arg.Sku, arg.Currencies, arg.UnitPrices)
 	return err
+}
+
+const productPriceUpdateCost = `-- name: ProductPriceUpdateCost :execrows
+UPDATE product_prices SET cost_price = $3 WHERE sku = $1 AND currency = $2
+`
+
+type ProductPriceUpdateCostParams struct {
+	Sku       string
+	Currency  string
+	CostPrice pgtype.Int8
+}
+
+// ProductPriceUpdateCost sets (or, with NULL, forgets) what a unit costs us in
+// one currency the product has a price in.
+func (q *Queries) ProductPriceUpdateCost(ctx context.Context, arg ProductPriceUpdateCostParams) (int64, error) {
+	result, err := q.db.Exec(ctx, productPriceUpdateCost, arg.Sku, arg.Currency, arg.CostPrice)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const productPut = `-- name: ProductPut :one

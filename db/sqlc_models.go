@@ -69,6 +69,8 @@ type Cart struct {
 	PoNumber        string
 	BuyerReference  string
 	CheckoutStatus  string
+	QuoteID         uuid.NullUUID
+	QuoteRevision   int32
 }
 
 type CartLine struct {
@@ -88,6 +90,7 @@ type Company struct {
 	TaxExempt              bool
 	ApprovalTimeoutSeconds int32
 	UpdatedAt              time.Time
+	SalesRepID             uuid.NullUUID
 }
 
 type CreditHold struct {
@@ -131,6 +134,7 @@ type NotificationOutbox struct {
 	Body       string
 	CreatedAt  time.Time
 	SentAt     *time.Time
+	StaffID    uuid.NullUUID
 }
 
 type Order struct {
@@ -167,6 +171,8 @@ type OrderLine struct {
 	PriceListID     uuid.NullUUID
 	PriceListName   string
 	TierMinQuantity int32
+	QuoteID         uuid.NullUUID
+	QuoteRevision   int32
 }
 
 type PriceList struct {
@@ -200,6 +206,97 @@ type ProductPrice struct {
 	Sku       string
 	Currency  string
 	UnitPrice int64
+	CostPrice pgtype.Int8
+}
+
+type Quote struct {
+	ID                 uuid.UUID
+	CompanyID          uuid.UUID
+	CustomerID         uuid.UUID
+	Currency           string
+	Status             string
+	AssigneeID         uuid.NullUUID
+	SourceCartID       uuid.NullUUID
+	Message            string
+	TargetTotal        pgtype.Int8
+	OfferedRevision    int32
+	OfferedTotal       pgtype.Int8
+	ValidUntil         *time.Time
+	OrderCartID        uuid.NullUUID
+	OrderID            uuid.NullUUID
+	OrderFailureCode   string
+	OrderFailureReason string
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+}
+
+type QuoteAuthority struct {
+	Role          string
+	MaxDiscountBp int32
+	MinMarginBp   int32
+	UpdatedAt     time.Time
+}
+
+type QuoteEvent struct {
+	ID         int64
+	QuoteID    uuid.UUID
+	Kind       string
+	Actor      string
+	Detail     string
+	DedupKey   string
+	OccurredAt time.Time
+}
+
+type QuoteMessage struct {
+	ID         int64
+	QuoteID    uuid.UUID
+	Author     string
+	AuthorName string
+	Body       string
+	DedupKey   string
+	CreatedAt  time.Time
+}
+
+type QuoteRequestLine struct {
+	QuoteID  uuid.UUID
+	LineNo   int32
+	Sku      string
+	Quantity int32
+}
+
+type QuoteRevision struct {
+	QuoteID          uuid.UUID
+	Revision         int32
+	Status           string
+	AuthorID         uuid.UUID
+	AuthorRole       string
+	Currency         string
+	Shipping         int64
+	Subtotal         int64
+	Total            int64
+	ValidDays        int32
+	Note             string
+	NeedsManager     bool
+	AuthorityReasons []string
+	DecidedBy        uuid.NullUUID
+	DecisionComment  string
+	SentAt           *time.Time
+	ValidUntil       *time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+type QuoteRevisionLine struct {
+	QuoteID       uuid.UUID
+	Revision      int32
+	LineNo        int32
+	Sku           string
+	Name          string
+	Quantity      int32
+	ListUnitPrice int64
+	UnitPrice     int64
+	CostPrice     pgtype.Int8
+	LineTotal     int64
 }
 
 type ShippingMethod struct {

@@ -55,23 +55,24 @@ func PricingFor(ctx context.Context, q *db.Queries, cart db.Cart, skus []string,
 	if err != nil {
 		return pc, err
 	}
-	rows, err := q.PriceListTierListForCompany(ctx, db.PriceListTierListForCompanyParams{
-		Currency: cart.Currency, CompanyID: uuid.NullUUID{UUID: company.ID, Valid: true},
-		CustomerGroup: company.CustomerGroup, Skus: skus,
-	})
-	if err != nil {
-		return pc, err
-	}
-	pc.Lists = priceLists(rows)
-	if cart.ShippingMethod != "" {
-		m, err := q.ShippingMethodGet(ctx, cart.ShippingMethod)
-		if db.IsNotFound(err) {
-			return pc, commerce.Reject(commerce.CodeInvalidCart, fmt.Sprintf("shipping method %q no longer exists", cart.ShippingMethod))
-		}
-		if err != nil {
+	if cart.QuoteID.Valid {
+		if err := quotePricing(ctx, q, cart, &pc); err != nil {
 			return pc, err
 		}
-		pc.Shipping = ShippingMethodOf(m)
+	} else {
+		if pc.Lists, err = companyPriceLists(ctx, q, company, cart.Currency, skus); err != nil {
+			return pc, err
+		}
+		if cart.ShippingMethod != "" {
+			m, err := q.ShippingMethodGet(ctx, cart.ShippingMethod)
+			if db.IsNotFound(err) {
+				return pc, commerce.Reject(commerce.CodeInvalidCart, fmt.Sprintf("shipping method %q no longer exists", cart.ShippingMethod))
+			}
+			if err != nil {
+				return pc, err
+			}
+			pc.Shipping = ShippingMethodOf(m)
+		}
 	}
 	if cart.ShipCountry != "" {
 		pc.Tax = commerce.TaxPolicy{Country: cart.ShipCountry, Exempt: company.TaxExempt}
@@ -85,6 +86,40 @@ func PricingFor(ctx context.Context, q *db.Queries, cart db.Cart, skus []string,
 		pc.Tax.RateBasisPoints = int64(rate.RateBp)
 	}
 	return pc, nil
+}
+
+// companyPriceLists are the price lists of the company and its customer group
+// that have tiers for skus in currency.
+func companyPriceLists(ctx context.Context, q *db.Queries, company db.Company, currency string, skus []string) ([]commerce.PriceList, error) {
+	rows, err := q.PriceListTierListForCompany(ctx, db.PriceListTierListForCompanyParams{
+		Currency: currency, CompanyID: uuid.NullUUID{UUID: company.ID, Valid: true},
+		CustomerGroup: company.CustomerGroup, Skus: skus,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return priceLists(rows), nil
+}
+
+// quotePricing sells a cart made from an accepted quote at its revision's
+// prices, with the revision's shipping price: what the buyer accepted.
+func quotePricing(ctx context.Context, q *db.Queries, cart db.Cart, pc *commerce.PricingContext) error {
+	rev, err := q.QuoteRevisionGet(ctx, db.QuoteRevisionGetParams{QuoteID: cart.QuoteID.UUID, Revision: cart.QuoteRevision})
+	if err != nil {
+		return fmt.Errorf("revision %d of quote %s: %w", cart.QuoteRevision, cart.QuoteID.UUID, err)
+	}
+	lines, err := q.QuoteRevisionLineListByRevision(ctx, db.QuoteRevisionLineListByRevisionParams{
+		QuoteID: cart.QuoteID.UUID, Revision: cart.QuoteRevision})
+	if err != nil {
+		return err
+	}
+	pc.Quote = &commerce.QuotePricing{QuoteID: cart.QuoteID.UUID.String(), Revision: int(cart.QuoteRevision),
+		Prices: make(map[string]commerce.QuotedPrice, len(lines))}
+	for _, l := range lines {
+		pc.Quote.Prices[l.Sku] = commerce.QuotedPrice{UnitPrice: l.UnitPrice, ListUnitPrice: l.ListUnitPrice}
+	}
+	pc.Shipping = &commerce.ShippingMethod{Code: "quote", Name: "As quoted", Currency: rev.Currency, BaseAmount: rev.Shipping}
+	return nil
 }
 
 // ShippingMethodOf converts a stored shipping method to the rules' type.

@@ -86,3 +86,35 @@ UPDATE cart_lines SET quantity = $3 WHERE cart_id = $1 AND sku = $2;
 
 -- name: CartLineDelete :execrows
 DELETE FROM cart_lines WHERE cart_id = $1 AND sku = $2;
+
+-- CartQuote freezes an open cart of the buyer for a quote requested from it.
+-- name: CartQuote :execrows
+UPDATE carts SET status = 'quoted', quote_id = @quote_id, updated_at = now()
+WHERE id = @id AND customer_id = @customer_id AND status = 'open';
+
+-- CartReopenFromQuote gives the buyer their cart back when its quote ends
+-- without an order.
+-- name: CartReopenFromQuote :execrows
+UPDATE carts SET status = 'open', quote_id = NULL, updated_at = now()
+WHERE id = @id AND quote_id = @quote_id AND status = 'quoted';
+
+-- CartCreateForQuote creates, once, the cart an accepted quote checks out,
+-- sold at the revision's prices, with the ship-to and references of the cart the
+-- quote was requested from (when there was one).
+-- name: CartCreateForQuote :execrows
+INSERT INTO carts (id, company_id, customer_id, currency, quote_id, quote_revision,
+                   ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country,
+                   shipping_method, po_number, buyer_reference)
+SELECT @id, @company_id, @customer_id, @currency, @quote_id, @quote_revision,
+       COALESCE(s.ship_name, ''), COALESCE(s.ship_line1, ''), COALESCE(s.ship_line2, ''), COALESCE(s.ship_city, ''),
+       COALESCE(s.ship_postal_code, ''), COALESCE(s.ship_country, ''), '', COALESCE(s.po_number, ''),
+       COALESCE(s.buyer_reference, '')
+FROM (SELECT 1) one LEFT JOIN carts s ON s.id = sqlc.narg(source_cart_id)::uuid
+ON CONFLICT (id) DO NOTHING;
+
+-- CartLineCreateMany writes all of a cart's lines in one statement; the arrays
+-- are parallel. Lines that exist are left as they are.
+-- name: CartLineCreateMany :exec
+INSERT INTO cart_lines (cart_id, sku, quantity)
+SELECT @cart_id::uuid, unnest(@skus::text[]), unnest(@quantities::integer[])
+ON CONFLICT DO NOTHING;

@@ -36,3 +36,7 @@ SELECT (EXISTS (SELECT 1 FROM spending_limits sl WHERE sl.company_id = @company_
      OR EXISTS (SELECT 1 FROM approval_rules ar JOIN companies c ON c.id = ar.company_id
                 WHERE ar.company_id = @company_id AND c.currency <> @currency
                   AND (ar.threshold > 0 OR ar.approver_max IS NOT NULL)))::boolean AS has_terms;
+
+-- CompanyUpdateSalesRep sets (or, with NULL, clears) the company's account sales rep.
+-- name: CompanyUpdateSalesRep :exec
+UPDATE companies SET sales_rep_id = $2, updated_at = now() WHERE id = $1;

@@ -28,11 +28,12 @@ LIMIT @row_limit;
 -- OrderLineCreateMany writes all lines in one statement; the arrays are parallel.
 -- name: OrderLineCreateMany :exec
 INSERT INTO order_lines (order_id, line_no, sku, name, quantity, base_unit_price, unit_price, line_total,
-                         price_list_id, price_list_name, tier_min_quantity)
+                         price_list_id, price_list_name, tier_min_quantity, quote_id, quote_revision)
 SELECT @order_id::uuid, unnest(@line_nos::integer[]), unnest(@skus::text[]), unnest(@names::text[]),
        unnest(@quantities::integer[]), unnest(@base_unit_prices::bigint[]), unnest(@unit_prices::bigint[]),
        unnest(@line_totals::bigint[]), NULLIF(unnest(@price_list_ids::text[]), '')::uuid,
-       unnest(@price_list_names::text[]), unnest(@tier_min_quantities::integer[]);
+       unnest(@price_list_names::text[]), unnest(@tier_min_quantities::integer[]),
+       NULLIF(unnest(@quote_ids::text[]), '')::uuid, unnest(@quote_revisions::integer[]);
 
 -- name: OrderLineListByOrder :many
 SELECT * FROM order_lines WHERE order_id = $1 ORDER BY line_no;

@@ -45,3 +45,18 @@ SELECT * FROM product_prices WHERE sku = $1 ORDER BY currency;
 -- currency, so that a PUT leaves exactly the prices it names.
 -- name: ProductPriceDeleteOtherCurrencies :exec
 DELETE FROM product_prices WHERE sku = @sku AND NOT (currency = ANY(@keep_currencies::text[]));
+
+-- ProductListForQuote returns what a quote revision needs of the named SKUs in
+-- one currency: name, base price (when priced there) and cost price.
+-- name: ProductListForQuote :many
+SELECT p.sku, p.name, COALESCE(pp.unit_price, 0)::bigint AS unit_price, (pp.sku IS NOT NULL)::boolean AS priced,
+       pp.cost_price
+FROM products p
+LEFT JOIN product_prices pp ON pp.sku = p.sku AND pp.currency = @currency
+WHERE p.sku = ANY(@skus::text[])
+ORDER BY p.sku;
+
+-- ProductPriceUpdateCost sets (or, with NULL, forgets) what a unit costs us in
+-- one currency the product has a price in.
+-- name: ProductPriceUpdateCost :execrows
+UPDATE product_prices SET cost_price = $3 WHERE sku = $1 AND currency = $2;

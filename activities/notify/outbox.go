@@ -11,15 +11,17 @@ import (
 	"github.com/orderflow/orderflow/db"
 )
 
-// Message is one notification, to everyone of a role in a company (ToRole) or
-// to one customer (CustomerID). DedupKey makes queueing idempotent: a retried
+// Message is one notification about a buying company: to everyone of a role
+// (ToRole: a company role, or a seller role such as sales_manager), to one
+// customer (CustomerID) or to one member of the seller's staff (StaffID). DedupKey makes queueing idempotent: a retried
 // activity queues its message once.
 type Message struct {
 	DedupKey   string
 	Kind       string
 	CompanyID  uuid.UUID
 	ToRole     string
-	CustomerID uuid.UUID // uuid.Nil when the message goes to a role
+	CustomerID uuid.UUID // uuid.Nil unless the message goes to one customer
+	StaffID    uuid.UUID // uuid.Nil unless the message goes to one member of staff
 	Subject    string
 	Body       string
 }
@@ -29,6 +31,7 @@ func Queue(ctx context.Context, q *db.Queries, m Message) error {
 	return q.NotificationCreate(ctx, db.NotificationCreateParams{
 		DedupKey: m.DedupKey, Kind: m.Kind, CompanyID: m.CompanyID, ToRole: m.ToRole,
 		CustomerID: uuid.NullUUID{UUID: m.CustomerID, Valid: m.CustomerID != uuid.Nil},
+		StaffID:    uuid.NullUUID{UUID: m.StaffID, Valid: m.StaffID != uuid.Nil},
 		Subject:    m.Subject, Body: m.Body,
 	})
 }

@@ -84,6 +84,8 @@ func (a *Activities) PlaceOrder(ctx context.Context, in PlaceOrderInput) error {
 			lines.PriceListIds = append(lines.PriceListIds, l.Source.PriceListID)
 			lines.PriceListNames = append(lines.PriceListNames, l.Source.PriceListName)
 			lines.TierMinQuantities = append(lines.TierMinQuantities, int32(l.Source.MinQuantity))
+			lines.QuoteIds = append(lines.QuoteIds, l.Source.QuoteID)
+			lines.QuoteRevisions = append(lines.QuoteRevisions, int32(l.Source.QuoteRevision))
 		}
 		if err := q.OrderLineCreateMany(ctx, lines); err != nil {
 			return err

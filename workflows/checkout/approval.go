@@ -3,11 +3,11 @@ package checkout
 import (
 	"fmt"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/orderflow/orderflow/activities/approval"
 	"github.com/orderflow/orderflow/commerce"
+	"github.com/orderflow/orderflow/workflows"
 )
 
 // The approval updates. Each has a validator that refuses, before anything is
@@ -85,9 +85,7 @@ func (c *checkout) approvalSnapshot() *ApprovalState {
 	return &a
 }
 
-// refuse is a business refusal as an error that crosses to the caller of an
-// update with its code and details.
+// refuse is a business refusal of an update, with its code.
 func refuse(code commerce.RejectionCode, msg string) error {
-	r := commerce.Rejection{Code: code, Message: msg}
-	return temporal.NewApplicationError(msg, string(code), r)
+	return workflows.Refuse(commerce.Rejection{Code: code, Message: msg})
 }

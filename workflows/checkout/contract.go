@@ -14,6 +14,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/workflows"
@@ -157,6 +158,24 @@ func Start(ctx context.Context, c client.Client, in Input, summary Summary) (cli
 		TypedSearchAttributes:    startAttributes(in),
 		StaticSummary:            summary.String(),
 	}, WorkflowName, in)
+}
+
+// StartChild starts the cart's checkout as a child of the calling workflow (an
+// accepted quote), with the same ID, reuse policy, search attributes and
+// summary as Start. The checkout outlives its parent (parent close policy
+// ABANDON): an order in flight is never cancelled because the quote's workflow
+// ended. Starting it while the cart's checkout runs fails; after a failed one
+// (the cart is open again) it starts a new attempt.
+func StartChild(ctx workflow.Context, in Input, summary Summary) workflow.ChildWorkflowFuture {
+	ctx = workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:            WorkflowID(in.CartID),
+		TaskQueue:             TaskQueue,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		TypedSearchAttributes: startAttributes(in),
+		StaticSummary:         summary.String(),
+	})
+	return workflow.ExecuteChildWorkflow(ctx, WorkflowName, in)
 }
 
 // startAttributes are the search attributes a checkout has from its start.

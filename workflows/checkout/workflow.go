@@ -1,8 +1,6 @@
 package checkout
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -18,6 +16,7 @@ import (
 	"github.com/orderflow/orderflow/activities/payment"
 	"github.com/orderflow/orderflow/activities/spend"
 	"github.com/orderflow/orderflow/commerce"
+	"github.com/orderflow/orderflow/workflows"
 )
 
 // The activities checkout calls, referenced through nil pointers: the worker
@@ -121,13 +120,13 @@ func (c *checkout) run(ctx workflow.Context) (Result, error) {
 
 	// 1. Freeze the cart and reprice it from the catalogue.
 	workflow.SetCurrentDetails(ctx, "repricing the cart from the catalogue")
-	begun, err := callStep(ctx, cartActs.BeginCheckout, carts.BeginCheckoutInput{
+	begun, err := workflows.CallLocal(ctx, cartActs.BeginCheckout, carts.BeginCheckoutInput{
 		CartID: c.in.CartID, CompanyID: c.in.CompanyID, CustomerID: c.in.CustomerID,
 	})
 	if err != nil {
 		// A refusal rolled BeginCheckout back. Any other error (cancelled, timed
 		// out) leaves it unknown whether the cart was frozen: reopen it if so.
-		if _, refused := refusalOf(err); !refused {
+		if _, refused := workflows.RefusalOf(err); !refused {
 			c.frozen = true
 		}
 		return c.fail(ctx, rejectionOf(err))
@@ -152,7 +151,7 @@ func (c *checkout) run(ctx workflow.Context) (Result, error) {
 	// 3. Stock.
 	workflow.SetCurrentDetails(ctx, fmt.Sprintf("reserving stock and authorizing %s (attempt %d)", c.cart.Totals.Total, c.attempt))
 	c.mayHoldStock = true
-	err = runStep(ctx, inventoryActs.ReserveInventory, inventory.ReserveInventoryInput{
+	err = workflows.RunLocal(ctx, inventoryActs.ReserveInventory, inventory.ReserveInventoryInput{
 		CartID: c.in.CartID, Attempt: c.attempt, Lines: cartLines(c.cart),
 	})
 	if err != nil {
@@ -161,7 +160,7 @@ func (c *checkout) run(ctx workflow.Context) (Result, error) {
 
 	// 4. Payment.
 	c.mayHoldPayment = true
-	_, err = callStep(ctx, paymentActs.AuthorizePayment, payment.AuthorizePaymentInput{
+	_, err = workflows.CallLocal(ctx, paymentActs.AuthorizePayment, payment.AuthorizePaymentInput{
 		PaymentKey: PaymentKey(c.in.CartID, c.attempt), CartID: c.in.CartID, CompanyID: c.in.CompanyID,
 		Attempt: c.attempt, Amount: c.cart.Totals.Total,
 	})
@@ -171,7 +170,7 @@ func (c *checkout) run(ctx workflow.Context) (Result, error) {
 
 	// 5. The order.
 	order := carts.PlacedOrder{OrderID: OrderIDForCart(c.in.CartID), Totals: c.cart.Totals}
-	err = runStep(ctx, orderActs.PlaceOrder, orders.PlaceOrderInput{
+	err = workflows.RunLocal(ctx, orderActs.PlaceOrder, orders.PlaceOrderInput{
 		OrderID: order.OrderID, CartID: c.in.CartID, CompanyID: c.in.CompanyID, CustomerID: c.in.CustomerID,
 		Attempt: c.attempt, Cart: c.cart, PlacedAt: workflow.Now(ctx).UTC(), ApprovedBy: c.approvedBy(),
 	})
@@ -186,7 +185,7 @@ func (c *checkout) run(ctx workflow.Context) (Result, error) {
 // checkout must stop, or nil to go on.
 func (c *checkout) applyPolicies(ctx workflow.Context) *commerce.Rejection {
 	c.mayHoldSpend = true
-	reserved, err := callStep(ctx, spendActs.ReserveSpend, spend.ReserveSpendInput{
+	reserved, err := workflows.CallLocal(ctx, spendActs.ReserveSpend, spend.ReserveSpendInput{
 		CartID: c.in.CartID, Attempt: c.attempt, CompanyID: c.in.CompanyID, CustomerID: c.in.CustomerID,
 		Amount: c.cart.Totals.Total, At: workflow.Now(ctx).UTC(),
 	})
@@ -205,7 +204,7 @@ func (c *checkout) applyPolicies(ctx workflow.Context) *commerce.Rejection {
 	}
 
 	deadline := workflow.Now(ctx).UTC().Add(reserved.ApprovalTimeout)
-	if err := runStep(ctx, approvalActs.OpenApproval, approval.OpenApprovalInput{
+	if err := workflows.RunLocal(ctx, approvalActs.OpenApproval, approval.OpenApprovalInput{
 		CartID: c.in.CartID, Attempt: c.attempt, CompanyID: c.in.CompanyID, CustomerID: c.in.CustomerID,
 		Decision: decision, Total: c.cart.Totals.Total, Deadline: deadline,
 	}); err != nil {
@@ -232,7 +231,7 @@ func (c *checkout) applyPolicies(ctx workflow.Context) *commerce.Rejection {
 	if !decided {
 		c.approval.Status = commerce.ApprovalExpired
 	}
-	if err := runStep(ctx, approvalActs.CloseApproval, c.closeApprovalInput()); err != nil {
+	if err := workflows.RunLocal(ctx, approvalActs.CloseApproval, c.closeApprovalInput()); err != nil {
 		return rejectionPtr(err)
 	}
 	switch c.approval.Status {
@@ -282,33 +281,33 @@ func (c *checkout) fail(ctx workflow.Context, rejection commerce.Rejection) (Res
 	if c.approval != nil && c.approval.Status == commerce.ApprovalPending {
 		// Aborted while waiting: close the request so no approver acts on it.
 		c.approval.Status, c.approval.Comment = commerce.ApprovalWithdrawn, rejection.Message
-		if err := runStep(ctx, approvalActs.CloseApproval, c.closeApprovalInput()); err != nil {
+		if err := workflows.RunLocal(ctx, approvalActs.CloseApproval, c.closeApprovalInput()); err != nil {
 			return Result{}, err
 		}
 	}
 	if c.mayHoldPayment {
-		if err := runStep(ctx, paymentActs.VoidPayment, payment.VoidPaymentInput{
+		if err := workflows.RunLocal(ctx, paymentActs.VoidPayment, payment.VoidPaymentInput{
 			PaymentKey: PaymentKey(c.in.CartID, c.attempt), CartID: c.in.CartID, Attempt: c.attempt,
 		}); err != nil {
 			return Result{}, err
 		}
 	}
 	if c.mayHoldStock {
-		if err := runStep(ctx, inventoryActs.ReleaseInventory, inventory.ReleaseInventoryInput{
+		if err := workflows.RunLocal(ctx, inventoryActs.ReleaseInventory, inventory.ReleaseInventoryInput{
 			CartID: c.in.CartID, Attempt: c.attempt,
 		}); err != nil {
 			return Result{}, err
 		}
 	}
 	if c.mayHoldSpend {
-		if err := runStep(ctx, spendActs.ReleaseSpend, spend.ReleaseSpendInput{
+		if err := workflows.RunLocal(ctx, spendActs.ReleaseSpend, spend.ReleaseSpendInput{
 			CartID: c.in.CartID, Attempt: c.attempt,
 		}); err != nil {
 			return Result{}, err
 		}
 	}
 	if c.frozen {
-		if err := runStep(ctx, cartActs.FailCheckout, carts.FailCheckoutInput{
+		if err := workflows.RunLocal(ctx, cartActs.FailCheckout, carts.FailCheckoutInput{
 			CartID: c.in.CartID, Attempt: c.attempt, Rejection: rejection,
 		}); err != nil {
 			return Result{}, err
@@ -348,7 +347,7 @@ func (c *checkout) approvedBy() uuid.UUID {
 // other error (cancellation, a step that ran out of time) is an aborted checkout,
 // whose details go to the log, not to the buyer.
 func rejectionOf(err error) commerce.Rejection {
-	if r, ok := refusalOf(err); ok {
+	if r, ok := workflows.RefusalOf(err); ok {
 		return r
 	}
 	if temporal.IsCanceledError(err) {
@@ -363,37 +362,10 @@ func rejectionPtr(err error) *commerce.Rejection {
 	return &r
 }
 
-// refusalOf extracts the Rejection a step refused with.
-func refusalOf(err error) (commerce.Rejection, bool) {
-	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) && appErr.HasDetails() {
-		var r commerce.Rejection
-		if appErr.Details(&r) == nil && r.Code != "" {
-			return r, true
-		}
-	}
-	return commerce.Rejection{}, false
-}
-
 func cartLines(c commerce.PricedCart) []commerce.CartLine {
 	lines := make([]commerce.CartLine, len(c.Lines))
 	for i, l := range c.Lines {
 		lines[i] = commerce.CartLine{SKU: l.SKU, Quantity: l.Quantity}
 	}
 	return lines
-}
-
-// runStep runs a step that answers nothing but success or failure as a local
-// activity with ctx's options. Taking the activity as a typed function makes the
-// compiler check its input; the activity's name is its method name.
-func runStep[I any](ctx workflow.Context, activity func(context.Context, I) error, in I) error {
-	return workflow.ExecuteLocalActivity(ctx, activity, in).Get(ctx, nil)
-}
-
-// callStep is runStep for a step with an answer, whose type the compiler checks
-// too.
-func callStep[I, O any](ctx workflow.Context, activity func(context.Context, I) (O, error), in I) (O, error) {
-	var out O
-	err := workflow.ExecuteLocalActivity(ctx, activity, in).Get(ctx, &out)
-	return out, err
 }

@@ -1,0 +1,47 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/orderflow/orderflow/commerce"
+)
+
+// RunLocal runs a step that answers nothing but success or failure as a local
+// activity, with ctx's local activity options. Taking the activity as a typed
+// function (a method value of a capability struct, through a nil pointer) makes
+// the compiler check its input; its name is its method name.
+func RunLocal[I any](ctx workflow.Context, activity func(context.Context, I) error, in I) error {
+	return workflow.ExecuteLocalActivity(ctx, activity, in).Get(ctx, nil)
+}
+
+// CallLocal is RunLocal for a step with an answer, whose type the compiler
+// checks too.
+func CallLocal[I, O any](ctx workflow.Context, activity func(context.Context, I) (O, error), in I) (O, error) {
+	var out O
+	err := workflow.ExecuteLocalActivity(ctx, activity, in).Get(ctx, &out)
+	return out, err
+}
+
+// RefusalOf extracts the business refusal a step (or an update, or a child
+// workflow) failed with: a non-retryable application error carrying a
+// commerce.Rejection.
+func RefusalOf(err error) (commerce.Rejection, bool) {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.HasDetails() {
+		var r commerce.Rejection
+		if appErr.Details(&r) == nil && r.Code != "" {
+			return r, true
+		}
+	}
+	return commerce.Rejection{}, false
+}
+
+// Refuse is a business refusal as an error that crosses to the caller of an
+// update with its code and details.
+func Refuse(r commerce.Rejection) error {
+	return temporal.NewApplicationError(r.Message, string(r.Code), r)
+}
