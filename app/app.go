@@ -31,12 +31,14 @@ import (
 	"github.com/orderflow/orderflow/activities/inventory"
 	"github.com/orderflow/orderflow/activities/orders"
 	"github.com/orderflow/orderflow/activities/payment"
+	"github.com/orderflow/orderflow/activities/quotes"
 	"github.com/orderflow/orderflow/activities/spend"
 	"github.com/orderflow/orderflow/api"
 	"github.com/orderflow/orderflow/api/admin"
 	"github.com/orderflow/orderflow/config"
 	"github.com/orderflow/orderflow/db"
 	"github.com/orderflow/orderflow/workflows/checkout"
+	"github.com/orderflow/orderflow/workflows/quote"
 )
 
 // DevServerArgs are extra `temporal server start-dev` flags for a one-node
@@ -140,6 +142,7 @@ type Activities struct {
 	Inventory *inventory.Activities
 	Payment   *payment.Activities
 	Orders    *orders.Activities
+	Quotes    *quotes.Activities
 }
 
 // NewActivities builds the activities on the pool, with the built-in
@@ -152,6 +155,7 @@ func NewActivities(pool *pgxpool.Pool) Activities {
 		Inventory: &inventory.Activities{DB: pool},
 		Payment:   &payment.Activities{DB: pool, Provider: payment.OnAccount{DB: pool}},
 		Orders:    &orders.Activities{DB: pool},
+		Quotes:    &quotes.Activities{DB: pool},
 	}
 }
 
@@ -168,12 +172,47 @@ func NewCheckoutWorker(c client.Client, acts Activities) worker.Worker {
 	return w
 }
 
+// NewQuoteWorker builds the worker of the quote task queue with the quote
+// workflow and its activities registered.
+func NewQuoteWorker(c client.Client, acts Activities) worker.Worker {
+	w := worker.New(c, quote.TaskQueue, worker.Options{})
+	w.RegisterWorkflowWithOptions(quote.Quote, workflow.RegisterOptions{Name: quote.WorkflowName})
+	w.RegisterActivity(acts.Quotes)
+	return w
+}
+
+// Workers are every process's worker, started and stopped together.
+type Workers []worker.Worker
+
+// NewWorkers builds the worker of every process's task queue.
+func NewWorkers(c client.Client, acts Activities) Workers {
+	return Workers{NewCheckoutWorker(c, acts), NewQuoteWorker(c, acts)}
+}
+
+// Start starts every worker; when one fails, those started are stopped again.
+func (ws Workers) Start() error {
+	for i, w := range ws {
+		if err := w.Start(); err != nil {
+			ws[:i].Stop()
+			return err
+		}
+	}
+	return nil
+}
+
+// Stop stops every worker, waiting for their tasks to finish.
+func (ws Workers) Stop() {
+	for _, w := range ws {
+		w.Stop()
+	}
+}
+
 // SearchAttributes are the custom search attributes of every process, each
 // once, sorted by name: what a namespace must have registered.
 func SearchAttributes() []temporal.SearchAttributeKey {
 	seen := map[string]bool{}
 	var out []temporal.SearchAttributeKey
-	for _, k := range checkout.SearchAttributes {
+	for _, k := range slices.Concat(checkout.SearchAttributes, quote.SearchAttributes) {
 		if !seen[k.GetName()] {
 			seen[k.GetName()] = true
 			out = append(out, k)

@@ -16,7 +16,6 @@ import (
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/worker"
 
 	"github.com/orderflow/orderflow/activities/payment"
 	"github.com/orderflow/orderflow/api"
@@ -98,7 +97,7 @@ type Stack struct {
 	Pool      *pgxpool.Pool
 	Temporal  client.Client
 	API       *httptest.Server
-	Worker    worker.Worker
+	Workers   app.Workers
 	// Activities is what the worker runs; tests may swap its payment provider
 	// before starting a replacement worker.
 	Activities app.Activities
@@ -132,33 +131,33 @@ func NewStack(t testing.TB, server *testsuite.DevServer, opts StackOptions) *Sta
 	if opts.Payments != nil {
 		acts.Payment = &payment.Activities{DB: pool, Provider: opts.Payments(pool)}
 	}
-	w := app.NewCheckoutWorker(tc, acts)
-	if err := w.Start(); err != nil {
+	ws := app.NewWorkers(tc, acts)
+	if err := ws.Start(); err != nil {
 		t.Fatalf("start worker: %v", err)
 	}
 	if opts.CheckoutSyncWait == 0 {
 		opts.CheckoutSyncWait = 5 * time.Second
 	}
 	srv := httptest.NewServer(app.NewAPIHandler(pool, tc, log, api.Options{CheckoutSyncWait: opts.CheckoutSyncWait}))
-	s := &Stack{Namespace: stackNamespace(i), Pool: pool, Temporal: tc, API: srv, Worker: w, Activities: acts}
+	s := &Stack{Namespace: stackNamespace(i), Pool: pool, Temporal: tc, API: srv, Workers: ws, Activities: acts}
 	t.Cleanup(func() {
 		srv.Close()
-		s.Worker.Stop()
+		s.Workers.Stop()
 		tc.Close()
 	})
 	return s
 }
 
-// RestartWorker stops the worker and starts a new one, as a redeploy or a
+// RestartWorker stops the workers and starts new ones, as a redeploy or a
 // crash-and-restart would. A non-nil provider replaces the payment provider.
 func (s *Stack) RestartWorker(t testing.TB, provider payment.Provider) {
 	t.Helper()
-	s.Worker.Stop()
+	s.Workers.Stop()
 	if provider != nil {
 		s.Activities.Payment = &payment.Activities{DB: s.Pool, Provider: provider}
 	}
-	s.Worker = app.NewCheckoutWorker(s.Temporal, s.Activities)
-	if err := s.Worker.Start(); err != nil {
+	s.Workers = app.NewWorkers(s.Temporal, s.Activities)
+	if err := s.Workers.Start(); err != nil {
 		t.Fatalf("restart worker: %v", err)
 	}
 }

@@ -102,17 +102,17 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	defer tc.Close()
 	app.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace, log)
-	return runCheckoutWorker(ctx, tc, pool)
+	return runWorkers(ctx, tc, pool)
 }
 
-// runCheckoutWorker runs the checkout worker until ctx ends, then stops it.
-func runCheckoutWorker(ctx context.Context, tc client.Client, pool *pgxpool.Pool) error {
-	w := app.NewCheckoutWorker(tc, app.NewActivities(pool))
-	if err := w.Start(); err != nil {
-		return fmt.Errorf("start worker: %w", err)
+// runWorkers runs every process's worker until ctx ends, then stops them.
+func runWorkers(ctx context.Context, tc client.Client, pool *pgxpool.Pool) error {
+	ws := app.NewWorkers(tc, app.NewActivities(pool))
+	if err := ws.Start(); err != nil {
+		return fmt.Errorf("start workers: %w", err)
 	}
 	<-ctx.Done()
-	w.Stop()
+	ws.Stop()
 	return nil
 }
 
