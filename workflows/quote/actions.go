@@ -63,15 +63,23 @@ func (w *quote) queueCommand(ctx workflow.Context, action commerce.QuoteAction, 
 	return w.snapshot(), nil
 }
 
+// registerOpen takes the request. Sent again (a retried request with the same
+// quote ID) it answers the quote as it is, recording nothing twice.
 func (w *quote) registerOpen(name, description string) error {
 	return workflow.SetUpdateHandlerWithOptions(w.rootCtx, name,
 		func(ctx workflow.Context, in ActorInput) (State, error) {
+			if w.opened || len(w.queue) > 0 || w.refused {
+				if err := workflow.Await(ctx, func() bool { return w.opened || w.refused }); err != nil {
+					return State{}, err
+				}
+				if w.refused {
+					return State{}, refusal(commerce.CodeQuoteState, "the request was refused")
+				}
+				return w.snapshot(), nil
+			}
 			return w.queueCommand(ctx, commerce.QuoteAction(OpenUpdate), in.Actor, in)
 		},
 		workflow.UpdateHandlerOptions{Description: description, Validator: func(in ActorInput) error {
-			if w.opened || w.refused || len(w.queue) > 0 {
-				return refusal(commerce.CodeQuoteState, "the quote was requested already")
-			}
 			if in.Actor.ID != w.in.CustomerID {
 				return refusal(commerce.CodeNotAllowed, "only the buyer requests their quote")
 			}
