@@ -180,18 +180,25 @@ func TestRecordCheckoutHistories(t *testing.T) {
 				require.Equal(t, sc.wantCode, res.Rejection.Code, "rejection: %+v", res.Rejection)
 			}
 
-			history := &historypb.History{}
-			iter := s.Temporal.GetWorkflowHistory(ctx, checkout.WorkflowID(cart), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-			for iter.HasNext() {
-				e, err := iter.Next()
-				require.NoError(t, err)
-				history.Events = append(history.Events, e)
-			}
-			data, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(history)
-			require.NoError(t, err)
-			path := filepath.Join(historiesDir, sc.name+".json")
-			require.NoError(t, os.WriteFile(path, append(data, '\n'), 0o644))
-			t.Logf("recorded %s (%d events)", path, len(history.Events))
+			recordHistory(t, s, checkout.WorkflowID(cart), filepath.Join(historiesDir, sc.name+".json"))
 		})
 	}
+}
+
+// recordHistory writes a closed workflow's whole history where a replay test
+// reads it.
+func recordHistory(t *testing.T, s *testenv.Stack, workflowID, path string) {
+	t.Helper()
+	ctx := context.Background()
+	history := &historypb.History{}
+	iter := s.Temporal.GetWorkflowHistory(ctx, workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for iter.HasNext() {
+		e, err := iter.Next()
+		require.NoError(t, err)
+		history.Events = append(history.Events, e)
+	}
+	data, err := temporalproto.CustomJSONMarshalOptions{Indent: "  "}.Marshal(history)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(path, append(data, '\n'), 0o644))
+	t.Logf("recorded %s (%d events)", path, len(history.Events))
 }

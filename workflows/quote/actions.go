@@ -96,16 +96,20 @@ func (w *quote) registerAssign(name, description string) error {
 			if in.AssigneeID == uuid.Nil {
 				return fieldRefusal("sales_rep_id", "is required")
 			}
+			if assignAction(in) == commerce.QuoteClaim && in.AssigneeID != in.Actor.ID {
+				return refusal(commerce.CodeNotAllowed, "a sales rep claims a quote for themself; a sales manager assigns")
+			}
 			return w.check(assignAction(in), in.Actor)
 		}})
 }
 
-// assignAction is a claim when the caller takes the quote themself.
+// assignAction is an assignment when a sales manager gives the quote to
+// someone (themself included), and a claim when anyone else takes it.
 func assignAction(in AssignInput) commerce.QuoteAction {
-	if in.AssigneeID == in.Actor.ID {
-		return commerce.QuoteClaim
+	if in.Actor.Role == commerce.RoleSalesManager {
+		return commerce.QuoteAssign
 	}
-	return commerce.QuoteAssign
+	return commerce.QuoteClaim
 }
 
 func (w *quote) registerDraft(name, description string) error {
