@@ -25,6 +25,9 @@ type Principal struct {
 	ID                                uuid.UUID
 }
 
+// CompanyID is the ID of the principal's company; uuid.Nil for seller staff.
+func (p Principal) CompanyID() uuid.UUID { return companyByName[p.Company] }
+
 // Fixed demo IDs and tokens. The tokens are public: never load demo data into a
 // production database.
 var (
@@ -45,6 +48,7 @@ var (
 	// Staff are the seller-side principals.
 	Staff = []Principal{
 		{ID: uuid.MustParse("0c0a1e00-0000-4000-8000-0000000005a1"), Name: "Sam Sales", Email: "sam@orderflow.example", Company: "(seller)", Role: "sales_rep", Token: "oft_demo_sam_sales"},
+		{ID: uuid.MustParse("0c0a1e00-0000-4000-8000-0000000005a2"), Name: "Mia Manager", Email: "mia@orderflow.example", Company: "(seller)", Role: "sales_manager", Token: "oft_demo_mia_sales_manager"},
 		{ID: uuid.MustParse("0c0a1e00-0000-4000-8000-0000000000f5"), Name: "Olivia Ops", Email: "olivia@orderflow.example", Company: "(seller)", Role: "ops", Token: "oft_demo_olivia_ops"},
 	}
 
@@ -147,6 +151,11 @@ func Seed(ctx context.Context, pool *pgxpool.Pool) error {
 				return fmt.Errorf("staff %s: %w", s.Email, err)
 			}
 		}
+		// Sam is Acme's account sales rep; Globex's quotes wait in the queue.
+		if err := q.CompanyUpdateSalesRep(ctx, db.CompanyUpdateSalesRepParams{ID: AcmeID,
+			SalesRepID: uuid.NullUUID{UUID: Staff[0].ID, Valid: true}}); err != nil {
+			return fmt.Errorf("account rep: %w", err)
+		}
 		if err := seedCatalogue(ctx, q); err != nil {
 			return err
 		}
@@ -241,6 +250,13 @@ func seedCatalogue(ctx context.Context, q *db.Queries) error {
 		}
 		if err := q.StockCreate(ctx, db.StockCreateParams{Sku: p.sku, OnHand: p.stock}); err != nil {
 			return fmt.Errorf("product %s: %w", p.sku, err)
+		}
+		// What a unit costs us: 60 % of the price, so quotes show margins.
+		for currency, price := range map[string]int64{"EUR": p.eur, "USD": p.usd} {
+			if _, err := q.ProductPriceUpdateCost(ctx, db.ProductPriceUpdateCostParams{Sku: p.sku, Currency: currency,
+				CostPrice: pgtype.Int8{Int64: price * 60 / 100, Valid: true}}); err != nil {
+				return fmt.Errorf("product %s: %w", p.sku, err)
+			}
 		}
 	}
 	for country, rate := range taxRates {
