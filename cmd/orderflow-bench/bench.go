@@ -29,6 +29,10 @@ type benchSettings struct {
 	// plain orders as a company without price lists, limits or rules and
 	// without a ship-to: the checkout path before B2B policies, for comparison.
 	plain bool
+	// quotes is how many quotes to accept per quote concurrency level (0: no
+	// quote path), quoteConcurrency those levels.
+	quotes           int
+	quoteConcurrency []int
 }
 
 // runBench drives a running stack and compares it with the bare ceiling of its
@@ -96,6 +100,17 @@ func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 		rows = append(rows, row)
 	}
 	printBenchSummary(out, rows)
+	if s.quotes > 0 {
+		fmt.Fprintf(out, "\nquote path: request, claim, draft and send untimed; then accept → order placed (the quote's child checkout)\n")
+		qb := &benchQuotes{temporal: bare.temporal, lines: s.lines}
+		for _, c := range s.quoteConcurrency {
+			drive(ctx, c, min(s.warmup, s.quotes), qb.unit)
+			printQuoteRow(out, c, drive(ctx, c, s.quotes, qb.unit))
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 
@@ -110,6 +125,9 @@ func parseBenchFlags(cfg config.Config, args []string) (benchSettings, error) {
 	fs.StringVar(&concurrency, "c", "1,32", "comma-separated concurrency levels (clients running at once)")
 	fs.IntVar(&s.lines, "lines", 3, fmt.Sprintf("lines per cart (1..%d, one bench SKU each)", len(demo.BenchSKUs)))
 	fs.IntVar(&s.warmup, "warmup", 20, "unmeasured orders (and bare workflows) before each measured run")
+	fs.IntVar(&s.quotes, "quotes", 100, "quotes accepted per quote concurrency level (0: skip the quote path)")
+	var quoteConcurrency string
+	fs.StringVar(&quoteConcurrency, "quote-c", "1,8", "comma-separated concurrency levels of the quote path")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: orderflow-bench [flags]\n\n"+
 			"Drives a running stack (orderflow dev) and its Temporal server; prints orders/s,\n"+
@@ -131,13 +149,10 @@ func parseBenchFlags(cfg config.Config, args []string) (benchSettings, error) {
 		}
 	}
 	var errs []error
-	for _, part := range strings.Split(concurrency, ",") {
-		c, err := strconv.Atoi(strings.TrimSpace(part))
-		if err != nil || c < 1 || c > 1024 {
-			errs = append(errs, fmt.Errorf("-c: %q is not a concurrency from 1 to 1024", part))
-			continue
-		}
-		s.concurrency = append(s.concurrency, c)
+	s.concurrency, errs = parseConcurrency("-c", concurrency, errs)
+	s.quoteConcurrency, errs = parseConcurrency("-quote-c", quoteConcurrency, errs)
+	if s.quotes < 0 || s.quotes > 100_000 {
+		errs = append(errs, errors.New("-quotes: must be from 0 to 100000"))
 	}
 	if s.orders < 1 || s.orders > 1_000_000 {
 		errs = append(errs, errors.New("-n: must be from 1 to 1000000"))
@@ -152,6 +167,20 @@ func parseBenchFlags(cfg config.Config, args []string) (benchSettings, error) {
 		errs = append(errs, errors.New("-token: must not be empty"))
 	}
 	return s, errors.Join(errs...)
+}
+
+// parseConcurrency reads a comma-separated list of concurrency levels.
+func parseConcurrency(flagName, list string, errs []error) ([]int, []error) {
+	var out []int
+	for _, part := range strings.Split(list, ",") {
+		c, err := strconv.Atoi(strings.TrimSpace(part))
+		if err != nil || c < 1 || c > 1024 {
+			errs = append(errs, fmt.Errorf("%s: %q is not a concurrency from 1 to 1024", flagName, part))
+			continue
+		}
+		out = append(out, c)
+	}
+	return out, errs
 }
 
 func printBenchHeader(w io.Writer, cfg config.Config, s benchSettings) {
