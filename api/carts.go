@@ -177,6 +177,9 @@ func (s *Server) changeCartWith(c *gin.Context, change func(context.Context, *db
 		if err := requireCartOwner(cart, principal(c)); err != nil {
 			return err
 		}
+		if err := refuseQuoteCart(cart); err != nil {
+			return err
+		}
 		if err := commerce.CheckCartEditable(commerce.CartStatus(cart.Status)); err != nil {
 			return err
 		}
@@ -234,6 +237,9 @@ func (s *Server) cartView(ctx context.Context, q *db.Queries, cart db.Cart) (Car
 	if cart.OrderID.Valid {
 		view.OrderID = &cart.OrderID.UUID
 	}
+	if cart.QuoteID.Valid {
+		view.QuoteID = &cart.QuoteID.UUID
+	}
 	if cart.Status != string(commerce.CartOpen) || cart.FailureCode != "" {
 		co := checkoutOf(cart)
 		view.Checkout = &co
@@ -263,6 +269,25 @@ func (s *Server) cartView(ctx context.Context, q *db.Queries, cart db.Cart) (Car
 	totals := totalsOf(priced.Cart.Totals)
 	view.Totals = &totals
 	return view, nil
+}
+
+// cartQuoted is the status of a cart a quote was requested from, frozen while
+// the quote runs (commerce has no CartStatus for it yet).
+const cartQuoted = "quoted"
+
+// refuseQuoteCart refuses to change or check out, through /v1/carts, a cart
+// that belongs to a quote: the cart a quote was requested from is frozen
+// while the quote runs, and the cart an accepted quote is sold from is the
+// quote's workflow's to check out, at the quote's prices.
+func refuseQuoteCart(cart db.Cart) error {
+	if !cart.QuoteID.Valid {
+		return nil
+	}
+	msg := fmt.Sprintf("this cart belongs to quote %s; accept or retry the quote", cart.QuoteID.UUID)
+	if cart.Status == cartQuoted {
+		msg = fmt.Sprintf("this cart is frozen while quote %s runs; withdraw the quote to change it", cart.QuoteID.UUID)
+	}
+	return commerce.Reject(commerce.CodeCartNotOpen, msg)
 }
 
 // visibleCart reads a cart the principal may see: its company's, or any for ops.

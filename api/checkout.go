@@ -40,6 +40,10 @@ func (s *Server) checkout(c *gin.Context) {
 		RespondError(c, err)
 		return
 	}
+	if err := refuseQuoteCart(cart); err != nil {
+		RespondError(c, err)
+		return
+	}
 	switch commerce.CartStatus(cart.Status) {
 	case commerce.CartCompleted:
 		he := newError(http.StatusConflict, string(commerce.CodeCartNotOpen), "the cart has already been checked out")
@@ -51,6 +55,12 @@ func (s *Server) checkout(c *gin.Context) {
 			RespondError(c, err)
 			return
 		}
+	case commerce.CartCheckingOut:
+		// Joins the running checkout below.
+	default:
+		// Any other status (a cart frozen for a quote) never starts a checkout.
+		RespondError(c, commerce.CheckCanCheckout(commerce.CartStatus(cart.Status), int(row.LineCount)))
+		return
 	}
 
 	run, err := checkout.Start(ctx, s.temporal,

@@ -70,6 +70,10 @@ var rejectionStatus = map[commerce.RejectionCode]int{
 	commerce.CodeApprovalExpired:       http.StatusConflict,
 	commerce.CodeApprovalClosed:        http.StatusConflict,
 	commerce.CodeNotAllowed:            http.StatusForbidden,
+	commerce.CodeQuoteState:            http.StatusConflict,
+	commerce.CodeStaleRevision:         http.StatusConflict,
+	commerce.CodeNoDraft:               http.StatusConflict,
+	commerce.CodeBeyondAuthority:       http.StatusUnprocessableEntity,
 }
 
 // rejectionField names the request field a refusal is about, where there is one.

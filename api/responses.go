@@ -37,19 +37,22 @@ func totalsOf(t commerce.Totals) Totals {
 	}
 }
 
-// PriceSource says which price list and volume tier priced a line; null means
-// the catalogue price.
+// PriceSource says what priced a line: a price list and volume tier, or an
+// accepted quote's revision; null means the catalogue price.
 type PriceSource struct {
-	PriceListID   string `json:"price_list_id"`
-	PriceListName string `json:"price_list_name"`
-	MinQuantity   int64  `json:"min_quantity"`
+	PriceListID   string `json:"price_list_id,omitempty"`
+	PriceListName string `json:"price_list_name,omitempty"`
+	MinQuantity   int64  `json:"min_quantity,omitempty"`
+	QuoteID       string `json:"quote_id,omitempty"`
+	QuoteRevision int    `json:"quote_revision,omitempty"`
 }
 
 func priceSourceOf(s commerce.PriceSource) *PriceSource {
-	if s.PriceListID == "" {
+	if s.PriceListID == "" && s.QuoteID == "" {
 		return nil
 	}
-	return &PriceSource{PriceListID: s.PriceListID, PriceListName: s.PriceListName, MinQuantity: s.MinQuantity}
+	return &PriceSource{PriceListID: s.PriceListID, PriceListName: s.PriceListName, MinQuantity: s.MinQuantity,
+		QuoteID: s.QuoteID, QuoteRevision: s.QuoteRevision}
 }
 
 // ShipTo is where an order goes; country is ISO 3166-1 alpha-2 and decides tax.
@@ -83,6 +86,9 @@ type Cart struct {
 	Problem  *Error     `json:"problem,omitempty"`
 	Checkout *Checkout  `json:"last_checkout,omitempty"`
 	OrderID  *uuid.UUID `json:"order_id,omitempty"`
+	// QuoteID is the quote the cart belongs to: the one it was requested
+	// from (status quoted) or the accepted one it is sold from.
+	QuoteID *uuid.UUID `json:"quote_id,omitempty"`
 	CartDetails
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
@@ -188,6 +194,9 @@ func orderLineOf(l db.OrderLine, currency string) OrderLine {
 	}
 	if l.PriceListID.Valid {
 		out.PriceSource = &PriceSource{PriceListID: l.PriceListID.UUID.String(), PriceListName: l.PriceListName, MinQuantity: int64(l.TierMinQuantity)}
+	}
+	if l.QuoteID.Valid {
+		out.PriceSource = &PriceSource{QuoteID: l.QuoteID.UUID.String(), QuoteRevision: int(l.QuoteRevision)}
 	}
 	return out
 }

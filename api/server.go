@@ -101,10 +101,22 @@ func (s *Server) Routes(r gin.IRouter, areas ...Area) {
 	v1.GET("/orders", buy, s.listOrders)
 	v1.GET("/orders/:order_id", read, s.getOrder)
 
+	v1.POST("/quotes", buy, s.Idempotent, s.createQuote)
+	v1.GET("/quotes", buy, s.listQuotes)
+	v1.GET("/quotes/:quote_id", read, s.getQuote)
+	v1.POST("/quotes/:quote_id/messages", buy, s.Idempotent, s.postBuyerQuoteMessage)
+	v1.POST("/quotes/:quote_id/accept", buy, s.Idempotent, s.acceptQuote)
+	v1.POST("/quotes/:quote_id/decline", buy, s.Idempotent, s.declineQuote)
+	v1.POST("/quotes/:quote_id/request-changes", buy, s.Idempotent, s.requestQuoteChanges)
+	v1.POST("/quotes/:quote_id/withdraw", buy, s.Idempotent, s.withdrawQuote)
+	v1.POST("/quotes/:quote_id/retry-order", buy, s.Idempotent, s.retryQuoteOrder)
+
 	decide := Allow(approverRoles...)
 	v1.GET("/approvals", decide, s.listApprovals)
 	v1.POST("/approvals/:cart_id/approve", decide, s.Idempotent, s.approveCheckout)
 	v1.POST("/approvals/:cart_id/reject", decide, s.Idempotent, s.rejectCheckout)
+
+	s.salesQuoteRoutes(v1)
 	for _, area := range areas {
 		area(v1, s)
 	}

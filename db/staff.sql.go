@@ -41,3 +41,20 @@ func (q *Queries) StaffCreate(ctx context.Context, arg StaffCreateParams) (Staff
 	)
 	return i, err
 }
+
+const staffGet = `-- name: StaffGet :one
+SELECT id, email, name, role, created_at FROM staff WHERE id = $1
+`
+
+func (q *Queries) StaffGet(ctx context.Context, id uuid.UUID) (Staff, error) {
+	row := q.db.QueryRow(ctx, staffGet, id)
+	var i Staff
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.Name,
+		&i.Role,
+		&i.CreatedAt,
+	)
+	return i, err
+}
