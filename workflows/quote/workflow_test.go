@@ -474,6 +474,19 @@ func TestQuoteWithdrawAndCancel(t *testing.T) {
 			return 5 * time.Minute
 		}},
 	}
+	steps[commerce.QuoteAwaitingManager] = []func(r *quoteRun) time.Duration{func(r *quoteRun) time.Duration {
+		r.fake.needsManager = true
+		r.update(time.Minute, quote.AssignUpdate, quote.AssignInput{Actor: rep, AssigneeID: repID})
+		r.update(2*time.Minute, quote.DraftUpdate, draftInput(rep))
+		r.update(3*time.Minute, quote.SendUpdate, quote.ActorInput{Actor: rep})
+		return 4 * time.Minute
+	}}
+	steps[commerce.QuoteExpired] = []func(r *quoteRun) time.Duration{func(r *quoteRun) time.Duration {
+		r.update(time.Minute, quote.AssignUpdate, quote.AssignInput{Actor: rep, AssigneeID: repID})
+		r.update(2*time.Minute, quote.DraftUpdate, draftInput(rep))
+		r.update(3*time.Minute, quote.SendUpdate, quote.ActorInput{Actor: rep})
+		return 8 * day // the week's offer ran out
+	}}
 	for status, setup := range steps {
 		for _, end := range []string{quote.WithdrawUpdate, quote.CancelUpdate} {
 			t.Run(string(status)+"/"+end, func(t *testing.T) {
@@ -483,6 +496,13 @@ func TestQuoteWithdrawAndCancel(t *testing.T) {
 				for _, s := range setup {
 					at = s(r)
 				}
+				r.env.RegisterDelayedCallback(func() {
+					v, err := r.env.QueryWorkflow(quote.StateQuery)
+					require.NoError(t, err)
+					var st quote.State
+					require.NoError(t, v.Get(&st))
+					require.Equal(t, status, st.Status, "the quote reached the status under test")
+				}, at-time.Second)
 				var wrong, right *outcome
 				want := commerce.QuoteWithdrawn
 				if end == quote.WithdrawUpdate {
@@ -542,4 +562,24 @@ func TestQuoteIDs(t *testing.T) {
 	require.Equal(t, quote.QuoteIDFor(buyerID, "k1"), quote.QuoteIDFor(buyerID, "k1"), "a retried request names the same quote")
 	require.NotEqual(t, quote.QuoteIDFor(buyerID, "k1"), quote.QuoteIDFor(colleague, "k1"))
 	require.NotEqual(t, quote.QuoteIDFor(buyerID, ""), quote.QuoteIDFor(buyerID, ""), "no key, a new quote each time")
+}
+
+// After checkout refused the accepted quote, sales may cancel it instead of
+// the buyer retrying.
+func TestQuoteCancelledAfterCheckoutRefusal(t *testing.T) {
+	t.Parallel()
+	out := commerce.Rejection{Code: commerce.CodeCreditLimitExceeded, Message: "over the credit limit"}
+	r := newQuoteRun(t, checkout.Result{Status: commerce.CheckoutFailed, Rejection: &out})
+	r.update(time.Minute, quote.AssignUpdate, quote.AssignInput{Actor: rep, AssigneeID: repID})
+	r.update(2*time.Minute, quote.DraftUpdate, draftInput(rep))
+	r.update(3*time.Minute, quote.SendUpdate, quote.ActorInput{Actor: rep})
+	r.update(4*time.Minute, quote.AcceptUpdate, quote.AcceptInput{Actor: buyer, Revision: 1})
+	cancel := r.update(time.Hour, quote.CancelUpdate, quote.ReasonInput{Actor: rep, Reason: "credit check failed"})
+
+	st := r.execute()
+
+	require.Equal(t, commerce.QuoteCancelled, cancel.requireState(t).Status)
+	require.Equal(t, commerce.QuoteCancelled, st.Status)
+	require.Equal(t, &out, st.OrderRefusal)
+	require.Len(t, r.checkouts, 1)
 }
