@@ -25,6 +25,7 @@ import (
 	"github.com/orderflow/orderflow/activities/inventory"
 	"github.com/orderflow/orderflow/activities/orders"
 	"github.com/orderflow/orderflow/activities/payment"
+	"github.com/orderflow/orderflow/activities/quotes"
 	"github.com/orderflow/orderflow/activities/spend"
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
@@ -40,6 +41,7 @@ type Capabilities struct {
 	Inventory *inventory.Activities
 	Payment   *payment.Activities
 	Orders    *orders.Activities
+	Quotes    *quotes.Activities
 }
 
 // Fixture is one test's world: its own migrated database, a company with a
@@ -65,12 +67,13 @@ func New(t *testing.T, creditLimit int64) *Fixture {
 		Inventory: &inventory.Activities{DB: pool},
 		Payment:   &payment.Activities{DB: pool, Provider: payment.OnAccount{DB: pool}},
 		Orders:    &orders.Activities{DB: pool},
+		Quotes:    &quotes.Activities{DB: pool},
 	}
 
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(t.Output(), nil))))
 	env := suite.NewTestActivityEnvironment()
-	for _, capability := range []any{acts.Carts, acts.Spend, acts.Approval, acts.Inventory, acts.Payment, acts.Orders} {
+	for _, capability := range []any{acts.Carts, acts.Spend, acts.Approval, acts.Inventory, acts.Payment, acts.Orders, acts.Quotes} {
 		env.RegisterActivity(capability)
 	}
 
