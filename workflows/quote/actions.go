@@ -68,6 +68,10 @@ func (w *quote) queueCommand(ctx workflow.Context, action commerce.QuoteAction, 
 func (w *quote) registerOpen(name, description string) error {
 	return workflow.SetUpdateHandlerWithOptions(w.rootCtx, name,
 		func(ctx workflow.Context, in ActorInput) (State, error) {
+			if w.inputErr != nil {
+				w.refused = true
+				return State{}, asUpdateError(w.inputErr)
+			}
 			if w.opened || len(w.queue) > 0 || w.refused {
 				if err := workflow.Await(ctx, func() bool { return w.opened || w.refused }); err != nil {
 					return State{}, err

@@ -42,7 +42,7 @@ const detailsTime = "Mon 2 Jan 15:04 MST"
 // the buyer before expiry and expires the offer on time (durable timers), and it
 // takes the outcome of the accepted quote's checkout.
 func Quote(ctx workflow.Context, in Input) (State, error) {
-	w := &quote{in: in, st: State{QuoteID: in.QuoteID, Status: commerce.QuoteRequested}}
+	w := &quote{in: in, st: State{QuoteID: in.QuoteID, Status: commerce.QuoteRequested}, inputErr: validateInput(in)}
 	if err := w.setup(ctx); err != nil {
 		return State{}, err
 	}
@@ -55,9 +55,12 @@ type quote struct {
 	rootCtx workflow.Context
 	in      Input
 	st      State
-	// opened: the request is recorded; refused: it could not be (the cart was
-	// no longer open) and the workflow ends.
+	// opened: the request is recorded; refused: it could not be (bad input,
+	// or the cart was no longer open) and the workflow ends.
 	opened, refused bool
+	// inputErr is what is wrong with the request, checked before anything of
+	// it is stored: the open update answers it, and the quote ends.
+	inputErr error
 	// step numbers the changes, keying the activities' idempotency.
 	step int
 	// queue holds the accepted actions not yet carried out.
@@ -91,7 +94,7 @@ func (w *quote) run(ctx workflow.Context) (State, error) {
 	workflow.SetCurrentDetails(ctx, "recording the request")
 	for !w.st.Status.Final() && !w.refused {
 		timeout, timer := w.nextTimer(ctx)
-		ready := func() bool { return len(w.queue) > 0 || (w.order != nil && w.order.done) }
+		ready := func() bool { return len(w.queue) > 0 || (w.order != nil && w.order.done) || w.refused }
 		fired := false
 		if timer != "" {
 			ok, err := workflow.AwaitWithTimeout(ctx, timeout, ready)
@@ -104,6 +107,8 @@ func (w *quote) run(ctx workflow.Context) (State, error) {
 		}
 		var err error
 		switch {
+		case w.refused:
+			continue
 		case len(w.queue) > 0:
 			cmd := w.queue[0]
 			w.queue = w.queue[1:]
@@ -131,6 +136,25 @@ func (w *quote) run(ctx workflow.Context) (State, error) {
 		return w.st, err
 	}
 	return w.st, nil
+}
+
+// validateInput checks the request before anything of it reaches Postgres,
+// which could never store (and so would retry forever) text with NUL bytes or
+// invalid UTF-8. The API checks the same; this guards every other starter.
+func validateInput(in Input) error {
+	if !commerce.ValidCurrency(in.Currency) {
+		return &commerce.FieldError{Field: "currency", Message: "must be a three-letter ISO 4217 code"}
+	}
+	if in.SourceCartID == uuid.Nil {
+		return commerce.ValidateQuoteRequest(in.Lines, in.Message, in.TargetTotal)
+	}
+	if err := commerce.ValidateQuoteText("message", in.Message, commerce.MaxQuoteTextBytes, false); err != nil {
+		return err
+	}
+	if in.TargetTotal != nil && *in.TargetTotal < 0 {
+		return &commerce.FieldError{Field: "target_total", Message: "must not be negative"}
+	}
+	return nil
 }
 
 // nextTimer is how long until the next reminder or the expiry of the offer, and

@@ -583,3 +583,31 @@ func TestQuoteCancelledAfterCheckoutRefusal(t *testing.T) {
 	require.Equal(t, &out, st.OrderRefusal)
 	require.Len(t, r.checkouts, 1)
 }
+
+// A request Postgres could never store is refused before anything of it is,
+// and the quote ends: no step retries forever on it.
+func TestQuoteBadInputIsRefusedBeforeAnythingIsStored(t *testing.T) {
+	t.Parallel()
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	fake := &fakeQuotes{}
+	env.RegisterWorkflowWithOptions(quote.Quote, workflow.RegisterOptions{Name: quote.WorkflowName})
+	env.RegisterActivity(fake)
+	o := &outcome{}
+	env.RegisterDelayedCallback(func() {
+		env.UpdateWorkflow(quote.OpenUpdate, "open", &testsuite.TestUpdateCallback{
+			OnAccept:   func() {},
+			OnReject:   func(err error) { o.rejected, o.done = err, true },
+			OnComplete: func(_ any, err error) { o.err, o.done = err, true },
+		}, quote.ActorInput{Actor: buyer})
+	}, 0)
+	bad := input
+	bad.Message = "A\x00B"
+	env.ExecuteWorkflow(quote.WorkflowName, bad)
+	require.True(t, env.IsWorkflowCompleted())
+	require.True(t, o.done)
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, o.err, &appErr)
+	require.Equal(t, quote.FieldRefusalType, appErr.Type())
+	require.Empty(t, fake.names(), "nothing was stored")
+}
