@@ -244,7 +244,16 @@ func (s *Server) cartView(ctx context.Context, q *db.Queries, cart db.Cart) (Car
 		co := checkoutOf(cart)
 		view.Checkout = &co
 	}
-	priced, err := pricing.PriceCart(ctx, q, cart, time.Now(), nil)
+	// A cart frozen for a quote is shown at catalogue prices: only the cart an
+	// accepted quote is sold from (quote_revision > 0) has the quote's prices.
+	// TODO(lead): pricing.PricingFor prices every cart with a quote_id at the
+	// quote (revision 0 for a frozen one, which does not exist: 404); once it
+	// checks quote_revision > 0 this copy can go.
+	priceAs := cart
+	if cart.QuoteRevision == 0 {
+		priceAs.QuoteID = uuid.NullUUID{}
+	}
+	priced, err := pricing.PriceCart(ctx, q, priceAs, time.Now(), nil)
 	if _, refused := commerce.AsRejection(err); len(priced.Lines) == 0 && refused {
 		zero := moneyOf(commerce.Zero(cart.Currency))
 		view.Totals = &Totals{Subtotal: zero, Discount: zero, Shipping: zero, Tax: zero, Total: zero}

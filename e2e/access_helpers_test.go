@@ -50,7 +50,10 @@ type accessWorld struct {
 	aApprovalRule    uuid.UUID
 	aPriceList       uuid.UUID
 	opsStaff         uuid.UUID
-	spareAwaiting    []uuid.UUID // A's carts waiting for approval, one per allowed decision
+	rep              testenv.Staff // the sales rep of the matrix
+	scarceSKU        string        // none in stock: checkouts of it are refused
+	quote            uuid.UUID     // A's owner's, revision 1 on offer, worked by rep
+	spareAwaiting    []uuid.UUID   // A's carts waiting for approval, one per allowed decision
 	fingerprintQuery string
 }
 
@@ -86,6 +89,7 @@ func newAccessWorld(t *testing.T) *accessWorld {
 	bApprover := testenv.NewEmployee(t, s.Pool, w.b, "approver")
 	bAdmin := testenv.NewEmployee(t, s.Pool, w.b, "company_admin")
 	rep := testenv.NewStaff(t, s.Pool, "sales_rep")
+	w.rep = rep
 	manager := testenv.NewStaff(t, s.Pool, "sales_manager")
 	ops := testenv.NewStaff(t, s.Pool, "ops")
 	w.opsStaff = ops.ID
@@ -123,6 +127,9 @@ func newAccessWorld(t *testing.T) *accessWorld {
 	w.bAwaitingCart = testenv.NewCart(t, s.Pool, bBuyer, "EUR", map[string]int32{w.sku: 10})
 	w.awaitApproval(t, owner, held...)
 	w.awaitApproval(t, newBuyerClient(t, s, bBuyer), w.bAwaitingCart)
+
+	w.scarceSKU = testenv.NewProduct(t, s.Pool, "EUR", accessUnitPrice, 0)
+	w.quote = w.newQuote(t, quoteOffered)
 
 	w.fingerprintQuery = fingerprintQuery(t, s.Pool)
 	w.awaitQuiet(t)

@@ -66,6 +66,13 @@ const (
 	rowDecide = "401  403 403 ok  ok   403 404 404  403 403 403"
 	// The admin API (O): ops alone.
 	rowAdmin = "401  403 403 403 403  403 403 403  403 403 ok"
+	// Write on A's quote as any of A's employees (a message); B's do not
+	// find it.
+	rowCompanyWrite = "401  ok  ok  ok  ok   404 404 404  403 403 403"
+	// The sales desk: sales reps and sales managers.
+	rowSales = "401  403 403 403 403  403 403 403  ok  ok  403"
+	// The sales desk's decisions for managers alone.
+	rowManager = "401  403 403 403 403  403 403 403  403 ok  403"
 )
 
 // accessRoute is a route's line of the matrix.
@@ -135,7 +142,7 @@ func accessRoutes() map[string]accessRoute {
 		}
 	}
 
-	return map[string]accessRoute{
+	routes := map[string]accessRoute{
 		"GET /healthz":      {expect: rowPublic, ok: []int{200}, call: getPath("/healthz")},
 		"GET /openapi.yaml": {expect: rowPublic, ok: []int{200}, call: getPath("/openapi.yaml")},
 
@@ -291,6 +298,10 @@ func accessRoutes() map[string]accessRoute {
 			return accessCall{path: "/v1/admin/tax-rates/" + country, body: map[string]any{"rate_bp": 0}}
 		}},
 	}
+	for route, line := range quoteRoutes() {
+		routes[route] = line
+	}
+	return routes
 }
 
 // routerRoutes lists the routes the API serves, from its router.

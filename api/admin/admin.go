@@ -1,6 +1,7 @@
 // Package admin is the ops-only administration API: companies and their
 // employees, spending limits and approval rules, seller staff and their tokens,
-// price lists, the catalogue, shipping methods and tax rates. It is an area of
+// price lists, the catalogue (with cost prices), shipping methods, tax rates
+// and how far sales roles may discount quotes. It is an area of
 // the api package's server (api.Area): the wiring hands Routes to
 // api.Server.Handler, and the routes share api's authentication, idempotency
 // and error answers.
@@ -60,6 +61,9 @@ func Routes(v1 gin.IRouter, s *api.Server) {
 	admin.PUT("/products/:sku", s.Idempotent, h.putProduct)
 	admin.PUT("/shipping-methods/:code", s.Idempotent, h.putShippingMethod)
 	admin.PUT("/tax-rates/:country", s.Idempotent, h.putTaxRate)
+
+	admin.GET("/quote-authorities", h.listQuoteAuthorities)
+	admin.PUT("/quote-authorities/:role", s.Idempotent, h.putQuoteAuthority)
 }
 
 // handlers serve the administration routes.

@@ -683,7 +683,7 @@ func TestAdminProducts(t *testing.T) {
 	e.do("PUT", "/v1/admin/products/BOLT-1", map[string]any{"name": "Bolt", "weight_grams": 12, "prices": map[string]int64{"EUR": 1290, "USD": 1390}, "on_hand": 40}).
 		requireStatus(t, http.StatusOK, &p)
 	require.Equal(t, admin.CatalogProduct{SKU: "BOLT-1", Name: "Bolt", WeightGrams: 12, Prices: map[string]int64{"EUR": 1290, "USD": 1390},
-		OnHand: 40, Available: 40, CreatedAt: p.CreatedAt}, p)
+		CostPrices: map[string]int64{}, OnHand: 40, Available: 40, CreatedAt: p.CreatedAt}, p)
 
 	// Prices become exactly those given; stock stays when on_hand is left out.
 	e.do("PUT", "/v1/admin/products/BOLT-1", map[string]any{"name": "Bolt M8", "weight_grams": 13, "prices": map[string]int64{"EUR": 1200}}).
@@ -802,6 +802,8 @@ func TestAdminRoutesAreForOpsOnly(t *testing.T) {
 				return "express"
 			case ":country":
 				return "DE"
+			case ":role":
+				return "sales_rep"
 			}
 			return company.ID.String()
 		})
@@ -814,7 +816,7 @@ func TestAdminRoutesAreForOpsOnly(t *testing.T) {
 			e.as("", rt.Method, path, map[string]any{}).requireError(t, http.StatusUnauthorized, "unauthorized", "")
 		})
 	}
-	require.Equal(t, 24, routes, "every admin route is checked")
+	require.Equal(t, 26, routes, "every admin route is checked")
 	var after admin.Company
 	e.do("GET", "/v1/admin/companies/"+company.ID.String(), nil).requireStatus(t, http.StatusOK, &after)
 	require.Equal(t, company, after, "nothing was changed by the refused calls")

@@ -64,10 +64,13 @@ type CatalogProduct struct {
 	Name        string           `json:"name"`
 	WeightGrams int64            `json:"weight_grams"`
 	Prices      map[string]int64 `json:"prices"`
-	OnHand      int64            `json:"on_hand"`
-	Reserved    int64            `json:"reserved"`
-	Available   int64            `json:"available"`
-	CreatedAt   time.Time        `json:"created_at"`
+	// CostPrices are what a unit costs us, by currency (only those known):
+	// quotes show margins and judge discounts against them.
+	CostPrices map[string]int64 `json:"cost_prices"`
+	OnHand     int64            `json:"on_hand"`
+	Reserved   int64            `json:"reserved"`
+	Available  int64            `json:"available"`
+	CreatedAt  time.Time        `json:"created_at"`
 }
 
 // ShippingMethodSettings is a shipping method as ops set it: base_amount plus
@@ -402,7 +405,10 @@ type productRequest struct {
 	Name        string            `json:"name"`
 	WeightGrams *int64            `json:"weight_grams"`
 	Prices      map[string]*int64 `json:"prices"`
-	OnHand      *int64            `json:"on_hand"`
+	// CostPrices sets the cost of the currencies named (null forgets it);
+	// costs of currencies not named are kept.
+	CostPrices map[string]*int64 `json:"cost_prices"`
+	OnHand     *int64            `json:"on_hand"`
 }
 
 // putProduct creates or replaces a product: its name, weight and prices
@@ -451,6 +457,24 @@ func (h *handlers) putProduct(c *gin.Context) {
 		}
 		prices.UnitPrices = append(prices.UnitPrices, amount)
 	}
+	costCurrencies := make([]string, 0, len(req.CostPrices))
+	for currency := range req.CostPrices {
+		costCurrencies = append(costCurrencies, currency)
+	}
+	sort.Strings(costCurrencies)
+	for _, currency := range costCurrencies {
+		field := "cost_prices." + currency
+		if _, priced := req.Prices[currency]; !priced {
+			api.RespondError(c, api.FieldError(field, fmt.Sprintf("%s: the product has no price in %s", field, currency)))
+			return
+		}
+		if cost := req.CostPrices[currency]; cost != nil {
+			if _, err := checkInt64(field, *cost, 0); err != nil {
+				api.RespondError(c, err)
+				return
+			}
+		}
+	}
 	if req.OnHand != nil {
 		if _, err := checkInt64("on_hand", *req.OnHand, 0); err != nil {
 			api.RespondError(c, err)
@@ -473,6 +497,15 @@ func (h *handlers) putProduct(c *gin.Context) {
 				return err
 			}
 		}
+		for _, currency := range costCurrencies {
+			cost := pgtype.Int8{}
+			if v := req.CostPrices[currency]; v != nil {
+				cost = pgtype.Int8{Int64: *v, Valid: true}
+			}
+			if _, err := q.ProductPriceUpdateCost(ctx, db.ProductPriceUpdateCostParams{Sku: sku, Currency: currency, CostPrice: cost}); err != nil {
+				return err
+			}
+		}
 		stock, err := putStock(ctx, q, sku, req.OnHand)
 		if err != nil {
 			return err
@@ -482,10 +515,13 @@ func (h *handlers) putProduct(c *gin.Context) {
 			return err
 		}
 		out = CatalogProduct{SKU: product.Sku, Name: product.Name, WeightGrams: int64(product.WeightGrams),
-			Prices: make(map[string]int64, len(stored)), OnHand: stock.OnHand, Reserved: stock.Reserved,
+			Prices: make(map[string]int64, len(stored)), CostPrices: map[string]int64{}, OnHand: stock.OnHand, Reserved: stock.Reserved,
 			Available: stock.OnHand - stock.Reserved, CreatedAt: product.CreatedAt.UTC()}
 		for _, p := range stored {
 			out.Prices[p.Currency] = p.UnitPrice
+			if p.CostPrice.Valid {
+				out.CostPrices[p.Currency] = p.CostPrice.Int64
+			}
 		}
 		return nil
 	})

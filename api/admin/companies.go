@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
@@ -31,8 +32,11 @@ type Company struct {
 	CustomerGroup          string    `json:"customer_group"`
 	TaxExempt              bool      `json:"tax_exempt"`
 	ApprovalTimeoutSeconds int64     `json:"approval_timeout_seconds"`
-	CreatedAt              time.Time `json:"created_at"`
-	UpdatedAt              time.Time `json:"updated_at"`
+	// SalesRepID is the company's account sales rep, who gets its quotes;
+	// null sends them to the queue any rep may claim from.
+	SalesRepID *uuid.UUID `json:"sales_rep_id"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
 }
 
 // CompanyPage is one page of companies, oldest first.
@@ -42,11 +46,15 @@ type CompanyPage struct {
 }
 
 func companyOf(c db.Company) Company {
-	return Company{
+	out := Company{
 		ID: c.ID, Name: c.Name, Currency: c.Currency, CreditLimit: c.CreditLimit, CustomerGroup: c.CustomerGroup,
 		TaxExempt: c.TaxExempt, ApprovalTimeoutSeconds: int64(c.ApprovalTimeoutSeconds),
 		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
 	}
+	if c.SalesRepID.Valid {
+		out.SalesRepID = &c.SalesRepID.UUID
+	}
+	return out
 }
 
 // companyRequest is the body of POST (name, currency and credit_limit
@@ -58,6 +66,9 @@ type companyRequest struct {
 	CustomerGroup          *string `json:"customer_group"`
 	TaxExempt              *bool   `json:"tax_exempt"`
 	ApprovalTimeoutSeconds *int64  `json:"approval_timeout_seconds"`
+	// SalesRepID is raw so that null (clear the rep) differs from absent
+	// (keep it); PATCH only.
+	SalesRepID json.RawMessage `json:"sales_rep_id"`
 }
 
 // companyFields are a company's settable fields, checked.
@@ -204,7 +215,15 @@ func (h *handlers) updateCompany(c *gin.Context) {
 			ID: id, Name: f.name, Currency: f.currency, CreditLimit: f.creditLimit, CustomerGroup: f.customerGroup,
 			TaxExempt: f.taxExempt, ApprovalTimeoutSeconds: int32(f.approvalTimeout),
 		})
-		return err
+		if err != nil || req.SalesRepID == nil {
+			return err
+		}
+		rep, err := salesRepOf(ctx, q, req.SalesRepID)
+		if err != nil {
+			return err
+		}
+		company.SalesRepID = rep
+		return q.CompanyUpdateSalesRep(ctx, db.CompanyUpdateSalesRepParams{ID: id, SalesRepID: rep})
 	})
 	if err != nil {
 		api.RespondError(c, err)
@@ -212,6 +231,32 @@ func (h *handlers) updateCompany(c *gin.Context) {
 	}
 	h.server.ForgetPrincipals() // employees' principals carry the company's currency
 	c.JSON(http.StatusOK, companyOf(company))
+}
+
+// salesRepOf reads a company's sales_rep_id: null clears it, anything else
+// must name a sales rep of the seller's staff.
+func salesRepOf(ctx context.Context, q *db.Queries, raw json.RawMessage) (uuid.NullUUID, error) {
+	if string(raw) == "null" {
+		return uuid.NullUUID{}, nil
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return uuid.NullUUID{}, api.FieldError("sales_rep_id", "sales_rep_id must be a UUID or null")
+	}
+	id, err := uuid.Parse(s)
+	if err != nil {
+		return uuid.NullUUID{}, api.FieldError("sales_rep_id", "sales_rep_id must be a UUID or null")
+	}
+	staff, err := q.StaffGet(ctx, id)
+	switch {
+	case db.IsNotFound(err):
+		return uuid.NullUUID{}, api.FieldError("sales_rep_id", "sales_rep_id names no staff member")
+	case err != nil:
+		return uuid.NullUUID{}, err
+	case staff.Role != string(commerce.RoleSalesRep):
+		return uuid.NullUUID{}, api.FieldError("sales_rep_id", "sales_rep_id must name a sales rep")
+	}
+	return uuid.NullUUID{UUID: id, Valid: true}, nil
 }
 
 // checkCurrencyChange refuses to move a company to another currency once money
