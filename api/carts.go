@@ -244,16 +244,7 @@ func (s *Server) cartView(ctx context.Context, q *db.Queries, cart db.Cart) (Car
 		co := checkoutOf(cart)
 		view.Checkout = &co
 	}
-	// A cart frozen for a quote is shown at catalogue prices: only the cart an
-	// accepted quote is sold from (quote_revision > 0) has the quote's prices.
-	// TODO(lead): pricing.PricingFor prices every cart with a quote_id at the
-	// quote (revision 0 for a frozen one, which does not exist: 404); once it
-	// checks quote_revision > 0 this copy can go.
-	priceAs := cart
-	if cart.QuoteRevision == 0 {
-		priceAs.QuoteID = uuid.NullUUID{}
-	}
-	priced, err := pricing.PriceCart(ctx, q, priceAs, time.Now(), nil)
+	priced, err := pricing.PriceCart(ctx, q, cart, time.Now(), nil)
 	if _, refused := commerce.AsRejection(err); len(priced.Lines) == 0 && refused {
 		zero := moneyOf(commerce.Zero(cart.Currency))
 		view.Totals = &Totals{Subtotal: zero, Discount: zero, Shipping: zero, Tax: zero, Total: zero}
@@ -280,10 +271,6 @@ func (s *Server) cartView(ctx context.Context, q *db.Queries, cart db.Cart) (Car
 	return view, nil
 }
 
-// cartQuoted is the status of a cart a quote was requested from, frozen while
-// the quote runs (commerce has no CartStatus for it yet).
-const cartQuoted = "quoted"
-
 // refuseQuoteCart refuses to change or check out, through /v1/carts, a cart
 // that belongs to a quote: the cart a quote was requested from is frozen
 // while the quote runs, and the cart an accepted quote is sold from is the
@@ -293,7 +280,7 @@ func refuseQuoteCart(cart db.Cart) error {
 		return nil
 	}
 	msg := fmt.Sprintf("this cart belongs to quote %s; accept or retry the quote", cart.QuoteID.UUID)
-	if cart.Status == cartQuoted {
+	if cart.Status == string(commerce.CartQuoted) {
 		msg = fmt.Sprintf("this cart is frozen while quote %s runs; withdraw the quote to change it", cart.QuoteID.UUID)
 	}
 	return commerce.Reject(commerce.CodeCartNotOpen, msg)

@@ -13,12 +13,16 @@ const (
 	CartCheckingOut CartStatus = "checking_out"
 	// CartCompleted: the cart became an order; it never changes again.
 	CartCompleted CartStatus = "completed"
+	// CartQuoted: a quote was requested from the cart; it is frozen while the
+	// quote runs, and open again when the quote ends without an order.
+	CartQuoted CartStatus = "quoted"
 )
 
 var cartTransitions = map[CartStatus][]CartStatus{
-	CartOpen:        {CartCheckingOut},
+	CartOpen:        {CartCheckingOut, CartQuoted},
 	CartCheckingOut: {CartCompleted, CartOpen},
 	CartCompleted:   nil,
+	CartQuoted:      {CartOpen},
 }
 
 // CanTransitionCart tells whether a cart may move from one status to another.
@@ -40,6 +44,8 @@ func CheckCartEditable(s CartStatus) error {
 		return Reject(CodeCartNotOpen, "the cart is being checked out; its lines cannot change")
 	case CartCompleted:
 		return Reject(CodeCartNotOpen, "the cart has already become an order")
+	case CartQuoted:
+		return Reject(CodeCartNotOpen, "a quote was requested from the cart; its lines cannot change while the quote runs")
 	}
 	return Reject(CodeCartNotOpen, fmt.Sprintf("the cart is %s", s))
 }

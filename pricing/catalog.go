@@ -55,7 +55,9 @@ func PricingFor(ctx context.Context, q *db.Queries, cart db.Cart, skus []string,
 	if err != nil {
 		return pc, err
 	}
-	if cart.QuoteID.Valid {
+	// Only the cart an accepted quote is sold from names a revision; a cart a
+	// quote was requested from (revision 0) keeps the catalogue's prices.
+	if cart.QuoteID.Valid && cart.QuoteRevision > 0 {
 		if err := quotePricing(ctx, q, cart, &pc); err != nil {
 			return pc, err
 		}

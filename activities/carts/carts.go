@@ -84,6 +84,8 @@ func (a *Activities) BeginCheckout(ctx context.Context, in BeginCheckoutInput) (
 			return nil
 		case commerce.CartCheckingOut:
 			out.Attempt, out.Resumed = int(cart.CheckoutAttempt), true
+		case commerce.CartQuoted:
+			return commerce.Reject(commerce.CodeCartNotOpen, "a quote was requested from the cart; it is frozen while the quote runs")
 		}
 
 		// A resumed attempt may already hold stock; it is available to itself.

@@ -230,20 +230,21 @@ func (w *quote) actorUpdate(action commerce.QuoteAction) func(name, description 
 // actor in the quote's status, and any action while the request is not yet
 // recorded or the order's checkout runs.
 func (w *quote) check(action commerce.QuoteAction, a Actor) error {
-	switch {
-	case !w.opened:
-		return refusal(commerce.CodeQuoteState, "the quote's request is not recorded yet")
-	case w.st.Ordering:
-		return refusal(commerce.CodeQuoteState, "the order's checkout is running")
-	}
 	actor := commerce.QuoteActor{ID: a.ID.String(), Role: a.Role}
 	if a.CompanyID != uuid.Nil {
 		actor.CompanyID = a.CompanyID.String()
 	}
 	parties := commerce.QuoteParties{CompanyID: w.in.CompanyID.String(), RequesterID: w.in.CustomerID.String(),
 		AssigneeID: idOrEmpty(w.st.AssigneeID)}
+	// Who may act comes first, so a stranger learns nothing of the quote's state.
 	if err := commerce.CheckQuoteAction(action, w.st.Status, parties, actor); err != nil {
 		return asUpdateError(err)
+	}
+	switch {
+	case !w.opened:
+		return refusal(commerce.CodeQuoteState, "the quote's request is not recorded yet")
+	case w.st.Ordering:
+		return refusal(commerce.CodeQuoteState, "the order's checkout is running")
 	}
 	if action == commerce.QuoteRetryOrder && w.st.OrderRefusal == nil {
 		return refusal(commerce.CodeQuoteState, "the order's checkout did not fail; there is nothing to retry")

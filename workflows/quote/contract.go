@@ -210,6 +210,9 @@ func Start(ctx context.Context, c client.Client, in Input, summary string) (Stat
 	handle, err := c.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: op,
 		UpdateOptions: client.UpdateWorkflowOptions{
+			// One ID: Temporal itself answers a repeated open with the first
+			// one's outcome.
+			UpdateID:     OpenUpdate,
 			UpdateName:   OpenUpdate,
 			Args:         []any{ActorInput{Actor: Actor{ID: in.CustomerID, Role: commerce.RoleBuyer, CompanyID: in.CompanyID}}},
 			WaitForStage: client.WorkflowUpdateStageCompleted,
