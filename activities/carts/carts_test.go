@@ -12,6 +12,7 @@ import (
 	"github.com/orderflow/orderflow/activities/activitytest"
 	"github.com/orderflow/orderflow/activities/carts"
 	"github.com/orderflow/orderflow/activities/inventory"
+	"github.com/orderflow/orderflow/activities/quotes"
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
 	"github.com/orderflow/orderflow/testenv"
@@ -210,6 +211,27 @@ func TestBeginCheckoutCartOfAnotherCompanyIsNotOpen(t *testing.T) {
 	require.Equal(t, string(commerce.CartOpen), cart.Status)
 	require.EqualValues(t, 0, cart.CheckoutAttempt)
 	require.Empty(t, f.Timeline(t, theirCart))
+}
+
+// A cart a quote was requested from is frozen while the quote runs: checkout
+// started any other way than the quote's own refuses it, and holds nothing.
+func TestBeginCheckoutRefusesACartFrozenForAQuote(t *testing.T) {
+	t.Parallel()
+	f := activitytest.New(t, 1_000_000)
+	sku := testenv.NewProduct(t, f.Pool, "EUR", 100, 10)
+	cartID := testenv.NewCart(t, f.Pool, f.Buyer, "EUR", map[string]int32{sku: 1})
+	quoteID := uuid.New()
+	_, err := activitytest.ExecuteFor[quotes.OpenQuoteResult](t, f, f.Acts.Quotes.OpenQuote, quotes.OpenQuoteInput{
+		Step: quotes.Step{QuoteID: quoteID, Seq: 1}, CompanyID: f.Company.ID, CustomerID: f.Buyer.ID, Currency: "EUR",
+		SourceCartID: cartID})
+	require.NoError(t, err)
+
+	_, err = f.Begin(t, f.BeginInput(cartID))
+	activitytest.RequireRejection(t, err, commerce.CodeCartNotOpen)
+	cart := f.Cart(t, cartID)
+	require.Equal(t, string(commerce.CartQuoted), cart.Status)
+	require.EqualValues(t, 0, cart.CheckoutAttempt)
+	require.Zero(t, f.Stock(t, sku).Reserved)
 }
 
 func TestFailCheckoutReopensCartOnce(t *testing.T) {
