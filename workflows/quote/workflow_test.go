@@ -319,12 +319,23 @@ func TestQuoteExpiresOnTimeThenRevision2(t *testing.T) {
 	r.update(time.Minute, quote.AssignUpdate, quote.AssignInput{Actor: rep, AssigneeID: repID})
 	r.update(2*time.Minute, quote.DraftUpdate, draftInput(rep))
 	r.update(3*time.Minute, quote.SendUpdate, quote.ActorInput{Actor: rep})
-	var remindedAt []time.Time
+	// Sent 3 min in, valid 7 days: reminders 72 h and 24 h before, then
+	// expiry. Just before and just after each, count what happened.
+	validUntil := 3*time.Minute + 7*day
+	type seen struct{ reminders, moves int }
+	checks := map[time.Duration]seen{
+		validUntil - 72*time.Hour - time.Minute: {0, 0}, validUntil - 72*time.Hour + time.Minute: {1, 0},
+		validUntil - 24*time.Hour - time.Minute: {1, 0}, validUntil - 24*time.Hour + time.Minute: {2, 0},
+		validUntil - time.Minute: {2, 0}, validUntil + time.Minute: {2, 1},
+	}
+	got := map[time.Duration]seen{}
+	for at := range checks {
+		r.env.RegisterDelayedCallback(func() {
+			got[at] = seen{len(r.fake.find("RemindBuyer")), len(r.fake.find("MoveQuote"))}
+		}, at)
+	}
 	var expiredStatus commerce.QuoteStatus
 	r.env.RegisterDelayedCallback(func() {
-		for range r.fake.find("RemindBuyer") {
-			remindedAt = append(remindedAt, time.Time{})
-		}
 		st, err := r.env.QueryWorkflow(quote.StateQuery)
 		require.NoError(t, err)
 		var s quote.State
@@ -338,7 +349,7 @@ func TestQuoteExpiresOnTimeThenRevision2(t *testing.T) {
 
 	st := r.execute()
 
-	require.Len(t, remindedAt, 2, "two reminders before expiry")
+	require.Equal(t, checks, got, "reminders and expiry at their times")
 	require.Equal(t, commerce.QuoteExpired, expiredStatus)
 	moves := r.fake.find("MoveQuote")
 	require.Len(t, moves, 1)
