@@ -3,12 +3,32 @@ package workflows
 import (
 	"context"
 	"errors"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/orderflow/orderflow/commerce"
 )
+
+// DetailsTime is how times read in the current details ops see in the
+// Temporal UI (workflow.SetCurrentDetails).
+const DetailsTime = "Mon 2 Jan 15:04 MST"
+
+// LocalStepOptions are the options of a step that is one short transaction
+// against our own Postgres, run as a local activity: idempotent, keyed by
+// business IDs, so it may be retried. Infrastructure errors retry with backoff
+// (up to 30 s apart) for a day: a database outage delays a process, it does not
+// lose it. Business refusals are non-retryable errors and end the step at once.
+var LocalStepOptions = workflow.LocalActivityOptions{
+	StartToCloseTimeout:    10 * time.Second,
+	ScheduleToCloseTimeout: 24 * time.Hour,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:    100 * time.Millisecond,
+		BackoffCoefficient: 2,
+		MaximumInterval:    30 * time.Second,
+	},
+}
 
 // RunLocal runs a step that answers nothing but success or failure as a local
 // activity, with ctx's local activity options. Taking the activity as a typed

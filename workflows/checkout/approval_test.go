@@ -18,6 +18,7 @@ import (
 	"github.com/orderflow/orderflow/activities/spend"
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/workflows/checkout"
+	"github.com/orderflow/orderflow/workflows/workflowtest"
 )
 
 // The people who may or may not decide on the buyer's (customerID's) order.
@@ -204,7 +205,7 @@ func requireRefused(t *testing.T, o *updateOutcome, code commerce.RejectionCode)
 	require.False(t, accepted, "a refused update is not accepted")
 	require.False(t, completed, "a refused update does not run")
 
-	err := asFromWorker(rejected)
+	err := workflowtest.FromWorker(rejected)
 	var appErr *temporal.ApplicationError
 	require.ErrorAs(t, err, &appErr, "the refusal reaches the caller as an application error")
 	require.Equal(t, string(code), appErr.Type(), "the refusal's error type is its code (refusal: %v)", rejected)

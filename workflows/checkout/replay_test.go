@@ -1,15 +1,10 @@
 package checkout_test
 
 import (
-	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/worker"
-	"go.temporal.io/sdk/workflow"
-
 	"github.com/orderflow/orderflow/workflows/checkout"
+	"github.com/orderflow/orderflow/workflows/workflowtest"
 )
 
 // recordedBranches are the histories in testdata/: one real checkout down each
@@ -34,18 +29,5 @@ var recordedBranches = []string{
 // the new histories beside the old ones (`make record-histories` writes them
 // afresh; keep the old files under another name while old runs may exist).
 func TestCheckoutReplaysRecordedHistories(t *testing.T) {
-	files, err := filepath.Glob("testdata/*.json")
-	require.NoError(t, err)
-	var names []string
-	for _, f := range files {
-		names = append(names, strings.TrimSuffix(filepath.Base(f), ".json"))
-	}
-	require.Subset(t, names, recordedBranches, "every branch has a recorded history")
-	for _, file := range files {
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			r := worker.NewWorkflowReplayer()
-			r.RegisterWorkflowWithOptions(checkout.Checkout, workflow.RegisterOptions{Name: checkout.WorkflowName})
-			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, file))
-		})
-	}
+	workflowtest.ReplayRecordedHistories(t, checkout.Checkout, checkout.WorkflowName, recordedBranches)
 }

@@ -40,18 +40,7 @@ var (
 // nothing. Infrastructure errors retry with backoff for a day (a database
 // outage delays a checkout, it does not lose it; after a day the buyer is better
 // served by a refusal); business refusals are non-retryable errors.
-var stepOptions = workflow.LocalActivityOptions{
-	StartToCloseTimeout:    10 * time.Second,
-	ScheduleToCloseTimeout: 24 * time.Hour,
-	RetryPolicy: &temporal.RetryPolicy{
-		InitialInterval:    100 * time.Millisecond,
-		BackoffCoefficient: 2,
-		MaximumInterval:    30 * time.Second,
-	},
-}
-
-// detailsTime is how times read in the details ops see in the Temporal UI.
-const detailsTime = "Mon 2 Jan 15:04 MST"
+var stepOptions = workflows.LocalStepOptions
 
 // compensationOptions are for the steps that undo a failed checkout. They must
 // not give up while stock or credit is held, so they retry for a month: long
@@ -219,7 +208,7 @@ func (c *checkout) applyPolicies(ctx workflow.Context) *commerce.Rejection {
 		return rejectionPtr(err)
 	}
 	workflow.SetCurrentDetails(ctx, fmt.Sprintf("waiting for approval (role: %s) since %s, deadline %s: %s",
-		decision.RequiredRole, workflow.Now(ctx).UTC().Format(detailsTime), deadline.Format(detailsTime),
+		decision.RequiredRole, workflow.Now(ctx).UTC().Format(workflows.DetailsTime), deadline.Format(workflows.DetailsTime),
 		strings.Join(decision.Reasons, "; ")))
 
 	decided, err := workflow.AwaitWithTimeout(ctx, reserved.ApprovalTimeout, func() bool {

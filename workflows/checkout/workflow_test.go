@@ -26,6 +26,7 @@ import (
 	"github.com/orderflow/orderflow/activities/spend"
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/workflows/checkout"
+	"github.com/orderflow/orderflow/workflows/workflowtest"
 )
 
 var (
@@ -103,22 +104,13 @@ func (f *fakeSteps) recorded() []stepCall {
 	return append([]stepCall(nil), f.calls...)
 }
 
-// asFromWorker round-trips err through the default failure converter.
-func asFromWorker(err error) error {
-	if err == nil {
-		return nil
-	}
-	fc := temporal.GetDefaultFailureConverter()
-	return fc.FailureToError(fc.ErrorToFailure(err))
-}
-
 func (f *fakeSteps) ReserveSpend(ctx context.Context, in spend.ReserveSpendInput) (spend.ReserveSpendResult, error) {
 	f.record("ReserveSpend", in)
 	if f.spend == nil {
 		return spend.ReserveSpendResult{}, nil
 	}
 	res, err := f.spend(ctx, in)
-	return res, asFromWorker(err)
+	return res, workflowtest.FromWorker(err)
 }
 
 func (f *fakeSteps) ReleaseSpend(_ context.Context, in spend.ReleaseSpendInput) error {
@@ -131,7 +123,7 @@ func (f *fakeSteps) OpenApproval(ctx context.Context, in approval.OpenApprovalIn
 	if f.openApproval == nil {
 		return nil
 	}
-	return asFromWorker(f.openApproval(ctx, in))
+	return workflowtest.FromWorker(f.openApproval(ctx, in))
 }
 
 func (f *fakeSteps) CloseApproval(ctx context.Context, in approval.CloseApprovalInput) error {
@@ -139,13 +131,13 @@ func (f *fakeSteps) CloseApproval(ctx context.Context, in approval.CloseApproval
 	if f.closeApproval == nil {
 		return nil
 	}
-	return asFromWorker(f.closeApproval(ctx, in))
+	return workflowtest.FromWorker(f.closeApproval(ctx, in))
 }
 
 func (f *fakeSteps) BeginCheckout(ctx context.Context, in carts.BeginCheckoutInput) (carts.BeginCheckoutResult, error) {
 	f.record("BeginCheckout", in)
 	res, err := f.begin(ctx, in)
-	return res, asFromWorker(err)
+	return res, workflowtest.FromWorker(err)
 }
 
 func (f *fakeSteps) ReserveInventory(ctx context.Context, in inventory.ReserveInventoryInput) error {
@@ -153,7 +145,7 @@ func (f *fakeSteps) ReserveInventory(ctx context.Context, in inventory.ReserveIn
 	if f.reserve == nil {
 		return nil
 	}
-	return asFromWorker(f.reserve(ctx, in))
+	return workflowtest.FromWorker(f.reserve(ctx, in))
 }
 
 func (f *fakeSteps) ReleaseInventory(_ context.Context, in inventory.ReleaseInventoryInput) error {
@@ -167,7 +159,7 @@ func (f *fakeSteps) AuthorizePayment(ctx context.Context, in payment.AuthorizePa
 		return payment.AuthorizePaymentResult{AuthorizationID: "auth-1"}, nil
 	}
 	res, err := f.authorize(ctx, in)
-	return res, asFromWorker(err)
+	return res, workflowtest.FromWorker(err)
 }
 
 func (f *fakeSteps) VoidPayment(_ context.Context, in payment.VoidPaymentInput) error {
@@ -180,7 +172,7 @@ func (f *fakeSteps) PlaceOrder(ctx context.Context, in orders.PlaceOrderInput) e
 	if f.place == nil {
 		return nil
 	}
-	return asFromWorker(f.place(ctx, in))
+	return workflowtest.FromWorker(f.place(ctx, in))
 }
 
 func (f *fakeSteps) FailCheckout(_ context.Context, in carts.FailCheckoutInput) error {

@@ -19,20 +19,8 @@ import (
 var quoteActs *quotes.Activities
 
 // stepOptions run every quote step as a local activity: one short transaction
-// against our own Postgres, idempotent per quote and step number. Infrastructure
-// errors retry with backoff for a day; business refusals are non-retryable.
-var stepOptions = workflow.LocalActivityOptions{
-	StartToCloseTimeout:    10 * time.Second,
-	ScheduleToCloseTimeout: 24 * time.Hour,
-	RetryPolicy: &temporal.RetryPolicy{
-		InitialInterval:    100 * time.Millisecond,
-		BackoffCoefficient: 2,
-		MaximumInterval:    30 * time.Second,
-	},
-}
-
-// detailsTime is how times read in the details ops see in the Temporal UI.
-const detailsTime = "Mon 2 Jan 15:04 MST"
+// against our own Postgres, idempotent per quote and step number.
+var stepOptions = workflows.LocalStepOptions
 
 // Quote runs one quote from request to order (or to its end without one). Every
 // action arrives as an update whose validator refuses what the caller may not do
@@ -458,7 +446,7 @@ func (w *quote) describe(ctx workflow.Context) {
 	case commerce.QuoteAwaitingManager:
 		s = "waiting for a sales manager to approve the discount"
 	case commerce.QuoteOffered:
-		s = fmt.Sprintf("revision %d on offer, valid until %s", w.st.OfferedRevision, w.st.ValidUntil.Format(detailsTime))
+		s = fmt.Sprintf("revision %d on offer, valid until %s", w.st.OfferedRevision, w.st.ValidUntil.Format(workflows.DetailsTime))
 	case commerce.QuoteAccepted:
 		s = fmt.Sprintf("revision %d accepted; the order's checkout runs", w.st.OfferedRevision)
 		if w.st.OrderRefusal != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/orderflow/orderflow/workflows"
 	"github.com/orderflow/orderflow/workflows/checkout"
 	"github.com/orderflow/orderflow/workflows/quote"
+	"github.com/orderflow/orderflow/workflows/workflowtest"
 )
 
 var (
@@ -93,19 +94,11 @@ func (f *fakeQuotes) find(name string) []any {
 	return out
 }
 
-func asFromWorker(err error) error {
-	if err == nil {
-		return nil
-	}
-	fc := temporal.GetDefaultFailureConverter()
-	return fc.FailureToError(fc.ErrorToFailure(err))
-}
-
 func (f *fakeQuotes) OpenQuote(_ context.Context, in quotes.OpenQuoteInput) (quotes.OpenQuoteResult, error) {
 	f.record("OpenQuote", in)
 	if f.openRefusal != nil {
 		r := *f.openRefusal
-		return quotes.OpenQuoteResult{}, asFromWorker(temporal.NewNonRetryableApplicationError(r.Message, string(r.Code), nil, r))
+		return quotes.OpenQuoteResult{}, workflowtest.FromWorker(temporal.NewNonRetryableApplicationError(r.Message, string(r.Code), nil, r))
 	}
 	return quotes.OpenQuoteResult{}, nil
 }
