@@ -154,6 +154,8 @@ func printBanner(cfg config.Config) {
 	fmt.Fprintf(&b, "    bin/temporal workflow list --query 'CheckoutStatus=\"placed\"'\n\n")
 	fmt.Fprintf(&b, "  An order that needs approval (README: \"Approvals\"): Acme orders above EUR 1,000 wait for\n")
 	fmt.Fprintf(&b, "  an approver (oft_demo_dana_acme_approver): GET $A/v1/approvals, POST $A/v1/approvals/$CART/approve\n\n")
+	fmt.Fprintf(&b, "  Quotes (README: \"Quotes\"): three demo quotes run; GET $A/v1/sales/quotes with oft_demo_sam_sales\n")
+	fmt.Fprintf(&b, "  or oft_demo_mia_sales_manager, or QuoteStatus=\"offered\" in the Temporal UI.\n\n")
 	fmt.Fprintf(&b, "  Ctrl-C stops everything.\n\n")
 	fmt.Fprint(os.Stderr, b.String())
 }
