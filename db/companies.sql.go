@@ -15,7 +15,7 @@ import (
 const companyCreate = `-- name: CompanyCreate :one
 INSERT INTO companies (id, name, currency, credit_limit, customer_group, tax_exempt, approval_timeout_seconds)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
-RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id
+RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days
 `
 
 type CompanyCreateParams struct {
@@ -50,12 +50,14 @@ func (q *Queries) CompanyCreate(ctx context.Context, arg CompanyCreateParams) (C
 		&i.ApprovalTimeoutSeconds,
 		&i.UpdatedAt,
 		&i.SalesRepID,
+		&i.PaymentTermsDays,
+		&i.ReturnWindowDays,
 	)
 	return i, err
 }
 
 const companyGet = `-- name: CompanyGet :one
-SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id FROM companies WHERE id = $1
+SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days FROM companies WHERE id = $1
 `
 
 func (q *Queries) CompanyGet(ctx context.Context, id uuid.UUID) (Company, error) {
@@ -72,12 +74,14 @@ func (q *Queries) CompanyGet(ctx context.Context, id uuid.UUID) (Company, error)
 		&i.ApprovalTimeoutSeconds,
 		&i.UpdatedAt,
 		&i.SalesRepID,
+		&i.PaymentTermsDays,
+		&i.ReturnWindowDays,
 	)
 	return i, err
 }
 
 const companyList = `-- name: CompanyList :many
-SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id FROM companies
+SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days FROM companies
 WHERE (created_at, id) > ($1::timestamptz, $2::uuid)
 ORDER BY created_at, id
 LIMIT $3
@@ -109,6 +113,8 @@ func (q *Queries) CompanyList(ctx context.Context, arg CompanyListParams) ([]Com
 			&i.ApprovalTimeoutSeconds,
 			&i.UpdatedAt,
 			&i.SalesRepID,
+			&i.PaymentTermsDays,
+			&i.ReturnWindowDays,
 		); err != nil {
 			return nil, err
 		}
@@ -121,7 +127,7 @@ func (q *Queries) CompanyList(ctx context.Context, arg CompanyListParams) ([]Com
 }
 
 const companyLock = `-- name: CompanyLock :one
-SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id FROM companies WHERE id = $1 FOR UPDATE
+SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days FROM companies WHERE id = $1 FOR UPDATE
 `
 
 // CompanyLock serialises the decisions of one company: an admin change is
@@ -143,6 +149,8 @@ func (q *Queries) CompanyLock(ctx context.Context, id uuid.UUID) (Company, error
 		&i.ApprovalTimeoutSeconds,
 		&i.UpdatedAt,
 		&i.SalesRepID,
+		&i.PaymentTermsDays,
+		&i.ReturnWindowDays,
 	)
 	return i, err
 }
@@ -175,7 +183,7 @@ UPDATE companies
 SET name = $1, currency = $2, credit_limit = $3, customer_group = $4,
     tax_exempt = $5, approval_timeout_seconds = $6, updated_at = now()
 WHERE id = $7
-RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id
+RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days
 `
 
 type CompanyUpdateParams struct {
@@ -210,6 +218,8 @@ func (q *Queries) CompanyUpdate(ctx context.Context, arg CompanyUpdateParams) (C
 		&i.ApprovalTimeoutSeconds,
 		&i.UpdatedAt,
 		&i.SalesRepID,
+		&i.PaymentTermsDays,
+		&i.ReturnWindowDays,
 	)
 	return i, err
 }

@@ -100,6 +100,28 @@ func (q *Queries) CreditHoldListByCart(ctx context.Context, cartID uuid.UUID) ([
 	return items, nil
 }
 
+const creditHoldReduce = `-- name: CreditHoldReduce :execrows
+UPDATE credit_holds SET amount = amount - $1,
+                        status = CASE WHEN amount = $1 THEN 'released' ELSE status END,
+                        released_at = CASE WHEN amount = $1 THEN now() ELSE released_at END
+WHERE payment_key = $2 AND status = 'authorized' AND amount >= $1
+`
+
+type CreditHoldReduceParams struct {
+	Amount     int64
+	PaymentKey string
+}
+
+// CreditHoldReduce gives back part of an authorization: invoiced (it becomes a
+// receivable) or cancelled. An authorization reduced to nothing is released.
+func (q *Queries) CreditHoldReduce(ctx context.Context, arg CreditHoldReduceParams) (int64, error) {
+	result, err := q.db.Exec(ctx, creditHoldReduce, arg.Amount, arg.PaymentKey)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const creditHoldRelease = `-- name: CreditHoldRelease :execrows
 UPDATE credit_holds SET status = 'released', released_at = now()
 WHERE payment_key = $1 AND status = 'authorized'
@@ -126,4 +148,31 @@ func (q *Queries) CreditHoldSumAuthorizedByCompany(ctx context.Context, companyI
 	var used int64
 	err := row.Scan(&used)
 	return used, err
+}
+
+const paymentAdjustmentCreate = `-- name: PaymentAdjustmentCreate :execrows
+INSERT INTO payment_adjustments (id, payment_key, kind, amount) VALUES ($1, $2, $3, $4)
+ON CONFLICT (id) DO NOTHING
+`
+
+type PaymentAdjustmentCreateParams struct {
+	ID         string
+	PaymentKey string
+	Kind       string
+	Amount     int64
+}
+
+// PaymentAdjustmentCreate records a capture or release once per ID; no row
+// back means it was recorded before.
+func (q *Queries) PaymentAdjustmentCreate(ctx context.Context, arg PaymentAdjustmentCreateParams) (int64, error) {
+	result, err := q.db.Exec(ctx, paymentAdjustmentCreate,
+		arg.ID,
+		arg.PaymentKey,
+		arg.Kind,
+		arg.Amount,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }

@@ -20,7 +20,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
         $10, $11, $12, $13, $14, $15, $16, $17,
         $18)
 ON CONFLICT (cart_id) DO NOTHING
-RETURNING id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by
+RETURNING id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount
 `
 
 type OrderCreateParams struct {
@@ -88,12 +88,76 @@ func (q *Queries) OrderCreate(ctx context.Context, arg OrderCreateParams) (Order
 		&i.PoNumber,
 		&i.BuyerReference,
 		&i.ApprovedBy,
+		&i.FulfilmentStatus,
+		&i.PaymentStatus,
+		&i.ShipBy,
+		&i.DeliverBy,
+		&i.SlaBreached,
+		&i.DeliveredAt,
+		&i.CancelledAmount,
+		&i.InvoicedAmount,
+		&i.PaidAmount,
+		&i.CreditedAmount,
+	)
+	return i, err
+}
+
+const orderFlagLate = `-- name: OrderFlagLate :execrows
+UPDATE orders SET sla_breached = true, updated_at = now() WHERE id = $1 AND NOT sla_breached
+`
+
+// OrderFlagLate marks an order that missed a deadline; once.
+func (q *Queries) OrderFlagLate(ctx context.Context, id uuid.UUID) (int64, error) {
+	result, err := q.db.Exec(ctx, orderFlagLate, id)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const orderGet = `-- name: OrderGet :one
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount FROM orders WHERE id = $1
+`
+
+func (q *Queries) OrderGet(ctx context.Context, id uuid.UUID) (Order, error) {
+	row := q.db.QueryRow(ctx, orderGet, id)
+	var i Order
+	err := row.Scan(
+		&i.ID,
+		&i.CartID,
+		&i.CompanyID,
+		&i.CustomerID,
+		&i.Status,
+		&i.Currency,
+		&i.Subtotal,
+		&i.Total,
+		&i.PlacedAt,
+		&i.UpdatedAt,
+		&i.Discount,
+		&i.Shipping,
+		&i.Tax,
+		&i.TaxRateBp,
+		&i.ShippingMethod,
+		&i.ShipTo,
+		&i.PoNumber,
+		&i.BuyerReference,
+		&i.ApprovedBy,
+		&i.FulfilmentStatus,
+		&i.PaymentStatus,
+		&i.ShipBy,
+		&i.DeliverBy,
+		&i.SlaBreached,
+		&i.DeliveredAt,
+		&i.CancelledAmount,
+		&i.InvoicedAmount,
+		&i.PaidAmount,
+		&i.CreditedAmount,
 	)
 	return i, err
 }
 
 const orderGetByCart = `-- name: OrderGetByCart :one
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by FROM orders WHERE cart_id = $1
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount FROM orders WHERE cart_id = $1
 `
 
 func (q *Queries) OrderGetByCart(ctx context.Context, cartID uuid.UUID) (Order, error) {
@@ -119,12 +183,22 @@ func (q *Queries) OrderGetByCart(ctx context.Context, cartID uuid.UUID) (Order, 
 		&i.PoNumber,
 		&i.BuyerReference,
 		&i.ApprovedBy,
+		&i.FulfilmentStatus,
+		&i.PaymentStatus,
+		&i.ShipBy,
+		&i.DeliverBy,
+		&i.SlaBreached,
+		&i.DeliveredAt,
+		&i.CancelledAmount,
+		&i.InvoicedAmount,
+		&i.PaidAmount,
+		&i.CreditedAmount,
 	)
 	return i, err
 }
 
 const orderGetInCompany = `-- name: OrderGetInCompany :one
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by FROM orders WHERE id = $1 AND (company_id = $2 OR $3::boolean)
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount FROM orders WHERE id = $1 AND (company_id = $2 OR $3::boolean)
 `
 
 type OrderGetInCompanyParams struct {
@@ -157,6 +231,16 @@ func (q *Queries) OrderGetInCompany(ctx context.Context, arg OrderGetInCompanyPa
 		&i.PoNumber,
 		&i.BuyerReference,
 		&i.ApprovedBy,
+		&i.FulfilmentStatus,
+		&i.PaymentStatus,
+		&i.ShipBy,
+		&i.DeliverBy,
+		&i.SlaBreached,
+		&i.DeliveredAt,
+		&i.CancelledAmount,
+		&i.InvoicedAmount,
+		&i.PaidAmount,
+		&i.CreditedAmount,
 	)
 	return i, err
 }
@@ -208,7 +292,7 @@ func (q *Queries) OrderLineCreateMany(ctx context.Context, arg OrderLineCreateMa
 }
 
 const orderLineListByOrder = `-- name: OrderLineListByOrder :many
-SELECT order_id, line_no, sku, name, quantity, unit_price, line_total, base_unit_price, price_list_id, price_list_name, tier_min_quantity, quote_id, quote_revision FROM order_lines WHERE order_id = $1 ORDER BY line_no
+SELECT order_id, line_no, sku, name, quantity, unit_price, line_total, base_unit_price, price_list_id, price_list_name, tier_min_quantity, quote_id, quote_revision, cancelled, shipped, delivered, returned FROM order_lines WHERE order_id = $1 ORDER BY line_no
 `
 
 func (q *Queries) OrderLineListByOrder(ctx context.Context, orderID uuid.UUID) ([]OrderLine, error) {
@@ -234,6 +318,10 @@ func (q *Queries) OrderLineListByOrder(ctx context.Context, orderID uuid.UUID) (
 			&i.TierMinQuantity,
 			&i.QuoteID,
 			&i.QuoteRevision,
+			&i.Cancelled,
+			&i.Shipped,
+			&i.Delivered,
+			&i.Returned,
 		); err != nil {
 			return nil, err
 		}
@@ -245,8 +333,35 @@ func (q *Queries) OrderLineListByOrder(ctx context.Context, orderID uuid.UUID) (
 	return items, nil
 }
 
+const orderLineUpdateQuantities = `-- name: OrderLineUpdateQuantities :exec
+UPDATE order_lines SET cancelled = $1, shipped = $2, delivered = $3, returned = $4
+WHERE order_id = $5 AND sku = $6
+`
+
+type OrderLineUpdateQuantitiesParams struct {
+	Cancelled int64
+	Shipped   int64
+	Delivered int64
+	Returned  int64
+	OrderID   uuid.UUID
+	Sku       string
+}
+
+// OrderLineUpdateQuantities sets what happened to one line, in units.
+func (q *Queries) OrderLineUpdateQuantities(ctx context.Context, arg OrderLineUpdateQuantitiesParams) error {
+	_, err := q.db.Exec(ctx, orderLineUpdateQuantities,
+		arg.Cancelled,
+		arg.Shipped,
+		arg.Delivered,
+		arg.Returned,
+		arg.OrderID,
+		arg.Sku,
+	)
+	return err
+}
+
 const orderListByCustomer = `-- name: OrderListByCustomer :many
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by FROM orders
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount FROM orders
 WHERE customer_id = $1
   AND (placed_at, id) < ($2::timestamptz, $3::uuid)
 ORDER BY placed_at DESC, id DESC
@@ -295,6 +410,16 @@ func (q *Queries) OrderListByCustomer(ctx context.Context, arg OrderListByCustom
 			&i.PoNumber,
 			&i.BuyerReference,
 			&i.ApprovedBy,
+			&i.FulfilmentStatus,
+			&i.PaymentStatus,
+			&i.ShipBy,
+			&i.DeliverBy,
+			&i.SlaBreached,
+			&i.DeliveredAt,
+			&i.CancelledAmount,
+			&i.InvoicedAmount,
+			&i.PaidAmount,
+			&i.CreditedAmount,
 		); err != nil {
 			return nil, err
 		}
@@ -304,4 +429,97 @@ func (q *Queries) OrderListByCustomer(ctx context.Context, arg OrderListByCustom
 		return nil, err
 	}
 	return items, nil
+}
+
+const orderLock = `-- name: OrderLock :one
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount FROM orders WHERE id = $1 FOR UPDATE
+`
+
+func (q *Queries) OrderLock(ctx context.Context, id uuid.UUID) (Order, error) {
+	row := q.db.QueryRow(ctx, orderLock, id)
+	var i Order
+	err := row.Scan(
+		&i.ID,
+		&i.CartID,
+		&i.CompanyID,
+		&i.CustomerID,
+		&i.Status,
+		&i.Currency,
+		&i.Subtotal,
+		&i.Total,
+		&i.PlacedAt,
+		&i.UpdatedAt,
+		&i.Discount,
+		&i.Shipping,
+		&i.Tax,
+		&i.TaxRateBp,
+		&i.ShippingMethod,
+		&i.ShipTo,
+		&i.PoNumber,
+		&i.BuyerReference,
+		&i.ApprovedBy,
+		&i.FulfilmentStatus,
+		&i.PaymentStatus,
+		&i.ShipBy,
+		&i.DeliverBy,
+		&i.SlaBreached,
+		&i.DeliveredAt,
+		&i.CancelledAmount,
+		&i.InvoicedAmount,
+		&i.PaidAmount,
+		&i.CreditedAmount,
+	)
+	return i, err
+}
+
+const orderUpdateDeadlines = `-- name: OrderUpdateDeadlines :exec
+UPDATE orders SET ship_by = $1, deliver_by = $2, updated_at = now() WHERE id = $3
+`
+
+type OrderUpdateDeadlinesParams struct {
+	ShipBy    *time.Time
+	DeliverBy *time.Time
+	ID        uuid.UUID
+}
+
+func (q *Queries) OrderUpdateDeadlines(ctx context.Context, arg OrderUpdateDeadlinesParams) error {
+	_, err := q.db.Exec(ctx, orderUpdateDeadlines, arg.ShipBy, arg.DeliverBy, arg.ID)
+	return err
+}
+
+const orderUpdateFulfilment = `-- name: OrderUpdateFulfilment :exec
+UPDATE orders SET status = $1, fulfilment_status = $2, payment_status = $3,
+                  cancelled_amount = $4, invoiced_amount = $5,
+                  paid_amount = $6, credited_amount = $7,
+                  delivered_at = $8, updated_at = now()
+WHERE id = $9
+`
+
+type OrderUpdateFulfilmentParams struct {
+	Status           string
+	FulfilmentStatus string
+	PaymentStatus    string
+	CancelledAmount  int64
+	InvoicedAmount   int64
+	PaidAmount       int64
+	CreditedAmount   int64
+	DeliveredAt      *time.Time
+	ID               uuid.UUID
+}
+
+// OrderUpdateFulfilment records what the order's life made of it: statuses,
+// money after checkout and when it was delivered.
+func (q *Queries) OrderUpdateFulfilment(ctx context.Context, arg OrderUpdateFulfilmentParams) error {
+	_, err := q.db.Exec(ctx, orderUpdateFulfilment,
+		arg.Status,
+		arg.FulfilmentStatus,
+		arg.PaymentStatus,
+		arg.CancelledAmount,
+		arg.InvoicedAmount,
+		arg.PaidAmount,
+		arg.CreditedAmount,
+		arg.DeliveredAt,
+		arg.ID,
+	)
+	return err
 }

@@ -12,7 +12,7 @@ import (
 )
 
 const shippingMethodGet = `-- name: ShippingMethodGet :one
-SELECT code, name, currency, base_amount, per_kg_amount, free_above FROM shipping_methods WHERE code = $1
+SELECT code, name, currency, base_amount, per_kg_amount, free_above, ship_within_hours, deliver_within_hours FROM shipping_methods WHERE code = $1
 `
 
 func (q *Queries) ShippingMethodGet(ctx context.Context, code string) (ShippingMethod, error) {
@@ -25,12 +25,14 @@ func (q *Queries) ShippingMethodGet(ctx context.Context, code string) (ShippingM
 		&i.BaseAmount,
 		&i.PerKgAmount,
 		&i.FreeAbove,
+		&i.ShipWithinHours,
+		&i.DeliverWithinHours,
 	)
 	return i, err
 }
 
 const shippingMethodListByCurrency = `-- name: ShippingMethodListByCurrency :many
-SELECT code, name, currency, base_amount, per_kg_amount, free_above FROM shipping_methods WHERE currency = $1 ORDER BY code
+SELECT code, name, currency, base_amount, per_kg_amount, free_above, ship_within_hours, deliver_within_hours FROM shipping_methods WHERE currency = $1 ORDER BY code
 `
 
 func (q *Queries) ShippingMethodListByCurrency(ctx context.Context, currency string) ([]ShippingMethod, error) {
@@ -49,6 +51,8 @@ func (q *Queries) ShippingMethodListByCurrency(ctx context.Context, currency str
 			&i.BaseAmount,
 			&i.PerKgAmount,
 			&i.FreeAbove,
+			&i.ShipWithinHours,
+			&i.DeliverWithinHours,
 		); err != nil {
 			return nil, err
 		}
@@ -65,7 +69,7 @@ INSERT INTO shipping_methods (code, name, currency, base_amount, per_kg_amount, 
 VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (code) DO UPDATE SET name = excluded.name, currency = excluded.currency,
     base_amount = excluded.base_amount, per_kg_amount = excluded.per_kg_amount, free_above = excluded.free_above
-RETURNING code, name, currency, base_amount, per_kg_amount, free_above
+RETURNING code, name, currency, base_amount, per_kg_amount, free_above, ship_within_hours, deliver_within_hours
 `
 
 type ShippingMethodPutParams struct {
@@ -94,6 +98,8 @@ func (q *Queries) ShippingMethodPut(ctx context.Context, arg ShippingMethodPutPa
 		&i.BaseAmount,
 		&i.PerKgAmount,
 		&i.FreeAbove,
+		&i.ShipWithinHours,
+		&i.DeliverWithinHours,
 	)
 	return i, err
 }

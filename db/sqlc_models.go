@@ -91,6 +91,8 @@ type Company struct {
 	ApprovalTimeoutSeconds int32
 	UpdatedAt              time.Time
 	SalesRepID             uuid.NullUUID
+	PaymentTermsDays       int32
+	ReturnWindowDays       int32
 }
 
 type CreditHold struct {
@@ -123,6 +125,19 @@ type IdempotencyKey struct {
 	CreatedAt    time.Time
 }
 
+type Invoice struct {
+	Number     string
+	OrderID    uuid.UUID
+	ShipmentID uuid.NullUUID
+	CompanyID  uuid.UUID
+	Amount     int64
+	Currency   string
+	IssuedAt   time.Time
+	DueAt      time.Time
+	PaidAmount int64
+	Status     string
+}
+
 type NotificationOutbox struct {
 	ID         int64
 	DedupKey   string
@@ -138,25 +153,35 @@ type NotificationOutbox struct {
 }
 
 type Order struct {
-	ID             uuid.UUID
-	CartID         uuid.UUID
-	CompanyID      uuid.UUID
-	CustomerID     uuid.UUID
-	Status         string
-	Currency       string
-	Subtotal       int64
-	Total          int64
-	PlacedAt       time.Time
-	UpdatedAt      time.Time
-	Discount       int64
-	Shipping       int64
-	Tax            int64
-	TaxRateBp      int32
-	ShippingMethod string
-	ShipTo         []byte
-	PoNumber       string
-	BuyerReference string
-	ApprovedBy     uuid.NullUUID
+	ID               uuid.UUID
+	CartID           uuid.UUID
+	CompanyID        uuid.UUID
+	CustomerID       uuid.UUID
+	Status           string
+	Currency         string
+	Subtotal         int64
+	Total            int64
+	PlacedAt         time.Time
+	UpdatedAt        time.Time
+	Discount         int64
+	Shipping         int64
+	Tax              int64
+	TaxRateBp        int32
+	ShippingMethod   string
+	ShipTo           []byte
+	PoNumber         string
+	BuyerReference   string
+	ApprovedBy       uuid.NullUUID
+	FulfilmentStatus string
+	PaymentStatus    string
+	ShipBy           *time.Time
+	DeliverBy        *time.Time
+	SlaBreached      bool
+	DeliveredAt      *time.Time
+	CancelledAmount  int64
+	InvoicedAmount   int64
+	PaidAmount       int64
+	CreditedAmount   int64
 }
 
 type OrderLine struct {
@@ -173,6 +198,18 @@ type OrderLine struct {
 	TierMinQuantity int32
 	QuoteID         uuid.NullUUID
 	QuoteRevision   int32
+	Cancelled       int64
+	Shipped         int64
+	Delivered       int64
+	Returned        int64
+}
+
+type PaymentAdjustment struct {
+	ID         string
+	PaymentKey string
+	Kind       string
+	Amount     int64
+	CreatedAt  time.Time
 }
 
 type PriceList struct {
@@ -299,13 +336,32 @@ type QuoteRevisionLine struct {
 	LineTotal     int64
 }
 
+type Shipment struct {
+	ID          uuid.UUID
+	OrderID     uuid.UUID
+	Number      int32
+	Carrier     string
+	Tracking    string
+	Source      string
+	ShippedAt   time.Time
+	DeliveredAt *time.Time
+}
+
+type ShipmentLine struct {
+	ShipmentID uuid.UUID
+	Sku        string
+	Quantity   int64
+}
+
 type ShippingMethod struct {
-	Code        string
-	Name        string
-	Currency    string
-	BaseAmount  int64
-	PerKgAmount int64
-	FreeAbove   pgtype.Int8
+	Code               string
+	Name               string
+	Currency           string
+	BaseAmount         int64
+	PerKgAmount        int64
+	FreeAbove          pgtype.Int8
+	ShipWithinHours    int32
+	DeliverWithinHours int32
 }
 
 type SpendReservation struct {

@@ -97,3 +97,23 @@ func (q *Queries) StockReserve(ctx context.Context, arg StockReserveParams) (str
 	err := row.Scan(&sku)
 	return sku, err
 }
+
+const stockShip = `-- name: StockShip :execrows
+UPDATE stock SET on_hand = on_hand - $1, reserved = reserved - $1
+WHERE sku = $2 AND reserved >= $1
+`
+
+type StockShipParams struct {
+	Quantity int64
+	Sku      string
+}
+
+// StockShip records units that left the warehouse: they were reserved, and
+// are no longer on hand.
+func (q *Queries) StockShip(ctx context.Context, arg StockShipParams) (int64, error) {
+	result, err := q.db.Exec(ctx, stockShip, arg.Quantity, arg.Sku)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}

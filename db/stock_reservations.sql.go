@@ -68,6 +68,30 @@ func (q *Queries) StockReservationDeleteByAttempt(ctx context.Context, arg Stock
 	return items, nil
 }
 
+const stockReservationDeleteTaken = `-- name: StockReservationDeleteTaken :execrows
+DELETE FROM stock_reservations WHERE cart_id = $1 AND attempt = $2 AND sku = $3 AND quantity = $4
+`
+
+type StockReservationDeleteTakenParams struct {
+	CartID   uuid.UUID
+	Attempt  int32
+	Sku      string
+	Quantity int64
+}
+
+func (q *Queries) StockReservationDeleteTaken(ctx context.Context, arg StockReservationDeleteTakenParams) (int64, error) {
+	result, err := q.db.Exec(ctx, stockReservationDeleteTaken,
+		arg.CartID,
+		arg.Attempt,
+		arg.Sku,
+		arg.Quantity,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const stockReservationExistsByAttempt = `-- name: StockReservationExistsByAttempt :one
 SELECT EXISTS (SELECT 1 FROM stock_reservations WHERE cart_id = $1 AND attempt = $2)
 `
@@ -147,4 +171,31 @@ func (q *Queries) StockReservationListByCart(ctx context.Context, cartID uuid.UU
 		return nil, err
 	}
 	return items, nil
+}
+
+const stockReservationTake = `-- name: StockReservationTake :execrows
+UPDATE stock_reservations SET quantity = quantity - $1
+WHERE cart_id = $2 AND attempt = $3 AND sku = $4 AND quantity > $1
+`
+
+type StockReservationTakeParams struct {
+	Quantity int64
+	CartID   uuid.UUID
+	Attempt  int32
+	Sku      string
+}
+
+// StockReservationTake takes units off one reservation (shipped or cancelled),
+// leaving the rest; StockReservationDeleteTaken drops a reservation taken whole.
+func (q *Queries) StockReservationTake(ctx context.Context, arg StockReservationTakeParams) (int64, error) {
+	result, err := q.db.Exec(ctx, stockReservationTake,
+		arg.Quantity,
+		arg.CartID,
+		arg.Attempt,
+		arg.Sku,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }

@@ -37,3 +37,30 @@ SELECT @order_id::uuid, unnest(@line_nos::integer[]), unnest(@skus::text[]), unn
 
 -- name: OrderLineListByOrder :many
 SELECT * FROM order_lines WHERE order_id = $1 ORDER BY line_no;
+
+-- name: OrderGet :one
+SELECT * FROM orders WHERE id = $1;
+
+-- name: OrderLock :one
+SELECT * FROM orders WHERE id = $1 FOR UPDATE;
+
+-- OrderUpdateFulfilment records what the order's life made of it: statuses,
+-- money after checkout and when it was delivered.
+-- name: OrderUpdateFulfilment :exec
+UPDATE orders SET status = @status, fulfilment_status = @fulfilment_status, payment_status = @payment_status,
+                  cancelled_amount = @cancelled_amount, invoiced_amount = @invoiced_amount,
+                  paid_amount = @paid_amount, credited_amount = @credited_amount,
+                  delivered_at = @delivered_at, updated_at = now()
+WHERE id = @id;
+
+-- name: OrderUpdateDeadlines :exec
+UPDATE orders SET ship_by = @ship_by, deliver_by = @deliver_by, updated_at = now() WHERE id = @id;
+
+-- OrderFlagLate marks an order that missed a deadline; once.
+-- name: OrderFlagLate :execrows
+UPDATE orders SET sla_breached = true, updated_at = now() WHERE id = $1 AND NOT sla_breached;
+
+-- OrderLineUpdateQuantities sets what happened to one line, in units.
+-- name: OrderLineUpdateQuantities :exec
+UPDATE order_lines SET cancelled = @cancelled, shipped = @shipped, delivered = @delivered, returned = @returned
+WHERE order_id = @order_id AND sku = @sku;

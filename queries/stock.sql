@@ -22,3 +22,9 @@ RETURNING sku;
 
 -- name: StockRelease :exec
 UPDATE stock SET reserved = reserved - @quantity WHERE sku = @sku;
+
+-- StockShip records units that left the warehouse: they were reserved, and
+-- are no longer on hand.
+-- name: StockShip :execrows
+UPDATE stock SET on_hand = on_hand - @quantity, reserved = reserved - @quantity
+WHERE sku = @sku AND reserved >= @quantity;

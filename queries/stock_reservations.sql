@@ -14,3 +14,12 @@ SELECT * FROM stock_reservations WHERE cart_id = $1 ORDER BY attempt, sku;
 
 -- name: StockReservationDeleteByAttempt :many
 DELETE FROM stock_reservations WHERE cart_id = $1 AND attempt = $2 RETURNING sku, quantity;
+
+-- StockReservationTake takes units off one reservation (shipped or cancelled),
+-- leaving the rest; StockReservationDeleteTaken drops a reservation taken whole.
+-- name: StockReservationTake :execrows
+UPDATE stock_reservations SET quantity = quantity - @quantity
+WHERE cart_id = @cart_id AND attempt = @attempt AND sku = @sku AND quantity > @quantity;
+
+-- name: StockReservationDeleteTaken :execrows
+DELETE FROM stock_reservations WHERE cart_id = @cart_id AND attempt = @attempt AND sku = @sku AND quantity = @quantity;

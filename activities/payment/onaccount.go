@@ -13,7 +13,8 @@ import (
 
 // OnAccount is the built-in "payment on account" provider: an authorization holds
 // part of the company's credit limit. Available credit is the limit minus every
-// hold still authorized (checkouts in progress and open orders).
+// hold still authorized (checkouts in progress and open orders) and minus what
+// open invoices still owe.
 type OnAccount struct {
 	DB *pgxpool.Pool
 }
@@ -48,6 +49,11 @@ func (p OnAccount) Authorize(ctx context.Context, req Request) (string, error) {
 		if err != nil {
 			return err
 		}
+		owed, err := q.InvoiceSumOpenByCompany(ctx, req.CompanyID)
+		if err != nil {
+			return err
+		}
+		used += owed // open invoices use credit until they are paid
 		if err := commerce.CheckCredit(company.CreditLimit, used, req.Amount); err != nil {
 			return err
 		}
@@ -69,9 +75,43 @@ func (p OnAccount) Void(ctx context.Context, key string) (bool, error) {
 	return n > 0, err
 }
 
-// Capture is not supported yet: an on-account authorization becomes an invoice
-// when the order ships (the order lifecycle).
-func (p OnAccount) Capture(context.Context, string, commerce.Money) error { return ErrNotSupported }
+// Capture turns part of the authorization into a receivable: the hold shrinks
+// by the amount, and the invoice the caller records in its own transaction
+// counts against the credit limit until it is paid.
+func (p OnAccount) Capture(ctx context.Context, a Adjustment) error {
+	return p.adjust(ctx, a, "capture")
+}
 
-// Refund is not supported yet (see Capture).
-func (p OnAccount) Refund(context.Context, string, commerce.Money) error { return ErrNotSupported }
+// Release gives back part of the authorization (cancelled quantities).
+func (p OnAccount) Release(ctx context.Context, a Adjustment) error {
+	return p.adjust(ctx, a, "release")
+}
+
+// adjust shrinks the hold under a.Key by a.Amount, once per a.ID. Shrinking it
+// by more than it holds is refused: the order's arithmetic went wrong, and
+// retrying cannot help.
+func (p OnAccount) adjust(ctx context.Context, a Adjustment, kind string) error {
+	return db.InTx(ctx, p.DB, func(q *db.Queries) error {
+		n, err := q.PaymentAdjustmentCreate(ctx, db.PaymentAdjustmentCreateParams{
+			ID: a.ID, PaymentKey: a.Key, Kind: kind, Amount: a.Amount.Amount})
+		if err != nil || n == 0 {
+			return err // done before
+		}
+		if a.Amount.Amount == 0 {
+			return nil
+		}
+		n, err = q.CreditHoldReduce(ctx, db.CreditHoldReduceParams{PaymentKey: a.Key, Amount: a.Amount.Amount})
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return commerce.Reject(commerce.CodeCheckoutAborted, fmt.Sprintf(
+				"%s of %s under %s: the authorization does not hold that much", kind, a.Amount, a.Key))
+		}
+		return nil
+	})
+}
+
+// Refund is not supported yet: a credit note against the company's
+// receivables comes with returns.
+func (p OnAccount) Refund(context.Context, Adjustment) error { return ErrNotSupported }

@@ -11,19 +11,32 @@ import (
 	"github.com/orderflow/orderflow/commerce"
 )
 
-// Provider authorizes, captures, voids and refunds payments. Key is the
-// idempotency key the workflow derives for one payment (for checkout: one per
-// cart and attempt): authorizing the same key twice returns the first
-// authorization, voiding or refunding twice is a no-op.
+// Provider authorizes, captures, releases, voids and refunds payments. Key is
+// the idempotency key the workflow derives for one payment (for checkout: one
+// per cart and attempt): authorizing the same key twice returns the first
+// authorization, voiding twice is a no-op. Each capture, release or refund has
+// an ID of its own (an invoice number, a cancellation), so a retried call
+// changes nothing twice.
 type Provider interface {
 	// Authorize holds the amount; it returns the provider's authorization ID.
 	Authorize(ctx context.Context, req Request) (authorizationID string, err error)
-	// Capture takes the authorized amount (or part of it).
-	Capture(ctx context.Context, key string, amount commerce.Money) error
-	// Void releases an authorization; it tells whether it voided anything.
+	// Capture takes part of the authorized amount (a shipment's invoice).
+	Capture(ctx context.Context, a Adjustment) error
+	// Release gives back part of the authorization that will never be taken
+	// (cancelled quantities).
+	Release(ctx context.Context, a Adjustment) error
+	// Void releases the whole authorization; it tells whether it voided
+	// anything.
 	Void(ctx context.Context, key string) (voided bool, err error)
-	// Refund pays back (part of) a captured amount.
-	Refund(ctx context.Context, key string, amount commerce.Money) error
+	// Refund pays back part of a captured amount.
+	Refund(ctx context.Context, a Adjustment) error
+}
+
+// Adjustment is a change to the authorization made under Key, once per ID.
+type Adjustment struct {
+	Key    string
+	ID     string
+	Amount commerce.Money
 }
 
 // ErrNotSupported is what a provider answers for an operation it does not do
