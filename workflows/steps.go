@@ -60,6 +60,31 @@ func RefusalOf(err error) (commerce.Rejection, bool) {
 	return commerce.Rejection{}, false
 }
 
+// FieldRefusalType is the error type of an update refused for bad input; its
+// details are the commerce.FieldError naming the field.
+const FieldRefusalType = "invalid_field"
+
+// RefuseField is bad input, naming the field, for the caller of an update.
+func RefuseField(field, msg string) error {
+	return temporal.NewApplicationError(field+" "+msg, FieldRefusalType, commerce.FieldError{Field: field, Message: msg})
+}
+
+// AsUpdateError passes a commerce refusal or field error to the caller of an
+// update with its code; any other error goes on as it is.
+func AsUpdateError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if r, ok := commerce.AsRejection(err); ok {
+		return Refuse(*r)
+	}
+	var fe *commerce.FieldError
+	if errors.As(err, &fe) {
+		return RefuseField(fe.Field, fe.Message)
+	}
+	return err
+}
+
 // Refuse is a business refusal as an error that crosses to the caller of an
 // update with its code and details.
 func Refuse(r commerce.Rejection) error {

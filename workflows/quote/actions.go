@@ -1,14 +1,13 @@
 package quote
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/orderflow/orderflow/commerce"
+	"github.com/orderflow/orderflow/workflows"
 )
 
 // setup registers the state query and one update per action. Every validator
@@ -264,25 +263,10 @@ func (w *quote) snapshot() State {
 
 // asUpdateError passes a commerce refusal or field error to the caller of an
 // update with its code.
-func asUpdateError(err error) error {
-	if err == nil {
-		return nil
-	}
-	if r, ok := commerce.AsRejection(err); ok {
-		return refusal(r.Code, r.Message)
-	}
-	var fe *commerce.FieldError
-	if errors.As(err, &fe) {
-		return fieldRefusal(fe.Field, fe.Message)
-	}
-	return err
-}
+func asUpdateError(err error) error { return workflows.AsUpdateError(err) }
 
-// FieldRefusalType is the error type of an update refused for bad input; its
-// details are the commerce.FieldError naming the field.
-const FieldRefusalType = "invalid_field"
+// FieldRefusalType is the error type of an update refused for bad input.
+const FieldRefusalType = workflows.FieldRefusalType
 
 // fieldRefusal is bad input, naming the field, for the caller of an update.
-func fieldRefusal(field, msg string) error {
-	return temporal.NewApplicationError(field+" "+msg, FieldRefusalType, commerce.FieldError{Field: field, Message: msg})
-}
+func fieldRefusal(field, msg string) error { return workflows.RefuseField(field, msg) }
