@@ -3,7 +3,9 @@ package commerce_test
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -255,4 +257,156 @@ func requireShareOf(t *testing.T, a commerce.AmountShare, goods int64) {
 	require.GreaterOrEqual(t, a.Shipping, int64(0))
 	require.GreaterOrEqual(t, a.Tax, int64(0))
 	require.Equal(t, a.Net+a.Shipping+a.Tax, a.Total)
+}
+
+func TestDerivePaymentStatus(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		state commerce.PaymentState
+		want  commerce.PaymentStatus
+	}{
+		{"authorized", commerce.PaymentState{Authorized: 100}, commerce.PaymentAuthorized},
+		{"partly released", commerce.PaymentState{Authorized: 100, Voided: 40}, commerce.PaymentAuthorized},
+		{"wholly released", commerce.PaymentState{Authorized: 100, Voided: 100}, commerce.PaymentVoided},
+		{"zero total", commerce.PaymentState{}, commerce.PaymentAuthorized},
+		{"part invoiced", commerce.PaymentState{Authorized: 100, Invoiced: 30}, commerce.PaymentPartiallyInvoiced},
+		{"part invoiced and paid", commerce.PaymentState{Authorized: 100, Invoiced: 30, Paid: 30}, commerce.PaymentPartiallyInvoiced},
+		{"part invoiced, credited", commerce.PaymentState{Authorized: 100, Invoiced: 30, Credited: 10}, commerce.PaymentPartiallyInvoiced},
+		{"invoiced", commerce.PaymentState{Authorized: 100, Invoiced: 100}, commerce.PaymentInvoiced},
+		{"invoiced, the rest released", commerce.PaymentState{Authorized: 100, Invoiced: 60, Voided: 40}, commerce.PaymentInvoiced},
+		{"part paid", commerce.PaymentState{Authorized: 100, Invoiced: 100, Paid: 99}, commerce.PaymentPartiallyPaid},
+		{"paid", commerce.PaymentState{Authorized: 100, Invoiced: 100, Paid: 100}, commerce.PaymentPaid},
+		{"paid after a release", commerce.PaymentState{Authorized: 100, Invoiced: 60, Voided: 40, Paid: 60}, commerce.PaymentPaid},
+		{"credited before payment", commerce.PaymentState{Authorized: 100, Invoiced: 100, Credited: 20}, commerce.PaymentCredited},
+		{"credited after payment", commerce.PaymentState{Authorized: 100, Invoiced: 100, Paid: 100, Credited: 20}, commerce.PaymentCredited},
+		{"refunded", commerce.PaymentState{Authorized: 100, Invoiced: 100, Paid: 100, Credited: 20, Refunded: 20}, commerce.PaymentRefunded},
+	}
+	for _, tt := range tests {
+		require.Equal(t, tt.want, commerce.DerivePaymentStatus(tt.state), tt.name)
+	}
+	p := commerce.PaymentState{Authorized: 100, Voided: 10, Invoiced: 60, Credited: 5, Paid: 50, Refunded: 2}
+	require.Equal(t, int64(30), p.Uninvoiced())
+	require.Equal(t, int64(7), p.Due())
+	require.Equal(t, int64(-3), commerce.PaymentState{Invoiced: 10, Credited: 5, Paid: 8}.Due())
+}
+
+// nextPayments are the states one event after p: an invoice, a release, a
+// credit note, a payment of what is due or a refund of what is owed back, of
+// any amount.
+func nextPayments(p commerce.PaymentState) []commerce.PaymentState {
+	var next []commerce.PaymentState
+	for x := int64(1); x <= p.Uninvoiced(); x++ {
+		invoice, release := p, p
+		invoice.Invoiced += x
+		release.Voided += x
+		next = append(next, invoice, release)
+	}
+	for x := int64(1); x <= p.Invoiced-p.Credited; x++ {
+		credit := p
+		credit.Credited += x
+		next = append(next, credit)
+	}
+	for x := int64(1); x <= p.Due(); x++ {
+		pay := p
+		pay.Paid += x
+		next = append(next, pay)
+	}
+	for x := int64(1); x <= -p.Due(); x++ {
+		refund := p
+		refund.Refunded += x
+		next = append(next, refund)
+	}
+	return next
+}
+
+// TestPaymentTransitionsExhaustive walks every payment state of orders of a
+// few small totals and checks that the transition table holds exactly the
+// changes DerivePaymentStatus makes.
+func TestPaymentTransitionsExhaustive(t *testing.T) {
+	t.Parallel()
+	type step struct{ from, to commerce.PaymentStatus }
+	seen, statusSeen := map[step]bool{}, map[commerce.PaymentStatus]bool{}
+	states := 0
+	for authorized := int64(1); authorized <= 6; authorized++ {
+		start := commerce.PaymentState{Authorized: authorized}
+		visited := map[commerce.PaymentState]bool{start: true}
+		queue := []commerce.PaymentState{start}
+		for len(queue) > 0 {
+			p := queue[0]
+			queue = queue[1:]
+			states++
+			from := commerce.DerivePaymentStatus(p)
+			statusSeen[from] = true
+			for _, n := range nextPayments(p) {
+				if to := commerce.DerivePaymentStatus(n); to != from {
+					require.True(t, commerce.CanTransitionPayment(from, to), "%s → %s: %+v → %+v", from, to, p, n)
+					seen[step{from, to}] = true
+				}
+				if !visited[n] {
+					visited[n] = true
+					queue = append(queue, n)
+				}
+			}
+		}
+	}
+	require.Greater(t, states, 500, "the walk covers every state")
+	for _, from := range commerce.PaymentStatuses() {
+		require.True(t, statusSeen[from], "payment status %s is reached", from)
+		for _, to := range commerce.PaymentStatuses() {
+			if commerce.CanTransitionPayment(from, to) {
+				require.True(t, seen[step{from, to}], "payment %s → %s is allowed but never happens", from, to)
+			}
+		}
+	}
+}
+
+func TestPaymentTransitionTable(t *testing.T) {
+	t.Parallel()
+	want := map[commerce.PaymentStatus][]commerce.PaymentStatus{
+		commerce.PaymentAuthorized: {commerce.PaymentPartiallyInvoiced, commerce.PaymentInvoiced, commerce.PaymentVoided},
+		commerce.PaymentPartiallyInvoiced: {commerce.PaymentInvoiced, commerce.PaymentPartiallyPaid, commerce.PaymentPaid,
+			commerce.PaymentCredited, commerce.PaymentRefunded},
+		commerce.PaymentInvoiced:      {commerce.PaymentPartiallyPaid, commerce.PaymentPaid, commerce.PaymentCredited},
+		commerce.PaymentPartiallyPaid: {commerce.PaymentPaid, commerce.PaymentCredited},
+		commerce.PaymentPaid:          {commerce.PaymentCredited},
+		commerce.PaymentCredited:      {commerce.PaymentRefunded},
+	}
+	for _, from := range commerce.PaymentStatuses() {
+		require.True(t, from.Valid())
+		for _, to := range commerce.PaymentStatuses() {
+			require.Equal(t, slices.Contains(want[from], to), commerce.CanTransitionPayment(from, to), "%s → %s", from, to)
+		}
+	}
+	require.False(t, commerce.PaymentStatus("captured").Valid())
+	require.Len(t, commerce.PaymentStatuses(), 8)
+}
+
+func TestCheckPayment(t *testing.T) {
+	t.Parallel()
+	p := commerce.PaymentState{Authorized: 100, Invoiced: 60, Credited: 10, Paid: 20}
+	require.NoError(t, commerce.CheckPayment(p, 1))
+	require.NoError(t, commerce.CheckPayment(p, 30))
+	r := requireRejection(t, commerce.CheckPayment(p, 31), commerce.CodeOverPayment)
+	require.Contains(t, r.Message, "more than the 30 the order still owes")
+	requireFieldError(t, commerce.CheckPayment(p, 0), "amount", "at least 1")
+	requireFieldError(t, commerce.CheckPayment(p, -5), "amount", "at least 1")
+	owedBack := commerce.PaymentState{Authorized: 100, Invoiced: 100, Credited: 30, Paid: 100}
+	r = requireRejection(t, commerce.CheckPayment(owedBack, 1), commerce.CodeOverPayment)
+	require.Contains(t, r.Message, "more than the 0 the order still owes")
+}
+
+func TestInvoiceDueDate(t *testing.T) {
+	t.Parallel()
+	issued := time.Date(2025, 1, 31, 23, 30, 0, 0, time.FixedZone("CET", 3600))
+	require.Equal(t, time.Date(2025, 3, 2, 22, 30, 0, 0, time.UTC), commerce.InvoiceDueDate(issued, commerce.DefaultPaymentTermsDays))
+	require.Equal(t, time.Date(2025, 1, 31, 22, 30, 0, 0, time.UTC), commerce.InvoiceDueDate(issued, 0))
+	require.Equal(t, time.Date(2025, 3, 2, 22, 30, 0, 0, time.UTC), commerce.InvoiceDueDate(issued, -1), "refused terms fall back to the default")
+	require.Equal(t, time.Date(2026, 1, 31, 22, 30, 0, 0, time.UTC), commerce.InvoiceDueDate(issued, 365))
+	require.Equal(t, 30, commerce.DefaultPaymentTermsDays)
+
+	require.NoError(t, commerce.ValidatePaymentTerms(0))
+	require.NoError(t, commerce.ValidatePaymentTerms(commerce.MaxPaymentTermsDays))
+	requireFieldError(t, commerce.ValidatePaymentTerms(-1), "payment_terms_days", "between 0 and 365")
+	requireFieldError(t, commerce.ValidatePaymentTerms(366), "payment_terms_days", "between 0 and 365")
 }
