@@ -130,6 +130,8 @@ func ValidateOrderLines(lines []OrderLine) error {
 // lineSums are an order's quantities summed over its lines.
 type lineSums struct{ ordered, cancelled, shipped, delivered, returned int64 }
 
+// sumLines adds up lines' quantities; orders are bounded by MaxCartLines ×
+// MaxLineQuantity units, far from overflowing.
 func sumLines(lines []OrderLine) lineSums {
 	var s lineSums
 	for _, l := range lines {
