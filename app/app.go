@@ -28,6 +28,7 @@ import (
 
 	"github.com/orderflow/orderflow/activities/approval"
 	"github.com/orderflow/orderflow/activities/carts"
+	"github.com/orderflow/orderflow/activities/fulfilment"
 	"github.com/orderflow/orderflow/activities/inventory"
 	"github.com/orderflow/orderflow/activities/orders"
 	"github.com/orderflow/orderflow/activities/payment"
@@ -38,6 +39,7 @@ import (
 	"github.com/orderflow/orderflow/config"
 	"github.com/orderflow/orderflow/db"
 	"github.com/orderflow/orderflow/workflows/checkout"
+	"github.com/orderflow/orderflow/workflows/order"
 	"github.com/orderflow/orderflow/workflows/quote"
 )
 
@@ -136,26 +138,28 @@ func DialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (cli
 // Activities are every activity capability the worker runs, with their
 // dependencies.
 type Activities struct {
-	Carts     *carts.Activities
-	Spend     *spend.Activities
-	Approval  *approval.Activities
-	Inventory *inventory.Activities
-	Payment   *payment.Activities
-	Orders    *orders.Activities
-	Quotes    *quotes.Activities
+	Carts      *carts.Activities
+	Spend      *spend.Activities
+	Approval   *approval.Activities
+	Inventory  *inventory.Activities
+	Payment    *payment.Activities
+	Orders     *orders.Activities
+	Quotes     *quotes.Activities
+	Fulfilment *fulfilment.Activities
 }
 
 // NewActivities builds the activities on the pool, with the built-in
 // payment-on-account provider.
 func NewActivities(pool *pgxpool.Pool) Activities {
 	return Activities{
-		Carts:     &carts.Activities{DB: pool},
-		Spend:     &spend.Activities{DB: pool},
-		Approval:  &approval.Activities{DB: pool},
-		Inventory: &inventory.Activities{DB: pool},
-		Payment:   &payment.Activities{DB: pool, Provider: payment.OnAccount{DB: pool}},
-		Orders:    &orders.Activities{DB: pool},
-		Quotes:    &quotes.Activities{DB: pool},
+		Carts:      &carts.Activities{DB: pool},
+		Spend:      &spend.Activities{DB: pool},
+		Approval:   &approval.Activities{DB: pool},
+		Inventory:  &inventory.Activities{DB: pool},
+		Payment:    &payment.Activities{DB: pool, Provider: payment.OnAccount{DB: pool}},
+		Orders:     &orders.Activities{DB: pool},
+		Quotes:     &quotes.Activities{DB: pool},
+		Fulfilment: &fulfilment.Activities{DB: pool},
 	}
 }
 
@@ -181,12 +185,23 @@ func NewQuoteWorker(c client.Client, acts Activities) worker.Worker {
 	return w
 }
 
+// NewOrderWorker builds the worker of the order task queue with the order
+// workflow and its activities registered (fulfilment, and the payment
+// activities that capture and release).
+func NewOrderWorker(c client.Client, acts Activities) worker.Worker {
+	w := worker.New(c, order.TaskQueue, worker.Options{})
+	w.RegisterWorkflowWithOptions(order.Order, workflow.RegisterOptions{Name: order.WorkflowName})
+	w.RegisterActivity(acts.Fulfilment)
+	w.RegisterActivity(acts.Payment)
+	return w
+}
+
 // Workers are every process's worker, started and stopped together.
 type Workers []worker.Worker
 
 // NewWorkers builds the worker of every process's task queue.
 func NewWorkers(c client.Client, acts Activities) Workers {
-	return Workers{NewCheckoutWorker(c, acts), NewQuoteWorker(c, acts)}
+	return Workers{NewCheckoutWorker(c, acts), NewQuoteWorker(c, acts), NewOrderWorker(c, acts)}
 }
 
 // Start starts every worker; when one fails, those started are stopped again.
@@ -212,7 +227,7 @@ func (ws Workers) Stop() {
 func SearchAttributes() []temporal.SearchAttributeKey {
 	seen := map[string]bool{}
 	var out []temporal.SearchAttributeKey
-	for _, k := range slices.Concat(checkout.SearchAttributes, quote.SearchAttributes) {
+	for _, k := range slices.Concat(checkout.SearchAttributes, quote.SearchAttributes, order.SearchAttributes) {
 		if !seen[k.GetName()] {
 			seen[k.GetName()] = true
 			out = append(out, k)

@@ -11,7 +11,7 @@ import (
 	"github.com/google/uuid"
 )
 
-const timelineEventCreate = `-- name: TimelineEventCreate :exec
+const timelineEventCreate = `-- name: TimelineEventCreate :execrows
 INSERT INTO timeline_events (cart_id, order_id, kind, actor, detail, dedup_key)
 VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (dedup_key) DO NOTHING
@@ -28,8 +28,8 @@ type TimelineEventCreateParams struct {
 
 // TimelineEventCreate records an event once per dedup key, so a retried
 // activity records it once.
-func (q *Queries) TimelineEventCreate(ctx context.Context, arg TimelineEventCreateParams) error {
-	_, err := q.db.Exec(ctx, timelineEventCreate,
+func (q *Queries) TimelineEventCreate(ctx context.Context, arg TimelineEventCreateParams) (int64, error) {
+	result, err := q.db.Exec(ctx, timelineEventCreate,
 		arg.CartID,
 		arg.OrderID,
 		arg.Kind,
@@ -37,7 +37,10 @@ func (q *Queries) TimelineEventCreate(ctx context.Context, arg TimelineEventCrea
 		arg.Detail,
 		arg.DedupKey,
 	)
-	return err
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const timelineEventListByCart = `-- name: TimelineEventListByCart :many

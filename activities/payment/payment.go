@@ -65,3 +65,32 @@ func (a *Activities) VoidPayment(ctx context.Context, in VoidPaymentInput) error
 	return timeline.Record(ctx, db.New(a.DB), timeline.Event{CartID: in.CartID, Attempt: in.Attempt,
 		Kind: timeline.PaymentVoided, Actor: timeline.SystemActor, Detail: "authorization voided"})
 }
+
+// AdjustPaymentInput captures or releases part of an order's authorization,
+// once per ID (an invoice number, a cancellation of the order's workflow).
+type AdjustPaymentInput struct {
+	PaymentKey string         `json:"payment_key"`
+	ID         string         `json:"id"`
+	Amount     commerce.Money `json:"amount"`
+	CartID     uuid.UUID      `json:"cart_id"`
+	OrderID    uuid.UUID      `json:"order_id"`
+}
+
+// CapturePayment takes an invoiced part of the authorization.
+func (a *Activities) CapturePayment(ctx context.Context, in AdjustPaymentInput) error {
+	if err := a.Provider.Capture(ctx, Adjustment{Key: in.PaymentKey, ID: in.ID, Amount: in.Amount}); err != nil {
+		return activities.Classify(err)
+	}
+	return timeline.Record(ctx, db.New(a.DB), timeline.Event{CartID: in.CartID, OrderID: in.OrderID, Kind: "payment_captured",
+		Actor: timeline.SystemActor, Detail: fmt.Sprintf("captured %s (%s)", in.Amount, in.ID), DedupKey: "capture/" + in.ID})
+}
+
+// ReleasePayment gives back a part of the authorization that will never be
+// taken (cancelled quantities).
+func (a *Activities) ReleasePayment(ctx context.Context, in AdjustPaymentInput) error {
+	if err := a.Provider.Release(ctx, Adjustment{Key: in.PaymentKey, ID: in.ID, Amount: in.Amount}); err != nil {
+		return activities.Classify(err)
+	}
+	return timeline.Record(ctx, db.New(a.DB), timeline.Event{CartID: in.CartID, OrderID: in.OrderID, Kind: "payment_released",
+		Actor: timeline.SystemActor, Detail: fmt.Sprintf("released %s (%s)", in.Amount, in.ID), DedupKey: "release/" + in.ID})
+}

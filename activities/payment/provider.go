@@ -5,6 +5,7 @@ package payment
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/google/uuid"
 
@@ -37,6 +38,12 @@ type Adjustment struct {
 	Key    string
 	ID     string
 	Amount commerce.Money
+}
+
+// CheckoutKey is the payment key of one checkout attempt of a cart: the
+// authorization an order is paid from.
+func CheckoutKey(cartID uuid.UUID, attempt int) string {
+	return fmt.Sprintf("checkout/%s/%d", cartID, attempt)
 }
 
 // ErrNotSupported is what a provider answers for an operation it does not do

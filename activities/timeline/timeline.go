@@ -32,23 +32,37 @@ const SystemActor = "system:checkout"
 // CustomerActor names an employee of a buying company as an actor.
 func CustomerActor(id uuid.UUID) string { return "customer:" + id.String() }
 
-// Event is one entry of a cart's timeline. Attempt is the checkout attempt it
-// belongs to (0 before any); with Kind it makes the dedup key, so a retried
-// activity records its event once.
+// Event is one entry of a cart's timeline (and of the order it became).
+// Attempt is the checkout attempt it belongs to (0 before any); with Kind it
+// makes the dedup key, so a retried activity records its event once. Events of
+// the order's life after checkout name their own DedupKey instead (the order
+// and the step of its workflow).
 type Event struct {
-	CartID  uuid.UUID
-	OrderID uuid.UUID // uuid.Nil until the cart became an order
-	Attempt int
-	Kind    string
-	Actor   string
-	Detail  string
+	CartID   uuid.UUID
+	OrderID  uuid.UUID // uuid.Nil until the cart became an order
+	Attempt  int
+	Kind     string
+	Actor    string
+	Detail   string
+	DedupKey string
 }
 
 // Record appends e to the cart's timeline, once.
 func Record(ctx context.Context, q *db.Queries, e Event) error {
-	return q.TimelineEventCreate(ctx, db.TimelineEventCreateParams{
+	_, err := Claim(ctx, q, e)
+	return err
+}
+
+// Claim appends e to the timeline and tells whether it is new: false means a
+// retried activity recorded it before, and so did the rest of its transaction.
+func Claim(ctx context.Context, q *db.Queries, e Event) (bool, error) {
+	key := e.DedupKey
+	if key == "" {
+		key = fmt.Sprintf("%s/%d/%s", e.CartID, e.Attempt, e.Kind)
+	}
+	n, err := q.TimelineEventCreate(ctx, db.TimelineEventCreateParams{
 		CartID: e.CartID, OrderID: uuid.NullUUID{UUID: e.OrderID, Valid: e.OrderID != uuid.Nil},
-		Kind: e.Kind, Actor: e.Actor, Detail: e.Detail,
-		DedupKey: fmt.Sprintf("%s/%d/%s", e.CartID, e.Attempt, e.Kind),
+		Kind: e.Kind, Actor: e.Actor, Detail: e.Detail, DedupKey: key,
 	})
+	return n > 0, err
 }

@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/orderflow/orderflow/activities/payment"
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/workflows"
 )
@@ -117,9 +118,7 @@ func OrderIDForCart(cartID uuid.UUID) uuid.UUID {
 var orderIDNamespace = uuid.MustParse("5f8e0c1e-7a0b-4d55-9c55-0f1c0a7d0e01")
 
 // PaymentKey is the payment provider idempotency key of one checkout attempt.
-func PaymentKey(cartID uuid.UUID, attempt int) string {
-	return fmt.Sprintf("checkout/%s/%d", cartID, attempt)
-}
+func PaymentKey(cartID uuid.UUID, attempt int) string { return payment.CheckoutKey(cartID, attempt) }
 
 // Summary is what ops read about a checkout in the Temporal UI's list of
 // workflows, before they open it.

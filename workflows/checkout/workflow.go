@@ -17,6 +17,7 @@ import (
 	"github.com/orderflow/orderflow/activities/spend"
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/workflows"
+	"github.com/orderflow/orderflow/workflows/order"
 )
 
 // The activities checkout calls, referenced through nil pointers: the worker
@@ -243,11 +244,28 @@ func (c *checkout) applyPolicies(ctx workflow.Context) *commerce.Rejection {
 	}
 }
 
-// placed ends the checkout with its order.
-func (c *checkout) placed(ctx workflow.Context, order carts.PlacedOrder) (Result, error) {
-	totals := order.Totals
-	c.result = Result{Status: commerce.CheckoutPlaced, OrderID: order.OrderID, Totals: &totals, Approval: c.approvalSnapshot()}
-	workflow.SetCurrentDetails(ctx, fmt.Sprintf("placed order %s, total %s", order.OrderID, totals.Total))
+// orderLifecycle versions the hand-over to the order's own workflow, added
+// after the first checkouts ran: histories recorded before replay without it.
+const (
+	orderLifecycleChange  = "order-lifecycle"
+	orderLifecycleVersion = 1
+)
+
+// placed hands the order over to its own workflow (its life after checkout)
+// and ends the checkout with it.
+func (c *checkout) placed(ctx workflow.Context, placed carts.PlacedOrder) (Result, error) {
+	if workflow.GetVersion(ctx, orderLifecycleChange, workflow.DefaultVersion, orderLifecycleVersion) == orderLifecycleVersion {
+		child := order.StartChild(ctx, order.Input{OrderID: placed.OrderID, CompanyID: c.in.CompanyID, CustomerID: c.in.CustomerID},
+			fmt.Sprintf("Order %s · %s", placed.OrderID, placed.Totals.Total))
+		// A repeated checkout of the cart finds the order's life started
+		// already: that is the one hand-over there is.
+		if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil && !temporal.IsWorkflowExecutionAlreadyStartedError(err) {
+			return Result{}, err
+		}
+	}
+	totals := placed.Totals
+	c.result = Result{Status: commerce.CheckoutPlaced, OrderID: placed.OrderID, Totals: &totals, Approval: c.approvalSnapshot()}
+	workflow.SetCurrentDetails(ctx, fmt.Sprintf("placed order %s, total %s", placed.OrderID, totals.Total))
 	if err := workflow.UpsertTypedSearchAttributes(ctx,
 		StatusKey.ValueSet(string(commerce.CheckoutPlaced)),
 		TotalKey.ValueSet(totals.Total.Amount),

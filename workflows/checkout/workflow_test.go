@@ -26,6 +26,7 @@ import (
 	"github.com/orderflow/orderflow/activities/spend"
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/workflows/checkout"
+	"github.com/orderflow/orderflow/workflows/order"
 	"github.com/orderflow/orderflow/workflows/workflowtest"
 )
 
@@ -167,6 +168,18 @@ func (f *fakeSteps) VoidPayment(_ context.Context, in payment.VoidPaymentInput) 
 	return nil
 }
 
+// CapturePayment and ReleasePayment belong to the order's life after
+// checkout; the fakes exist so that every payment activity has one.
+func (f *fakeSteps) CapturePayment(_ context.Context, in payment.AdjustPaymentInput) error {
+	f.record("CapturePayment", in)
+	return nil
+}
+
+func (f *fakeSteps) ReleasePayment(_ context.Context, in payment.AdjustPaymentInput) error {
+	f.record("ReleasePayment", in)
+	return nil
+}
+
 func (f *fakeSteps) PlaceOrder(ctx context.Context, in orders.PlaceOrderInput) error {
 	f.record("PlaceOrder", in)
 	if f.place == nil {
@@ -268,6 +281,8 @@ type checkoutRun struct {
 
 	mu      sync.Mutex
 	upserts []map[string]any // every UpsertTypedSearchAttributes, by attribute name
+	// handedOver are the orders whose life the checkout started.
+	handedOver []order.Input
 }
 
 // changeVersionAttribute is the search attribute workflow.GetVersion maintains
@@ -288,6 +303,13 @@ func newCheckoutRun(t *testing.T, steps *fakeSteps) *checkoutRun {
 	// against the wall clock, so a start time in the past fails every retry.
 
 	r := &checkoutRun{env: env, steps: steps, start: env.Now()}
+	// The order's own workflow, which a placed checkout hands over to.
+	env.RegisterWorkflowWithOptions(func(_ workflow.Context, in order.Input) (order.State, error) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.handedOver = append(r.handedOver, in)
+		return order.State{}, nil
+	}, workflow.RegisterOptions{Name: order.WorkflowName})
 	env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
 		sa := args.Get(0).(temporal.SearchAttributes)
 		m := make(map[string]any, sa.Size())

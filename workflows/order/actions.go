@@ -1,0 +1,125 @@
+package order
+
+import (
+	"github.com/google/uuid"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/orderflow/orderflow/commerce"
+	"github.com/orderflow/orderflow/workflows"
+)
+
+// setup registers the state query and the updates. Each validator refuses,
+// before anything is recorded in history, what the order's quantities do not
+// allow and input Postgres could never store; an accepted update queues a
+// command and answers once the loop has carried it out.
+func (w *orderRun) setup(ctx workflow.Context) error {
+	w.rootCtx = ctx
+	if err := workflow.SetQueryHandlerWithOptions(ctx, StateQuery, func() (State, error) { return w.snapshot(), nil },
+		workflow.QueryHandlerOptions{Description: "The order's statuses, line quantities, deadlines and money."}); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, RecordShipmentUpdate,
+		func(ctx workflow.Context, in ShipmentInput) (State, error) {
+			return w.queueCommand(ctx, RecordShipmentUpdate, in)
+		},
+		workflow.UpdateHandlerOptions{Validator: w.validateShipment,
+			Description: "Records a shipment (ops or a warehouse webhook): the stock leaves and its share is invoiced."}); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, RecordDeliveryUpdate,
+		func(ctx workflow.Context, in DeliveryInput) (State, error) {
+			return w.queueCommand(ctx, RecordDeliveryUpdate, in)
+		},
+		workflow.UpdateHandlerOptions{Validator: w.validateDelivery,
+			Description: "Records that a shipment was delivered."}); err != nil {
+		return err
+	}
+	return workflow.SetUpdateHandlerWithOptions(ctx, CancelUpdate,
+		func(ctx workflow.Context, in CancelInput) (State, error) {
+			return w.queueCommand(ctx, CancelUpdate, in)
+		},
+		workflow.UpdateHandlerOptions{Validator: w.validateCancel,
+			Description: "Cancels quantities that have not shipped (all of them when none are named)."})
+}
+
+func (w *orderRun) queueCommand(ctx workflow.Context, name string, arg any) (State, error) {
+	cmd := &command{name: name, arg: arg}
+	w.queue = append(w.queue, cmd)
+	if err := workflow.Await(ctx, func() bool { return cmd.done }); err != nil {
+		return State{}, err
+	}
+	if cmd.err != nil {
+		return State{}, cmd.err
+	}
+	return w.snapshot(), nil
+}
+
+func (w *orderRun) validateShipment(in ShipmentInput) error {
+	if err := w.checkOpen(); err != nil {
+		return err
+	}
+	switch {
+	case in.ShipmentID == uuid.Nil:
+		return workflows.RefuseField("shipment_id", "is required")
+	case in.ShippedAt.IsZero():
+		return workflows.RefuseField("shipped_at", "is required")
+	}
+	if _, recorded := w.shipments[in.ShipmentID]; recorded {
+		return nil // a repeated report answers the order as it is
+	}
+	if err := commerce.ValidateShipmentInfo(in.Carrier, in.Tracking); err != nil {
+		return workflows.AsUpdateError(err)
+	}
+	if err := commerce.ValidateQuoteText("source", in.Source, 200, true); err != nil {
+		return workflows.AsUpdateError(err)
+	}
+	return workflows.AsUpdateError(commerce.CheckShipment(w.st.Lines, shipLines(in.Lines)))
+}
+
+func (w *orderRun) validateDelivery(in DeliveryInput) error {
+	if err := w.checkOpen(); err != nil {
+		return err
+	}
+	if in.DeliveredAt.IsZero() {
+		return workflows.RefuseField("delivered_at", "is required")
+	}
+	if err := commerce.ValidateQuoteText("source", in.Source, 200, true); err != nil {
+		return workflows.AsUpdateError(err)
+	}
+	if _, ok := w.shipments[in.ShipmentID]; !ok {
+		return workflows.Refuse(commerce.Rejection{Code: commerce.CodeOrderState,
+			Message: "the order has no shipment " + in.ShipmentID.String()})
+	}
+	return nil
+}
+
+func (w *orderRun) validateCancel(in CancelInput) error {
+	if err := w.checkOpen(); err != nil {
+		return err
+	}
+	isBuyer := in.Actor.ID == w.in.CustomerID
+	sameCompany := in.Actor.CompanyID != uuid.Nil && in.Actor.CompanyID == w.in.CompanyID
+	if !commerce.CanCancelOrder(in.Actor.Role, isBuyer, sameCompany) {
+		return workflows.Refuse(commerce.Rejection{Code: commerce.CodeNotAllowed,
+			Message: "only the buyer, a company admin of the buyer's company or ops may cancel an order"})
+	}
+	if err := commerce.ValidateQuoteText("reason", in.Reason, commerce.MaxQuoteTextBytes, false); err != nil {
+		return workflows.AsUpdateError(err)
+	}
+	_, err := commerce.CheckCancellation(w.st.Lines, shipLines(in.Lines))
+	return workflows.AsUpdateError(err)
+}
+
+// checkOpen refuses updates before the order is read and after its end.
+func (w *orderRun) checkOpen() error {
+	if !w.opened || w.final() {
+		return workflows.Refuse(commerce.Rejection{Code: commerce.CodeOrderState, Message: "the order takes no changes now"})
+	}
+	return nil
+}
+
+func (w *orderRun) snapshot() State {
+	st := w.st
+	st.Lines = append([]commerce.OrderLine(nil), w.st.Lines...)
+	return st
+}

@@ -1,0 +1,172 @@
+// Package order is an order's life after checkout: shipments (from ops or a
+// warehouse's signed webhooks) that invoice against the company's credit,
+// deliveries, cancellation of what has not shipped, deadlines that flag late
+// orders. This file is its contract; the state machine is in workflow.go, the
+// updates in actions.go.
+package order
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/orderflow/orderflow/commerce"
+	"github.com/orderflow/orderflow/workflows"
+)
+
+// TaskQueue is the task queue of order workflows and their activities.
+const TaskQueue = "orderflow-order"
+
+// WorkflowName is the registered name of the order workflow.
+const WorkflowName = "Order"
+
+// WorkflowID is the ID of an order's workflow: derived from the order, so a
+// retried checkout can never start two.
+func WorkflowID(orderID uuid.UUID) string { return "order/" + orderID.String() }
+
+// StateQuery answers the order's State, for ops and debugging.
+const StateQuery = "order_state"
+
+// Update names. Every update's validator refuses, before anything is
+// recorded, what the order's quantities do not allow (shipping more than is
+// open, cancelling what has shipped) and input Postgres could never store.
+const (
+	// RecordShipmentUpdate records a shipment (ops, or a warehouse webhook).
+	RecordShipmentUpdate = "record_shipment"
+	// RecordDeliveryUpdate records that a shipment was delivered.
+	RecordDeliveryUpdate = "record_delivery"
+	// CancelUpdate cancels quantities that have not shipped (all of them when
+	// none are named).
+	CancelUpdate = "cancel"
+)
+
+// Search attributes the order owns, besides workflows.CompanyIDKey and
+// workflows.CustomerIDKey, e.g. OrderStatus="processing" AND SlaBreached=true.
+var (
+	// StatusKey is the order's commerce.OrderStatus.
+	StatusKey = temporal.NewSearchAttributeKeyKeyword("OrderStatus")
+	// FulfilmentStatusKey is the order's commerce.FulfilmentStatus.
+	FulfilmentStatusKey = temporal.NewSearchAttributeKeyKeyword("FulfilmentStatus")
+	// PaymentStatusKey is the order's commerce.PaymentStatus.
+	PaymentStatusKey = temporal.NewSearchAttributeKeyKeyword("PaymentStatus")
+	// TotalKey is the order's total, in minor units of its currency.
+	TotalKey = temporal.NewSearchAttributeKeyInt64("OrderTotal")
+	// ShipByKey is when the order must have shipped.
+	ShipByKey = temporal.NewSearchAttributeKeyTime("ShipBy")
+	// SlaBreachedKey is set once the order missed a deadline.
+	SlaBreachedKey = temporal.NewSearchAttributeKeyBool("SlaBreached")
+)
+
+// SearchAttributes are every search attribute an order sets, for registering
+// them on a namespace.
+var SearchAttributes = append([]temporal.SearchAttributeKey{StatusKey, FulfilmentStatusKey, PaymentStatusKey,
+	TotalKey, ShipByKey, SlaBreachedKey}, workflows.SharedSearchAttributes...)
+
+// Input starts an order's life: the order checkout placed.
+type Input struct {
+	OrderID    uuid.UUID `json:"order_id"`
+	CompanyID  uuid.UUID `json:"company_id"`
+	CustomerID uuid.UUID `json:"customer_id"`
+}
+
+// Actor is who acts on an order: the API fills it in from the caller's token.
+type Actor struct {
+	ID        uuid.UUID     `json:"id"`
+	Role      commerce.Role `json:"role"`
+	CompanyID uuid.UUID     `json:"company_id,omitempty"` // uuid.Nil for seller staff
+}
+
+// Line is a SKU and a number of units.
+type Line struct {
+	SKU      string `json:"sku"`
+	Quantity int64  `json:"quantity"`
+}
+
+// ShipmentInput records a shipment. ShipmentID comes from whoever reports it
+// (derived from ops' Idempotency-Key, or from the warehouse's event), so a
+// retried report records it once.
+type ShipmentInput struct {
+	ShipmentID uuid.UUID `json:"shipment_id"`
+	Lines      []Line    `json:"lines"`
+	Carrier    string    `json:"carrier"`
+	Tracking   string    `json:"tracking"`
+	ShippedAt  time.Time `json:"shipped_at"`
+	// Source says who told us: "ops:<staff id>" or "webhook:<integration>/<event id>".
+	Source string `json:"source"`
+}
+
+// DeliveryInput records that a shipment arrived.
+type DeliveryInput struct {
+	ShipmentID  uuid.UUID `json:"shipment_id"`
+	DeliveredAt time.Time `json:"delivered_at"`
+	Source      string    `json:"source"`
+}
+
+// CancelInput cancels unshipped quantities: Lines, or everything still open
+// when Lines is empty.
+type CancelInput struct {
+	Actor  Actor  `json:"actor"`
+	Lines  []Line `json:"lines,omitempty"`
+	Reason string `json:"reason"`
+}
+
+// State is where an order stands.
+type State struct {
+	OrderID          uuid.UUID                 `json:"order_id"`
+	Status           commerce.OrderStatus      `json:"status"`
+	FulfilmentStatus commerce.FulfilmentStatus `json:"fulfilment_status"`
+	PaymentStatus    commerce.PaymentStatus    `json:"payment_status"`
+	Lines            []commerce.OrderLine      `json:"lines"`
+	ShipBy           time.Time                 `json:"ship_by"`
+	DeliverBy        time.Time                 `json:"deliver_by"`
+	SlaBreached      bool                      `json:"sla_breached"`
+	Shipments        int                       `json:"shipments"`
+	Invoiced         int64                     `json:"invoiced"`
+	Cancelled        int64                     `json:"cancelled"`
+}
+
+// StartChild starts the order's workflow as a child of the calling workflow
+// (checkout, once it placed the order). The order outlives its parent (parent
+// close policy ABANDON), and its ID comes from the order with reuse policy
+// REJECT_DUPLICATE, so a retried or repeated checkout can never start a second
+// life for the same order: the start then fails as already started, which
+// the caller ignores.
+func StartChild(ctx workflow.Context, in Input, summary string) workflow.ChildWorkflowFuture {
+	ctx = workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:            WorkflowID(in.OrderID),
+		TaskQueue:             TaskQueue,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			workflows.CompanyIDKey.ValueSet(in.CompanyID.String()),
+			workflows.CustomerIDKey.ValueSet(in.CustomerID.String()),
+			StatusKey.ValueSet(string(commerce.OrderPlaced)),
+		),
+		StaticSummary: summary,
+	})
+	return workflow.ExecuteChildWorkflow(ctx, WorkflowName, in)
+}
+
+// Update sends one action to the order's workflow and answers its State
+// afterwards, or the refusal: a *temporal.ApplicationError carrying a
+// commerce.Rejection (or, for bad input, a commerce.FieldError of type
+// workflows.FieldRefusalType).
+func Update(ctx context.Context, c client.Client, orderID uuid.UUID, update, updateID string, arg any) (State, error) {
+	handle, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   WorkflowID(orderID),
+		UpdateID:     updateID,
+		UpdateName:   update,
+		Args:         []any{arg},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		return State{}, err
+	}
+	var st State
+	return st, handle.Get(ctx, &st)
+}

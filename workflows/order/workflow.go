@@ -1,0 +1,372 @@
+package order
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/orderflow/orderflow/activities/fulfilment"
+	"github.com/orderflow/orderflow/activities/payment"
+	"github.com/orderflow/orderflow/commerce"
+	"github.com/orderflow/orderflow/workflows"
+)
+
+// The activities an order calls, referenced through nil pointers.
+var (
+	fulfilmentActs *fulfilment.Activities
+	paymentActs    *payment.Activities
+)
+
+// Order runs an order's life from checkout's hand-over: shipments (each
+// invoices its share of the order against the company's credit), deliveries,
+// cancellations of what has not shipped (stock and authorization released),
+// and deadlines: a durable timer flags an order not shipped (or delivered) in
+// time, and the order completes when its return window has closed after the
+// last delivery. Actions arrive as updates whose validators check them against
+// the order's quantities; the loop carries them out one at a time.
+func Order(ctx workflow.Context, in Input) (State, error) {
+	w := &orderRun{in: in, shipments: map[uuid.UUID]*shipment{}}
+	if err := w.setup(ctx); err != nil {
+		return State{}, err
+	}
+	return w.run(ctx)
+}
+
+// orderRun is one order's state.
+type orderRun struct {
+	rootCtx workflow.Context
+	in      Input
+	o       fulfilment.Order
+	opened  bool
+	st      State
+	pay     commerce.PaymentState
+	// shipments are the recorded shipments by ID.
+	shipments map[uuid.UUID]*shipment
+	// lastDelivery is when the order was delivered in full (zero before).
+	lastDelivery time.Time
+	// flagged says which deadlines were flagged late already.
+	flaggedShip, flaggedDeliver bool
+	step                        int
+	queue                       []*command
+}
+
+type shipment struct {
+	number    int
+	lines     []commerce.ShipLine
+	delivered bool
+}
+
+// command is one accepted update, carried out by the loop.
+type command struct {
+	name string
+	arg  any
+	done bool
+	err  error
+}
+
+func (w *orderRun) run(ctx workflow.Context) (State, error) {
+	ctx = workflow.WithLocalActivityOptions(ctx, workflows.LocalStepOptions)
+	o, err := workflows.CallLocal(ctx, fulfilmentActs.OpenOrder, fulfilment.OpenOrderInput{OrderID: w.in.OrderID})
+	if err != nil {
+		return State{}, err
+	}
+	w.o, w.opened = o, true
+	w.pay = commerce.PaymentState{Authorized: o.Totals.Total.Amount}
+	w.st = State{OrderID: o.OrderID, Lines: o.Lines, ShipBy: o.ShipBy, DeliverBy: o.DeliverBy, Shipments: o.Shipments}
+	if err := w.refresh(ctx, false); err != nil {
+		return w.st, err
+	}
+	for !w.final() {
+		timeout, timer := w.nextTimer(ctx)
+		ready := func() bool { return len(w.queue) > 0 }
+		fired := false
+		if timer != "" {
+			ok, err := workflow.AwaitWithTimeout(ctx, timeout, ready)
+			if err != nil {
+				return w.st, err
+			}
+			fired = !ok
+		} else if err := workflow.Await(ctx, ready); err != nil {
+			return w.st, err
+		}
+		switch {
+		case len(w.queue) > 0:
+			cmd := w.queue[0]
+			w.queue = w.queue[1:]
+			cmd.err = w.carryOut(ctx, cmd)
+			cmd.done = true
+		case fired:
+			if err := w.onTimer(ctx, timer); err != nil {
+				return w.st, err
+			}
+		}
+		w.describe(ctx)
+	}
+	for _, cmd := range w.queue {
+		cmd.err, cmd.done = workflows.Refuse(commerce.Rejection{Code: commerce.CodeOrderState,
+			Message: fmt.Sprintf("the order is %s", w.st.Status)}), true
+	}
+	w.queue = nil
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return w.st, err
+	}
+	return w.st, nil
+}
+
+// final: nothing more can happen to the order.
+func (w *orderRun) final() bool {
+	return w.st.Status == commerce.OrderCancelled || w.st.Status == commerce.OrderCompleted ||
+		w.st.Status == commerce.OrderReturned
+}
+
+// nextTimer is the next deadline the order waits for: shipping, delivery, or
+// the close of the return window.
+func (w *orderRun) nextTimer(ctx workflow.Context) (time.Duration, string) {
+	now := workflow.Now(ctx)
+	until := func(t time.Time) time.Duration { return max(t.Sub(now), time.Millisecond) }
+	switch {
+	case !commerce.AllShipped(w.st.Lines) && !w.flaggedShip:
+		return until(w.o.ShipBy), "ship_by"
+	case !commerce.AllDelivered(w.st.Lines) && !w.flaggedDeliver && commerce.AllShipped(w.st.Lines):
+		return until(w.o.DeliverBy), "deliver_by"
+	case !commerce.AllDelivered(w.st.Lines) && !w.flaggedDeliver && w.flaggedShip:
+		return until(w.o.DeliverBy), "deliver_by"
+	case commerce.AllDelivered(w.st.Lines) && !w.lastDelivery.IsZero():
+		return until(commerce.ReturnWindowClosesAt(w.lastDelivery, w.o.ReturnWindow)), "return_window"
+	}
+	return 0, ""
+}
+
+func (w *orderRun) onTimer(ctx workflow.Context, timer string) error {
+	switch timer {
+	case "ship_by", "deliver_by":
+		at := w.o.ShipBy
+		if timer == "ship_by" {
+			w.flaggedShip = true
+		} else {
+			w.flaggedDeliver, at = true, w.o.DeliverBy
+		}
+		if err := workflows.RunLocal(ctx, fulfilmentActs.FlagLate, fulfilment.FlagLateInput{
+			Step: w.nextStep(), CompanyID: w.o.CompanyID, Deadline: timer, At: at,
+		}); err != nil {
+			return err
+		}
+		w.st.SlaBreached = true
+		return w.setAttributes(ctx)
+	case "return_window":
+		w.deriveStatuses(true)
+		if err := workflows.RunLocal(ctx, fulfilmentActs.CompleteOrder, fulfilment.CompleteOrderInput{
+			Step: w.nextStep(), Order: w.orderState(),
+		}); err != nil {
+			return err
+		}
+		return w.setAttributes(ctx)
+	}
+	return nil
+}
+
+func (w *orderRun) nextStep() fulfilment.Step {
+	w.step++
+	return fulfilment.Step{OrderID: w.o.OrderID, CartID: w.o.CartID, Seq: w.step}
+}
+
+// carryOut does one accepted update. The order may have changed since its
+// validator passed it, so the quantities are checked again by the rules.
+func (w *orderRun) carryOut(ctx workflow.Context, cmd *command) error {
+	switch cmd.name {
+	case RecordShipmentUpdate:
+		return w.ship(ctx, cmd.arg.(ShipmentInput))
+	case RecordDeliveryUpdate:
+		return w.deliver(ctx, cmd.arg.(DeliveryInput))
+	case CancelUpdate:
+		return w.cancel(ctx, cmd.arg.(CancelInput))
+	}
+	return fmt.Errorf("unknown order update %q", cmd.name)
+}
+
+// ship records a shipment: the stock leaves, its share of the order is
+// invoiced, and that part of the authorization is captured.
+func (w *orderRun) ship(ctx workflow.Context, in ShipmentInput) error {
+	if _, done := w.shipments[in.ShipmentID]; done {
+		return nil // reported again: recorded once
+	}
+	lines := shipLines(in.Lines)
+	amount, err := commerce.ShipmentAmount(w.st.Lines, w.o.Totals, lines)
+	if err != nil {
+		return workflows.AsUpdateError(err)
+	}
+	next, err := commerce.ApplyShipment(w.st.Lines, lines)
+	if err != nil {
+		return workflows.AsUpdateError(err)
+	}
+	number := w.st.Shipments + 1
+	invoice := fulfilment.Invoice{
+		Number: InvoiceNumber(w.o.OrderID, number), Amount: amount.Total, IssuedAt: in.ShippedAt.UTC(),
+		DueAt: commerce.InvoiceDueDate(in.ShippedAt, w.o.PaymentTermsDays),
+	}
+	prev := w.st
+	w.st.Lines, w.pay.Invoiced = next, w.pay.Invoiced+amount.Total
+	w.deriveStatuses(false)
+	step := w.nextStep()
+	if err := workflows.RunLocal(ctx, fulfilmentActs.RecordShipment, fulfilment.RecordShipmentInput{
+		Step: step, Attempt: w.o.Attempt, CompanyID: w.o.CompanyID, Currency: w.o.Currency,
+		ShipmentID: in.ShipmentID, Number: number, Lines: lines, Carrier: in.Carrier, Tracking: in.Tracking,
+		ShippedAt: in.ShippedAt.UTC(), Source: in.Source, Invoice: invoice, Order: w.orderState(),
+	}); err != nil {
+		w.st, w.pay.Invoiced = prev, w.pay.Invoiced-amount.Total
+		return err
+	}
+	w.shipments[in.ShipmentID] = &shipment{number: number, lines: lines}
+	w.st.Shipments, w.st.Invoiced = number, w.pay.Invoiced
+	if err := workflows.RunLocal(ctx, paymentActs.CapturePayment, payment.AdjustPaymentInput{
+		PaymentKey: w.o.PaymentKey, ID: invoice.Number, Amount: commerce.Money{Amount: amount.Total, Currency: w.o.Currency},
+		CartID: w.o.CartID, OrderID: w.o.OrderID,
+	}); err != nil {
+		return err
+	}
+	return w.setAttributes(ctx)
+}
+
+// deliver records that a shipment arrived.
+func (w *orderRun) deliver(ctx workflow.Context, in DeliveryInput) error {
+	s := w.shipments[in.ShipmentID]
+	if s.delivered {
+		return nil
+	}
+	next, err := commerce.ApplyDelivery(w.st.Lines, s.lines)
+	if err != nil {
+		return workflows.AsUpdateError(err)
+	}
+	prev := w.st
+	w.st.Lines = next
+	var deliveredAt *time.Time
+	if commerce.AllDelivered(next) {
+		t := in.DeliveredAt.UTC()
+		deliveredAt = &t
+	}
+	w.deriveStatuses(false)
+	state := w.orderState()
+	state.DeliveredAt = deliveredAt
+	if err := workflows.RunLocal(ctx, fulfilmentActs.RecordDelivery, fulfilment.RecordDeliveryInput{
+		Step: w.nextStep(), ShipmentID: in.ShipmentID, DeliveredAt: in.DeliveredAt.UTC(), Source: in.Source, Order: state,
+	}); err != nil {
+		w.st = prev
+		return err
+	}
+	s.delivered = true
+	if deliveredAt != nil {
+		// The return window runs from the time of the workflow, so the
+		// timer is deterministic whatever the reported time says.
+		w.lastDelivery = workflow.Now(ctx)
+	}
+	return w.setAttributes(ctx)
+}
+
+// cancel cancels unshipped quantities: their stock and their share of the
+// authorization are released.
+func (w *orderRun) cancel(ctx workflow.Context, in CancelInput) error {
+	lines, err := commerce.CheckCancellation(w.st.Lines, shipLines(in.Lines))
+	if err != nil {
+		return workflows.AsUpdateError(err)
+	}
+	amount, err := commerce.CancellationAmount(w.st.Lines, w.o.Totals, lines)
+	if err != nil {
+		return workflows.AsUpdateError(err)
+	}
+	next, err := commerce.ApplyCancellation(w.st.Lines, lines)
+	if err != nil {
+		return workflows.AsUpdateError(err)
+	}
+	prev, prevPay := w.st, w.pay
+	w.st.Lines, w.pay.Voided = next, w.pay.Voided+amount.Total
+	w.deriveStatuses(false)
+	step := w.nextStep()
+	if err := workflows.RunLocal(ctx, fulfilmentActs.CancelLines, fulfilment.CancelLinesInput{
+		Step: step, Attempt: w.o.Attempt, Actor: actorName(in.Actor), Lines: lines, Reason: in.Reason, Order: w.orderState(),
+	}); err != nil {
+		w.st, w.pay = prev, prevPay
+		return err
+	}
+	w.st.Cancelled = w.pay.Voided
+	if err := workflows.RunLocal(ctx, paymentActs.ReleasePayment, payment.AdjustPaymentInput{
+		PaymentKey: w.o.PaymentKey, ID: fmt.Sprintf("order/%s/cancel/%d", w.o.OrderID, step.Seq),
+		Amount: commerce.Money{Amount: amount.Total, Currency: w.o.Currency}, CartID: w.o.CartID, OrderID: w.o.OrderID,
+	}); err != nil {
+		return err
+	}
+	return w.setAttributes(ctx)
+}
+
+// deriveStatuses computes the statuses from the quantities and the money.
+func (w *orderRun) deriveStatuses(returnWindowClosed bool) {
+	w.st.Status = commerce.DeriveOrderStatus(w.st.Lines, returnWindowClosed)
+	w.st.FulfilmentStatus = commerce.DeriveFulfilmentStatus(w.st.Lines)
+	w.st.PaymentStatus = commerce.DerivePaymentStatus(w.pay)
+}
+
+// orderState is the order as the activities record it.
+func (w *orderRun) orderState() fulfilment.OrderState {
+	return fulfilment.OrderState{Lines: w.st.Lines, Status: w.st.Status, FulfilmentStatus: w.st.FulfilmentStatus,
+		PaymentStatus: w.st.PaymentStatus, Cancelled: w.pay.Voided, Invoiced: w.pay.Invoiced, Paid: w.pay.Paid,
+		Credited: w.pay.Credited}
+}
+
+// refresh derives the statuses and shows them.
+func (w *orderRun) refresh(ctx workflow.Context, returnWindowClosed bool) error {
+	w.deriveStatuses(returnWindowClosed)
+	return w.setAttributes(ctx)
+}
+
+// setAttributes keeps the order's search attributes true.
+func (w *orderRun) setAttributes(ctx workflow.Context) error {
+	return workflow.UpsertTypedSearchAttributes(ctx,
+		StatusKey.ValueSet(string(w.st.Status)),
+		FulfilmentStatusKey.ValueSet(string(w.st.FulfilmentStatus)),
+		PaymentStatusKey.ValueSet(string(w.st.PaymentStatus)),
+		TotalKey.ValueSet(w.o.Totals.Total.Amount),
+		ShipByKey.ValueSet(w.o.ShipBy),
+		SlaBreachedKey.ValueSet(w.st.SlaBreached),
+	)
+}
+
+// describe says in words where the order is, for ops in the Temporal UI.
+func (w *orderRun) describe(ctx workflow.Context) {
+	s := fmt.Sprintf("%s; fulfilment %s, payment %s", w.st.Status, w.st.FulfilmentStatus, w.st.PaymentStatus)
+	switch {
+	case w.st.SlaBreached:
+		s += "; LATE"
+	case !commerce.AllShipped(w.st.Lines):
+		s += "; ship by " + w.o.ShipBy.Format(workflows.DetailsTime)
+	case !w.lastDelivery.IsZero():
+		s += "; returns until " + commerce.ReturnWindowClosesAt(w.lastDelivery, w.o.ReturnWindow).Format(workflows.DetailsTime)
+	}
+	workflow.SetCurrentDetails(ctx, s)
+}
+
+// InvoiceNumber names a shipment's invoice: derived from the order and the
+// shipment's number, so a retried shipment never issues a second invoice.
+func InvoiceNumber(orderID uuid.UUID, shipment int) string {
+	return fmt.Sprintf("INV-%s-%d", strings.ToUpper(strings.ReplaceAll(orderID.String(), "-", "")[:12]), shipment)
+}
+
+func shipLines(in []Line) []commerce.ShipLine {
+	out := make([]commerce.ShipLine, len(in))
+	for i, l := range in {
+		out[i] = commerce.ShipLine{SKU: l.SKU, Quantity: l.Quantity}
+	}
+	return out
+}
+
+func actorName(a Actor) string {
+	switch {
+	case a.Role == "":
+		return "system:order"
+	case a.Role.CompanySide():
+		return "customer:" + a.ID.String()
+	default:
+		return "staff:" + a.ID.String()
+	}
+}
