@@ -98,9 +98,10 @@ func (s *Server) Idempotent(c *gin.Context) {
 }
 
 // IdempotentSecret is Idempotent for routes whose answer is a secret (a new
-// token). The secret must be shown once and never stored, so a retry with the
-// same Idempotency-Key does not get it again, nor a second secret: it gets 409
-// token_already_issued, and the caller issues another with a new key. Every
+// token, an integration's webhook secret). The secret must be shown once and
+// never stored, so a retry with the same Idempotency-Key does not get it
+// again, nor a second secret: it gets 409 token_already_issued, and the
+// caller issues another with a new key. Every
 // other answer (a 4xx) is stored and replayed as Idempotent does.
 func (s *Server) IdempotentSecret(c *gin.Context) {
 	key := c.GetHeader(idempotencyHeader)
@@ -141,7 +142,7 @@ func (s *Server) IdempotentSecret(c *gin.Context) {
 	if status < 300 {
 		status = http.StatusConflict
 		stored, _ = json.Marshal(errorBody{Error: Error{Code: "token_already_issued", Field: idempotencyHeader,
-			Message: "a token was issued for this Idempotency-Key and is shown only once; issue another with a new key"}})
+			Message: "a token or secret was issued for this Idempotency-Key and is shown only once; issue another with a new key"}})
 	}
 	if status >= 500 {
 		err = s.q.IdempotencyKeyRelease(ctx, db.IdempotencyKeyReleaseParams{PrincipalID: who, Key: key})

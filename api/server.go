@@ -20,6 +20,7 @@ import (
 
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
+	"github.com/orderflow/orderflow/webhooks"
 )
 
 // Options tune the API.
@@ -27,6 +28,12 @@ type Options struct {
 	// CheckoutSyncWait is how long POST /checkout waits for the order before
 	// answering 202 with a status URL.
 	CheckoutSyncWait time.Duration
+	// WebhookSecrets seals and opens integrations' webhook secrets
+	// (WEBHOOK_SECRET_KEY). Without it the webhook routes answer 503.
+	WebhookSecrets *webhooks.SecretBox
+	// WebhookDeliverer hands webhook events to their workflows. Without one
+	// every event is recorded unmatched, for ops.
+	WebhookDeliverer WebhookDeliverer
 }
 
 // Server serves the API.
@@ -48,6 +55,10 @@ func NewServer(pool *pgxpool.Pool, temporal client.Client, log *slog.Logger, opt
 // Pool is the database the server reads and writes, for route areas in other
 // packages.
 func (s *Server) Pool() *pgxpool.Pool { return s.pool }
+
+// WebhookSecrets seals and opens integrations' webhook secrets, for the admin
+// area; nil when the server has no WEBHOOK_SECRET_KEY.
+func (s *Server) WebhookSecrets() *webhooks.SecretBox { return s.opts.WebhookSecrets }
 
 // Area adds a group of routes to the authenticated /v1 group, using s for the
 // database and the shared middleware (Allow, Idempotent). Ops administration
@@ -75,10 +86,13 @@ func (s *Server) Handler(areas ...Area) http.Handler {
 }
 
 // Routes lists the buyer-facing API surface, then adds areas to the /v1 group.
-// Every /v1 route needs a bearer token; mutating ones accept an Idempotency-Key.
+// Every /v1 route needs a bearer token, but for webhooks, which their signature
+// authenticates (and their event ID deduplicates); mutating ones accept an
+// Idempotency-Key.
 func (s *Server) Routes(r gin.IRouter, areas ...Area) {
 	r.GET("/healthz", s.health)
 	r.GET("/openapi.yaml", serveOpenAPI)
+	r.POST("/v1/webhooks/:integration", s.receiveWebhook)
 
 	v1 := r.Group("/v1", s.authenticate)
 	v1.GET("/products", Allow(companyRoles...), s.listProducts)

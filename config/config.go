@@ -3,6 +3,8 @@
 package config
 
 import (
+	"bytes"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -50,7 +52,24 @@ type Config struct {
 	TemporalDBFile string
 	// TemporalUIPort is the dev server's Web UI port (TEMPORAL_UI_PORT).
 	TemporalUIPort int
+	// WebhookSecretKey is the AES-256 key that encrypts integrations' webhook
+	// secrets at rest (WEBHOOK_SECRET_KEY: 32 bytes, base64). Secret. The
+	// default is DevWebhookSecretKey, which is public: `orderflow serve`
+	// refuses to start with it (RequireProductionSecrets).
+	WebhookSecretKey []byte
 }
+
+// DevWebhookSecretKey is the WEBHOOK_SECRET_KEY of `orderflow dev`, the demo
+// data and the tests (base64). It is published in this repository, so it
+// protects nothing: production sets its own.
+const DevWebhookSecretKey = "b3JkZXJmbG93IGRldiB3ZWJob29rIGtleSBQVUJMSUM="
+
+// devWebhookSecretKey is DevWebhookSecretKey decoded.
+var devWebhookSecretKey, _ = base64.StdEncoding.DecodeString(DevWebhookSecretKey)
+
+// DevWebhookKey is DevWebhookSecretKey's 32 bytes, for tests and tools that
+// build the API without loading a configuration.
+func DevWebhookKey() []byte { return bytes.Clone(devWebhookSecretKey) }
 
 // Default is the configuration `make run` uses.
 func Default() Config {
@@ -64,6 +83,7 @@ func Default() Config {
 		LogFormat:         "text",
 		TemporalCLI:       "bin/temporal",
 		TemporalUIPort:    8233,
+		WebhookSecretKey:  DevWebhookKey(),
 	}
 }
 
@@ -111,6 +131,13 @@ func load(getenv func(string) string) (Config, error) {
 		}
 		c.TemporalUIPort = p
 	}
+	if v := getenv("WEBHOOK_SECRET_KEY"); v != "" {
+		key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(v))
+		if err != nil {
+			errs = append(errs, errors.New("WEBHOOK_SECRET_KEY: must be base64 (make one with `openssl rand -base64 32`)"))
+		}
+		c.WebhookSecretKey = key
+	}
 	if v := getenv("LOG_LEVEL"); v != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			errs = append(errs, fmt.Errorf("LOG_LEVEL: %w", err))
@@ -146,7 +173,26 @@ func (c Config) Validate() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, errors.New("LOG_FORMAT: must be text or json"))
 	}
+	if len(c.WebhookSecretKey) != 32 {
+		errs = append(errs, fmt.Errorf("WEBHOOK_SECRET_KEY: must be 32 bytes, base64 (it is %d bytes; make one with `openssl rand -base64 32`)", len(c.WebhookSecretKey)))
+	}
 	return errors.Join(errs...)
+}
+
+// UsesDevWebhookSecretKey tells whether the webhook secrets are sealed with
+// the public development key.
+func (c Config) UsesDevWebhookSecretKey() bool {
+	return bytes.Equal(c.WebhookSecretKey, devWebhookSecretKey)
+}
+
+// RequireProductionSecrets refuses the public development defaults: the
+// API server (`orderflow serve`) calls it, `orderflow dev` does not.
+func (c Config) RequireProductionSecrets() error {
+	if c.UsesDevWebhookSecretKey() {
+		return errors.New("WEBHOOK_SECRET_KEY: must be set (32 bytes, base64: `openssl rand -base64 32`); " +
+			"the built-in key is public and only for `orderflow dev`")
+	}
+	return nil
 }
 
 // UseTLS tells whether the Temporal connection uses TLS.
@@ -167,6 +213,10 @@ func (c Config) String() string {
 	if c.TemporalAPIKey != "" {
 		apiKey = "xxxxx"
 	}
-	return fmt.Sprintf("database=%s http=%s temporal=%s namespace=%s tls=%t api_key=%q checkout_sync_wait=%s log=%s/%s",
-		db, c.HTTPAddr, c.TemporalAddress, c.TemporalNamespace, c.UseTLS(), apiKey, c.CheckoutSyncWait, c.LogLevel, c.LogFormat)
+	webhookKey := "xxxxx"
+	if c.UsesDevWebhookSecretKey() {
+		webhookKey = "dev" // public anyway; saying so helps spot a production server that runs with it
+	}
+	return fmt.Sprintf("database=%s http=%s temporal=%s namespace=%s tls=%t api_key=%q checkout_sync_wait=%s log=%s/%s webhook_key=%s",
+		db, c.HTTPAddr, c.TemporalAddress, c.TemporalNamespace, c.UseTLS(), apiKey, c.CheckoutSyncWait, c.LogLevel, c.LogFormat, webhookKey)
 }

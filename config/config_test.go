@@ -49,3 +49,26 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 		require.True(t, strings.Contains(err.Error(), name), "error names %s: %v", name, err)
 	}
 }
+
+func TestWebhookSecretKey(t *testing.T) {
+	c, err := load(env(nil))
+	require.NoError(t, err)
+	require.Len(t, c.WebhookSecretKey, 32)
+	require.True(t, c.UsesDevWebhookSecretKey(), "make run uses the public dev key")
+	require.Error(t, c.RequireProductionSecrets(), "serve refuses the public dev key")
+	require.Contains(t, c.String(), "webhook_key=dev")
+
+	key := "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTMyISE=" // 32 bytes
+	c, err = load(env(map[string]string{"WEBHOOK_SECRET_KEY": key}))
+	require.NoError(t, err)
+	require.Equal(t, "secret-secret-secret-secret-32!!", string(c.WebhookSecretKey))
+	require.NoError(t, c.RequireProductionSecrets())
+	require.Contains(t, c.String(), "webhook_key=xxxxx")
+	require.NotContains(t, c.String(), "secret-secret")
+	require.NotContains(t, c.String(), key)
+
+	for _, bad := range []string{"not base64!", "c2hvcnQ="} {
+		_, err = load(env(map[string]string{"WEBHOOK_SECRET_KEY": bad}))
+		require.ErrorContains(t, err, "WEBHOOK_SECRET_KEY", bad)
+	}
+}

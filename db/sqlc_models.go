@@ -125,6 +125,20 @@ type IdempotencyKey struct {
 	CreatedAt    time.Time
 }
 
+type Integration struct {
+	ID                       uuid.UUID
+	Name                     string
+	Kind                     string
+	SecretCiphertext         []byte
+	SecretNonce              []byte
+	PreviousSecretCiphertext []byte
+	PreviousSecretNonce      []byte
+	PreviousSecretExpiresAt  *time.Time
+	Active                   bool
+	CreatedAt                time.Time
+	RotatedAt                *time.Time
+}
+
 type Invoice struct {
 	Number     string
 	OrderID    uuid.UUID
@@ -422,4 +436,17 @@ type TimelineEvent struct {
 	Detail     string
 	DedupKey   string
 	OccurredAt time.Time
+}
+
+type WebhookEvent struct {
+	ID            uuid.UUID
+	IntegrationID uuid.UUID
+	EventID       string
+	Type          string
+	OrderID       uuid.NullUUID
+	Payload       []byte
+	ReceivedAt    time.Time
+	Status        string
+	DeliveredAt   *time.Time
+	Error         string
 }

@@ -1,7 +1,8 @@
 // Package demo loads the demo data `make run` starts with: two buying companies
 // with employees in every company role, seller staff, a catalogue of twenty
 // products with prices, weights and stock, price lists with volume tiers,
-// shipping methods, tax rates, and at Acme an approval rule and spending limits.
+// shipping methods, tax rates, at Acme an approval rule and spending limits,
+// and a warehouse integration that posts signed webhooks.
 // Loading is idempotent: rows have fixed IDs and keys, so running it again
 // restores the demo without duplicating anything.
 package demo
@@ -17,6 +18,7 @@ import (
 
 	"github.com/orderflow/orderflow/apitoken"
 	"github.com/orderflow/orderflow/db"
+	"github.com/orderflow/orderflow/webhooks"
 )
 
 // Principal is a demo customer or staff member and its token.
@@ -133,8 +135,9 @@ var (
 // missing, updated when present (undoing what a demo session changed in it);
 // rows the demo did not make are left alone. Stock is the exception: it is set
 // only for new products, so that what earlier orders reserved stays consistent
-// with what is on hand.
-func Seed(ctx context.Context, pool *pgxpool.Pool) error {
+// with what is on hand. The demo integration's secret is sealed with secrets,
+// which must be the API server's (WEBHOOK_SECRET_KEY) for it to open there.
+func Seed(ctx context.Context, pool *pgxpool.Pool, secrets *webhooks.SecretBox) error {
 	return db.InTx(ctx, pool, func(q *db.Queries) error {
 		for _, c := range companies {
 			if err := seedCompany(ctx, q, c); err != nil {
@@ -161,6 +164,9 @@ func Seed(ctx context.Context, pool *pgxpool.Pool) error {
 		}
 		if err := seedPolicies(ctx, q); err != nil {
 			return fmt.Errorf("demo policies: %w", err)
+		}
+		if err := seedIntegrations(ctx, q, secrets); err != nil {
+			return fmt.Errorf("demo integrations: %w", err)
 		}
 		return nil
 	})

@@ -3,13 +3,16 @@ package demo_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/apitoken"
+	"github.com/orderflow/orderflow/config"
 	"github.com/orderflow/orderflow/db"
 	"github.com/orderflow/orderflow/demo"
 	"github.com/orderflow/orderflow/testenv"
+	"github.com/orderflow/orderflow/webhooks"
 )
 
 // make run seeds at every start: seeding again must duplicate nothing, keep
@@ -19,12 +22,15 @@ func TestSeedIsIdempotentAndRestores(t *testing.T) {
 	pool, _ := testenv.NewDatabase(t)
 	ctx := context.Background()
 	q := db.New(pool)
-	require.NoError(t, demo.Seed(ctx, pool))
+	secrets, err := webhooks.NewSecretBox(config.DevWebhookKey())
+	require.NoError(t, err)
+	require.NoError(t, demo.Seed(ctx, pool, secrets))
 
 	counts := func() map[string]int {
 		out := map[string]int{}
 		for _, table := range []string{"companies", "customers", "staff", "api_tokens", "products", "product_prices",
-			"stock", "tax_rates", "shipping_methods", "price_lists", "price_list_tiers", "approval_rules", "spending_limits"} {
+			"stock", "tax_rates", "shipping_methods", "price_lists", "price_list_tiers", "approval_rules", "spending_limits",
+			"integrations"} {
 			var n int
 			require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM "+table).Scan(&n))
 			require.NotZero(t, n, table)
@@ -45,7 +51,7 @@ func TestSeedIsIdempotentAndRestores(t *testing.T) {
 		require.NoError(t, err, stmt)
 	}
 
-	require.NoError(t, demo.Seed(ctx, pool))
+	require.NoError(t, demo.Seed(ctx, pool, secrets))
 	require.Equal(t, seeded, counts())
 	acme, err := q.CompanyGet(ctx, demo.AcmeID)
 	require.NoError(t, err)
@@ -65,4 +71,31 @@ func TestSeedIsIdempotentAndRestores(t *testing.T) {
 		require.Equal(t, p.Role, got.Role, p.Name)
 		require.Equal(t, p.Name, got.Name)
 	}
+}
+
+// The demo warehouse's public secret opens from the database with the key it
+// was sealed with, also after a demo session rotated it.
+func TestSeedRestoresTheDemoWarehouseSecret(t *testing.T) {
+	t.Parallel()
+	pool, _ := testenv.NewDatabase(t)
+	ctx := context.Background()
+	q := db.New(pool)
+	secrets, err := webhooks.NewSecretBox(config.DevWebhookKey())
+	require.NoError(t, err)
+	require.NoError(t, demo.Seed(ctx, pool, secrets))
+
+	ct, nonce := secrets.Seal(demo.Warehouse.ID, webhooks.NewSecret())
+	_, err = q.IntegrationRotateSecret(ctx, db.IntegrationRotateSecretParams{ID: demo.Warehouse.ID,
+		SecretCiphertext: ct, SecretNonce: nonce, PreviousExpiresAt: time.Now().Add(time.Hour)})
+	require.NoError(t, err)
+	require.NoError(t, demo.Seed(ctx, pool, secrets))
+
+	in, err := q.IntegrationGetByName(ctx, "demo-warehouse")
+	require.NoError(t, err)
+	require.Equal(t, demo.Warehouse.ID, in.ID)
+	require.True(t, in.Active)
+	require.Nil(t, in.PreviousSecretExpiresAt)
+	secret, err := secrets.Open(in.ID, in.SecretCiphertext, in.SecretNonce)
+	require.NoError(t, err)
+	require.Equal(t, demo.Warehouse.Secret, secret)
 }

@@ -55,6 +55,9 @@ type accessWorld struct {
 	quote            uuid.UUID     // A's owner's, revision 1 on offer, worked by rep
 	spareAwaiting    []uuid.UUID   // A's carts waiting for approval, one per allowed decision
 	fingerprintQuery string
+
+	// integration posts webhooks; its secret is the test's alone.
+	integration testenv.Integration
 }
 
 const (
@@ -129,6 +132,7 @@ func newAccessWorld(t *testing.T) *accessWorld {
 	w.awaitApproval(t, newBuyerClient(t, s, bBuyer), w.bAwaitingCart)
 
 	w.scarceSKU = testenv.NewProduct(t, s.Pool, "EUR", accessUnitPrice, 0)
+	w.integration = testenv.NewIntegration(t, s.Pool, strings.ToLower(uniqueName("warehouse-")))
 	w.quote = w.newQuote(t, quoteOffered)
 
 	w.fingerprintQuery = fingerprintQuery(t, s.Pool)

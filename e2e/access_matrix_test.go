@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
@@ -42,6 +43,10 @@ const (
 	// notFound: 404 not_found, another company's resource, answered exactly as
 	// one that does not exist.
 	notFound accessOutcome = "404"
+	// unsigned: 401 invalid_signature, a webhook without a valid signature. A
+	// bearer token, whoever's, does not authenticate a webhook; the tests of
+	// api/webhooks_test.go and api/admin post signed ones.
+	unsigned accessOutcome = "401sig"
 )
 
 // The rows of the matrix: one outcome per principal, in the order of
@@ -73,6 +78,9 @@ const (
 	rowSales = "401  403 403 403 403  403 403 403  ok  ok  403"
 	// The sales desk's decisions for managers alone.
 	rowManager = "401  403 403 403 403  403 403 403  403 ok  403"
+	// Inbound webhooks: only an integration's signature authenticates, so no
+	// principal, with or without a token, gets past an unsigned request.
+	rowSigned = "401sig 401sig 401sig 401sig 401sig  401sig 401sig 401sig  401sig 401sig 401sig"
 )
 
 // accessRoute is a route's line of the matrix.
@@ -145,6 +153,10 @@ func accessRoutes() map[string]accessRoute {
 	routes := map[string]accessRoute{
 		"GET /healthz":      {expect: rowPublic, ok: []int{200}, call: getPath("/healthz")},
 		"GET /openapi.yaml": {expect: rowPublic, ok: []int{200}, call: getPath("/openapi.yaml")},
+		"POST /v1/webhooks/:integration": {expect: rowSigned, call: func(t *testing.T, w *accessWorld, _ bool) accessCall {
+			return accessCall{path: "/v1/webhooks/" + w.integration.Name, body: map[string]any{
+				"id": "evt_matrix", "type": "shipment.created", "created": time.Now().Unix(), "data": map[string]any{"order_id": w.order}}}
+		}},
 
 		"GET /v1/products": {expect: rowOwnCompany, ok: []int{200}, call: getPath("/v1/products")},
 		"POST /v1/carts": {expect: rowOwnCompany, ok: []int{201}, call: func(*testing.T, *accessWorld, bool) accessCall {
@@ -298,6 +310,19 @@ func accessRoutes() map[string]accessRoute {
 			return accessCall{path: "/v1/admin/tax-rates/" + country, body: map[string]any{"rate_bp": 0}}
 		}},
 	}
+	routes["POST /v1/admin/integrations"] = accessRoute{expect: rowAdmin, ok: []int{201}, call: func(*testing.T, *accessWorld, bool) accessCall {
+		return accessCall{path: "/v1/admin/integrations", body: map[string]any{"name": strings.ToLower(uniqueName("carrier-")), "kind": "carrier"}}
+	}}
+	routes["GET /v1/admin/integrations"] = accessRoute{expect: rowAdmin, ok: []int{200}, call: getPath("/v1/admin/integrations")}
+	routes["POST /v1/admin/integrations/:integration_id/rotate-secret"] = accessRoute{expect: rowAdmin, ok: []int{200},
+		call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {
+			id := w.integration.ID
+			if fresh {
+				id = testenv.NewIntegration(t, w.s.Pool, strings.ToLower(uniqueName("scratch-"))).ID
+			}
+			return accessCall{path: "/v1/admin/integrations/" + id.String() + "/rotate-secret"}
+		}}
+	routes["GET /v1/admin/webhook-events"] = accessRoute{expect: rowAdmin, ok: []int{200}, call: getPath("/v1/admin/webhook-events?status=unmatched")}
 	for route, line := range quoteRoutes() {
 		routes[route] = line
 	}
@@ -358,7 +383,7 @@ func TestAccessMatrix(t *testing.T) {
 		require.Len(t, outcomes, len(w.principals), "%s: one outcome per principal", key)
 		for i, p := range w.principals {
 			o := accessOutcome(outcomes[i])
-			require.Contains(t, []accessOutcome{allowed, noToken, roleRefused, notOwner, notFound}, o, "%s: outcome of %s", key, p.name)
+			require.Contains(t, []accessOutcome{allowed, noToken, roleRefused, notOwner, notFound, unsigned}, o, "%s: outcome of %s", key, p.name)
 			cases = append(cases, accessCase{route: key, method: r.Method, spec: spec, principal: p, outcome: o})
 		}
 	}
@@ -426,6 +451,8 @@ func (w *accessWorld) runAccessCase(t *testing.T, c accessCase, gaps *contractGa
 		}
 	case noToken:
 		res.requireError(t, http.StatusUnauthorized, "unauthorized", "")
+	case unsigned:
+		res.requireError(t, http.StatusUnauthorized, "invalid_signature", "")
 	case roleRefused:
 		res.requireError(t, http.StatusForbidden, "forbidden", "")
 	case notOwner:

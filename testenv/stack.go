@@ -20,6 +20,8 @@ import (
 	"github.com/orderflow/orderflow/activities/payment"
 	"github.com/orderflow/orderflow/api"
 	"github.com/orderflow/orderflow/app"
+	"github.com/orderflow/orderflow/config"
+	"github.com/orderflow/orderflow/webhooks"
 )
 
 // RepoRoot finds the repository root (the folder with go.mod) above the test's
@@ -138,7 +140,11 @@ func NewStack(t testing.TB, server *testsuite.DevServer, opts StackOptions) *Sta
 	if opts.CheckoutSyncWait == 0 {
 		opts.CheckoutSyncWait = 5 * time.Second
 	}
-	srv := httptest.NewServer(app.NewAPIHandler(pool, tc, log, api.Options{CheckoutSyncWait: opts.CheckoutSyncWait}))
+	secrets, err := webhooks.NewSecretBox(config.DevWebhookKey())
+	if err != nil {
+		t.Fatalf("webhook secrets: %v", err)
+	}
+	srv := httptest.NewServer(app.NewAPIHandler(pool, tc, log, api.Options{CheckoutSyncWait: opts.CheckoutSyncWait, WebhookSecrets: secrets}))
 	s := &Stack{Namespace: stackNamespace(i), Pool: pool, Temporal: tc, API: srv, Workers: ws, Activities: acts}
 	t.Cleanup(func() {
 		srv.Close()

@@ -1,7 +1,8 @@
 // Package admin is the ops-only administration API: companies and their
 // employees, spending limits and approval rules, seller staff and their tokens,
-// price lists, the catalogue (with cost prices), shipping methods, tax rates
-// and how far sales roles may discount quotes. It is an area of
+// price lists, the catalogue (with cost prices), shipping methods, tax rates,
+// how far sales roles may discount quotes, and the integrations that post
+// signed webhooks (with the events they posted). It is an area of
 // the api package's server (api.Area): the wiring hands Routes to
 // api.Server.Handler, and the routes share api's authentication, idempotency
 // and error answers.
@@ -64,6 +65,11 @@ func Routes(v1 gin.IRouter, s *api.Server) {
 
 	admin.GET("/quote-authorities", h.listQuoteAuthorities)
 	admin.PUT("/quote-authorities/:role", s.Idempotent, h.putQuoteAuthority)
+
+	admin.POST("/integrations", s.IdempotentSecret, h.createIntegration)
+	admin.GET("/integrations", h.listIntegrations)
+	admin.POST("/integrations/:integration_id/rotate-secret", s.IdempotentSecret, h.rotateIntegrationSecret)
+	admin.GET("/webhook-events", h.listWebhookEvents)
 }
 
 // handlers serve the administration routes.

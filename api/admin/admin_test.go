@@ -28,8 +28,10 @@ import (
 	"github.com/orderflow/orderflow/api/admin"
 	"github.com/orderflow/orderflow/apitoken"
 	"github.com/orderflow/orderflow/commerce"
+	"github.com/orderflow/orderflow/config"
 	"github.com/orderflow/orderflow/db"
 	"github.com/orderflow/orderflow/testenv"
+	"github.com/orderflow/orderflow/webhooks"
 )
 
 // adminEnv is the API on a database of its own, with an ops token. Admin routes
@@ -45,7 +47,9 @@ func newAdminEnv(t *testing.T) *adminEnv {
 	t.Helper()
 	pool, _ := testenv.NewDatabase(t)
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	e := &adminEnv{t: t, pool: pool, handler: api.NewServer(pool, nil, log, api.Options{}).Handler(admin.Routes)}
+	box, err := webhooks.NewSecretBox(config.DevWebhookKey())
+	require.NoError(t, err)
+	e := &adminEnv{t: t, pool: pool, handler: api.NewServer(pool, nil, log, api.Options{WebhookSecrets: box}).Handler(admin.Routes)}
 	e.ops = e.staffToken(commerce.RoleOps)
 	return e
 }
@@ -816,7 +820,7 @@ func TestAdminRoutesAreForOpsOnly(t *testing.T) {
 			e.as("", rt.Method, path, map[string]any{}).requireError(t, http.StatusUnauthorized, "unauthorized", "")
 		})
 	}
-	require.Equal(t, 26, routes, "every admin route is checked")
+	require.Equal(t, 30, routes, "every admin route is checked")
 	var after admin.Company
 	e.do("GET", "/v1/admin/companies/"+company.ID.String(), nil).requireStatus(t, http.StatusOK, &after)
 	require.Equal(t, company, after, "nothing was changed by the refused calls")

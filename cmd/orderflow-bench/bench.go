@@ -16,6 +16,7 @@ import (
 	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/config"
 	"github.com/orderflow/orderflow/demo"
+	"github.com/orderflow/orderflow/webhooks"
 )
 
 // benchSettings are the flags of orderflow-bench.
@@ -55,7 +56,10 @@ func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 	if err != nil {
 		return err
 	}
-	err = demo.Seed(ctx, pool)
+	secrets, err := webhooks.NewSecretBox(cfg.WebhookSecretKey)
+	if err == nil {
+		err = demo.Seed(ctx, pool, secrets)
+	}
 	pool.Close()
 	if err != nil {
 		return fmt.Errorf("demo data: %w", err)

@@ -17,6 +17,7 @@ import (
 	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/config"
 	"github.com/orderflow/orderflow/demo"
+	"github.com/orderflow/orderflow/webhooks"
 )
 
 // runDev runs the whole system on this machine: database and migrations, demo
@@ -28,7 +29,11 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer pool.Close()
-	if err := demo.Seed(ctx, pool); err != nil {
+	secrets, err := webhooks.NewSecretBox(cfg.WebhookSecretKey)
+	if err != nil {
+		return fmt.Errorf("WEBHOOK_SECRET_KEY: %w", err)
+	}
+	if err := demo.Seed(ctx, pool, secrets); err != nil {
 		return fmt.Errorf("demo data: %w", err)
 	}
 

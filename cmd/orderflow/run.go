@@ -18,6 +18,7 @@ import (
 	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/config"
 	"github.com/orderflow/orderflow/demo"
+	"github.com/orderflow/orderflow/webhooks"
 )
 
 const usage = `usage: orderflow <command>
@@ -59,7 +60,11 @@ func run(ctx context.Context, args []string) error {
 			return err
 		}
 		defer pool.Close()
-		return demo.Seed(ctx, pool)
+		secrets, err := webhooks.NewSecretBox(cfg.WebhookSecretKey)
+		if err != nil {
+			return err
+		}
+		return demo.Seed(ctx, pool, secrets)
 	case "dev":
 		return runDev(ctx, cfg, log)
 	case "help", "-h", "--help":
@@ -73,6 +78,9 @@ func run(ctx context.Context, args []string) error {
 // runServe runs the API alone (production: scale it out behind a load balancer).
 func runServe(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	log.Info("starting API", "config", cfg.String())
+	if err := cfg.RequireProductionSecrets(); err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
 	pool, err := app.OpenDatabase(ctx, cfg, log, false, false)
 	if err != nil {
 		return err
@@ -118,9 +126,13 @@ func runWorkers(ctx context.Context, tc client.Client, pool *pgxpool.Pool) error
 
 // serveHTTP serves the API until ctx ends, then shuts down gracefully.
 func serveHTTP(ctx context.Context, cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, tc client.Client) error {
+	secrets, err := webhooks.NewSecretBox(cfg.WebhookSecretKey)
+	if err != nil {
+		return fmt.Errorf("WEBHOOK_SECRET_KEY: %w", err)
+	}
 	srv := &http.Server{
 		Addr:              cfg.HTTPAddr,
-		Handler:           app.NewAPIHandler(pool, tc, log, api.Options{CheckoutSyncWait: cfg.CheckoutSyncWait}),
+		Handler:           app.NewAPIHandler(pool, tc, log, api.Options{CheckoutSyncWait: cfg.CheckoutSyncWait, WebhookSecrets: secrets}),
 		ReadHeaderTimeout: 5 * time.Second,
 	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
