@@ -87,6 +87,16 @@ type Line struct {
 	Quantity int64  `json:"quantity"`
 }
 
+// ShipmentIDFor derives a shipment's ID from who reports it and their own
+// reference for it (a warehouse's shipment reference, ops' Idempotency-Key), so
+// the same shipment reported twice, or its delivery reported later, names one
+// shipment.
+func ShipmentIDFor(source, ref string) uuid.UUID {
+	return uuid.NewSHA1(shipmentNamespace, []byte(source+"\x00"+ref))
+}
+
+var shipmentNamespace = uuid.MustParse("c1d7e3f2-6a4b-4e8d-9f10-2b3c4d5e6f70")
+
 // ShipmentInput records a shipment. ShipmentID comes from whoever reports it
 // (derived from ops' Idempotency-Key, or from the warehouse's event), so a
 // retried report records it once.
