@@ -41,8 +41,8 @@ func testOrder(placedAt time.Time) fulfilment.Order {
 	return fulfilment.Order{
 		OrderID: orderID, CartID: cartID, CompanyID: companyID, CustomerID: buyerID, Attempt: 1,
 		PaymentKey: payment.CheckoutKey(cartID, 1), Currency: "EUR",
-		Lines: []commerce.OrderLine{{SKU: "BOLT", UnitPrice: 100, Ordered: 10}, {SKU: "NUT", UnitPrice: 250, Ordered: 4}},
-		Totals: commerce.Totals{Subtotal: eur(2000), Discount: eur(0), Shipping: eur(200), Tax: eur(0), Total: eur(2200)},
+		Lines:    []commerce.OrderLine{{SKU: "BOLT", UnitPrice: 100, Ordered: 10}, {SKU: "NUT", UnitPrice: 250, Ordered: 4}},
+		Totals:   commerce.Totals{Subtotal: eur(2000), Discount: eur(0), Shipping: eur(200), Tax: eur(0), Total: eur(2200)},
 		PlacedAt: placedAt, ShipBy: placedAt.Add(2 * day), DeliverBy: placedAt.Add(5 * day),
 		ReturnWindow: 30 * day, PaymentTermsDays: 30,
 	}
