@@ -22,6 +22,7 @@ import (
 
 	"github.com/orderflow/orderflow/activities/approval"
 	"github.com/orderflow/orderflow/activities/carts"
+	"github.com/orderflow/orderflow/activities/fulfilment"
 	"github.com/orderflow/orderflow/activities/inventory"
 	"github.com/orderflow/orderflow/activities/orders"
 	"github.com/orderflow/orderflow/activities/payment"
@@ -35,13 +36,14 @@ import (
 
 // Capabilities are the real activities of every capability, on one pool.
 type Capabilities struct {
-	Carts     *carts.Activities
-	Spend     *spend.Activities
-	Approval  *approval.Activities
-	Inventory *inventory.Activities
-	Payment   *payment.Activities
-	Orders    *orders.Activities
-	Quotes    *quotes.Activities
+	Carts      *carts.Activities
+	Spend      *spend.Activities
+	Approval   *approval.Activities
+	Inventory  *inventory.Activities
+	Payment    *payment.Activities
+	Orders     *orders.Activities
+	Quotes     *quotes.Activities
+	Fulfilment *fulfilment.Activities
 }
 
 // Fixture is one test's world: its own migrated database, a company with a
@@ -61,19 +63,20 @@ func New(t *testing.T, creditLimit int64) *Fixture {
 	t.Helper()
 	pool, _ := testenv.NewDatabase(t)
 	acts := Capabilities{
-		Carts:     &carts.Activities{DB: pool},
-		Spend:     &spend.Activities{DB: pool},
-		Approval:  &approval.Activities{DB: pool},
-		Inventory: &inventory.Activities{DB: pool},
-		Payment:   &payment.Activities{DB: pool, Provider: payment.OnAccount{DB: pool}},
-		Orders:    &orders.Activities{DB: pool},
-		Quotes:    &quotes.Activities{DB: pool},
+		Carts:      &carts.Activities{DB: pool},
+		Spend:      &spend.Activities{DB: pool},
+		Approval:   &approval.Activities{DB: pool},
+		Inventory:  &inventory.Activities{DB: pool},
+		Payment:    &payment.Activities{DB: pool, Provider: payment.OnAccount{DB: pool}},
+		Orders:     &orders.Activities{DB: pool},
+		Quotes:     &quotes.Activities{DB: pool},
+		Fulfilment: &fulfilment.Activities{DB: pool},
 	}
 
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(t.Output(), nil))))
 	env := suite.NewTestActivityEnvironment()
-	for _, capability := range []any{acts.Carts, acts.Spend, acts.Approval, acts.Inventory, acts.Payment, acts.Orders, acts.Quotes} {
+	for _, capability := range []any{acts.Carts, acts.Spend, acts.Approval, acts.Inventory, acts.Payment, acts.Orders, acts.Quotes, acts.Fulfilment} {
 		env.RegisterActivity(capability)
 	}
 
@@ -416,4 +419,24 @@ func (f *Fixture) ShippingAndTaxWorld(t *testing.T) ShippingAndTaxWorld {
 		Code: "parcel", Name: "Parcel", Currency: "EUR", BaseAmount: 500, PerKgAmount: 100, FreeAbove: &freeAbove})
 	testenv.SetTaxRate(t, f.Pool, "DE", 2000)
 	return w
+}
+
+// PlacedOrder places an order for the fixture's buyer as checkout would:
+// cart frozen and priced, stock reserved, payment authorized, order written.
+// It returns the cart and the order's ID.
+func (f *Fixture) PlacedOrder(t *testing.T, lines map[string]int32) (cartID, orderID uuid.UUID) {
+	t.Helper()
+	cartID = testenv.NewCart(t, f.Pool, f.Buyer, "EUR", lines)
+	begun := f.MustBegin(t, cartID)
+	var reserve []commerce.CartLine
+	for _, l := range begun.Cart.Lines {
+		reserve = append(reserve, commerce.CartLine{SKU: l.SKU, Quantity: l.Quantity})
+	}
+	require.NoError(t, f.Reserve(t, inventory.ReserveInventoryInput{CartID: cartID, Attempt: begun.Attempt, Lines: reserve}))
+	_, err := f.Authorize(t, payment.AuthorizePaymentInput{PaymentKey: payment.CheckoutKey(cartID, begun.Attempt), CartID: cartID,
+		Attempt: begun.Attempt, CompanyID: f.Company.ID, Amount: begun.Cart.Totals.Total})
+	require.NoError(t, err)
+	in := f.PlaceOrderInput(cartID, begun)
+	require.NoError(t, f.PlaceOrder(t, in))
+	return cartID, in.OrderID
 }

@@ -1,0 +1,119 @@
+package fulfilment_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orderflow/orderflow/activities/activitytest"
+	"github.com/orderflow/orderflow/activities/fulfilment"
+	"github.com/orderflow/orderflow/activities/payment"
+	"github.com/orderflow/orderflow/commerce"
+	"github.com/orderflow/orderflow/testenv"
+)
+
+func open(t *testing.T, f *activitytest.Fixture, orderID uuid.UUID) fulfilment.Order {
+	t.Helper()
+	o, err := activitytest.ExecuteFor[fulfilment.Order](t, f, f.Acts.Fulfilment.OpenOrder, fulfilment.OpenOrderInput{OrderID: orderID})
+	require.NoError(t, err)
+	return o
+}
+
+// A shipment recorded twice (a retried activity) changes the order once: the
+// stock leaves (on hand and reserved down), the reservation shrinks, the
+// invoice is issued, the order's quantities and statuses are written; the
+// capture that follows shrinks the hold and the invoice counts against the
+// company's credit instead.
+func TestRecordShipmentOnce(t *testing.T) {
+	t.Parallel()
+	f := activitytest.New(t, 1_000_000)
+	ctx := context.Background()
+	sku := testenv.NewProduct(t, f.Pool, "EUR", 1_00, 50)
+	cartID, orderID := f.PlacedOrder(t, map[string]int32{sku: 10})
+	o := open(t, f, orderID)
+	require.Equal(t, o.PlacedAt.Add(commerce.DefaultShipWithin), o.ShipBy)
+	require.Equal(t, []commerce.OrderLine{{SKU: sku, UnitPrice: 1_00, Ordered: 10}}, o.Lines)
+
+	ship := []commerce.ShipLine{{SKU: sku, Quantity: 6}}
+	next, err := commerce.ApplyShipment(o.Lines, ship)
+	require.NoError(t, err)
+	amount, err := commerce.ShipmentAmount(o.Lines, o.Totals, ship)
+	require.NoError(t, err)
+	now := time.Now().UTC().Truncate(time.Second)
+	in := fulfilment.RecordShipmentInput{
+		Step: fulfilment.Step{OrderID: orderID, CartID: cartID, Seq: 1}, Attempt: o.Attempt, CompanyID: f.Company.ID,
+		Currency: "EUR", ShipmentID: uuid.New(), Number: 1, Lines: ship, Carrier: "DHL", Tracking: "JD1", ShippedAt: now,
+		Source: "ops:test", Invoice: fulfilment.Invoice{Number: "INV-T-1", Amount: amount.Total, IssuedAt: now, DueAt: now.Add(30 * 24 * time.Hour)},
+		Order: fulfilment.OrderState{Lines: next, Status: commerce.OrderPartiallyShipped, FulfilmentStatus: commerce.FulfilmentPartiallyShipped,
+			PaymentStatus: commerce.PaymentPartiallyInvoiced, Invoiced: amount.Total},
+	}
+	for range 2 {
+		require.NoError(t, f.Execute(f.Acts.Fulfilment.RecordShipment, in))
+	}
+	stock := f.Stock(t, sku)
+	require.EqualValues(t, 44, stock.OnHand, "6 left the warehouse, once")
+	require.EqualValues(t, 4, stock.Reserved)
+	require.Equal(t, 1, f.Count(t, `SELECT count(*) FROM stock_reservations WHERE cart_id = $1 AND quantity = 4`, cartID))
+	invoices, err := f.Q.InvoiceListByOrder(ctx, orderID)
+	require.NoError(t, err)
+	require.Len(t, invoices, 1)
+	require.Equal(t, amount.Total, invoices[0].Amount)
+	row, err := f.Q.OrderGet(ctx, orderID)
+	require.NoError(t, err)
+	require.Equal(t, "partially_shipped", row.Status)
+	require.Equal(t, amount.Total, row.InvoicedAmount)
+	require.Equal(t, 1, f.Count(t, `SELECT count(*) FROM order_lines WHERE order_id = $1 AND shipped = 6`, orderID))
+
+	usedBefore := f.CreditUsed(t)
+	for range 2 {
+		require.NoError(t, f.Execute(f.Acts.Payment.CapturePayment, payment.AdjustPaymentInput{PaymentKey: o.PaymentKey,
+			ID: "INV-T-1", Amount: commerce.Money{Amount: amount.Total, Currency: "EUR"}, CartID: cartID, OrderID: orderID}))
+	}
+	owed, err := f.Q.InvoiceSumOpenByCompany(ctx, f.Company.ID)
+	require.NoError(t, err)
+	require.Equal(t, amount.Total, owed)
+	require.Equal(t, usedBefore-amount.Total, f.CreditUsed(t), "the hold shrank by the invoice, once")
+}
+
+// A cancellation recorded twice releases its stock once.
+func TestCancelLinesOnce(t *testing.T) {
+	t.Parallel()
+	f := activitytest.New(t, 1_000_000)
+	sku := testenv.NewProduct(t, f.Pool, "EUR", 1_00, 50)
+	cartID, orderID := f.PlacedOrder(t, map[string]int32{sku: 10})
+	o := open(t, f, orderID)
+	cancel := []commerce.ShipLine{{SKU: sku, Quantity: 3}}
+	next, err := commerce.ApplyCancellation(o.Lines, cancel)
+	require.NoError(t, err)
+	in := fulfilment.CancelLinesInput{Step: fulfilment.Step{OrderID: orderID, CartID: cartID, Seq: 1}, Attempt: o.Attempt,
+		Actor: "customer:" + f.Buyer.ID.String(), Lines: cancel, Reason: "fewer needed",
+		Order: fulfilment.OrderState{Lines: next, Status: commerce.OrderProcessing, FulfilmentStatus: commerce.FulfilmentUnfulfilled,
+			PaymentStatus: commerce.PaymentAuthorized, Cancelled: 300}}
+	for range 2 {
+		require.NoError(t, f.Execute(f.Acts.Fulfilment.CancelLines, in))
+	}
+	stock := f.Stock(t, sku)
+	require.EqualValues(t, 50, stock.OnHand)
+	require.EqualValues(t, 7, stock.Reserved, "3 released, once")
+	require.Contains(t, f.TimelineKinds(t, cartID), "order_cancelled")
+}
+
+// A late order is flagged once, and ops are told once.
+func TestFlagLateOnce(t *testing.T) {
+	t.Parallel()
+	f := activitytest.New(t, 1_000_000)
+	sku := testenv.NewProduct(t, f.Pool, "EUR", 1_00, 50)
+	cartID, orderID := f.PlacedOrder(t, map[string]int32{sku: 1})
+	in := fulfilment.FlagLateInput{Step: fulfilment.Step{OrderID: orderID, CartID: cartID, Seq: 1}, CompanyID: f.Company.ID,
+		Deadline: "ship_by", At: time.Now()}
+	for range 2 {
+		require.NoError(t, f.Execute(f.Acts.Fulfilment.FlagLate, in))
+	}
+	row, err := f.Q.OrderGet(context.Background(), orderID)
+	require.NoError(t, err)
+	require.True(t, row.SlaBreached)
+	require.Equal(t, 1, f.Count(t, `SELECT count(*) FROM notification_outbox WHERE kind = 'order_late' AND to_role = 'ops'`))
+}
