@@ -82,6 +82,60 @@ func (q *Queries) InvoiceListByOrder(ctx context.Context, orderID uuid.UUID) ([]
 	return items, nil
 }
 
+const invoiceListOpenByOrder = `-- name: InvoiceListOpenByOrder :many
+SELECT number, order_id, shipment_id, company_id, amount, currency, issued_at, due_at, paid_amount, status FROM invoices WHERE order_id = $1 AND status = 'open' ORDER BY issued_at, number FOR UPDATE
+`
+
+// InvoiceListOpenByOrder are the order's invoices still owed, oldest first:
+// payments and credit notes settle them in that order.
+func (q *Queries) InvoiceListOpenByOrder(ctx context.Context, orderID uuid.UUID) ([]Invoice, error) {
+	rows, err := q.db.Query(ctx, invoiceListOpenByOrder, orderID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Invoice{}
+	for rows.Next() {
+		var i Invoice
+		if err := rows.Scan(
+			&i.Number,
+			&i.OrderID,
+			&i.ShipmentID,
+			&i.CompanyID,
+			&i.Amount,
+			&i.Currency,
+			&i.IssuedAt,
+			&i.DueAt,
+			&i.PaidAmount,
+			&i.Status,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const invoiceSettle = `-- name: InvoiceSettle :exec
+UPDATE invoices SET paid_amount = paid_amount + $1,
+                    status = CASE WHEN paid_amount + $1 = amount THEN 'paid' ELSE status END
+WHERE number = $2
+`
+
+type InvoiceSettleParams struct {
+	Amount int64
+	Number string
+}
+
+// InvoiceSettle records part of an invoice paid or credited.
+func (q *Queries) InvoiceSettle(ctx context.Context, arg InvoiceSettleParams) error {
+	_, err := q.db.Exec(ctx, invoiceSettle, arg.Amount, arg.Number)
+	return err
+}
+
 const invoiceSumOpenByCompany = `-- name: InvoiceSumOpenByCompany :one
 SELECT COALESCE(SUM(amount - paid_amount), 0)::bigint AS owed FROM invoices WHERE company_id = $1 AND status = 'open'
 `

@@ -106,6 +106,16 @@ type CreditHold struct {
 	ReleasedAt *time.Time
 }
 
+type CreditNote struct {
+	Number    string
+	OrderID   uuid.UUID
+	ReturnID  uuid.NullUUID
+	CompanyID uuid.UUID
+	Amount    int64
+	Currency  string
+	IssuedAt  time.Time
+}
+
 type Customer struct {
 	ID        uuid.UUID
 	CompanyID uuid.UUID
@@ -348,6 +358,27 @@ type QuoteRevisionLine struct {
 	UnitPrice     int64
 	CostPrice     pgtype.Int8
 	LineTotal     int64
+}
+
+type Return struct {
+	ID          uuid.UUID
+	OrderID     uuid.UUID
+	Number      int32
+	Status      string
+	RequestedBy string
+	DecidedBy   string
+	Comment     string
+	Credit      int64
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+type ReturnLine struct {
+	ReturnID  uuid.UUID
+	Sku       string
+	Quantity  int64
+	Reason    string
+	Condition string
 }
 
 type Shipment struct {

@@ -98,6 +98,21 @@ func (q *Queries) StockReserve(ctx context.Context, arg StockReserveParams) (str
 	return sku, err
 }
 
+const stockRestock = `-- name: StockRestock :exec
+UPDATE stock SET on_hand = on_hand + $1 WHERE sku = $2
+`
+
+type StockRestockParams struct {
+	Quantity int64
+	Sku      string
+}
+
+// StockRestock puts returned units back on hand.
+func (q *Queries) StockRestock(ctx context.Context, arg StockRestockParams) error {
+	_, err := q.db.Exec(ctx, stockRestock, arg.Quantity, arg.Sku)
+	return err
+}
+
 const stockShip = `-- name: StockShip :execrows
 UPDATE stock SET on_hand = on_hand - $1, reserved = reserved - $1
 WHERE sku = $2 AND reserved >= $1

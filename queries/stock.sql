@@ -28,3 +28,7 @@ UPDATE stock SET reserved = reserved - @quantity WHERE sku = @sku;
 -- name: StockShip :execrows
 UPDATE stock SET on_hand = on_hand - @quantity, reserved = reserved - @quantity
 WHERE sku = @sku AND reserved >= @quantity;
+
+-- StockRestock puts returned units back on hand.
+-- name: StockRestock :exec
+UPDATE stock SET on_hand = on_hand + @quantity WHERE sku = @sku;

@@ -117,3 +117,56 @@ func TestFlagLateOnce(t *testing.T) {
 	require.True(t, row.SlaBreached)
 	require.Equal(t, 1, f.Count(t, `SELECT count(*) FROM notification_outbox WHERE kind = 'order_late' AND to_role = 'ops'`))
 }
+
+// A return received once: restocked goods back on hand (written off ones
+// not), the credit note issued and settling the order's open invoice; then a
+// payment settles the rest, once.
+func TestReturnReceivedAndPaymentSettleInvoices(t *testing.T) {
+	t.Parallel()
+	f := activitytest.New(t, 1_000_000)
+	ctx := context.Background()
+	bolt := testenv.NewProduct(t, f.Pool, "EUR", 1_00, 50)
+	nut := testenv.NewProduct(t, f.Pool, "EUR", 2_00, 50)
+	cartID, orderID := f.PlacedOrder(t, map[string]int32{bolt: 10, nut: 5})
+	o := open(t, f, orderID)
+	all := []commerce.ShipLine{{SKU: bolt, Quantity: 10}, {SKU: nut, Quantity: 5}}
+	shipped, err := commerce.ApplyShipment(o.Lines, all)
+	require.NoError(t, err)
+	now := time.Now().UTC().Truncate(time.Second)
+	step := func(seq int) fulfilment.Step { return fulfilment.Step{OrderID: orderID, CartID: cartID, Seq: seq} }
+	require.NoError(t, f.Execute(f.Acts.Fulfilment.RecordShipment, fulfilment.RecordShipmentInput{Step: step(1), Attempt: o.Attempt,
+		CompanyID: f.Company.ID, Currency: "EUR", ShipmentID: uuid.New(), Number: 1, Lines: all, Carrier: "DHL", Tracking: "1",
+		ShippedAt: now, Source: "ops:t", Invoice: fulfilment.Invoice{Number: "INV-R-1", Amount: 2000, IssuedAt: now, DueAt: now},
+		Order: fulfilment.OrderState{Lines: shipped, Status: commerce.OrderShipped}}))
+	stockBolt, stockNut := f.Stock(t, bolt).OnHand, f.Stock(t, nut).OnHand
+
+	retID := uuid.New()
+	ret := []commerce.ReturnLine{{SKU: bolt, Quantity: 4, Reason: "wrong"}, {SKU: nut, Quantity: 1, Reason: "broken"}}
+	require.NoError(t, f.Execute(f.Acts.Fulfilment.RequestReturn, fulfilment.RequestReturnInput{Step: step(2), CompanyID: f.Company.ID,
+		ReturnID: retID, Number: 1, Actor: "customer:x", Lines: ret}))
+	require.NoError(t, f.Execute(f.Acts.Fulfilment.DecideReturn, fulfilment.DecideReturnInput{Step: step(3), ReturnID: retID, Number: 1,
+		Approve: true, Actor: "staff:ops", Credit: 600, Order: fulfilment.OrderState{Lines: shipped, Status: commerce.OrderShipped}}))
+	receive := fulfilment.ReceiveReturnInput{Step: step(4), CompanyID: f.Company.ID, Currency: "EUR", ReturnID: retID, Number: 1,
+		Lines: []fulfilment.ReceivedLine{{SKU: bolt, Quantity: 4, Condition: "restock"}, {SKU: nut, Quantity: 1, Condition: "write_off"}},
+		Source: "ops:t", CreditNote: "CN-R-1", Credit: 600, ReceivedAt: now, Order: fulfilment.OrderState{Lines: shipped, Status: commerce.OrderShipped, Credited: 600}}
+	for range 2 {
+		require.NoError(t, f.Execute(f.Acts.Fulfilment.ReceiveReturn, receive))
+	}
+	require.Equal(t, stockBolt+4, f.Stock(t, bolt).OnHand, "restocked, once")
+	require.Equal(t, stockNut, f.Stock(t, nut).OnHand, "written off")
+	owed, err := f.Q.InvoiceSumOpenByCompany(ctx, f.Company.ID)
+	require.NoError(t, err)
+	require.EqualValues(t, 2000-600, owed, "the credit note settled part of the invoice")
+
+	pay := fulfilment.RecordPaymentInput{Step: step(5), Actor: "staff:ops", Amount: 1400, Ref: "bank",
+		Order: fulfilment.OrderState{Lines: shipped, Status: commerce.OrderShipped, Paid: 1400, Credited: 600}}
+	for range 2 {
+		require.NoError(t, f.Execute(f.Acts.Fulfilment.RecordPayment, pay))
+	}
+	owed, err = f.Q.InvoiceSumOpenByCompany(ctx, f.Company.ID)
+	require.NoError(t, err)
+	require.Zero(t, owed, "paid, once")
+	invoices, err := f.Q.InvoiceListByOrder(ctx, orderID)
+	require.NoError(t, err)
+	require.Equal(t, "paid", invoices[0].Status)
+}

@@ -34,12 +34,40 @@ func (w *orderRun) setup(ctx workflow.Context) error {
 			Description: "Records that a shipment was delivered."}); err != nil {
 		return err
 	}
-	return workflow.SetUpdateHandlerWithOptions(ctx, CancelUpdate,
-		func(ctx workflow.Context, in CancelInput) (State, error) {
-			return w.queueCommand(ctx, CancelUpdate, in)
-		},
-		workflow.UpdateHandlerOptions{Validator: w.validateCancel,
-			Description: "Cancels quantities that have not shipped (all of them when none are named)."})
+	handlers := []struct {
+		name, description  string
+		handler, validator any
+	}{
+		{CancelUpdate, "Cancels quantities that have not shipped (all of them when none are named).",
+			func(ctx workflow.Context, in CancelInput) (State, error) {
+				return w.queueCommand(ctx, CancelUpdate, in)
+			},
+			w.validateCancel},
+		{RequestReturnUpdate, "The buyer (or a company admin) asks to return delivered units within the return window.",
+			func(ctx workflow.Context, in ReturnRequestInput) (State, error) {
+				return w.queueCommand(ctx, RequestReturnUpdate, in)
+			}, w.validateReturnRequest},
+		{DecideReturnUpdate, "Ops approve or reject a return request.",
+			func(ctx workflow.Context, in ReturnDecisionInput) (State, error) {
+				return w.queueCommand(ctx, DecideReturnUpdate, in)
+			}, w.validateReturnDecision},
+		{ReceiveReturnUpdate, "An approved return's goods arrived: restock or write off, and issue the credit note.",
+			func(ctx workflow.Context, in ReturnReceiptInput) (State, error) {
+				return w.queueCommand(ctx, ReceiveReturnUpdate, in)
+			}, w.validateReturnReceipt},
+		{RecordPaymentUpdate, "Ops record a payment of the order's invoices.",
+			func(ctx workflow.Context, in PaymentInput) (State, error) {
+				return w.queueCommand(ctx, RecordPaymentUpdate, in)
+			},
+			w.validatePayment},
+	}
+	for _, h := range handlers {
+		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler,
+			workflow.UpdateHandlerOptions{Validator: h.validator, Description: h.description}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (w *orderRun) queueCommand(ctx workflow.Context, name string, arg any) (State, error) {
@@ -121,5 +149,7 @@ func (w *orderRun) checkOpen() error {
 func (w *orderRun) snapshot() State {
 	st := w.st
 	st.Lines = append([]commerce.OrderLine(nil), w.st.Lines...)
+	st.Paid, st.Credited = w.pay.Paid, w.pay.Credited
+	st.Returns = w.returnStates()
 	return st
 }

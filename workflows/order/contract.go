@@ -43,6 +43,16 @@ const (
 	// CancelUpdate cancels quantities that have not shipped (all of them when
 	// none are named).
 	CancelUpdate = "cancel"
+	// RequestReturnUpdate asks to return delivered units, within the return
+	// window (the buyer, or a company admin).
+	RequestReturnUpdate = "request_return"
+	// DecideReturnUpdate approves or rejects a return request (ops).
+	DecideReturnUpdate = "decide_return"
+	// ReceiveReturnUpdate records an approved return's goods received, and
+	// issues its credit note (ops or a warehouse webhook).
+	ReceiveReturnUpdate = "receive_return"
+	// RecordPaymentUpdate records a payment of the order's invoices (ops).
+	RecordPaymentUpdate = "record_payment"
 )
 
 // Search attributes the order owns, besides workflows.CompanyIDKey and
@@ -125,6 +135,61 @@ type CancelInput struct {
 	Reason string `json:"reason"`
 }
 
+// ReturnLine is units of a SKU to return, and why.
+type ReturnLine struct {
+	SKU      string `json:"sku"`
+	Quantity int64  `json:"quantity"`
+	Reason   string `json:"reason"`
+}
+
+// ReturnRequestInput asks to return delivered units. ReturnID comes from the
+// request (derived from its Idempotency-Key), so a retried request asks once.
+type ReturnRequestInput struct {
+	Actor    Actor        `json:"actor"`
+	ReturnID uuid.UUID    `json:"return_id"`
+	Lines    []ReturnLine `json:"lines"`
+}
+
+// ReturnDecisionInput is ops' decision on a return request.
+type ReturnDecisionInput struct {
+	Actor    Actor     `json:"actor"`
+	ReturnID uuid.UUID `json:"return_id"`
+	Approve  bool      `json:"approve"`
+	Comment  string    `json:"comment"`
+}
+
+// ReceivedLine is how a returned SKU came back: "restock" (back on hand) or
+// "write_off".
+type ReceivedLine struct {
+	SKU       string `json:"sku"`
+	Condition string `json:"condition"`
+}
+
+// ReturnReceiptInput records an approved return's goods received; SKUs not
+// named come back as restock.
+type ReturnReceiptInput struct {
+	ReturnID   uuid.UUID      `json:"return_id"`
+	Lines      []ReceivedLine `json:"lines,omitempty"`
+	ReceivedAt time.Time      `json:"received_at"`
+	Source     string         `json:"source"`
+}
+
+// PaymentInput records a payment of the order's invoices, in minor units.
+type PaymentInput struct {
+	Actor  Actor  `json:"actor"`
+	Amount int64  `json:"amount"`
+	Ref    string `json:"ref"`
+}
+
+// ReturnState is where one return stands.
+type ReturnState struct {
+	ReturnID uuid.UUID    `json:"return_id"`
+	Number   int          `json:"number"`
+	Status   string       `json:"status"` // requested, approved, rejected, received
+	Lines    []ReturnLine `json:"lines"`
+	Credit   int64        `json:"credit"`
+}
+
 // State is where an order stands.
 type State struct {
 	OrderID          uuid.UUID                 `json:"order_id"`
@@ -138,6 +203,9 @@ type State struct {
 	Shipments        int                       `json:"shipments"`
 	Invoiced         int64                     `json:"invoiced"`
 	Cancelled        int64                     `json:"cancelled"`
+	Paid             int64                     `json:"paid"`
+	Credited         int64                     `json:"credited"`
+	Returns          []ReturnState             `json:"returns,omitempty"`
 }
 
 // StartChild starts the order's workflow as a child of the calling workflow

@@ -28,7 +28,7 @@ var (
 // last delivery. Actions arrive as updates whose validators check them against
 // the order's quantities; the loop carries them out one at a time.
 func Order(ctx workflow.Context, in Input) (State, error) {
-	w := &orderRun{in: in, shipments: map[uuid.UUID]*shipment{}}
+	w := &orderRun{in: in, shipments: map[uuid.UUID]*shipment{}, returns: map[uuid.UUID]*returnRun{}}
 	if err := w.setup(ctx); err != nil {
 		return State{}, err
 	}
@@ -43,8 +43,12 @@ type orderRun struct {
 	opened  bool
 	st      State
 	pay     commerce.PaymentState
-	// shipments are the recorded shipments by ID.
+	// shipments are the recorded shipments by ID, returns the returns.
 	shipments map[uuid.UUID]*shipment
+	returns   map[uuid.UUID]*returnRun
+	// deliveredAt is when (workflow time) the latest delivery was recorded:
+	// the return window runs from it.
+	deliveredAt time.Time
 	// lastDelivery is when the order was delivered in full (zero before).
 	lastDelivery time.Time
 	// flagged says which deadlines were flagged late already.
@@ -118,8 +122,13 @@ func (w *orderRun) run(ctx workflow.Context) (State, error) {
 
 // final: nothing more can happen to the order.
 func (w *orderRun) final() bool {
-	return w.st.Status == commerce.OrderCancelled || w.st.Status == commerce.OrderCompleted ||
-		w.st.Status == commerce.OrderReturned
+	switch w.st.Status {
+	case commerce.OrderCancelled, commerce.OrderCompleted:
+		return true
+	case commerce.OrderReturned:
+		return !w.openReturns()
+	}
+	return false
 }
 
 // nextTimer is the next deadline the order waits for: shipping, delivery, or
@@ -134,7 +143,7 @@ func (w *orderRun) nextTimer(ctx workflow.Context) (time.Duration, string) {
 		return until(w.o.DeliverBy), "deliver_by"
 	case !commerce.AllDelivered(w.st.Lines) && !w.flaggedDeliver && w.flaggedShip:
 		return until(w.o.DeliverBy), "deliver_by"
-	case commerce.AllDelivered(w.st.Lines) && !w.lastDelivery.IsZero():
+	case commerce.AllDelivered(w.st.Lines) && !w.lastDelivery.IsZero() && !w.openReturns():
 		return until(commerce.ReturnWindowClosesAt(w.lastDelivery, w.o.ReturnWindow)), "return_window"
 	}
 	return 0, ""
@@ -183,6 +192,14 @@ func (w *orderRun) carryOut(ctx workflow.Context, cmd *command) error {
 		return w.deliver(ctx, cmd.arg.(DeliveryInput))
 	case CancelUpdate:
 		return w.cancel(ctx, cmd.arg.(CancelInput))
+	case RequestReturnUpdate:
+		return w.requestReturn(ctx, cmd.arg.(ReturnRequestInput))
+	case DecideReturnUpdate:
+		return w.decideReturn(ctx, cmd.arg.(ReturnDecisionInput))
+	case ReceiveReturnUpdate:
+		return w.receiveReturn(ctx, cmd.arg.(ReturnReceiptInput))
+	case RecordPaymentUpdate:
+		return w.recordPayment(ctx, cmd.arg.(PaymentInput))
 	}
 	return fmt.Errorf("unknown order update %q", cmd.name)
 }
@@ -257,6 +274,7 @@ func (w *orderRun) deliver(ctx workflow.Context, in DeliveryInput) error {
 		return err
 	}
 	s.delivered = true
+	w.deliveredAt = workflow.Now(ctx)
 	if deliveredAt != nil {
 		// The return window runs from the time of the workflow, so the
 		// timer is deterministic whatever the reported time says.
@@ -309,6 +327,7 @@ func (w *orderRun) deriveStatuses(returnWindowClosed bool) {
 
 // orderState is the order as the activities record it.
 func (w *orderRun) orderState() fulfilment.OrderState {
+	w.st.Paid, w.st.Credited = w.pay.Paid, w.pay.Credited
 	return fulfilment.OrderState{Lines: w.st.Lines, Status: w.st.Status, FulfilmentStatus: w.st.FulfilmentStatus,
 		PaymentStatus: w.st.PaymentStatus, Cancelled: w.pay.Voided, Invoiced: w.pay.Invoiced, Paid: w.pay.Paid,
 		Credited: w.pay.Credited}

@@ -109,6 +109,26 @@ func (f *fakeActs) CompleteOrder(_ context.Context, in fulfilment.CompleteOrderI
 	return nil
 }
 
+func (f *fakeActs) RequestReturn(_ context.Context, in fulfilment.RequestReturnInput) error {
+	f.record("RequestReturn", in)
+	return nil
+}
+
+func (f *fakeActs) DecideReturn(_ context.Context, in fulfilment.DecideReturnInput) error {
+	f.record("DecideReturn", in)
+	return nil
+}
+
+func (f *fakeActs) ReceiveReturn(_ context.Context, in fulfilment.ReceiveReturnInput) error {
+	f.record("ReceiveReturn", in)
+	return nil
+}
+
+func (f *fakeActs) RecordPayment(_ context.Context, in fulfilment.RecordPaymentInput) error {
+	f.record("RecordPayment", in)
+	return nil
+}
+
 func (f *fakeActs) CapturePayment(_ context.Context, in payment.AdjustPaymentInput) error {
 	f.record("CapturePayment", in)
 	return nil
@@ -348,4 +368,99 @@ func TestFakeStandsInForTheRealActivities(t *testing.T) {
 			require.Equal(t, v.Method(i).Type(), m.Type(), "fake %s has another signature", name)
 		}
 	}
+}
+
+// shipAll ships and delivers the whole order in the first day.
+func (r *orderRun) shipAll() order.ShipmentInput {
+	s := shipment("all", r.start.Add(time.Hour), order.Line{SKU: "BOLT", Quantity: 10}, order.Line{SKU: "NUT", Quantity: 4})
+	r.update(time.Hour, order.RecordShipmentUpdate, s)
+	r.update(day, order.RecordDeliveryUpdate, order.DeliveryInput{ShipmentID: s.ShipmentID, DeliveredAt: r.start.Add(day), Source: "ops:x"})
+	return s
+}
+
+// A return within the window: asked by the buyer (the same units cannot be
+// asked for twice), approved by ops, received (part restocked, part written
+// off) with a credit note of the returned units' share; the order is
+// partially returned, then completes when the window closes. A second
+// request after the window is refused.
+func TestOrderReturnPath(t *testing.T) {
+	t.Parallel()
+	r := newOrderRun(t)
+	r.shipAll()
+	retID := uuid.New()
+	ask := r.update(2*day, order.RequestReturnUpdate, order.ReturnRequestInput{Actor: buyer, ReturnID: retID,
+		Lines: []order.ReturnLine{{SKU: "BOLT", Quantity: 5, Reason: "wrong size"}}})
+	twice := r.update(2*day+time.Minute, order.RequestReturnUpdate, order.ReturnRequestInput{Actor: buyer, ReturnID: uuid.New(),
+		Lines: []order.ReturnLine{{SKU: "BOLT", Quantity: 6, Reason: "again"}}})
+	byBuyer := r.update(2*day+2*time.Minute, order.DecideReturnUpdate, order.ReturnDecisionInput{Actor: buyer, ReturnID: retID, Approve: true})
+	approve := r.update(3*day, order.DecideReturnUpdate, order.ReturnDecisionInput{Actor: ops, ReturnID: retID, Approve: true})
+	receive := r.update(4*day, order.ReceiveReturnUpdate, order.ReturnReceiptInput{ReturnID: retID, ReceivedAt: r.start.Add(4 * day),
+		Source: "webhook:wh/r1", Lines: []order.ReceivedLine{{SKU: "BOLT", Condition: "write_off"}}})
+	late := r.update(32*day, order.RequestReturnUpdate, order.ReturnRequestInput{Actor: buyer, ReturnID: uuid.New(),
+		Lines: []order.ReturnLine{{SKU: "NUT", Quantity: 1, Reason: "late"}}})
+
+	st := r.execute()
+
+	require.Len(t, ask.requireState(t).Returns, 1)
+	twice.requireRefused(t, commerce.CodeOverReturn)
+	byBuyer.requireRefused(t, commerce.CodeNotAllowed)
+	approved := approve.requireState(t)
+	require.Equal(t, commerce.OrderPartiallyReturned, approved.Status)
+	require.Equal(t, int64(500+50), approved.Returns[0].Credit, "5 bolts at 1.00 and their share of shipping: half the bolt line's 1.00")
+	received := receive.requireState(t)
+	require.Equal(t, "received", received.Returns[0].Status)
+	require.Equal(t, approved.Returns[0].Credit, received.Credited)
+	// The return window closed 30 days after the delivery on day 1: the order
+	// completed on day 31, and nothing more is taken on day 32.
+	late.mu.Lock()
+	require.True(t, late.rejected != nil || !late.done, "no return after the window")
+	late.mu.Unlock()
+	require.Equal(t, commerce.OrderCompleted, st.Status)
+	recv := r.fake.inputs("ReceiveReturn")[0].(fulfilment.ReceiveReturnInput)
+	require.Equal(t, []fulfilment.ReceivedLine{{SKU: "BOLT", Quantity: 5, Condition: "write_off"}}, recv.Lines)
+	require.Equal(t, order.CreditNoteNumber(orderID, 1), recv.CreditNote)
+}
+
+// A rejected return changes nothing of the order; returning everything ends
+// the order as returned once the goods are in.
+func TestOrderReturnRejectedThenEverythingReturned(t *testing.T) {
+	t.Parallel()
+	r := newOrderRun(t)
+	r.shipAll()
+	first, second := uuid.New(), uuid.New()
+	all := []order.ReturnLine{{SKU: "BOLT", Quantity: 10, Reason: "damaged"}, {SKU: "NUT", Quantity: 4, Reason: "damaged"}}
+	r.update(2*day, order.RequestReturnUpdate, order.ReturnRequestInput{Actor: buyer, ReturnID: first, Lines: all})
+	noComment := r.update(2*day+time.Minute, order.DecideReturnUpdate, order.ReturnDecisionInput{Actor: ops, ReturnID: first})
+	reject := r.update(2*day+2*time.Minute, order.DecideReturnUpdate, order.ReturnDecisionInput{Actor: ops, ReturnID: first, Comment: "photos first"})
+	r.update(3*day, order.RequestReturnUpdate, order.ReturnRequestInput{Actor: buyer, ReturnID: second, Lines: all})
+	r.update(3*day+time.Minute, order.DecideReturnUpdate, order.ReturnDecisionInput{Actor: ops, ReturnID: second, Approve: true})
+	r.update(4*day, order.ReceiveReturnUpdate, order.ReturnReceiptInput{ReturnID: second, ReceivedAt: r.start.Add(4 * day), Source: "ops:x"})
+
+	st := r.execute()
+
+	noComment.mu.Lock()
+	require.Error(t, noComment.rejected, "a rejection needs a comment")
+	noComment.mu.Unlock()
+	require.Equal(t, commerce.OrderDelivered, reject.requireState(t).Status)
+	require.Equal(t, commerce.OrderReturned, st.Status)
+	require.Equal(t, int64(2200), st.Credited, "everything invoiced is credited")
+}
+
+// Payments settle the invoices; paying more than is due is refused.
+func TestOrderPayments(t *testing.T) {
+	t.Parallel()
+	r := newOrderRun(t)
+	r.shipAll()
+	over := r.update(2*day, order.RecordPaymentUpdate, order.PaymentInput{Actor: ops, Amount: 2201, Ref: "bank 1"})
+	byBuyer := r.update(2*day+time.Minute, order.RecordPaymentUpdate, order.PaymentInput{Actor: buyer, Amount: 100, Ref: "x"})
+	part := r.update(3*day, order.RecordPaymentUpdate, order.PaymentInput{Actor: ops, Amount: 1200, Ref: "bank 2"})
+	rest := r.update(4*day, order.RecordPaymentUpdate, order.PaymentInput{Actor: ops, Amount: 1000, Ref: "bank 3"})
+
+	st := r.execute()
+
+	over.requireRefused(t, commerce.CodeOverPayment)
+	byBuyer.requireRefused(t, commerce.CodeNotAllowed)
+	require.Equal(t, commerce.PaymentPartiallyPaid, part.requireState(t).PaymentStatus)
+	require.Equal(t, commerce.PaymentPaid, rest.requireState(t).PaymentStatus)
+	require.Equal(t, int64(2200), st.Paid)
 }
