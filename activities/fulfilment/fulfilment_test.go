@@ -147,7 +147,7 @@ func TestReturnReceivedAndPaymentSettleInvoices(t *testing.T) {
 	require.NoError(t, f.Execute(f.Acts.Fulfilment.DecideReturn, fulfilment.DecideReturnInput{Step: step(3), ReturnID: retID, Number: 1,
 		Approve: true, Actor: "staff:ops", Credit: 600, Order: fulfilment.OrderState{Lines: shipped, Status: commerce.OrderShipped}}))
 	receive := fulfilment.ReceiveReturnInput{Step: step(4), CompanyID: f.Company.ID, Currency: "EUR", ReturnID: retID, Number: 1,
-		Lines: []fulfilment.ReceivedLine{{SKU: bolt, Quantity: 4, Condition: "restock"}, {SKU: nut, Quantity: 1, Condition: "write_off"}},
+		Lines:  []fulfilment.ReceivedLine{{SKU: bolt, Quantity: 4, Condition: "restock"}, {SKU: nut, Quantity: 1, Condition: "write_off"}},
 		Source: "ops:t", CreditNote: "CN-R-1", Credit: 600, ReceivedAt: now, Order: fulfilment.OrderState{Lines: shipped, Status: commerce.OrderShipped, Credited: 600}}
 	for range 2 {
 		require.NoError(t, f.Execute(f.Acts.Fulfilment.ReceiveReturn, receive))

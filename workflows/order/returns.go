@@ -80,7 +80,7 @@ func (w *orderRun) validateReturnRequest(in ReturnRequestInput) error {
 	if in.ReturnID == uuid.Nil {
 		return workflows.RefuseField("return_id", "is required")
 	}
-	if _, asked := w.returns[in.ReturnID]; asked {
+	if w.findReturn(in.ReturnID) != nil {
 		return nil // asked again: answered as it is
 	}
 	if w.deliveredAt.IsZero() {
@@ -91,7 +91,7 @@ func (w *orderRun) validateReturnRequest(in ReturnRequestInput) error {
 }
 
 func (w *orderRun) requestReturn(ctx workflow.Context, in ReturnRequestInput) error {
-	if _, asked := w.returns[in.ReturnID]; asked {
+	if w.findReturn(in.ReturnID) != nil {
 		return nil
 	}
 	r := &returnRun{id: in.ReturnID, number: len(w.returns) + 1, status: "requested", lines: returnLines(in.Lines)}
@@ -100,7 +100,7 @@ func (w *orderRun) requestReturn(ctx workflow.Context, in ReturnRequestInput) er
 	}); err != nil {
 		return err
 	}
-	w.returns[r.id] = r
+	w.returns = append(w.returns, r)
 	return nil
 }
 
@@ -111,15 +111,15 @@ func (w *orderRun) validateReturnDecision(in ReturnDecisionInput) error {
 	if in.Actor.Role != commerce.RoleOps {
 		return workflows.Refuse(commerce.Rejection{Code: commerce.CodeNotAllowed, Message: "only ops decide returns"})
 	}
-	r, ok := w.returns[in.ReturnID]
-	if !ok || r.status != "requested" {
+	r := w.findReturn(in.ReturnID)
+	if r == nil || r.status != "requested" {
 		return workflows.Refuse(commerce.Rejection{Code: commerce.CodeOrderState, Message: "no return request waits for a decision under that ID"})
 	}
 	return workflows.AsUpdateError(commerce.ValidateQuoteText("comment", in.Comment, commerce.MaxQuoteTextBytes, !in.Approve))
 }
 
 func (w *orderRun) decideReturn(ctx workflow.Context, in ReturnDecisionInput) error {
-	r := w.returns[in.ReturnID]
+	r := w.findReturn(in.ReturnID)
 	prev, prevStatus := w.st, r.status
 	d := fulfilment.DecideReturnInput{Step: w.nextStep(), ReturnID: r.id, Number: r.number, Approve: in.Approve,
 		Actor: actorName(in.Actor), Comment: in.Comment}
@@ -148,8 +148,8 @@ func (w *orderRun) validateReturnReceipt(in ReturnReceiptInput) error {
 	if err := w.checkOpen(); err != nil {
 		return err
 	}
-	r, ok := w.returns[in.ReturnID]
-	if !ok || r.status != "approved" {
+	r := w.findReturn(in.ReturnID)
+	if r == nil || r.status != "approved" {
 		return workflows.Refuse(commerce.Rejection{Code: commerce.CodeOrderState, Message: "no approved return waits for its goods under that ID"})
 	}
 	if in.ReceivedAt.IsZero() {
@@ -179,18 +179,15 @@ func skusOf(lines []commerce.ReturnLine) string {
 }
 
 func (w *orderRun) receiveReturn(ctx workflow.Context, in ReturnReceiptInput) error {
-	r := w.returns[in.ReturnID]
-	condition := map[string]string{}
-	for _, l := range in.Lines {
-		condition[l.SKU] = l.Condition
-	}
+	r := w.findReturn(in.ReturnID)
 	received := make([]fulfilment.ReceivedLine, len(r.lines))
 	for i, l := range r.lines {
-		c := condition[l.SKU]
-		if c == "" {
-			c = "restock"
+		received[i] = fulfilment.ReceivedLine{SKU: l.SKU, Quantity: l.Quantity, Condition: "restock"}
+		for _, c := range in.Lines {
+			if c.SKU == l.SKU {
+				received[i].Condition = c.Condition
+			}
 		}
-		received[i] = fulfilment.ReceivedLine{SKU: l.SKU, Quantity: l.Quantity, Condition: c}
 	}
 	prevPay := w.pay
 	w.pay.Credited += r.credit
@@ -241,20 +238,25 @@ func CreditNoteNumber(orderID uuid.UUID, ret int) string {
 	return fmt.Sprintf("CN-%s-%d", strings.ToUpper(strings.ReplaceAll(orderID.String(), "-", "")[:12]), ret)
 }
 
-// returnStates are the returns for State.
+// findReturn is the return with the ID, or nil.
+func (w *orderRun) findReturn(id uuid.UUID) *returnRun {
+	for _, r := range w.returns {
+		if r.id == id {
+			return r
+		}
+	}
+	return nil
+}
+
+// returnStates are the returns for State, in their order.
 func (w *orderRun) returnStates() []ReturnState {
 	out := make([]ReturnState, 0, len(w.returns))
-	for n := 1; n <= len(w.returns); n++ {
-		for _, r := range w.returns {
-			if r.number != n {
-				continue
-			}
-			lines := make([]ReturnLine, len(r.lines))
-			for i, l := range r.lines {
-				lines[i] = ReturnLine{SKU: l.SKU, Quantity: l.Quantity, Reason: l.Reason}
-			}
-			out = append(out, ReturnState{ReturnID: r.id, Number: r.number, Status: r.status, Lines: lines, Credit: r.credit})
+	for _, r := range w.returns {
+		lines := make([]ReturnLine, len(r.lines))
+		for i, l := range r.lines {
+			lines[i] = ReturnLine{SKU: l.SKU, Quantity: l.Quantity, Reason: l.Reason}
 		}
+		out = append(out, ReturnState{ReturnID: r.id, Number: r.number, Status: r.status, Lines: lines, Credit: r.credit})
 	}
 	return out
 }

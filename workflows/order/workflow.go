@@ -28,7 +28,7 @@ var (
 // last delivery. Actions arrive as updates whose validators check them against
 // the order's quantities; the loop carries them out one at a time.
 func Order(ctx workflow.Context, in Input) (State, error) {
-	w := &orderRun{in: in, shipments: map[uuid.UUID]*shipment{}, returns: map[uuid.UUID]*returnRun{}}
+	w := &orderRun{in: in, shipments: map[uuid.UUID]*shipment{}}
 	if err := w.setup(ctx); err != nil {
 		return State{}, err
 	}
@@ -45,7 +45,7 @@ type orderRun struct {
 	pay     commerce.PaymentState
 	// shipments are the recorded shipments by ID, returns the returns.
 	shipments map[uuid.UUID]*shipment
-	returns   map[uuid.UUID]*returnRun
+	returns   []*returnRun
 	// deliveredAt is when (workflow time) the latest delivery was recorded:
 	// the return window runs from it.
 	deliveredAt time.Time
