@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/orderflow/orderflow/activities/fulfilment"
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/workflows"
 )
@@ -82,6 +83,42 @@ type Input struct {
 	OrderID    uuid.UUID `json:"order_id"`
 	CompanyID  uuid.UUID `json:"company_id"`
 	CustomerID uuid.UUID `json:"customer_id"`
+	// StepLimit is how many changes one run records before the order
+	// continues as a new run (0: DefaultStepLimit); a run also continues as
+	// new when its history reaches DefaultHistoryLimit events.
+	StepLimit int `json:"step_limit,omitempty"`
+	// Carried is the state of the run before, when this one continues it.
+	Carried *Carried `json:"carried,omitempty"`
+}
+
+// DefaultHistoryLimit and DefaultStepLimit keep a run's history to a few
+// thousand events: an order that lives long (many partial shipments, returns)
+// continues as new. A change takes about six events.
+const (
+	DefaultHistoryLimit = 2000
+	DefaultStepLimit    = 300
+)
+
+// Carried is an order's state carried into its next run.
+type Carried struct {
+	Order          fulfilment.Order      `json:"order"`
+	State          State                 `json:"state"`
+	Payment        commerce.PaymentState `json:"payment"`
+	Shipments      []CarriedShipment     `json:"shipments"`
+	Returns        []ReturnState         `json:"returns"`
+	LastDelivery   time.Time             `json:"last_delivery"`
+	DeliveredAt    time.Time             `json:"delivered_at"`
+	FlaggedShip    bool                  `json:"flagged_ship"`
+	FlaggedDeliver bool                  `json:"flagged_deliver"`
+	Step           int                   `json:"step"`
+}
+
+// CarriedShipment is a recorded shipment, carried into the next run.
+type CarriedShipment struct {
+	ID        uuid.UUID           `json:"id"`
+	Number    int                 `json:"number"`
+	Lines     []commerce.ShipLine `json:"lines"`
+	Delivered bool                `json:"delivered"`
 }
 
 // Actor is who acts on an order: the API fills it in from the caller's token.

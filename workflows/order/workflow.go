@@ -45,7 +45,9 @@ type orderRun struct {
 	pay     commerce.PaymentState
 	// shipments are the recorded shipments by ID, returns the returns.
 	shipments map[uuid.UUID]*shipment
-	returns   []*returnRun
+	// shipmentOrder are the shipments' IDs in the order they were recorded.
+	shipmentOrder []uuid.UUID
+	returns       []*returnRun
 	// deliveredAt is when (workflow time) the latest delivery was recorded:
 	// the return window runs from it.
 	deliveredAt time.Time
@@ -54,7 +56,9 @@ type orderRun struct {
 	// flagged says which deadlines were flagged late already.
 	flaggedShip, flaggedDeliver bool
 	step                        int
-	queue                       []*command
+	// firstStep is the step this run started at.
+	firstStep int
+	queue     []*command
 }
 
 type shipment struct {
@@ -73,17 +77,25 @@ type command struct {
 
 func (w *orderRun) run(ctx workflow.Context) (State, error) {
 	ctx = workflow.WithLocalActivityOptions(ctx, workflows.LocalStepOptions)
-	o, err := workflows.CallLocal(ctx, fulfilmentActs.OpenOrder, fulfilment.OpenOrderInput{OrderID: w.in.OrderID})
-	if err != nil {
-		return State{}, err
-	}
-	w.o, w.opened = o, true
-	w.pay = commerce.PaymentState{Authorized: o.Totals.Total.Amount}
-	w.st = State{OrderID: o.OrderID, Lines: o.Lines, ShipBy: o.ShipBy, DeliverBy: o.DeliverBy, Shipments: o.Shipments}
-	if err := w.refresh(ctx, false); err != nil {
-		return w.st, err
+	if c := w.in.Carried; c != nil {
+		w.resume(*c)
+		w.firstStep = w.step
+	} else {
+		o, err := workflows.CallLocal(ctx, fulfilmentActs.OpenOrder, fulfilment.OpenOrderInput{OrderID: w.in.OrderID})
+		if err != nil {
+			return State{}, err
+		}
+		w.o, w.opened = o, true
+		w.pay = commerce.PaymentState{Authorized: o.Totals.Total.Amount}
+		w.st = State{OrderID: o.OrderID, Lines: o.Lines, ShipBy: o.ShipBy, DeliverBy: o.DeliverBy, Shipments: o.Shipments}
+		if err := w.refresh(ctx, false); err != nil {
+			return w.st, err
+		}
 	}
 	for !w.final() {
+		if w.historyFull(ctx) {
+			return State{}, workflow.NewContinueAsNewError(ctx, WorkflowName, w.carry())
+		}
 		timeout, timer := w.nextTimer(ctx)
 		ready := func() bool { return len(w.queue) > 0 }
 		fired := false
@@ -118,6 +130,48 @@ func (w *orderRun) run(ctx workflow.Context) (State, error) {
 		return w.st, err
 	}
 	return w.st, nil
+}
+
+// historyFull says the run's history grew past its limit and nothing is in
+// flight (no queued action, no update handler running), so the order can
+// continue as a new run without losing an action.
+func (w *orderRun) historyFull(ctx workflow.Context) bool {
+	limit := w.in.StepLimit
+	if limit <= 0 {
+		limit = DefaultStepLimit
+	}
+	full := workflow.GetInfo(ctx).GetCurrentHistoryLength() >= DefaultHistoryLimit || w.step-w.firstStep >= limit
+	return full && len(w.queue) == 0 && workflow.AllHandlersFinished(ctx)
+}
+
+// carry is the input of the order's next run.
+func (w *orderRun) carry() Input {
+	c := &Carried{Order: w.o, State: w.snapshot(), Payment: w.pay, Returns: w.returnStates(), LastDelivery: w.lastDelivery,
+		DeliveredAt: w.deliveredAt, FlaggedShip: w.flaggedShip, FlaggedDeliver: w.flaggedDeliver, Step: w.step}
+	for _, id := range w.shipmentOrder {
+		s := w.shipments[id]
+		c.Shipments = append(c.Shipments, CarriedShipment{ID: id, Number: s.number, Lines: s.lines, Delivered: s.delivered})
+	}
+	in := w.in
+	in.Carried, in.StepLimit = c, 0
+	return in
+}
+
+// resume takes the state of the run before.
+func (w *orderRun) resume(c Carried) {
+	w.o, w.opened, w.st, w.pay, w.step = c.Order, true, c.State, c.Payment, c.Step
+	w.lastDelivery, w.deliveredAt, w.flaggedShip, w.flaggedDeliver = c.LastDelivery, c.DeliveredAt, c.FlaggedShip, c.FlaggedDeliver
+	for _, s := range c.Shipments {
+		w.shipments[s.ID] = &shipment{number: s.Number, lines: s.Lines, delivered: s.Delivered}
+		w.shipmentOrder = append(w.shipmentOrder, s.ID)
+	}
+	for _, r := range c.Returns {
+		lines := make([]commerce.ReturnLine, len(r.Lines))
+		for i, l := range r.Lines {
+			lines[i] = commerce.ReturnLine{SKU: l.SKU, Quantity: l.Quantity, Reason: l.Reason}
+		}
+		w.returns = append(w.returns, &returnRun{id: r.ReturnID, number: r.Number, status: r.Status, lines: lines, credit: r.Credit})
+	}
 }
 
 // final: nothing more can happen to the order.
@@ -237,6 +291,7 @@ func (w *orderRun) ship(ctx workflow.Context, in ShipmentInput) error {
 		return err
 	}
 	w.shipments[in.ShipmentID] = &shipment{number: number, lines: lines}
+	w.shipmentOrder = append(w.shipmentOrder, in.ShipmentID)
 	w.st.Shipments, w.st.Invoiced = number, w.pay.Invoiced
 	if err := workflows.RunLocal(ctx, paymentActs.CapturePayment, payment.AdjustPaymentInput{
 		PaymentKey: w.o.PaymentKey, ID: invoice.Number, Amount: commerce.Money{Amount: amount.Total, Currency: w.o.Currency},

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
@@ -463,4 +464,40 @@ func TestOrderPayments(t *testing.T) {
 	require.Equal(t, commerce.PaymentPartiallyPaid, part.requireState(t).PaymentStatus)
 	require.Equal(t, commerce.PaymentPaid, rest.requireState(t).PaymentStatus)
 	require.Equal(t, int64(2200), st.Paid)
+}
+
+// An order whose history grows past its limit continues as a new run,
+// carrying its state: the new run does not read the order again, knows the
+// shipments of the old one (a delivery of one of them is taken), and goes on
+// to completion.
+func TestOrderContinuesAsNew(t *testing.T) {
+	t.Parallel()
+	r := newOrderRun(t)
+	first := shipment("c1", r.start.Add(time.Hour), order.Line{SKU: "BOLT", Quantity: 10})
+	r.update(time.Hour, order.RecordShipmentUpdate, first)
+	r.env.ExecuteWorkflow(order.WorkflowName, order.Input{OrderID: orderID, CompanyID: companyID, CustomerID: buyerID, StepLimit: 1})
+	require.True(t, r.env.IsWorkflowCompleted())
+	var can *workflow.ContinueAsNewError
+	require.ErrorAs(t, r.env.GetWorkflowError(), &can)
+	var next order.Input
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
+	require.NotNil(t, next.Carried)
+	require.Len(t, next.Carried.Shipments, 1)
+	require.Equal(t, int64(10), next.Carried.State.Lines[0].Shipped)
+
+	r2 := newOrderRun(t)
+	rest := shipment("c2", r2.start.Add(time.Hour), order.Line{SKU: "NUT", Quantity: 4})
+	r2.update(time.Minute, order.RecordDeliveryUpdate, order.DeliveryInput{ShipmentID: first.ShipmentID, DeliveredAt: r2.start, Source: "ops:x"})
+	again := r2.update(2*time.Minute, order.RecordShipmentUpdate, first)
+	r2.update(time.Hour, order.RecordShipmentUpdate, rest)
+	r2.update(day, order.RecordDeliveryUpdate, order.DeliveryInput{ShipmentID: rest.ShipmentID, DeliveredAt: r2.start.Add(day), Source: "ops:x"})
+	r2.env.ExecuteWorkflow(order.WorkflowName, next)
+	require.True(t, r2.env.IsWorkflowCompleted())
+	require.NoError(t, r2.env.GetWorkflowError())
+	var st order.State
+	require.NoError(t, r2.env.GetWorkflowResult(&st))
+	require.Equal(t, commerce.OrderCompleted, st.Status)
+	require.Equal(t, 1, again.requireState(t).Shipments, "the old run's shipment is known: reported again, recorded once")
+	require.NotContains(t, r2.fake.names(), "OpenOrder")
+	require.Equal(t, int64(2200), st.Invoiced)
 }
