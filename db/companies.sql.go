@@ -238,3 +238,20 @@ func (q *Queries) CompanyUpdateSalesRep(ctx context.Context, arg CompanyUpdateSa
 	_, err := q.db.Exec(ctx, companyUpdateSalesRep, arg.ID, arg.SalesRepID)
 	return err
 }
+
+const companyUpdateTerms = `-- name: CompanyUpdateTerms :exec
+UPDATE companies SET payment_terms_days = $2, return_window_days = $3, updated_at = now() WHERE id = $1
+`
+
+type CompanyUpdateTermsParams struct {
+	ID               uuid.UUID
+	PaymentTermsDays int32
+	ReturnWindowDays int32
+}
+
+// CompanyUpdateTerms sets the company's payment terms (invoices due net N
+// days) and return window (days after delivery).
+func (q *Queries) CompanyUpdateTerms(ctx context.Context, arg CompanyUpdateTermsParams) error {
+	_, err := q.db.Exec(ctx, companyUpdateTerms, arg.ID, arg.PaymentTermsDays, arg.ReturnWindowDays)
+	return err
+}

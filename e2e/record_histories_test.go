@@ -160,6 +160,29 @@ func TestRecordCheckoutHistories(t *testing.T) {
 				}, 10*time.Second, 20*time.Millisecond)
 				time.Sleep(300 * time.Millisecond) // BeginCheckout is waiting for the lock
 				require.NoError(t, s.Temporal.CancelWorkflow(ctx, checkout.WorkflowID(cart), ""))
+				// A local activity learns of the cancellation at the workflow
+				// task after the request: the long step makes the worker
+				// complete its task (a heartbeat) and start the next, which
+				// cancels the step. Hold the lock until then.
+				require.Eventually(t, func() bool {
+					seenCancel := false
+					iter := s.Temporal.GetWorkflowHistory(ctx, checkout.WorkflowID(cart), "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+					for iter.HasNext() {
+						e, err := iter.Next()
+						if err != nil {
+							return false
+						}
+						switch e.GetEventType() {
+						case enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED:
+							seenCancel = true
+						case enumspb.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+							if seenCancel {
+								return true
+							}
+						}
+					}
+					return false
+				}, 30*time.Second, 100*time.Millisecond)
 				time.Sleep(300 * time.Millisecond)
 				require.NoError(t, tx.Rollback(ctx))
 				<-answered

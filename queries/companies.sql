@@ -40,3 +40,8 @@ SELECT (EXISTS (SELECT 1 FROM spending_limits sl WHERE sl.company_id = @company_
 -- CompanyUpdateSalesRep sets (or, with NULL, clears) the company's account sales rep.
 -- name: CompanyUpdateSalesRep :exec
 UPDATE companies SET sales_rep_id = $2, updated_at = now() WHERE id = $1;
+
+-- CompanyUpdateTerms sets the company's payment terms (invoices due net N
+-- days) and return window (days after delivery).
+-- name: CompanyUpdateTerms :exec
+UPDATE companies SET payment_terms_days = $2, return_window_days = $3, updated_at = now() WHERE id = $1;

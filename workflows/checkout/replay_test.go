@@ -8,7 +8,10 @@ import (
 )
 
 // recordedBranches are the histories in testdata/: one real checkout down each
-// branch of the workflow, recorded by `make record-histories`.
+// branch of the workflow, recorded by `make record-histories`. The histories
+// named before_order_lifecycle_* were recorded before checkout handed orders
+// over to their own workflow, and prove that checkouts running then still
+// replay.
 var recordedBranches = []string{
 	"placed",
 	"refused_at_begin_insufficient_stock",
@@ -21,6 +24,8 @@ var recordedBranches = []string{
 	"expired",
 	"cancelled_awaiting_approval",
 	"cancelled_mid_step",
+	"before_order_lifecycle_placed",
+	"before_order_lifecycle_approved",
 }
 
 // TestCheckoutReplaysRecordedHistories replays histories recorded from real

@@ -31,3 +31,12 @@ func SetAccountRep(t testing.TB, pool *pgxpool.Pool, company Company, staffID uu
 		t.Fatalf("set account rep: %v", err)
 	}
 }
+
+// SetTerms sets the company's payment terms and return window, in days.
+func SetTerms(t testing.TB, pool *pgxpool.Pool, company Company, paymentDays, returnDays int) {
+	t.Helper()
+	if err := db.New(pool).CompanyUpdateTerms(context.Background(), db.CompanyUpdateTermsParams{
+		ID: company.ID, PaymentTermsDays: int32(paymentDays), ReturnWindowDays: int32(returnDays)}); err != nil {
+		t.Fatalf("set terms: %v", err)
+	}
+}

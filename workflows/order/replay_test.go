@@ -1,0 +1,22 @@
+package order_test
+
+import (
+	"testing"
+
+	"github.com/orderflow/orderflow/workflows/order"
+	"github.com/orderflow/orderflow/workflows/workflowtest"
+)
+
+// recordedBranches are the histories in testdata/: real orders down the main
+// branches, recorded by `make record-histories`.
+var recordedBranches = []string{
+	"shipped_in_two_delivered_completed",
+	"cancelled_in_two",
+	"partly_cancelled_shipped_returned_paid",
+}
+
+// TestOrderReplaysRecordedHistories replays the recorded orders against the
+// current workflow code.
+func TestOrderReplaysRecordedHistories(t *testing.T) {
+	workflowtest.ReplayRecordedHistories(t, order.Order, order.WorkflowName, recordedBranches)
+}
