@@ -123,9 +123,16 @@ func refusalText(err error) string {
 
 // orderRefusal maps what an order's update refused to its HTTP answer: not
 // allowed 403, a state that does not allow it 409, quantities the order
-// cannot take 422 naming the SKU, bad input 422 naming the field. Anything
-// else (Temporal unreachable) is passed on.
+// cannot take 422 naming the SKU, bad input 422 naming the field, an order
+// without a running workflow 409. Anything else (Temporal unreachable) is
+// passed on.
 func orderRefusal(err error) error {
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		// No running workflow: the order's life is over (or it was placed
+		// before orders had one).
+		return newError(http.StatusConflict, string(commerce.CodeOrderState), "the order takes no changes now")
+	}
 	var appErr *temporal.ApplicationError
 	if !errors.As(err, &appErr) || !appErr.HasDetails() {
 		return err

@@ -297,3 +297,186 @@ func requireCredit(t testing.TB, pool *pgxpool.Pool, companyID uuid.UUID, held, 
 	require.Equal(t, held, gotHeld, "credit held by authorizations")
 	require.Equal(t, owed, gotOwed, "credit used by open invoices")
 }
+
+// lineOf is the order's line of sku.
+func lineOf(t testing.TB, o api.Order, sku string) api.OrderLine {
+	t.Helper()
+	for _, l := range o.Lines {
+		if l.SKU == sku {
+			return l
+		}
+	}
+	t.Fatalf("order %s has no line %s", o.ID, sku)
+	return api.OrderLine{}
+}
+
+func cancelledAmount(t testing.TB, pool *pgxpool.Pool, orderID uuid.UUID) int64 {
+	t.Helper()
+	o, err := db.New(pool).OrderGet(context.Background(), orderID)
+	require.NoError(t, err)
+	return o.CancelledAmount
+}
+
+// A buyer cancels part of an order that has not shipped, ops ship and deliver
+// the rest through the API, and the order shows it all: stock and credit are
+// released for what was cancelled, and every refusal names what is at fault.
+func TestOrderCancellationAndOpsShipments(t *testing.T) {
+	t.Parallel()
+	s := testenv.NewStack(t, devServer, testenv.StackOptions{})
+	company := testenv.NewCompany(t, s.Pool, "EUR", 1_000_00)
+	buyer := testenv.NewBuyer(t, s.Pool, company)
+	colleague := newBuyerClient(t, s, testenv.NewBuyer(t, s.Pool, company))
+	companyAdmin := newBuyerClient(t, s, testenv.NewEmployee(t, s.Pool, company, "company_admin"))
+	stranger := newBuyerClient(t, s, testenv.NewBuyer(t, s.Pool, testenv.NewCompany(t, s.Pool, "EUR", 1_000_00)))
+	ops := buyerClient{t: t, base: s.API.URL, token: testenv.NewStaff(t, s.Pool, "ops").Token}
+	gloves := testenv.NewProduct(t, s.Pool, "EUR", 1000, 10)
+	tape := testenv.NewProduct(t, s.Pool, "EUR", 500, 10)
+	c := newBuyerClient(t, s, buyer)
+
+	placed := c.placeOrder(c.createCart(gloves, 4, tape, 2))
+	total := placed.Totals.Total.Amount
+	awaitOrderOpen(t, s, placed.ID)
+	cancel := "/v1/orders/" + placed.ID.String() + "/cancel"
+	oneGlove := map[string]any{"lines": []map[string]any{{"sku": gloves, "quantity": 1}}, "reason": "ordered one too many"}
+
+	// Only the buyer, a company admin and ops may cancel; another company's
+	// buyer does not even see the order.
+	colleague.do("POST", cancel, oneGlove).requireError(t, http.StatusForbidden, "not_allowed", "")
+	stranger.do("POST", cancel, oneGlove).requireError(t, http.StatusNotFound, "not_found", "")
+	requireStock(t, s.Pool, gloves, 10, 4)
+	require.Zero(t, cancelledAmount(t, s.Pool, placed.ID))
+
+	res := c.do("POST", cancel, oneGlove, "Idempotency-Key", "cancel-1")
+	require.Equal(t, http.StatusOK, res.Status, "cancel: %s", res.Body)
+	var o api.Order
+	res.decode(t, &o)
+	require.Equal(t, "processing", o.Status)
+	require.Equal(t, int64(1), lineOf(t, o, gloves).Cancelled)
+	require.Zero(t, lineOf(t, o, tape).Cancelled)
+	require.Contains(t, timelineKinds(o.Timeline), "order_cancelled")
+	requireStock(t, s.Pool, gloves, 10, 3)
+	cancelled := cancelledAmount(t, s.Pool, placed.ID)
+	require.Positive(t, cancelled)
+	requireCredit(t, s.Pool, company.ID, total-cancelled, 0)
+	// The same request again (a retry) cancels nothing more.
+	require.Equal(t, http.StatusOK, c.do("POST", cancel, oneGlove, "Idempotency-Key", "cancel-1").Status)
+	requireStock(t, s.Pool, gloves, 10, 3)
+	require.Equal(t, cancelled, cancelledAmount(t, s.Pool, placed.ID))
+
+	// More than is open is refused, naming the SKU.
+	e := c.do("POST", cancel, map[string]any{"lines": []map[string]any{{"sku": gloves, "quantity": 4}}}).
+		requireError(t, http.StatusUnprocessableEntity, "over_cancellation", "lines")
+	require.Equal(t, gloves, e.SKU)
+	c.do("POST", cancel, map[string]any{"lines": []map[string]any{{"sku": gloves, "quantity": 0}}}).
+		requireError(t, http.StatusUnprocessableEntity, "invalid_field", "lines[0].quantity")
+
+	// Ops ship: more than is open is refused, naming the SKU.
+	shipments := "/v1/admin/orders/" + placed.ID.String() + "/shipments"
+	e = ops.do("POST", shipments, map[string]any{"lines": []map[string]any{{"sku": gloves, "quantity": 4}}, "tracking_number": "T1"}).
+		requireError(t, http.StatusUnprocessableEntity, "over_shipment", "lines")
+	require.Equal(t, gloves, e.SKU)
+	ops.do("POST", shipments, map[string]any{"lines": []map[string]any{{"sku": "NOT-ON-ORDER", "quantity": 1}}, "tracking_number": "T1"}).
+		requireError(t, http.StatusUnprocessableEntity, "not_on_order", "lines")
+	ops.do("POST", shipments, map[string]any{"lines": []map[string]any{{"sku": gloves, "quantity": 1}}}).
+		requireError(t, http.StatusUnprocessableEntity, "invalid_field", "tracking_number")
+	ops.do("POST", shipments, map[string]any{"lines": []map[string]any{{"sku": gloves, "quantity": 1}}, "tracking_number": "T1",
+		"shipped_at": "yesterday"}).requireError(t, http.StatusUnprocessableEntity, "invalid_field", "shipped_at")
+	c.do("POST", shipments, map[string]any{}).requireError(t, http.StatusForbidden, "forbidden", "")
+	requireStock(t, s.Pool, gloves, 10, 3)
+
+	ship := map[string]any{"lines": []map[string]any{{"sku": gloves, "quantity": 3}, {"sku": tape, "quantity": 1}},
+		"carrier": "UPS", "tracking_number": "1Z999", "shipped_at": "2026-01-02T10:00:00Z"}
+	res = ops.do("POST", shipments, ship, "Idempotency-Key", "ship-1")
+	require.Equal(t, http.StatusCreated, res.Status, "ship: %s", res.Body)
+	res.decode(t, &o)
+	require.Equal(t, "partially_shipped", o.Status)
+	require.Equal(t, "partially_shipped", o.FulfilmentStatus)
+	require.Equal(t, "partially_invoiced", o.PaymentStatus)
+	require.Len(t, o.Shipments, 1)
+	shipment := o.Shipments[0]
+	require.Equal(t, 1, shipment.Number)
+	require.Equal(t, "UPS", shipment.Carrier)
+	require.Equal(t, "1Z999", shipment.TrackingNumber)
+	require.ElementsMatch(t, []api.ShipmentLine{{SKU: gloves, Quantity: 3}, {SKU: tape, Quantity: 1}}, shipment.Lines)
+	require.Equal(t, time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC), shipment.ShippedAt)
+	require.Len(t, o.Invoices, 1)
+	require.Equal(t, "open", o.Invoices[0].Status)
+	require.Equal(t, time.Date(2026, 2, 1, 10, 0, 0, 0, time.UTC), o.Invoices[0].DueAt, "net 30")
+	invoiced := o.Invoices[0].Amount.Amount
+	requireStock(t, s.Pool, gloves, 7, 0)
+	requireStock(t, s.Pool, tape, 9, 1)
+	requireCredit(t, s.Pool, company.ID, total-cancelled-invoiced, invoiced)
+	// Retried with its key, the shipment is recorded once.
+	require.Equal(t, http.StatusCreated, ops.do("POST", shipments, ship, "Idempotency-Key", "ship-1").Status)
+	require.Equal(t, 1, readOrder(t, s.Pool, placed.ID).Shipments)
+
+	// Ops find the order by status and company; it is not late.
+	page := opsOrders(t, ops, "?status=partially_shipped&company_id="+company.ID.String())
+	require.Equal(t, []uuid.UUID{placed.ID}, orderIDs(page))
+	require.Empty(t, orderIDs(opsOrders(t, ops, "?late=true&company_id="+company.ID.String())))
+	ops.do("GET", "/v1/admin/orders?status=lost", nil).requireError(t, http.StatusUnprocessableEntity, "invalid_field", "status")
+
+	// The company admin cancels what is left (one roll of tape): the order has
+	// shipped all it will.
+	res = companyAdmin.do("POST", cancel, map[string]any{"reason": "no longer needed"})
+	require.Equal(t, http.StatusOK, res.Status, "cancel the rest: %s", res.Body)
+	res.decode(t, &o)
+	require.Equal(t, "shipped", o.Status)
+	require.Equal(t, int64(1), lineOf(t, o, tape).Cancelled)
+	requireStock(t, s.Pool, tape, 9, 0)
+	cancelled = cancelledAmount(t, s.Pool, placed.ID)
+	require.Equal(t, total, cancelled+invoiced, "what was not invoiced was cancelled")
+	requireCredit(t, s.Pool, company.ID, 0, invoiced)
+	c.do("POST", cancel, nil).requireError(t, http.StatusConflict, "order_state", "")
+
+	// Delivered: recorded by ops on the shipment; again changes nothing.
+	delivery := shipments + "/" + shipment.ID.String() + "/delivery"
+	ops.do("POST", "/v1/admin/orders/"+uuid.NewString()+"/shipments/"+shipment.ID.String()+"/delivery", nil).
+		requireError(t, http.StatusNotFound, "not_found", "")
+	res = ops.do("POST", delivery, map[string]any{"delivered_at": "2026-01-03T15:00:00Z"})
+	require.Equal(t, http.StatusOK, res.Status, "deliver: %s", res.Body)
+	res.decode(t, &o)
+	require.Equal(t, "delivered", o.Status)
+	require.Equal(t, "delivered", o.FulfilmentStatus)
+	require.Equal(t, time.Date(2026, 1, 3, 15, 0, 0, 0, time.UTC), *o.Shipments[0].DeliveredAt)
+	require.Equal(t, http.StatusOK, ops.do("POST", delivery, nil).Status)
+
+	// The buyer sees it all on the order.
+	o = c.getOrder(placed.ID)
+	require.Equal(t, "delivered", o.Status)
+	require.Equal(t, api.OrderLine{Cancelled: 1, Shipped: 3, Delivered: 3}, quantitiesOf(lineOf(t, o, gloves)))
+	require.Equal(t, api.OrderLine{Cancelled: 1, Shipped: 1, Delivered: 1}, quantitiesOf(lineOf(t, o, tape)))
+	require.NotNil(t, o.ShipBy)
+	require.NotNil(t, o.DeliverBy)
+	require.False(t, o.SlaBreached)
+	require.Len(t, o.Shipments, 1)
+	require.Len(t, o.Invoices, 1)
+
+	// A late order is listed as late.
+	late := c.placeOrder(c.createCart(gloves, 1))
+	_, err := db.New(s.Pool).OrderFlagLate(context.Background(), late.ID)
+	require.NoError(t, err)
+	require.Equal(t, []uuid.UUID{late.ID}, orderIDs(opsOrders(t, ops, "?late=true&company_id="+company.ID.String())))
+}
+
+// quantitiesOf is what happened to a line's units, alone.
+func quantitiesOf(l api.OrderLine) api.OrderLine {
+	return api.OrderLine{Cancelled: l.Cancelled, Shipped: l.Shipped, Delivered: l.Delivered, Returned: l.Returned}
+}
+
+func opsOrders(t testing.TB, ops buyerClient, query string) api.OrderPage {
+	t.Helper()
+	res := ops.do("GET", "/v1/admin/orders"+query, nil)
+	require.Equal(t, http.StatusOK, res.Status, "list orders: %s", res.Body)
+	var page api.OrderPage
+	res.decode(t, &page)
+	return page
+}
+
+func orderIDs(page api.OrderPage) []uuid.UUID {
+	ids := []uuid.UUID{}
+	for _, o := range page.Orders {
+		ids = append(ids, o.ID)
+	}
+	return ids
+}
