@@ -8,7 +8,9 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
+	"github.com/orderflow/orderflow/workflows/order"
 )
 
 // getOrder shows an order of the caller's company with its lines and timeline.
@@ -44,8 +46,74 @@ func (s *Server) orderDetail(ctx context.Context, p Principal, id uuid.UUID) (Or
 	for _, l := range lines {
 		out.Lines = append(out.Lines, orderLineOf(l, o.Currency))
 	}
+	if out.Shipments, err = s.orderShipments(ctx, o.ID); err != nil {
+		return Order{}, err
+	}
+	invoices, err := s.q.InvoiceListByOrder(ctx, o.ID)
+	if err != nil {
+		return Order{}, err
+	}
+	for _, inv := range invoices {
+		out.Invoices = append(out.Invoices, invoiceOf(inv))
+	}
 	for _, e := range events {
 		out.Timeline = append(out.Timeline, timelineOf(e))
+	}
+	return out, nil
+}
+
+// Shipment is goods of an order that left together, and where they are.
+type Shipment struct {
+	// ID names the shipment in ops' delivery route.
+	ID             uuid.UUID      `json:"id"`
+	Number         int            `json:"number"`
+	Carrier        string         `json:"carrier"`
+	TrackingNumber string         `json:"tracking_number"`
+	Lines          []ShipmentLine `json:"lines"`
+	ShippedAt      time.Time      `json:"shipped_at"`
+	DeliveredAt    *time.Time     `json:"delivered_at,omitempty"`
+}
+
+// ShipmentLine is a quantity of one SKU in a shipment.
+type ShipmentLine struct {
+	SKU      string `json:"sku"`
+	Quantity int64  `json:"quantity"`
+}
+
+// Invoice is what a shipment bills the company (payment on account).
+type Invoice struct {
+	Number     string    `json:"number"`
+	Amount     Money     `json:"amount"`
+	IssuedAt   time.Time `json:"issued_at"`
+	DueAt      time.Time `json:"due_at"`
+	Status     string    `json:"status"`
+	PaidAmount Money     `json:"paid_amount"`
+}
+
+func invoiceOf(inv db.Invoice) Invoice {
+	return Invoice{Number: inv.Number, Amount: Money{Amount: inv.Amount, Currency: inv.Currency},
+		IssuedAt: inv.IssuedAt.UTC(), DueAt: inv.DueAt.UTC(), Status: inv.Status,
+		PaidAmount: Money{Amount: inv.PaidAmount, Currency: inv.Currency}}
+}
+
+// orderShipments reads an order's shipments with their lines, by number.
+func (s *Server) orderShipments(ctx context.Context, orderID uuid.UUID) ([]Shipment, error) {
+	rows, err := s.q.ShipmentListByOrder(ctx, orderID)
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	lines, err := s.q.ShipmentLineListByOrder(ctx, orderID)
+	if err != nil {
+		return nil, err
+	}
+	byShipment := map[uuid.UUID][]ShipmentLine{}
+	for _, l := range lines {
+		byShipment[l.ShipmentID] = append(byShipment[l.ShipmentID], ShipmentLine{SKU: l.Sku, Quantity: l.Quantity})
+	}
+	out := make([]Shipment, len(rows))
+	for i, r := range rows {
+		out[i] = Shipment{ID: r.ID, Number: int(r.Number), Carrier: r.Carrier, TrackingNumber: r.Tracking,
+			Lines: byShipment[r.ID], ShippedAt: r.ShippedAt.UTC(), DeliveredAt: utcOrNil(r.DeliveredAt)}
 	}
 	return out, nil
 }
@@ -83,4 +151,80 @@ func (s *Server) listOrders(c *gin.Context) {
 		page.Orders = append(page.Orders, orderOf(o))
 	}
 	c.JSON(http.StatusOK, page)
+}
+
+// orderLineRequest is a quantity of one SKU of an order, in a request.
+type orderLineRequest struct {
+	SKU      string `json:"sku"`
+	Quantity int64  `json:"quantity"`
+}
+
+func orderLinesOf(in []orderLineRequest) []order.Line {
+	out := make([]order.Line, len(in))
+	for i, l := range in {
+		out[i] = order.Line{SKU: l.SKU, Quantity: l.Quantity}
+	}
+	return out
+}
+
+type cancelOrderRequest struct {
+	// Lines are the quantities to cancel; none means everything not shipped.
+	Lines  []orderLineRequest `json:"lines"`
+	Reason string             `json:"reason"`
+}
+
+// cancelOrder cancels what has not shipped of an order, or some of it: its
+// stock is released and its authorization reduced. The buyer who placed it, a
+// company admin of its company and ops may; the order's workflow checks the
+// quantities (and the roles again).
+func (s *Server) cancelOrder(c *gin.Context) {
+	id, err := PathUUID(c, "order_id")
+	if err != nil {
+		RespondError(c, err)
+		return
+	}
+	var req cancelOrderRequest
+	if err := BindJSON(c, &req, true); err != nil {
+		RespondError(c, err)
+		return
+	}
+	ctx, p := c.Request.Context(), principal(c)
+	o, err := s.q.OrderGetInCompany(ctx, db.OrderGetInCompanyParams{ID: id, CompanyID: p.CompanyID, AllCompanies: p.SeesAllCompanies()})
+	if err != nil {
+		RespondError(c, err)
+		return
+	}
+	if !commerce.CanCancelOrder(p.Role, o.CustomerID == p.ID, o.CompanyID == p.CompanyID) {
+		RespondError(c, newError(http.StatusForbidden, string(commerce.CodeNotAllowed),
+			"only the buyer who placed the order, a company admin of its company or ops may cancel it"))
+		return
+	}
+	in := order.CancelInput{Actor: order.Actor{ID: p.ID, Role: p.Role, CompanyID: p.CompanyID},
+		Lines: orderLinesOf(req.Lines), Reason: req.Reason}
+	if _, err := order.Update(ctx, s.temporal, o.ID, order.CancelUpdate, actionID(c, "cancel", p), in); err != nil {
+		RespondError(c, orderRefusal(err))
+		return
+	}
+	s.respondOrder(c, http.StatusOK, p, o.ID)
+}
+
+// actionID names one action on an order for its workflow's update: the
+// caller's Idempotency-Key makes a retried request the same update, which the
+// workflow then carries out once.
+func actionID(c *gin.Context, action string, p Principal) string {
+	key := c.GetHeader(idempotencyHeader)
+	if key == "" {
+		key = uuid.NewString()
+	}
+	return action + "/" + p.ID.String() + "/" + key
+}
+
+// respondOrder answers the order as it is now.
+func (s *Server) respondOrder(c *gin.Context, status int, p Principal, id uuid.UUID) {
+	out, err := s.orderDetail(c.Request.Context(), p, id)
+	if err != nil {
+		RespondError(c, err)
+		return
+	}
+	c.JSON(status, out)
 }

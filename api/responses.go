@@ -123,6 +123,12 @@ type OrderLine struct {
 	UnitPrice     Money        `json:"unit_price"`
 	LineTotal     Money        `json:"line_total"`
 	PriceSource   *PriceSource `json:"price_source"`
+	// What has happened to the line's units since: cancelled before they
+	// shipped, shipped, delivered, and returned.
+	Cancelled int64 `json:"cancelled"`
+	Shipped   int64 `json:"shipped"`
+	Delivered int64 `json:"delivered"`
+	Returned  int64 `json:"returned"`
 }
 
 // TimelineEvent is one entry of an order's history.
@@ -133,18 +139,30 @@ type TimelineEvent struct {
 	OccurredAt time.Time `json:"occurred_at"`
 }
 
-// Order is a placed order.
+// Order is a placed order. Its statuses are kept by the order's workflow:
+// Status overall, FulfilmentStatus for its goods, PaymentStatus for its money.
 type Order struct {
-	ID         uuid.UUID   `json:"id"`
-	CartID     uuid.UUID   `json:"cart_id"`
-	CustomerID uuid.UUID   `json:"customer_id"`
-	Status     string      `json:"status"`
-	Currency   string      `json:"currency"`
-	Lines      []OrderLine `json:"lines,omitempty"`
-	Totals     Totals      `json:"totals"`
+	ID               uuid.UUID   `json:"id"`
+	CartID           uuid.UUID   `json:"cart_id"`
+	CompanyID        uuid.UUID   `json:"company_id"`
+	CustomerID       uuid.UUID   `json:"customer_id"`
+	Status           string      `json:"status"`
+	FulfilmentStatus string      `json:"fulfilment_status"`
+	PaymentStatus    string      `json:"payment_status"`
+	Currency         string      `json:"currency"`
+	Lines            []OrderLine `json:"lines,omitempty"`
+	Totals           Totals      `json:"totals"`
 	CartDetails
-	Timeline []TimelineEvent `json:"timeline,omitempty"`
-	PlacedAt time.Time       `json:"placed_at"`
+	// ShipBy and DeliverBy are the order's deadlines (absent until its
+	// workflow has set them); SlaBreached says one of them passed.
+	ShipBy      *time.Time `json:"ship_by,omitempty"`
+	DeliverBy   *time.Time `json:"deliver_by,omitempty"`
+	SlaBreached bool       `json:"sla_breached"`
+	// Shipments and Invoices are shown with one order, not in lists.
+	Shipments []Shipment      `json:"shipments,omitempty"`
+	Invoices  []Invoice       `json:"invoices,omitempty"`
+	Timeline  []TimelineEvent `json:"timeline,omitempty"`
+	PlacedAt  time.Time       `json:"placed_at"`
 }
 
 // OrderPage is one page of orders, newest first.
@@ -170,7 +188,9 @@ type ProductPage struct {
 func orderOf(o db.Order) Order {
 	m := func(amount int64) Money { return Money{Amount: amount, Currency: o.Currency} }
 	out := Order{
-		ID: o.ID, CartID: o.CartID, CustomerID: o.CustomerID, Status: o.Status, Currency: o.Currency,
+		ID: o.ID, CartID: o.CartID, CompanyID: o.CompanyID, CustomerID: o.CustomerID, Status: o.Status, Currency: o.Currency,
+		FulfilmentStatus: o.FulfilmentStatus, PaymentStatus: o.PaymentStatus,
+		ShipBy: utcOrNil(o.ShipBy), DeliverBy: utcOrNil(o.DeliverBy), SlaBreached: o.SlaBreached,
 		Totals: Totals{
 			Subtotal: m(o.Subtotal), Discount: m(o.Discount), Shipping: m(o.Shipping), Tax: m(o.Tax),
 			Total: m(o.Total), TaxRateBasisPoints: int64(o.TaxRateBp),
@@ -191,6 +211,7 @@ func orderLineOf(l db.OrderLine, currency string) OrderLine {
 		BaseUnitPrice: Money{Amount: l.BaseUnitPrice, Currency: currency},
 		UnitPrice:     Money{Amount: l.UnitPrice, Currency: currency},
 		LineTotal:     Money{Amount: l.LineTotal, Currency: currency},
+		Cancelled:     l.Cancelled, Shipped: l.Shipped, Delivered: l.Delivered, Returned: l.Returned,
 	}
 	if l.PriceListID.Valid {
 		out.PriceSource = &PriceSource{PriceListID: l.PriceListID.UUID.String(), PriceListName: l.PriceListName, MinQuantity: int64(l.TierMinQuantity)}

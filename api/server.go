@@ -114,6 +114,7 @@ func (s *Server) Routes(r gin.IRouter, areas ...Area) {
 
 	v1.GET("/orders", buy, s.listOrders)
 	v1.GET("/orders/:order_id", read, s.getOrder)
+	v1.POST("/orders/:order_id/cancel", read, s.Idempotent, s.cancelOrder)
 
 	v1.POST("/quotes", buy, s.Idempotent, s.createQuote)
 	v1.GET("/quotes", buy, s.listQuotes)
@@ -131,6 +132,7 @@ func (s *Server) Routes(r gin.IRouter, areas ...Area) {
 	v1.POST("/approvals/:cart_id/reject", decide, s.Idempotent, s.rejectCheckout)
 
 	s.salesQuoteRoutes(v1)
+	s.orderOpsRoutes(v1)
 	for _, area := range areas {
 		area(v1, s)
 	}

@@ -149,8 +149,12 @@ func (e *webhookEnv) events() []db.WebhookEvent {
 }
 
 func shipmentEvent(id string, orderID uuid.UUID) []byte {
-	return fmt.Appendf(nil, `{"id":%q,"type":"shipment.created","created":%d,"data":{"order_id":%q,"carrier":"DHL","tracking_number":"JD0001"}}`,
-		id, time.Now().Unix(), orderID)
+	return fmt.Appendf(nil, `{"id":%q,"type":"shipment.created","created":%d,"data":{%s}}`, id, time.Now().Unix(), shipmentData(orderID))
+}
+
+// shipmentData is the data of a valid shipment.created event (inside its braces).
+func shipmentData(orderID uuid.UUID) string {
+	return fmt.Sprintf(`"order_id":%q,"shipment_ref":"WH-1","lines":[{"sku":"GLV-100","quantity":2}],"carrier":"DHL","tracking_number":"JD0001"`, orderID)
 }
 
 func TestWebhookGoodSignatureIsRecordedAndDelivered(t *testing.T) {
@@ -180,7 +184,7 @@ func TestWebhookGoodSignatureIsRecordedAndDelivered(t *testing.T) {
 	require.Equal(t, e.integration.ID, got.IntegrationID)
 	require.Equal(t, order, got.OrderID.UUID)
 	require.False(t, got.ReceivedAt.IsZero())
-	require.JSONEq(t, `{"order_id":"`+order.String()+`","carrier":"DHL","tracking_number":"JD0001"}`, string(got.Data))
+	require.JSONEq(t, `{`+shipmentData(order)+`}`, string(got.Data))
 }
 
 // With no order workflow to take it (the default deliverer), or for an order
@@ -311,12 +315,14 @@ func TestWebhookBodyTooLarge(t *testing.T) {
 	t.Parallel()
 	e := newWebhookEnv(t)
 	pad := strings.Repeat("x", api.MaxWebhookBody)
-	body := fmt.Appendf(nil, `{"id":"evt_big","type":"shipment.created","created":%d,"data":{"note":%q}}`, time.Now().Unix(), pad)
+	body := fmt.Appendf(nil, `{"id":"evt_big","type":"shipment.created","created":%d,"data":{%s,"note":%q}}`,
+		time.Now().Unix(), shipmentData(uuid.New()), pad)
 	e.send(body).requireError(t, http.StatusRequestEntityTooLarge, "body_too_large", "")
 	require.Empty(t, e.events())
 
 	// Just under the limit is fine.
-	head := fmt.Sprintf(`{"id":"evt_fits","type":"shipment.created","created":%d,"data":{"note":"`, time.Now().Unix())
+	head := fmt.Sprintf(`{"id":"evt_fits","type":"shipment.created","created":%d,"data":{%s,"note":"`,
+		time.Now().Unix(), shipmentData(uuid.New()))
 	body = []byte(head + strings.Repeat("x", api.MaxWebhookBody-len(head)-3) + `"}}`)
 	require.Len(t, body, api.MaxWebhookBody)
 	require.Equal(t, "evt_fits", e.send(body).receipt(t).EventID)
@@ -335,6 +341,9 @@ func TestWebhookBadEnvelope(t *testing.T) {
 		"created":       `{"id":"e1","type":"shipment.created","data":{}}`,
 		"data":          fmt.Sprintf(`{"id":"e1","type":"shipment.created","created":%d}`, now),
 		"data.order_id": fmt.Sprintf(`{"id":"e1","type":"shipment.created","created":%d,"data":{"order_id":"SO-1"}}`, now),
+		"data.lines[0].quantity": fmt.Sprintf(`{"id":"e1","type":"shipment.created","created":%d,"data":{"order_id":%q,`+
+			`"shipment_ref":"WH-1","lines":[{"sku":"GLV-100","quantity":0}],"tracking_number":"T"}}`, now, uuid.New()),
+		"data.shipment_ref": fmt.Sprintf(`{"id":"e1","type":"shipment.delivered","created":%d,"data":{"order_id":%q}}`, now, uuid.New()),
 	} {
 		e.send([]byte(body)).requireError(t, http.StatusUnprocessableEntity, "invalid_field", field)
 	}

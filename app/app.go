@@ -263,8 +263,12 @@ func searchAttributeTypeName(k temporal.SearchAttributeKey) string {
 // same areas through NewAPIHandler.
 var APIAreas = []api.Area{admin.Routes}
 
-// NewAPIHandler is the whole HTTP API.
+// NewAPIHandler is the whole HTTP API. Webhook events go to their orders'
+// workflows unless opts names another deliverer.
 func NewAPIHandler(pool *pgxpool.Pool, c client.Client, log *slog.Logger, opts api.Options) http.Handler {
+	if opts.WebhookDeliverer == nil {
+		opts.WebhookDeliverer = api.OrderWebhooks{Temporal: c}
+	}
 	return api.NewServer(pool, c, log, opts).Handler(APIAreas...)
 }
 

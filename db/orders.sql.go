@@ -431,6 +431,88 @@ func (q *Queries) OrderListByCustomer(ctx context.Context, arg OrderListByCustom
 	return items, nil
 }
 
+const orderListForOps = `-- name: OrderListForOps :many
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount FROM orders
+WHERE ($1::text = '' OR status = $1)
+  AND ($2::text = '' OR fulfilment_status = $2)
+  AND (NOT $3::boolean OR sla_breached)
+  AND ($4::uuid IS NULL OR company_id = $4::uuid)
+  AND (placed_at, id) > ($5::timestamptz, $6::uuid)
+ORDER BY placed_at, id
+LIMIT $7
+`
+
+type OrderListForOpsParams struct {
+	Status           string
+	FulfilmentStatus string
+	LateOnly         bool
+	CompanyID        uuid.NullUUID
+	AfterPlacedAt    time.Time
+	AfterID          uuid.UUID
+	RowLimit         int32
+}
+
+// OrderListForOps pages through every company's orders, oldest first, for
+// ops: filtered by status, fulfilment status, company, and late orders only
+// (a deadline passed: sla_breached).
+func (q *Queries) OrderListForOps(ctx context.Context, arg OrderListForOpsParams) ([]Order, error) {
+	rows, err := q.db.Query(ctx, orderListForOps,
+		arg.Status,
+		arg.FulfilmentStatus,
+		arg.LateOnly,
+		arg.CompanyID,
+		arg.AfterPlacedAt,
+		arg.AfterID,
+		arg.RowLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Order{}
+	for rows.Next() {
+		var i Order
+		if err := rows.Scan(
+			&i.ID,
+			&i.CartID,
+			&i.CompanyID,
+			&i.CustomerID,
+			&i.Status,
+			&i.Currency,
+			&i.Subtotal,
+			&i.Total,
+			&i.PlacedAt,
+			&i.UpdatedAt,
+			&i.Discount,
+			&i.Shipping,
+			&i.Tax,
+			&i.TaxRateBp,
+			&i.ShippingMethod,
+			&i.ShipTo,
+			&i.PoNumber,
+			&i.BuyerReference,
+			&i.ApprovedBy,
+			&i.FulfilmentStatus,
+			&i.PaymentStatus,
+			&i.ShipBy,
+			&i.DeliverBy,
+			&i.SlaBreached,
+			&i.DeliveredAt,
+			&i.CancelledAmount,
+			&i.InvoicedAmount,
+			&i.PaidAmount,
+			&i.CreditedAmount,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const orderLock = `-- name: OrderLock :one
 SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount FROM orders WHERE id = $1 FOR UPDATE
 `

@@ -58,6 +58,8 @@ type accessWorld struct {
 
 	// integration posts webhooks; its secret is the test's alone.
 	integration testenv.Integration
+	// shipped is an order of A's owner with a shipment not delivered yet.
+	shipped shippedOrder
 }
 
 const (
@@ -134,6 +136,7 @@ func newAccessWorld(t *testing.T) *accessWorld {
 	w.scarceSKU = testenv.NewProduct(t, s.Pool, "EUR", accessUnitPrice, 0)
 	w.integration = testenv.NewIntegration(t, s.Pool, strings.ToLower(uniqueName("warehouse-")))
 	w.quote = w.newQuote(t, quoteOffered)
+	w.shipped = w.newShippedOrder(t)
 
 	w.fingerprintQuery = fingerprintQuery(t, s.Pool)
 	w.awaitQuiet(t)

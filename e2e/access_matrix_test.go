@@ -326,6 +326,9 @@ func accessRoutes() map[string]accessRoute {
 	for route, line := range quoteRoutes() {
 		routes[route] = line
 	}
+	for route, line := range orderRoutes() {
+		routes[route] = line
+	}
 	return routes
 }
 

@@ -64,3 +64,16 @@ UPDATE orders SET sla_breached = true, updated_at = now() WHERE id = $1 AND NOT 
 -- name: OrderLineUpdateQuantities :exec
 UPDATE order_lines SET cancelled = @cancelled, shipped = @shipped, delivered = @delivered, returned = @returned
 WHERE order_id = @order_id AND sku = @sku;
+
+-- OrderListForOps pages through every company's orders, oldest first, for
+-- ops: filtered by status, fulfilment status, company, and late orders only
+-- (a deadline passed: sla_breached).
+-- name: OrderListForOps :many
+SELECT * FROM orders
+WHERE (@status::text = '' OR status = @status)
+  AND (@fulfilment_status::text = '' OR fulfilment_status = @fulfilment_status)
+  AND (NOT @late_only::boolean OR sla_breached)
+  AND (sqlc.narg(company_id)::uuid IS NULL OR company_id = sqlc.narg(company_id)::uuid)
+  AND (placed_at, id) > (@after_placed_at::timestamptz, @after_id::uuid)
+ORDER BY placed_at, id
+LIMIT @row_limit;

@@ -99,7 +99,8 @@ type envelope struct {
 	Data    json.RawMessage `json:"data"`
 }
 
-// ParseEvent reads an envelope: an error is ErrMalformedJSON or a *FieldError.
+// ParseEvent reads an envelope and checks the data of its type (see
+// ShipmentCreatedData): an error is ErrMalformedJSON or a *FieldError.
 // The returned Event has no integration nor reception time yet.
 func ParseEvent(body []byte) (Event, error) {
 	var env envelope
@@ -141,6 +142,9 @@ func ParseEvent(body []byte) (Event, error) {
 			return Event{}, &FieldError{Field: "data.order_id", Message: "data.order_id must be an order's UUID"}
 		}
 		e.OrderID = uuid.NullUUID{UUID: id, Valid: true}
+	}
+	if err := checkData(e); err != nil {
+		return Event{}, err
 	}
 	return e, nil
 }

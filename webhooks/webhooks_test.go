@@ -19,7 +19,8 @@ import (
 
 var (
 	now  = time.Unix(1_767_225_600, 0)
-	body = []byte(`{"id":"evt_1","type":"shipment.created","created":1767225600,"data":{"order_id":"0c0a1e00-0000-4000-8000-000000000001"}}`)
+	body = []byte(`{"id":"evt_1","type":"shipment.created","created":1767225600,"data":{"order_id":"0c0a1e00-0000-4000-8000-000000000001",` +
+		`"shipment_ref":"WH-1","lines":[{"sku":"GLV-100","quantity":2}],"tracking_number":"JD0001"}}`)
 )
 
 func TestNewSecretIsRandomAndMarked(t *testing.T) {
@@ -148,7 +149,8 @@ func TestParseEvent(t *testing.T) {
 	require.Equal(t, now.UTC(), e.Created)
 	require.Equal(t, uuid.MustParse("0c0a1e00-0000-4000-8000-000000000001"), e.OrderID.UUID)
 	require.True(t, e.OrderID.Valid)
-	require.JSONEq(t, `{"order_id":"0c0a1e00-0000-4000-8000-000000000001"}`, string(e.Data))
+	require.JSONEq(t, `{"order_id":"0c0a1e00-0000-4000-8000-000000000001","shipment_ref":"WH-1",`+
+		`"lines":[{"sku":"GLV-100","quantity":2}],"tracking_number":"JD0001"}`, string(e.Data))
 
 	e, err = webhooks.ParseEvent([]byte(`{"id":"evt_2","type":"return.received","created":1,"data":{}}`))
 	require.NoError(t, err)

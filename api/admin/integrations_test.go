@@ -22,9 +22,14 @@ import (
 // with secret.
 func (e *adminEnv) signedEvent(integration, secret, eventID string, order uuid.UUID) adminResponse {
 	e.t.Helper()
-	body := `{"id":"` + eventID + `","type":"shipment.created","created":1767225600,"data":{"order_id":"` + order.String() + `"}}`
+	body := `{"id":"` + eventID + `","type":"shipment.created","created":1767225600,"data":` + shipmentData(order) + `}`
 	return e.as("", "POST", "/v1/webhooks/"+integration, body,
 		webhooks.SignatureHeader, webhooks.Sign(secret, time.Now(), []byte(body)))
+}
+
+// shipmentData is the data of a valid shipment.created event for order.
+func shipmentData(order uuid.UUID) string {
+	return `{"order_id":"` + order.String() + `","shipment_ref":"WH-1","lines":[{"sku":"GLV-100","quantity":1}],"tracking_number":"JD0001"}`
 }
 
 func TestAdminIntegrationSecretsAreShownOnceAndVerify(t *testing.T) {
@@ -181,7 +186,7 @@ func TestAdminWebhookEventsByStatusAndIntegration(t *testing.T) {
 	require.Equal(t, "shipment.created", ev.Type)
 	require.Equal(t, order, *ev.OrderID)
 	require.Equal(t, "unmatched", ev.Status)
-	require.JSONEq(t, `{"order_id":"`+order.String()+`"}`, string(mustField(t, ev.Payload, "data")))
+	require.JSONEq(t, shipmentData(order), string(mustField(t, ev.Payload, "data")))
 	pending := list("?status=pending").Events[0]
 	require.Equal(t, "temporal unavailable", pending.Error)
 	require.Nil(t, pending.OrderID)

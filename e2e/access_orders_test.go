@@ -1,0 +1,94 @@
+package e2e_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orderflow/orderflow/api"
+	"github.com/orderflow/orderflow/testenv"
+)
+
+// Rows of the matrix for orders after checkout, in the order of
+// accessWorld.principals:
+//
+//	none  A-owner A-buyer A-approver A-admin  B-buyer B-approver B-admin  sales_rep sales_manager ops
+const (
+	// Cancel A's order: the buyer who placed it, an admin of A, and ops (B+O);
+	// A's other employees are refused (not_allowed), B's do not find it.
+	rowOrderCancel = "401  ok  403na 403na ok   404 404 404  403 403 ok"
+)
+
+// shippedOrder is an order of A's owner with one shipment, for the delivery
+// route.
+type shippedOrder struct {
+	order, shipment uuid.UUID
+}
+
+// opsClient calls the API as the matrix's ops.
+func (w *accessWorld) opsClient(t *testing.T) buyerClient {
+	for _, p := range w.principals {
+		if p.name == "ops" {
+			return buyerClient{t: t, base: w.s.API.URL, token: p.token}
+		}
+	}
+	t.Fatal("the matrix has no ops")
+	return buyerClient{}
+}
+
+// freshOrder is a new order of A's owner (two units of sku) that takes
+// updates: placed, and opened by its workflow.
+func (w *accessWorld) freshOrder(t *testing.T) uuid.UUID {
+	t.Helper()
+	id := newBuyerClient(t, w.s, w.owner).placeOrder(testenv.NewCart(t, w.s.Pool, w.owner, "EUR", map[string]int32{w.sku: 2})).ID
+	awaitOrderOpen(t, w.s, id)
+	return id
+}
+
+// newShippedOrder places an order of A's owner and ships one unit of it
+// through the ops API.
+func (w *accessWorld) newShippedOrder(t *testing.T) shippedOrder {
+	t.Helper()
+	id := w.freshOrder(t)
+	res := w.opsClient(t).do("POST", "/v1/admin/orders/"+id.String()+"/shipments",
+		map[string]any{"lines": []map[string]any{{"sku": w.sku, "quantity": 1}}, "tracking_number": "MATRIX-1"})
+	require.Equal(t, http.StatusCreated, res.Status, "ship: %s", res.Body)
+	var o api.Order
+	res.decode(t, &o)
+	require.Len(t, o.Shipments, 1)
+	return shippedOrder{order: id, shipment: o.Shipments[0].ID}
+}
+
+// orderRoutes are the matrix's lines for orders after checkout. Allowed
+// writes act on orders of their own; every update they make has finished when
+// the API answers, so they need no settling.
+func orderRoutes() map[string]accessRoute {
+	order := func(t *testing.T, w *accessWorld, fresh bool) uuid.UUID {
+		if fresh {
+			return w.freshOrder(t)
+		}
+		return w.order
+	}
+	lines := func(w *accessWorld) []map[string]any { return []map[string]any{{"sku": w.sku, "quantity": 1}} }
+	return map[string]accessRoute{
+		"POST /v1/orders/:order_id/cancel": {expect: rowOrderCancel, ok: []int{200}, call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {
+			return accessCall{path: "/v1/orders/" + order(t, w, fresh).String() + "/cancel",
+				body: map[string]any{"lines": lines(w), "reason": "not yours to cancel"}}
+		}},
+		"GET /v1/admin/orders": {expect: rowAdmin, ok: []int{200}, call: getPath("/v1/admin/orders?status=placed&limit=100")},
+		"POST /v1/admin/orders/:order_id/shipments": {expect: rowAdmin, ok: []int{201}, call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {
+			return accessCall{path: "/v1/admin/orders/" + order(t, w, fresh).String() + "/shipments",
+				body: map[string]any{"lines": lines(w), "carrier": "DHL", "tracking_number": "MATRIX-2"}}
+		}},
+		"POST /v1/admin/orders/:order_id/shipments/:shipment_id/delivery": {expect: rowAdmin, ok: []int{200},
+			call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {
+				s := w.shipped
+				if fresh {
+					s = w.newShippedOrder(t)
+				}
+				return accessCall{path: "/v1/admin/orders/" + s.order.String() + "/shipments/" + s.shipment.String() + "/delivery"}
+			}},
+	}
+}
