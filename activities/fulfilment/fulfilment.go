@@ -50,7 +50,18 @@ type Order struct {
 	// ReturnWindow is how long after delivery the buyer may return goods.
 	ReturnWindow     time.Duration `json:"return_window"`
 	PaymentTermsDays int           `json:"payment_terms_days"`
-	Shipments        int           `json:"shipments"`
+	// Recorded are the shipments recorded so far, and Payment the order's
+	// money after checkout: none for a new order.
+	Recorded []RecordedShipment    `json:"recorded,omitempty"`
+	Payment  commerce.PaymentState `json:"payment"`
+}
+
+// RecordedShipment is a shipment of the order as recorded.
+type RecordedShipment struct {
+	ID        uuid.UUID           `json:"id"`
+	Number    int                 `json:"number"`
+	Lines     []commerce.ShipLine `json:"lines"`
+	Delivered bool                `json:"delivered"`
 }
 
 // OpenOrder reads the order as checkout placed it and records its deadlines
@@ -83,7 +94,11 @@ func (a *Activities) OpenOrder(ctx context.Context, in OpenOrderInput) (Order, e
 				return err
 			}
 		}
-		shipments, err := q.ShipmentCountByOrder(ctx, o.ID)
+		shipments, err := q.ShipmentListByOrder(ctx, o.ID)
+		if err != nil {
+			return err
+		}
+		shipped, err := q.ShipmentLineListByOrder(ctx, o.ID)
 		if err != nil {
 			return err
 		}
@@ -95,12 +110,22 @@ func (a *Activities) OpenOrder(ctx context.Context, in OpenOrderInput) (Order, e
 			DeliverBy:        commerce.DeliverBy(o.PlacedAt, deliverWithin),
 			ReturnWindow:     time.Duration(company.ReturnWindowDays) * 24 * time.Hour,
 			PaymentTermsDays: int(company.PaymentTermsDays),
-			Shipments:        int(shipments),
+			Payment: commerce.PaymentState{Voided: o.CancelledAmount, Invoiced: o.InvoicedAmount, Paid: o.PaidAmount,
+				Credited: o.CreditedAmount},
 			Totals: commerce.Totals{
 				Subtotal: money(o.Subtotal, o.Currency), Discount: money(o.Discount, o.Currency),
 				Shipping: money(o.Shipping, o.Currency), Tax: money(o.Tax, o.Currency), Total: money(o.Total, o.Currency),
 				TaxRateBasisPoints: int64(o.TaxRateBp),
 			},
+		}
+		for _, sh := range shipments {
+			r := RecordedShipment{ID: sh.ID, Number: int(sh.Number), Delivered: sh.DeliveredAt != nil}
+			for _, l := range shipped {
+				if l.ShipmentID == sh.ID {
+					r.Lines = append(r.Lines, commerce.ShipLine{SKU: l.Sku, Quantity: l.Quantity})
+				}
+			}
+			out.Recorded = append(out.Recorded, r)
 		}
 		for _, l := range rows {
 			out.Lines = append(out.Lines, commerce.OrderLine{SKU: l.Sku, UnitPrice: l.UnitPrice, Ordered: int64(l.Quantity),

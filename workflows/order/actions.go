@@ -98,8 +98,11 @@ func (w *orderRun) validateShipment(in ShipmentInput) error {
 	if err := commerce.ValidateShipmentInfo(in.Carrier, in.Tracking); err != nil {
 		return workflows.AsUpdateError(err)
 	}
-	if err := commerce.ValidateQuoteText("source", in.Source, 200, true); err != nil {
+	if err := commerce.ValidateQuoteText("source", in.Source, maxSourceBytes, true); err != nil {
 		return workflows.AsUpdateError(err)
+	}
+	if !w.opened {
+		return nil
 	}
 	return workflows.AsUpdateError(commerce.CheckShipment(w.st.Lines, shipLines(in.Lines)))
 }
@@ -111,8 +114,11 @@ func (w *orderRun) validateDelivery(in DeliveryInput) error {
 	if in.DeliveredAt.IsZero() {
 		return workflows.RefuseField("delivered_at", "is required")
 	}
-	if err := commerce.ValidateQuoteText("source", in.Source, 200, true); err != nil {
+	if err := commerce.ValidateQuoteText("source", in.Source, maxSourceBytes, true); err != nil {
 		return workflows.AsUpdateError(err)
+	}
+	if !w.opened {
+		return nil
 	}
 	if _, ok := w.shipments[in.ShipmentID]; !ok {
 		return workflows.Refuse(commerce.Rejection{Code: commerce.CodeOrderState,
@@ -134,17 +140,27 @@ func (w *orderRun) validateCancel(in CancelInput) error {
 	if err := commerce.ValidateQuoteText("reason", in.Reason, commerce.MaxQuoteTextBytes, false); err != nil {
 		return workflows.AsUpdateError(err)
 	}
+	if !w.opened {
+		return nil
+	}
 	_, err := commerce.CheckCancellation(w.st.Lines, shipLines(in.Lines))
 	return workflows.AsUpdateError(err)
 }
 
-// checkOpen refuses updates before the order is read and after its end.
+// checkOpen refuses updates after the order's end. Before the order is read
+// (an update that arrives right after checkout), validators check the input's
+// shape only: the update waits in the queue until the order is read, and the
+// rules check its quantities when it is carried out.
 func (w *orderRun) checkOpen() error {
-	if !w.opened || w.final() {
+	if w.final() {
 		return workflows.Refuse(commerce.Rejection{Code: commerce.CodeOrderState, Message: "the order takes no changes now"})
 	}
 	return nil
 }
+
+// maxSourceBytes bounds who reported a change: "webhook:<integration>/<event
+// id>" with the longest names the webhooks accept.
+const maxSourceBytes = 400
 
 func (w *orderRun) snapshot() State {
 	st := w.st

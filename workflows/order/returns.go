@@ -155,7 +155,7 @@ func (w *orderRun) validateReturnReceipt(in ReturnReceiptInput) error {
 	if in.ReceivedAt.IsZero() {
 		return workflows.RefuseField("received_at", "is required")
 	}
-	if err := commerce.ValidateQuoteText("source", in.Source, 200, true); err != nil {
+	if err := commerce.ValidateQuoteText("source", in.Source, maxSourceBytes, true); err != nil {
 		return workflows.AsUpdateError(err)
 	}
 	for i, l := range in.Lines {

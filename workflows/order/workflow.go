@@ -86,8 +86,16 @@ func (w *orderRun) run(ctx workflow.Context) (State, error) {
 			return State{}, err
 		}
 		w.o, w.opened = o, true
-		w.pay = commerce.PaymentState{Authorized: o.Totals.Total.Amount}
-		w.st = State{OrderID: o.OrderID, Lines: o.Lines, ShipBy: o.ShipBy, DeliverBy: o.DeliverBy, Shipments: o.Shipments}
+		w.pay = o.Payment
+		w.pay.Authorized = o.Totals.Total.Amount
+		w.st = State{OrderID: o.OrderID, Lines: o.Lines, ShipBy: o.ShipBy, DeliverBy: o.DeliverBy, Shipments: len(o.Recorded),
+			Invoiced: w.pay.Invoiced, Cancelled: w.pay.Voided}
+		// A run that starts over an order with a life already (ops reset the
+		// workflow) knows its shipments, so a repeated report records nothing.
+		for _, r := range o.Recorded {
+			w.shipments[r.ID] = &shipment{number: r.Number, lines: r.Lines, delivered: r.Delivered}
+			w.shipmentOrder = append(w.shipmentOrder, r.ID)
+		}
 		if err := w.refresh(ctx, false); err != nil {
 			return w.st, err
 		}
@@ -304,7 +312,11 @@ func (w *orderRun) ship(ctx workflow.Context, in ShipmentInput) error {
 
 // deliver records that a shipment arrived.
 func (w *orderRun) deliver(ctx workflow.Context, in DeliveryInput) error {
-	s := w.shipments[in.ShipmentID]
+	s, ok := w.shipments[in.ShipmentID]
+	if !ok {
+		return workflows.Refuse(commerce.Rejection{Code: commerce.CodeOrderState,
+			Message: "the order has no shipment " + in.ShipmentID.String()})
+	}
 	if s.delivered {
 		return nil
 	}

@@ -501,3 +501,27 @@ func TestOrderContinuesAsNew(t *testing.T) {
 	require.NotContains(t, r2.fake.names(), "OpenOrder")
 	require.Equal(t, int64(2200), st.Invoiced)
 }
+
+// An update that arrives before the order is read (right after checkout's
+// hand-over) waits for it instead of being refused; a run that starts over an
+// order with shipments already (ops reset it) knows them.
+func TestOrderEarlyUpdateAndKnownShipments(t *testing.T) {
+	t.Parallel()
+	r := newOrderRun(t)
+	known := shipment("k1", r.start, order.Line{SKU: "BOLT", Quantity: 10})
+	r.fake.order.Recorded = []fulfilment.RecordedShipment{{ID: known.ShipmentID, Number: 1, Lines: []commerce.ShipLine{{SKU: "BOLT", Quantity: 10}}}}
+	r.fake.order.Lines[0].Shipped = 10
+	r.fake.order.Payment = commerce.PaymentState{Invoiced: 1100}
+	early := r.update(0, order.RecordShipmentUpdate, shipment("e1", r.start, order.Line{SKU: "NUT", Quantity: 4}))
+	again := r.update(time.Minute, order.RecordShipmentUpdate, known)
+	r.update(day, order.RecordDeliveryUpdate, order.DeliveryInput{ShipmentID: known.ShipmentID, DeliveredAt: r.start.Add(day), Source: "ops:x"})
+	r.update(day, order.RecordDeliveryUpdate, order.DeliveryInput{ShipmentID: shipment("e1", r.start).ShipmentID, DeliveredAt: r.start.Add(day), Source: "ops:x"})
+
+	st := r.execute()
+
+	require.Equal(t, commerce.OrderShipped, early.requireState(t).Status)
+	require.Equal(t, 2, again.requireState(t).Shipments, "the known shipment is not recorded again")
+	require.Equal(t, commerce.OrderCompleted, st.Status)
+	require.Len(t, r.fake.inputs("RecordShipment"), 1)
+	require.Equal(t, int64(2200), st.Invoiced, "1100 before the reset and the nuts' share after")
+}
