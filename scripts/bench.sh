@@ -34,5 +34,5 @@ bench_on_fresh_stack() {
   trap - EXIT
 }
 
-bench_on_fresh_stack plain -plain -quotes 0
+bench_on_fresh_stack plain -plain -quotes 0 -webhooks 0
 bench_on_fresh_stack policies

@@ -34,6 +34,9 @@ type benchSettings struct {
 	// quote path), quoteConcurrency those levels.
 	quotes           int
 	quoteConcurrency []int
+	// webhooks is how many shipment webhooks to send per level of the quote
+	// concurrency list (0: skip the webhook path).
+	webhooks int
 }
 
 // runBench drives a running stack and compares it with the bare ceiling of its
@@ -104,6 +107,17 @@ func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 		rows = append(rows, row)
 	}
 	printBenchSummary(out, rows)
+	if s.webhooks > 0 {
+		fmt.Fprintf(out, "\nwebhook path: orders placed untimed; then a signed shipment.created per order from the demo warehouse\n")
+		for _, c := range s.quoteConcurrency {
+			wb := &benchWebhooks{shop: shop}
+			wb.prepare(ctx, 8, s.webhooks)
+			printWebhookRow(out, c, drive(ctx, c, s.webhooks, wb.unit))
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+	}
 	if s.quotes > 0 {
 		fmt.Fprintf(out, "\nquote path: request, claim, draft and send untimed; then accept → order placed (the quote's child checkout)\n")
 		qb := &benchQuotes{temporal: bare.temporal, lines: s.lines}
@@ -130,8 +144,9 @@ func parseBenchFlags(cfg config.Config, args []string) (benchSettings, error) {
 	fs.IntVar(&s.lines, "lines", 3, fmt.Sprintf("lines per cart (1..%d, one bench SKU each)", len(demo.BenchSKUs)))
 	fs.IntVar(&s.warmup, "warmup", 20, "unmeasured orders (and bare workflows) before each measured run")
 	fs.IntVar(&s.quotes, "quotes", 100, "quotes accepted per quote concurrency level (0: skip the quote path)")
+	fs.IntVar(&s.webhooks, "webhooks", 200, "shipment webhooks per level of -quote-c (0: skip the webhook path)")
 	var quoteConcurrency string
-	fs.StringVar(&quoteConcurrency, "quote-c", "1,8", "comma-separated concurrency levels of the quote path")
+	fs.StringVar(&quoteConcurrency, "quote-c", "1,8", "comma-separated concurrency levels of the quote and webhook paths")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: orderflow-bench [flags]\n\n"+
 			"Drives a running stack (orderflow dev) and its Temporal server; prints orders/s,\n"+
@@ -157,6 +172,9 @@ func parseBenchFlags(cfg config.Config, args []string) (benchSettings, error) {
 	s.quoteConcurrency, errs = parseConcurrency("-quote-c", quoteConcurrency, errs)
 	if s.quotes < 0 || s.quotes > 100_000 {
 		errs = append(errs, errors.New("-quotes: must be from 0 to 100000"))
+	}
+	if s.webhooks < 0 || s.webhooks > 100_000 {
+		errs = append(errs, errors.New("-webhooks: must be from 0 to 100000"))
 	}
 	if s.orders < 1 || s.orders > 1_000_000 {
 		errs = append(errs, errors.New("-n: must be from 1 to 1000000"))
