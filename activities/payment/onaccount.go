@@ -112,6 +112,12 @@ func (p OnAccount) adjust(ctx context.Context, a Adjustment, kind string) error 
 	})
 }
 
-// Refund is not supported yet: a credit note against the company's
-// receivables comes with returns.
-func (p OnAccount) Refund(context.Context, Adjustment) error { return ErrNotSupported }
+// Refund records, once per ID, that part of what was captured is given back.
+// On account nothing moves: the credit note the order's fulfilment issues in
+// the same step settles the company's open invoices (a card provider would pay
+// the money back here).
+func (p OnAccount) Refund(ctx context.Context, a Adjustment) error {
+	_, err := db.New(p.DB).PaymentAdjustmentCreate(ctx, db.PaymentAdjustmentCreateParams{
+		ID: a.ID, PaymentKey: a.Key, Kind: "refund", Amount: a.Amount.Amount})
+	return err
+}

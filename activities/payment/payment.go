@@ -94,3 +94,12 @@ func (a *Activities) ReleasePayment(ctx context.Context, in AdjustPaymentInput) 
 	return timeline.Record(ctx, db.New(a.DB), timeline.Event{CartID: in.CartID, OrderID: in.OrderID, Kind: "payment_released",
 		Actor: timeline.SystemActor, Detail: fmt.Sprintf("released %s (%s)", in.Amount, in.ID), DedupKey: "release/" + in.ID})
 }
+
+// RefundPayment gives back part of what was captured (a return's credit note).
+func (a *Activities) RefundPayment(ctx context.Context, in AdjustPaymentInput) error {
+	if err := a.Provider.Refund(ctx, Adjustment{Key: in.PaymentKey, ID: in.ID, Amount: in.Amount}); err != nil {
+		return activities.Classify(err)
+	}
+	return timeline.Record(ctx, db.New(a.DB), timeline.Event{CartID: in.CartID, OrderID: in.OrderID, Kind: "payment_refunded",
+		Actor: timeline.SystemActor, Detail: fmt.Sprintf("refunded %s (%s)", in.Amount, in.ID), DedupKey: "refund/" + in.ID})
+}

@@ -74,12 +74,12 @@ CREATE TABLE invoices (
 CREATE INDEX invoices_company_open ON invoices (company_id) WHERE status = 'open';
 
 -- Each change to an authorization after it was made (part captured, part
--- released), once per ID: the payment provider's calls are retried, and a
+-- released, part of a capture refunded), once per ID: the payment provider's calls are retried, and a
 -- retried capture must not capture twice.
 CREATE TABLE payment_adjustments (
     id          text PRIMARY KEY,
     payment_key text        NOT NULL REFERENCES credit_holds (payment_key),
-    kind        text        NOT NULL CHECK (kind IN ('capture', 'release')),
+    kind        text        NOT NULL CHECK (kind IN ('capture', 'release', 'refund')),
     amount      bigint      NOT NULL CHECK (amount >= 0),
     created_at  timestamptz NOT NULL DEFAULT now()
 );

@@ -175,6 +175,11 @@ func (f *fakeSteps) CapturePayment(_ context.Context, in payment.AdjustPaymentIn
 	return nil
 }
 
+func (f *fakeSteps) RefundPayment(_ context.Context, in payment.AdjustPaymentInput) error {
+	f.record("RefundPayment", in)
+	return nil
+}
+
 func (f *fakeSteps) ReleasePayment(_ context.Context, in payment.AdjustPaymentInput) error {
 	f.record("ReleasePayment", in)
 	return nil

@@ -8,6 +8,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/orderflow/orderflow/activities/fulfilment"
+	"github.com/orderflow/orderflow/activities/payment"
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/workflows"
 )
@@ -201,6 +202,12 @@ func (w *orderRun) receiveReturn(ctx workflow.Context, in ReturnReceiptInput) er
 		return err
 	}
 	r.status = "received"
+	if err := workflows.RunLocal(ctx, paymentActs.RefundPayment, payment.AdjustPaymentInput{
+		PaymentKey: w.o.PaymentKey, ID: CreditNoteNumber(w.o.OrderID, r.number),
+		Amount: commerce.Money{Amount: r.credit, Currency: w.o.Currency}, CartID: w.o.CartID, OrderID: w.o.OrderID,
+	}); err != nil {
+		return err
+	}
 	return w.setAttributes(ctx)
 }
 

@@ -135,6 +135,11 @@ func (f *fakeActs) CapturePayment(_ context.Context, in payment.AdjustPaymentInp
 	return nil
 }
 
+func (f *fakeActs) RefundPayment(_ context.Context, in payment.AdjustPaymentInput) error {
+	f.record("RefundPayment", in)
+	return nil
+}
+
 func (f *fakeActs) ReleasePayment(_ context.Context, in payment.AdjustPaymentInput) error {
 	f.record("ReleasePayment", in)
 	return nil
