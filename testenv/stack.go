@@ -103,6 +103,12 @@ type Stack struct {
 	// Activities is what the worker runs; tests may swap its payment provider
 	// before starting a replacement worker.
 	Activities app.Activities
+
+	// DatabaseURL is the stack's own database, and TemporalAddress the dev
+	// server's frontend (host:port): with Namespace, what a worker started as
+	// a process of its own (`orderflow worker`) needs to join the stack.
+	DatabaseURL     string
+	TemporalAddress string
 }
 
 // StackOptions tune a Stack.
@@ -111,6 +117,10 @@ type StackOptions struct {
 	CheckoutSyncWait time.Duration
 	// Payments replaces the built-in on-account provider.
 	Payments func(pool *pgxpool.Pool) payment.Provider
+	// ExternalWorkers starts no worker in the test process (Workers stays
+	// empty): the test runs `orderflow worker` processes of its own (see
+	// OrderflowBinary), so it can kill them as a crash would.
+	ExternalWorkers bool
 }
 
 // NewStack builds the system against the given Temporal server and a new
@@ -118,7 +128,7 @@ type StackOptions struct {
 // same wiring as the binary (package app).
 func NewStack(t testing.TB, server *testsuite.DevServer, opts StackOptions) *Stack {
 	t.Helper()
-	pool, _ := NewDatabase(t)
+	pool, dbURL := NewDatabase(t)
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	i := int(nextNamespace.Add(1))
 	if i > stackNamespaces {
@@ -133,9 +143,12 @@ func NewStack(t testing.TB, server *testsuite.DevServer, opts StackOptions) *Sta
 	if opts.Payments != nil {
 		acts.Payment = &payment.Activities{DB: pool, Provider: opts.Payments(pool)}
 	}
-	ws := app.NewWorkers(tc, acts)
-	if err := ws.Start(); err != nil {
-		t.Fatalf("start worker: %v", err)
+	var ws app.Workers
+	if !opts.ExternalWorkers {
+		ws = app.NewWorkers(tc, acts)
+		if err := ws.Start(); err != nil {
+			t.Fatalf("start worker: %v", err)
+		}
 	}
 	if opts.CheckoutSyncWait == 0 {
 		opts.CheckoutSyncWait = 5 * time.Second
@@ -145,7 +158,8 @@ func NewStack(t testing.TB, server *testsuite.DevServer, opts StackOptions) *Sta
 		t.Fatalf("webhook secrets: %v", err)
 	}
 	srv := httptest.NewServer(app.NewAPIHandler(pool, tc, log, api.Options{CheckoutSyncWait: opts.CheckoutSyncWait, WebhookSecrets: secrets}))
-	s := &Stack{Namespace: stackNamespace(i), Pool: pool, Temporal: tc, API: srv, Workers: ws, Activities: acts}
+	s := &Stack{Namespace: stackNamespace(i), Pool: pool, Temporal: tc, API: srv, Workers: ws, Activities: acts,
+		DatabaseURL: dbURL, TemporalAddress: server.FrontendHostPort()}
 	t.Cleanup(func() {
 		srv.Close()
 		s.Workers.Stop()
