@@ -62,7 +62,7 @@ func TemporalCLI() (string, error) {
 // stackNamespaces is how many Stacks one dev server can hold: each Stack gets a
 // namespace of its own, so its worker sees only its own tasks and its
 // visibility queries see only its own workflows.
-const stackNamespaces = 40
+const stackNamespaces = 60
 
 var nextNamespace atomic.Int32
 
