@@ -28,7 +28,8 @@ func (s *Server) getOrder(c *gin.Context) {
 	c.JSON(http.StatusOK, order)
 }
 
-// orderDetail reads an order the principal may see, with lines and timeline.
+// orderDetail reads an order the principal may see, with lines, shipments,
+// invoices, returns, credit notes and timeline.
 func (s *Server) orderDetail(ctx context.Context, p Principal, id uuid.UUID) (Order, error) {
 	o, err := s.q.OrderGetInCompany(ctx, db.OrderGetInCompanyParams{ID: id, CompanyID: p.CompanyID, AllCompanies: p.SeesAllCompanies()})
 	if err != nil {
@@ -55,6 +56,9 @@ func (s *Server) orderDetail(ctx context.Context, p Principal, id uuid.UUID) (Or
 	}
 	for _, inv := range invoices {
 		out.Invoices = append(out.Invoices, invoiceOf(inv))
+	}
+	if out.Returns, out.CreditNotes, err = s.orderReturns(ctx, o.ID, o.Currency); err != nil {
+		return Order{}, err
 	}
 	for _, e := range events {
 		out.Timeline = append(out.Timeline, timelineOf(e))

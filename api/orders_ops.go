@@ -14,13 +14,17 @@ import (
 
 // orderOpsRoutes lists what ops do to orders after checkout, for a merchant
 // without a warehouse system posting webhooks: record shipments and
-// deliveries, and find orders by status, company, or because they are late.
-// Ops only.
+// deliveries, decide and receive returns, record payments, and find orders by
+// status, company, or because they are late. Ops only.
 func (s *Server) orderOpsRoutes(v1 gin.IRouter) {
 	ops := v1.Group("/admin/orders", Allow(commerce.RoleOps))
 	ops.GET("", s.listOrdersForOps)
 	ops.POST("/:order_id/shipments", s.Idempotent, s.recordShipment)
 	ops.POST("/:order_id/shipments/:shipment_id/delivery", s.Idempotent, s.recordDelivery)
+	ops.POST("/:order_id/returns/:return_id/approve", s.Idempotent, s.approveReturn)
+	ops.POST("/:order_id/returns/:return_id/reject", s.Idempotent, s.rejectReturn)
+	ops.POST("/:order_id/returns/:return_id/receive", s.Idempotent, s.receiveReturn)
+	ops.POST("/:order_id/payments", s.Idempotent, s.recordPayment)
 }
 
 type recordShipmentRequest struct {

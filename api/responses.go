@@ -158,11 +158,14 @@ type Order struct {
 	ShipBy      *time.Time `json:"ship_by,omitempty"`
 	DeliverBy   *time.Time `json:"deliver_by,omitempty"`
 	SlaBreached bool       `json:"sla_breached"`
-	// Shipments and Invoices are shown with one order, not in lists.
-	Shipments []Shipment      `json:"shipments,omitempty"`
-	Invoices  []Invoice       `json:"invoices,omitempty"`
-	Timeline  []TimelineEvent `json:"timeline,omitempty"`
-	PlacedAt  time.Time       `json:"placed_at"`
+	// Shipments, Invoices, Returns and CreditNotes are shown with one
+	// order, not in lists.
+	Shipments   []Shipment      `json:"shipments,omitempty"`
+	Invoices    []Invoice       `json:"invoices,omitempty"`
+	Returns     []Return        `json:"returns,omitempty"`
+	CreditNotes []CreditNote    `json:"credit_notes,omitempty"`
+	Timeline    []TimelineEvent `json:"timeline,omitempty"`
+	PlacedAt    time.Time       `json:"placed_at"`
 }
 
 // OrderPage is one page of orders, newest first.

@@ -115,6 +115,7 @@ func (s *Server) Routes(r gin.IRouter, areas ...Area) {
 	v1.GET("/orders", buy, s.listOrders)
 	v1.GET("/orders/:order_id", read, s.getOrder)
 	v1.POST("/orders/:order_id/cancel", read, s.Idempotent, s.cancelOrder)
+	v1.POST("/orders/:order_id/returns", read, s.Idempotent, s.requestReturn)
 
 	v1.POST("/quotes", buy, s.Idempotent, s.createQuote)
 	v1.GET("/quotes", buy, s.listQuotes)

@@ -18,30 +18,33 @@ import (
 	"github.com/orderflow/orderflow/workflows/order"
 )
 
-// OrderWebhooks delivers shipment events to their order's workflow, as the
-// order's record_shipment and record_delivery updates. It is the
-// WebhookDeliverer of the real stack (app.NewAPIHandler).
+// OrderWebhooks delivers shipment and return events to their order's
+// workflow, as the order's record_shipment, record_delivery and receive_return
+// updates. It is the WebhookDeliverer of the real stack (app.NewAPIHandler).
 //
 // A delivery is idempotent twice over: the update's ID is the event's
 // (webhook/<integration>/<event id>), and the shipment's ID is derived from the
 // integration and its own shipment reference (order.ShipmentIDFor), so a
 // shipment reported again under another event ID is still recorded once, and
-// its shipment.delivered finds it.
+// its shipment.delivered finds it. A return.received names Orderflow's own
+// return ID: goods reported again under another event ID find the return
+// received already, and are rejected for ops to see.
 type OrderWebhooks struct {
 	Temporal client.Client
 }
 
-// Deliver hands a shipment event to its order: (false, nil) when no workflow
-// has the order, an error wrapping webhooks.ErrRejected when the order refuses
-// it (more than is open, a shipment it never had), any other error when
-// Temporal could not be reached (the event stays pending).
+// Deliver hands a shipment or return event to its order: (false, nil) when no
+// workflow has the order, an error wrapping webhooks.ErrRejected when the
+// order refuses it (more than is open, a shipment it never had, a return not
+// approved), any other error when Temporal could not be reached (the event
+// stays pending).
 func (d OrderWebhooks) Deliver(ctx context.Context, e webhooks.Event) (bool, error) {
 	orderID, update, arg, err := orderUpdateOf(e)
 	if err != nil {
 		return false, fmt.Errorf("%w: %v", webhooks.ErrRejected, err)
 	}
 	if update == "" {
-		return false, nil // returns are not delivered to orders yet: ops see them unmatched
+		return false, nil // an event no order takes: ops see it unmatched
 	}
 	_, err = order.Update(ctx, d.Temporal, orderID, update, "webhook/"+e.Integration+"/"+e.ID, arg)
 	var notFound *serviceerror.NotFound
@@ -72,7 +75,7 @@ func (d OrderWebhooks) closedOrder(ctx context.Context, orderID uuid.UUID) (bool
 		webhooks.ErrRejected, strings.ToLower(desc.GetWorkflowExecutionInfo().GetStatus().String()))
 }
 
-// orderUpdateOf is the order update a shipment event asks for: its order, the
+// orderUpdateOf is the order update an event asks for: its order, the
 // update's name ("" for an event no order takes) and its argument.
 func orderUpdateOf(e webhooks.Event) (uuid.UUID, string, any, error) {
 	reporter := "webhook:" + e.Integration
@@ -96,6 +99,17 @@ func orderUpdateOf(e webhooks.Event) (uuid.UUID, string, any, error) {
 		}
 		return d.OrderID, order.RecordDeliveryUpdate, order.DeliveryInput{ShipmentID: order.ShipmentIDFor(reporter, d.ShipmentRef),
 			DeliveredAt: d.DeliveredAt, Source: source}, nil
+	case webhooks.ReturnReceived:
+		d, err := e.ReturnReceived()
+		if err != nil {
+			return uuid.Nil, "", nil, err
+		}
+		lines := make([]order.ReceivedLine, len(d.Lines))
+		for i, l := range d.Lines {
+			lines[i] = order.ReceivedLine{SKU: l.SKU, Condition: l.Condition}
+		}
+		return d.OrderID, order.ReceiveReturnUpdate, order.ReturnReceiptInput{ReturnID: d.ReturnID, Lines: lines,
+			ReceivedAt: d.ReceivedAt, Source: source}, nil
 	}
 	return uuid.Nil, "", nil, nil
 }

@@ -103,3 +103,36 @@ func (q *Queries) ShippingMethodPut(ctx context.Context, arg ShippingMethodPutPa
 	)
 	return i, err
 }
+
+const shippingMethodUpdateDeadlines = `-- name: ShippingMethodUpdateDeadlines :one
+UPDATE shipping_methods
+SET ship_within_hours    = coalesce($1, ship_within_hours),
+    deliver_within_hours = coalesce($2, deliver_within_hours)
+WHERE code = $3
+RETURNING code, name, currency, base_amount, per_kg_amount, free_above, ship_within_hours, deliver_within_hours
+`
+
+type ShippingMethodUpdateDeadlinesParams struct {
+	ShipWithinHours    pgtype.Int4
+	DeliverWithinHours pgtype.Int4
+	Code               string
+}
+
+// ShippingMethodUpdateDeadlines sets how long an order shipped by the method
+// has to ship and to be delivered after it is placed; a NULL keeps what is
+// set.
+func (q *Queries) ShippingMethodUpdateDeadlines(ctx context.Context, arg ShippingMethodUpdateDeadlinesParams) (ShippingMethod, error) {
+	row := q.db.QueryRow(ctx, shippingMethodUpdateDeadlines, arg.ShipWithinHours, arg.DeliverWithinHours, arg.Code)
+	var i ShippingMethod
+	err := row.Scan(
+		&i.Code,
+		&i.Name,
+		&i.Currency,
+		&i.BaseAmount,
+		&i.PerKgAmount,
+		&i.FreeAbove,
+		&i.ShipWithinHours,
+		&i.DeliverWithinHours,
+	)
+	return i, err
+}

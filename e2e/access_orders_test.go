@@ -19,6 +19,8 @@ const (
 	// Cancel A's order: the buyer who placed it, an admin of A, and ops (B+O);
 	// A's other employees are refused (not_allowed), B's do not find it.
 	rowOrderCancel = "401  ok  403na 403na ok   404 404 404  403 403 ok"
+	// Ask to return goods of A's order: whoever may cancel it.
+	rowOrderReturn = rowOrderCancel
 )
 
 // shippedOrder is an order of A's owner with one shipment, for the delivery
@@ -60,6 +62,51 @@ func (w *accessWorld) newShippedOrder(t *testing.T) shippedOrder {
 	return shippedOrder{order: id, shipment: o.Shipments[0].ID}
 }
 
+// newDeliveredOrder places an order of A's owner and ships and delivers all
+// of it (now, so its return window is open) through the ops API.
+func (w *accessWorld) newDeliveredOrder(t *testing.T) uuid.UUID {
+	t.Helper()
+	id := w.freshOrder(t)
+	ops := w.opsClient(t)
+	res := ops.do("POST", "/v1/admin/orders/"+id.String()+"/shipments",
+		map[string]any{"lines": []map[string]any{{"sku": w.sku, "quantity": 2}}, "tracking_number": "MATRIX-3"})
+	require.Equal(t, http.StatusCreated, res.Status, "ship: %s", res.Body)
+	var o api.Order
+	res.decode(t, &o)
+	res = ops.do("POST", "/v1/admin/orders/"+id.String()+"/shipments/"+o.Shipments[0].ID.String()+"/delivery", nil)
+	require.Equal(t, http.StatusOK, res.Status, "deliver: %s", res.Body)
+	return id
+}
+
+// orderReturn is a return of an order of A's owner, for ops' routes on
+// returns.
+type orderReturn struct {
+	order, ret uuid.UUID
+}
+
+// path is the ops route of the return that ends in action.
+func (r orderReturn) path(action string) string {
+	return "/v1/admin/orders/" + r.order.String() + "/returns/" + r.ret.String() + "/" + action
+}
+
+// newReturn delivers an order of A's owner, whose owner asks to return one
+// unit; approved, ops approve it.
+func (w *accessWorld) newReturn(t *testing.T, approved bool) orderReturn {
+	t.Helper()
+	id := w.newDeliveredOrder(t)
+	res := newBuyerClient(t, w.s, w.owner).do("POST", "/v1/orders/"+id.String()+"/returns",
+		map[string]any{"lines": []map[string]any{{"sku": w.sku, "quantity": 1, "reason": "matrix"}}})
+	require.Equal(t, http.StatusCreated, res.Status, "request return: %s", res.Body)
+	var o api.Order
+	res.decode(t, &o)
+	r := orderReturn{order: id, ret: o.Returns[0].ID}
+	if approved {
+		res = w.opsClient(t).do("POST", r.path("approve"), nil)
+		require.Equal(t, http.StatusOK, res.Status, "approve return: %s", res.Body)
+	}
+	return r
+}
+
 // orderRoutes are the matrix's lines for orders after checkout. Allowed
 // writes act on orders of their own; every update they make has finished when
 // the API answers, so they need no settling.
@@ -71,10 +118,46 @@ func orderRoutes() map[string]accessRoute {
 		return w.order
 	}
 	lines := func(w *accessWorld) []map[string]any { return []map[string]any{{"sku": w.sku, "quantity": 1}} }
+	// A return of A's order for the refusals (which never reach it), a
+	// fresh one in the state the route needs for an allowed call.
+	ret := func(t *testing.T, w *accessWorld, fresh, approved bool) orderReturn {
+		if fresh {
+			return w.newReturn(t, approved)
+		}
+		return orderReturn{order: w.order, ret: uuid.NewSHA1(uuid.NameSpaceURL, []byte("matrix-return"))}
+	}
 	return map[string]accessRoute{
 		"POST /v1/orders/:order_id/cancel": {expect: rowOrderCancel, ok: []int{200}, call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {
 			return accessCall{path: "/v1/orders/" + order(t, w, fresh).String() + "/cancel",
 				body: map[string]any{"lines": lines(w), "reason": "not yours to cancel"}}
+		}},
+		"POST /v1/orders/:order_id/returns": {expect: rowOrderReturn, ok: []int{201}, call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {
+			id := w.order
+			if fresh {
+				id = w.newDeliveredOrder(t)
+			}
+			return accessCall{path: "/v1/orders/" + id.String() + "/returns",
+				body: map[string]any{"lines": []map[string]any{{"sku": w.sku, "quantity": 1, "reason": "not yours to return"}}}}
+		}},
+		"POST /v1/admin/orders/:order_id/returns/:return_id/approve": {expect: rowAdmin, ok: []int{200},
+			call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {
+				return accessCall{path: ret(t, w, fresh, false).path("approve"), body: map[string]any{"comment": "fine"}}
+			}},
+		"POST /v1/admin/orders/:order_id/returns/:return_id/reject": {expect: rowAdmin, ok: []int{200},
+			call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {
+				return accessCall{path: ret(t, w, fresh, false).path("reject"), body: map[string]any{"comment": "used goods"}}
+			}},
+		"POST /v1/admin/orders/:order_id/returns/:return_id/receive": {expect: rowAdmin, ok: []int{200},
+			call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {
+				return accessCall{path: ret(t, w, fresh, true).path("receive"),
+					body: map[string]any{"lines": []map[string]any{{"sku": w.sku, "condition": "write_off"}}}}
+			}},
+		"POST /v1/admin/orders/:order_id/payments": {expect: rowAdmin, ok: []int{201}, call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {
+			id := w.order
+			if fresh {
+				id = w.newShippedOrder(t).order
+			}
+			return accessCall{path: "/v1/admin/orders/" + id.String() + "/payments", body: map[string]any{"amount": 1, "ref": "MATRIX-PAY"}}
 		}},
 		"GET /v1/admin/orders": {expect: rowAdmin, ok: []int{200}, call: getPath("/v1/admin/orders?status=placed&limit=100")},
 		"POST /v1/admin/orders/:order_id/shipments": {expect: rowAdmin, ok: []int{201}, call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {

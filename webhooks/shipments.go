@@ -174,6 +174,8 @@ func checkData(e Event) error {
 		_, err = e.ShipmentCreated()
 	case ShipmentDelivered:
 		_, err = e.ShipmentDelivered()
+	case ReturnReceived:
+		_, err = e.ReturnReceived()
 	}
 	return err
 }

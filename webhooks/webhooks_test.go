@@ -152,9 +152,12 @@ func TestParseEvent(t *testing.T) {
 	require.JSONEq(t, `{"order_id":"0c0a1e00-0000-4000-8000-000000000001","shipment_ref":"WH-1",`+
 		`"lines":[{"sku":"GLV-100","quantity":2}],"tracking_number":"JD0001"}`, string(e.Data))
 
-	e, err = webhooks.ParseEvent([]byte(`{"id":"evt_2","type":"return.received","created":1,"data":{}}`))
-	require.NoError(t, err)
-	require.False(t, e.OrderID.Valid, "an event need not name an order")
+	// Every event type names its order now; one whose data does not is
+	// refused where the envelope is read.
+	_, err = webhooks.ParseEvent([]byte(`{"id":"evt_2","type":"return.received","created":1,"data":{}}`))
+	var fe *webhooks.FieldError
+	require.ErrorAs(t, err, &fe)
+	require.Equal(t, "data.order_id", fe.Field)
 }
 
 func TestParseEventRefusals(t *testing.T) {

@@ -232,6 +232,8 @@ func TestAdminCompanies(t *testing.T) {
 	require.Equal(t, "wholesale", created.CustomerGroup)
 	require.False(t, created.TaxExempt)
 	require.EqualValues(t, 259200, created.ApprovalTimeoutSeconds)
+	require.Equal(t, 30, created.PaymentTermsDays, "net 30 unless ops say otherwise")
+	require.Equal(t, 30, created.ReturnWindowDays)
 	require.Equal(t, "UTC", created.CreatedAt.Location().String())
 
 	var got admin.Company
@@ -245,6 +247,23 @@ func TestAdminCompanies(t *testing.T) {
 	require.EqualValues(t, 0, patched.CreditLimit)
 	require.True(t, patched.TaxExempt)
 	require.EqualValues(t, 3600, patched.ApprovalTimeoutSeconds)
+
+	// Payment terms and the return window, together or alone.
+	e.do("PATCH", "/v1/admin/companies/"+created.ID.String(), map[string]any{"payment_terms_days": 60, "return_window_days": 14}).
+		requireStatus(t, http.StatusOK, &patched)
+	require.Equal(t, 60, patched.PaymentTermsDays)
+	require.Equal(t, 14, patched.ReturnWindowDays)
+	e.do("PATCH", "/v1/admin/companies/"+created.ID.String(), map[string]any{"return_window_days": 0}).requireStatus(t, http.StatusOK, &patched)
+	require.Equal(t, 60, patched.PaymentTermsDays, "terms not given are kept")
+	require.Equal(t, 0, patched.ReturnWindowDays)
+	e.do("GET", "/v1/admin/companies/"+created.ID.String(), nil).requireStatus(t, http.StatusOK, &got)
+	require.Equal(t, patched, got)
+	stored, err := db.New(e.pool).CompanyGet(t.Context(), created.ID)
+	require.NoError(t, err)
+	require.EqualValues(t, 60, stored.PaymentTermsDays)
+	require.EqualValues(t, 0, stored.ReturnWindowDays)
+	e.do("PATCH", "/v1/admin/companies/"+created.ID.String(), map[string]any{"payment_terms_days": 30, "return_window_days": 30}).
+		requireStatus(t, http.StatusOK, &patched)
 
 	// No carts yet: the currency may change; afterwards it may not.
 	e.do("PATCH", "/v1/admin/companies/"+created.ID.String(), map[string]any{"currency": "CHF"}).requireStatus(t, http.StatusOK, &patched)
@@ -341,6 +360,11 @@ func TestAdminCompanyValidation(t *testing.T) {
 		{"credit limit not a number", valid(map[string]any{"credit_limit": "lots"}), "credit_limit"},
 		{"zero approval timeout", valid(map[string]any{"approval_timeout_seconds": 0}), "approval_timeout_seconds"},
 		{"bad customer group", valid(map[string]any{"customer_group": "Whole Sale"}), "customer_group"},
+		{"negative payment terms", valid(map[string]any{"payment_terms_days": -1}), "payment_terms_days"},
+		{"payment terms over a year", valid(map[string]any{"payment_terms_days": 366}), "payment_terms_days"},
+		{"payment terms beyond int32", valid(map[string]any{"payment_terms_days": int64(1) << 40}), "payment_terms_days"},
+		{"negative return window", valid(map[string]any{"return_window_days": -1}), "return_window_days"},
+		{"return window over a year", valid(map[string]any{"return_window_days": 366}), "return_window_days"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e.do("POST", "/v1/admin/companies", tc.body).requireError(t, http.StatusUnprocessableEntity, "invalid_field", tc.field)
@@ -353,6 +377,8 @@ func TestAdminCompanyValidation(t *testing.T) {
 		requireError(t, http.StatusUnprocessableEntity, "invalid_field", "currency")
 	e.do("PATCH", "/v1/admin/companies/"+c.ID.String(), map[string]any{"credit_limit": -5}).
 		requireError(t, http.StatusUnprocessableEntity, "invalid_field", "credit_limit")
+	e.do("PATCH", "/v1/admin/companies/"+c.ID.String(), map[string]any{"payment_terms_days": 10, "return_window_days": 400}).
+		requireError(t, http.StatusUnprocessableEntity, "invalid_field", "return_window_days")
 	var after admin.Company
 	e.do("GET", "/v1/admin/companies/"+c.ID.String(), nil).requireStatus(t, http.StatusOK, &after)
 	require.Equal(t, c, after, "a refused change changes nothing")
@@ -740,11 +766,22 @@ func TestAdminShippingMethodsAndTaxRates(t *testing.T) {
 	e.do("PUT", "/v1/admin/shipping-methods/express", map[string]any{"name": "Express", "currency": "EUR", "base_amount": 990, "per_kg_amount": 150, "free_above": 50_000}).
 		requireStatus(t, http.StatusOK, &m)
 	free := int64(50_000)
-	require.Equal(t, admin.ShippingMethodSettings{Code: "express", Name: "Express", Currency: "EUR", BaseAmount: 990, PerKgAmount: 150, FreeAbove: &free}, m)
-	e.do("PUT", "/v1/admin/shipping-methods/express", map[string]any{"name": "Express", "currency": "EUR", "base_amount": 1090, "per_kg_amount": 0}).
-		requireStatus(t, http.StatusOK, &m)
+	require.Equal(t, admin.ShippingMethodSettings{Code: "express", Name: "Express", Currency: "EUR", BaseAmount: 990, PerKgAmount: 150, FreeAbove: &free,
+		ShipWithinHours: 48, DeliverWithinHours: 120}, m, "a new method gets the default deadlines")
+	e.do("PUT", "/v1/admin/shipping-methods/express", map[string]any{"name": "Express", "currency": "EUR", "base_amount": 1090, "per_kg_amount": 0,
+		"ship_within_hours": 12}).requireStatus(t, http.StatusOK, &m)
 	require.EqualValues(t, 1090, m.BaseAmount)
 	require.Nil(t, m.FreeAbove)
+	require.EqualValues(t, 12, m.ShipWithinHours)
+	require.EqualValues(t, 120, m.DeliverWithinHours, "a deadline not given is kept")
+	e.do("PUT", "/v1/admin/shipping-methods/express", map[string]any{"name": "Express", "currency": "EUR", "base_amount": 1090, "per_kg_amount": 0,
+		"deliver_within_hours": 36}).requireStatus(t, http.StatusOK, &m)
+	require.EqualValues(t, 12, m.ShipWithinHours)
+	require.EqualValues(t, 36, m.DeliverWithinHours)
+	stored, err := db.New(e.pool).ShippingMethodGet(t.Context(), "express")
+	require.NoError(t, err)
+	require.EqualValues(t, 12, stored.ShipWithinHours)
+	require.EqualValues(t, 36, stored.DeliverWithinHours)
 
 	for _, tc := range []struct {
 		name, code, field string
@@ -757,6 +794,10 @@ func TestAdminShippingMethodsAndTaxRates(t *testing.T) {
 		{"no base amount", "express", "base_amount", map[string]any{"name": "E", "currency": "EUR", "per_kg_amount": 0}},
 		{"no name", "express", "name", map[string]any{"currency": "EUR", "base_amount": 0, "per_kg_amount": 0}},
 		{"bad code", "Express", "code", map[string]any{"name": "E", "currency": "EUR", "base_amount": 0, "per_kg_amount": 0}},
+		{"zero ship within", "express", "ship_within_hours", map[string]any{"name": "E", "currency": "EUR", "base_amount": 0, "per_kg_amount": 0, "ship_within_hours": 0}},
+		{"negative deliver within", "express", "deliver_within_hours", map[string]any{"name": "E", "currency": "EUR", "base_amount": 0, "per_kg_amount": 0, "deliver_within_hours": -1}},
+		{"deliver within over a year", "express", "deliver_within_hours", map[string]any{"name": "E", "currency": "EUR", "base_amount": 0, "per_kg_amount": 0, "deliver_within_hours": 365*24 + 1}},
+		{"ship within not a number", "express", "ship_within_hours", map[string]any{"name": "E", "currency": "EUR", "base_amount": 0, "per_kg_amount": 0, "ship_within_hours": "soon"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e.do("PUT", "/v1/admin/shipping-methods/"+tc.code, tc.body).requireError(t, http.StatusUnprocessableEntity, "invalid_field", tc.field)
@@ -820,7 +861,7 @@ func TestAdminRoutesAreForOpsOnly(t *testing.T) {
 			e.as("", rt.Method, path, map[string]any{}).requireError(t, http.StatusUnauthorized, "unauthorized", "")
 		})
 	}
-	require.Equal(t, 33, routes, "every admin route is checked (the order routes of api.orderOpsRoutes too)")
+	require.Equal(t, 37, routes, "every admin route is checked (the order routes of api.orderOpsRoutes too)")
 	var after admin.Company
 	e.do("GET", "/v1/admin/companies/"+company.ID.String(), nil).requireStatus(t, http.StatusOK, &after)
 	require.Equal(t, company, after, "nothing was changed by the refused calls")

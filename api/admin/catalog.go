@@ -75,15 +75,22 @@ type CatalogProduct struct {
 
 // ShippingMethodSettings is a shipping method as ops set it: base_amount plus
 // per_kg_amount per started kilogram, free from free_above (all minor units of
-// currency).
+// currency). An order shipped by it must ship within ShipWithinHours and be
+// delivered within DeliverWithinHours of being placed, or it is flagged late.
 type ShippingMethodSettings struct {
-	Code        string `json:"code"`
-	Name        string `json:"name"`
-	Currency    string `json:"currency"`
-	BaseAmount  int64  `json:"base_amount"`
-	PerKgAmount int64  `json:"per_kg_amount"`
-	FreeAbove   *int64 `json:"free_above"`
+	Code               string `json:"code"`
+	Name               string `json:"name"`
+	Currency           string `json:"currency"`
+	BaseAmount         int64  `json:"base_amount"`
+	PerKgAmount        int64  `json:"per_kg_amount"`
+	FreeAbove          *int64 `json:"free_above"`
+	ShipWithinHours    int64  `json:"ship_within_hours"`
+	DeliverWithinHours int64  `json:"deliver_within_hours"`
 }
+
+// maxDeadlineHours bounds a shipping method's deadlines to a year; a longer
+// one is a typo.
+const maxDeadlineHours = 365 * 24
 
 // TaxRate is the tax of a ship-to country, in basis points (2000 = 20 %).
 type TaxRate struct {
@@ -558,9 +565,26 @@ type shippingMethodRequest struct {
 	BaseAmount  *int64 `json:"base_amount"`
 	PerKgAmount *int64 `json:"per_kg_amount"`
 	FreeAbove   *int64 `json:"free_above"`
+	// The deadlines: absent keeps what the method has (48 and 120 hours for
+	// a new one).
+	ShipWithinHours    *int64 `json:"ship_within_hours"`
+	DeliverWithinHours *int64 `json:"deliver_within_hours"`
 }
 
-// putShippingMethod creates or replaces a shipping method.
+// deadlineHours reads an optional deadline of a shipping method: 1 to
+// maxDeadlineHours hours.
+func deadlineHours(field string, v *int64) (pgtype.Int4, error) {
+	if v == nil {
+		return pgtype.Int4{}, nil
+	}
+	if *v < 1 || *v > maxDeadlineHours {
+		return pgtype.Int4{}, api.FieldError(field, fmt.Sprintf("%s must be from 1 to %d", field, maxDeadlineHours))
+	}
+	return pgtype.Int4{Int32: int32(*v), Valid: true}, nil
+}
+
+// putShippingMethod creates or replaces a shipping method. Its deadlines
+// apply to orders placed afterwards.
 func (h *handlers) putShippingMethod(c *gin.Context) {
 	var req shippingMethodRequest
 	if err := api.BindJSON(c, &req, false); err != nil {
@@ -576,6 +600,14 @@ func (h *handlers) putShippingMethod(c *gin.Context) {
 		api.RespondError(c, err)
 		return
 	}
+	deadlines := db.ShippingMethodUpdateDeadlinesParams{Code: c.Param("code")}
+	if deadlines.ShipWithinHours, err = deadlineHours("ship_within_hours", req.ShipWithinHours); err == nil {
+		deadlines.DeliverWithinHours, err = deadlineHours("deliver_within_hours", req.DeliverWithinHours)
+	}
+	if err != nil {
+		api.RespondError(c, err)
+		return
+	}
 	m := commerce.ShippingMethod{Code: c.Param("code"), Name: name, Currency: req.Currency,
 		BaseAmount: *req.BaseAmount, PerKgAmount: *req.PerKgAmount, FreeAbove: req.FreeAbove}
 	if err := commerce.ValidateShippingMethod(m); err != nil {
@@ -586,12 +618,21 @@ func (h *handlers) putShippingMethod(c *gin.Context) {
 	if m.FreeAbove != nil {
 		p.FreeAbove = pgtype.Int8{Int64: *m.FreeAbove, Valid: true}
 	}
-	row, err := h.q.ShippingMethodPut(c.Request.Context(), p)
+	ctx := c.Request.Context()
+	var row db.ShippingMethod
+	err = db.InTx(ctx, h.pool, func(q *db.Queries) error {
+		if _, err := q.ShippingMethodPut(ctx, p); err != nil {
+			return err
+		}
+		row, err = q.ShippingMethodUpdateDeadlines(ctx, deadlines)
+		return err
+	})
 	if err != nil {
 		api.RespondError(c, err)
 		return
 	}
-	out := ShippingMethodSettings{Code: row.Code, Name: row.Name, Currency: row.Currency, BaseAmount: row.BaseAmount, PerKgAmount: row.PerKgAmount}
+	out := ShippingMethodSettings{Code: row.Code, Name: row.Name, Currency: row.Currency, BaseAmount: row.BaseAmount,
+		PerKgAmount: row.PerKgAmount, ShipWithinHours: int64(row.ShipWithinHours), DeliverWithinHours: int64(row.DeliverWithinHours)}
 	if row.FreeAbove.Valid {
 		out.FreeAbove = &row.FreeAbove.Int64
 	}

@@ -35,9 +35,17 @@ type Company struct {
 	// SalesRepID is the company's account sales rep, who gets its quotes;
 	// null sends them to the queue any rep may claim from.
 	SalesRepID *uuid.UUID `json:"sales_rep_id"`
-	CreatedAt  time.Time  `json:"created_at"`
-	UpdatedAt  time.Time  `json:"updated_at"`
+	// PaymentTermsDays is when its invoices fall due (net N days);
+	// ReturnWindowDays how long after delivery its buyers may ask to return
+	// goods.
+	PaymentTermsDays int       `json:"payment_terms_days"`
+	ReturnWindowDays int       `json:"return_window_days"`
+	CreatedAt        time.Time `json:"created_at"`
+	UpdatedAt        time.Time `json:"updated_at"`
 }
+
+// maxReturnWindowDays bounds the return window to a year, as the schema does.
+const maxReturnWindowDays = 365
 
 // CompanyPage is one page of companies, oldest first.
 type CompanyPage struct {
@@ -49,6 +57,7 @@ func companyOf(c db.Company) Company {
 	out := Company{
 		ID: c.ID, Name: c.Name, Currency: c.Currency, CreditLimit: c.CreditLimit, CustomerGroup: c.CustomerGroup,
 		TaxExempt: c.TaxExempt, ApprovalTimeoutSeconds: int64(c.ApprovalTimeoutSeconds),
+		PaymentTermsDays: int(c.PaymentTermsDays), ReturnWindowDays: int(c.ReturnWindowDays),
 		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
 	}
 	if c.SalesRepID.Valid {
@@ -66,6 +75,8 @@ type companyRequest struct {
 	CustomerGroup          *string `json:"customer_group"`
 	TaxExempt              *bool   `json:"tax_exempt"`
 	ApprovalTimeoutSeconds *int64  `json:"approval_timeout_seconds"`
+	PaymentTermsDays       *int64  `json:"payment_terms_days"`
+	ReturnWindowDays       *int64  `json:"return_window_days"`
 	// SalesRepID is raw so that null (clear the rep) differs from absent
 	// (keep it); PATCH only.
 	SalesRepID json.RawMessage `json:"sales_rep_id"`
@@ -76,6 +87,13 @@ type companyFields struct {
 	name, currency, customerGroup string
 	creditLimit, approvalTimeout  int64
 	taxExempt                     bool
+	paymentTerms, returnWindow    int64
+}
+
+// termsChanged tells whether the request sets the company's payment terms or
+// return window.
+func (r companyRequest) termsChanged() bool {
+	return r.PaymentTermsDays != nil || r.ReturnWindowDays != nil
 }
 
 // apply lays the request over f and checks the result, naming the field at fault.
@@ -112,6 +130,18 @@ func (r companyRequest) apply(f companyFields) (companyFields, error) {
 		}
 		f.approvalTimeout = *t
 	}
+	if d := r.PaymentTermsDays; d != nil {
+		if err := commerce.ValidatePaymentTerms(int(*d)); err != nil {
+			return f, err
+		}
+		f.paymentTerms = *d
+	}
+	if d := r.ReturnWindowDays; d != nil {
+		if *d < 0 || *d > maxReturnWindowDays {
+			return f, api.FieldError("return_window_days", fmt.Sprintf("return_window_days must be between 0 and %d", maxReturnWindowDays))
+		}
+		f.returnWindow = *d
+	}
 	return f, nil
 }
 
@@ -127,14 +157,22 @@ func (h *handlers) createCompany(c *gin.Context) {
 		api.RespondError(c, err)
 		return
 	}
-	f, err := req.apply(companyFields{approvalTimeout: defaultApprovalTimeout})
+	f, err := req.apply(companyFields{approvalTimeout: defaultApprovalTimeout,
+		paymentTerms: defaultPaymentTermsDays, returnWindow: defaultReturnWindowDays})
 	if err != nil {
 		api.RespondError(c, err)
 		return
 	}
-	company, err := h.q.CompanyCreate(c.Request.Context(), db.CompanyCreateParams{
-		ID: uuid.New(), Name: f.name, Currency: f.currency, CreditLimit: f.creditLimit,
-		CustomerGroup: f.customerGroup, TaxExempt: f.taxExempt, ApprovalTimeoutSeconds: int32(f.approvalTimeout),
+	ctx := c.Request.Context()
+	var company db.Company
+	err = db.InTx(ctx, h.pool, func(q *db.Queries) error {
+		if company, err = q.CompanyCreate(ctx, db.CompanyCreateParams{
+			ID: uuid.New(), Name: f.name, Currency: f.currency, CreditLimit: f.creditLimit,
+			CustomerGroup: f.customerGroup, TaxExempt: f.taxExempt, ApprovalTimeoutSeconds: int32(f.approvalTimeout),
+		}); err != nil || !req.termsChanged() {
+			return err
+		}
+		return setTerms(ctx, q, &company, f)
 	})
 	if err != nil {
 		api.RespondError(c, err)
@@ -202,6 +240,7 @@ func (h *handlers) updateCompany(c *gin.Context) {
 		f, err := req.apply(companyFields{
 			name: old.Name, currency: old.Currency, customerGroup: old.CustomerGroup, creditLimit: old.CreditLimit,
 			approvalTimeout: int64(old.ApprovalTimeoutSeconds), taxExempt: old.TaxExempt,
+			paymentTerms: int64(old.PaymentTermsDays), returnWindow: int64(old.ReturnWindowDays),
 		})
 		if err != nil {
 			return err
@@ -215,6 +254,9 @@ func (h *handlers) updateCompany(c *gin.Context) {
 			ID: id, Name: f.name, Currency: f.currency, CreditLimit: f.creditLimit, CustomerGroup: f.customerGroup,
 			TaxExempt: f.taxExempt, ApprovalTimeoutSeconds: int32(f.approvalTimeout),
 		})
+		if err == nil && req.termsChanged() {
+			err = setTerms(ctx, q, &company, f)
+		}
 		if err != nil || req.SalesRepID == nil {
 			return err
 		}
@@ -231,6 +273,25 @@ func (h *handlers) updateCompany(c *gin.Context) {
 	}
 	h.server.ForgetPrincipals() // employees' principals carry the company's currency
 	c.JSON(http.StatusOK, companyOf(company))
+}
+
+// The terms a company gets unless ops say otherwise, as the schema defaults
+// them: invoices due net 30, returns within 30 days of delivery.
+const (
+	defaultPaymentTermsDays = 30
+	defaultReturnWindowDays = 30
+)
+
+// setTerms stores the company's payment terms and return window. They take
+// effect for orders placed afterwards: an order keeps the terms it was placed
+// with.
+func setTerms(ctx context.Context, q *db.Queries, company *db.Company, f companyFields) error {
+	if err := q.CompanyUpdateTerms(ctx, db.CompanyUpdateTermsParams{ID: company.ID,
+		PaymentTermsDays: int32(f.paymentTerms), ReturnWindowDays: int32(f.returnWindow)}); err != nil {
+		return err
+	}
+	company.PaymentTermsDays, company.ReturnWindowDays = int32(f.paymentTerms), int32(f.returnWindow)
+	return nil
 }
 
 // salesRepOf reads a company's sales_rep_id: null clears it, anything else
