@@ -279,7 +279,7 @@ var paymentTransitions = map[PaymentStatus][]PaymentStatus{
 	PaymentInvoiced:          {PaymentPartiallyPaid, PaymentPaid, PaymentCredited},
 	PaymentPartiallyPaid:     {PaymentPaid, PaymentCredited},
 	PaymentPaid:              {PaymentCredited},
-	PaymentCredited:          {PaymentRefunded},
+	PaymentCredited:          {PaymentPaid, PaymentRefunded},
 	PaymentVoided:            nil,
 	PaymentRefunded:          nil,
 }
@@ -296,7 +296,9 @@ func CanTransitionPayment(from, to PaymentStatus) bool {
 //   - nothing invoiced → voided once the whole authorization is released,
 //     else authorized;
 //   - something still to invoice → partially_invoiced;
-//   - money refunded → refunded; a credit note → credited;
+//   - money refunded → refunded; paid so that, with credit notes, exactly
+//     nothing is owed → paid; otherwise a credit note → credited (owed less,
+//     or owed money back);
 //   - nothing paid → invoiced; less than invoiced paid → partially_paid;
 //     else paid.
 //
@@ -312,6 +314,8 @@ func DerivePaymentStatus(p PaymentState) PaymentStatus {
 		return PaymentPartiallyInvoiced
 	case p.Refunded > 0:
 		return PaymentRefunded
+	case p.Paid > 0 && p.Due() == 0:
+		return PaymentPaid
 	case p.Credited > 0:
 		return PaymentCredited
 	case p.Paid == 0:

@@ -370,7 +370,7 @@ func TestPaymentTransitionTable(t *testing.T) {
 		commerce.PaymentInvoiced:      {commerce.PaymentPartiallyPaid, commerce.PaymentPaid, commerce.PaymentCredited},
 		commerce.PaymentPartiallyPaid: {commerce.PaymentPaid, commerce.PaymentCredited},
 		commerce.PaymentPaid:          {commerce.PaymentCredited},
-		commerce.PaymentCredited:      {commerce.PaymentRefunded},
+		commerce.PaymentCredited:      {commerce.PaymentPaid, commerce.PaymentRefunded},
 	}
 	for _, from := range commerce.PaymentStatuses() {
 		require.True(t, from.Valid())

@@ -222,10 +222,8 @@ func TestOrderReturnCreditNoteAndPayment(t *testing.T) {
 	res = ops.do("POST", payments, map[string]any{"amount": due, "ref": "SEPA-1"}, "Idempotency-Key", "pay-1")
 	require.Equal(t, http.StatusCreated, res.Status, "payment: %s", res.Body)
 	res.decode(t, &o)
-	// Settled in full, yet "credited", not "paid": commerce.DerivePaymentStatus
-	// ranks a credit note above payments, whatever is still owed (reported to
-	// the lead, who owns the rules).
-	require.Equal(t, "credited", o.PaymentStatus)
+	// Settled in full by the credit note and the payment: paid.
+	require.Equal(t, "paid", o.PaymentStatus)
 	require.Equal(t, http.StatusCreated, ops.do("POST", payments, map[string]any{"amount": due, "ref": "SEPA-1"}, "Idempotency-Key", "pay-1").Status,
 		"a retried payment is recorded once")
 	f = readOrder(t, s.Pool, placed.ID)
