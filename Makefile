@@ -21,8 +21,8 @@ run: $(TEMPORAL) build postgres ## Start the whole system: Temporal dev server +
 	./$(ORDERFLOW) dev
 
 .PHONY: test
-test: $(TEMPORAL) postgres lint check-generated ## Run every test (unit, Postgres, workflow, end to end)
-	go test $(GO_TEST_FLAGS) ./...
+test: $(TEMPORAL) postgres lint check-generated build ## Run every test (unit, Postgres, workflow, end to end)
+	ORDERFLOW_BIN=$(CURDIR)/$(ORDERFLOW) go test $(GO_TEST_FLAGS) ./...
 
 # The unit tests need neither Postgres nor a Temporal server: the rules are pure
 # functions, and workflow tests mock their activities and replay recorded

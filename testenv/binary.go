@@ -23,8 +23,14 @@ var (
 // own. It goes to one folder per checkout under the system's temporary
 // folder, overwritten by each build, so runs do not pile up binaries; the Go
 // build cache makes a build after the first take seconds.
+//
+// ORDERFLOW_BIN names a binary built already (`make test` builds bin/orderflow
+// first), so the build does not compete with the tests for the CPU.
 func OrderflowBinary(t testing.TB) string {
 	t.Helper()
+	if p := os.Getenv("ORDERFLOW_BIN"); p != "" {
+		return p
+	}
 	binaryOnce.Do(func() { binaryPath, binaryErr = buildOrderflow() })
 	if binaryErr != nil {
 		t.Fatalf("build orderflow: %v", binaryErr)
