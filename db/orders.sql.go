@@ -20,7 +20,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
         $10, $11, $12, $13, $14, $15, $16, $17,
         $18)
 ON CONFLICT (cart_id) DO NOTHING
-RETURNING id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount
+RETURNING id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number
 `
 
 type OrderCreateParams struct {
@@ -98,6 +98,7 @@ func (q *Queries) OrderCreate(ctx context.Context, arg OrderCreateParams) (Order
 		&i.InvoicedAmount,
 		&i.PaidAmount,
 		&i.CreditedAmount,
+		&i.ErpNumber,
 	)
 	return i, err
 }
@@ -116,7 +117,7 @@ func (q *Queries) OrderFlagLate(ctx context.Context, id uuid.UUID) (int64, error
 }
 
 const orderGet = `-- name: OrderGet :one
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount FROM orders WHERE id = $1
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number FROM orders WHERE id = $1
 `
 
 func (q *Queries) OrderGet(ctx context.Context, id uuid.UUID) (Order, error) {
@@ -152,12 +153,13 @@ func (q *Queries) OrderGet(ctx context.Context, id uuid.UUID) (Order, error) {
 		&i.InvoicedAmount,
 		&i.PaidAmount,
 		&i.CreditedAmount,
+		&i.ErpNumber,
 	)
 	return i, err
 }
 
 const orderGetByCart = `-- name: OrderGetByCart :one
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount FROM orders WHERE cart_id = $1
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number FROM orders WHERE cart_id = $1
 `
 
 func (q *Queries) OrderGetByCart(ctx context.Context, cartID uuid.UUID) (Order, error) {
@@ -193,12 +195,13 @@ func (q *Queries) OrderGetByCart(ctx context.Context, cartID uuid.UUID) (Order, 
 		&i.InvoicedAmount,
 		&i.PaidAmount,
 		&i.CreditedAmount,
+		&i.ErpNumber,
 	)
 	return i, err
 }
 
 const orderGetInCompany = `-- name: OrderGetInCompany :one
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount FROM orders WHERE id = $1 AND (company_id = $2 OR $3::boolean)
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number FROM orders WHERE id = $1 AND (company_id = $2 OR $3::boolean)
 `
 
 type OrderGetInCompanyParams struct {
@@ -241,6 +244,7 @@ func (q *Queries) OrderGetInCompany(ctx context.Context, arg OrderGetInCompanyPa
 		&i.InvoicedAmount,
 		&i.PaidAmount,
 		&i.CreditedAmount,
+		&i.ErpNumber,
 	)
 	return i, err
 }
@@ -361,7 +365,7 @@ func (q *Queries) OrderLineUpdateQuantities(ctx context.Context, arg OrderLineUp
 }
 
 const orderListByCustomer = `-- name: OrderListByCustomer :many
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount FROM orders
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number FROM orders
 WHERE customer_id = $1
   AND (placed_at, id) < ($2::timestamptz, $3::uuid)
 ORDER BY placed_at DESC, id DESC
@@ -420,6 +424,7 @@ func (q *Queries) OrderListByCustomer(ctx context.Context, arg OrderListByCustom
 			&i.InvoicedAmount,
 			&i.PaidAmount,
 			&i.CreditedAmount,
+			&i.ErpNumber,
 		); err != nil {
 			return nil, err
 		}
@@ -432,7 +437,7 @@ func (q *Queries) OrderListByCustomer(ctx context.Context, arg OrderListByCustom
 }
 
 const orderListForOps = `-- name: OrderListForOps :many
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount FROM orders
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number FROM orders
 WHERE ($1::text = '' OR status = $1)
   AND ($2::text = '' OR fulfilment_status = $2)
   AND (NOT $3::boolean OR sla_breached)
@@ -502,6 +507,7 @@ func (q *Queries) OrderListForOps(ctx context.Context, arg OrderListForOpsParams
 			&i.InvoicedAmount,
 			&i.PaidAmount,
 			&i.CreditedAmount,
+			&i.ErpNumber,
 		); err != nil {
 			return nil, err
 		}
@@ -514,7 +520,7 @@ func (q *Queries) OrderListForOps(ctx context.Context, arg OrderListForOpsParams
 }
 
 const orderLock = `-- name: OrderLock :one
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount FROM orders WHERE id = $1 FOR UPDATE
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number FROM orders WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) OrderLock(ctx context.Context, id uuid.UUID) (Order, error) {
@@ -550,6 +556,7 @@ func (q *Queries) OrderLock(ctx context.Context, id uuid.UUID) (Order, error) {
 		&i.InvoicedAmount,
 		&i.PaidAmount,
 		&i.CreditedAmount,
+		&i.ErpNumber,
 	)
 	return i, err
 }
@@ -566,6 +573,21 @@ type OrderUpdateDeadlinesParams struct {
 
 func (q *Queries) OrderUpdateDeadlines(ctx context.Context, arg OrderUpdateDeadlinesParams) error {
 	_, err := q.db.Exec(ctx, orderUpdateDeadlines, arg.ShipBy, arg.DeliverBy, arg.ID)
+	return err
+}
+
+const orderUpdateErpNumber = `-- name: OrderUpdateErpNumber :exec
+UPDATE orders SET erp_number = $1, updated_at = now() WHERE id = $2
+`
+
+type OrderUpdateErpNumberParams struct {
+	ErpNumber string
+	ID        uuid.UUID
+}
+
+// OrderUpdateErpNumber records the ERP's number for the order (ERP sync).
+func (q *Queries) OrderUpdateErpNumber(ctx context.Context, arg OrderUpdateErpNumberParams) error {
+	_, err := q.db.Exec(ctx, orderUpdateErpNumber, arg.ErpNumber, arg.ID)
 	return err
 }
 

@@ -125,6 +125,23 @@ type Customer struct {
 	Role      string
 }
 
+type ErpCursor struct {
+	Feed      string
+	Cursor    string
+	UpdatedAt time.Time
+}
+
+type ErpSync struct {
+	OrderID       uuid.UUID
+	Status        string
+	Attempts      int32
+	LastError     string
+	ErpNumber     string
+	StuckEpisodes int32
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
 type IdempotencyKey struct {
 	PrincipalID  uuid.UUID
 	Key          string
@@ -206,6 +223,7 @@ type Order struct {
 	InvoicedAmount   int64
 	PaidAmount       int64
 	CreditedAmount   int64
+	ErpNumber        string
 }
 
 type OrderLine struct {

@@ -77,3 +77,7 @@ WHERE (@status::text = '' OR status = @status)
   AND (placed_at, id) > (@after_placed_at::timestamptz, @after_id::uuid)
 ORDER BY placed_at, id
 LIMIT @row_limit;
+
+-- OrderUpdateErpNumber records the ERP's number for the order (ERP sync).
+-- name: OrderUpdateErpNumber :exec
+UPDATE orders SET erp_number = @erp_number, updated_at = now() WHERE id = @id;
