@@ -6,20 +6,47 @@ package erp
 
 import (
 	"context"
-	"errors"
+	"fmt"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/orderflow/orderflow/activities/notify"
+	"github.com/orderflow/orderflow/commerce"
+	"github.com/orderflow/orderflow/db"
+	"github.com/orderflow/orderflow/erpapi"
 )
 
 // Activities are the ERP sync steps.
 type Activities struct {
 	// Connector is the ERP.
 	Connector Connector
+	// DB is Orderflow's database: the orders pushed, and the sync records.
+	DB *pgxpool.Pool
 }
 
-// Connector is an ERP as Orderflow needs it. HTTPConnector speaks the erpapi
-// contract; tests may put any other in its place.
-type Connector interface{}
+// Error types of the ERP sync activities' non-retryable errors, for the
+// workflow to tell them apart without parsing messages.
+const (
+	// ErrorTypeRefused: the ERP refused the request for good (a 4xx); the
+	// error's details are the ERP's erpapi.Error.
+	ErrorTypeRefused = "ErpRefused"
+	// ErrorTypeOrderNotFound: Orderflow has no such order, so there is
+	// nothing to push or record.
+	ErrorTypeOrderNotFound = "ErpOrderNotFound"
+	// ErrorTypeInvalidStatus: RecordSync was given a status that is none of
+	// the Sync* constants.
+	ErrorTypeInvalidStatus = "ErpSyncStatusInvalid"
+)
+
+// IdempotencyKey is the key an order's push carries: derived from the order
+// ID alone, so every attempt and every workflow run pushing the order sends
+// the same one.
+func IdempotencyKey(orderID uuid.UUID) string { return "orderflow-order-" + orderID.String() }
+
+// Reference is how the ERP knows an Orderflow order: its ID.
+func Reference(orderID uuid.UUID) string { return orderID.String() }
 
 // Sync statuses of an order's ERP push, as the erp_syncs table and the
 // ErpSyncStatus search attribute show them.
@@ -41,8 +68,10 @@ type PushOrderInput struct {
 type PushOrderResult struct {
 	// ERPNumber is the ERP's order number, now recorded on the order.
 	ERPNumber string
-	// Created says the push created the order; false when the ERP had it
-	// already (found by reference, or the idempotency key replayed).
+	// Created says this push sent the order to the ERP; false when the
+	// lookup by reference found the ERP had it already. (An ERP that replays
+	// an idempotency key answers the same order either way, so a replay
+	// counts as created: the Connector does not tell the two apart.)
 	Created bool
 }
 
@@ -51,8 +80,84 @@ type PushOrderResult struct {
 // idempotency key derived from the order ID, then records the ERP's number on
 // the order. ERP errors that may pass (5xx, 429, timeouts, connection errors)
 // are retryable; a 4xx refusal is non-retryable ("ErpRefused").
+//
+// It is idempotent: a retry after an answer lost on the way back finds the
+// order by reference and records the same number.
 func (a *Activities) PushOrder(ctx context.Context, in PushOrderInput) (PushOrderResult, error) {
-	return PushOrderResult{}, errors.New("erp: PushOrder is being built")
+	req, err := a.orderRequest(ctx, in.OrderID)
+	if db.IsNotFound(err) {
+		return PushOrderResult{}, orderNotFound(in.OrderID, err)
+	}
+	if err != nil {
+		return PushOrderResult{}, err
+	}
+
+	order, found, err := a.Connector.OrderByReference(ctx, req.Reference)
+	if err != nil {
+		return PushOrderResult{}, classify(err)
+	}
+	created := false
+	if !found {
+		if order, err = a.Connector.PushOrder(ctx, IdempotencyKey(in.OrderID), req); err != nil {
+			return PushOrderResult{}, classify(err)
+		}
+		created = true
+	}
+	if order.Number == "" {
+		// Nothing to record; the ERP may have its number next time.
+		return PushOrderResult{}, fmt.Errorf("erp: order %s: the ERP's answer has no order number", in.OrderID)
+	}
+
+	err = db.InTx(ctx, a.DB, func(q *db.Queries) error {
+		if err := q.OrderUpdateErpNumber(ctx, db.OrderUpdateErpNumberParams{ID: in.OrderID, ErpNumber: order.Number}); err != nil {
+			return err
+		}
+		return q.ErpSyncMarkSynced(ctx, db.ErpSyncMarkSyncedParams{
+			OrderID: in.OrderID, Attempts: int32(in.Attempt), ErpNumber: order.Number})
+	})
+	if err != nil {
+		return PushOrderResult{}, err
+	}
+	return PushOrderResult{ERPNumber: order.Number, Created: created}, nil
+}
+
+// orderRequest is the order as the ERP is given it.
+func (a *Activities) orderRequest(ctx context.Context, orderID uuid.UUID) (erpapi.OrderRequest, error) {
+	q := db.New(a.DB)
+	o, err := q.OrderGet(ctx, orderID)
+	if err != nil {
+		return erpapi.OrderRequest{}, err
+	}
+	rows, err := q.OrderLineListByOrder(ctx, orderID)
+	if err != nil {
+		return erpapi.OrderRequest{}, err
+	}
+	req := erpapi.OrderRequest{
+		Reference: Reference(o.ID), Customer: o.CompanyID.String(),
+		Currency: o.Currency, TotalMinor: o.Total, PlacedAt: o.PlacedAt.UTC(),
+		Lines: make([]erpapi.OrderLine, 0, len(rows)),
+	}
+	for _, l := range rows {
+		req.Lines = append(req.Lines, erpapi.OrderLine{SKU: l.Sku, Quantity: int64(l.Quantity), UnitPriceMinor: l.UnitPrice})
+	}
+	return req, nil
+}
+
+// classify turns the ERP's refusal into a non-retryable error of type
+// ErrorTypeRefused whose details are the ERP's reason, and leaves every
+// other error retryable (the ERP may be back later).
+func classify(err error) error {
+	if r, ok := AsRefused(err); ok {
+		return temporal.NewNonRetryableApplicationError(r.Error(), ErrorTypeRefused, err, r.Reason)
+	}
+	return err
+}
+
+// orderNotFound is the non-retryable error for an order Orderflow does not
+// have: no retry makes it appear.
+func orderNotFound(orderID uuid.UUID, cause error) error {
+	return temporal.NewNonRetryableApplicationError(
+		fmt.Sprintf("erp: order %s not found", orderID), ErrorTypeOrderNotFound, cause)
 }
 
 // RecordSyncInput is a change of an order's ERP sync status.
@@ -65,6 +170,46 @@ type RecordSyncInput struct {
 
 // RecordSync stores an order's ERP sync status (erp_syncs), and when it turns
 // stuck queues an ops notification, once per stuck episode.
+// Setting stuck again while stuck (a retried activity, a workflow replaying
+// its last step) queues nothing more; stuck again after any other status is a
+// new episode and notifies again.
 func (a *Activities) RecordSync(ctx context.Context, in RecordSyncInput) error {
-	return errors.New("erp: RecordSync is being built")
+	switch in.Status {
+	case SyncPending, SyncSynced, SyncStuck, SyncCancelled:
+	default:
+		return temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("erp: order %s: no sync status %q", in.OrderID, in.Status), ErrorTypeInvalidStatus, nil)
+	}
+	err := db.InTx(ctx, a.DB, func(q *db.Queries) error {
+		sync, err := q.ErpSyncRecord(ctx, db.ErpSyncRecordParams{
+			OrderID: in.OrderID, Status: in.Status, Attempts: int32(in.Attempts), LastError: in.LastError})
+		if err != nil || sync.Status != SyncStuck {
+			return err
+		}
+		o, err := q.OrderGet(ctx, in.OrderID)
+		if err != nil {
+			return err
+		}
+		// The episode in the dedup key makes the notification once per
+		// episode, whoever retries.
+		return notify.Queue(ctx, q, notify.Message{
+			DedupKey: fmt.Sprintf("erp-sync-stuck/%s/%d", in.OrderID, sync.StuckEpisodes),
+			Kind:     "erp_sync_stuck", CompanyID: o.CompanyID, ToRole: string(commerce.RoleOps),
+			Subject: fmt.Sprintf("Order %s is stuck on its way to the ERP", in.OrderID),
+			Body: fmt.Sprintf("%d pushes failed; the last said: %s. Retry the sync once the ERP takes orders again, or cancel it.",
+				in.Attempts, lastErrorOrUnknown(in.LastError)),
+		})
+	})
+	if db.IsForeignKeyViolation(err) || db.IsNotFound(err) {
+		return orderNotFound(in.OrderID, err)
+	}
+	return err
+}
+
+// lastErrorOrUnknown is the last error for a message, never blank.
+func lastErrorOrUnknown(lastError string) string {
+	if lastError == "" {
+		return "(no error recorded)"
+	}
+	return lastError
 }
