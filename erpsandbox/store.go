@@ -104,13 +104,17 @@ func (s *Store) CreateOrder(ctx context.Context, key string, req erpapi.OrderReq
 		return order, true, nil
 	}
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "orders_reference_key" {
-		return order, false, ErrDuplicateReference
-	}
-	if !errors.Is(err, ErrNotFound) {
+	referenceTaken := errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "orders_reference_key"
+	if !referenceTaken && !errors.Is(err, ErrNotFound) {
 		return order, false, err
 	}
+	// Either the key created an order before, or the reference is taken: by
+	// this same key racing in a concurrent request (Postgres may check the
+	// reference index first), or by another key, the one real conflict.
 	order, err = scanOrder(s.pool.QueryRow(ctx, `SELECT `+orderColumns+` FROM erp_sandbox.orders WHERE idempotency_key = $1`, key))
+	if referenceTaken && errors.Is(err, ErrNotFound) {
+		return order, false, ErrDuplicateReference
+	}
 	return order, false, err
 }
 
