@@ -6,6 +6,8 @@
 //	orderflow seed      load the demo data
 //	orderflow dev       everything locally: Temporal dev server, migrations,
 //	                    demo data, API and worker (what `make run` runs)
+//	orderflow erp-sandbox  a sandbox ERP speaking the ERP contract, with
+//	                    fault injection (docs/erp.md)
 //
 // Every subcommand is configured by the environment; see docs/operations.md.
 // The load test is a binary of its own, cmd/orderflow-bench.

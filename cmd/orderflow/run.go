@@ -28,7 +28,8 @@ commands:
   worker    run the Temporal worker
   migrate   create the database if missing and apply migrations
   seed      load the demo data
-  dev       run everything locally (Temporal dev server, API, worker, demo data)`
+  dev       run everything locally (Temporal dev server, API, worker, demo data)
+  erp-sandbox  run the sandbox ERP (flags: orderflow erp-sandbox -h)`
 
 func run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
@@ -67,6 +68,8 @@ func run(ctx context.Context, args []string) error {
 		return demo.Seed(ctx, pool, secrets)
 	case "dev":
 		return runDev(ctx, cfg, log)
+	case "erp-sandbox":
+		return runERPSandbox(ctx, cfg, log, args[1:])
 	case "help", "-h", "--help":
 		fmt.Println(usage)
 		return nil

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/orderflow/orderflow/app"
+	"github.com/orderflow/orderflow/config"
+	"github.com/orderflow/orderflow/erpsandbox"
+)
+
+// Defaults of `orderflow erp-sandbox`; the environment and then the flags
+// override them.
+const (
+	defaultERPSandboxAddr  = "127.0.0.1:8090"
+	defaultERPSandboxToken = "sandbox-token"
+)
+
+// runERPSandbox serves the sandbox ERP (package erpsandbox) until ctx ends.
+// It shares Orderflow's DATABASE_URL but keeps to its own schema, erp_sandbox.
+func runERPSandbox(ctx context.Context, cfg config.Config, log *slog.Logger, args []string) error {
+	fs := flag.NewFlagSet("erp-sandbox", flag.ContinueOnError)
+	fs.SetOutput(os.Stderr)
+	addr := fs.String("addr", envOr("ERP_SANDBOX_ADDR", defaultERPSandboxAddr), "listen address (env ERP_SANDBOX_ADDR)")
+	token := fs.String("token", envOr("ERP_SANDBOX_TOKEN", defaultERPSandboxToken), "bearer token callers must present (env ERP_SANDBOX_TOKEN)")
+	var faults erpsandbox.Faults
+	fs.Float64Var(&faults.ErrorRate, "error-rate", 0, "share (0..1) of contract calls answered 503 without doing anything")
+	fs.Float64Var(&faults.LoseAnswerRate, "lose-answer-rate", 0, "share (0..1) of order creations committed and then answered 502 without a body")
+	fs.IntVar(&faults.LatencyMS, "latency-ms", 0, "milliseconds added to every contract call")
+	outageUntil := fs.String("outage-until", "", "answer 503 to every contract call until this RFC 3339 time")
+	outageFor := fs.Duration("outage-for", 0, "answer 503 to every contract call for this long after start (e.g. 2m)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	switch {
+	case *outageUntil != "" && *outageFor != 0:
+		return errors.New("erp-sandbox: give -outage-until or -outage-for, not both")
+	case *outageUntil != "":
+		t, err := time.Parse(time.RFC3339, *outageUntil)
+		if err != nil {
+			return fmt.Errorf("erp-sandbox -outage-until: %w", err)
+		}
+		faults.OutageUntil = t
+	case *outageFor > 0:
+		faults.OutageUntil = time.Now().Add(*outageFor)
+	}
+
+	pool, err := app.OpenDatabase(ctx, cfg, log, true, false)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	store, err := erpsandbox.NewStore(ctx, pool)
+	if err != nil {
+		return err
+	}
+	sandbox, err := erpsandbox.NewServer(store, *token, faults, log)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: sandbox.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("erp-sandbox -addr: %w", err)
+	}
+	log.Info("ERP sandbox listening", "addr", "http://"+*addr, "error_rate", faults.ErrorRate,
+		"lose_answer_rate", faults.LoseAnswerRate, "latency_ms", faults.LatencyMS, "outage_until", faults.OutageUntil)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}
+
+// envOr is the environment variable's value, or def when it is unset.
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
