@@ -25,7 +25,7 @@ const erpRefusedType = "ErpRefused"
 const pushTimeout = 30 * time.Second
 
 // ErpOrder pushes one order to the ERP. The push is one activity that retries
-// with backoff (1 s doubling up to 30 min apart) for the retry budget, so an
+// with backoff for the retry budget, so an
 // ERP outage of hours delays the order, nothing more; the activity is
 // idempotent (looked up by our reference, created with an idempotency key from
 // the order ID), so its retries create the order once. When the budget is
@@ -95,9 +95,10 @@ func (w *pushRun) push(ctx workflow.Context) (erp.PushOrderResult, error) {
 		StartToCloseTimeout:    pushTimeout,
 		ScheduleToCloseTimeout: w.in.budget(),
 		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        time.Second,
-			BackoffCoefficient:     2,
-			MaximumInterval:        30 * time.Minute,
+			InitialInterval:        pushInitialInterval,
+			BackoffCoefficient:     pushBackoffCoefficient,
+			MaximumInterval:        pushMaximumInterval,
+			MaximumAttempts:        attemptCeiling(w.in.budget()),
 			NonRetryableErrorTypes: []string{erpRefusedType},
 		},
 		Summary: fmt.Sprintf("push %d", w.st.Attempts),
@@ -105,6 +106,31 @@ func (w *pushRun) push(ctx workflow.Context) (erp.PushOrderResult, error) {
 	var res erp.PushOrderResult
 	err := workflow.ExecuteActivity(ctx, erpActs.PushOrder, erp.PushOrderInput{OrderID: w.in.OrderID, Attempt: w.st.Attempts}).Get(ctx, &res)
 	return res, err
+}
+
+// The push's backoff: 1 s doubling, at most 30 min apart, so an ERP back after
+// seconds is called again at once and one down all day is called twice an hour.
+const (
+	pushInitialInterval    = time.Second
+	pushBackoffCoefficient = 2
+	pushMaximumInterval    = 30 * time.Minute
+)
+
+// attemptCeiling is a bound on a push's attempts that the retry budget always
+// reaches first: one more than the attempts that fit in the budget when each
+// fails at once. The budget, not a count, ends the retries; the ceiling is
+// stated because an unlimited count (0) means 10 in Temporal's test
+// environment, which would end the retries there long before the budget.
+func attemptCeiling(budget time.Duration) int32 {
+	var elapsed time.Duration
+	interval := pushInitialInterval
+	attempts := int32(1)
+	for elapsed <= budget {
+		elapsed += interval
+		attempts++
+		interval = min(time.Duration(float64(interval)*pushBackoffCoefficient), pushMaximumInterval)
+	}
+	return attempts + 1
 }
 
 // awaitOps waits, stuck, for ops' decision: true for a retry, false for a
