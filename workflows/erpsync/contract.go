@@ -36,7 +36,8 @@ const StatusQuery = "erp_sync_status"
 
 // Signal names, sent by ops from the API or from the Temporal UI's signal
 // button. They carry no input (any input is ignored, so the UI's button works
-// whatever is typed into it) and matter only while the push is stuck.
+// whatever is typed into it) and act only on a stuck push: one sent while the
+// push is still retrying waits, and acts if the push turns stuck.
 const (
 	// RetrySignal pushes a stuck order again, with a fresh retry budget.
 	RetrySignal = "retry"
