@@ -28,6 +28,7 @@ import (
 
 	"github.com/orderflow/orderflow/activities/approval"
 	"github.com/orderflow/orderflow/activities/carts"
+	"github.com/orderflow/orderflow/activities/erp"
 	"github.com/orderflow/orderflow/activities/fulfilment"
 	"github.com/orderflow/orderflow/activities/inventory"
 	"github.com/orderflow/orderflow/activities/orders"
@@ -39,6 +40,7 @@ import (
 	"github.com/orderflow/orderflow/config"
 	"github.com/orderflow/orderflow/db"
 	"github.com/orderflow/orderflow/workflows/checkout"
+	"github.com/orderflow/orderflow/workflows/erpsync"
 	"github.com/orderflow/orderflow/workflows/order"
 	"github.com/orderflow/orderflow/workflows/quote"
 )
@@ -146,6 +148,7 @@ type Activities struct {
 	Orders     *orders.Activities
 	Quotes     *quotes.Activities
 	Fulfilment *fulfilment.Activities
+	Erp        *erp.Activities
 }
 
 // NewActivities builds the activities on the pool, with the built-in
@@ -160,6 +163,8 @@ func NewActivities(pool *pgxpool.Pool) Activities {
 		Orders:     &orders.Activities{DB: pool},
 		Quotes:     &quotes.Activities{DB: pool},
 		Fulfilment: &fulfilment.Activities{DB: pool},
+		// The ERP connector comes from configuration once it has one.
+		Erp: &erp.Activities{},
 	}
 }
 
@@ -196,12 +201,22 @@ func NewOrderWorker(c client.Client, acts Activities) worker.Worker {
 	return w
 }
 
+// NewErpWorker builds the worker of the ERP task queue with the ERP order
+// workflow and the ERP activities registered: its own queue and worker, so a
+// slow ERP occupies no checkout or order slot.
+func NewErpWorker(c client.Client, acts Activities) worker.Worker {
+	w := worker.New(c, erpsync.TaskQueue, worker.Options{})
+	w.RegisterWorkflowWithOptions(erpsync.ErpOrder, workflow.RegisterOptions{Name: erpsync.WorkflowName})
+	w.RegisterActivity(acts.Erp)
+	return w
+}
+
 // Workers are every process's worker, started and stopped together.
 type Workers []worker.Worker
 
 // NewWorkers builds the worker of every process's task queue.
 func NewWorkers(c client.Client, acts Activities) Workers {
-	return Workers{NewCheckoutWorker(c, acts), NewQuoteWorker(c, acts), NewOrderWorker(c, acts)}
+	return Workers{NewCheckoutWorker(c, acts), NewQuoteWorker(c, acts), NewOrderWorker(c, acts), NewErpWorker(c, acts)}
 }
 
 // Start starts every worker; when one fails, those started are stopped again.
@@ -227,7 +242,7 @@ func (ws Workers) Stop() {
 func SearchAttributes() []temporal.SearchAttributeKey {
 	seen := map[string]bool{}
 	var out []temporal.SearchAttributeKey
-	for _, k := range slices.Concat(checkout.SearchAttributes, quote.SearchAttributes, order.SearchAttributes) {
+	for _, k := range slices.Concat(checkout.SearchAttributes, quote.SearchAttributes, order.SearchAttributes, erpsync.SearchAttributes) {
 		if !seen[k.GetName()] {
 			seen[k.GetName()] = true
 			out = append(out, k)

@@ -1,0 +1,138 @@
+// Package erpsync is the ERP sync process: it gives each order to the
+// company's ERP exactly once, outlasting ERP outages of hours, and when the
+// ERP stays down (or refuses the order) it turns stuck and waits for ops to
+// retry or cancel. This file is its contract; the state machine is in
+// workflow.go.
+package erpsync
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/orderflow/orderflow/activities/erp"
+	"github.com/orderflow/orderflow/workflows"
+)
+
+// TaskQueue is the task queue of ERP order workflows and their activities: its
+// own, so a slow or absent ERP holds up nothing but ERP sync (never checkout).
+const TaskQueue = "orderflow-erp"
+
+// WorkflowName is the registered name of the ERP order workflow.
+const WorkflowName = "ErpOrder"
+
+// WorkflowID is the ID of an order's ERP push: derived from the order, so the
+// order is pushed by one workflow however often its start is asked for.
+func WorkflowID(orderID uuid.UUID) string { return "erp-order/" + orderID.String() }
+
+// StatusQuery answers the push's State, for ops and the API.
+const StatusQuery = "erp_sync_status"
+
+// Signal names, sent by ops from the API or from the Temporal UI's signal
+// button. They carry no input (any input is ignored, so the UI's button works
+// whatever is typed into it) and act only on a stuck push: one sent while the
+// push is still retrying waits, and acts if the push turns stuck.
+const (
+	// RetrySignal pushes a stuck order again, with a fresh retry budget.
+	RetrySignal = "retry"
+	// CancelSignal gives up on a stuck order: it is never pushed.
+	CancelSignal = "cancel"
+)
+
+// StatusKey is the search attribute ErpSyncStatus: the push's status, one of
+// erp.SyncPending, erp.SyncSynced, erp.SyncStuck and erp.SyncCancelled, e.g.
+// ErpSyncStatus="stuck" for the orders ops must look at.
+var StatusKey = temporal.NewSearchAttributeKeyKeyword("ErpSyncStatus")
+
+// SearchAttributes are every search attribute an ERP push sets, for
+// registering them on a namespace.
+var SearchAttributes = []temporal.SearchAttributeKey{StatusKey, workflows.CompanyIDKey}
+
+// DefaultRetryBudget is how long a push retries an ERP that fails before it
+// turns stuck, unless Input.RetryBudget says otherwise.
+const DefaultRetryBudget = 24 * time.Hour
+
+// Input names the order to push.
+type Input struct {
+	OrderID   uuid.UUID `json:"order_id"`
+	CompanyID uuid.UUID `json:"company_id"`
+	// RetryBudget is how long one push retries before it turns stuck (0:
+	// DefaultRetryBudget); an ops retry grants it afresh.
+	RetryBudget time.Duration `json:"retry_budget,omitempty"`
+}
+
+// budget is the retry budget the input asks for.
+func (in Input) budget() time.Duration {
+	if in.RetryBudget > 0 {
+		return in.RetryBudget
+	}
+	return DefaultRetryBudget
+}
+
+// State is where an order's push stands.
+type State struct {
+	// Status is one of the erp.Sync* statuses.
+	Status string `json:"status"`
+	// Attempts counts the pushes: the first, and one more for each ops retry.
+	// (The ERP calls inside one push, retried with backoff, are the push's
+	// activity attempts, shown in the Temporal UI.)
+	Attempts int `json:"attempts"`
+	// ERPNumber is the ERP's order number, once synced.
+	ERPNumber string `json:"erp_number,omitempty"`
+	// LastError is why the push is stuck (or was, before a retry).
+	LastError string `json:"last_error,omitempty"`
+}
+
+// Start starts the order's ERP push, or answers the push that exists already,
+// so asking twice is harmless:
+//   - conflict policy USE_EXISTING: a start while the push runs joins it;
+//   - reuse policy ALLOW_DUPLICATE_FAILED_ONLY: an order synced or cancelled
+//     is never pushed again (Start answers that push's run); only a push that
+//     failed or was terminated may start anew (the push itself is idempotent).
+//
+// The search attributes are set at start, so the push can be found in the UI
+// before its first workflow task runs.
+func Start(ctx context.Context, c client.Client, in Input) (client.WorkflowRun, error) {
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       WorkflowID(in.OrderID),
+		TaskQueue:                TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			workflows.CompanyIDKey.ValueSet(in.CompanyID.String()),
+			StatusKey.ValueSet(erp.SyncPending),
+		),
+		StaticSummary: "ERP push · order " + in.OrderID.String(),
+	}, WorkflowName, in)
+	var done *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &done) {
+		return c.GetWorkflow(ctx, WorkflowID(in.OrderID), ""), nil
+	}
+	return run, err
+}
+
+// Retry sends RetrySignal to the order's push (ops).
+func Retry(ctx context.Context, c client.Client, orderID uuid.UUID) error {
+	return c.SignalWorkflow(ctx, WorkflowID(orderID), "", RetrySignal, nil)
+}
+
+// Cancel sends CancelSignal to the order's push (ops).
+func Cancel(ctx context.Context, c client.Client, orderID uuid.UUID) error {
+	return c.SignalWorkflow(ctx, WorkflowID(orderID), "", CancelSignal, nil)
+}
+
+// Status asks the order's push where it stands.
+func Status(ctx context.Context, c client.Client, orderID uuid.UUID) (State, error) {
+	v, err := c.QueryWorkflow(ctx, WorkflowID(orderID), "", StatusQuery)
+	if err != nil {
+		return State{}, err
+	}
+	var st State
+	return st, v.Get(&st)
+}
