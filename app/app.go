@@ -152,8 +152,8 @@ type Activities struct {
 }
 
 // NewActivities builds the activities on the pool, with the built-in
-// payment-on-account provider.
-func NewActivities(pool *pgxpool.Pool) Activities {
+// payment-on-account provider and erpConn as the ERP.
+func NewActivities(pool *pgxpool.Pool, erpConn erp.Connector) Activities {
 	return Activities{
 		Carts:      &carts.Activities{DB: pool},
 		Spend:      &spend.Activities{DB: pool},
@@ -163,8 +163,7 @@ func NewActivities(pool *pgxpool.Pool) Activities {
 		Orders:     &orders.Activities{DB: pool},
 		Quotes:     &quotes.Activities{DB: pool},
 		Fulfilment: &fulfilment.Activities{DB: pool},
-		// The ERP connector comes from configuration once it has one.
-		Erp: &erp.Activities{},
+		Erp:        &erp.Activities{DB: pool, Connector: erpConn},
 	}
 }
 

@@ -57,6 +57,15 @@ type Config struct {
 	// default is DevWebhookSecretKey, which is public: `orderflow serve`
 	// refuses to start with it (RequireProductionSecrets).
 	WebhookSecretKey []byte
+	// ERPURL is the base URL of the ERP (or of the adapter in front of it)
+	// that speaks the erpapi contract, docs/erp.md (ERP_URL). The default is
+	// the sandbox `orderflow dev` starts.
+	ERPURL string
+	// ERPToken is the bearer token the ERP expects (ERP_TOKEN). Secret.
+	ERPToken string
+	// ERPTimeout bounds one ERP call (ERP_TIMEOUT, a Go duration); a call that
+	// takes longer is retried.
+	ERPTimeout time.Duration
 }
 
 // DevWebhookSecretKey is the WEBHOOK_SECRET_KEY of `orderflow dev`, the demo
@@ -84,6 +93,9 @@ func Default() Config {
 		TemporalCLI:       "bin/temporal",
 		TemporalUIPort:    8233,
 		WebhookSecretKey:  DevWebhookKey(),
+		ERPURL:            "http://127.0.0.1:8090",
+		ERPToken:          "sandbox-token",
+		ERPTimeout:        30 * time.Second,
 	}
 }
 
@@ -110,6 +122,8 @@ func load(getenv func(string) string) (Config, error) {
 	str("LOG_FORMAT", &c.LogFormat)
 	str("TEMPORAL_CLI", &c.TemporalCLI)
 	str("TEMPORAL_DB_FILE", &c.TemporalDBFile)
+	str("ERP_URL", &c.ERPURL)
+	str("ERP_TOKEN", &c.ERPToken)
 	if v := getenv("TEMPORAL_TLS"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -123,6 +137,13 @@ func load(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("CHECKOUT_SYNC_WAIT: %w", err))
 		}
 		c.CheckoutSyncWait = d
+	}
+	if v := getenv("ERP_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("ERP_TIMEOUT: %w", err))
+		}
+		c.ERPTimeout = d
 	}
 	if v := getenv("TEMPORAL_UI_PORT"); v != "" {
 		p, err := strconv.Atoi(v)
@@ -173,6 +194,12 @@ func (c Config) Validate() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, errors.New("LOG_FORMAT: must be text or json"))
 	}
+	if u, err := url.Parse(c.ERPURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, errors.New("ERP_URL: must be an http:// or https:// URL"))
+	}
+	if c.ERPTimeout <= 0 || c.ERPTimeout > 5*time.Minute {
+		errs = append(errs, errors.New("ERP_TIMEOUT: must be between 0s (exclusive) and 5m"))
+	}
 	if len(c.WebhookSecretKey) != 32 {
 		errs = append(errs, fmt.Errorf("WEBHOOK_SECRET_KEY: must be 32 bytes, base64 (it is %d bytes; make one with `openssl rand -base64 32`)", len(c.WebhookSecretKey)))
 	}
@@ -217,6 +244,7 @@ func (c Config) String() string {
 	if c.UsesDevWebhookSecretKey() {
 		webhookKey = "dev" // public anyway; saying so helps spot a production server that runs with it
 	}
-	return fmt.Sprintf("database=%s http=%s temporal=%s namespace=%s tls=%t api_key=%q checkout_sync_wait=%s log=%s/%s webhook_key=%s",
-		db, c.HTTPAddr, c.TemporalAddress, c.TemporalNamespace, c.UseTLS(), apiKey, c.CheckoutSyncWait, c.LogLevel, c.LogFormat, webhookKey)
+	return fmt.Sprintf("database=%s http=%s temporal=%s namespace=%s tls=%t api_key=%q checkout_sync_wait=%s log=%s/%s webhook_key=%s erp=%s erp_timeout=%s",
+		db, c.HTTPAddr, c.TemporalAddress, c.TemporalNamespace, c.UseTLS(), apiKey, c.CheckoutSyncWait, c.LogLevel, c.LogFormat, webhookKey,
+		c.ERPURL, c.ERPTimeout)
 }

@@ -24,6 +24,7 @@ func TestLoadReadsEnvironment(t *testing.T) {
 		"DATABASE_URL": "postgres://u:secret@db:5432/of", "HTTP_ADDR": ":9000",
 		"TEMPORAL_ADDRESS": "t.example:7233", "TEMPORAL_NAMESPACE": "prod",
 		"TEMPORAL_API_KEY": "key-123", "CHECKOUT_SYNC_WAIT": "2s", "LOG_LEVEL": "debug", "LOG_FORMAT": "json",
+		"ERP_URL": "https://erp.example/api", "ERP_TOKEN": "erp-secret-9", "ERP_TIMEOUT": "10s",
 	}))
 	require.NoError(t, err)
 	require.Equal(t, "prod", c.TemporalNamespace)
@@ -33,19 +34,24 @@ func TestLoadReadsEnvironment(t *testing.T) {
 	require.NotContains(t, s, "secret")
 	require.NotContains(t, s, "key-123")
 	require.Contains(t, s, "u:xxxxx@db")
+	require.Equal(t, "https://erp.example/api", c.ERPURL)
+	require.Equal(t, "erp-secret-9", c.ERPToken)
+	require.Equal(t, 10*time.Second, c.ERPTimeout)
+	require.NotContains(t, s, "erp-secret-9")
 }
 
 func TestLoadReportsEveryProblem(t *testing.T) {
 	_, err := load(env(map[string]string{
 		"DATABASE_URL": "mysql://x", "CHECKOUT_SYNC_WAIT": "soon", "LOG_LEVEL": "loud",
-		"TEMPORAL_TLS_CERT": "cert.pem", "LOG_FORMAT": "xml",
+		"TEMPORAL_TLS_CERT": "cert.pem", "LOG_FORMAT": "xml", "ERP_TIMEOUT": "later",
 	}))
 	require.Error(t, err)
-	for _, name := range []string{"CHECKOUT_SYNC_WAIT", "LOG_LEVEL"} {
+	for _, name := range []string{"CHECKOUT_SYNC_WAIT", "LOG_LEVEL", "ERP_TIMEOUT"} {
 		require.True(t, strings.Contains(err.Error(), name), "error names %s: %v", name, err)
 	}
-	_, err = load(env(map[string]string{"DATABASE_URL": "mysql://x", "TEMPORAL_TLS_CERT": "cert.pem", "LOG_FORMAT": "xml"}))
-	for _, name := range []string{"DATABASE_URL", "TEMPORAL_TLS_KEY", "LOG_FORMAT"} {
+	_, err = load(env(map[string]string{"DATABASE_URL": "mysql://x", "TEMPORAL_TLS_CERT": "cert.pem", "LOG_FORMAT": "xml",
+		"ERP_URL": "erp.example", "ERP_TIMEOUT": "1h"}))
+	for _, name := range []string{"DATABASE_URL", "TEMPORAL_TLS_KEY", "LOG_FORMAT", "ERP_URL", "ERP_TIMEOUT"} {
 		require.True(t, strings.Contains(err.Error(), name), "error names %s: %v", name, err)
 	}
 }

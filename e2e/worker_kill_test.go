@@ -319,7 +319,7 @@ func startWorkerProcess(t testing.TB, s *testenv.Stack, name string) *workerProc
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	cmd.Env = append(cmd.Env, "DATABASE_URL="+s.DatabaseURL, "TEMPORAL_ADDRESS="+s.TemporalAddress,
+	cmd.Env = append(cmd.Env, "ERP_URL="+s.ERPURL, "ERP_TOKEN="+testenv.ERPToken, "DATABASE_URL="+s.DatabaseURL, "TEMPORAL_ADDRESS="+s.TemporalAddress,
 		"TEMPORAL_NAMESPACE="+s.Namespace, "LOG_LEVEL=warn")
 	out := processLog{t: t, name: name}
 	cmd.Stdout, cmd.Stderr = out, out

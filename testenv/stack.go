@@ -17,10 +17,12 @@ import (
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/orderflow/orderflow/activities/erp"
 	"github.com/orderflow/orderflow/activities/payment"
 	"github.com/orderflow/orderflow/api"
 	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/config"
+	"github.com/orderflow/orderflow/erpsandbox"
 	"github.com/orderflow/orderflow/webhooks"
 )
 
@@ -58,6 +60,9 @@ func TemporalCLI() (string, error) {
 	}
 	return p, nil
 }
+
+// ERPToken is the token of every Stack's ERP sandbox.
+const ERPToken = "stack-erp-token"
 
 // stackNamespaces is how many Stacks one dev server can hold: each Stack gets a
 // namespace of its own, so its worker sees only its own tasks and its
@@ -104,6 +109,13 @@ type Stack struct {
 	// before starting a replacement worker.
 	Activities app.Activities
 
+	// ERP is the stack's ERP: a sandbox (package erpsandbox) served over
+	// HTTP at ERPURL with ERPToken, keeping its data in the stack's database
+	// (schema erp_sandbox). Tests set its faults and read its orders.
+	ERP      *erpsandbox.Server
+	ERPStore *erpsandbox.Store
+	ERPURL   string
+
 	// DatabaseURL is the stack's own database, and TemporalAddress the dev
 	// server's frontend (host:port): with Namespace, what a worker started as
 	// a process of its own (`orderflow worker`) needs to join the stack.
@@ -139,7 +151,16 @@ func NewStack(t testing.TB, server *testsuite.DevServer, opts StackOptions) *Sta
 	if err != nil {
 		t.Fatalf("temporal client: %v", err)
 	}
-	acts := app.NewActivities(pool)
+	erpStore, err := erpsandbox.NewStore(context.Background(), pool)
+	if err != nil {
+		t.Fatalf("ERP sandbox: %v", err)
+	}
+	erpServer, err := erpsandbox.NewServer(erpStore, ERPToken, erpsandbox.Faults{}, log)
+	if err != nil {
+		t.Fatalf("ERP sandbox: %v", err)
+	}
+	erpHTTP := httptest.NewServer(erpServer.Handler())
+	acts := app.NewActivities(pool, erp.NewHTTPConnector(erpHTTP.URL, ERPToken, 5*time.Second))
 	if opts.Payments != nil {
 		acts.Payment = &payment.Activities{DB: pool, Provider: opts.Payments(pool)}
 	}
@@ -159,10 +180,12 @@ func NewStack(t testing.TB, server *testsuite.DevServer, opts StackOptions) *Sta
 	}
 	srv := httptest.NewServer(app.NewAPIHandler(pool, tc, log, api.Options{CheckoutSyncWait: opts.CheckoutSyncWait, WebhookSecrets: secrets}))
 	s := &Stack{Namespace: stackNamespace(i), Pool: pool, Temporal: tc, API: srv, Workers: ws, Activities: acts,
+		ERP: erpServer, ERPStore: erpStore, ERPURL: erpHTTP.URL,
 		DatabaseURL: dbURL, TemporalAddress: server.FrontendHostPort()}
 	t.Cleanup(func() {
 		srv.Close()
 		s.Workers.Stop()
+		erpHTTP.Close()
 		tc.Close()
 	})
 	return s

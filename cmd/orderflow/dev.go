@@ -52,7 +52,7 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	app.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace, log)
 
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return runWorkers(gctx, tc, pool) })
+	g.Go(func() error { return runWorkers(gctx, cfg, tc, pool) })
 	g.Go(func() error { return serveHTTP(gctx, cfg, log, pool, tc) })
 	g.Go(func() error { seedDemoQuotes(gctx, tc, pool, log); return nil })
 	if server != nil {

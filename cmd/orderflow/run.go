@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/orderflow/orderflow/api"
+	"github.com/orderflow/orderflow/activities/erp"
 	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/config"
 	"github.com/orderflow/orderflow/demo"
@@ -113,12 +114,12 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	defer tc.Close()
 	app.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace, log)
-	return runWorkers(ctx, tc, pool)
+	return runWorkers(ctx, cfg, tc, pool)
 }
 
 // runWorkers runs every process's worker until ctx ends, then stops them.
-func runWorkers(ctx context.Context, tc client.Client, pool *pgxpool.Pool) error {
-	ws := app.NewWorkers(tc, app.NewActivities(pool))
+func runWorkers(ctx context.Context, cfg config.Config, tc client.Client, pool *pgxpool.Pool) error {
+	ws := app.NewWorkers(tc, app.NewActivities(pool, erp.NewHTTPConnector(cfg.ERPURL, cfg.ERPToken, cfg.ERPTimeout)))
 	if err := ws.Start(); err != nil {
 		return fmt.Errorf("start workers: %w", err)
 	}

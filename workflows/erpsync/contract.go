@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/orderflow/orderflow/activities/erp"
 	"github.com/orderflow/orderflow/workflows"
@@ -115,6 +116,26 @@ func Start(ctx context.Context, c client.Client, in Input) (client.WorkflowRun, 
 		return c.GetWorkflow(ctx, WorkflowID(in.OrderID), ""), nil
 	}
 	return run, err
+}
+
+// StartChild starts the order's push as a child of the calling workflow (the
+// order, when it opens). The push outlives its parent (parent close policy
+// ABANDON) and runs on the ERP task queue; its ID comes from the order with
+// reuse policy ALLOW_DUPLICATE_FAILED_ONLY, so a reset order can never push
+// twice: the start then fails as already started, which the caller ignores.
+func StartChild(ctx workflow.Context, in Input) workflow.ChildWorkflowFuture {
+	ctx = workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:            WorkflowID(in.OrderID),
+		TaskQueue:             TaskQueue,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
+		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			workflows.CompanyIDKey.ValueSet(in.CompanyID.String()),
+			StatusKey.ValueSet(erp.SyncPending),
+		),
+		StaticSummary: "ERP push · order " + in.OrderID.String(),
+	})
+	return workflow.ExecuteChildWorkflow(ctx, WorkflowName, in)
 }
 
 // Retry sends RetrySignal to the order's push (ops).

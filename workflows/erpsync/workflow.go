@@ -18,7 +18,7 @@ var erpActs *erp.Activities
 // erpRefusedType is the error type of the ERP's refusal of an order (a 4xx
 // answer), which no retry can change: PushOrder fails with it non-retryably.
 // It must read as activities/erp spells it.
-const erpRefusedType = "ErpRefused"
+const erpRefusedType = erp.ErrorTypeRefused
 
 // pushTimeout bounds one call to the ERP (look the order up, create it when
 // missing); a hung ERP is given up on and called again.

@@ -6,12 +6,14 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/orderflow/orderflow/activities/fulfilment"
 	"github.com/orderflow/orderflow/activities/payment"
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/workflows"
+	"github.com/orderflow/orderflow/workflows/erpsync"
 )
 
 // The activities an order calls, referenced through nil pointers.
@@ -97,6 +99,9 @@ func (w *orderRun) run(ctx workflow.Context) (State, error) {
 			w.shipmentOrder = append(w.shipmentOrder, r.ID)
 		}
 		if err := w.refresh(ctx, false); err != nil {
+			return w.st, err
+		}
+		if err := w.pushToERP(ctx); err != nil {
 			return w.st, err
 		}
 	}
@@ -455,4 +460,22 @@ func actorName(a Actor) string {
 	default:
 		return "staff:" + a.ID.String()
 	}
+}
+
+// erpPushChange is the change that made an order hand itself to the ERP when it
+// opens; orders opened before it replay without a push.
+const erpPushChange = "erp-push"
+
+// pushToERP starts the order's ERP push (workflows/erpsync) on its own task
+// queue and goes on at once: the order never waits for the ERP. A push that
+// exists already (the order was reset) is the one push there is.
+func (w *orderRun) pushToERP(ctx workflow.Context) error {
+	if workflow.GetVersion(ctx, erpPushChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return nil
+	}
+	child := erpsync.StartChild(ctx, erpsync.Input{OrderID: w.in.OrderID, CompanyID: w.in.CompanyID})
+	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil && !temporal.IsWorkflowExecutionAlreadyStartedError(err) {
+		return err
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/orderflow/orderflow/activities/payment"
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/workflows"
+	"github.com/orderflow/orderflow/workflows/erpsync"
 	"github.com/orderflow/orderflow/workflows/order"
 )
 
@@ -159,6 +161,10 @@ type orderRun struct {
 	fake  *fakeActs
 	start time.Time
 	n     int
+
+	mu sync.Mutex
+	// pushed are the ERP pushes the order started.
+	pushed []erpsync.Input
 }
 
 func newOrderRun(t *testing.T) *orderRun {
@@ -170,7 +176,21 @@ func newOrderRun(t *testing.T) *orderRun {
 	r.fake = &fakeActs{order: testOrder(r.start)}
 	env.RegisterWorkflowWithOptions(order.Order, workflow.RegisterOptions{Name: order.WorkflowName})
 	env.RegisterActivity(r.fake)
+	// The order's ERP push, which the order starts when it opens.
+	env.RegisterWorkflowWithOptions(func(_ workflow.Context, in erpsync.Input) (erpsync.State, error) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.pushed = append(r.pushed, in)
+		return erpsync.State{}, nil
+	}, workflow.RegisterOptions{Name: erpsync.WorkflowName})
 	return r
+}
+
+// erpPushes are the ERP pushes the order started.
+func (r *orderRun) erpPushes() []erpsync.Input {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.pushed)
 }
 
 type outcome struct {
@@ -276,6 +296,7 @@ func TestOrderShippedDeliveredCompleted(t *testing.T) {
 		captured += in.(payment.AdjustPaymentInput).Amount.Amount
 	}
 	require.Equal(t, int64(2200), captured, "the invoices add up to the order's total")
+	require.Equal(t, []erpsync.Input{{OrderID: orderID, CompanyID: companyID}}, r.erpPushes(), "the order hands itself to the ERP once")
 	ships := r.fake.inputs("RecordShipment")
 	require.Equal(t, order.InvoiceNumber(orderID, 1), ships[0].(fulfilment.RecordShipmentInput).Invoice.Number)
 	require.Equal(t, r.start.Add(time.Hour+30*day), ships[0].(fulfilment.RecordShipmentInput).Invoice.DueAt, "net 30")
@@ -504,6 +525,8 @@ func TestOrderContinuesAsNew(t *testing.T) {
 	require.Equal(t, commerce.OrderCompleted, st.Status)
 	require.Equal(t, 1, again.requireState(t).Shipments, "the old run's shipment is known: reported again, recorded once")
 	require.NotContains(t, r2.fake.names(), "OpenOrder")
+	require.Len(t, r.erpPushes(), 1, "the first run pushes the order to the ERP")
+	require.Empty(t, r2.erpPushes(), "a continued run does not push it again")
 	require.Equal(t, int64(2200), st.Invoiced)
 }
 
