@@ -14,8 +14,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/orderflow/orderflow/api"
 	"github.com/orderflow/orderflow/activities/erp"
+	"github.com/orderflow/orderflow/api"
 	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/config"
 	"github.com/orderflow/orderflow/demo"
