@@ -63,6 +63,12 @@ func (s *Server) orderDetail(ctx context.Context, p Principal, id uuid.UUID) (Or
 	for _, e := range events {
 		out.Timeline = append(out.Timeline, timelineOf(e))
 	}
+	switch sync, err := s.q.ErpSyncGet(ctx, o.ID); {
+	case err == nil:
+		out.ERPSync = &ERPSync{Status: sync.Status, Attempts: int(sync.Attempts), LastError: sync.LastError, UpdatedAt: sync.UpdatedAt.UTC()}
+	case !db.IsNotFound(err):
+		return Order{}, err
+	}
 	return out, nil
 }
 

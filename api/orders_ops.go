@@ -1,14 +1,18 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
+	"go.temporal.io/sdk/client"
 
+	"github.com/orderflow/orderflow/activities/erp"
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
+	"github.com/orderflow/orderflow/workflows/erpsync"
 	"github.com/orderflow/orderflow/workflows/order"
 )
 
@@ -25,6 +29,48 @@ func (s *Server) orderOpsRoutes(v1 gin.IRouter) {
 	ops.POST("/:order_id/returns/:return_id/reject", s.Idempotent, s.rejectReturn)
 	ops.POST("/:order_id/returns/:return_id/receive", s.Idempotent, s.receiveReturn)
 	ops.POST("/:order_id/payments", s.Idempotent, s.recordPayment)
+	ops.POST("/:order_id/erp-sync/retry", s.retryERPSync)
+	ops.POST("/:order_id/erp-sync/cancel", s.cancelERPSync)
+}
+
+// errERPSyncNotStuck refuses an ops retry or cancel of an order's ERP push
+// that is not stuck: a pending push is still retrying by itself, a synced or
+// cancelled one is over.
+var errERPSyncNotStuck = newError(http.StatusConflict, "erp_sync_not_stuck",
+	"the order's ERP push is not stuck: only a stuck push can be retried or cancelled")
+
+// retryERPSync gives a stuck ERP push a fresh retry budget (ops). It answers
+// 202: the push goes on in the background; the order shows how it goes.
+func (s *Server) retryERPSync(c *gin.Context) { s.steerERPSync(c, erpsync.Retry) }
+
+// cancelERPSync gives up on a stuck ERP push (ops): the order stays ours only,
+// e.g. because it was keyed into the ERP by hand.
+func (s *Server) cancelERPSync(c *gin.Context) { s.steerERPSync(c, erpsync.Cancel) }
+
+// steerERPSync sends a stuck push its ops signal. The stuck state is read
+// from the push's projection (erp_syncs), which the workflow writes before it
+// waits for ops.
+func (s *Server) steerERPSync(c *gin.Context, signal func(context.Context, client.Client, uuid.UUID) error) {
+	id, err := PathUUID(c, "order_id")
+	if err != nil {
+		RespondError(c, err)
+		return
+	}
+	ctx, p := c.Request.Context(), principal(c)
+	sync, err := s.q.ErpSyncGet(ctx, id)
+	if err != nil {
+		RespondError(c, err)
+		return
+	}
+	if sync.Status != erp.SyncStuck {
+		RespondError(c, errERPSyncNotStuck)
+		return
+	}
+	if err := signal(ctx, s.temporal, id); err != nil {
+		RespondError(c, err)
+		return
+	}
+	s.respondOrder(c, http.StatusAccepted, p, id)
 }
 
 type recordShipmentRequest struct {

@@ -166,6 +166,22 @@ type Order struct {
 	CreditNotes []CreditNote    `json:"credit_notes,omitempty"`
 	Timeline    []TimelineEvent `json:"timeline,omitempty"`
 	PlacedAt    time.Time       `json:"placed_at"`
+	// ERPNumber is the ERP's number of the order, once the ERP has it.
+	ERPNumber string `json:"erp_number,omitempty"`
+	// ERPSync is how the order's push to the ERP goes (shown with one order,
+	// once the push has started).
+	ERPSync *ERPSync `json:"erp_sync,omitempty"`
+}
+
+// ERPSync is the state of an order's push to the ERP.
+type ERPSync struct {
+	// Status is pending, synced, stuck (retries spent: ops retry or cancel)
+	// or cancelled.
+	Status string `json:"status"`
+	// Attempts counts the pushes: one, plus one per ops retry.
+	Attempts  int       `json:"attempts"`
+	LastError string    `json:"last_error,omitempty"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // OrderPage is one page of orders, newest first.
@@ -200,6 +216,7 @@ func orderOf(o db.Order) Order {
 		},
 		CartDetails: CartDetails{ShippingMethod: o.ShippingMethod, PONumber: o.PoNumber, BuyerReference: o.BuyerReference},
 		PlacedAt:    o.PlacedAt.UTC(),
+		ERPNumber:   o.ErpNumber,
 	}
 	var ship ShipTo
 	if json.Unmarshal(o.ShipTo, &ship) == nil && ship != (ShipTo{}) {

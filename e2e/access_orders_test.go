@@ -160,6 +160,10 @@ func orderRoutes() map[string]accessRoute {
 			return accessCall{path: "/v1/admin/orders/" + id.String() + "/payments", body: map[string]any{"amount": 1, "ref": "MATRIX-PAY"}}
 		}},
 		"GET /v1/admin/orders": {expect: rowAdmin, ok: []int{200}, call: getPath("/v1/admin/orders?status=placed&limit=100")},
+		// The stack's sandbox ERP takes every order: ops, allowed, are told the
+		// push is not stuck (e2e/erp_sync_test.go retries stuck ones).
+		"POST /v1/admin/orders/:order_id/erp-sync/retry": {expect: rowAdmin, ok: []int{409}, call: erpSyncCall("retry")},
+		"POST /v1/admin/orders/:order_id/erp-sync/cancel": {expect: rowAdmin, ok: []int{409}, call: erpSyncCall("cancel")},
 		"POST /v1/admin/orders/:order_id/shipments": {expect: rowAdmin, ok: []int{201}, call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {
 			return accessCall{path: "/v1/admin/orders/" + order(t, w, fresh).String() + "/shipments",
 				body: map[string]any{"lines": lines(w), "carrier": "DHL", "tracking_number": "MATRIX-2"}}
@@ -172,5 +176,13 @@ func orderRoutes() map[string]accessRoute {
 				}
 				return accessCall{path: "/v1/admin/orders/" + s.order.String() + "/shipments/" + s.shipment.String() + "/delivery"}
 			}},
+	}
+}
+
+// erpSyncCall steers the ERP push of A's order once it is synced.
+func erpSyncCall(action string) func(t *testing.T, w *accessWorld, fresh bool) accessCall {
+	return func(t *testing.T, w *accessWorld, _ bool) accessCall {
+		awaitPushedToERP(t, w.s, w.order)
+		return accessCall{path: "/v1/admin/orders/" + w.order.String() + "/erp-sync/" + action}
 	}
 }

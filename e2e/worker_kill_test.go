@@ -85,6 +85,9 @@ func killWhileShipping(t *testing.T, kp killPoint) {
 	cartID := c.createCart(bolt, 3, nut, 2)
 	placed := c.placeOrder(cartID)
 	awaitOrderOpen(t, s, placed.ID)
+	// The order's ERP push writes the order's row too: it must be over before
+	// the test locks that row and names the statement that waits on it.
+	awaitPushedToERP(t, s, placed.ID)
 	placedBooks := readShipmentBooks(t, s.Pool, placed.ID, cartID, bolt, nut)
 	o := placedOrder{id: placed.ID, companyID: company.ID, paymentKey: placedBooks.PaymentKey}
 
@@ -383,4 +386,21 @@ type processLog struct {
 func (l processLog) Write(p []byte) (int, error) {
 	l.t.Logf("%s: %s", l.name, strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+// awaitPushedToERP waits until the order's ERP push has recorded it synced.
+func awaitPushedToERP(t *testing.T, s *testenv.Stack, orderID uuid.UUID) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var status string
+		err := s.Pool.QueryRow(context.Background(), "SELECT status FROM erp_syncs WHERE order_id = $1", orderID).Scan(&status)
+		if err == nil && status == "synced" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("order %s not pushed to the ERP within a minute (status %q, err %v)", orderID, status, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
