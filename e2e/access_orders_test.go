@@ -162,7 +162,7 @@ func orderRoutes() map[string]accessRoute {
 		"GET /v1/admin/orders": {expect: rowAdmin, ok: []int{200}, call: getPath("/v1/admin/orders?status=placed&limit=100")},
 		// The stack's sandbox ERP takes every order: ops, allowed, are told the
 		// push is not stuck (e2e/erp_sync_test.go retries stuck ones).
-		"POST /v1/admin/orders/:order_id/erp-sync/retry": {expect: rowAdmin, ok: []int{409}, call: erpSyncCall("retry")},
+		"POST /v1/admin/orders/:order_id/erp-sync/retry":  {expect: rowAdmin, ok: []int{409}, call: erpSyncCall("retry")},
 		"POST /v1/admin/orders/:order_id/erp-sync/cancel": {expect: rowAdmin, ok: []int{409}, call: erpSyncCall("cancel")},
 		"POST /v1/admin/orders/:order_id/shipments": {expect: rowAdmin, ok: []int{201}, call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {
 			return accessCall{path: "/v1/admin/orders/" + order(t, w, fresh).String() + "/shipments",
