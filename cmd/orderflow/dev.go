@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/config"
 	"github.com/orderflow/orderflow/demo"
+	"github.com/orderflow/orderflow/erpsandbox"
 	"github.com/orderflow/orderflow/webhooks"
 )
 
@@ -52,6 +54,11 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	app.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace, log)
 
 	g, gctx := errgroup.WithContext(ctx)
+	// The ERP: a sandbox, unless ERP_URL names a real one elsewhere.
+	sandboxAddr, sandbox := devERPSandbox(cfg)
+	if sandbox {
+		g.Go(func() error { return serveERPSandbox(gctx, pool, sandboxAddr, cfg.ERPToken, erpsandbox.Faults{}, log) })
+	}
 	g.Go(func() error { return runWorkers(gctx, cfg, tc, pool) })
 	g.Go(func() error { return serveHTTP(gctx, cfg, log, pool, tc) })
 	g.Go(func() error { seedDemoQuotes(gctx, tc, pool, log); return nil })
@@ -69,6 +76,20 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	err = g.Wait()
 	log.Info("stopped")
 	return err
+}
+
+// devERPSandbox says whether `orderflow dev` serves the sandbox ERP, and on
+// which address: when ERP_URL is a plain http:// URL on this machine.
+func devERPSandbox(cfg config.Config) (addr string, ok bool) {
+	u, err := url.Parse(cfg.ERPURL)
+	if err != nil || u.Scheme != "http" || (u.Path != "" && u.Path != "/") {
+		return "", false
+	}
+	switch u.Hostname() {
+	case "127.0.0.1", "localhost", "::1":
+		return u.Host, u.Port() != ""
+	}
+	return "", false
 }
 
 type devTemporal struct {
@@ -146,7 +167,8 @@ func printBanner(cfg config.Config) {
 	fmt.Fprintf(&b, "\n  Orderflow is running.\n\n")
 	fmt.Fprintf(&b, "  API          http://%s\n", cfg.HTTPAddr)
 	fmt.Fprintf(&b, "  Temporal UI  http://%s:%d/namespaces/%s/workflows\n", host, cfg.TemporalUIPort, cfg.TemporalNamespace)
-	fmt.Fprintf(&b, "  Temporal     %s (namespace %s)\n\n", cfg.TemporalAddress, cfg.TemporalNamespace)
+	fmt.Fprintf(&b, "  Temporal     %s (namespace %s)\n", cfg.TemporalAddress, cfg.TemporalNamespace)
+	fmt.Fprintf(&b, "  ERP          %s (token %s; the sandbox, docs/erp.md, unless ERP_URL names another)\n\n", cfg.ERPURL, cfg.ERPToken)
 	fmt.Fprintf(&b, "  Demo tokens:\n")
 	for _, p := range append(append([]demo.Principal(nil), demo.Buyers...), demo.Staff...) {
 		fmt.Fprintf(&b, "    %-28s %-14s %s (%s)\n", p.Token, p.Role, p.Email, p.Company)
@@ -156,7 +178,8 @@ func printBanner(cfg config.Config) {
 	fmt.Fprintf(&b, "    CART=$(curl -s -X POST $A/v1/carts -H \"Authorization: Bearer $T\" | sed -E 's/.*\"id\":\"([^\"]+)\".*/\\1/')\n")
 	fmt.Fprintf(&b, "    curl -s -X POST $A/v1/carts/$CART/lines -H \"Authorization: Bearer $T\" -d '{\"sku\":\"BOLT-M8-50\",\"quantity\":3}'\n")
 	fmt.Fprintf(&b, "    curl -s -X POST $A/v1/carts/$CART/checkout -H \"Authorization: Bearer $T\" -H \"Idempotency-Key: $CART\"\n")
-	fmt.Fprintf(&b, "    bin/temporal workflow list --query 'CheckoutStatus=\"placed\"'\n\n")
+	fmt.Fprintf(&b, "    bin/temporal workflow list --query 'CheckoutStatus=\"placed\"'\n")
+	fmt.Fprintf(&b, "    curl -s %s/v1/orders -H \"Authorization: Bearer %s\"   # the order, in the ERP\n\n", cfg.ERPURL, cfg.ERPToken)
 	fmt.Fprintf(&b, "  An order that needs approval (README: \"Approvals\"): Acme orders above EUR 1,000 wait for\n")
 	fmt.Fprintf(&b, "  an approver (oft_demo_dana_acme_approver): GET $A/v1/approvals, POST $A/v1/approvals/$CART/approve\n\n")
 	fmt.Fprintf(&b, "  Quotes (README: \"Quotes\"): three demo quotes run; GET $A/v1/sales/quotes with oft_demo_sam_sales\n")

@@ -11,6 +11,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/config"
 	"github.com/orderflow/orderflow/erpsandbox"
@@ -60,20 +61,26 @@ func runERPSandbox(ctx context.Context, cfg config.Config, log *slog.Logger, arg
 		return err
 	}
 	defer pool.Close()
+	return serveERPSandbox(ctx, pool, *addr, *token, faults, log)
+}
+
+// serveERPSandbox serves a sandbox ERP on addr until ctx ends; `orderflow dev`
+// runs one beside the API and worker.
+func serveERPSandbox(ctx context.Context, pool *pgxpool.Pool, addr, token string, faults erpsandbox.Faults, log *slog.Logger) error {
 	store, err := erpsandbox.NewStore(ctx, pool)
 	if err != nil {
 		return err
 	}
-	sandbox, err := erpsandbox.NewServer(store, *token, faults, log)
+	sandbox, err := erpsandbox.NewServer(store, token, faults, log)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{Handler: sandbox.Handler(), ReadHeaderTimeout: 5 * time.Second}
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("erp-sandbox -addr: %w", err)
+		return fmt.Errorf("ERP sandbox address: %w", err)
 	}
-	log.Info("ERP sandbox listening", "addr", "http://"+*addr, "error_rate", faults.ErrorRate,
+	log.Info("ERP sandbox listening", "addr", "http://"+addr, "error_rate", faults.ErrorRate,
 		"lose_answer_rate", faults.LoseAnswerRate, "latency_ms", faults.LatencyMS, "outage_until", faults.OutageUntil)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
