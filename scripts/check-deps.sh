@@ -19,4 +19,9 @@ if [ -n "$bad" ]; then echo "db/ must not depend on the layers above it:"; echo 
 bad=$(go list -deps ./demo/... | grep -E "gin-gonic|go.temporal.io|^$mod/(api|workflows|activities|app)(/|$)" || true)
 if [ -n "$bad" ]; then echo "demo/ writes data through db/ and must not depend on the HTTP layer or the processes:"; echo "$bad"; fail=1; fi
 
+# The ERP sandbox stands for someone else's system: it knows the contract
+# (erpapi) and nothing else of ours, so it cannot lean on Orderflow's tables.
+bad=$(go list -deps ./erpsandbox/... ./erpapi/... | grep -E "^$mod/" | grep -vE "^$mod/(erpapi|erpsandbox)$" || true)
+if [ -n "$bad" ]; then echo "erpsandbox/ and erpapi/ must import nothing of ours but erpapi:"; echo "$bad"; fail=1; fi
+
 exit $fail
