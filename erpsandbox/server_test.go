@@ -1,4 +1,4 @@
-package erpsandbox
+package erpsandbox_test
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/erpapi"
+	"github.com/orderflow/orderflow/erpsandbox"
 	"github.com/orderflow/orderflow/testenv"
 )
 
@@ -25,8 +26,8 @@ const testToken = "test-token"
 // holding its token.
 type sandbox struct {
 	t      *testing.T
-	server *Server
-	store  *Store
+	server *erpsandbox.Server
+	store  *erpsandbox.Store
 	url    string
 }
 
@@ -34,13 +35,13 @@ func newSandbox(t *testing.T) *sandbox {
 	t.Helper()
 	pool, _ := testenv.NewDatabase(t)
 	ctx := context.Background()
-	store, err := NewStore(ctx, pool)
+	store, err := erpsandbox.NewStore(ctx, pool)
 	require.NoError(t, err)
 	// Creating the schema again must be harmless: the sandbox does it at
 	// every start.
-	_, err = NewStore(ctx, pool)
+	_, err = erpsandbox.NewStore(ctx, pool)
 	require.NoError(t, err)
-	srv, err := NewServer(store, testToken, Faults{}, slog.New(slog.NewTextHandler(t.Output(), nil)))
+	srv, err := erpsandbox.NewServer(store, testToken, erpsandbox.Faults{}, slog.New(slog.NewTextHandler(t.Output(), nil)))
 	require.NoError(t, err)
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
@@ -199,7 +200,7 @@ func TestCreateOrderValidation(t *testing.T) {
 	require.Equal(t, erpapi.IdempotencyKeyHeader, decodeAs[erpapi.Error](t, body).Field)
 
 	// Nothing of the refused requests was written.
-	page, err := s.store.ListOrders(context.Background(), OrderFilter{}, "", 10)
+	page, err := s.store.ListOrders(context.Background(), erpsandbox.OrderFilter{}, "", 10)
 	require.NoError(t, err)
 	require.Empty(t, page.Items)
 }
@@ -280,7 +281,7 @@ func TestPriceChanges(t *testing.T) {
 func TestErrorRateAnswers503AndWritesNothing(t *testing.T) {
 	t.Parallel()
 	s := newSandbox(t)
-	status, body := s.do(http.MethodPut, "/admin/faults", Faults{ErrorRate: 1}, nil)
+	status, body := s.do(http.MethodPut, "/admin/faults", erpsandbox.Faults{ErrorRate: 1}, nil)
 	require.Equal(t, http.StatusOK, status, "%s", body)
 
 	status, body = s.createOrder("key-1", orderRequest("order-1", time.Now()))
@@ -288,10 +289,10 @@ func TestErrorRateAnswers503AndWritesNothing(t *testing.T) {
 	require.Equal(t, "unavailable", decodeAs[erpapi.Error](t, body).Code)
 
 	// Admin routes are never failed, and nothing was written.
-	page, err := s.store.ListOrders(context.Background(), OrderFilter{}, "", 10)
+	page, err := s.store.ListOrders(context.Background(), erpsandbox.OrderFilter{}, "", 10)
 	require.NoError(t, err)
 	require.Empty(t, page.Items)
-	require.NoError(t, s.server.SetFaults(Faults{}))
+	require.NoError(t, s.server.SetFaults(erpsandbox.Faults{}))
 	status, _ = s.do(http.MethodGet, erpapi.OrderByReferencePath+"order-1", nil, nil)
 	require.Equal(t, http.StatusNotFound, status)
 }
@@ -299,13 +300,13 @@ func TestErrorRateAnswers503AndWritesNothing(t *testing.T) {
 func TestLostAnswerStillCommitsTheOrder(t *testing.T) {
 	t.Parallel()
 	s := newSandbox(t)
-	require.NoError(t, s.server.SetFaults(Faults{LoseAnswerRate: 1}))
+	require.NoError(t, s.server.SetFaults(erpsandbox.Faults{LoseAnswerRate: 1}))
 
 	status, body := s.createOrder("key-1", orderRequest("order-1", time.Now()))
 	require.Equal(t, http.StatusBadGateway, status)
 	require.Empty(t, body)
 
-	require.NoError(t, s.server.SetFaults(Faults{}))
+	require.NoError(t, s.server.SetFaults(erpsandbox.Faults{}))
 	status, body = s.do(http.MethodGet, erpapi.OrderByReferencePath+"order-1", nil, nil)
 	require.Equal(t, http.StatusOK, status, "%s", body)
 	committed := decodeAs[erpapi.Order](t, body)
@@ -320,21 +321,21 @@ func TestOutageAndLatency(t *testing.T) {
 	t.Parallel()
 	s := newSandbox(t)
 	var slept time.Duration
-	s.server.sleep = func(_ *http.Request, d time.Duration) { slept += d }
-	require.NoError(t, s.server.SetFaults(Faults{LatencyMS: 500}))
+	erpsandbox.SetSleep(s.server, func(_ *http.Request, d time.Duration) { slept += d })
+	require.NoError(t, s.server.SetFaults(erpsandbox.Faults{LatencyMS: 500}))
 	status, _ := s.do(http.MethodGet, erpapi.StockChangesPath, nil, nil)
 	require.Equal(t, http.StatusOK, status)
 	require.Equal(t, 500*time.Millisecond, slept)
 
-	require.NoError(t, s.server.SetFaults(Faults{OutageUntil: time.Now().Add(time.Minute)}))
+	require.NoError(t, s.server.SetFaults(erpsandbox.Faults{OutageUntil: time.Now().Add(time.Minute)}))
 	status, body := s.do(http.MethodGet, erpapi.StockChangesPath, nil, nil)
 	require.Equal(t, http.StatusServiceUnavailable, status)
 	require.Equal(t, "outage", decodeAs[erpapi.Error](t, body).Code)
 	status, body = s.do(http.MethodGet, "/admin/faults", nil, nil)
 	require.Equal(t, http.StatusOK, status, "admin works during an outage")
-	require.False(t, decodeAs[Faults](t, body).OutageUntil.IsZero())
+	require.False(t, decodeAs[erpsandbox.Faults](t, body).OutageUntil.IsZero())
 
-	status, body = s.do(http.MethodPut, "/admin/faults", Faults{ErrorRate: 1.5}, nil)
+	status, body = s.do(http.MethodPut, "/admin/faults", erpsandbox.Faults{ErrorRate: 1.5}, nil)
 	require.Equal(t, http.StatusBadRequest, status)
 	require.Equal(t, "error_rate", decodeAs[erpapi.Error](t, body).Field)
 }
