@@ -8,11 +8,16 @@ import (
 )
 
 // recordedBranches are the histories in testdata/: real orders down the main
-// branches, recorded by `make record-histories`.
+// branches, recorded by `make record-histories`. The histories named
+// before_erp_push_* were recorded before an order handed itself to the ERP
+// (workflows/erpsync), and prove that orders opened then still replay.
 var recordedBranches = []string{
 	"shipped_in_two_delivered_completed",
 	"cancelled_in_two",
 	"partly_cancelled_shipped_returned_paid",
+	"before_erp_push_shipped_in_two_delivered_completed",
+	"before_erp_push_cancelled_in_two",
+	"before_erp_push_partly_cancelled_shipped_returned_paid",
 }
 
 // TestOrderReplaysRecordedHistories replays the recorded orders against the
