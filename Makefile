@@ -38,7 +38,7 @@ test-unit: ## Run the fast tests in seconds: business rules, workflow unit and r
 # workflows/checkout/testdata/ for the replay test. Commit the result.
 .PHONY: record-histories
 record-histories: $(TEMPORAL) postgres ## Re-record the checkout's replay histories, one per branch
-	RECORD_HISTORIES=1 go test -count=1 -run 'TestRecord(Checkout|Quote|Order)Histories' -v ./e2e/
+	RECORD_HISTORIES=1 go test -count=1 -run 'TestRecord(Checkout|Quote|Order|Erp)Histories' -v ./e2e/
 
 .PHONY: bench
 bench: $(TEMPORAL) build postgres ## Load-test a local stack; prints orders/s, latency and ratios to bare Temporal

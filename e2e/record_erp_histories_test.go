@@ -1,0 +1,156 @@
+package e2e_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+
+	"github.com/orderflow/orderflow/activities/erp"
+	"github.com/orderflow/orderflow/erpsandbox"
+	"github.com/orderflow/orderflow/testenv"
+	"github.com/orderflow/orderflow/workflows/erpsync"
+)
+
+// erpHistoriesDir is where the ERP push's replay test reads its histories.
+const erpHistoriesDir = "../workflows/erpsync/testdata"
+
+// stuckRetryBudget is the retry budget of the pushes recorded stuck: long
+// enough for a few attempts against the outage, short enough to wait for.
+const stuckRetryBudget = 3 * time.Second
+
+// TestRecordErpHistories drives real ERP pushes (workflows/erpsync) against
+// the stack's sandbox ERP down their branches: synced at once; synced after
+// the ERP committed the order but lost its answer; stuck through an outage,
+// then retried by ops, or cancelled by ops. It writes their histories for the
+// replay test (see TestRecordCheckoutHistories; `make record-histories` runs
+// all the recorders).
+func TestRecordErpHistories(t *testing.T) {
+	if os.Getenv("RECORD_HISTORIES") == "" {
+		t.Skip("records histories only with RECORD_HISTORIES=1 (make record-histories)")
+	}
+	require.NoError(t, os.MkdirAll(erpHistoriesDir, 0o755))
+	s := testenv.NewStack(t, devServer, testenv.StackOptions{})
+	ctx := context.Background()
+
+	// placeOrder places an order through the API; the order starts its push.
+	placeOrder := func(t *testing.T) (orderID, companyID uuid.UUID) {
+		company := testenv.NewCompany(t, s.Pool, "EUR", 1_000_000_00)
+		buyer := testenv.NewBuyer(t, s.Pool, company)
+		bolt := testenv.NewProduct(t, s.Pool, "EUR", 10_00, 100)
+		c := newBuyerClient(t, s, buyer)
+		return c.placeOrder(c.createCart(bolt, 3)).ID, company.ID
+	}
+	// awaitPush waits for the order's latest push to end and answers its state.
+	awaitPush := func(t *testing.T, orderID uuid.UUID) erpsync.State {
+		waitCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		defer cancel()
+		var st erpsync.State
+		require.NoError(t, s.Temporal.GetWorkflow(waitCtx, erpsync.WorkflowID(orderID), "").Get(waitCtx, &st))
+		return st
+	}
+	// requireSyncedOnce checks that the ERP holds the order once, under the
+	// number the push recorded.
+	requireSyncedOnce := func(t *testing.T, orderID uuid.UUID, st erpsync.State) {
+		require.Equal(t, erp.SyncSynced, st.Status, "state: %+v", st)
+		inERP, err := s.ERPStore.OrderByReference(ctx, erp.Reference(orderID))
+		require.NoError(t, err)
+		require.Equal(t, inERP.Number, st.ERPNumber)
+	}
+	// stuckPush replaces the order's push, which retries an ERP that is down
+	// with the default budget of hours, by one with a budget of seconds, and
+	// waits for it to turn stuck. The order-started push is terminated first:
+	// the reuse policy lets a terminated push start anew.
+	stuckPush := func(t *testing.T, orderID, companyID uuid.UUID) {
+		require.Eventually(t, func() bool {
+			_, err := s.Temporal.DescribeWorkflowExecution(ctx, erpsync.WorkflowID(orderID), "")
+			return err == nil
+		}, 15*time.Second, 50*time.Millisecond, "the order starts its push")
+		require.NoError(t, s.Temporal.TerminateWorkflow(ctx, erpsync.WorkflowID(orderID), "", "recorder: a push with a short budget"))
+		_, err := erpsync.Start(ctx, s.Temporal, erpsync.Input{OrderID: orderID, CompanyID: companyID, RetryBudget: stuckRetryBudget})
+		require.NoError(t, err)
+		require.Eventually(t, func() bool {
+			st, err := erpsync.Status(ctx, s.Temporal, orderID)
+			return err == nil && st.Status == erp.SyncStuck
+		}, 30*time.Second, 100*time.Millisecond, "the push turns stuck")
+	}
+	outage := func(t *testing.T) {
+		require.NoError(t, s.ERP.SetFaults(erpsandbox.Faults{OutageUntil: time.Now().Add(time.Hour)}))
+	}
+
+	scenarios := []struct {
+		name string
+		// run drives one order's push to its end and answers the order.
+		run func(t *testing.T) uuid.UUID
+	}{
+		{name: "synced_first_push", run: func(t *testing.T) uuid.UUID {
+			orderID, _ := placeOrder(t)
+			st := awaitPush(t, orderID)
+			requireSyncedOnce(t, orderID, st)
+			require.Equal(t, 1, st.Attempts)
+			return orderID
+		}},
+		{name: "lost_answer_then_synced", run: func(t *testing.T) uuid.UUID {
+			// Every creation commits and loses its answer: the push's
+			// retry finds the order by our reference and creates nothing.
+			require.NoError(t, s.ERP.SetFaults(erpsandbox.Faults{LoseAnswerRate: 1}))
+			orderID, _ := placeOrder(t)
+			st := awaitPush(t, orderID)
+			requireSyncedOnce(t, orderID, st)
+			require.Greater(t, lastActivityAttempt(t, s, erpsync.WorkflowID(orderID)), int32(1), "the lost answer was retried")
+			return orderID
+		}},
+		{name: "stuck_then_retried_synced", run: func(t *testing.T) uuid.UUID {
+			outage(t)
+			orderID, companyID := placeOrder(t)
+			stuckPush(t, orderID, companyID)
+			require.NoError(t, s.ERP.SetFaults(erpsandbox.Faults{}))
+			require.NoError(t, erpsync.Retry(ctx, s.Temporal, orderID))
+			st := awaitPush(t, orderID)
+			requireSyncedOnce(t, orderID, st)
+			require.Equal(t, 2, st.Attempts)
+			return orderID
+		}},
+		{name: "stuck_then_cancelled", run: func(t *testing.T) uuid.UUID {
+			outage(t)
+			orderID, companyID := placeOrder(t)
+			stuckPush(t, orderID, companyID)
+			require.NoError(t, s.ERP.SetFaults(erpsandbox.Faults{}))
+			require.NoError(t, erpsync.Cancel(ctx, s.Temporal, orderID))
+			st := awaitPush(t, orderID)
+			require.Equal(t, erp.SyncCancelled, st.Status, "state: %+v", st)
+			_, err := s.ERPStore.OrderByReference(ctx, erp.Reference(orderID))
+			require.ErrorIs(t, err, erpsandbox.ErrNotFound, "a cancelled push leaves the ERP without the order")
+			return orderID
+		}},
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			t.Cleanup(func() { require.NoError(t, s.ERP.SetFaults(erpsandbox.Faults{})) })
+			orderID := sc.run(t)
+			// The latest run: for a replaced push, the one with the short budget.
+			recordHistory(t, s, erpsync.WorkflowID(orderID), filepath.Join(erpHistoriesDir, sc.name+".json"))
+		})
+	}
+}
+
+// lastActivityAttempt answers the attempt of the last activity task started in
+// the workflow's latest run (1 when its activities succeeded at once).
+func lastActivityAttempt(t *testing.T, s *testenv.Stack, workflowID string) int32 {
+	t.Helper()
+	var attempt int32
+	iter := s.Temporal.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for iter.HasNext() {
+		e, err := iter.Next()
+		require.NoError(t, err)
+		if e.GetEventType() == enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED {
+			attempt = e.GetActivityTaskStartedEventAttributes().GetAttempt()
+		}
+	}
+	return attempt
+}
