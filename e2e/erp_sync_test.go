@@ -261,8 +261,9 @@ func TestERPPushExactlyOnceUnderFaults(t *testing.T) {
 	// end: a push attempt is two ERP calls (look up, create), so at these
 	// rates it fails about 56 % of the time (1 - 0.7·0.7·0.9), and with the
 	// push's 1 s·2^n backoff one of 50 orders failing 8 attempts in a row
-	// (next attempt after ~4 min) happens in about 4 runs out of 10; each
-	// further minute of deadline buys one more attempt and halves nothing.
+	// (next attempt after ~4 min) happens in about 4 runs out of 10, and each
+	// doubling of the deadline buys one more attempt, cutting those odds by
+	// only 0.56.
 	// Every push starts, retries and meets lost answers under the faults; the
 	// stragglers of the window then finish at their next attempt.
 	const faultWindow = time.Minute
@@ -375,9 +376,9 @@ func TestERPStuckThenOpsRetry(t *testing.T) {
 	})
 	require.Equal(t, 1, st.Attempts)
 	require.Contains(t, st.LastError, "retried for 3s")
-	sync := erpSyncs(t, w.s.Pool, []uuid.UUID{orderID})[orderID]
-	require.Equal(t, erp.SyncStuck, sync.Status)
-	require.Equal(t, int32(1), sync.StuckEpisodes)
+	row := erpSyncs(t, w.s.Pool, []uuid.UUID{orderID})[orderID]
+	require.Equal(t, erp.SyncStuck, row.Status)
+	require.Equal(t, int32(1), row.StuckEpisodes)
 	require.Equal(t, 1, erpStuckNotifications(t, w.s.Pool, orderID), "ops are told once")
 	var toRole string
 	require.NoError(t, w.s.Pool.QueryRow(ctx,
