@@ -257,34 +257,20 @@ func TestERPPushExactlyOnceUnderFaults(t *testing.T) {
 	orders := w.placeOrders(t, 50, 8)
 	placed := time.Since(started)
 
-	// The faults stay on for a window, then the ERP heals. Why not to the
-	// end: a push attempt is two ERP calls (look up, create), so at these
-	// rates it fails about 56 % of the time (1 - 0.7·0.7·0.9), and with the
-	// push's 1 s·2^n backoff one of 50 orders failing 8 attempts in a row
-	// (next attempt after ~4 min) happens in about 4 runs out of 10, and each
-	// doubling of the deadline buys one more attempt, cutting those odds by
-	// only 0.56.
-	// Every push starts, retries and meets lost answers under the faults; the
-	// stragglers of the window then finish at their next attempt.
-	const faultWindow = time.Minute
-	synced := 0
-	for end := time.Now().Add(faultWindow); time.Now().Before(end) && synced < len(orders); time.Sleep(250 * time.Millisecond) {
-		synced = 0
-		for id, s := range erpSyncs(t, w.s.Pool, orders) {
-			require.NotEqual(t, erp.SyncStuck, s.Status, "order %s turned stuck", id)
-			if s.Status == erp.SyncSynced {
-				synced++
-			}
-		}
-	}
-	w.setFaults(t, erpsandbox.Faults{})
-	t.Logf("50 orders placed in %s; %d synced under faults within %s of the first checkout",
-		placed.Round(time.Millisecond), synced, time.Since(started).Round(time.Millisecond))
-	require.GreaterOrEqual(t, synced, 40, "most pushes succeed under the faults")
-	// The longest backoff a push can be in after the window is about the
-	// window itself, so this deadline is certain, not lucky.
+	// The faults stay on to the end. A push is two ERP calls (look up,
+	// create), each tried three times at once (the connector's quick
+	// retries) before Temporal's backoff takes over, so at these rates most
+	// pushes go through on their first attempt and the rest on a later one.
 	awaitSynced(t, w.s.Pool, orders, erpSyncDeadline)
-	t.Logf("all synced %s after the first checkout", time.Since(started).Round(time.Millisecond))
+	t.Logf("50 orders placed in %s; all synced under faults %s after the first checkout",
+		placed.Round(time.Millisecond), time.Since(started).Round(time.Millisecond))
+	failedCalls, lostAnswers := w.s.ERP.Injected()
+	w.setFaults(t, erpsandbox.Faults{})
+	t.Logf("the sandbox failed %d calls and lost %d answers", failedCalls, lostAnswers)
+	// The faults were met, not dodged: at 30 % of well over 100 calls, and
+	// 10 % of 50 creations, neither count can be 0 but by a fault of the test.
+	require.Positive(t, failedCalls, "no call failed: were the faults on?")
+	require.Positive(t, lostAnswers, "no answer was lost: were the faults on?")
 
 	requireERPHasExactly(t, w.s, w.company, orders)
 	for id, s := range erpSyncs(t, w.s.Pool, orders) {
@@ -292,11 +278,8 @@ func TestERPPushExactlyOnceUnderFaults(t *testing.T) {
 	}
 	awaitVisibleSyncStatus(t, w.s, erp.SyncSynced, 50)
 
-	// The faults were met, not dodged: pushes were retried, and some retries
-	// found their order in the ERP already (a lost answer, or a create that
-	// failed after committing). The first is all but certain at these rates;
-	// the second is likely (about 5 lost answers expected) but not certain,
-	// so it is logged, not asserted.
+	// How the faults were absorbed: within a push (quick retries) or by
+	// Temporal retrying the push; logged, as the split is chance.
 	retried, found := 0, 0
 	for _, id := range orders {
 		attempts, foundInERP := pushCalls(t, w.s, id)
@@ -307,8 +290,7 @@ func TestERPPushExactlyOnceUnderFaults(t *testing.T) {
 			found++
 		}
 	}
-	t.Logf("pushes retried: %d of 50; retries that found the order in the ERP already: %d", retried, found)
-	require.Positive(t, retried, "no push was retried: were the faults on?")
+	t.Logf("pushes retried by Temporal: %d of 50; pushes that found the order in the ERP already: %d", retried, found)
 
 	for _, id := range orders[:3] {
 		st, err := erpsync.Status(context.Background(), w.s.Temporal, id)

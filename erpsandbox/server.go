@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/orderflow/orderflow/erpapi"
@@ -44,6 +45,16 @@ type Server struct {
 
 	mu     sync.Mutex
 	faults Faults
+
+	// injected counts the faults dealt so far.
+	injectedErrors, lostAnswers atomic.Int64
+}
+
+// Injected counts the faults the sandbox has dealt since it started: calls
+// failed by the error rate or an outage, and committed orders whose answer it
+// lost. A test reads them to show its faults were met, not dodged.
+func (s *Server) Injected() (errors, lostAnswers int64) {
+	return s.injectedErrors.Load(), s.lostAnswers.Load()
 }
 
 // NewServer returns a sandbox serving the store to callers holding token,
@@ -135,6 +146,7 @@ func (s *Server) contract(h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f := s.Faults()
 		if until := f.OutageUntil; s.now().Before(until) {
+			s.injectedErrors.Add(1)
 			w.Header().Set("Retry-After", strconv.Itoa(int(until.Sub(s.now()).Seconds())+1))
 			writeError(w, http.StatusServiceUnavailable, "outage", "the ERP is down until "+until.UTC().Format(time.RFC3339), "")
 			return
@@ -143,6 +155,7 @@ func (s *Server) contract(h http.HandlerFunc) http.Handler {
 			s.sleep(r, time.Duration(f.LatencyMS)*time.Millisecond)
 		}
 		if f.ErrorRate > 0 && s.random() < f.ErrorRate {
+			s.injectedErrors.Add(1)
 			writeError(w, http.StatusServiceUnavailable, "unavailable", "injected failure (error_rate)", "")
 			return
 		}
@@ -172,6 +185,7 @@ func (s *Server) createOrder(w http.ResponseWriter, r *http.Request) {
 	// The order is committed; losing the answer now is what a timeout after
 	// the ERP's commit looks like to the client.
 	if f := s.Faults(); f.LoseAnswerRate > 0 && s.random() < f.LoseAnswerRate {
+		s.lostAnswers.Add(1)
 		s.log.Info("erp sandbox: losing the answer to a committed order", "number", order.Number, "reference", order.Reference)
 		w.Header().Set("Connection", "close")
 		w.WriteHeader(http.StatusBadGateway)

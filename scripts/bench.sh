@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 export HTTP_ADDR=${BENCH_HTTP_ADDR:-127.0.0.1:18080}
 export TEMPORAL_ADDRESS=${BENCH_TEMPORAL_ADDRESS:-127.0.0.1:17233}
 export TEMPORAL_UI_PORT=${BENCH_TEMPORAL_UI_PORT:-18233}
+export ERP_URL=${BENCH_ERP_URL:-http://127.0.0.1:18090}
 export LOG_LEVEL=${LOG_LEVEL:-warn}
 pg=${BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432}
 
@@ -34,5 +35,5 @@ bench_on_fresh_stack() {
   trap - EXIT
 }
 
-bench_on_fresh_stack plain -plain -quotes 0 -webhooks 0
+bench_on_fresh_stack plain -plain -quotes 0 -webhooks 0 -erp 0
 bench_on_fresh_stack policies

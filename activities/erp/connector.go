@@ -84,6 +84,15 @@ type HTTPConnector struct {
 	Token string
 	// Client makes the calls; it must have a timeout.
 	Client *http.Client
+	// QuickRetries is how many times a call that failed retryably (5xx,
+	// 429, a timeout, a lost answer) is made again at once, QuickRetryWait
+	// apart (doubling), before the failure goes to Temporal's retry policy.
+	// Every call of the contract may be repeated: reads, and creates under
+	// their idempotency key. A push makes two calls, so against an ERP that
+	// fails one call in three, most pushes go through without waiting for
+	// Temporal's backoff (1 s, doubling) to come round.
+	QuickRetries   int
+	QuickRetryWait time.Duration
 }
 
 // NewHTTPConnector is an HTTPConnector whose calls each take at most timeout
@@ -93,11 +102,20 @@ func NewHTTPConnector(baseURL, token string, timeout time.Duration) *HTTPConnect
 		timeout = DefaultTimeout
 	}
 	return &HTTPConnector{
-		BaseURL: strings.TrimRight(baseURL, "/"),
-		Token:   token,
-		Client:  &http.Client{Timeout: timeout},
+		BaseURL:        strings.TrimRight(baseURL, "/"),
+		Token:          token,
+		Client:         &http.Client{Timeout: timeout},
+		QuickRetries:   DefaultQuickRetries,
+		QuickRetryWait: DefaultQuickRetryWait,
 	}
 }
+
+// DefaultQuickRetries and DefaultQuickRetryWait are NewHTTPConnector's quick
+// retries: two more tries, 100 ms and 200 ms later.
+const (
+	DefaultQuickRetries   = 2
+	DefaultQuickRetryWait = 100 * time.Millisecond
+)
 
 var _ Connector = (*HTTPConnector)(nil)
 
@@ -184,12 +202,30 @@ type request struct {
 	notFoundMeansNone bool
 }
 
-// call makes one request and decodes a 2xx answer into out, returning its
-// status. Every failure is classified: a 4xx other than 408 and 429 with the
+// call makes the request, again at once up to QuickRetries times while it
+// fails retryably, and decodes a 2xx answer into out, returning its status. Every failure is classified: a 4xx other than 408 and 429 with the
 // contract's error body is a *RefusedError; anything else (transport errors,
 // timeouts, 5xx, 408, 429, answers that do not speak the contract) is a plain
 // error, retryable.
 func (c *HTTPConnector) call(ctx context.Context, r request, out any) (int, error) {
+	wait := c.QuickRetryWait
+	for retry := 0; ; retry++ {
+		status, err := c.callOnce(ctx, r, out)
+		var refused *RefusedError
+		if err == nil || errors.As(err, &refused) || retry >= c.QuickRetries {
+			return status, err
+		}
+		select {
+		case <-ctx.Done():
+			return status, err
+		case <-time.After(wait):
+		}
+		wait *= 2
+	}
+}
+
+// callOnce makes the request once (see call).
+func (c *HTTPConnector) callOnce(ctx context.Context, r request, out any) (int, error) {
 	method, path := r.method, r.path
 	target := c.BaseURL + path
 	if len(r.query) > 0 {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -186,6 +187,39 @@ func TestHTTPConnectorErrorClassification(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.errContains)
 		})
 	}
+}
+
+// A call that fails retryably is made again at once, a few times, before the
+// failure goes to Temporal; a refusal is not repeated.
+func TestHTTPConnectorQuickRetries(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int32
+	c := erpServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) <= 2 {
+			answer(w, http.StatusServiceUnavailable, erpapi.Error{Code: "unavailable", Message: "busy"})
+			return
+		}
+		answer(w, http.StatusCreated, erpapi.Order{Number: "ERP-7", Reference: "ref-7"})
+	})
+	got, err := c.PushOrder(context.Background(), "orderflow-order-7", erpapi.OrderRequest{Reference: "ref-7"})
+	require.NoError(t, err, "the third try answers")
+	require.Equal(t, "ERP-7", got.Number)
+	require.Equal(t, int32(3), calls.Load())
+
+	calls.Store(-10) // every call fails from now on
+	_, err = c.PushOrder(context.Background(), "orderflow-order-8", erpapi.OrderRequest{Reference: "ref-8"})
+	require.ErrorContains(t, err, "503")
+	require.Equal(t, int32(-10+1+erp.DefaultQuickRetries), calls.Load(), "one call and its quick retries")
+
+	var refusals atomic.Int32
+	refusing := erpServer(t, func(w http.ResponseWriter, r *http.Request) {
+		refusals.Add(1)
+		answer(w, http.StatusBadRequest, erpapi.Error{Code: "invalid", Field: "customer", Message: "unknown customer"})
+	})
+	_, err = refusing.PushOrder(context.Background(), "orderflow-order-9", erpapi.OrderRequest{Reference: "ref-9"})
+	_, ok := erp.AsRefused(err)
+	require.True(t, ok)
+	require.Equal(t, int32(1), refusals.Load(), "a refusal is not repeated")
 }
 
 // A transport error (nothing listening, or an ERP slower than the timeout)

@@ -37,6 +37,11 @@ type benchSettings struct {
 	// webhooks is how many shipment webhooks to send per level of the quote
 	// concurrency list (0: skip the webhook path).
 	webhooks int
+	// erp is how many orders to place and follow into the ERP per level of
+	// the quote concurrency list and per sandbox error rate (0: skip).
+	erp int
+	// erpURL and erpToken name the stack's sandbox ERP.
+	erpURL, erpToken string
 }
 
 // runBench drives a running stack and compares it with the bare ceiling of its
@@ -118,6 +123,25 @@ func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 			}
 		}
 	}
+	if s.erp > 0 {
+		fmt.Fprintf(out, "\nERP path: an order placed (timed as before), then until GET /v1/orders/{id} shows its erp_number;\n"+
+			"          the sandbox ERP fails the given share of calls (503), the push retries (1 s, doubling)\n")
+		eb := &benchERP{shop: shop, erp: s.erpURL, token: s.erpToken}
+		for _, rate := range []float64{0, 0.3} {
+			if err := eb.setFaults(ctx, rate); err != nil {
+				return err
+			}
+			for _, c := range s.quoteConcurrency {
+				printERPRow(out, c, rate, drive(ctx, c, s.erp, eb.unit))
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+		}
+		if err := eb.setFaults(ctx, 0); err != nil {
+			return err
+		}
+	}
 	if s.quotes > 0 {
 		fmt.Fprintf(out, "\nquote path: request, claim, draft and send untimed; then accept → order placed (the quote's child checkout)\n")
 		qb := &benchQuotes{temporal: bare.temporal, lines: s.lines}
@@ -145,8 +169,11 @@ func parseBenchFlags(cfg config.Config, args []string) (benchSettings, error) {
 	fs.IntVar(&s.warmup, "warmup", 20, "unmeasured orders (and bare workflows) before each measured run")
 	fs.IntVar(&s.quotes, "quotes", 100, "quotes accepted per quote concurrency level (0: skip the quote path)")
 	fs.IntVar(&s.webhooks, "webhooks", 200, "shipment webhooks per level of -quote-c (0: skip the webhook path)")
+	fs.IntVar(&s.erp, "erp", 100, "orders followed into the ERP per level of -quote-c and per sandbox error rate (0 %, 30 %) (0: skip the ERP path)")
+	fs.StringVar(&s.erpURL, "erp-url", cfg.ERPURL, "base URL of the stack's sandbox ERP (its faults are set for the ERP path)")
+	fs.StringVar(&s.erpToken, "erp-token", cfg.ERPToken, "the sandbox's token")
 	var quoteConcurrency string
-	fs.StringVar(&quoteConcurrency, "quote-c", "1,8", "comma-separated concurrency levels of the quote and webhook paths")
+	fs.StringVar(&quoteConcurrency, "quote-c", "1,8", "comma-separated concurrency levels of the quote, webhook and ERP paths")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: orderflow-bench [flags]\n\n"+
 			"Drives a running stack (orderflow dev) and its Temporal server; prints orders/s,\n"+
@@ -176,6 +203,10 @@ func parseBenchFlags(cfg config.Config, args []string) (benchSettings, error) {
 	if s.webhooks < 0 || s.webhooks > 100_000 {
 		errs = append(errs, errors.New("-webhooks: must be from 0 to 100000"))
 	}
+	if s.erp < 0 || s.erp > 100_000 {
+		errs = append(errs, errors.New("-erp: must be from 0 to 100000"))
+	}
+	s.erpURL = strings.TrimRight(s.erpURL, "/")
 	if s.orders < 1 || s.orders > 1_000_000 {
 		errs = append(errs, errors.New("-n: must be from 1 to 1000000"))
 	}
