@@ -369,9 +369,20 @@ func TestERPStuckThenOpsRetry(t *testing.T) {
 	require.Empty(t, sandboxOrders(t, w.s), "the ERP has no order")
 	awaitVisibleSyncStatus(t, w.s, erp.SyncStuck, 1)
 
-	// The ERP is back; ops retry.
+	// Ops see it in the API; a retry while the ERP is still down, or of a
+	// push that is not stuck, is theirs to make only when it is stuck.
+	ops := buyerClient{t: t, base: w.s.API.URL, token: testenv.NewStaff(t, w.s.Pool, "ops").Token}
+	var before api.Order
+	ops.do("GET", "/v1/orders/"+orderID.String(), nil).decode(t, &before)
+	require.NotNil(t, before.ERPSync)
+	require.Equal(t, erp.SyncStuck, before.ERPSync.Status)
+	require.Contains(t, before.ERPSync.LastError, "retried for 3s")
+	require.Empty(t, before.ERPNumber)
+
+	// The ERP is back; ops retry through the API.
 	w.setFaults(t, erpsandbox.Faults{})
-	require.NoError(t, erpsync.Retry(ctx, w.s.Temporal, orderID))
+	retry := ops.do("POST", "/v1/admin/orders/"+orderID.String()+"/erp-sync/retry", nil)
+	require.Equal(t, http.StatusAccepted, retry.Status, "retry: %s", retry.Body)
 	resultCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	// A fresh State: omitempty fields absent from the result would leave the
@@ -388,4 +399,11 @@ func TestERPStuckThenOpsRetry(t *testing.T) {
 	require.Equal(t, 1, erpStuckNotifications(t, w.s.Pool, orderID), "no new notification after the retry")
 	awaitVisibleSyncStatus(t, w.s, erp.SyncSynced, 1)
 	awaitVisibleSyncStatus(t, w.s, erp.SyncStuck, 0)
+
+	var after api.Order
+	ops.do("GET", "/v1/orders/"+orderID.String(), nil).decode(t, &after)
+	require.Equal(t, synced.ERPNumber, after.ERPNumber, "the API shows the ERP's number")
+	require.Equal(t, erp.SyncSynced, after.ERPSync.Status)
+	ops.do("POST", "/v1/admin/orders/"+orderID.String()+"/erp-sync/retry", nil).
+		requireError(t, http.StatusConflict, "erp_sync_not_stuck", "")
 }
