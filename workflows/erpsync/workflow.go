@@ -17,18 +17,18 @@ var erpActs *erp.Activities
 
 // erpRefusedType is the error type of the ERP's refusal of an order (a 4xx
 // answer), which no retry can change: PushOrder fails with it non-retryably.
-// It must read as activities/erp spells it.
 const erpRefusedType = erp.ErrorTypeRefused
 
-// pushTimeout bounds one call to the ERP (look the order up, create it when
-// missing); a hung ERP is given up on and called again.
-const pushTimeout = 30 * time.Second
+// pushTimeout bounds one push: two ERP calls (look the order up, create it
+// when missing), each with its quick retries and at most ERP_TIMEOUT (30 s by
+// default) a try; a push that hangs longer is given up on and made again.
+const pushTimeout = 2 * time.Minute
 
 // ErpOrder pushes one order to the ERP. The push is one activity that retries
-// with backoff for the retry budget, so an
-// ERP outage of hours delays the order, nothing more; the activity is
-// idempotent (looked up by our reference, created with an idempotency key from
-// the order ID), so its retries create the order once. When the budget is
+// with backoff for the retry budget, so an ERP outage of hours delays the
+// order, nothing more; the activity is idempotent (looked up by our reference,
+// created with an idempotency key from the order ID), so its retries create the
+// order once. When the budget is
 // spent, or the ERP refuses the order, the push turns stuck and waits for ops:
 // RetrySignal pushes again with a fresh budget, CancelSignal gives up.
 func ErpOrder(ctx workflow.Context, in Input) (State, error) {
