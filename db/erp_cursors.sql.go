@@ -9,6 +9,31 @@ import (
 	"context"
 )
 
+const erpCursorAdvance = `-- name: ErpCursorAdvance :execrows
+INSERT INTO erp_cursors (feed, cursor)
+VALUES ($1, $2)
+ON CONFLICT (feed) DO UPDATE SET cursor = excluded.cursor, updated_at = now()
+WHERE erp_cursors.cursor = $3::text
+`
+
+type ErpCursorAdvanceParams struct {
+	Feed       string
+	Cursor     string
+	FromCursor string
+}
+
+// ErpCursorAdvance moves a feed's cursor from from_cursor to cursor, and only
+// from there: no row back means another pull moved it first (and applied the
+// page). Its row lock holds a concurrent pull of the same page until this
+// transaction ends.
+func (q *Queries) ErpCursorAdvance(ctx context.Context, arg ErpCursorAdvanceParams) (int64, error) {
+	result, err := q.db.Exec(ctx, erpCursorAdvance, arg.Feed, arg.Cursor, arg.FromCursor)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const erpCursorGet = `-- name: ErpCursorGet :one
 SELECT feed, cursor, updated_at FROM erp_cursors WHERE feed = $1
 `

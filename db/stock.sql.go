@@ -113,6 +113,27 @@ func (q *Queries) StockRestock(ctx context.Context, arg StockRestockParams) erro
 	return err
 }
 
+const stockSetOnHandFromERP = `-- name: StockSetOnHandFromERP :one
+UPDATE stock SET on_hand = GREATEST($1::bigint, reserved)
+WHERE sku = $2
+RETURNING sku, on_hand, reserved
+`
+
+type StockSetOnHandFromERPParams struct {
+	OnHand int64
+	Sku    string
+}
+
+// StockSetOnHandFromERP takes the ERP's count of a SKU, but never below what
+// is reserved: units promised to orders stay promised. No row back means
+// Orderflow has no stock row for the SKU.
+func (q *Queries) StockSetOnHandFromERP(ctx context.Context, arg StockSetOnHandFromERPParams) (Stock, error) {
+	row := q.db.QueryRow(ctx, stockSetOnHandFromERP, arg.OnHand, arg.Sku)
+	var i Stock
+	err := row.Scan(&i.Sku, &i.OnHand, &i.Reserved)
+	return i, err
+}
+
 const stockShip = `-- name: StockShip :execrows
 UPDATE stock SET on_hand = on_hand - $1, reserved = reserved - $1
 WHERE sku = $2 AND reserved >= $1

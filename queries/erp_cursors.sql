@@ -7,3 +7,13 @@ SELECT * FROM erp_cursors WHERE feed = $1;
 INSERT INTO erp_cursors (feed, cursor)
 VALUES (@feed, @cursor)
 ON CONFLICT (feed) DO UPDATE SET cursor = excluded.cursor, updated_at = now();
+
+-- ErpCursorAdvance moves a feed's cursor from from_cursor to cursor, and only
+-- from there: no row back means another pull moved it first (and applied the
+-- page). Its row lock holds a concurrent pull of the same page until this
+-- transaction ends.
+-- name: ErpCursorAdvance :execrows
+INSERT INTO erp_cursors (feed, cursor)
+VALUES (@feed, @cursor)
+ON CONFLICT (feed) DO UPDATE SET cursor = excluded.cursor, updated_at = now()
+WHERE erp_cursors.cursor = @from_cursor::text;

@@ -32,3 +32,11 @@ WHERE sku = @sku AND reserved >= @quantity;
 -- StockRestock puts returned units back on hand.
 -- name: StockRestock :exec
 UPDATE stock SET on_hand = on_hand + @quantity WHERE sku = @sku;
+
+-- StockSetOnHandFromERP takes the ERP's count of a SKU, but never below what
+-- is reserved: units promised to orders stay promised. No row back means
+-- Orderflow has no stock row for the SKU.
+-- name: StockSetOnHandFromERP :one
+UPDATE stock SET on_hand = GREATEST(@on_hand::bigint, reserved)
+WHERE sku = @sku
+RETURNING *;
