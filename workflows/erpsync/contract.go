@@ -157,3 +157,94 @@ func Status(ctx context.Context, c client.Client, orderID uuid.UUID) (State, err
 	var st State
 	return st, v.Get(&st)
 }
+
+// StockPullWorkflowName is the registered name of the stock pull workflow.
+const StockPullWorkflowName = "ErpStockPull"
+
+// StockPullScheduleID is the Temporal Schedule that starts the stock pull;
+// StockPullWorkflowID is the ID of the runs it starts, one at a time.
+const (
+	StockPullScheduleID = "erp-stock-pull"
+	StockPullWorkflowID = "erp-stock-pull"
+)
+
+// StockPullEvery is how often the schedule pulls stock from the ERP.
+const StockPullEvery = 5 * time.Minute
+
+// StockPullInput sizes a stock pull; the zero value is the schedule's.
+type StockPullInput struct {
+	// PageSize is the most changes one page asks for (0: DefaultStockPageSize).
+	PageSize int `json:"page_size,omitempty"`
+	// PagesPerRun is how many pages one run pulls before it continues as new,
+	// so a long pull's history stays short (0: DefaultStockPagesPerRun).
+	PagesPerRun int `json:"pages_per_run,omitempty"`
+	// Carried are the totals of the runs this one continues.
+	Carried StockPullResult `json:"carried,omitzero"`
+}
+
+// StockPullResult counts what a stock pull applied, over all its runs.
+type StockPullResult struct {
+	Pages   int `json:"pages"`
+	Applied int `json:"applied"`
+	Clamped int `json:"clamped"`
+	Skipped int `json:"skipped"`
+}
+
+// Sizes of a stock pull unless its input says otherwise.
+const (
+	DefaultStockPageSize    = 200
+	DefaultStockPagesPerRun = 50
+)
+
+// stockPullSchedule is the schedule as EnsureSchedules creates it or puts it
+// back: every StockPullEvery, one run at a time (a tick while a pull runs is
+// skipped: that pull reads the changes anyway).
+func stockPullSchedule() (client.ScheduleSpec, *client.ScheduleWorkflowAction, enumspb.ScheduleOverlapPolicy) {
+	return client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: StockPullEvery}}},
+		&client.ScheduleWorkflowAction{
+			ID: StockPullWorkflowID, Workflow: StockPullWorkflowName, TaskQueue: TaskQueue,
+			Args: []any{StockPullInput{}},
+		},
+		enumspb.SCHEDULE_OVERLAP_POLICY_SKIP
+}
+
+// EnsureSchedules creates the ERP pull schedules, or puts an existing one
+// back to the spec, action and overlap policy above; calling it at every
+// worker start is harmless. A pause set by ops is kept.
+func EnsureSchedules(ctx context.Context, c client.Client) error {
+	spec, action, overlap := stockPullSchedule()
+	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID: StockPullScheduleID, Spec: spec, Action: action, Overlap: overlap,
+	})
+	var exists *serviceerror.AlreadyExists
+	if !errors.Is(err, temporal.ErrScheduleAlreadyRunning) && !errors.As(err, &exists) {
+		return err
+	}
+	return c.ScheduleClient().GetHandle(ctx, StockPullScheduleID).Update(ctx, client.ScheduleUpdateOptions{
+		DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
+			s := in.Description.Schedule
+			s.Spec, s.Action = &spec, action
+			if s.Policy == nil {
+				s.Policy = &client.SchedulePolicies{}
+			}
+			s.Policy.Overlap = overlap
+			return &client.ScheduleUpdate{Schedule: &s}, nil
+		},
+	})
+}
+
+// TriggerStockPull starts a stock pull now (ops), creating the schedule first
+// if it is missing. A trigger while a pull runs is buffered: it runs when that
+// pull ends, so the changes the ERP has now are always read.
+func TriggerStockPull(ctx context.Context, c client.Client) error {
+	h := c.ScheduleClient().GetHandle(ctx, StockPullScheduleID)
+	err := h.Trigger(ctx, client.ScheduleTriggerOptions{Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_BUFFER_ONE})
+	var missing *serviceerror.NotFound
+	if !errors.As(err, &missing) {
+		return err
+	}
+	if err := EnsureSchedules(ctx, c); err != nil {
+		return err
+	}
+	return h.Trigger(ctx, client.ScheduleTriggerOptions{Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_BUFFER_ONE})
+}
