@@ -59,7 +59,7 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if sandbox {
 		g.Go(func() error { return serveERPSandbox(gctx, pool, sandboxAddr, cfg.ERPToken, erpsandbox.Faults{}, log) })
 	}
-	g.Go(func() error { return runWorkers(gctx, cfg, tc, pool) })
+	g.Go(func() error { return runWorkers(gctx, cfg, log, tc, pool) })
 	g.Go(func() error { return serveHTTP(gctx, cfg, log, pool, tc) })
 	g.Go(func() error { seedDemoQuotes(gctx, tc, pool, log); return nil })
 	if server != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/orderflow/orderflow/config"
 	"github.com/orderflow/orderflow/demo"
 	"github.com/orderflow/orderflow/webhooks"
+	"github.com/orderflow/orderflow/workflows/erpsync"
 )
 
 const usage = `usage: orderflow <command>
@@ -114,14 +115,19 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	defer tc.Close()
 	app.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace, log)
-	return runWorkers(ctx, cfg, tc, pool)
+	return runWorkers(ctx, cfg, log, tc, pool)
 }
 
 // runWorkers runs every process's worker until ctx ends, then stops them.
-func runWorkers(ctx context.Context, cfg config.Config, tc client.Client, pool *pgxpool.Pool) error {
+func runWorkers(ctx context.Context, cfg config.Config, log *slog.Logger, tc client.Client, pool *pgxpool.Pool) error {
 	ws := app.NewWorkers(tc, app.NewActivities(pool, erp.NewHTTPConnector(cfg.ERPURL, cfg.ERPToken, cfg.ERPTimeout)))
 	if err := ws.Start(); err != nil {
 		return fmt.Errorf("start workers: %w", err)
+	}
+	// Without its schedules the worker still pushes orders; the pulls wait
+	// for the next worker start or an ops trigger, which creates them.
+	if err := erpsync.EnsureSchedules(ctx, tc); err != nil {
+		log.Warn("ERP pull schedules not ensured", "err", err)
 	}
 	<-ctx.Done()
 	ws.Stop()
