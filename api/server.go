@@ -134,6 +134,7 @@ func (s *Server) Routes(r gin.IRouter, areas ...Area) {
 
 	s.salesQuoteRoutes(v1)
 	s.orderOpsRoutes(v1)
+	s.erpOpsRoutes(v1)
 	for _, area := range areas {
 		area(v1, s)
 	}
