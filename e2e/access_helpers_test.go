@@ -17,10 +17,12 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 
 	"github.com/orderflow/orderflow/testenv"
 	"github.com/orderflow/orderflow/workflows/checkout"
+	"github.com/orderflow/orderflow/workflows/erpsync"
 )
 
 // accessPrincipal is one caller of the access matrix.
@@ -278,6 +280,11 @@ func rowCount(hash string) string {
 // checkouts have parked or ended).
 func (w *accessWorld) awaitQuiet(t *testing.T) {
 	t.Helper()
+	// Every order pushes itself to the stack's ERP in the background, with
+	// steps that may be further apart under load than the quiet window
+	// below: wait for every push to end first.
+	require.Eventually(t, func() bool { return w.pushesEnded(t) }, 30*time.Second, 50*time.Millisecond,
+		"the setup's orders never all reached the ERP")
 	last := w.fingerprint(t)
 	require.Eventually(t, func() bool {
 		now := w.fingerprint(t)
@@ -285,6 +292,22 @@ func (w *accessWorld) awaitQuiet(t *testing.T) {
 		last = now
 		return quiet
 	}, 15*time.Second, 200*time.Millisecond, "the database never stopped changing")
+}
+
+// pushesEnded tells whether every order's ERP push has completed.
+func (w *accessWorld) pushesEnded(t *testing.T) bool {
+	t.Helper()
+	rows, err := w.s.Pool.Query(t.Context(), `SELECT id FROM orders`)
+	require.NoError(t, err)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	require.NoError(t, err)
+	for _, id := range ids {
+		d, err := w.s.Temporal.DescribeWorkflowExecution(t.Context(), erpsync.WorkflowID(id), "")
+		if err != nil || d.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
+			return false
+		}
+	}
+	return true
 }
 
 // checkoutStarted tells whether the cart ever had a checkout workflow.
