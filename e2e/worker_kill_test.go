@@ -391,16 +391,5 @@ func (l processLog) Write(p []byte) (int, error) {
 // awaitPushedToERP waits until the order's ERP push has recorded it synced.
 func awaitPushedToERP(t *testing.T, s *testenv.Stack, orderID uuid.UUID) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for {
-		var status string
-		err := s.Pool.QueryRow(context.Background(), "SELECT status FROM erp_syncs WHERE order_id = $1", orderID).Scan(&status)
-		if err == nil && status == "synced" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("order %s not pushed to the ERP within a minute (status %q, err %v)", orderID, status, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	awaitSynced(t, s.Pool, []uuid.UUID{orderID}, time.Minute)
 }

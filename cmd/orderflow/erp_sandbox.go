@@ -82,16 +82,7 @@ func serveERPSandbox(ctx context.Context, pool *pgxpool.Pool, addr, token string
 	}
 	log.Info("ERP sandbox listening", "addr", "http://"+addr, "error_rate", faults.ErrorRate,
 		"lose_answer_rate", faults.LoseAnswerRate, "latency_ms", faults.LatencyMS, "outage_until", faults.OutageUntil)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return srv.Shutdown(shutdownCtx)
+	return serveUntilDone(ctx, srv, ln)
 }
 
 // envOr is the environment variable's value, or def when it is unset.

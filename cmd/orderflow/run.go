@@ -150,6 +150,12 @@ func serveHTTP(ctx context.Context, cfg config.Config, log *slog.Logger, pool *p
 		return fmt.Errorf("HTTP_ADDR: %w", err)
 	}
 	log.Info("API listening", "addr", "http://"+cfg.HTTPAddr)
+	return serveUntilDone(ctx, srv, ln)
+}
+
+// serveUntilDone serves on ln until the server fails or ctx ends, then shuts
+// down gracefully, letting in-flight requests finish (10 s at most).
+func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

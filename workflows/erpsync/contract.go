@@ -105,11 +105,8 @@ func Start(ctx context.Context, c client.Client, in Input) (client.WorkflowRun, 
 		TaskQueue:                TaskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.CompanyIDKey.ValueSet(in.CompanyID.String()),
-			StatusKey.ValueSet(erp.SyncPending),
-		),
-		StaticSummary: "ERP push · order " + in.OrderID.String(),
+		TypedSearchAttributes:    in.startAttributes(),
+		StaticSummary:            in.summary(),
 	}, WorkflowName, in)
 	var done *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &done) {
@@ -117,6 +114,18 @@ func Start(ctx context.Context, c client.Client, in Input) (client.WorkflowRun, 
 	}
 	return run, err
 }
+
+// startAttributes are a push's search attributes at its start, so it can be
+// found in the UI before its first workflow task runs.
+func (in Input) startAttributes() temporal.SearchAttributes {
+	return temporal.NewSearchAttributes(
+		workflows.CompanyIDKey.ValueSet(in.CompanyID.String()),
+		StatusKey.ValueSet(erp.SyncPending),
+	)
+}
+
+// summary is how a push reads in the UI's workflow list.
+func (in Input) summary() string { return "ERP push · order " + in.OrderID.String() }
 
 // StartChild starts the order's push as a child of the calling workflow (the
 // order, when it opens). The push outlives its parent (parent close policy
@@ -129,11 +138,8 @@ func StartChild(ctx workflow.Context, in Input) workflow.ChildWorkflowFuture {
 		TaskQueue:             TaskQueue,
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
 		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			workflows.CompanyIDKey.ValueSet(in.CompanyID.String()),
-			StatusKey.ValueSet(erp.SyncPending),
-		),
-		StaticSummary: "ERP push · order " + in.OrderID.String(),
+		TypedSearchAttributes: in.startAttributes(),
+		StaticSummary:         in.summary(),
 	})
 	return workflow.ExecuteChildWorkflow(ctx, WorkflowName, in)
 }
