@@ -20,7 +20,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
         $10, $11, $12, $13, $14, $15, $16, $17,
         $18)
 ON CONFLICT (cart_id) DO NOTHING
-RETURNING id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number
+RETURNING id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status
 `
 
 type OrderCreateParams struct {
@@ -99,6 +99,7 @@ func (q *Queries) OrderCreate(ctx context.Context, arg OrderCreateParams) (Order
 		&i.PaidAmount,
 		&i.CreditedAmount,
 		&i.ErpNumber,
+		&i.ErpStatus,
 	)
 	return i, err
 }
@@ -117,7 +118,7 @@ func (q *Queries) OrderFlagLate(ctx context.Context, id uuid.UUID) (int64, error
 }
 
 const orderGet = `-- name: OrderGet :one
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number FROM orders WHERE id = $1
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status FROM orders WHERE id = $1
 `
 
 func (q *Queries) OrderGet(ctx context.Context, id uuid.UUID) (Order, error) {
@@ -154,12 +155,13 @@ func (q *Queries) OrderGet(ctx context.Context, id uuid.UUID) (Order, error) {
 		&i.PaidAmount,
 		&i.CreditedAmount,
 		&i.ErpNumber,
+		&i.ErpStatus,
 	)
 	return i, err
 }
 
 const orderGetByCart = `-- name: OrderGetByCart :one
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number FROM orders WHERE cart_id = $1
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status FROM orders WHERE cart_id = $1
 `
 
 func (q *Queries) OrderGetByCart(ctx context.Context, cartID uuid.UUID) (Order, error) {
@@ -196,12 +198,13 @@ func (q *Queries) OrderGetByCart(ctx context.Context, cartID uuid.UUID) (Order, 
 		&i.PaidAmount,
 		&i.CreditedAmount,
 		&i.ErpNumber,
+		&i.ErpStatus,
 	)
 	return i, err
 }
 
 const orderGetInCompany = `-- name: OrderGetInCompany :one
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number FROM orders WHERE id = $1 AND (company_id = $2 OR $3::boolean)
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status FROM orders WHERE id = $1 AND (company_id = $2 OR $3::boolean)
 `
 
 type OrderGetInCompanyParams struct {
@@ -245,6 +248,7 @@ func (q *Queries) OrderGetInCompany(ctx context.Context, arg OrderGetInCompanyPa
 		&i.PaidAmount,
 		&i.CreditedAmount,
 		&i.ErpNumber,
+		&i.ErpStatus,
 	)
 	return i, err
 }
@@ -365,7 +369,7 @@ func (q *Queries) OrderLineUpdateQuantities(ctx context.Context, arg OrderLineUp
 }
 
 const orderListByCustomer = `-- name: OrderListByCustomer :many
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number FROM orders
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status FROM orders
 WHERE customer_id = $1
   AND (placed_at, id) < ($2::timestamptz, $3::uuid)
 ORDER BY placed_at DESC, id DESC
@@ -425,6 +429,7 @@ func (q *Queries) OrderListByCustomer(ctx context.Context, arg OrderListByCustom
 			&i.PaidAmount,
 			&i.CreditedAmount,
 			&i.ErpNumber,
+			&i.ErpStatus,
 		); err != nil {
 			return nil, err
 		}
@@ -437,7 +442,7 @@ func (q *Queries) OrderListByCustomer(ctx context.Context, arg OrderListByCustom
 }
 
 const orderListForOps = `-- name: OrderListForOps :many
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number FROM orders
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status FROM orders
 WHERE ($1::text = '' OR status = $1)
   AND ($2::text = '' OR fulfilment_status = $2)
   AND (NOT $3::boolean OR sla_breached)
@@ -508,6 +513,7 @@ func (q *Queries) OrderListForOps(ctx context.Context, arg OrderListForOpsParams
 			&i.PaidAmount,
 			&i.CreditedAmount,
 			&i.ErpNumber,
+			&i.ErpStatus,
 		); err != nil {
 			return nil, err
 		}
@@ -520,7 +526,7 @@ func (q *Queries) OrderListForOps(ctx context.Context, arg OrderListForOpsParams
 }
 
 const orderLock = `-- name: OrderLock :one
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number FROM orders WHERE id = $1 FOR UPDATE
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status FROM orders WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) OrderLock(ctx context.Context, id uuid.UUID) (Order, error) {
@@ -557,6 +563,7 @@ func (q *Queries) OrderLock(ctx context.Context, id uuid.UUID) (Order, error) {
 		&i.PaidAmount,
 		&i.CreditedAmount,
 		&i.ErpNumber,
+		&i.ErpStatus,
 	)
 	return i, err
 }

@@ -224,6 +224,7 @@ type Order struct {
 	PaidAmount       int64
 	CreditedAmount   int64
 	ErpNumber        string
+	ErpStatus        string
 }
 
 type OrderLine struct {
