@@ -59,7 +59,9 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if sandbox {
 		// Its news comes back to the API as the demo integration "erp".
 		news := erpsandbox.WebhookTarget{URL: localURL(cfg.HTTPAddr) + "/v1/webhooks/" + demo.ERP.Name, Secret: demo.ERP.Secret}
-		g.Go(func() error { return serveERPSandbox(gctx, pool, sandboxAddr, cfg.ERPToken, erpsandbox.Faults{}, news, log) })
+		g.Go(func() error {
+			return serveERPSandbox(gctx, pool, sandboxAddr, cfg.ERPToken, erpsandbox.Faults{}, news, log)
+		})
 	}
 	g.Go(func() error { return runWorkers(gctx, cfg, log, tc, pool) })
 	g.Go(func() error { return serveHTTP(gctx, cfg, log, pool, tc) })
