@@ -1,8 +1,10 @@
 // Package erpsandbox is a small but real ERP that speaks Orderflow's ERP
 // contract (package erpapi, docs/erp.md) over HTTP, for `make run`, the tests
 // and demos (`orderflow erp-sandbox`). It keeps its data in Postgres in a
-// schema of its own (erp_sandbox) and fails on purpose when told to (Faults):
-// errors, latency, outages, and orders committed whose answer is lost.
+// schema of its own (erp_sandbox), sends its news of orders back to Orderflow
+// as signed webhooks (acknowledged, invoiced, shipped, paid; webhooks.go), and
+// fails on purpose when told to (Faults): errors, latency, outages, orders
+// committed whose answer is lost, webhooks duplicated and out of order.
 package erpsandbox
 
 import (
