@@ -168,6 +168,12 @@ type Order struct {
 	PlacedAt    time.Time       `json:"placed_at"`
 	// ERPNumber is the ERP's number of the order, once the ERP has it.
 	ERPNumber string `json:"erp_number,omitempty"`
+	// ERPStatus is the furthest status the ERP has reported through its
+	// webhooks (open, invoiced, shipped, paid, cancelled), once it has.
+	ERPStatus string `json:"erp_status,omitempty"`
+	// ERPPaymentHeld is what the ERP reported paid beyond what the order's
+	// invoices owed: held, and paid as shipments invoice.
+	ERPPaymentHeld *Money `json:"erp_payment_held,omitempty"`
 	// ERPSync is how the order's push to the ERP goes (shown with one order,
 	// once the push has started).
 	ERPSync *ERPSync `json:"erp_sync,omitempty"`
@@ -217,6 +223,11 @@ func orderOf(o db.Order) Order {
 		CartDetails: CartDetails{ShippingMethod: o.ShippingMethod, PONumber: o.PoNumber, BuyerReference: o.BuyerReference},
 		PlacedAt:    o.PlacedAt.UTC(),
 		ERPNumber:   o.ErpNumber,
+		ERPStatus:   o.ErpStatus,
+	}
+	if o.ErpPaymentHeld > 0 {
+		held := m(o.ErpPaymentHeld)
+		out.ERPPaymentHeld = &held
 	}
 	var ship ShipTo
 	if json.Unmarshal(o.ShipTo, &ship) == nil && ship != (ShipTo{}) {

@@ -18,9 +18,11 @@ import (
 	"github.com/orderflow/orderflow/workflows/order"
 )
 
-// OrderWebhooks delivers shipment and return events to their order's
-// workflow, as the order's record_shipment, record_delivery and receive_return
-// updates. It is the WebhookDeliverer of the real stack (app.NewAPIHandler).
+// OrderWebhooks delivers shipment, return and ERP events to their order's
+// workflow, as the order's record_shipment, record_delivery, receive_return
+// and record_erp_news updates (the ERP's erp.order.shipped is a
+// record_shipment). It is the WebhookDeliverer of the real stack
+// (app.NewAPIHandler).
 //
 // A delivery is idempotent twice over: the update's ID is the event's
 // (webhook/<integration>/<event id>), and the shipment's ID is derived from the
@@ -81,7 +83,7 @@ func orderUpdateOf(e webhooks.Event) (uuid.UUID, string, any, error) {
 	reporter := "webhook:" + e.Integration
 	source := reporter + "/" + e.ID
 	switch e.Type {
-	case webhooks.ShipmentCreated:
+	case webhooks.ShipmentCreated, webhooks.ErpOrderShipped:
 		d, err := e.ShipmentCreated()
 		if err != nil {
 			return uuid.Nil, "", nil, err
@@ -91,7 +93,8 @@ func orderUpdateOf(e webhooks.Event) (uuid.UUID, string, any, error) {
 			lines[i] = order.Line{SKU: l.SKU, Quantity: l.Quantity}
 		}
 		return d.OrderID, order.RecordShipmentUpdate, order.ShipmentInput{ShipmentID: order.ShipmentIDFor(reporter, d.ShipmentRef),
-			Lines: lines, Carrier: d.Carrier, Tracking: d.TrackingNumber, ShippedAt: d.ShippedAt, Source: source}, nil
+			Lines: lines, Carrier: d.Carrier, Tracking: d.TrackingNumber, ShippedAt: d.ShippedAt, Source: source,
+			FromERP: e.Type == webhooks.ErpOrderShipped}, nil
 	case webhooks.ShipmentDelivered:
 		d, err := e.ShipmentDelivered()
 		if err != nil {
@@ -110,8 +113,22 @@ func orderUpdateOf(e webhooks.Event) (uuid.UUID, string, any, error) {
 		}
 		return d.OrderID, order.ReceiveReturnUpdate, order.ReturnReceiptInput{ReturnID: d.ReturnID, Lines: lines,
 			ReceivedAt: d.ReceivedAt, Source: source}, nil
+	case webhooks.ErpOrderAcknowledged, webhooks.ErpOrderInvoiced, webhooks.ErpOrderPaid:
+		d, err := e.ErpNews()
+		if err != nil {
+			return uuid.Nil, "", nil, err
+		}
+		return d.OrderID, order.RecordErpNewsUpdate, order.ErpNewsInput{Status: erpNewsStatus[e.Type], Ref: d.Ref,
+			Amount: d.Amount, Currency: d.Currency, At: d.At, Source: source}, nil
 	}
 	return uuid.Nil, "", nil, nil
+}
+
+// erpNewsStatus is the ERP status each piece of ERP news reports.
+var erpNewsStatus = map[webhooks.EventType]commerce.ErpStatus{
+	webhooks.ErpOrderAcknowledged: commerce.ErpStatusOpen,
+	webhooks.ErpOrderInvoiced:     commerce.ErpStatusInvoiced,
+	webhooks.ErpOrderPaid:         commerce.ErpStatusPaid,
 }
 
 // isRefusal tells an order's refusal of an update (a business rejection or a

@@ -344,3 +344,30 @@ func TestServiceLevels(t *testing.T) {
 	require.False(t, commerce.SLABreached(deadline.Add(time.Hour), deadline, true), "done is never late")
 	require.True(t, commerce.SLABreached(deadline.In(time.FixedZone("X", -7200)).Add(time.Minute), deadline, false))
 }
+
+// ERP news moves the ERP status only forward: every order of the same news
+// ends the same.
+func TestErpStatusOnlyMovesForward(t *testing.T) {
+	news := []commerce.ErpStatus{commerce.ErpStatusShipped, commerce.ErpStatusPaid, commerce.ErpStatusOpen, commerce.ErpStatusInvoiced}
+	var permute func(k int)
+	permute = func(k int) {
+		if k == len(news) {
+			s := commerce.ErpStatusNone
+			for _, n := range news {
+				s = commerce.ErpStatusAfter(s, n)
+			}
+			require.Equal(t, commerce.ErpStatusPaid, s, "%v", news)
+			return
+		}
+		for i := k; i < len(news); i++ {
+			news[k], news[i] = news[i], news[k]
+			permute(k + 1)
+			news[k], news[i] = news[i], news[k]
+		}
+	}
+	permute(0)
+	require.Equal(t, commerce.ErpStatusShipped, commerce.ErpStatusAfter(commerce.ErpStatusShipped, commerce.ErpStatusNone))
+	require.Equal(t, commerce.ErpStatusCancelled, commerce.ErpStatusAfter(commerce.ErpStatusPaid, commerce.ErpStatusCancelled))
+	require.Equal(t, commerce.ErpStatusCancelled, commerce.ErpStatusAfter(commerce.ErpStatusCancelled, commerce.ErpStatusPaid))
+	require.False(t, commerce.ErpStatus("lost").Known())
+}

@@ -20,7 +20,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
         $10, $11, $12, $13, $14, $15, $16, $17,
         $18)
 ON CONFLICT (cart_id) DO NOTHING
-RETURNING id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status
+RETURNING id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status, erp_payment_held
 `
 
 type OrderCreateParams struct {
@@ -100,6 +100,7 @@ func (q *Queries) OrderCreate(ctx context.Context, arg OrderCreateParams) (Order
 		&i.CreditedAmount,
 		&i.ErpNumber,
 		&i.ErpStatus,
+		&i.ErpPaymentHeld,
 	)
 	return i, err
 }
@@ -118,7 +119,7 @@ func (q *Queries) OrderFlagLate(ctx context.Context, id uuid.UUID) (int64, error
 }
 
 const orderGet = `-- name: OrderGet :one
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status FROM orders WHERE id = $1
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status, erp_payment_held FROM orders WHERE id = $1
 `
 
 func (q *Queries) OrderGet(ctx context.Context, id uuid.UUID) (Order, error) {
@@ -156,12 +157,13 @@ func (q *Queries) OrderGet(ctx context.Context, id uuid.UUID) (Order, error) {
 		&i.CreditedAmount,
 		&i.ErpNumber,
 		&i.ErpStatus,
+		&i.ErpPaymentHeld,
 	)
 	return i, err
 }
 
 const orderGetByCart = `-- name: OrderGetByCart :one
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status FROM orders WHERE cart_id = $1
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status, erp_payment_held FROM orders WHERE cart_id = $1
 `
 
 func (q *Queries) OrderGetByCart(ctx context.Context, cartID uuid.UUID) (Order, error) {
@@ -199,12 +201,13 @@ func (q *Queries) OrderGetByCart(ctx context.Context, cartID uuid.UUID) (Order, 
 		&i.CreditedAmount,
 		&i.ErpNumber,
 		&i.ErpStatus,
+		&i.ErpPaymentHeld,
 	)
 	return i, err
 }
 
 const orderGetInCompany = `-- name: OrderGetInCompany :one
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status FROM orders WHERE id = $1 AND (company_id = $2 OR $3::boolean)
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status, erp_payment_held FROM orders WHERE id = $1 AND (company_id = $2 OR $3::boolean)
 `
 
 type OrderGetInCompanyParams struct {
@@ -249,6 +252,7 @@ func (q *Queries) OrderGetInCompany(ctx context.Context, arg OrderGetInCompanyPa
 		&i.CreditedAmount,
 		&i.ErpNumber,
 		&i.ErpStatus,
+		&i.ErpPaymentHeld,
 	)
 	return i, err
 }
@@ -369,7 +373,7 @@ func (q *Queries) OrderLineUpdateQuantities(ctx context.Context, arg OrderLineUp
 }
 
 const orderListByCustomer = `-- name: OrderListByCustomer :many
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status FROM orders
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status, erp_payment_held FROM orders
 WHERE customer_id = $1
   AND (placed_at, id) < ($2::timestamptz, $3::uuid)
 ORDER BY placed_at DESC, id DESC
@@ -430,6 +434,7 @@ func (q *Queries) OrderListByCustomer(ctx context.Context, arg OrderListByCustom
 			&i.CreditedAmount,
 			&i.ErpNumber,
 			&i.ErpStatus,
+			&i.ErpPaymentHeld,
 		); err != nil {
 			return nil, err
 		}
@@ -442,7 +447,7 @@ func (q *Queries) OrderListByCustomer(ctx context.Context, arg OrderListByCustom
 }
 
 const orderListForOps = `-- name: OrderListForOps :many
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status FROM orders
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status, erp_payment_held FROM orders
 WHERE ($1::text = '' OR status = $1)
   AND ($2::text = '' OR fulfilment_status = $2)
   AND (NOT $3::boolean OR sla_breached)
@@ -514,6 +519,7 @@ func (q *Queries) OrderListForOps(ctx context.Context, arg OrderListForOpsParams
 			&i.CreditedAmount,
 			&i.ErpNumber,
 			&i.ErpStatus,
+			&i.ErpPaymentHeld,
 		); err != nil {
 			return nil, err
 		}
@@ -526,7 +532,7 @@ func (q *Queries) OrderListForOps(ctx context.Context, arg OrderListForOpsParams
 }
 
 const orderLock = `-- name: OrderLock :one
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status FROM orders WHERE id = $1 FOR UPDATE
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status, erp_payment_held FROM orders WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) OrderLock(ctx context.Context, id uuid.UUID) (Order, error) {
@@ -564,6 +570,7 @@ func (q *Queries) OrderLock(ctx context.Context, id uuid.UUID) (Order, error) {
 		&i.CreditedAmount,
 		&i.ErpNumber,
 		&i.ErpStatus,
+		&i.ErpPaymentHeld,
 	)
 	return i, err
 }
@@ -580,6 +587,35 @@ type OrderUpdateDeadlinesParams struct {
 
 func (q *Queries) OrderUpdateDeadlines(ctx context.Context, arg OrderUpdateDeadlinesParams) error {
 	_, err := q.db.Exec(ctx, orderUpdateDeadlines, arg.ShipBy, arg.DeliverBy, arg.ID)
+	return err
+}
+
+const orderUpdateErpNews = `-- name: OrderUpdateErpNews :exec
+UPDATE orders SET
+    erp_status = CASE
+        WHEN orders.erp_status = 'cancelled' OR $1::text = '' THEN orders.erp_status
+        WHEN $1::text = 'cancelled' THEN 'cancelled'
+        WHEN array_position(ARRAY['', 'open', 'invoiced', 'shipped', 'paid'], $1::text)
+           > array_position(ARRAY['', 'open', 'invoiced', 'shipped', 'paid'], orders.erp_status)
+        THEN $1::text
+        ELSE orders.erp_status END,
+    erp_payment_held = $2,
+    updated_at = now()
+WHERE id = $3
+`
+
+type OrderUpdateErpNewsParams struct {
+	ErpStatus      string
+	ErpPaymentHeld int64
+	ID             uuid.UUID
+}
+
+// OrderUpdateErpNews records the ERP's news of an order: erp_status moves
+// only forward (” < open < invoiced < shipped < paid; cancelled, once
+// reported, stays), so news applied in any order ends the same; an empty
+// erp_status leaves it. erp_payment_held is the ERP payment the order holds.
+func (q *Queries) OrderUpdateErpNews(ctx context.Context, arg OrderUpdateErpNewsParams) error {
+	_, err := q.db.Exec(ctx, orderUpdateErpNews, arg.ErpStatus, arg.ErpPaymentHeld, arg.ID)
 	return err
 }
 

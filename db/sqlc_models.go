@@ -225,6 +225,7 @@ type Order struct {
 	CreditedAmount   int64
 	ErpNumber        string
 	ErpStatus        string
+	ErpPaymentHeld   int64
 }
 
 type OrderLine struct {

@@ -27,11 +27,25 @@ var Warehouse = Integration{
 	Secret: "whsec_demo_warehouse_public",
 }
 
-// seedIntegrations puts the demo warehouse back as defined: its known secret,
-// active, with no previous secret (undoing a rotation made in a demo session).
+// ERP is the sandbox ERP of `make run`: it posts its news of orders to
+// /v1/webhooks/erp, signed with Secret (public, like the warehouse's).
+var ERP = Integration{
+	ID:     uuid.MustParse("0c0a1e00-0000-4000-8000-0000000e0e0e"),
+	Name:   "erp",
+	Kind:   webhooks.KindERP,
+	Secret: "whsec_demo_erp_public",
+}
+
+// seedIntegrations puts the demo warehouse and ERP back as defined: their
+// known secrets, active, with no previous secret (undoing a rotation made in
+// a demo session).
 func seedIntegrations(ctx context.Context, q *db.Queries, secrets *webhooks.SecretBox) error {
-	ciphertext, nonce := secrets.Seal(Warehouse.ID, Warehouse.Secret)
-	_, err := q.IntegrationPut(ctx, db.IntegrationPutParams{ID: Warehouse.ID, Name: Warehouse.Name, Kind: string(Warehouse.Kind),
-		SecretCiphertext: ciphertext, SecretNonce: nonce})
-	return err
+	for _, in := range []Integration{Warehouse, ERP} {
+		ciphertext, nonce := secrets.Seal(in.ID, in.Secret)
+		if _, err := q.IntegrationPut(ctx, db.IntegrationPutParams{ID: in.ID, Name: in.Name, Kind: string(in.Kind),
+			SecretCiphertext: ciphertext, SecretNonce: nonce}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -74,6 +74,25 @@ func TestRecordOrderHistories(t *testing.T) {
 					{order.RecordPaymentUpdate, order.PaymentInput{Actor: ops, Amount: 100, Ref: "bank"}},
 				}
 			}},
+		{name: "erp_news_paid_before_shipped", returnWindow: 30, wantStatus: commerce.OrderShipped,
+			steps: func(_ order.Actor, bolt, nut string) []step {
+				news := func(status commerce.ErpStatus, ref string, amount int64) step {
+					in := order.ErpNewsInput{Status: status, Ref: ref, Amount: amount, At: time.Now().UTC(), Source: "webhook:erp/" + ref}
+					if status != commerce.ErpStatusOpen {
+						in.Currency = "EUR"
+					}
+					return step{order.RecordErpNewsUpdate, in}
+				}
+				return []step{
+					news(commerce.ErpStatusOpen, "SO-REC-1", 0),
+					news(commerce.ErpStatusPaid, "PAY-REC-1", 1000),
+					news(commerce.ErpStatusPaid, "PAY-REC-1", 1000),
+					{order.RecordShipmentUpdate, order.ShipmentInput{ShipmentID: order.ShipmentIDFor("webhook:erp", "SO-REC-1-S1"),
+						Lines: []order.Line{{SKU: bolt, Quantity: 3}, {SKU: nut, Quantity: 2}}, Carrier: "ERP Freight",
+						Tracking: "TRK-1", ShippedAt: time.Now().UTC(), Source: "webhook:erp/SO-REC-1-S1", FromERP: true}},
+					news(commerce.ErpStatusInvoiced, "INV-REC-1", 1000),
+				}
+			}},
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {

@@ -16,9 +16,17 @@
 //     to get what changed after it; an empty cursor starts from the beginning.
 //   - Errors answer an Error body: 4xx means the request can never succeed as
 //     sent, 5xx and 429 that it may later.
+//   - News flows back as signed webhooks (WebhookEvent, SignWebhook): order
+//     acknowledged, invoiced, shipped, paid.
 package erpapi
 
-import "time"
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+	"time"
+)
 
 // Paths of the contract, relative to the ERP's base URL.
 const (
@@ -133,4 +141,100 @@ type Error struct {
 	Message string `json:"message"`
 	// Field names the offending request field of a 4xx answer, if one.
 	Field string `json:"field,omitempty"`
+}
+
+// Webhooks: the ERP tells Orderflow what became of its orders by posting
+// signed events to Orderflow's POST /v1/webhooks/{integration} (the
+// integration ops created for the ERP). Every event is one WebhookEvent,
+// signed in the SignatureHeader; a sender retries an event with backoff until
+// it is answered 2xx, and Orderflow deduplicates by the event's ID, so an
+// event may be sent any number of times. Events may arrive in any order:
+// Orderflow applies news only forward (a "paid" before its "invoiced" is
+// kept, never lost).
+const (
+	// EventOrderAcknowledged: the ERP has the order (OrderAcknowledgedData).
+	EventOrderAcknowledged = "erp.order.acknowledged"
+	// EventOrderInvoiced: the ERP invoiced the order (OrderInvoicedData).
+	EventOrderInvoiced = "erp.order.invoiced"
+	// EventOrderShipped: goods of the order left (OrderShippedData).
+	EventOrderShipped = "erp.order.shipped"
+	// EventOrderPaid: the ERP received a payment for the order (OrderPaidData).
+	EventOrderPaid = "erp.order.paid"
+)
+
+// WebhookEvent is the envelope of every webhook, the same as the warehouse
+// events':
+//
+//	{"id": "erp-evt-…", "type": "erp.order.paid", "created": 1767225600, "data": {…}}
+//
+// ID is unique per sender: the same ID sent again is a replay. Created is
+// when the event was made, in Unix seconds.
+type WebhookEvent struct {
+	ID      string `json:"id"`
+	Type    string `json:"type"`
+	Created int64  `json:"created"`
+	Data    any    `json:"data"`
+}
+
+// OrderAcknowledgedData is the data of erp.order.acknowledged. OrderID is
+// Orderflow's order ID, the reference the order was pushed with.
+type OrderAcknowledgedData struct {
+	OrderID        string    `json:"order_id"`
+	ErpNumber      string    `json:"erp_number"`
+	AcknowledgedAt time.Time `json:"acknowledged_at"`
+}
+
+// OrderInvoicedData is the data of erp.order.invoiced: the ERP's own invoice.
+type OrderInvoicedData struct {
+	OrderID       string    `json:"order_id"`
+	InvoiceNumber string    `json:"invoice_number"`
+	AmountMinor   int64     `json:"amount_minor"`
+	Currency      string    `json:"currency"`
+	InvoicedAt    time.Time `json:"invoiced_at"`
+}
+
+// ShippedLine is a quantity of one SKU in a shipment.
+type ShippedLine struct {
+	SKU      string `json:"sku"`
+	Quantity int64  `json:"quantity"`
+}
+
+// OrderShippedData is the data of erp.order.shipped. ShipmentRef is the
+// ERP's own name for the shipment: the same reference is the same shipment.
+type OrderShippedData struct {
+	OrderID        string        `json:"order_id"`
+	ShipmentRef    string        `json:"shipment_ref"`
+	Lines          []ShippedLine `json:"lines"`
+	Carrier        string        `json:"carrier"`
+	TrackingNumber string        `json:"tracking_number"`
+	ShippedAt      time.Time     `json:"shipped_at"`
+}
+
+// OrderPaidData is the data of erp.order.paid. PaymentRef is the ERP's own
+// name for the payment: the same reference is the same payment.
+type OrderPaidData struct {
+	OrderID     string    `json:"order_id"`
+	PaymentRef  string    `json:"payment_ref"`
+	AmountMinor int64     `json:"amount_minor"`
+	Currency    string    `json:"currency"`
+	PaidAt      time.Time `json:"paid_at"`
+}
+
+// SignatureHeader carries a webhook's signature:
+//
+//	Orderflow-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, t + "." + raw body)>
+//
+// the scheme of every webhook Orderflow takes (its package webhooks verifies
+// it, within 5 minutes of its clock).
+const SignatureHeader = "Orderflow-Signature"
+
+// SignWebhook is the SignatureHeader value that signs body with the
+// integration's secret at time t. It is the contract's signing, for senders;
+// Orderflow's receiver (webhooks.Verify) checks exactly this.
+func SignWebhook(secret string, t time.Time, body []byte) string {
+	ts := strconv.FormatInt(t.Unix(), 10)
+	h := hmac.New(sha256.New, []byte(secret))
+	h.Write([]byte(ts + "."))
+	h.Write(body)
+	return "t=" + ts + ",v1=" + hex.EncodeToString(h.Sum(nil))
 }

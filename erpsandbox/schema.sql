@@ -40,3 +40,26 @@ CREATE TABLE IF NOT EXISTS erp_sandbox.price_changes (
     unit_price_minor bigint      NOT NULL,
     changed_at       timestamptz NOT NULL DEFAULT now()
 );
+
+-- What the ERP has done with each order since: shipments, invoices and
+-- payments made through the admin routes, counted to name the next one.
+ALTER TABLE erp_sandbox.orders ADD COLUMN IF NOT EXISTS shipments int NOT NULL DEFAULT 0;
+ALTER TABLE erp_sandbox.orders ADD COLUMN IF NOT EXISTS invoices  int NOT NULL DEFAULT 0;
+ALTER TABLE erp_sandbox.orders ADD COLUMN IF NOT EXISTS payments  int NOT NULL DEFAULT 0;
+
+-- The webhook outbox: every piece of news (erpapi.Event*) is written here in
+-- the transaction that made it, and the dispatcher posts it to Orderflow,
+-- signed, retrying with backoff until it is answered 2xx.
+CREATE TABLE IF NOT EXISTS erp_sandbox.webhook_outbox (
+    seq             bigserial   PRIMARY KEY,
+    event_id        text        NOT NULL UNIQUE,
+    type            text        NOT NULL,
+    body            bytea       NOT NULL,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    attempts        int         NOT NULL DEFAULT 0,
+    next_attempt_at timestamptz NOT NULL DEFAULT now(),
+    delivered_at    timestamptz,
+    last_error      text        NOT NULL DEFAULT ''
+);
+
+CREATE INDEX IF NOT EXISTS webhook_outbox_due_idx ON erp_sandbox.webhook_outbox (next_attempt_at) WHERE delivered_at IS NULL;

@@ -1,8 +1,10 @@
 // Package erpsandbox is a small but real ERP that speaks Orderflow's ERP
 // contract (package erpapi, docs/erp.md) over HTTP, for `make run`, the tests
 // and demos (`orderflow erp-sandbox`). It keeps its data in Postgres in a
-// schema of its own (erp_sandbox) and fails on purpose when told to (Faults):
-// errors, latency, outages, and orders committed whose answer is lost.
+// schema of its own (erp_sandbox), sends its news of orders back to Orderflow
+// as signed webhooks (acknowledged, invoiced, shipped, paid; webhooks.go), and
+// fails on purpose when told to (Faults): errors, latency, outages, orders
+// committed whose answer is lost, webhooks duplicated and out of order.
 package erpsandbox
 
 import (
@@ -48,6 +50,8 @@ type Server struct {
 
 	// injected counts the faults dealt so far.
 	injectedErrors, lostAnswers atomic.Int64
+	// duplicates and reordered count the webhook faults dealt so far.
+	duplicates, reordered atomic.Int64
 }
 
 // Injected counts the faults the sandbox has dealt since it started: calls
@@ -120,6 +124,10 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /admin/prices", s.recordPrice)
 	mux.HandleFunc("DELETE /admin/orders/{number}", s.deleteOrder)
 	mux.HandleFunc("PATCH /admin/orders/{number}", s.patchOrder)
+	mux.HandleFunc("POST /admin/orders/{number}/invoice", s.invoiceOrder)
+	mux.HandleFunc("POST /admin/orders/{number}/ship", s.shipOrder)
+	mux.HandleFunc("POST /admin/orders/{number}/pay", s.payOrder)
+	mux.HandleFunc("GET /admin/webhooks", s.listWebhooks)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "not_found", "no such route", "")
 	})
@@ -322,7 +330,8 @@ func (s *Server) putFaults(w http.ResponseWriter, r *http.Request) {
 	}
 	_ = s.SetFaults(f) // validated above
 	s.log.Info("erp sandbox: faults set", "error_rate", f.ErrorRate, "lose_answer_rate", f.LoseAnswerRate,
-		"latency_ms", f.LatencyMS, "outage_until", f.OutageUntil)
+		"latency_ms", f.LatencyMS, "outage_until", f.OutageUntil, "duplicate_rate", f.DuplicateRate,
+		"reorder_window_ms", f.ReorderWindowMS)
 	writeJSON(w, http.StatusOK, f)
 }
 
@@ -412,6 +421,80 @@ func (s *Server) patchOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, order)
+}
+
+func (s *Server) shipOrder(w http.ResponseWriter, r *http.Request) {
+	var req ShipRequest
+	if !s.decodeOptional(w, r, &req) {
+		return
+	}
+	for i, l := range req.Lines {
+		switch {
+		case strings.TrimSpace(l.SKU) == "":
+			writeError(w, http.StatusBadRequest, "invalid", "sku is required", fmt.Sprintf("lines[%d].sku", i))
+			return
+		case l.Quantity <= 0:
+			writeError(w, http.StatusBadRequest, "invalid", "quantity must be positive", fmt.Sprintf("lines[%d].quantity", i))
+			return
+		}
+	}
+	news, err := s.store.ShipOrder(r.Context(), r.PathValue("number"), req)
+	s.writeNews(w, r, news, err)
+}
+
+func (s *Server) invoiceOrder(w http.ResponseWriter, r *http.Request) {
+	var req AmountRequest
+	if !s.decodeOptional(w, r, &req) {
+		return
+	}
+	if req.AmountMinor != nil && *req.AmountMinor < 0 {
+		writeError(w, http.StatusBadRequest, "invalid", "amount_minor must not be negative", "amount_minor")
+		return
+	}
+	news, err := s.store.InvoiceOrder(r.Context(), r.PathValue("number"), req)
+	s.writeNews(w, r, news, err)
+}
+
+func (s *Server) payOrder(w http.ResponseWriter, r *http.Request) {
+	var req AmountRequest
+	if !s.decodeOptional(w, r, &req) {
+		return
+	}
+	if req.AmountMinor != nil && *req.AmountMinor < 1 {
+		writeError(w, http.StatusBadRequest, "invalid", "amount_minor must be at least 1", "amount_minor")
+		return
+	}
+	news, err := s.store.PayOrder(r.Context(), r.PathValue("number"), req)
+	s.writeNews(w, r, news, err)
+}
+
+func (s *Server) writeNews(w http.ResponseWriter, r *http.Request, news News, err error) {
+	if err != nil {
+		s.writeStoreError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, news)
+}
+
+func (s *Server) listWebhooks(w http.ResponseWriter, r *http.Request) {
+	events, err := s.store.Outbox(r.Context())
+	if err != nil {
+		s.writeStoreError(w, r, err)
+		return
+	}
+	if events == nil {
+		events = []OutboxEvent{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": events})
+}
+
+// decodeOptional reads a JSON body into dst, if there is one: an empty body
+// leaves dst as it is.
+func (s *Server) decodeOptional(w http.ResponseWriter, r *http.Request, dst any) bool {
+	if r.ContentLength == 0 {
+		return true
+	}
+	return s.decode(w, r, dst)
 }
 
 // decode reads a JSON body into dst, answering 400 when it cannot.

@@ -93,13 +93,21 @@ func (s *Store) CreateOrder(ctx context.Context, key string, req erpapi.OrderReq
 	}
 	// ON CONFLICT on the key alone: two concurrent requests with one key both
 	// end with the one order, and a reused reference still raises its own
-	// unique violation, which is the 409.
-	order, err = scanOrder(s.pool.QueryRow(ctx, `
-		INSERT INTO erp_sandbox.orders (number, reference, idempotency_key, customer, status, currency, total_minor, placed_at, lines)
-		VALUES ('SO-' || lpad(nextval('erp_sandbox.order_number_seq')::text, 6, '0'), $1, $2, $3, $4, $5, $6, $7, $8)
-		ON CONFLICT (idempotency_key) DO NOTHING
-		RETURNING `+orderColumns,
-		req.Reference, key, req.Customer, erpapi.OrderStatusOpen, req.Currency, req.TotalMinor, req.PlacedAt, lines))
+	// unique violation, which is the 409. The order's acknowledgement is
+	// queued for Orderflow in the same transaction.
+	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		order, err = scanOrder(tx.QueryRow(ctx, `
+			INSERT INTO erp_sandbox.orders (number, reference, idempotency_key, customer, status, currency, total_minor, placed_at, lines)
+			VALUES ('SO-' || lpad(nextval('erp_sandbox.order_number_seq')::text, 6, '0'), $1, $2, $3, $4, $5, $6, $7, $8)
+			ON CONFLICT (idempotency_key) DO NOTHING
+			RETURNING `+orderColumns,
+			req.Reference, key, req.Customer, erpapi.OrderStatusOpen, req.Currency, req.TotalMinor, req.PlacedAt, lines))
+		if err != nil {
+			return err
+		}
+		return enqueue(ctx, tx, order.Number+".acknowledged", erpapi.EventOrderAcknowledged, erpapi.OrderAcknowledgedData{
+			OrderID: order.Reference, ErpNumber: order.Number, AcknowledgedAt: order.CreatedAt})
+	})
 	if err == nil {
 		return order, true, nil
 	}

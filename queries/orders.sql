@@ -81,3 +81,20 @@ LIMIT @row_limit;
 -- OrderUpdateErpNumber records the ERP's number for the order (ERP sync).
 -- name: OrderUpdateErpNumber :exec
 UPDATE orders SET erp_number = @erp_number, updated_at = now() WHERE id = @id;
+
+-- OrderUpdateErpNews records the ERP's news of an order: erp_status moves
+-- only forward ('' < open < invoiced < shipped < paid; cancelled, once
+-- reported, stays), so news applied in any order ends the same; an empty
+-- erp_status leaves it. erp_payment_held is the ERP payment the order holds.
+-- name: OrderUpdateErpNews :exec
+UPDATE orders SET
+    erp_status = CASE
+        WHEN orders.erp_status = 'cancelled' OR @erp_status::text = '' THEN orders.erp_status
+        WHEN @erp_status::text = 'cancelled' THEN 'cancelled'
+        WHEN array_position(ARRAY['', 'open', 'invoiced', 'shipped', 'paid'], @erp_status::text)
+           > array_position(ARRAY['', 'open', 'invoiced', 'shipped', 'paid'], orders.erp_status)
+        THEN @erp_status::text
+        ELSE orders.erp_status END,
+    erp_payment_held = @erp_payment_held,
+    updated_at = now()
+WHERE id = @id;

@@ -115,6 +115,9 @@ type Stack struct {
 	ERP      *erpsandbox.Server
 	ERPStore *erpsandbox.Store
 	ERPURL   string
+	// ERPIntegration is the integration the sandbox posts its news to
+	// (/v1/webhooks/erp), with StackOptions.ERPWebhooks.
+	ERPIntegration Integration
 
 	// DatabaseURL is the stack's own database, and TemporalAddress the dev
 	// server's frontend (host:port): with Namespace, what a worker started as
@@ -136,6 +139,12 @@ type StackOptions struct {
 	// ERPPushPolicy is the workers' ERP push policy (zero: the defaults, a
 	// 24 h budget with tries at most 30 min apart).
 	ERPPushPolicy erp.PushPolicy
+	// ERPWebhooks makes the ERP sandbox send its news (acknowledged,
+	// invoiced, shipped, paid) to the stack's API, as `make run` does: an
+	// integration "erp" is created and the sandbox's dispatcher runs until
+	// the test ends. Off by default, so that other tests' orders change only
+	// as they say.
+	ERPWebhooks bool
 }
 
 // NewStack builds the system against the given Temporal server and a new
@@ -186,7 +195,19 @@ func NewStack(t testing.TB, server *testsuite.DevServer, opts StackOptions) *Sta
 	s := &Stack{Namespace: stackNamespace(i), Pool: pool, Temporal: tc, API: srv, Workers: ws, Activities: acts,
 		ERP: erpServer, ERPStore: erpStore, ERPURL: erpHTTP.URL,
 		DatabaseURL: dbURL, TemporalAddress: server.FrontendHostPort()}
+	stopNews := func() {}
+	if opts.ERPWebhooks {
+		s.ERPIntegration = newIntegration(t, pool, "erp", webhooks.KindERP)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			done <- erpServer.SendWebhooks(ctx, erpsandbox.WebhookTarget{URL: srv.URL + "/v1/webhooks/erp",
+				Secret: s.ERPIntegration.Secret, Poll: 50 * time.Millisecond})
+		}()
+		stopNews = func() { cancel(); <-done }
+	}
 	t.Cleanup(func() {
+		stopNews()
 		srv.Close()
 		s.Workers.Stop()
 		erpHTTP.Close()

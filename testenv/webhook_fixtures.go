@@ -24,6 +24,12 @@ type Integration struct {
 // (config.DevWebhookKey), through the query the admin API creates with.
 func NewIntegration(t testing.TB, pool *pgxpool.Pool, name string) Integration {
 	t.Helper()
+	return newIntegration(t, pool, name, webhooks.KindWarehouse)
+}
+
+// newIntegration adds an active integration of the kind with a new secret.
+func newIntegration(t testing.TB, pool *pgxpool.Pool, name string, kind webhooks.IntegrationKind) Integration {
+	t.Helper()
 	box, err := webhooks.NewSecretBox(config.DevWebhookKey())
 	if err != nil {
 		t.Fatalf("webhook secrets: %v", err)
@@ -31,7 +37,7 @@ func NewIntegration(t testing.TB, pool *pgxpool.Pool, name string) Integration {
 	in := Integration{ID: uuid.New(), Name: name, Secret: webhooks.NewSecret()}
 	ciphertext, nonce := box.Seal(in.ID, in.Secret)
 	if _, err := db.New(pool).IntegrationCreate(context.Background(), db.IntegrationCreateParams{
-		ID: in.ID, Name: name, Kind: string(webhooks.KindWarehouse), SecretCiphertext: ciphertext, SecretNonce: nonce}); err != nil {
+		ID: in.ID, Name: name, Kind: string(kind), SecretCiphertext: ciphertext, SecretNonce: nonce}); err != nil {
 		t.Fatalf("create integration %s: %v", name, err)
 	}
 	return in

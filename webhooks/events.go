@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+
+	"github.com/orderflow/orderflow/erpapi"
 )
 
 // EventType is what happened, as the sender names it in the envelope's type.
@@ -26,11 +28,23 @@ const (
 	ShipmentDelivered EventType = "shipment.delivered"
 	// ReturnReceived: returned goods arrived back at the warehouse.
 	ReturnReceived EventType = "return.received"
+	// ErpOrderAcknowledged: the ERP has the order, under its own number
+	// (data: ErpNewsData).
+	ErpOrderAcknowledged EventType = erpapi.EventOrderAcknowledged
+	// ErpOrderInvoiced: the ERP invoiced the order (data: ErpNewsData).
+	ErpOrderInvoiced EventType = erpapi.EventOrderInvoiced
+	// ErpOrderShipped: the ERP reports goods of the order shipped, with lines
+	// and tracking (data: a shipment.created's, ShipmentCreatedData).
+	ErpOrderShipped EventType = erpapi.EventOrderShipped
+	// ErpOrderPaid: the ERP received a payment for the order (data:
+	// ErpNewsData).
+	ErpOrderPaid EventType = erpapi.EventOrderPaid
 )
 
 // EventTypes is every accepted event type: the one list the API, its
 // documentation and tests read.
-var EventTypes = []EventType{ShipmentCreated, ShipmentDelivered, ReturnReceived}
+var EventTypes = []EventType{ShipmentCreated, ShipmentDelivered, ReturnReceived,
+	ErpOrderAcknowledged, ErpOrderInvoiced, ErpOrderShipped, ErpOrderPaid}
 
 // Known tells whether t is one of EventTypes.
 func (t EventType) Known() bool { return slices.Contains(EventTypes, t) }

@@ -170,12 +170,14 @@ func (e Event) eventTime(field string, v *string) (time.Time, error) {
 func checkData(e Event) error {
 	var err error
 	switch e.Type {
-	case ShipmentCreated:
+	case ShipmentCreated, ErpOrderShipped:
 		_, err = e.ShipmentCreated()
 	case ShipmentDelivered:
 		_, err = e.ShipmentDelivered()
 	case ReturnReceived:
 		_, err = e.ReturnReceived()
+	case ErpOrderAcknowledged, ErpOrderInvoiced, ErpOrderPaid:
+		_, err = e.ErpNews()
 	}
 	return err
 }

@@ -185,13 +185,20 @@ type RecordPaymentInput struct {
 // invoices, oldest first, which gives the company's credit back.
 func (a *Activities) RecordPayment(ctx context.Context, in RecordPaymentInput) error {
 	return activities.Classify(db.InTx(ctx, a.DB, func(q *db.Queries) error {
-		fresh, err := claim(ctx, q, in.Step, "payment_recorded", in.Actor, fmt.Sprintf("paid %d (%s)", in.Amount, in.Ref))
+		fresh, err := recordPayment(ctx, q, in.Step, in.Actor, in.Amount, in.Ref)
 		if err != nil || !fresh {
-			return err
-		}
-		if err := settle(ctx, q, in.Step.OrderID, in.Amount); err != nil {
 			return err
 		}
 		return save(ctx, q, in.Step.OrderID, in.Order)
 	}))
+}
+
+// recordPayment claims the step's payment_recorded event and settles the
+// order's open invoices with the amount; false means an earlier try did.
+func recordPayment(ctx context.Context, q *db.Queries, step Step, actor string, amount int64, ref string) (bool, error) {
+	fresh, err := claim(ctx, q, step, "payment_recorded", actor, fmt.Sprintf("paid %d (%s)", amount, ref))
+	if err != nil || !fresh {
+		return fresh, err
+	}
+	return true, settle(ctx, q, step.OrderID, amount)
 }

@@ -57,7 +57,11 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	// The ERP: a sandbox, unless ERP_URL names a real one elsewhere.
 	sandboxAddr, sandbox := devERPSandbox(cfg)
 	if sandbox {
-		g.Go(func() error { return serveERPSandbox(gctx, pool, sandboxAddr, cfg.ERPToken, erpsandbox.Faults{}, log) })
+		// Its news comes back to the API as the demo integration "erp".
+		news := erpsandbox.WebhookTarget{URL: localURL(cfg.HTTPAddr) + "/v1/webhooks/" + demo.ERP.Name, Secret: demo.ERP.Secret}
+		g.Go(func() error {
+			return serveERPSandbox(gctx, pool, sandboxAddr, cfg.ERPToken, erpsandbox.Faults{}, news, log)
+		})
 	}
 	g.Go(func() error { return runWorkers(gctx, cfg, log, tc, pool) })
 	g.Go(func() error { return serveHTTP(gctx, cfg, log, pool, tc) })
@@ -90,6 +94,18 @@ func devERPSandbox(cfg config.Config) (addr string, ok bool) {
 		return u.Host, u.Port() != ""
 	}
 	return "", false
+}
+
+// localURL is how this machine reaches a server listening on addr.
+func localURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 type devTemporal struct {
@@ -179,7 +195,8 @@ func printBanner(cfg config.Config) {
 	fmt.Fprintf(&b, "    curl -s -X POST $A/v1/carts/$CART/lines -H \"Authorization: Bearer $T\" -d '{\"sku\":\"BOLT-M8-50\",\"quantity\":3}'\n")
 	fmt.Fprintf(&b, "    curl -s -X POST $A/v1/carts/$CART/checkout -H \"Authorization: Bearer $T\" -H \"Idempotency-Key: $CART\"\n")
 	fmt.Fprintf(&b, "    bin/temporal workflow list --query 'CheckoutStatus=\"placed\"'\n")
-	fmt.Fprintf(&b, "    curl -s %s/v1/orders -H \"Authorization: Bearer %s\"   # the order, in the ERP\n\n", cfg.ERPURL, cfg.ERPToken)
+	fmt.Fprintf(&b, "    curl -s %s/v1/orders -H \"Authorization: Bearer %s\"   # the order, in the ERP\n", cfg.ERPURL, cfg.ERPToken)
+	fmt.Fprintf(&b, "    # the ERP ships and is paid (README: \"The ERP gets it\"); the order shows \"erp_status\"\n\n")
 	fmt.Fprintf(&b, "  An order that needs approval (README: \"Approvals\"): Acme orders above EUR 1,000 wait for\n")
 	fmt.Fprintf(&b, "  an approver (oft_demo_dana_acme_approver): GET $A/v1/approvals, POST $A/v1/approvals/$CART/approve\n\n")
 	fmt.Fprintf(&b, "  Quotes (README: \"Quotes\"): three demo quotes run; GET $A/v1/sales/quotes with oft_demo_sam_sales\n")

@@ -60,6 +60,11 @@ func (w *orderRun) setup(ctx workflow.Context) error {
 				return w.queueCommand(ctx, RecordPaymentUpdate, in)
 			},
 			w.validatePayment},
+		{RecordErpNewsUpdate, "The ERP's news of the order (acknowledged, invoiced, paid), in any order, each once; a payment beyond what is invoiced is held until shipments invoice it.",
+			func(ctx workflow.Context, in ErpNewsInput) (State, error) {
+				return w.queueCommand(ctx, RecordErpNewsUpdate, in)
+			},
+			w.validateErpNews},
 	}
 	for _, h := range handlers {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler,

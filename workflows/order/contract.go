@@ -54,6 +54,12 @@ const (
 	ReceiveReturnUpdate = "receive_return"
 	// RecordPaymentUpdate records a payment of the order's invoices (ops).
 	RecordPaymentUpdate = "record_payment"
+	// RecordErpNewsUpdate records the ERP's news of the order (its signed
+	// webhooks): acknowledged, invoiced or paid; its shipped news is a
+	// record_shipment with FromERP. News is taken in any order and each piece
+	// once: the ERP status only moves forward, and a payment beyond what the
+	// invoices owe is held until shipments invoice it.
+	RecordErpNewsUpdate = "record_erp_news"
 )
 
 // Search attributes the order owns, besides workflows.CompanyIDKey and
@@ -111,6 +117,9 @@ type Carried struct {
 	FlaggedShip    bool                  `json:"flagged_ship"`
 	FlaggedDeliver bool                  `json:"flagged_deliver"`
 	Step           int                   `json:"step"`
+	// ErpNews are the keys of the ERP news taken (ErpNewsInput.Key), so
+	// news sent again after a continue-as-new is still taken once.
+	ErpNews []string `json:"erp_news,omitempty"`
 }
 
 // CarriedShipment is a recorded shipment, carried into the next run.
@@ -155,6 +164,9 @@ type ShipmentInput struct {
 	ShippedAt  time.Time `json:"shipped_at"`
 	// Source says who told us: "ops:<staff id>" or "webhook:<integration>/<event id>".
 	Source string `json:"source"`
+	// FromERP says the ERP reported it (erp.order.shipped): recording it
+	// also moves the order's ERP status to shipped.
+	FromERP bool `json:"from_erp,omitempty"`
 }
 
 // DeliveryInput records that a shipment arrived.
@@ -218,6 +230,26 @@ type PaymentInput struct {
 	Ref    string `json:"ref"`
 }
 
+// ErpNewsInput is a piece of the ERP's news of the order.
+type ErpNewsInput struct {
+	// Status is what the ERP reports: open (acknowledged), invoiced or paid.
+	Status commerce.ErpStatus `json:"status"`
+	// Ref is the ERP's reference: its order number (open), its invoice
+	// number (invoiced) or its payment's reference (paid). With Status it
+	// names the news, so news sent twice is taken once.
+	Ref string `json:"ref"`
+	// Amount and Currency are the invoice's or the payment's, in minor units.
+	Amount   int64  `json:"amount,omitempty"`
+	Currency string `json:"currency,omitempty"`
+	// At is when it happened, as the ERP says.
+	At time.Time `json:"at"`
+	// Source says who told us: "webhook:<integration>/<event id>".
+	Source string `json:"source"`
+}
+
+// Key names the news: a status and the ERP's reference.
+func (in ErpNewsInput) Key() string { return string(in.Status) + "/" + in.Ref }
+
 // ReturnState is where one return stands.
 type ReturnState struct {
 	ReturnID uuid.UUID    `json:"return_id"`
@@ -243,6 +275,11 @@ type State struct {
 	Paid             int64                     `json:"paid"`
 	Credited         int64                     `json:"credited"`
 	Returns          []ReturnState             `json:"returns,omitempty"`
+	// ErpStatus is the furthest status the ERP has reported.
+	ErpStatus commerce.ErpStatus `json:"erp_status,omitempty"`
+	// ErpPaymentHeld is what the ERP reported paid beyond what the invoices
+	// owed: held, and applied as shipments invoice.
+	ErpPaymentHeld int64 `json:"erp_payment_held,omitempty"`
 }
 
 // StartChild starts the order's workflow as a child of the calling workflow

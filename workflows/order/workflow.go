@@ -61,6 +61,10 @@ type orderRun struct {
 	// firstStep is the step this run started at.
 	firstStep int
 	queue     []*command
+	// erpNewsSeen are the keys of the ERP news taken, erpNewsOrder the same
+	// in the order taken.
+	erpNewsSeen  map[string]bool
+	erpNewsOrder []string
 }
 
 type shipment struct {
@@ -160,7 +164,8 @@ func (w *orderRun) historyFull(ctx workflow.Context) bool {
 // carry is the input of the order's next run.
 func (w *orderRun) carry() Input {
 	c := &Carried{Order: w.o, State: w.snapshot(), Payment: w.pay, Returns: w.returnStates(), LastDelivery: w.lastDelivery,
-		DeliveredAt: w.deliveredAt, FlaggedShip: w.flaggedShip, FlaggedDeliver: w.flaggedDeliver, Step: w.step}
+		DeliveredAt: w.deliveredAt, FlaggedShip: w.flaggedShip, FlaggedDeliver: w.flaggedDeliver, Step: w.step,
+		ErpNews: w.erpNewsOrder}
 	for _, id := range w.shipmentOrder {
 		s := w.shipments[id]
 		c.Shipments = append(c.Shipments, CarriedShipment{ID: id, Number: s.number, Lines: s.lines, Delivered: s.delivered})
@@ -174,6 +179,9 @@ func (w *orderRun) carry() Input {
 func (w *orderRun) resume(c Carried) {
 	w.o, w.opened, w.st, w.pay, w.step = c.Order, true, c.State, c.Payment, c.Step
 	w.lastDelivery, w.deliveredAt, w.flaggedShip, w.flaggedDeliver = c.LastDelivery, c.DeliveredAt, c.FlaggedShip, c.FlaggedDeliver
+	for _, key := range c.ErpNews {
+		w.markErpNews(key)
+	}
 	for _, s := range c.Shipments {
 		w.shipments[s.ID] = &shipment{number: s.Number, lines: s.Lines, delivered: s.Delivered}
 		w.shipmentOrder = append(w.shipmentOrder, s.ID)
@@ -267,6 +275,8 @@ func (w *orderRun) carryOut(ctx workflow.Context, cmd *command) error {
 		return w.receiveReturn(ctx, cmd.arg.(ReturnReceiptInput))
 	case RecordPaymentUpdate:
 		return w.recordPayment(ctx, cmd.arg.(PaymentInput))
+	case RecordErpNewsUpdate:
+		return w.erpNews(ctx, cmd.arg.(ErpNewsInput))
 	}
 	return fmt.Errorf("unknown order update %q", cmd.name)
 }
@@ -312,7 +322,10 @@ func (w *orderRun) ship(ctx workflow.Context, in ShipmentInput) error {
 	}); err != nil {
 		return err
 	}
-	return w.setAttributes(ctx)
+	if err := w.setAttributes(ctx); err != nil {
+		return err
+	}
+	return w.afterShipment(ctx, in)
 }
 
 // deliver records that a shipment arrived.
@@ -433,6 +446,9 @@ func (w *orderRun) describe(ctx workflow.Context) {
 		s += "; ship by " + w.o.ShipBy.Format(workflows.DetailsTime)
 	case !w.lastDelivery.IsZero():
 		s += "; returns until " + commerce.ReturnWindowClosesAt(w.lastDelivery, w.o.ReturnWindow).Format(workflows.DetailsTime)
+	}
+	if w.st.ErpPaymentHeld > 0 {
+		s += "; ERP payment held: " + commerce.Money{Amount: w.st.ErpPaymentHeld, Currency: w.o.Currency}.String()
 	}
 	workflow.SetCurrentDetails(ctx, s)
 }

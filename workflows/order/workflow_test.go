@@ -132,6 +132,11 @@ func (f *fakeActs) RecordPayment(_ context.Context, in fulfilment.RecordPaymentI
 	return nil
 }
 
+func (f *fakeActs) RecordErpNews(_ context.Context, in fulfilment.RecordErpNewsInput) error {
+	f.record("RecordErpNews", in)
+	return nil
+}
+
 func (f *fakeActs) CapturePayment(_ context.Context, in payment.AdjustPaymentInput) error {
 	f.record("CapturePayment", in)
 	return nil
