@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -105,22 +106,46 @@ func (s *Server) receiveWebhook(c *gin.Context) {
 	row, err := s.q.WebhookEventCreate(ctx, db.WebhookEventCreateParams{
 		ID: uuid.New(), IntegrationID: integration.ID, EventID: event.ID, Type: string(event.Type),
 		OrderID: event.OrderID, Payload: body})
-	if db.IsNotFound(err) {
-		first, err := s.q.WebhookEventGetByEventID(ctx, db.WebhookEventGetByEventIDParams{IntegrationID: integration.ID, EventID: event.ID})
-		if err != nil {
-			RespondError(c, err)
-			return
-		}
-		c.JSON(http.StatusAccepted, WebhookReceipt{EventID: event.ID, Status: first.Status, Duplicate: true})
-		return
+	duplicate := db.IsNotFound(err)
+	if duplicate {
+		row, err = s.q.WebhookEventGetByEventID(ctx, db.WebhookEventGetByEventIDParams{IntegrationID: integration.ID, EventID: event.ID})
 	}
 	if err != nil {
 		RespondError(c, err)
 		return
 	}
-	event.ReceivedAt = row.ReceivedAt
-	c.JSON(http.StatusAccepted, WebhookReceipt{EventID: event.ID, Status: s.deliverWebhook(c, row, event)})
+	// A new event is handed over now; so is one sent again after its
+	// hand-over failed (or its request died mid-way): the sender's retry is
+	// what completes it. A duplicate of one whose first hand-over is still
+	// under way answers pending; that request settles it.
+	status := row.Status
+	if !duplicate || handOverFailed(row, time.Now()) {
+		event.ReceivedAt = row.ReceivedAt
+		status = s.deliverWebhook(c, row, event)
+		if status == "pending" {
+			c.Header("Retry-After", strconv.Itoa(webhookRetryAfterSeconds))
+			RespondError(c, errDeliveryPending)
+			return
+		}
+	}
+	c.JSON(http.StatusAccepted, WebhookReceipt{EventID: event.ID, Status: status, Duplicate: duplicate})
 }
+
+// handOverFailed says a recorded event is pending because its hand-over
+// failed (the error is recorded), or because the request making it died: it
+// has been pending longer than any hand-over lasts.
+func handOverFailed(row db.WebhookEvent, now time.Time) bool {
+	return row.Status == "pending" && (row.Error != "" || now.Sub(row.ReceivedAt) > 2*deliveryTimeout)
+}
+
+// webhookRetryAfterSeconds is the Retry-After of a pending event's 503.
+const webhookRetryAfterSeconds = 5
+
+// errDeliveryPending answers an event recorded whose hand-over to its
+// workflow failed (Temporal unreachable): the sender retries it with the same
+// event ID, and the retry hands it over.
+var errDeliveryPending = newError(http.StatusServiceUnavailable, "delivery_pending",
+	"the event is recorded, but its hand-over to its workflow failed: send it again with the same id")
 
 // webhookSecrets finds the integration a webhook URL names and opens its
 // secrets: the current one, and the previous one during a rotation's grace

@@ -90,6 +90,7 @@ func (e *webhookEnv) newIntegration(name string) (db.Integration, string) {
 
 type webhookResponse struct {
 	Status int
+	Header http.Header
 	Body   []byte
 }
 
@@ -121,7 +122,7 @@ func (e *webhookEnv) post(integration, signature string, body []byte) webhookRes
 	}
 	rec := httptest.NewRecorder()
 	e.handler.ServeHTTP(rec, req)
-	res := webhookResponse{Status: rec.Code, Body: rec.Body.Bytes()}
+	res := webhookResponse{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
 	checkContract(e.t, req, rec)
 	return res
 }
@@ -214,8 +215,10 @@ func TestWebhookDeliveryFailures(t *testing.T) {
 	require.Equal(t, "rejected", e.send(shipmentEvent("evt_rejected", uuid.New())).receipt(t).Status)
 
 	e.deliverer.err = fmt.Errorf("temporal unavailable")
-	require.Equal(t, "pending", e.send(shipmentEvent("evt_pending", uuid.New())).receipt(t).Status,
-		"recorded, so the sender need not retry; the delivery is still to be made")
+	pending := shipmentEvent("evt_pending", uuid.New())
+	res := e.send(pending)
+	res.requireError(t, http.StatusServiceUnavailable, "delivery_pending", "")
+	require.Equal(t, "5", res.Header.Get("Retry-After"), "recorded, but the sender must send it again")
 
 	byID := map[string]db.WebhookEvent{}
 	for _, r := range e.events() {
@@ -225,6 +228,17 @@ func TestWebhookDeliveryFailures(t *testing.T) {
 	require.Contains(t, byID["evt_rejected"].Error, "only 3 left to ship")
 	require.Equal(t, "pending", byID["evt_pending"].Status)
 	require.Equal(t, "temporal unavailable", byID["evt_pending"].Error)
+
+	// The sender's retry, once Temporal is back, hands the recorded event over.
+	e.deliverer.err, e.deliverer.delivered = nil, true
+	calls := e.deliverer.calls.Load()
+	again := e.send(pending).receipt(t)
+	require.Equal(t, api.WebhookReceipt{EventID: "evt_pending", Status: "delivered", Duplicate: true}, again)
+	require.Equal(t, calls+1, e.deliverer.calls.Load())
+	// Delivered, a resend is a duplicate that hands nothing over.
+	require.Equal(t, "delivered", e.send(pending).receipt(t).Status)
+	require.Equal(t, calls+1, e.deliverer.calls.Load())
+	require.Len(t, e.events(), 2, "recorded once")
 }
 
 // Every refusal of the signature is a 401 that writes nothing and delivers
