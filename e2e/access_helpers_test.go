@@ -123,8 +123,8 @@ func newAccessWorld(t *testing.T) *accessWorld {
 
 	owner := newBuyerClient(t, s, w.owner)
 	w.openCart = testenv.NewCart(t, s.Pool, w.owner, "EUR", map[string]int32{w.sku: 2})
-	w.order = owner.placeOrder(testenv.NewCart(t, s.Pool, w.owner, "EUR", map[string]int32{w.sku: 2})).ID
-	w.bOrder = newBuyerClient(t, s, bBuyer).placeOrder(testenv.NewCart(t, s.Pool, bBuyer, "EUR", map[string]int32{w.sku: 1})).ID
+	w.order = owner.placeOrderEventually(testenv.NewCart(t, s.Pool, w.owner, "EUR", map[string]int32{w.sku: 2})).ID
+	w.bOrder = newBuyerClient(t, s, bBuyer).placeOrderEventually(testenv.NewCart(t, s.Pool, bBuyer, "EUR", map[string]int32{w.sku: 1})).ID
 
 	held := make([]uuid.UUID, 1+accessSpareAwaiting)
 	for i := range held {

@@ -44,7 +44,7 @@ func (w *accessWorld) opsClient(t *testing.T) buyerClient {
 // updates: placed, and opened by its workflow.
 func (w *accessWorld) freshOrder(t *testing.T) uuid.UUID {
 	t.Helper()
-	id := newBuyerClient(t, w.s, w.owner).placeOrder(testenv.NewCart(t, w.s.Pool, w.owner, "EUR", map[string]int32{w.sku: 2})).ID
+	id := newBuyerClient(t, w.s, w.owner).placeOrderEventually(testenv.NewCart(t, w.s.Pool, w.owner, "EUR", map[string]int32{w.sku: 2})).ID
 	return id
 }
 

@@ -277,7 +277,7 @@ func TestQuoteRefusals(t *testing.T) {
 		code, field  string
 		wantSKUNamed bool
 	}{
-		"NUL in message":      {map[string]any{"lines": lines, "message": "hi\x00there"}, 422, "invalid_field", "message", false},
+		"NUL in message":      {map[string]any{"lines": lines, "message": "hi\x00there"}, 400, "invalid_field", "message", false},
 		"cart and lines":      {map[string]any{"lines": lines, "cart_id": uuid.New()}, 422, "invalid_field", "lines", false},
 		"neither":             {map[string]any{"message": "anything"}, 422, "invalid_field", "lines", false},
 		"negative target":     {map[string]any{"lines": lines, "target_total": -1}, 422, "invalid_field", "target_total", false},
