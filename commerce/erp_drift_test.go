@@ -9,7 +9,6 @@ import (
 	"github.com/orderflow/orderflow/commerce"
 )
 
-
 // driftSummary is a finding reduced to what the tables check.
 type driftSummary struct {
 	Kind      commerce.ErpDriftKind
