@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/orderflow/orderflow/activities/erp"
+	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/workflows"
 )
 
@@ -142,8 +143,8 @@ func (r *reconcileRun) run(ctx workflow.Context) (ReconcileResult, error) {
 		return r.totals, r.fail(ctx, err)
 	}
 	r.totals.Findings = 0
-	for _, n := range counts.Findings {
-		r.totals.Findings += n
+	for _, kind := range commerce.ErpDriftKinds {
+		r.totals.Findings += counts.Findings[kind]
 	}
 	r.describe(ctx, "completed")
 	return r.totals, nil
