@@ -12,11 +12,13 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
 
 	"github.com/orderflow/orderflow/activities/erp"
 	"github.com/orderflow/orderflow/api"
 	"github.com/orderflow/orderflow/erpapi"
 	"github.com/orderflow/orderflow/testenv"
+	"github.com/orderflow/orderflow/workflows/erpsync"
 )
 
 // reconcileDeadline bounds the wait for a reconciliation to complete: a few
@@ -193,4 +195,22 @@ func TestERPReconciliation(t *testing.T) {
 	require.Len(t, list.Reconciliations, 2)
 	require.Equal(t, second.ID, list.Reconciliations[0].ID, "newest first")
 	require.NotEmpty(t, list.NextCursor)
+
+	// The daily schedule, triggered now, reconciles yesterday (UTC), in a
+	// report of its own.
+	require.NoError(t, erpsync.EnsureSchedules(ctx, w.s.Temporal))
+	require.NoError(t, erpsync.EnsureSchedules(ctx, w.s.Temporal), "ensuring twice is harmless")
+	require.NoError(t, w.s.Temporal.ScheduleClient().GetHandle(ctx, erpsync.ReconcileScheduleID).Trigger(ctx, client.ScheduleTriggerOptions{}))
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	pollUntil(t, reconcileDeadline, func() (bool, string) {
+		var page api.ReconciliationPage
+		ops.do("GET", "/v1/admin/erp/reconciliations?limit=1", nil).decode(t, &page)
+		r := page.Reconciliations[0]
+		if r.Trigger != erp.TriggerSchedule || r.Status != erp.ReconciliationCompleted {
+			return false, fmt.Sprintf("the scheduled run completed: newest is %s, %s", r.Trigger, r.Status)
+		}
+		require.Equal(t, today.Add(-24*time.Hour), r.PeriodFrom)
+		require.Equal(t, today, r.PeriodTo)
+		return true, ""
+	})
 }
