@@ -98,7 +98,7 @@ type decisionRequest struct {
 	Comment string `json:"comment"`
 }
 
-const maxCommentLength = 2000
+const maxCommentLength = checkout.MaxCommentBytes
 
 func (s *Server) approveCheckout(c *gin.Context) { s.decideCheckout(c, true) }
 func (s *Server) rejectCheckout(c *gin.Context)  { s.decideCheckout(c, false) }

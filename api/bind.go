@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,18 +12,27 @@ import (
 	"github.com/google/uuid"
 )
 
-// BindJSON decodes the body into dst. Malformed JSON is a 400; a value of the
-// wrong type is a 422 naming the field. Unknown fields are ignored (clients may
+// BindJSON decodes the body into dst. Malformed JSON, or anything after the
+// one JSON value, is a 400; a value of the wrong type is a 422 naming the
+// field; text Postgres cannot store (invalid UTF-8, NUL) is a 400 naming the
+// field; a body over the cap is a 413. Unknown fields are ignored (clients may
 // send prices; they are never read). An empty body is allowed when optional.
 func BindJSON(c *gin.Context, dst any, optional bool) error {
-	dec := json.NewDecoder(io.LimitReader(c.Request.Body, maxRequestBody))
-	err := dec.Decode(dst)
-	if errors.Is(err, io.EOF) {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
 		if optional {
 			return nil
 		}
 		return newError(http.StatusBadRequest, "malformed_json", "the request body must be a JSON object")
 	}
+	if err := checkJSONText(body); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	err = dec.Decode(dst)
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) && typeErr.Field != "" {
 		return FieldError(typeErr.Field, fmt.Sprintf("%s must be a JSON %s", typeErr.Field, jsonKind(typeErr.Type.Kind().String())))
@@ -30,8 +40,8 @@ func BindJSON(c *gin.Context, dst any, optional bool) error {
 	if err != nil {
 		return newError(http.StatusBadRequest, "malformed_json", "the request body is not valid JSON: "+err.Error())
 	}
-	if dec.More() {
-		return newError(http.StatusBadRequest, "malformed_json", "the request body must hold exactly one JSON object")
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return newError(http.StatusBadRequest, "malformed_json", "the request body must hold exactly one JSON value, with nothing after it")
 	}
 	return nil
 }

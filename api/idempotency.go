@@ -5,9 +5,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
@@ -48,26 +51,15 @@ func (w *capturingWriter) WriteString(s string) (int, error) {
 // request is refused. Keys are scoped to the caller. Server errors (5xx) are not
 // stored, so a retry runs the request again.
 func (s *Server) Idempotent(c *gin.Context) {
-	key := c.GetHeader(idempotencyHeader)
+	key, hash, err := idempotentRequest(c)
+	if err != nil {
+		RespondError(c, err)
+		return
+	}
 	if key == "" {
 		c.Next()
 		return
 	}
-	if len(key) > maxIdempotencyKey {
-		RespondError(c, &HTTPError{Status: http.StatusBadRequest, Body: Error{
-			Code: "invalid_header", Field: idempotencyHeader, Message: "Idempotency-Key must be at most 255 characters"}})
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(c.Request.Body, maxRequestBody+1))
-	if err != nil {
-		RespondError(c, newError(http.StatusBadRequest, "unreadable_body", "could not read the request body"))
-		return
-	}
-	c.Request.Body = io.NopCloser(bytes.NewReader(body))
-	h := sha256.New()
-	h.Write([]byte(c.Request.Method + " " + c.Request.URL.Path + "\n"))
-	h.Write(body)
-	hash := h.Sum(nil)
 
 	ctx := c.Request.Context()
 	who := principal(c).ID
@@ -97,6 +89,69 @@ func (s *Server) Idempotent(c *gin.Context) {
 	}
 }
 
+// idempotentRequest reads the request's Idempotency-Key ("" when it has none)
+// and, when it has one, the fingerprint its retries must match: the method,
+// the path and the body in canonical form. The body is read whole (413 over
+// the cap) and put back for the handler.
+func idempotentRequest(c *gin.Context) (key string, hash []byte, err error) {
+	key = c.GetHeader(idempotencyHeader)
+	if key == "" {
+		return "", nil, nil
+	}
+	if len(key) > maxIdempotencyKey {
+		return "", nil, &HTTPError{Status: http.StatusBadRequest, Body: Error{
+			Code: "invalid_header", Field: idempotencyHeader, Message: "Idempotency-Key must be at most 255 characters"}}
+	}
+	if !validKey(key) {
+		return "", nil, &HTTPError{Status: http.StatusBadRequest, Body: Error{
+			Code: "invalid_header", Field: idempotencyHeader, Message: "Idempotency-Key must be printable UTF-8 text"}}
+	}
+	body, err := readBody(c)
+	if err != nil {
+		return "", nil, err
+	}
+	c.Request.Body = io.NopCloser(bytes.NewReader(body))
+	h := sha256.New()
+	h.Write([]byte(c.Request.Method + " " + c.Request.URL.Path + "\n"))
+	h.Write(canonicalBody(body))
+	return key, h.Sum(nil), nil
+}
+
+// validKey is an Idempotency-Key Postgres can store and a person can read:
+// valid UTF-8 without control characters.
+func validKey(key string) bool {
+	if !utf8.ValidString(key) {
+		return false
+	}
+	for _, r := range key {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// canonicalBody is the form of a body that retries are compared in: a JSON
+// body re-encoded with its object keys sorted and insignificant space gone
+// (numbers keep their text), so a client that serialises the same request
+// with its keys in another order is recognised; any other body as it is.
+func canonicalBody(body []byte) []byte {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return body
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return body
+	}
+	canonical, err := json.Marshal(v)
+	if err != nil {
+		return body
+	}
+	return canonical
+}
+
 // IdempotentSecret is Idempotent for routes whose answer is a secret (a new
 // token, an integration's webhook secret). The secret must be shown once and
 // never stored, so a retry with the same Idempotency-Key does not get it
@@ -104,28 +159,18 @@ func (s *Server) Idempotent(c *gin.Context) {
 // caller issues another with a new key. Every
 // other answer (a 4xx) is stored and replayed as Idempotent does.
 func (s *Server) IdempotentSecret(c *gin.Context) {
-	key := c.GetHeader(idempotencyHeader)
+	key, hash, err := idempotentRequest(c)
+	if err != nil {
+		RespondError(c, err)
+		return
+	}
 	if key == "" {
 		c.Next()
 		return
 	}
-	if len(key) > maxIdempotencyKey {
-		RespondError(c, &HTTPError{Status: http.StatusBadRequest, Body: Error{
-			Code: "invalid_header", Field: idempotencyHeader, Message: "Idempotency-Key must be at most 255 characters"}})
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(c.Request.Body, maxRequestBody+1))
-	if err != nil {
-		RespondError(c, newError(http.StatusBadRequest, "unreadable_body", "could not read the request body"))
-		return
-	}
-	c.Request.Body = io.NopCloser(bytes.NewReader(body))
-	h := sha256.New()
-	h.Write([]byte(c.Request.Method + " " + c.Request.URL.Path + "\n"))
-	h.Write(body)
 
 	who := principal(c).ID
-	handled, err := s.claimOrReplay(c, who, key, h.Sum(nil))
+	handled, err := s.claimOrReplay(c, who, key, hash)
 	if err != nil {
 		RespondError(c, err)
 		return

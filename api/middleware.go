@@ -70,9 +70,9 @@ func logRequests(log *slog.Logger) gin.HandlerFunc {
 // authenticate resolves the bearer token to a principal or answers 401. Tokens
 // are looked up by their SHA-256; the token itself is never stored.
 func (s *Server) authenticate(c *gin.Context) {
-	h := c.GetHeader("Authorization")
-	token, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || token == "" {
+	// The scheme is case-insensitive (RFC 9110): bearer, Bearer, BEARER.
+	scheme, token, ok := strings.Cut(strings.TrimSpace(c.GetHeader("Authorization")), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 		RespondError(c, errUnauthorized)
 		return
 	}

@@ -124,11 +124,15 @@ func checkBulkLine(l bulkLine, catalog map[string]commerce.CatalogEntry, quantit
 	return nil
 }
 
+// csvColumns name a quick-order CSV's cells in errors, as the JSON body
+// names them; a cell past the second is "extra".
+var csvColumns = []string{"sku", "quantity", "extra"}
+
 // readBulkLines reads the request's lines from JSON or CSV.
 func readBulkLines(c *gin.Context) ([]bulkLine, error) {
 	var lines []bulkLine
 	if strings.HasPrefix(c.ContentType(), "text/csv") {
-		r := csv.NewReader(io.LimitReader(c.Request.Body, maxRequestBody))
+		r := csv.NewReader(c.Request.Body)
 		r.FieldsPerRecord = -1
 		r.TrimLeadingSpace = true
 		for row := 1; ; row++ {
@@ -137,7 +141,15 @@ func readBulkLines(c *gin.Context) ([]bulkLine, error) {
 				break
 			}
 			if err != nil {
+				if e := bodyError(err); e != nil {
+					return nil, e
+				}
 				return nil, newError(http.StatusBadRequest, "malformed_csv", "the CSV body is malformed: "+err.Error())
+			}
+			for i, cell := range rec {
+				if err := checkText(fmt.Sprintf("lines[%d].%s", len(lines)+1, csvColumns[min(i, len(csvColumns)-1)]), cell); err != nil {
+					return nil, err
+				}
 			}
 			qty, qtyErr := int64(0), error(nil)
 			if len(rec) == 2 {

@@ -76,7 +76,7 @@ func (s *Server) Handler(areas ...Area) http.Handler {
 	r.Use(withRequestID, logRequests(s.log), gin.CustomRecovery(func(c *gin.Context, v any) {
 		s.log.ErrorContext(c.Request.Context(), "panic in handler", "request_id", requestID(c), "panic", v)
 		RespondError(c, newError(http.StatusInternalServerError, "internal", "internal error (request "+requestID(c)+")"))
-	}))
+	}), limitInput)
 	r.NoRoute(func(c *gin.Context) { RespondError(c, ErrNotFound) })
 	r.NoMethod(func(c *gin.Context) {
 		RespondError(c, newError(http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed on this path"))

@@ -66,6 +66,12 @@ type Config struct {
 	// ERPTimeout bounds one ERP call (ERP_TIMEOUT, a Go duration); a call that
 	// takes longer is retried.
 	ERPTimeout time.Duration
+	// ERPRetryBudget is how long an order's push retries a failing ERP
+	// before it turns stuck for ops (ERP_RETRY_BUDGET, a Go duration).
+	ERPRetryBudget time.Duration
+	// ERPRetryMaxInterval is the longest wait between two tries of a push
+	// (ERP_RETRY_MAX_INTERVAL, a Go duration).
+	ERPRetryMaxInterval time.Duration
 }
 
 // DevWebhookSecretKey is the WEBHOOK_SECRET_KEY of `orderflow dev`, the demo
@@ -83,19 +89,21 @@ func DevWebhookKey() []byte { return bytes.Clone(devWebhookSecretKey) }
 // Default is the configuration `make run` uses.
 func Default() Config {
 	return Config{
-		DatabaseURL:       "postgres://postgres@127.0.0.1:5432/orderflow?sslmode=disable",
-		HTTPAddr:          "127.0.0.1:8080",
-		TemporalAddress:   "127.0.0.1:7233",
-		TemporalNamespace: "default",
-		CheckoutSyncWait:  5 * time.Second,
-		LogLevel:          slog.LevelInfo,
-		LogFormat:         "text",
-		TemporalCLI:       "bin/temporal",
-		TemporalUIPort:    8233,
-		WebhookSecretKey:  DevWebhookKey(),
-		ERPURL:            "http://127.0.0.1:8090",
-		ERPToken:          "sandbox-token",
-		ERPTimeout:        30 * time.Second,
+		DatabaseURL:         "postgres://postgres@127.0.0.1:5432/orderflow?sslmode=disable",
+		HTTPAddr:            "127.0.0.1:8080",
+		TemporalAddress:     "127.0.0.1:7233",
+		TemporalNamespace:   "default",
+		CheckoutSyncWait:    5 * time.Second,
+		LogLevel:            slog.LevelInfo,
+		LogFormat:           "text",
+		TemporalCLI:         "bin/temporal",
+		TemporalUIPort:      8233,
+		WebhookSecretKey:    DevWebhookKey(),
+		ERPURL:              "http://127.0.0.1:8090",
+		ERPToken:            "sandbox-token",
+		ERPTimeout:          30 * time.Second,
+		ERPRetryBudget:      24 * time.Hour,
+		ERPRetryMaxInterval: 30 * time.Minute,
 	}
 }
 
@@ -138,13 +146,18 @@ func load(getenv func(string) string) (Config, error) {
 		}
 		c.CheckoutSyncWait = d
 	}
-	if v := getenv("ERP_TIMEOUT"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("ERP_TIMEOUT: %w", err))
+	duration := func(name string, dst *time.Duration) {
+		if v := getenv(name); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			}
+			*dst = d
 		}
-		c.ERPTimeout = d
 	}
+	duration("ERP_TIMEOUT", &c.ERPTimeout)
+	duration("ERP_RETRY_BUDGET", &c.ERPRetryBudget)
+	duration("ERP_RETRY_MAX_INTERVAL", &c.ERPRetryMaxInterval)
 	if v := getenv("TEMPORAL_UI_PORT"); v != "" {
 		p, err := strconv.Atoi(v)
 		if err != nil {
@@ -199,6 +212,12 @@ func (c Config) Validate() error {
 	}
 	if c.ERPTimeout <= 0 || c.ERPTimeout > 5*time.Minute {
 		errs = append(errs, errors.New("ERP_TIMEOUT: must be between 0s (exclusive) and 5m"))
+	}
+	if c.ERPRetryBudget < time.Minute || c.ERPRetryBudget > 30*24*time.Hour {
+		errs = append(errs, errors.New("ERP_RETRY_BUDGET: must be between 1m and 720h"))
+	}
+	if c.ERPRetryMaxInterval < time.Second || c.ERPRetryMaxInterval > c.ERPRetryBudget {
+		errs = append(errs, errors.New("ERP_RETRY_MAX_INTERVAL: must be at least 1s and at most ERP_RETRY_BUDGET"))
 	}
 	if len(c.WebhookSecretKey) != 32 {
 		errs = append(errs, fmt.Errorf("WEBHOOK_SECRET_KEY: must be 32 bytes, base64 (it is %d bytes; make one with `openssl rand -base64 32`)", len(c.WebhookSecretKey)))

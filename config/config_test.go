@@ -25,6 +25,7 @@ func TestLoadReadsEnvironment(t *testing.T) {
 		"TEMPORAL_ADDRESS": "t.example:7233", "TEMPORAL_NAMESPACE": "prod",
 		"TEMPORAL_API_KEY": "key-123", "CHECKOUT_SYNC_WAIT": "2s", "LOG_LEVEL": "debug", "LOG_FORMAT": "json",
 		"ERP_URL": "https://erp.example/api", "ERP_TOKEN": "erp-secret-9", "ERP_TIMEOUT": "10s",
+		"ERP_RETRY_BUDGET": "6h", "ERP_RETRY_MAX_INTERVAL": "5m",
 	}))
 	require.NoError(t, err)
 	require.Equal(t, "prod", c.TemporalNamespace)
@@ -37,6 +38,8 @@ func TestLoadReadsEnvironment(t *testing.T) {
 	require.Equal(t, "https://erp.example/api", c.ERPURL)
 	require.Equal(t, "erp-secret-9", c.ERPToken)
 	require.Equal(t, 10*time.Second, c.ERPTimeout)
+	require.Equal(t, 6*time.Hour, c.ERPRetryBudget)
+	require.Equal(t, 5*time.Minute, c.ERPRetryMaxInterval)
 	require.NotContains(t, s, "erp-secret-9")
 }
 
@@ -44,14 +47,15 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 	_, err := load(env(map[string]string{
 		"DATABASE_URL": "mysql://x", "CHECKOUT_SYNC_WAIT": "soon", "LOG_LEVEL": "loud",
 		"TEMPORAL_TLS_CERT": "cert.pem", "LOG_FORMAT": "xml", "ERP_TIMEOUT": "later",
+		"ERP_RETRY_BUDGET": "a day",
 	}))
 	require.Error(t, err)
-	for _, name := range []string{"CHECKOUT_SYNC_WAIT", "LOG_LEVEL", "ERP_TIMEOUT"} {
+	for _, name := range []string{"CHECKOUT_SYNC_WAIT", "LOG_LEVEL", "ERP_TIMEOUT", "ERP_RETRY_BUDGET"} {
 		require.True(t, strings.Contains(err.Error(), name), "error names %s: %v", name, err)
 	}
 	_, err = load(env(map[string]string{"DATABASE_URL": "mysql://x", "TEMPORAL_TLS_CERT": "cert.pem", "LOG_FORMAT": "xml",
-		"ERP_URL": "erp.example", "ERP_TIMEOUT": "1h"}))
-	for _, name := range []string{"DATABASE_URL", "TEMPORAL_TLS_KEY", "LOG_FORMAT", "ERP_URL", "ERP_TIMEOUT"} {
+		"ERP_URL": "erp.example", "ERP_TIMEOUT": "1h", "ERP_RETRY_BUDGET": "10s", "ERP_RETRY_MAX_INTERVAL": "100ms"}))
+	for _, name := range []string{"DATABASE_URL", "TEMPORAL_TLS_KEY", "LOG_FORMAT", "ERP_URL", "ERP_TIMEOUT", "ERP_RETRY_BUDGET", "ERP_RETRY_MAX_INTERVAL"} {
 		require.True(t, strings.Contains(err.Error(), name), "error names %s: %v", name, err)
 	}
 }

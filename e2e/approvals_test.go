@@ -62,6 +62,12 @@ func TestApprovals(t *testing.T) {
 		require.Nil(t, listed.DecidedBy)
 
 		approve := "/v1/approvals/" + cartID.String() + "/approve"
+		// Neither a comment Postgres cannot store nor a body with trailing
+		// garbage is a decision: refused at the edge, the checkout still waits
+		// and can be decided.
+		a.do("POST", approve, `{"comment": "A\u0000B"}`).requireError(t, http.StatusBadRequest, "invalid_field", "comment")
+		a.do("POST", approve, `{"comment": "ok"}}`).requireError(t, http.StatusBadRequest, "malformed_json", "")
+		require.Equal(t, "pending", a.approvals().Approvals[0].Status)
 		res := a.do("POST", approve, map[string]any{"comment": "fine for Q3"}, "Idempotency-Key", "decide-1")
 		require.Equal(t, http.StatusOK, res.Status, string(res.Body))
 		retried := a.do("POST", approve, map[string]any{"comment": "fine for Q3"}, "Idempotency-Key", "decide-1")

@@ -40,10 +40,17 @@ type erpWorld struct {
 
 func newERPWorld(t *testing.T) *erpWorld {
 	t.Helper()
+	return newERPWorldWithPolicy(t, erp.PushPolicy{})
+}
+
+// newERPWorldWithPolicy is newERPWorld with workers whose pushes retry as
+// policy says (as ERP_RETRY_BUDGET and ERP_RETRY_MAX_INTERVAL set it).
+func newERPWorldWithPolicy(t *testing.T, policy erp.PushPolicy) *erpWorld {
+	t.Helper()
 	// A long synchronous checkout wait: under 8 concurrent checkouts on a
 	// shared machine a checkout may take more than the default 5 s, and these
 	// tests want every order placed, not answered 202.
-	s := testenv.NewStack(t, devServer, testenv.StackOptions{CheckoutSyncWait: time.Minute})
+	s := testenv.NewStack(t, devServer, testenv.StackOptions{CheckoutSyncWait: time.Minute, ERPPushPolicy: policy})
 	company := testenv.NewCompany(t, s.Pool, "EUR", 100_000_00)
 	return &erpWorld{
 		s: s, company: company,
@@ -302,12 +309,11 @@ func TestERPPushExactlyOnceUnderFaults(t *testing.T) {
 
 func TestERPOutageThenEverySynced(t *testing.T) {
 	t.Parallel()
-	w := newERPWorld(t)
-	// The issue asks for a 2-minute outage. A push retries 1 s, 2 s, 4 s...
-	// apart, so an outage of d ends with the next attempt up to about d
-	// later: 2 minutes would cost this test 3-4 minutes for nothing more
-	// than 15 s shows (the retries outlast the outage; the budget is hours).
-	outageEnds := time.Now().Add(15 * time.Second)
+	// Tries at most 10 s apart (ERP_RETRY_MAX_INTERVAL), so the pushes find
+	// the ERP back within seconds of the outage's end rather than the minute
+	// or two the default doubling would have reached by then.
+	w := newERPWorldWithPolicy(t, erp.PushPolicy{MaxInterval: 10 * time.Second})
+	outageEnds := time.Now().Add(2 * time.Minute)
 	w.setFaults(t, erpsandbox.Faults{OutageUntil: outageEnds})
 
 	orders := w.placeOrders(t, 5, 5) // checkout does not wait for the ERP
@@ -318,7 +324,7 @@ func TestERPOutageThenEverySynced(t *testing.T) {
 	}
 	require.Empty(t, sandboxOrders(t, w.s), "the ERP took nothing during its outage")
 
-	awaitSynced(t, w.s.Pool, orders, erpSyncDeadline)
+	awaitSynced(t, w.s.Pool, orders, 2*time.Minute+erpSyncDeadline)
 	require.False(t, time.Now().Before(outageEnds), "synced only after the outage")
 	t.Logf("all synced %s after the outage ended", time.Since(outageEnds).Round(time.Millisecond))
 
@@ -333,24 +339,13 @@ func TestERPOutageThenEverySynced(t *testing.T) {
 
 func TestERPStuckThenOpsRetry(t *testing.T) {
 	t.Parallel()
-	w := newERPWorld(t)
+	// Workers whose pushes retry for 3 s (ERP_RETRY_BUDGET) before ops are asked.
+	w := newERPWorldWithPolicy(t, erp.PushPolicy{RetryBudget: 3 * time.Second, MaxInterval: time.Second})
 	ctx := context.Background()
 	w.setFaults(t, erpsandbox.Faults{OutageUntil: time.Now().Add(24 * time.Hour)})
 	orderID := w.placeOrders(t, 1, 1)[0]
 
-	// The order started its own push, which retries for the default 24 h.
-	// A push's budget is set at its start, so: terminate that push (reuse
-	// policy ALLOW_DUPLICATE_FAILED_ONLY lets a terminated push start anew)
-	// and start the order's push again, as ops could, with a 3 s budget.
-	wfID := erpsync.WorkflowID(orderID)
-	pollUntil(t, 30*time.Second, func() (bool, string) {
-		_, err := w.s.Temporal.DescribeWorkflowExecution(ctx, wfID, "")
-		return err == nil, fmt.Sprintf("the order started its ERP push: %v", err)
-	})
-	require.NoError(t, w.s.Temporal.TerminateWorkflow(ctx, wfID, "", "e2e: restart with a short retry budget"))
-	run, err := erpsync.Start(ctx, w.s.Temporal, erpsync.Input{OrderID: orderID, CompanyID: w.company.ID, RetryBudget: 3 * time.Second})
-	require.NoError(t, err)
-
+	var err error
 	var st erpsync.State
 	pollUntil(t, time.Minute, func() (bool, string) {
 		st, err = erpsync.Status(ctx, w.s.Temporal, orderID)
@@ -385,6 +380,7 @@ func TestERPStuckThenOpsRetry(t *testing.T) {
 	require.Equal(t, http.StatusAccepted, retry.Status, "retry: %s", retry.Body)
 	resultCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
+	run := w.s.Temporal.GetWorkflow(ctx, erpsync.WorkflowID(orderID), "")
 	// A fresh State: omitempty fields absent from the result would leave the
 	// stuck state's values in place.
 	var synced erpsync.State

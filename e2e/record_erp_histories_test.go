@@ -20,9 +20,10 @@ import (
 // erpHistoriesDir is where the ERP push's replay test reads its histories.
 const erpHistoriesDir = "../workflows/erpsync/testdata"
 
-// stuckRetryBudget is the retry budget of the pushes recorded stuck: long
-// enough for a few attempts against the outage, short enough to wait for.
-const stuckRetryBudget = 3 * time.Second
+// recorderPushPolicy is the workers' push policy while recording: a retry
+// budget long enough for a few attempts against an outage, short enough to
+// wait for the push to turn stuck.
+var recorderPushPolicy = erp.PushPolicy{RetryBudget: 3 * time.Second, MaxInterval: time.Second}
 
 // TestRecordErpHistories drives real ERP pushes (workflows/erpsync) against
 // the stack's sandbox ERP down their branches: synced at once; synced after
@@ -35,16 +36,16 @@ func TestRecordErpHistories(t *testing.T) {
 		t.Skip("records histories only with RECORD_HISTORIES=1 (make record-histories)")
 	}
 	require.NoError(t, os.MkdirAll(erpHistoriesDir, 0o755))
-	s := testenv.NewStack(t, devServer, testenv.StackOptions{})
+	s := testenv.NewStack(t, devServer, testenv.StackOptions{ERPPushPolicy: recorderPushPolicy})
 	ctx := context.Background()
 
 	// placeOrder places an order through the API; the order starts its push.
-	placeOrder := func(t *testing.T) (orderID, companyID uuid.UUID) {
+	placeOrder := func(t *testing.T) uuid.UUID {
 		company := testenv.NewCompany(t, s.Pool, "EUR", 1_000_000_00)
 		buyer := testenv.NewBuyer(t, s.Pool, company)
 		bolt := testenv.NewProduct(t, s.Pool, "EUR", 10_00, 100)
 		c := newBuyerClient(t, s, buyer)
-		return c.placeOrder(c.createCart(bolt, 3)).ID, company.ID
+		return c.placeOrder(c.createCart(bolt, 3)).ID
 	}
 	// awaitPush waits for the order's latest push to end and answers its state.
 	awaitPush := func(t *testing.T, orderID uuid.UUID) erpsync.State {
@@ -62,18 +63,9 @@ func TestRecordErpHistories(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, inERP.Number, st.ERPNumber)
 	}
-	// stuckPush replaces the order's push, which retries an ERP that is down
-	// with the default budget of hours, by one with a budget of seconds, and
-	// waits for it to turn stuck. The order-started push is terminated first:
-	// the reuse policy lets a terminated push start anew.
-	stuckPush := func(t *testing.T, orderID, companyID uuid.UUID) {
-		require.Eventually(t, func() bool {
-			_, err := s.Temporal.DescribeWorkflowExecution(ctx, erpsync.WorkflowID(orderID), "")
-			return err == nil
-		}, 15*time.Second, 50*time.Millisecond, "the order starts its push")
-		require.NoError(t, s.Temporal.TerminateWorkflow(ctx, erpsync.WorkflowID(orderID), "", "recorder: a push with a short budget"))
-		_, err := erpsync.Start(ctx, s.Temporal, erpsync.Input{OrderID: orderID, CompanyID: companyID, RetryBudget: stuckRetryBudget})
-		require.NoError(t, err)
+	// awaitStuck waits for the order's push to spend its budget of seconds
+	// (recorderPushPolicy) and turn stuck.
+	awaitStuck := func(t *testing.T, orderID uuid.UUID) {
 		require.Eventually(t, func() bool {
 			st, err := erpsync.Status(ctx, s.Temporal, orderID)
 			return err == nil && st.Status == erp.SyncStuck
@@ -89,7 +81,7 @@ func TestRecordErpHistories(t *testing.T) {
 		run func(t *testing.T) uuid.UUID
 	}{
 		{name: "synced_first_push", run: func(t *testing.T) uuid.UUID {
-			orderID, _ := placeOrder(t)
+			orderID := placeOrder(t)
 			st := awaitPush(t, orderID)
 			requireSyncedOnce(t, orderID, st)
 			require.Equal(t, 1, st.Attempts)
@@ -99,7 +91,7 @@ func TestRecordErpHistories(t *testing.T) {
 			// Every creation commits and loses its answer: the push's
 			// retry finds the order by our reference and creates nothing.
 			require.NoError(t, s.ERP.SetFaults(erpsandbox.Faults{LoseAnswerRate: 1}))
-			orderID, _ := placeOrder(t)
+			orderID := placeOrder(t)
 			st := awaitPush(t, orderID)
 			requireSyncedOnce(t, orderID, st)
 			require.Greater(t, lastActivityAttempt(t, s, erpsync.WorkflowID(orderID)), int32(1), "the lost answer was retried")
@@ -107,8 +99,8 @@ func TestRecordErpHistories(t *testing.T) {
 		}},
 		{name: "stuck_then_retried_synced", run: func(t *testing.T) uuid.UUID {
 			outage(t)
-			orderID, companyID := placeOrder(t)
-			stuckPush(t, orderID, companyID)
+			orderID := placeOrder(t)
+			awaitStuck(t, orderID)
 			require.NoError(t, s.ERP.SetFaults(erpsandbox.Faults{}))
 			require.NoError(t, erpsync.Retry(ctx, s.Temporal, orderID))
 			st := awaitPush(t, orderID)
@@ -118,8 +110,8 @@ func TestRecordErpHistories(t *testing.T) {
 		}},
 		{name: "stuck_then_cancelled", run: func(t *testing.T) uuid.UUID {
 			outage(t)
-			orderID, companyID := placeOrder(t)
-			stuckPush(t, orderID, companyID)
+			orderID := placeOrder(t)
+			awaitStuck(t, orderID)
 			require.NoError(t, s.ERP.SetFaults(erpsandbox.Faults{}))
 			require.NoError(t, erpsync.Cancel(ctx, s.Temporal, orderID))
 			st := awaitPush(t, orderID)

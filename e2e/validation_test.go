@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -14,7 +15,8 @@ type badRequest struct {
 	name         string
 	method, path string
 	body         any
-	auth         *string // the Authorization header; nil: the buyer's token
+	auth         *string  // the Authorization header; nil: the buyer's token
+	headers      []string // name, value pairs
 	status       int
 	code, field  string
 }
@@ -41,6 +43,32 @@ func TestBadInputIsRefusedAndWritesNothing(t *testing.T) {
 		{name: "two JSON values", method: "POST", path: lines, body: `{"sku": "` + sku + `", "quantity": 1} {}`,
 			status: 400, code: "malformed_json"},
 		{name: "no body", method: "POST", path: lines, body: nil, status: 400, code: "malformed_json"},
+		{name: "trailing garbage after the JSON value", method: "POST", path: lines, body: `{"sku": "` + sku + `", "quantity": 1}}`,
+			status: 400, code: "malformed_json"},
+		// Text Postgres cannot store: a 400 naming where it is, never a 500.
+		{name: "NUL in a JSON string", method: "POST", path: lines, body: `{"sku": "A\u0000B", "quantity": 1}`,
+			status: 400, code: "invalid_field", field: "sku"},
+		{name: "invalid UTF-8 in a JSON string", method: "POST", path: lines, body: "{\"sku\": \"A\xffB\", \"quantity\": 1}",
+			status: 400, code: "invalid_field", field: "sku"},
+		{name: "NUL in a nested field", method: "PATCH", path: cartPath(open),
+			body:   `{"ship_to": {"name": "Ann", "line1": "1 Road", "city": "Paris\u0000", "postal_code": "75001", "country": "FR"}}`,
+			status: 400, code: "invalid_field", field: "ship_to.city"},
+		{name: "NUL in a bulk line", method: "POST", path: cartPath(open, "lines", "bulk"),
+			body:   `{"lines": [{"sku": "` + sku + `", "quantity": 1}, {"sku": "X\u0000", "quantity": 1}]}`,
+			status: 400, code: "invalid_field", field: "lines[1].sku"},
+		{name: "NUL in a CSV cell", method: "POST", path: cartPath(open, "lines", "bulk"), body: sku + ",1\nA\x00B,2\n",
+			headers: []string{"Content-Type", "text/csv"}, status: 400, code: "invalid_field", field: "lines[2].sku"},
+		{name: "CSV body over the cap", method: "POST", path: cartPath(open, "lines", "bulk"),
+			body: strings.Repeat(sku+",1\n", (1<<20)/(len(sku)+3)+10), headers: []string{"Content-Type", "text/csv"},
+			status: 413, code: "body_too_large"},
+		{name: "NUL in a path segment", method: "PUT", path: cartPath(open, "lines", "A%00B"), body: map[string]any{"quantity": 1},
+			status: 400, code: "invalid_field", field: "sku"},
+		{name: "invalid UTF-8 in a path segment", method: "DELETE", path: cartPath(open, "lines", "A%FFB"),
+			status: 400, code: "invalid_field", field: "sku"},
+		{name: "NUL in a query parameter", method: "GET", path: "/v1/orders?status=placed%00",
+			status: 400, code: "invalid_field", field: "status"},
+		{name: "invalid UTF-8 in an Idempotency-Key", method: "POST", path: lines, body: map[string]any{"sku": sku, "quantity": 1},
+			headers: []string{"Idempotency-Key", "key\xff"}, status: 400, code: "invalid_header", field: "Idempotency-Key"},
 		{name: "unknown SKU", method: "POST", path: lines, body: map[string]any{"sku": "NO-SUCH-SKU", "quantity": 1},
 			status: 422, code: "unknown_sku", field: "sku"},
 		{name: "SKU not sold in the cart currency", method: "POST", path: lines, body: map[string]any{"sku": usdOnly, "quantity": 1},
@@ -114,11 +142,31 @@ func TestBadInputIsRefusedAndWritesNothing(t *testing.T) {
 					headers = []string{"Authorization", *tc.auth}
 				}
 			}
-			res := client.do(tc.method, tc.path, tc.body, headers...)
+			res := client.do(tc.method, tc.path, tc.body, append(headers, tc.headers...)...)
 			res.requireError(t, tc.status, tc.code, tc.field)
 			require.Equal(t, before, snapshot(t, s.Pool), "a refused request writes nothing")
 		})
 	}
+
+	t.Run("the auth scheme is case-insensitive", func(t *testing.T) {
+		for _, scheme := range []string{"bearer", "BEARER", "Bearer"} {
+			client := newBuyerClient(t, s, buyer)
+			client.token = ""
+			res := client.do("GET", cartPath(open), nil, "Authorization", scheme+" "+buyer.Token)
+			require.Equal(t, http.StatusOK, res.Status, "%s: %s", scheme, res.Body)
+		}
+	})
+
+	t.Run("a retry with its JSON keys in another order is a replay", func(t *testing.T) {
+		first := c.do("POST", "/v1/carts", `{"currency": "EUR", "po_number": "PO-7"}`, "Idempotency-Key", "reordered-keys")
+		require.Equal(t, http.StatusCreated, first.Status, string(first.Body))
+		again := c.do("POST", "/v1/carts", "{\n  \"po_number\": \"PO-7\",\n  \"currency\": \"EUR\"\n}", "Idempotency-Key", "reordered-keys")
+		require.Equal(t, http.StatusCreated, again.Status, string(again.Body))
+		require.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
+		require.Equal(t, string(first.Body), string(again.Body))
+		c.do("POST", "/v1/carts", `{"currency": "EUR", "po_number": "PO-8"}`, "Idempotency-Key", "reordered-keys").
+			requireError(t, http.StatusUnprocessableEntity, "idempotency_key_reused", "Idempotency-Key")
+	})
 
 	t.Run("checkout of a completed cart names its order", func(t *testing.T) {
 		before := snapshot(t, s.Pool)

@@ -133,6 +133,9 @@ type StackOptions struct {
 	// empty): the test runs `orderflow worker` processes of its own (see
 	// OrderflowBinary), so it can kill them as a crash would.
 	ExternalWorkers bool
+	// ERPPushPolicy is the workers' ERP push policy (zero: the defaults, a
+	// 24 h budget with tries at most 30 min apart).
+	ERPPushPolicy erp.PushPolicy
 }
 
 // NewStack builds the system against the given Temporal server and a new
@@ -161,6 +164,7 @@ func NewStack(t testing.TB, server *testsuite.DevServer, opts StackOptions) *Sta
 	}
 	erpHTTP := httptest.NewServer(erpServer.Handler())
 	acts := app.NewActivities(pool, erp.NewHTTPConnector(erpHTTP.URL, ERPToken, 5*time.Second))
+	acts.Erp.Policy = opts.ERPPushPolicy
 	if opts.Payments != nil {
 		acts.Payment = &payment.Activities{DB: pool, Provider: opts.Payments(pool)}
 	}

@@ -7,6 +7,7 @@ package erp
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -24,6 +25,43 @@ type Activities struct {
 	Connector Connector
 	// DB is Orderflow's database: the orders pushed, and the sync records.
 	DB *pgxpool.Pool
+	// Policy is how long a push retries and how far apart (the worker's
+	// ERP_RETRY_BUDGET and ERP_RETRY_MAX_INTERVAL); zero fields are the
+	// defaults.
+	Policy PushPolicy
+}
+
+// PushPolicy is how an order's push retries a failing ERP.
+type PushPolicy struct {
+	// RetryBudget is how long a push retries before it turns stuck.
+	RetryBudget time.Duration
+	// MaxInterval is the longest wait between two tries.
+	MaxInterval time.Duration
+}
+
+// The push policy's defaults: a push retries for a day, at least twice an
+// hour, before ops are asked.
+const (
+	DefaultRetryBudget = 24 * time.Hour
+	DefaultMaxInterval = 30 * time.Minute
+)
+
+// WithDefaults fills the fields left zero with the defaults.
+func (p PushPolicy) WithDefaults() PushPolicy {
+	if p.RetryBudget <= 0 {
+		p.RetryBudget = DefaultRetryBudget
+	}
+	if p.MaxInterval <= 0 {
+		p.MaxInterval = DefaultMaxInterval
+	}
+	return p
+}
+
+// ReadPushPolicy answers the worker's push policy, defaults filled in. A push
+// reads it once, at its start, as a local activity, so that its history keeps
+// the policy it ran with and a changed configuration applies to new pushes.
+func (a *Activities) ReadPushPolicy(context.Context, struct{}) (PushPolicy, error) {
+	return a.Policy.WithDefaults(), nil
 }
 
 // Error types of the ERP sync activities' non-retryable errors, for the

@@ -120,7 +120,9 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 
 // runWorkers runs every process's worker until ctx ends, then stops them.
 func runWorkers(ctx context.Context, cfg config.Config, log *slog.Logger, tc client.Client, pool *pgxpool.Pool) error {
-	ws := app.NewWorkers(tc, app.NewActivities(pool, erp.NewHTTPConnector(cfg.ERPURL, cfg.ERPToken, cfg.ERPTimeout)))
+	acts := app.NewActivities(pool, erp.NewHTTPConnector(cfg.ERPURL, cfg.ERPToken, cfg.ERPTimeout))
+	acts.Erp.Policy = erp.PushPolicy{RetryBudget: cfg.ERPRetryBudget, MaxInterval: cfg.ERPRetryMaxInterval}
+	ws := app.NewWorkers(tc, acts)
 	if err := ws.Start(); err != nil {
 		return fmt.Errorf("start workers: %w", err)
 	}

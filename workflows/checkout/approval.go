@@ -29,6 +29,11 @@ func (c *checkout) validateDecision(in ApprovalDecisionInput) error {
 	case !commerce.CanDecide(in.DeciderRole, c.approval.RequiredRole):
 		return refuse(commerce.CodeNotAllowed, fmt.Sprintf("this order needs a decision by a %s", c.approval.RequiredRole))
 	}
+	// A comment Postgres cannot store would fail RecordDecision for ever,
+	// leaving the checkout waiting with nobody able to decide again.
+	if err := commerce.ValidateQuoteText("comment", in.Comment, MaxCommentBytes, false); err != nil {
+		return workflows.AsUpdateError(err)
+	}
 	return nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/orderflow/orderflow/activities/orders"
 	"github.com/orderflow/orderflow/activities/spend"
 	"github.com/orderflow/orderflow/commerce"
+	"github.com/orderflow/orderflow/workflows"
 	"github.com/orderflow/orderflow/workflows/checkout"
 	"github.com/orderflow/orderflow/workflows/workflowtest"
 )
@@ -192,6 +193,22 @@ func requireCompleted(t *testing.T, o *updateOutcome) checkout.ApprovalState {
 	require.True(t, completed, "the update completed")
 	require.NoError(t, err)
 	return state
+}
+
+// requireFieldRefused checks that the validator refused an update for bad
+// input, naming the field, as the API reads it.
+func requireFieldRefused(t *testing.T, o *updateOutcome, field string) {
+	t.Helper()
+	accepted, rejected, completed, _, _ := o.snapshot()
+	require.Error(t, rejected, "the validator refused the update")
+	require.False(t, accepted, "a refused update is not accepted")
+	require.False(t, completed, "a refused update does not run")
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, workflowtest.FromWorker(rejected), &appErr)
+	require.Equal(t, workflows.FieldRefusalType, appErr.Type())
+	var fe commerce.FieldError
+	require.NoError(t, appErr.Details(&fe))
+	require.Equal(t, field, fe.Field)
 }
 
 // requireRefused checks that the validator refused an update (so nothing of it
@@ -385,6 +402,7 @@ func TestCheckoutDecisionValidatorRefuses(t *testing.T) {
 		name   string
 		update string
 		arg    any
+		field  string // the field a refusal of bad input names; "": not_allowed
 	}{
 		{
 			name:   "an admin of another company",
@@ -422,6 +440,15 @@ func TestCheckoutDecisionValidatorRefuses(t *testing.T) {
 			update: checkout.WithdrawUpdate,
 			arg:    checkout.WithdrawInput{ByID: adminID},
 		},
+		{
+			// Postgres could never store it: accepted, RecordDecision would
+			// retry for ever and the checkout would wait with nobody able to
+			// decide again.
+			name:   "a comment with a NUL byte",
+			update: checkout.DecideApprovalUpdate,
+			arg:    decision(true, adminID, commerce.RoleCompanyAdmin, "A\x00B"),
+			field:  "comment",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -434,7 +461,11 @@ func TestCheckoutDecisionValidatorRefuses(t *testing.T) {
 
 			res := run.execute(t)
 
-			requireRefused(t, refused, commerce.CodeNotAllowed)
+			if tt.field != "" {
+				requireFieldRefused(t, refused, tt.field)
+			} else {
+				requireRefused(t, refused, commerce.CodeNotAllowed)
+			}
 			d := bigOrderDecision(commerce.RoleCompanyAdmin)
 			deadline := wfTime(run.start.Add(approvalTimeout))
 			require.Equal(t, checkout.Result{

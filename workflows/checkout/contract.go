@@ -94,6 +94,9 @@ type ApprovalState struct {
 	Comment      string                  `json:"comment,omitempty"`
 }
 
+// MaxCommentBytes bounds an approval decision's comment.
+const MaxCommentBytes = 2000
+
 // ApprovalDecisionInput is one decision on a waiting checkout. The API fills in
 // who decides from the caller's token; the workflow checks it may.
 type ApprovalDecisionInput struct {

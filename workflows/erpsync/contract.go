@@ -57,16 +57,20 @@ var StatusKey = temporal.NewSearchAttributeKeyKeyword("ErpSyncStatus")
 var SearchAttributes = []temporal.SearchAttributeKey{StatusKey, workflows.CompanyIDKey}
 
 // DefaultRetryBudget is how long a push retries an ERP that fails before it
-// turns stuck, unless Input.RetryBudget says otherwise.
-const DefaultRetryBudget = 24 * time.Hour
+// turns stuck, unless the worker's configuration or Input.RetryBudget says
+// otherwise.
+const DefaultRetryBudget = erp.DefaultRetryBudget
 
 // Input names the order to push.
 type Input struct {
 	OrderID   uuid.UUID `json:"order_id"`
 	CompanyID uuid.UUID `json:"company_id"`
-	// RetryBudget is how long one push retries before it turns stuck (0:
-	// DefaultRetryBudget); an ops retry grants it afresh.
+	// RetryBudget is how long one push retries before it turns stuck (0: the
+	// worker's ERP_RETRY_BUDGET); an ops retry grants it afresh.
 	RetryBudget time.Duration `json:"retry_budget,omitempty"`
+	// MaxInterval is the longest wait between two tries (0: the worker's
+	// ERP_RETRY_MAX_INTERVAL).
+	MaxInterval time.Duration `json:"max_interval,omitempty"`
 	// Repush names the request to push the order again after it synced (a
 	// reconciliation finding's ID), "" for its first push; see Repush.
 	Repush string `json:"repush,omitempty"`
@@ -78,6 +82,14 @@ func (in Input) budget() time.Duration {
 		return in.RetryBudget
 	}
 	return DefaultRetryBudget
+}
+
+// maxInterval is the longest wait between two tries the input asks for.
+func (in Input) maxInterval() time.Duration {
+	if in.MaxInterval > 0 {
+		return in.MaxInterval
+	}
+	return erp.DefaultMaxInterval
 }
 
 // State is where an order's push stands.

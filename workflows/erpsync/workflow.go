@@ -36,7 +36,38 @@ func ErpOrder(ctx workflow.Context, in Input) (State, error) {
 	if err := w.setup(ctx); err != nil {
 		return State{}, err
 	}
+	if err := w.readPolicy(ctx); err != nil {
+		return State{}, err
+	}
 	return w.run(ctx)
+}
+
+// pushPolicyVersion marks the pushes that read the worker's push policy at
+// their start; pushes begun before that use the built-in defaults.
+const pushPolicyVersion = "push-policy"
+
+// readPolicy fills what the input leaves open of the retry budget and the
+// backoff ceiling from the worker's configuration (ERP_RETRY_BUDGET,
+// ERP_RETRY_MAX_INTERVAL), read once by a local activity so that a replay
+// sees the policy the push started with.
+func (w *pushRun) readPolicy(ctx workflow.Context) error {
+	if workflow.GetVersion(ctx, pushPolicyVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return nil
+	}
+	if w.in.RetryBudget > 0 && w.in.MaxInterval > 0 {
+		return nil
+	}
+	p, err := workflows.CallLocal(workflow.WithLocalActivityOptions(ctx, workflows.LocalStepOptions), erpActs.ReadPushPolicy, struct{}{})
+	if err != nil {
+		return err
+	}
+	if w.in.RetryBudget <= 0 {
+		w.in.RetryBudget = p.RetryBudget
+	}
+	if w.in.MaxInterval <= 0 {
+		w.in.MaxInterval = p.MaxInterval
+	}
+	return nil
 }
 
 // pushRun is one order's push.
@@ -97,8 +128,8 @@ func (w *pushRun) push(ctx workflow.Context) (erp.PushOrderResult, error) {
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        pushInitialInterval,
 			BackoffCoefficient:     pushBackoffCoefficient,
-			MaximumInterval:        pushMaximumInterval,
-			MaximumAttempts:        attemptCeiling(w.in.budget()),
+			MaximumInterval:        w.in.maxInterval(),
+			MaximumAttempts:        attemptCeiling(w.in.budget(), w.in.maxInterval()),
 			NonRetryableErrorTypes: []string{erpRefusedType},
 		},
 		Summary: fmt.Sprintf("push %d", w.st.Attempts),
@@ -108,12 +139,12 @@ func (w *pushRun) push(ctx workflow.Context) (erp.PushOrderResult, error) {
 	return res, err
 }
 
-// The push's backoff: 1 s doubling, at most 30 min apart, so an ERP back after
-// seconds is called again at once and one down all day is called twice an hour.
+// The push's backoff: 1 s doubling, at most the policy's MaxInterval apart (30
+// min by default), so an ERP back after seconds is called again at once and one
+// down all day is called twice an hour.
 const (
 	pushInitialInterval    = time.Second
 	pushBackoffCoefficient = 2
-	pushMaximumInterval    = 30 * time.Minute
 )
 
 // attemptCeiling is a bound on a push's attempts that the retry budget always
@@ -121,14 +152,14 @@ const (
 // fails at once. The budget, not a count, ends the retries; the ceiling is
 // stated because an unlimited count (0) means 10 in Temporal's test
 // environment, which would end the retries there long before the budget.
-func attemptCeiling(budget time.Duration) int32 {
+func attemptCeiling(budget, maxInterval time.Duration) int32 {
 	var elapsed time.Duration
 	interval := pushInitialInterval
 	attempts := int32(1)
 	for elapsed <= budget {
 		elapsed += interval
 		attempts++
-		interval = min(time.Duration(float64(interval)*pushBackoffCoefficient), pushMaximumInterval)
+		interval = min(time.Duration(float64(interval)*pushBackoffCoefficient), maxInterval)
 	}
 	return attempts + 1
 }

@@ -55,13 +55,18 @@ type push struct {
 }
 
 func newPushRun(t *testing.T, answer func(n int) (erp.PushOrderResult, error)) *pushRun {
+	return newPushRunWithPolicy(t, erp.PushPolicy{}, answer)
+}
+
+// newPushRunWithPolicy is newPushRun on a worker configured with policy.
+func newPushRunWithPolicy(t *testing.T, policy erp.PushPolicy, answer func(n int) (erp.PushOrderResult, error)) *pushRun {
 	t.Helper()
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))))
 	env := suite.NewTestWorkflowEnvironment()
 	r := &pushRun{t: t, env: env, start: env.Now(), answer: answer}
 	env.RegisterWorkflowWithOptions(erpsync.ErpOrder, workflow.RegisterOptions{Name: erpsync.WorkflowName})
-	acts := &erp.Activities{}
+	acts := &erp.Activities{Policy: policy}
 	env.RegisterActivity(acts)
 	env.OnActivity(acts.PushOrder, mock.Anything, mock.Anything).Return(
 		func(ctx context.Context, in erp.PushOrderInput) (erp.PushOrderResult, error) {
@@ -224,6 +229,31 @@ func TestStuckWhenBudgetSpentThenOpsRetry(t *testing.T) {
 	require.Equal(t, 1, records[1].Attempts)
 	require.Equal(t, whileStuck.LastError, records[1].LastError, "the notification says why")
 	require.Equal(t, []string{erp.SyncPending, erp.SyncStuck, erp.SyncPending, erp.SyncSynced}, statuses)
+}
+
+// The worker's configured policy (ERP_RETRY_BUDGET, ERP_RETRY_MAX_INTERVAL)
+// rules a push whose input leaves it open: tries at most 5 min apart, stuck
+// after 6 h.
+func TestWorkerPolicyBoundsTheRetries(t *testing.T) {
+	t.Parallel()
+	r := newPushRunWithPolicy(t, erp.PushPolicy{RetryBudget: 6 * time.Hour, MaxInterval: 5 * time.Minute}, alwaysDown)
+	var whileStuck erpsync.State
+	r.env.RegisterDelayedCallback(func() {
+		whileStuck = r.query()
+		r.env.SignalWorkflow(erpsync.CancelSignal, nil)
+	}, 7*time.Hour)
+	st := r.execute(erpsync.Input{OrderID: orderID, CompanyID: companyID})
+
+	require.Equal(t, erp.SyncStuck, whileStuck.Status)
+	require.Contains(t, whileStuck.LastError, "retried for 6h0m0s")
+	require.Equal(t, erp.SyncCancelled, st.Status)
+	pushes, _, _ := r.seen()
+	for i := 1; i < len(pushes); i++ {
+		require.LessOrEqual(t, pushes[i].at.Sub(pushes[i-1].at), 5*time.Minute+time.Second, "backoff is capped by the policy")
+	}
+	last := pushes[len(pushes)-1].at.Sub(r.start)
+	require.Greater(t, last, 5*time.Hour+50*time.Minute, "the policy's budget, not a count, ended the retries")
+	require.LessOrEqual(t, last, 6*time.Hour)
 }
 
 // A stuck push that ops cancel is never pushed again: recorded cancelled.
