@@ -131,6 +131,50 @@ type ErpCursor struct {
 	UpdatedAt time.Time
 }
 
+type ErpReconciliation struct {
+	ID                uuid.UUID
+	PeriodFrom        time.Time
+	PeriodTo          time.Time
+	Status            string
+	Trigger           string
+	ErpOrders         int32
+	OurOrders         int32
+	MissingInErp      int32
+	UnknownToUs       int32
+	TotalMismatch     int32
+	StatusMismatch    int32
+	ErpNumberMismatch int32
+	Error             string
+	StartedAt         time.Time
+	FinishedAt        *time.Time
+}
+
+type ErpReconciliationFinding struct {
+	ID               uuid.UUID
+	ReconciliationID uuid.UUID
+	Kind             string
+	OrderID          uuid.NullUUID
+	Reference        string
+	ErpNumber        string
+	OurTotal         pgtype.Int8
+	OurCurrency      string
+	OurStatus        string
+	OurSyncStatus    string
+	OurErpNumber     string
+	TheirTotal       pgtype.Int8
+	TheirCurrency    string
+	TheirStatus      string
+	Repair           string
+	RepairedAt       *time.Time
+	RepairNote       string
+	CreatedAt        time.Time
+}
+
+type ErpReconciliationSeen struct {
+	ReconciliationID uuid.UUID
+	OrderID          uuid.UUID
+}
+
 type ErpSync struct {
 	OrderID       uuid.UUID
 	Status        string

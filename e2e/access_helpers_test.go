@@ -62,6 +62,9 @@ type accessWorld struct {
 	integration testenv.Integration
 	// shipped is an order of A's owner with a shipment not delivered yet.
 	shipped shippedOrder
+	// reconciliation is an ERP reconciliation report with a finding that has
+	// no repair.
+	reconciliation testenv.ErpReconciliation
 }
 
 const (
@@ -139,6 +142,7 @@ func newAccessWorld(t *testing.T) *accessWorld {
 	w.integration = testenv.NewIntegration(t, s.Pool, strings.ToLower(uniqueName("warehouse-")))
 	w.quote = w.newQuote(t, quoteOffered)
 	w.shipped = w.newShippedOrder(t)
+	w.reconciliation = testenv.NewErpReconciliation(t, s.Pool)
 
 	w.fingerprintQuery = fingerprintQuery(t, s.Pool)
 	w.awaitQuiet(t)

@@ -167,6 +167,22 @@ func orderRoutes() map[string]accessRoute {
 		// The matrix stack's worker does not create the schedules: the
 		// trigger creates the stock pull's first, so it is 202 always.
 		"POST /v1/admin/erp/stock-pull": {expect: rowAdmin, ok: []int{202}, call: getPath("/v1/admin/erp/stock-pull")},
+		"POST /v1/admin/erp/reconciliations": {expect: rowAdmin, ok: []int{202}, call: func(*testing.T, *accessWorld, bool) accessCall {
+			return accessCall{path: "/v1/admin/erp/reconciliations",
+				body: map[string]any{"from": "2026-01-01T00:00:00Z", "to": "2026-01-02T00:00:00Z"}}
+		}},
+		"GET /v1/admin/erp/reconciliations": {expect: rowAdmin, ok: []int{200}, call: getPath("/v1/admin/erp/reconciliations")},
+		"GET /v1/admin/erp/reconciliations/:reconciliation_id": {expect: rowAdmin, ok: []int{200},
+			call: func(_ *testing.T, w *accessWorld, _ bool) accessCall {
+				return accessCall{path: "/v1/admin/erp/reconciliations/" + w.reconciliation.ID.String()}
+			}},
+		// The matrix's finding is an ERP order keyed in by hand: ops, allowed,
+		// are told it has no one-call repair (e2e/erp_reconcile_test.go repairs).
+		"POST /v1/admin/erp/reconciliations/:reconciliation_id/findings/:finding_id/repair": {expect: rowAdmin, ok: []int{409},
+			call: func(_ *testing.T, w *accessWorld, _ bool) accessCall {
+				return accessCall{path: "/v1/admin/erp/reconciliations/" + w.reconciliation.ID.String() +
+					"/findings/" + w.reconciliation.Finding.String() + "/repair"}
+			}},
 		"POST /v1/admin/orders/:order_id/shipments": {expect: rowAdmin, ok: []int{201}, call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {
 			return accessCall{path: "/v1/admin/orders/" + order(t, w, fresh).String() + "/shipments",
 				body: map[string]any{"lines": lines(w), "carrier": "DHL", "tracking_number": "MATRIX-2"}}

@@ -83,6 +83,13 @@ const (
 // the same one.
 func IdempotencyKey(orderID uuid.UUID) string { return "orderflow-order-" + orderID.String() }
 
+// RepushIdempotencyKey is the key of a push asked for again (repush names
+// the request, e.g. a reconciliation finding): a key of its own, since an ERP
+// that lost the order may still answer the first key with the lost order.
+func RepushIdempotencyKey(orderID uuid.UUID, repush string) string {
+	return IdempotencyKey(orderID) + "-repush-" + repush
+}
+
 // Reference is how the ERP knows an Orderflow order: its ID.
 func Reference(orderID uuid.UUID) string { return orderID.String() }
 
@@ -100,6 +107,9 @@ type PushOrderInput struct {
 	OrderID uuid.UUID
 	// Attempt counts the pushes of this order so far, for the record.
 	Attempt int
+	// Repush names the request when the order is pushed again after it
+	// synced ("" its first push): it then creates with RepushIdempotencyKey.
+	Repush string
 }
 
 // PushOrderResult is the ERP's answer.
@@ -136,7 +146,11 @@ func (a *Activities) PushOrder(ctx context.Context, in PushOrderInput) (PushOrde
 	}
 	created := false
 	if !found {
-		if order, err = a.Connector.PushOrder(ctx, IdempotencyKey(in.OrderID), req); err != nil {
+		key := IdempotencyKey(in.OrderID)
+		if in.Repush != "" {
+			key = RepushIdempotencyKey(in.OrderID, in.Repush)
+		}
+		if order, err = a.Connector.PushOrder(ctx, key, req); err != nil {
 			return PushOrderResult{}, classify(err)
 		}
 		created = true

@@ -126,10 +126,11 @@ func runWorkers(ctx context.Context, cfg config.Config, log *slog.Logger, tc cli
 	if err := ws.Start(); err != nil {
 		return fmt.Errorf("start workers: %w", err)
 	}
-	// Without its schedules the worker still pushes orders; the pulls wait
-	// for the next worker start or an ops trigger, which creates them.
+	// Without its schedules the worker still pushes orders; the pulls and
+	// the daily reconciliation wait for the next worker start (an ops stock
+	// pull trigger creates them too).
 	if err := erpsync.EnsureSchedules(ctx, tc); err != nil {
-		log.Warn("ERP pull schedules not ensured", "err", err)
+		log.Warn("ERP schedules not ensured", "err", err)
 	}
 	<-ctx.Done()
 	ws.Stop()

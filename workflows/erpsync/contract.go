@@ -8,6 +8,7 @@ package erpsync
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -70,6 +71,9 @@ type Input struct {
 	// MaxInterval is the longest wait between two tries (0: the worker's
 	// ERP_RETRY_MAX_INTERVAL).
 	MaxInterval time.Duration `json:"max_interval,omitempty"`
+	// Repush names the request to push the order again after it synced (a
+	// reconciliation finding's ID), "" for its first push; see Repush.
+	Repush string `json:"repush,omitempty"`
 }
 
 // budget is the retry budget the input asks for.
@@ -127,6 +131,28 @@ func Start(ctx context.Context, c client.Client, in Input) (client.WorkflowRun, 
 	return run, err
 }
 
+// Repush pushes an order again, e.g. because a reconciliation found the ERP
+// no longer has it. It starts the order's push under the same workflow ID
+// with reuse policy ALLOW_DUPLICATE, so a push that ended (synced or
+// cancelled) runs anew, and conflict policy USE_EXISTING, so a push still
+// running is joined, never doubled. The push looks the order up by reference
+// first, so pushing an order the ERP still has creates nothing; it creates
+// with an idempotency key of its own (erp.RepushIdempotencyKey), since an ERP
+// that lost the order may still answer the first key with it.
+func Repush(ctx context.Context, c client.Client, in Input) (client.WorkflowRun, error) {
+	if in.Repush == "" {
+		return nil, errors.New("erpsync: a re-push must name its request (Input.Repush)")
+	}
+	return c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       WorkflowID(in.OrderID),
+		TaskQueue:                TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		TypedSearchAttributes:    in.startAttributes(),
+		StaticSummary:            "ERP re-push · order " + in.OrderID.String(),
+	}, WorkflowName, in)
+}
+
 // startAttributes are a push's search attributes at its start, so it can be
 // found in the UI before its first workflow task runs.
 func (in Input) startAttributes() temporal.SearchAttributes {
@@ -176,6 +202,99 @@ func Status(ctx context.Context, c client.Client, orderID uuid.UUID) (State, err
 	return st, v.Get(&st)
 }
 
+// ReconcileWorkflowName is the registered name of the reconciliation workflow.
+const ReconcileWorkflowName = "ErpReconcile"
+
+// ReconcileWorkflowID is the ID of an ops-asked reconciliation run; a
+// scheduled run's ID is the schedule's (ReconcileScheduleWorkflowID plus the
+// time Temporal appends).
+func ReconcileWorkflowID(reconciliationID uuid.UUID) string {
+	return "erp-reconcile/" + reconciliationID.String()
+}
+
+// ReconcileScheduleID is the Temporal Schedule that reconciles the previous
+// UTC day every day at ReconcileHourUTC; ReconcileScheduleWorkflowID is the
+// ID of the runs it starts.
+const (
+	ReconcileScheduleID         = "erp-reconcile"
+	ReconcileScheduleWorkflowID = "erp-reconcile-daily"
+	ReconcileHourUTC            = 3
+)
+
+// MaxReconcilePeriod is the longest period one run compares.
+const MaxReconcilePeriod = 31 * 24 * time.Hour
+
+// Sizes of a reconciliation unless its input says otherwise.
+const (
+	DefaultReconcilePageSize    = 200
+	DefaultReconcilePagesPerRun = 50
+)
+
+// ReconcileInput is a reconciliation run: the orders placed in [From, To) in
+// both systems. The schedule's input has only Trigger; the run then takes
+// the previous UTC day and an ID derived from its workflow ID.
+type ReconcileInput struct {
+	// ReconciliationID is the run's ID, its report's (zero: derived from the
+	// workflow ID).
+	ReconciliationID uuid.UUID `json:"reconciliation_id,omitzero"`
+	From             time.Time `json:"from,omitzero"`
+	To               time.Time `json:"to,omitzero"`
+	// Trigger is erp.TriggerSchedule or erp.TriggerOps.
+	Trigger string `json:"trigger"`
+	// PageSize is the most ERP orders one page asks for (0:
+	// DefaultReconcilePageSize); PagesPerRun how many pages a run compares
+	// before it continues as new (0: DefaultReconcilePagesPerRun).
+	PageSize    int `json:"page_size,omitempty"`
+	PagesPerRun int `json:"pages_per_run,omitempty"`
+	// Cursor is where the ERP's pages resume, and Carried the totals so far,
+	// in a run that continues another.
+	Cursor  string          `json:"cursor,omitempty"`
+	Carried ReconcileResult `json:"carried,omitzero"`
+}
+
+// ValidatePeriod checks a reconciliation's period: from before to, at most
+// MaxReconcilePeriod long. It answers the field at fault and why.
+func ValidatePeriod(from, to time.Time) (field, msg string) {
+	switch {
+	case from.IsZero():
+		return "from", "from is required"
+	case to.IsZero():
+		return "to", "to is required"
+	case !from.Before(to):
+		return "to", "to must be after from"
+	case to.Sub(from) > MaxReconcilePeriod:
+		return "to", fmt.Sprintf("the period may be at most %d days", int(MaxReconcilePeriod/(24*time.Hour)))
+	}
+	return "", ""
+}
+
+// ReconcileResult counts what a run did, over all its runs.
+type ReconcileResult struct {
+	ReconciliationID uuid.UUID `json:"reconciliation_id,omitzero"`
+	Pages            int       `json:"pages"`
+	ErpOrders        int       `json:"erp_orders"`
+	// Findings counts the findings of the ERP's pages so far, then (when the
+	// run completed) all of them.
+	Findings int `json:"findings"`
+}
+
+// StartReconcile starts a reconciliation run asked for by ops, under its
+// reconciliation ID (conflict policy FAIL, reuse policy REJECT_DUPLICATE: one
+// run per ID; a repeated request is answered by the API's Idempotency-Key).
+func StartReconcile(ctx context.Context, c client.Client, in ReconcileInput) (client.WorkflowRun, error) {
+	if field, msg := ValidatePeriod(in.From, in.To); field != "" {
+		return nil, fmt.Errorf("erpsync: reconciliation %s: %s", field, msg)
+	}
+	return c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       ReconcileWorkflowID(in.ReconciliationID),
+		TaskQueue:                TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		StaticSummary: fmt.Sprintf("ERP reconciliation · orders placed %s to %s",
+			in.From.UTC().Format(time.RFC3339), in.To.UTC().Format(time.RFC3339)),
+	}, ReconcileWorkflowName, in)
+}
+
 // StockPullWorkflowName is the registered name of the stock pull workflow.
 const StockPullWorkflowName = "ErpStockPull"
 
@@ -214,38 +333,75 @@ const (
 	DefaultStockPagesPerRun = 50
 )
 
-// stockPullSchedule is the schedule as EnsureSchedules creates it or puts it
-// back: every StockPullEvery, one run at a time (a tick while a pull runs is
-// skipped: that pull reads the changes anyway).
-func stockPullSchedule() (client.ScheduleSpec, *client.ScheduleWorkflowAction, enumspb.ScheduleOverlapPolicy) {
-	return client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: StockPullEvery}}},
-		&client.ScheduleWorkflowAction{
+// ensuredSchedule is a schedule as EnsureSchedules creates it or puts it
+// back.
+type ensuredSchedule struct {
+	id      string
+	spec    client.ScheduleSpec
+	action  *client.ScheduleWorkflowAction
+	overlap enumspb.ScheduleOverlapPolicy
+}
+
+// ensuredSchedules are the ERP schedules the worker keeps.
+func ensuredSchedules() []ensuredSchedule {
+	return []ensuredSchedule{stockPullSchedule(), reconcileSchedule()}
+}
+
+// stockPullSchedule: every StockPullEvery, one run at a time (a tick while a
+// pull runs is skipped: that pull reads the changes anyway).
+func stockPullSchedule() ensuredSchedule {
+	return ensuredSchedule{id: StockPullScheduleID,
+		spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: StockPullEvery}}},
+		action: &client.ScheduleWorkflowAction{
 			ID: StockPullWorkflowID, Workflow: StockPullWorkflowName, TaskQueue: TaskQueue,
 			Args: []any{StockPullInput{}},
 		},
-		enumspb.SCHEDULE_OVERLAP_POLICY_SKIP
+		overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP}
 }
 
-// EnsureSchedules creates the ERP pull schedules, or puts an existing one
-// back to the spec, action and overlap policy above; calling it at every
-// worker start is harmless. A pause set by ops is kept.
+// reconcileSchedule: daily at ReconcileHourUTC:00 UTC, reconciling the
+// previous UTC day; a tick while a run goes on is skipped.
+func reconcileSchedule() ensuredSchedule {
+	return ensuredSchedule{id: ReconcileScheduleID,
+		spec: client.ScheduleSpec{Calendars: []client.ScheduleCalendarSpec{{
+			Hour: []client.ScheduleRange{{Start: ReconcileHourUTC}}, Minute: []client.ScheduleRange{{Start: 0}},
+		}}},
+		action: &client.ScheduleWorkflowAction{
+			ID: ReconcileScheduleWorkflowID, Workflow: ReconcileWorkflowName, TaskQueue: TaskQueue,
+			Args: []any{ReconcileInput{Trigger: erp.TriggerSchedule}},
+		},
+		overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP}
+}
+
+// EnsureSchedules creates the ERP schedules, or puts an existing one back to
+// its spec, action and overlap policy above; calling it at every worker start
+// is harmless. A pause set by ops is kept.
 func EnsureSchedules(ctx context.Context, c client.Client) error {
-	spec, action, overlap := stockPullSchedule()
+	for _, s := range ensuredSchedules() {
+		if err := ensureSchedule(ctx, c, s); err != nil {
+			return fmt.Errorf("erpsync: schedule %s: %w", s.id, err)
+		}
+	}
+	return nil
+}
+
+// ensureSchedule creates one schedule, or puts it back.
+func ensureSchedule(ctx context.Context, c client.Client, want ensuredSchedule) error {
 	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
-		ID: StockPullScheduleID, Spec: spec, Action: action, Overlap: overlap,
+		ID: want.id, Spec: want.spec, Action: want.action, Overlap: want.overlap,
 	})
 	var exists *serviceerror.AlreadyExists
 	if !errors.Is(err, temporal.ErrScheduleAlreadyRunning) && !errors.As(err, &exists) {
 		return err
 	}
-	return c.ScheduleClient().GetHandle(ctx, StockPullScheduleID).Update(ctx, client.ScheduleUpdateOptions{
+	return c.ScheduleClient().GetHandle(ctx, want.id).Update(ctx, client.ScheduleUpdateOptions{
 		DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
 			s := in.Description.Schedule
-			s.Spec, s.Action = &spec, action
+			s.Spec, s.Action = &want.spec, want.action
 			if s.Policy == nil {
 				s.Policy = &client.SchedulePolicies{}
 			}
-			s.Policy.Overlap = overlap
+			s.Policy.Overlap = want.overlap
 			return &client.ScheduleUpdate{Schedule: &s}, nil
 		},
 	})

@@ -135,7 +135,7 @@ func (w *pushRun) push(ctx workflow.Context) (erp.PushOrderResult, error) {
 		Summary: fmt.Sprintf("push %d", w.st.Attempts),
 	})
 	var res erp.PushOrderResult
-	err := workflow.ExecuteActivity(ctx, erpActs.PushOrder, erp.PushOrderInput{OrderID: w.in.OrderID, Attempt: w.st.Attempts}).Get(ctx, &res)
+	err := workflow.ExecuteActivity(ctx, erpActs.PushOrder, erp.PushOrderInput{OrderID: w.in.OrderID, Attempt: w.st.Attempts, Repush: w.in.Repush}).Get(ctx, &res)
 	return res, err
 }
 
