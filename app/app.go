@@ -200,13 +200,14 @@ func NewOrderWorker(c client.Client, acts Activities) worker.Worker {
 	return w
 }
 
-// NewErpWorker builds the worker of the ERP task queue with the ERP order
-// and stock pull workflows and the ERP activities registered: its own queue and worker, so a
-// slow ERP occupies no checkout or order slot.
+// NewErpWorker builds the worker of the ERP task queue with the ERP order,
+// stock pull and price pull workflows and the ERP activities registered: its
+// own queue and worker, so a slow ERP occupies no checkout or order slot.
 func NewErpWorker(c client.Client, acts Activities) worker.Worker {
 	w := worker.New(c, erpsync.TaskQueue, worker.Options{})
 	w.RegisterWorkflowWithOptions(erpsync.ErpOrder, workflow.RegisterOptions{Name: erpsync.WorkflowName})
 	w.RegisterWorkflowWithOptions(erpsync.ErpStockPull, workflow.RegisterOptions{Name: erpsync.StockPullWorkflowName})
+	w.RegisterWorkflowWithOptions(erpsync.ErpPricePull, workflow.RegisterOptions{Name: erpsync.PricePullWorkflowName})
 	w.RegisterActivity(acts.Erp)
 	return w
 }

@@ -97,11 +97,11 @@ func (q *Queries) PriceListGet(ctx context.Context, id uuid.UUID) (PriceList, er
 }
 
 const priceListGetByCode = `-- name: PriceListGetByCode :one
-SELECT id, name, company_id, customer_group, currency, priority, valid_from, valid_until, created_at, updated_at, code FROM price_lists WHERE code = $1
+SELECT id, name, company_id, customer_group, currency, priority, valid_from, valid_until, created_at, updated_at, code FROM price_lists WHERE code = $1::text
 `
 
 // PriceListGetByCode finds the list the ERP's price feed names by its code.
-func (q *Queries) PriceListGetByCode(ctx context.Context, code pgtype.Text) (PriceList, error) {
+func (q *Queries) PriceListGetByCode(ctx context.Context, code string) (PriceList, error) {
 	row := q.db.QueryRow(ctx, priceListGetByCode, code)
 	var i PriceList
 	err := row.Scan(

@@ -9,7 +9,7 @@ SELECT * FROM price_lists WHERE id = $1;
 
 -- PriceListGetByCode finds the list the ERP's price feed names by its code.
 -- name: PriceListGetByCode :one
-SELECT * FROM price_lists WHERE code = $1;
+SELECT * FROM price_lists WHERE code = @code::text;
 
 -- name: PriceListList :many
 SELECT * FROM price_lists
