@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
@@ -123,8 +124,19 @@ func TestERPPricePull(t *testing.T) {
 		t.Helper()
 		cartID := buyer.createCart(bolt, 2, nut, 3)
 		require.Eventually(t, func() bool {
-			lines := cartLinesBySKU(t, buyer.getCart(cartID))
-			return lines[bolt].UnitPrice.Amount == boltPrice && lines[nut].UnitPrice.Amount == nutPrice
+			// No require in here: it runs on another goroutine.
+			res, err := buyer.send("GET", cartPath(cartID), nil)
+			var cart api.Cart
+			if err != nil || res.Status != http.StatusOK || json.Unmarshal(res.Body, &cart) != nil {
+				return false
+			}
+			prices := map[string]int64{}
+			for _, l := range cart.Lines {
+				if l.UnitPrice != nil {
+					prices[l.SKU] = l.UnitPrice.Amount
+				}
+			}
+			return prices[bolt] == boltPrice && prices[nut] == nutPrice
 		}, pullDeadline, 100*time.Millisecond, "the cart is never priced at %d and %d", boltPrice, nutPrice)
 		return cartID
 	}
