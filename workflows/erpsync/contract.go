@@ -1,8 +1,9 @@
 // Package erpsync is the ERP sync process: it gives each order to the
 // company's ERP exactly once, outlasting ERP outages of hours, and when the
 // ERP stays down (or refuses the order) it turns stuck and waits for ops to
-// retry or cancel. This file is its contract; the state machine is in
-// workflow.go.
+// retry or cancel. It also pulls the ERP's stock and prices on Temporal
+// Schedules (pull.go). This file is its contract; the push's state machine is
+// in workflow.go.
 package erpsync
 
 import (
