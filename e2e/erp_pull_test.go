@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
 
 	"github.com/orderflow/orderflow/api"
 	"github.com/orderflow/orderflow/commerce"
@@ -166,4 +167,28 @@ func TestERPPricePull(t *testing.T) {
 	record(code, bolt, 8_20)
 	triggerPull(t, ops, "/v1/admin/erp/price-pull", erpsync.PricePullScheduleID)
 	awaitPrices(8_20, 4_75)
+}
+
+// The worker start's EnsureSchedules creates both pull schedules, and calling
+// it again (every worker start does) keeps them, a pause set by ops included.
+func TestERPPullSchedulesEnsured(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := testenv.NewStack(t, devServer, testenv.StackOptions{})
+	require.NoError(t, erpsync.EnsureSchedules(ctx, s.Temporal))
+	requirePullSchedule(t, s, erpsync.StockPullScheduleID, erpsync.StockPullEvery)
+	requirePullSchedule(t, s, erpsync.PricePullScheduleID, erpsync.PricePullEvery)
+
+	prices := s.Temporal.ScheduleClient().GetHandle(ctx, erpsync.PricePullScheduleID)
+	require.NoError(t, prices.Pause(ctx, client.SchedulePauseOptions{Note: "ops: ERP price lists under maintenance"}))
+	require.NoError(t, erpsync.EnsureSchedules(ctx, s.Temporal))
+	requirePullSchedule(t, s, erpsync.StockPullScheduleID, erpsync.StockPullEvery)
+	requirePullSchedule(t, s, erpsync.PricePullScheduleID, erpsync.PricePullEvery)
+	desc, err := prices.Describe(ctx)
+	require.NoError(t, err)
+	require.True(t, desc.Schedule.State.Paused, "the ops pause is kept")
+	action, ok := desc.Schedule.Action.(*client.ScheduleWorkflowAction)
+	require.True(t, ok, "action: %T", desc.Schedule.Action)
+	require.Equal(t, erpsync.PricePullWorkflowName, action.Workflow)
+	require.Equal(t, erpsync.TaskQueue, action.TaskQueue)
 }
