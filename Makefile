@@ -37,8 +37,8 @@ test-unit: ## Run the fast tests in seconds: business rules, workflow unit and r
 # checkout down each branch, on a real dev server, written to
 # workflows/checkout/testdata/ for the replay test. Commit the result.
 .PHONY: record-histories
-record-histories: $(TEMPORAL) postgres ## Re-record every process's replay histories (checkout, quote, order, ERP push), one per branch
-	RECORD_HISTORIES=1 go test -count=1 -run 'TestRecord(Checkout|Quote|Order|Erp)Histories' -v ./e2e/
+record-histories: $(TEMPORAL) postgres ## Re-record every process's replay histories (checkout, quote, order, ERP push and pulls), one per branch
+	RECORD_HISTORIES=1 go test -count=1 -run 'TestRecord(Checkout|Quote|Order|Erp|ErpPull)Histories' -v ./e2e/
 
 .PHONY: bench
 bench: $(TEMPORAL) build postgres ## Load-test a local stack; prints orders/s, latency and ratios to bare Temporal

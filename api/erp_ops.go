@@ -1,12 +1,14 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
+	"go.temporal.io/sdk/client"
 
 	"github.com/orderflow/orderflow/activities/erp"
 	"github.com/orderflow/orderflow/commerce"
@@ -24,10 +26,11 @@ func (s *Server) erpOpsRoutes(v1 gin.IRouter) {
 	ops.GET("/reconciliations", s.listReconciliations)
 	ops.GET("/reconciliations/:reconciliation_id", s.getReconciliation)
 	ops.POST("/reconciliations/:reconciliation_id/findings/:finding_id/repair", s.Idempotent, s.repairFinding)
+	ops.POST("/price-pull", s.triggerPricePull)
 }
 
-// stockPullResponse names the schedule whose pull was set going.
-type stockPullResponse struct {
+// pullResponse names the schedule whose pull was set going.
+type pullResponse struct {
 	ScheduleID string `json:"schedule_id"`
 }
 
@@ -36,11 +39,21 @@ type stockPullResponse struct {
 // runs in the background, visible in the Temporal UI under the schedule. A
 // trigger while a pull runs is run after it, not lost.
 func (s *Server) triggerStockPull(c *gin.Context) {
-	if err := erpsync.TriggerStockPull(c.Request.Context(), s.temporal); err != nil {
+	s.triggerPull(c, erpsync.TriggerStockPull, erpsync.StockPullScheduleID)
+}
+
+// triggerPricePull pulls prices from the ERP now, as triggerStockPull does
+// stock.
+func (s *Server) triggerPricePull(c *gin.Context) {
+	s.triggerPull(c, erpsync.TriggerPricePull, erpsync.PricePullScheduleID)
+}
+
+func (s *Server) triggerPull(c *gin.Context, trigger func(context.Context, client.Client) error, scheduleID string) {
+	if err := trigger(c.Request.Context(), s.temporal); err != nil {
 		RespondError(c, err)
 		return
 	}
-	c.JSON(http.StatusAccepted, stockPullResponse{ScheduleID: erpsync.StockPullScheduleID})
+	c.JSON(http.StatusAccepted, pullResponse{ScheduleID: scheduleID})
 }
 
 // ReconciliationCounts counts a run's findings per kind.

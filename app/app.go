@@ -201,13 +201,15 @@ func NewOrderWorker(c client.Client, acts Activities) worker.Worker {
 }
 
 // NewErpWorker builds the worker of the ERP task queue with the ERP order,
-// stock pull and reconciliation workflows and the ERP activities registered: its own queue and worker, so a
-// slow ERP occupies no checkout or order slot.
+// stock pull, price pull and reconciliation workflows and the ERP activities
+// registered: its own queue and worker, so a slow ERP occupies no checkout or
+// order slot.
 func NewErpWorker(c client.Client, acts Activities) worker.Worker {
 	w := worker.New(c, erpsync.TaskQueue, worker.Options{})
 	w.RegisterWorkflowWithOptions(erpsync.ErpOrder, workflow.RegisterOptions{Name: erpsync.WorkflowName})
 	w.RegisterWorkflowWithOptions(erpsync.ErpStockPull, workflow.RegisterOptions{Name: erpsync.StockPullWorkflowName})
 	w.RegisterWorkflowWithOptions(erpsync.ErpReconcile, workflow.RegisterOptions{Name: erpsync.ReconcileWorkflowName})
+	w.RegisterWorkflowWithOptions(erpsync.ErpPricePull, workflow.RegisterOptions{Name: erpsync.PricePullWorkflowName})
 	w.RegisterActivity(acts.Erp)
 	return w
 }

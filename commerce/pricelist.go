@@ -41,8 +41,11 @@ type Tier struct {
 // PriceList is a set of negotiated unit prices, by SKU and volume tier, in one
 // currency, for a company or a customer group, possibly for a limited time.
 type PriceList struct {
-	ID       string         `json:"id"`
-	Name     string         `json:"name"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Code is how the ERP's price feed names the list ("" for a list the ERP
+	// does not feed); see ValidatePriceListCode.
+	Code     string         `json:"code,omitempty"`
 	Scope    PriceListScope `json:"scope"`
 	Currency string         `json:"currency"`
 	Priority int            `json:"priority"`
@@ -174,6 +177,24 @@ func ResolveUnitPrice(sku string, quantity int64, currency string, at time.Time,
 	return 0, PriceSource{}, RejectSKU(CodeNotPriced, sku, fmt.Sprintf("product %s has no price in %s", sku, currency))
 }
 
+// BasePricesCode is the price list code the ERP's price feed uses for the
+// catalogue's base prices (the prices that apply when no list does). No price
+// list may have it.
+const BasePricesCode = "BASE"
+
+// ValidatePriceListCode checks a price list's code: 1-64 letters, digits,
+// '.', '_' or '-' (as the ERP names the list, case included), and not
+// BasePricesCode.
+func ValidatePriceListCode(field, code string) error {
+	switch {
+	case !skuPattern.MatchString(code):
+		return &FieldError{Field: field, Message: "must be 1-64 letters, digits, '.', '_' or '-'"}
+	case code == BasePricesCode:
+		return &FieldError{Field: field, Message: fmt.Sprintf("%q is reserved for the catalogue's base prices", BasePricesCode)}
+	}
+	return nil
+}
+
 // ValidatePriceList checks a price list before it is stored (from the API or the
 // ERP sync), naming the offending field, so that ResolveUnitPrice never has to
 // guess what a malformed list meant.
@@ -189,6 +210,11 @@ func ValidatePriceList(l PriceList) error {
 		return &FieldError{Field: "currency", Message: "must be a three-letter ISO 4217 code such as EUR"}
 	case l.ValidFrom != nil && l.ValidUntil != nil && !l.ValidFrom.Before(*l.ValidUntil):
 		return &FieldError{Field: "valid_until", Message: "must be after valid_from"}
+	}
+	if l.Code != "" {
+		if err := ValidatePriceListCode("code", l.Code); err != nil {
+			return err
+		}
 	}
 	skus := make([]string, 0, len(l.Tiers))
 	for sku := range l.Tiers {

@@ -14,15 +14,16 @@ import (
 )
 
 const priceListCreate = `-- name: PriceListCreate :one
-INSERT INTO price_lists (id, name, company_id, customer_group, currency, priority, valid_from, valid_until)
-VALUES ($1, $2, $3::uuid, $4::text, $5, $6,
-        $7::timestamptz, $8::timestamptz)
-RETURNING id, name, company_id, customer_group, currency, priority, valid_from, valid_until, created_at, updated_at
+INSERT INTO price_lists (id, name, code, company_id, customer_group, currency, priority, valid_from, valid_until)
+VALUES ($1, $2, $3::text, $4::uuid, $5::text, $6, $7,
+        $8::timestamptz, $9::timestamptz)
+RETURNING id, name, company_id, customer_group, currency, priority, valid_from, valid_until, created_at, updated_at, code
 `
 
 type PriceListCreateParams struct {
 	ID            uuid.UUID
 	Name          string
+	Code          pgtype.Text
 	CompanyID     uuid.NullUUID
 	CustomerGroup pgtype.Text
 	Currency      string
@@ -35,6 +36,7 @@ func (q *Queries) PriceListCreate(ctx context.Context, arg PriceListCreateParams
 	row := q.db.QueryRow(ctx, priceListCreate,
 		arg.ID,
 		arg.Name,
+		arg.Code,
 		arg.CompanyID,
 		arg.CustomerGroup,
 		arg.Currency,
@@ -54,6 +56,7 @@ func (q *Queries) PriceListCreate(ctx context.Context, arg PriceListCreateParams
 		&i.ValidUntil,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Code,
 	)
 	return i, err
 }
@@ -71,7 +74,7 @@ func (q *Queries) PriceListDelete(ctx context.Context, id uuid.UUID) (int64, err
 }
 
 const priceListGet = `-- name: PriceListGet :one
-SELECT id, name, company_id, customer_group, currency, priority, valid_from, valid_until, created_at, updated_at FROM price_lists WHERE id = $1
+SELECT id, name, company_id, customer_group, currency, priority, valid_from, valid_until, created_at, updated_at, code FROM price_lists WHERE id = $1
 `
 
 func (q *Queries) PriceListGet(ctx context.Context, id uuid.UUID) (PriceList, error) {
@@ -88,12 +91,37 @@ func (q *Queries) PriceListGet(ctx context.Context, id uuid.UUID) (PriceList, er
 		&i.ValidUntil,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Code,
+	)
+	return i, err
+}
+
+const priceListGetByCode = `-- name: PriceListGetByCode :one
+SELECT id, name, company_id, customer_group, currency, priority, valid_from, valid_until, created_at, updated_at, code FROM price_lists WHERE code = $1::text
+`
+
+// PriceListGetByCode finds the list the ERP's price feed names by its code.
+func (q *Queries) PriceListGetByCode(ctx context.Context, code string) (PriceList, error) {
+	row := q.db.QueryRow(ctx, priceListGetByCode, code)
+	var i PriceList
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.CompanyID,
+		&i.CustomerGroup,
+		&i.Currency,
+		&i.Priority,
+		&i.ValidFrom,
+		&i.ValidUntil,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.Code,
 	)
 	return i, err
 }
 
 const priceListList = `-- name: PriceListList :many
-SELECT id, name, company_id, customer_group, currency, priority, valid_from, valid_until, created_at, updated_at FROM price_lists
+SELECT id, name, company_id, customer_group, currency, priority, valid_from, valid_until, created_at, updated_at, code FROM price_lists
 WHERE (created_at, id) > ($1::timestamptz, $2::uuid)
 ORDER BY created_at, id
 LIMIT $3
@@ -125,6 +153,7 @@ func (q *Queries) PriceListList(ctx context.Context, arg PriceListListParams) ([
 			&i.ValidUntil,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.Code,
 		); err != nil {
 			return nil, err
 		}
@@ -137,7 +166,7 @@ func (q *Queries) PriceListList(ctx context.Context, arg PriceListListParams) ([
 }
 
 const priceListLock = `-- name: PriceListLock :one
-SELECT id, name, company_id, customer_group, currency, priority, valid_from, valid_until, created_at, updated_at FROM price_lists WHERE id = $1 FOR UPDATE
+SELECT id, name, company_id, customer_group, currency, priority, valid_from, valid_until, created_at, updated_at, code FROM price_lists WHERE id = $1 FOR UPDATE
 `
 
 func (q *Queries) PriceListLock(ctx context.Context, id uuid.UUID) (PriceList, error) {
@@ -154,6 +183,7 @@ func (q *Queries) PriceListLock(ctx context.Context, id uuid.UUID) (PriceList, e
 		&i.ValidUntil,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Code,
 	)
 	return i, err
 }
@@ -292,17 +322,42 @@ func (q *Queries) PriceListTierListForCompany(ctx context.Context, arg PriceList
 	return items, nil
 }
 
+const priceListTierPut = `-- name: PriceListTierPut :exec
+INSERT INTO price_list_tiers (price_list_id, sku, min_quantity, unit_price)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (price_list_id, sku, min_quantity) DO UPDATE SET unit_price = excluded.unit_price
+`
+
+type PriceListTierPutParams struct {
+	PriceListID uuid.UUID
+	Sku         string
+	MinQuantity int32
+	UnitPrice   int64
+}
+
+// PriceListTierPut sets the unit price of one tier, creating it if missing.
+func (q *Queries) PriceListTierPut(ctx context.Context, arg PriceListTierPutParams) error {
+	_, err := q.db.Exec(ctx, priceListTierPut,
+		arg.PriceListID,
+		arg.Sku,
+		arg.MinQuantity,
+		arg.UnitPrice,
+	)
+	return err
+}
+
 const priceListUpdate = `-- name: PriceListUpdate :one
 UPDATE price_lists
-SET name = $1, company_id = $2::uuid, customer_group = $3::text,
-    currency = $4, priority = $5, valid_from = $6::timestamptz,
-    valid_until = $7::timestamptz, updated_at = now()
-WHERE id = $8
-RETURNING id, name, company_id, customer_group, currency, priority, valid_from, valid_until, created_at, updated_at
+SET name = $1, code = $2::text, company_id = $3::uuid, customer_group = $4::text,
+    currency = $5, priority = $6, valid_from = $7::timestamptz,
+    valid_until = $8::timestamptz, updated_at = now()
+WHERE id = $9
+RETURNING id, name, company_id, customer_group, currency, priority, valid_from, valid_until, created_at, updated_at, code
 `
 
 type PriceListUpdateParams struct {
 	Name          string
+	Code          pgtype.Text
 	CompanyID     uuid.NullUUID
 	CustomerGroup pgtype.Text
 	Currency      string
@@ -315,6 +370,7 @@ type PriceListUpdateParams struct {
 func (q *Queries) PriceListUpdate(ctx context.Context, arg PriceListUpdateParams) (PriceList, error) {
 	row := q.db.QueryRow(ctx, priceListUpdate,
 		arg.Name,
+		arg.Code,
 		arg.CompanyID,
 		arg.CustomerGroup,
 		arg.Currency,
@@ -335,6 +391,7 @@ func (q *Queries) PriceListUpdate(ctx context.Context, arg PriceListUpdateParams
 		&i.ValidUntil,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Code,
 	)
 	return i, err
 }

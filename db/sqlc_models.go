@@ -311,6 +311,7 @@ type PriceList struct {
 	ValidUntil    *time.Time
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+	Code          pgtype.Text
 }
 
 type PriceListTier struct {

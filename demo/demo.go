@@ -1,7 +1,8 @@
 // Package demo loads the demo data `make run` starts with: two buying companies
 // with employees in every company role, seller staff, a catalogue of twenty
-// products with prices, weights and stock, price lists with volume tiers,
-// shipping methods, tax rates, at Acme an approval rule and spending limits,
+// products with prices, weights and stock, price lists with volume tiers
+// (and the codes the ERP's price feed names them by, with the price changes
+// the sandbox ERP announces), shipping methods, tax rates, at Acme an approval rule and spending limits,
 // and a warehouse integration that posts signed webhooks.
 // Loading is idempotent: rows have fixed IDs and keys, so running it again
 // restores the demo without duplicating anything.
@@ -17,7 +18,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/orderflow/orderflow/apitoken"
+	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
+	"github.com/orderflow/orderflow/erpapi"
 	"github.com/orderflow/orderflow/webhooks"
 )
 
@@ -115,6 +118,23 @@ var products = []product{
 
 // BenchSKUs are the products the benchmark orders.
 var BenchSKUs = []string{"BENCH-A", "BENCH-B", "BENCH-C"}
+
+// Codes of the demo price lists, as the ERP's price feed names them.
+const (
+	AcmeContractCode = "ACME-2026"
+	TradeListCode    = "TRADE"
+)
+
+// ERPPriceChanges are the price changes the sandbox ERP of `make run`
+// announces at every start, for the price pull to apply: a list price of
+// each coded list and a base price in both currencies. Seed puts the demo's
+// prices back first, so every start ends at the same prices.
+var ERPPriceChanges = []erpapi.PriceChange{
+	{PriceList: TradeListCode, SKU: "GLOVE-NIT-L", Currency: "EUR", UnitPriceMinor: 1150},
+	{PriceList: AcmeContractCode, SKU: "NUT-M8", Currency: "EUR", UnitPriceMinor: 700},
+	{PriceList: commerce.BasePricesCode, SKU: "DRILL-HSS-8", Currency: "EUR", UnitPriceMinor: 650},
+	{PriceList: commerce.BasePricesCode, SKU: "DRILL-HSS-8", Currency: "USD", UnitPriceMinor: 720},
+}
 
 // Demo price lists, rules and limits, by fixed ID.
 var (
@@ -283,6 +303,7 @@ func seedCatalogue(ctx context.Context, q *db.Queries) error {
 type priceList struct {
 	id       uuid.UUID
 	name     string
+	code     string // how the ERP's price feed names it
 	company  uuid.UUID
 	group    string
 	priority int32
@@ -324,9 +345,9 @@ type spendingLimit struct {
 // are far out of reach.
 var (
 	priceLists = []priceList{
-		{id: acmeContractID, name: "Acme contract 2026", company: AcmeID, priority: 10,
+		{id: acmeContractID, name: "Acme contract 2026", code: AcmeContractCode, company: AcmeID, priority: 10,
 			tiers: []tier{{"BOLT-M8-50", 1, 1190}, {"BOLT-M8-50", 50, 1090}, {"NUT-M8", 1, 720}}},
-		{id: tradeListID, name: "Trade customers", group: "trade",
+		{id: tradeListID, name: "Trade customers", code: TradeListCode, group: "trade",
 			tiers: []tier{{"GLOVE-NIT-L", 1, 1190}, {"GLOVE-NIT-L", 20, 1090}, {"BOLT-M8-50", 1, 1250}}},
 		{id: benchListID, name: "Bench contract", company: BenchID,
 			tiers: []tier{{"BENCH-A", 1, 95}, {"BENCH-A", 10, 90}, {"BENCH-B", 1, 99}}},
@@ -371,14 +392,15 @@ func seedPolicies(ctx context.Context, q *db.Queries) error {
 func seedPriceList(ctx context.Context, q *db.Queries, l priceList) error {
 	company := uuid.NullUUID{UUID: l.company, Valid: l.company != uuid.Nil}
 	group := pgtype.Text{String: l.group, Valid: l.group != ""}
+	code := pgtype.Text{String: l.code, Valid: l.code != ""}
 	_, err := q.PriceListLock(ctx, l.id)
 	switch {
 	case db.IsNotFound(err):
 		_, err = q.PriceListCreate(ctx, db.PriceListCreateParams{
-			ID: l.id, Name: l.name, CompanyID: company, CustomerGroup: group, Currency: "EUR", Priority: l.priority})
+			ID: l.id, Name: l.name, Code: code, CompanyID: company, CustomerGroup: group, Currency: "EUR", Priority: l.priority})
 	case err == nil:
 		_, err = q.PriceListUpdate(ctx, db.PriceListUpdateParams{
-			ID: l.id, Name: l.name, CompanyID: company, CustomerGroup: group, Currency: "EUR", Priority: l.priority})
+			ID: l.id, Name: l.name, Code: code, CompanyID: company, CustomerGroup: group, Currency: "EUR", Priority: l.priority})
 	}
 	if err != nil {
 		return err

@@ -164,8 +164,8 @@ func orderRoutes() map[string]accessRoute {
 		// push is not stuck (e2e/erp_sync_test.go retries stuck ones).
 		"POST /v1/admin/orders/:order_id/erp-sync/retry":  {expect: rowAdmin, ok: []int{409}, call: erpSyncCall("retry")},
 		"POST /v1/admin/orders/:order_id/erp-sync/cancel": {expect: rowAdmin, ok: []int{409}, call: erpSyncCall("cancel")},
-		// The matrix stack's worker does not create the schedules: the
-		// trigger creates the stock pull's first, so it is 202 always.
+		// The matrix stack's worker does not create the schedules: a
+		// trigger creates its pull's first, so it is 202 always.
 		"POST /v1/admin/erp/stock-pull": {expect: rowAdmin, ok: []int{202}, call: getPath("/v1/admin/erp/stock-pull")},
 		"POST /v1/admin/erp/reconciliations": {expect: rowAdmin, ok: []int{202}, call: func(*testing.T, *accessWorld, bool) accessCall {
 			return accessCall{path: "/v1/admin/erp/reconciliations",
@@ -183,6 +183,7 @@ func orderRoutes() map[string]accessRoute {
 				return accessCall{path: "/v1/admin/erp/reconciliations/" + w.reconciliation.ID.String() +
 					"/findings/" + w.reconciliation.Finding.String() + "/repair"}
 			}},
+		"POST /v1/admin/erp/price-pull": {expect: rowAdmin, ok: []int{202}, call: getPath("/v1/admin/erp/price-pull")},
 		"POST /v1/admin/orders/:order_id/shipments": {expect: rowAdmin, ok: []int{201}, call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {
 			return accessCall{path: "/v1/admin/orders/" + order(t, w, fresh).String() + "/shipments",
 				body: map[string]any{"lines": lines(w), "carrier": "DHL", "tracking_number": "MATRIX-2"}}

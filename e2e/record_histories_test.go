@@ -212,9 +212,16 @@ func TestRecordCheckoutHistories(t *testing.T) {
 // reads it.
 func recordHistory(t *testing.T, s *testenv.Stack, workflowID, path string) {
 	t.Helper()
+	recordRunHistory(t, s, workflowID, "", path)
+}
+
+// recordRunHistory writes the history of one run of the workflow ("": the
+// latest) to path, as recordHistory does.
+func recordRunHistory(t *testing.T, s *testenv.Stack, workflowID, runID, path string) {
+	t.Helper()
 	ctx := context.Background()
 	history := &historypb.History{}
-	iter := s.Temporal.GetWorkflowHistory(ctx, workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	iter := s.Temporal.GetWorkflowHistory(ctx, workflowID, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for iter.HasNext() {
 		e, err := iter.Next()
 		require.NoError(t, err)

@@ -1,11 +1,15 @@
 -- name: PriceListCreate :one
-INSERT INTO price_lists (id, name, company_id, customer_group, currency, priority, valid_from, valid_until)
-VALUES (@id, @name, sqlc.narg(company_id)::uuid, sqlc.narg(customer_group)::text, @currency, @priority,
+INSERT INTO price_lists (id, name, code, company_id, customer_group, currency, priority, valid_from, valid_until)
+VALUES (@id, @name, sqlc.narg(code)::text, sqlc.narg(company_id)::uuid, sqlc.narg(customer_group)::text, @currency, @priority,
         sqlc.narg(valid_from)::timestamptz, sqlc.narg(valid_until)::timestamptz)
 RETURNING *;
 
 -- name: PriceListGet :one
 SELECT * FROM price_lists WHERE id = $1;
+
+-- PriceListGetByCode finds the list the ERP's price feed names by its code.
+-- name: PriceListGetByCode :one
+SELECT * FROM price_lists WHERE code = @code::text;
 
 -- name: PriceListList :many
 SELECT * FROM price_lists
@@ -18,7 +22,7 @@ SELECT * FROM price_lists WHERE id = $1 FOR UPDATE;
 
 -- name: PriceListUpdate :one
 UPDATE price_lists
-SET name = @name, company_id = sqlc.narg(company_id)::uuid, customer_group = sqlc.narg(customer_group)::text,
+SET name = @name, code = sqlc.narg(code)::text, company_id = sqlc.narg(company_id)::uuid, customer_group = sqlc.narg(customer_group)::text,
     currency = @currency, priority = @priority, valid_from = sqlc.narg(valid_from)::timestamptz,
     valid_until = sqlc.narg(valid_until)::timestamptz, updated_at = now()
 WHERE id = @id
@@ -32,6 +36,12 @@ DELETE FROM price_lists WHERE id = $1;
 INSERT INTO price_list_tiers (price_list_id, sku, min_quantity, unit_price)
 SELECT @price_list_id::uuid, unnest(@skus::text[]), unnest(@min_quantities::integer[]),
        unnest(@unit_prices::bigint[]);
+
+-- PriceListTierPut sets the unit price of one tier, creating it if missing.
+-- name: PriceListTierPut :exec
+INSERT INTO price_list_tiers (price_list_id, sku, min_quantity, unit_price)
+VALUES (@price_list_id, @sku, @min_quantity, @unit_price)
+ON CONFLICT (price_list_id, sku, min_quantity) DO UPDATE SET unit_price = excluded.unit_price;
 
 -- name: PriceListTierListByPriceList :many
 SELECT * FROM price_list_tiers WHERE price_list_id = $1 ORDER BY sku, min_quantity;

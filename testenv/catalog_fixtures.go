@@ -75,9 +75,10 @@ func SetStock(t testing.TB, pool *pgxpool.Pool, sku string, onHand int64) {
 }
 
 // PriceList is a price list for one company (CompanyID set) or for a customer
-// group (CustomerGroup set).
+// group (CustomerGroup set); Code, when set, names it in the ERP's price feed.
 type PriceList struct {
 	Name          string
+	Code          string
 	CompanyID     uuid.UUID
 	CustomerGroup string
 	Currency      string
@@ -101,7 +102,8 @@ func NewPriceList(t testing.TB, pool *pgxpool.Pool, l PriceList) uuid.UUID {
 	id := uuid.New()
 	err := db.InTx(ctx, pool, func(q *db.Queries) error {
 		if _, err := q.PriceListCreate(ctx, db.PriceListCreateParams{
-			ID: id, Name: l.Name, CompanyID: uuid.NullUUID{UUID: l.CompanyID, Valid: l.CompanyID != uuid.Nil},
+			ID: id, Name: l.Name, Code: pgtype.Text{String: l.Code, Valid: l.Code != ""},
+			CompanyID:     uuid.NullUUID{UUID: l.CompanyID, Valid: l.CompanyID != uuid.Nil},
 			CustomerGroup: pgtype.Text{String: l.CustomerGroup, Valid: l.CustomerGroup != ""},
 			Currency:      l.Currency, Priority: int32(l.Priority), ValidFrom: l.ValidFrom, ValidUntil: l.ValidUntil,
 		}); err != nil {

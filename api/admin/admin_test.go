@@ -588,7 +588,7 @@ func TestAdminPriceLists(t *testing.T) {
 	e.putProduct("NUT-1", map[string]int64{"EUR": 50}, 1000)
 
 	create := map[string]any{
-		"name": "Acme 2026", "company_id": company.ID.String(), "currency": "EUR", "priority": 5,
+		"name": "Acme 2026", "code": "ACME-2026", "company_id": company.ID.String(), "currency": "EUR", "priority": 5,
 		"valid_from": "2026-01-01T01:00:00+01:00",
 		"tiers": []map[string]any{
 			{"sku": "BOLT-1", "min_quantity": 1, "unit_price": 90},
@@ -601,6 +601,7 @@ func TestAdminPriceLists(t *testing.T) {
 	res.requireStatus(t, http.StatusCreated, &list)
 	require.Equal(t, "/v1/admin/price-lists/"+list.ID.String(), res.Header.Get("Location"))
 	require.Equal(t, company.ID, *list.CompanyID)
+	require.Equal(t, "ACME-2026", *list.Code)
 	require.Nil(t, list.CustomerGroup)
 	require.Equal(t, "2026-01-01T00:00:00Z", list.ValidFrom.Format("2006-01-02T15:04:05Z07:00"))
 	require.Nil(t, list.ValidUntil)
@@ -614,7 +615,11 @@ func TestAdminPriceLists(t *testing.T) {
 	e.do("POST", "/v1/admin/price-lists", map[string]any{"name": "Wholesale", "customer_group": "wholesale", "currency": "USD",
 		"valid_from": "2026-01-01T00:00:00Z", "valid_until": "2027-01-01T00:00:00Z", "tiers": []any{}}).requireStatus(t, http.StatusCreated, &group)
 	require.Equal(t, "wholesale", *group.CustomerGroup)
+	require.Nil(t, group.Code)
 	require.Empty(t, group.Tiers)
+	// The ERP names a list by its code: one list a code.
+	e.do("POST", "/v1/admin/price-lists", map[string]any{"name": "Copy", "code": "ACME-2026", "customer_group": "copy", "currency": "EUR",
+		"tiers": []any{}}).requireError(t, http.StatusConflict, "already_exists", "code")
 
 	var page admin.PriceListPage
 	e.do("GET", "/v1/admin/price-lists?limit=1", nil).requireStatus(t, http.StatusOK, &page)
@@ -631,6 +636,7 @@ func TestAdminPriceLists(t *testing.T) {
 	}).requireStatus(t, http.StatusOK, &replaced)
 	require.Equal(t, list.ID, replaced.ID)
 	require.Equal(t, "Acme 2026 v2", replaced.Name)
+	require.Nil(t, replaced.Code, "a PUT without a code leaves the list to Orderflow alone")
 	require.EqualValues(t, 0, replaced.Priority)
 	require.Nil(t, replaced.ValidFrom)
 	require.Equal(t, []admin.PriceTier{{"NUT-1", 10, 40}}, replaced.Tiers)
@@ -679,6 +685,8 @@ func TestAdminPriceListValidation(t *testing.T) {
 		{"bad currency", "invalid_field", "currency", valid(map[string]any{"currency": "Euro"})},
 		{"not the company's currency", "invalid_field", "currency", valid(map[string]any{"currency": "USD"})},
 		{"no name", "invalid_field", "name", valid(map[string]any{"name": nil})},
+		{"malformed code", "invalid_field", "code", valid(map[string]any{"code": "acme 2026"})},
+		{"reserved code", "invalid_field", "code", valid(map[string]any{"code": "BASE"})},
 		{"valid_until equal to valid_from", "invalid_field", "valid_until",
 			valid(map[string]any{"valid_from": "2026-03-01T00:00:00Z", "valid_until": "2026-03-01T00:00:00Z"})},
 		{"valid_until before valid_from", "invalid_field", "valid_until",
@@ -861,7 +869,7 @@ func TestAdminRoutesAreForOpsOnly(t *testing.T) {
 			e.as("", rt.Method, path, map[string]any{}).requireError(t, http.StatusUnauthorized, "unauthorized", "")
 		})
 	}
-	require.Equal(t, 44, routes, "every admin route is checked (the order and ERP routes of api.orderOpsRoutes and api.erpOpsRoutes too)")
+	require.Equal(t, 45, routes, "every admin route is checked (the order and ERP routes of api.orderOpsRoutes and api.erpOpsRoutes too)")
 	var after admin.Company
 	e.do("GET", "/v1/admin/companies/"+company.ID.String(), nil).requireStatus(t, http.StatusOK, &after)
 	require.Equal(t, company, after, "nothing was changed by the refused calls")

@@ -23,10 +23,12 @@ const maxPriceListTiers = 10_000
 
 // PriceListSummary is a price list without its tiers: for one company
 // (company_id) or one customer group, in one currency, valid in
-// [valid_from, valid_until) when those are set.
+// [valid_from, valid_until) when those are set. Code, when set, is how the
+// ERP's price feed names the list: the ERP's price pull keeps its prices.
 type PriceListSummary struct {
 	ID            uuid.UUID  `json:"id"`
 	Name          string     `json:"name"`
+	Code          *string    `json:"code"`
 	CompanyID     *uuid.UUID `json:"company_id"`
 	CustomerGroup *string    `json:"customer_group"`
 	Currency      string     `json:"currency"`
@@ -101,6 +103,9 @@ type TaxRate struct {
 func priceListSummaryOf(l db.PriceList) PriceListSummary {
 	out := PriceListSummary{ID: l.ID, Name: l.Name, Currency: l.Currency, Priority: int64(l.Priority),
 		CreatedAt: l.CreatedAt.UTC(), UpdatedAt: l.UpdatedAt.UTC()}
+	if l.Code.Valid {
+		out.Code = &l.Code.String
+	}
 	if l.CompanyID.Valid {
 		out.CompanyID = &l.CompanyID.UUID
 	}
@@ -128,6 +133,7 @@ func priceListOf(l db.PriceList, tiers []db.PriceListTier) PriceList {
 
 type priceListRequest struct {
 	Name          string        `json:"name"`
+	Code          *string       `json:"code"`
 	CompanyID     *string       `json:"company_id"`
 	CustomerGroup *string       `json:"customer_group"`
 	Currency      string        `json:"currency"`
@@ -160,6 +166,10 @@ func (r priceListRequest) check(id uuid.UUID) (priceListInput, error) {
 	hasCompany := r.CompanyID != nil && *r.CompanyID != ""
 	hasGroup := r.CustomerGroup != nil && *r.CustomerGroup != ""
 	pl := commerce.PriceList{ID: id.String(), Name: in.list.Name, Currency: r.Currency}
+	if r.Code != nil && *r.Code != "" {
+		pl.Code = *r.Code
+		in.list.Code = pgtype.Text{String: *r.Code, Valid: true}
+	}
 	switch {
 	case hasCompany && hasGroup:
 		return in, api.FieldError("customer_group", "give company_id or customer_group, not both")
@@ -289,7 +299,7 @@ func (h *handlers) createPriceList(c *gin.Context) {
 		}
 		row, err := q.PriceListCreate(ctx, in.list)
 		if err != nil {
-			return violation(err, "", "company_id")
+			return violation(err, "code", "company_id")
 		}
 		out, err = writeTiers(ctx, q, row, in.tiers)
 		return err
@@ -383,11 +393,11 @@ func (h *handlers) replacePriceList(c *gin.Context) {
 			return err
 		}
 		row, err := q.PriceListUpdate(ctx, db.PriceListUpdateParams{
-			ID: id, Name: in.list.Name, CompanyID: in.list.CompanyID, CustomerGroup: in.list.CustomerGroup,
+			ID: id, Name: in.list.Name, Code: in.list.Code, CompanyID: in.list.CompanyID, CustomerGroup: in.list.CustomerGroup,
 			Currency: in.list.Currency, Priority: in.list.Priority, ValidFrom: in.list.ValidFrom, ValidUntil: in.list.ValidUntil,
 		})
 		if err != nil {
-			return violation(err, "", "company_id")
+			return violation(err, "code", "company_id")
 		}
 		if err := q.PriceListTierDeleteByPriceList(ctx, id); err != nil {
 			return err

@@ -57,6 +57,9 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	// The ERP: a sandbox, unless ERP_URL names a real one elsewhere.
 	sandboxAddr, sandbox := devERPSandbox(cfg)
 	if sandbox {
+		if err := seedDemoERPPrices(ctx, tc, pool, log); err != nil {
+			return fmt.Errorf("demo ERP prices: %w", err)
+		}
 		// Its news comes back to the API as the demo integration "erp".
 		news := erpsandbox.WebhookTarget{URL: localURL(cfg.HTTPAddr) + "/v1/webhooks/" + demo.ERP.Name, Secret: demo.ERP.Secret}
 		g.Go(func() error {
@@ -184,7 +187,8 @@ func printBanner(cfg config.Config) {
 	fmt.Fprintf(&b, "  API          http://%s\n", cfg.HTTPAddr)
 	fmt.Fprintf(&b, "  Temporal UI  http://%s:%d/namespaces/%s/workflows\n", host, cfg.TemporalUIPort, cfg.TemporalNamespace)
 	fmt.Fprintf(&b, "  Temporal     %s (namespace %s)\n", cfg.TemporalAddress, cfg.TemporalNamespace)
-	fmt.Fprintf(&b, "  ERP          %s (token %s; the sandbox, docs/erp.md, unless ERP_URL names another)\n\n", cfg.ERPURL, cfg.ERPToken)
+	fmt.Fprintf(&b, "  ERP          %s (token %s; the sandbox, docs/erp.md, unless ERP_URL names another)\n", cfg.ERPURL, cfg.ERPToken)
+	fmt.Fprintf(&b, "  ERP pulls    the UI's Schedules page: erp-stock-pull (every 5 min), erp-price-pull (hourly)\n\n")
 	fmt.Fprintf(&b, "  Demo tokens:\n")
 	for _, p := range append(append([]demo.Principal(nil), demo.Buyers...), demo.Staff...) {
 		fmt.Fprintf(&b, "    %-28s %-14s %s (%s)\n", p.Token, p.Role, p.Email, p.Company)

@@ -1,8 +1,9 @@
 // Package erpsync is the ERP sync process: it gives each order to the
 // company's ERP exactly once, outlasting ERP outages of hours, and when the
 // ERP stays down (or refuses the order) it turns stuck and waits for ops to
-// retry or cancel. This file is its contract; the state machine is in
-// workflow.go.
+// retry or cancel. It also pulls the ERP's stock and prices on Temporal
+// Schedules (pull.go). This file is its contract; the push's state machine is
+// in workflow.go.
 package erpsync
 
 import (
@@ -295,42 +296,54 @@ func StartReconcile(ctx context.Context, c client.Client, in ReconcileInput) (cl
 	}, ReconcileWorkflowName, in)
 }
 
-// StockPullWorkflowName is the registered name of the stock pull workflow.
-const StockPullWorkflowName = "ErpStockPull"
+// The ERP pulls: workflows that each pull one of the ERP's change feeds page by
+// page from a stored cursor (ErpStockPull, ErpPricePull in pull.go), started by
+// a Temporal Schedule of their own and by ops through TriggerStockPull and
+// TriggerPricePull. Their registered names:
+const (
+	StockPullWorkflowName = "ErpStockPull"
+	PricePullWorkflowName = "ErpPricePull"
+)
 
-// StockPullScheduleID is the Temporal Schedule that starts the stock pull;
-// StockPullWorkflowID is the ID of the runs it starts, one at a time.
+// The pulls' schedules, and the IDs of the runs they start, one at a time.
 const (
 	StockPullScheduleID = "erp-stock-pull"
 	StockPullWorkflowID = "erp-stock-pull"
+	PricePullScheduleID = "erp-price-pull"
+	PricePullWorkflowID = "erp-price-pull"
 )
 
-// StockPullEvery is how often the schedule pulls stock from the ERP.
-const StockPullEvery = 5 * time.Minute
+// How often the schedules pull: stock moves all day, price lists seldom.
+const (
+	StockPullEvery = 5 * time.Minute
+	PricePullEvery = time.Hour
+)
 
-// StockPullInput sizes a stock pull; the zero value is the schedule's.
-type StockPullInput struct {
-	// PageSize is the most changes one page asks for (0: DefaultStockPageSize).
+// PullInput sizes a pull; the zero value is the schedules'.
+type PullInput struct {
+	// PageSize is the most changes one page asks for (0: DefaultPullPageSize).
 	PageSize int `json:"page_size,omitempty"`
 	// PagesPerRun is how many pages one run pulls before it continues as new,
-	// so a long pull's history stays short (0: DefaultStockPagesPerRun).
+	// so a long pull's history stays short (0: DefaultPullPagesPerRun).
 	PagesPerRun int `json:"pages_per_run,omitempty"`
 	// Carried are the totals of the runs this one continues.
-	Carried StockPullResult `json:"carried,omitzero"`
+	Carried PullResult `json:"carried,omitzero"`
 }
 
-// StockPullResult counts what a stock pull applied, over all its runs.
-type StockPullResult struct {
+// PullResult counts what a pull did, over all its runs (see
+// erp.PullPageResult).
+type PullResult struct {
 	Pages   int `json:"pages"`
 	Applied int `json:"applied"`
+	// Clamped is the stock pull's only.
 	Clamped int `json:"clamped"`
 	Skipped int `json:"skipped"`
 }
 
-// Sizes of a stock pull unless its input says otherwise.
+// Sizes of a pull unless its input says otherwise.
 const (
-	DefaultStockPageSize    = 200
-	DefaultStockPagesPerRun = 50
+	DefaultPullPageSize    = 200
+	DefaultPullPagesPerRun = 50
 )
 
 // ensuredSchedule is a schedule as EnsureSchedules creates it or puts it
@@ -344,17 +357,30 @@ type ensuredSchedule struct {
 
 // ensuredSchedules are the ERP schedules the worker keeps.
 func ensuredSchedules() []ensuredSchedule {
-	return []ensuredSchedule{stockPullSchedule(), reconcileSchedule()}
+	return []ensuredSchedule{stockPull.schedule(), pricePull.schedule(), reconcileSchedule()}
 }
 
-// stockPullSchedule: every StockPullEvery, one run at a time (a tick while a
-// pull runs is skipped: that pull reads the changes anyway).
-func stockPullSchedule() ensuredSchedule {
-	return ensuredSchedule{id: StockPullScheduleID,
-		spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: StockPullEvery}}},
+// schedulePull is one of the ERP pulls as its schedule starts it.
+type schedulePull struct {
+	scheduleID, workflowID, workflowName, summary string
+	every                                         time.Duration
+}
+
+var (
+	stockPull = schedulePull{scheduleID: StockPullScheduleID, workflowID: StockPullWorkflowID,
+		workflowName: StockPullWorkflowName, summary: "ERP stock pull", every: StockPullEvery}
+	pricePull = schedulePull{scheduleID: PricePullScheduleID, workflowID: PricePullWorkflowID,
+		workflowName: PricePullWorkflowName, summary: "ERP price pull", every: PricePullEvery}
+)
+
+// schedule is the pull's schedule: every p.every, one run at a time (a tick
+// while a pull runs is skipped: that pull reads the changes anyway).
+func (p schedulePull) schedule() ensuredSchedule {
+	return ensuredSchedule{id: p.scheduleID,
+		spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: p.every}}},
 		action: &client.ScheduleWorkflowAction{
-			ID: StockPullWorkflowID, Workflow: StockPullWorkflowName, TaskQueue: TaskQueue,
-			Args: []any{StockPullInput{}},
+			ID: p.workflowID, Workflow: p.workflowName, TaskQueue: TaskQueue,
+			Args: []any{PullInput{}}, StaticSummary: p.summary,
 		},
 		overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP}
 }
@@ -368,21 +394,23 @@ func reconcileSchedule() ensuredSchedule {
 		}}},
 		action: &client.ScheduleWorkflowAction{
 			ID: ReconcileScheduleWorkflowID, Workflow: ReconcileWorkflowName, TaskQueue: TaskQueue,
-			Args: []any{ReconcileInput{Trigger: erp.TriggerSchedule}},
+			Args: []any{ReconcileInput{Trigger: erp.TriggerSchedule}}, StaticSummary: "ERP reconciliation of the previous UTC day",
 		},
 		overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP}
 }
 
-// EnsureSchedules creates the ERP schedules, or puts an existing one back to
-// its spec, action and overlap policy above; calling it at every worker start
-// is harmless. A pause set by ops is kept.
+// EnsureSchedules creates the ERP schedules (the stock and price pulls, the
+// reconciliation), or puts an existing one back to its spec, action and
+// overlap policy above; calling it at every worker start is harmless. A
+// pause set by ops is kept.
 func EnsureSchedules(ctx context.Context, c client.Client) error {
+	var errs []error
 	for _, s := range ensuredSchedules() {
 		if err := ensureSchedule(ctx, c, s); err != nil {
-			return fmt.Errorf("erpsync: schedule %s: %w", s.id, err)
+			errs = append(errs, fmt.Errorf("erpsync: schedule %s: %w", s.id, err))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // ensureSchedule creates one schedule, or puts it back.
@@ -410,14 +438,20 @@ func ensureSchedule(ctx context.Context, c client.Client, want ensuredSchedule) 
 // TriggerStockPull starts a stock pull now (ops), creating the schedule first
 // if it is missing. A trigger while a pull runs is buffered: it runs when that
 // pull ends, so the changes the ERP has now are always read.
-func TriggerStockPull(ctx context.Context, c client.Client) error {
-	h := c.ScheduleClient().GetHandle(ctx, StockPullScheduleID)
+func TriggerStockPull(ctx context.Context, c client.Client) error { return stockPull.trigger(ctx, c) }
+
+// TriggerPricePull starts a price pull now (ops), as TriggerStockPull does a
+// stock pull.
+func TriggerPricePull(ctx context.Context, c client.Client) error { return pricePull.trigger(ctx, c) }
+
+func (p schedulePull) trigger(ctx context.Context, c client.Client) error {
+	h := c.ScheduleClient().GetHandle(ctx, p.scheduleID)
 	err := h.Trigger(ctx, client.ScheduleTriggerOptions{Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_BUFFER_ONE})
 	var missing *serviceerror.NotFound
 	if !errors.As(err, &missing) {
 		return err
 	}
-	if err := EnsureSchedules(ctx, c); err != nil {
+	if err := ensureSchedule(ctx, c, p.schedule()); err != nil {
 		return err
 	}
 	return h.Trigger(ctx, client.ScheduleTriggerOptions{Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_BUFFER_ONE})

@@ -20,7 +20,22 @@ import (
 // keep the old histories beside new ones (`make record-histories`).
 func ReplayRecordedHistories(t *testing.T, wf any, name string, required []string) {
 	t.Helper()
-	files, err := filepath.Glob("testdata/*.json")
+	ReplayHistoriesIn(t, "testdata", []Workflow{{Func: wf, Name: name}}, required)
+}
+
+// Workflow is a workflow function and the name it is registered under.
+type Workflow struct {
+	Func any
+	Name string
+}
+
+// ReplayHistoriesIn replays every history in dir/*.json, each against the
+// workflow of its type among wfs (one folder may hold several workflows'
+// histories), and fails when one of the histories required has no file
+// (dir/<name>.json).
+func ReplayHistoriesIn(t *testing.T, dir string, wfs []Workflow, required []string) {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	require.NoError(t, err)
 	var names []string
 	for _, f := range files {
@@ -30,7 +45,9 @@ func ReplayRecordedHistories(t *testing.T, wf any, name string, required []strin
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
-			r.RegisterWorkflowWithOptions(wf, workflow.RegisterOptions{Name: name})
+			for _, wf := range wfs {
+				r.RegisterWorkflowWithOptions(wf.Func, workflow.RegisterOptions{Name: wf.Name})
+			}
 			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, file))
 		})
 	}
