@@ -174,11 +174,11 @@ var quoteActions = map[string]struct {
 	method, route, success string
 	body                   func(r *http.Request, currency string) (any, error)
 }{
-	"claim":           {"POST", "claim", "The quote is yours.", nil},
-	"send":            {"POST", "send", "Revision sent.", nil},
-	"draft":           {"PUT", "draft", "Draft saved.", draftBody},
-	"extend-validity": {"POST", "extend-validity", "Validity extended.", validDaysBody},
-	"message":         {"POST", "messages", "Message posted.", fieldBody("body")},
+	"claim":            {"POST", "claim", "The quote is yours.", nil},
+	"send":             {"POST", "send", "Revision sent.", nil},
+	"draft":            {"PUT", "draft", "Draft saved.", draftBody},
+	"extend-validity":  {"POST", "extend-validity", "Validity extended.", validDaysBody},
+	"message":          {"POST", "messages", "Message posted.", fieldBody("body")},
 	"approve-discount": {"POST", "approve-discount", "Discount approved.", fieldBody("comment")},
 	"reject-discount":  {"POST", "reject-discount", "Discount rejected.", fieldBody("comment")},
 	"assign":           {"POST", "assign", "Quote reassigned.", fieldBody("sales_rep_id")},

@@ -40,7 +40,9 @@ type who struct {
 
 // Sales, Manager, Approver and Ops say which screens the person's role has;
 // the API decides what those screens may show and do.
-func (w who) Sales() bool   { return w.Role == commerce.RoleSalesRep || w.Role == commerce.RoleSalesManager }
+func (w who) Sales() bool {
+	return w.Role == commerce.RoleSalesRep || w.Role == commerce.RoleSalesManager
+}
 func (w who) Manager() bool { return w.Role == commerce.RoleSalesManager }
 func (w who) Approver() bool {
 	return w.Role == commerce.RoleApprover || w.Role == commerce.RoleCompanyAdmin
