@@ -58,6 +58,9 @@ type inboxPage struct {
 	Queue     bool // the discount approvals queue, not the inbox
 }
 
+// ExpiryDays are the choices of the expiring-soon filter.
+func (inboxPage) ExpiryDays() []string { return []string{"1", "3", "7", "14"} }
+
 // quoteInbox lists the quotes a rep works on (a manager: every quote), with
 // counts by status under the filters of company and expiry.
 func (d *Desk) quoteInbox(w http.ResponseWriter, r *http.Request) {
