@@ -131,7 +131,7 @@ func TestDeskOpsRetriesStuckERPSync(t *testing.T) {
 	ops.signIn(testenv.NewStaff(t, w.s.Pool, "ops").Token)
 	ops.awaitText("h1", "Orders (1)")
 	ops.screenshot("ops-orders")
-	ops.run(chromedp.Click(chromedp.CSS(`a[href="/desk/ops/orders/`+orderID.String()+`"]`)))
+	ops.run(chromedp.Click(chromedp.CSS(`a[href="/desk/ops/orders/` + orderID.String() + `"]`)))
 	ops.awaitText("#erp-sync", "stuck")
 	ops.screenshot("ops-order")
 	w.setFaults(t, erpsandbox.Faults{})
