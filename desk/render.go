@@ -280,14 +280,3 @@ func formatBPPtr(v *int64) string {
 	}
 	return formatBP(*v)
 }
-
-// parsePercent reads a percentage ("12.5") as basis points.
-func parsePercent(s string) (int64, bool) {
-	whole, frac, _ := strings.Cut(strings.TrimSpace(s), ".")
-	if whole == "" || len(frac) > 2 {
-		return 0, false
-	}
-	frac += strings.Repeat("0", 2-len(frac))
-	v, err := strconv.ParseInt(whole+frac, 10, 64)
-	return v, err == nil
-}

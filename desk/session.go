@@ -38,15 +38,21 @@ type who struct {
 	Role commerce.Role
 }
 
-// Sales, Manager, Approver and Ops say which screens the person's role has;
-// the API decides what those screens may show and do.
+// Sales tells whether the person has the sales screens. Which screens a role
+// has is the desk's navigation only: the API decides what they show and do.
 func (w who) Sales() bool {
 	return w.Role == commerce.RoleSalesRep || w.Role == commerce.RoleSalesManager
 }
+
+// Manager tells whether the person has the discount approvals queue.
 func (w who) Manager() bool { return w.Role == commerce.RoleSalesManager }
+
+// Approver tells whether the person has the orders-to-approve screen.
 func (w who) Approver() bool {
 	return w.Role == commerce.RoleApprover || w.Role == commerce.RoleCompanyAdmin
 }
+
+// Ops tells whether the person has the ops screens.
 func (w who) Ops() bool { return w.Role == commerce.RoleOps }
 
 type sessionKey struct{}
