@@ -117,7 +117,7 @@ func (u *deskUser) screenshot(name string) {
 	if os.Getenv("UPDATE_SCREENSHOTS") != "1" {
 		return
 	}
-	png, err := chromedp.Run(u.ctx, chromedp.CaptureScreenshot())
+	png, err := chromedp.Run(u.ctx, chromedp.FullScreenshot(100))
 	require.NoError(u.t, err)
 	root, err := testenv.RepoRoot()
 	require.NoError(u.t, err)
