@@ -21,7 +21,7 @@ run: $(TEMPORAL) build postgres ## Start the whole system: Temporal dev server +
 	./$(ORDERFLOW) dev
 
 .PHONY: test
-test: $(TEMPORAL) postgres lint check-generated build ## Run every test (unit, Postgres, workflow, end to end)
+test: $(TEMPORAL) postgres chromium lint check-generated build ## Run every test (unit, Postgres, workflow, end to end, the desk in a browser)
 	ORDERFLOW_BIN=$(CURDIR)/$(ORDERFLOW) go test $(GO_TEST_FLAGS) ./...
 
 # The unit tests need neither Postgres nor a Temporal server: the rules are pure
@@ -77,6 +77,17 @@ temporal: $(TEMPORAL) ## Build the Temporal CLI (dev server + Web UI) from its G
 $(TEMPORAL):
 	@echo "Building the Temporal CLI $(TEMPORAL_VERSION) into bin/ (once; a few minutes on a cold cache)"
 	GOBIN=$(CURDIR)/bin go install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_VERSION)
+
+# The sales desk's browser tests (e2e/desk_test.go) drive Debian's chromium;
+# without it they fail, never skip.
+.PHONY: chromium
+chromium: ## Install Debian's chromium for the desk's browser tests, when missing
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+# Screenshots of the desk for the README, taken by its browser tests.
+.PHONY: screenshots
+screenshots: $(TEMPORAL) postgres chromium ## Retake the desk's screenshots in docs/images/
+	UPDATE_SCREENSHOTS=1 go test -count=1 -run 'TestDesk' ./e2e/
 
 .PHONY: postgres
 postgres: ## Start the local PostgreSQL if it is down

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -67,16 +68,32 @@ func logRequests(log *slog.Logger) gin.HandlerFunc {
 	}
 }
 
-// authenticate resolves the bearer token to a principal or answers 401. Tokens
-// are looked up by their SHA-256; the token itself is never stored.
+// tokenHashKey carries the SHA-256 of an API token in a request's context.
+type tokenHashKey struct{}
+
+// WithTokenHash is for callers in this process that hold a token's SHA-256
+// rather than the token: the sales desk, whose sessions keep only the hash.
+// A request with it in its context is authenticated as that token's
+// principal, through the same lookup (and the same revocation) as a bearer
+// token; a context value cannot come from the network.
+func WithTokenHash(ctx context.Context, tokenHash []byte) context.Context {
+	return context.WithValue(ctx, tokenHashKey{}, tokenHash)
+}
+
+// authenticate resolves the bearer token (or WithTokenHash's hash) to a
+// principal or answers 401. Tokens are looked up by their SHA-256; the token
+// itself is never stored.
 func (s *Server) authenticate(c *gin.Context) {
-	// The scheme is case-insensitive (RFC 9110): bearer, Bearer, BEARER.
-	scheme, token, ok := strings.Cut(strings.TrimSpace(c.GetHeader("Authorization")), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-		RespondError(c, errUnauthorized)
-		return
+	hash, ok := c.Request.Context().Value(tokenHashKey{}).([]byte)
+	if !ok {
+		// The scheme is case-insensitive (RFC 9110): bearer, Bearer, BEARER.
+		scheme, token, ok := strings.Cut(strings.TrimSpace(c.GetHeader("Authorization")), " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+			RespondError(c, errUnauthorized)
+			return
+		}
+		hash = apitoken.Hash(strings.TrimSpace(token))
 	}
-	hash := apitoken.Hash(strings.TrimSpace(token))
 	now := time.Now()
 	if p, ok := s.principals.get(hash, now); ok {
 		c.Set(ctxPrincipal, p)

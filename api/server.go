@@ -34,6 +34,11 @@ type Options struct {
 	// WebhookDeliverer hands webhook events to their workflows. Without one
 	// every event is recorded unmatched, for ops.
 	WebhookDeliverer WebhookDeliverer
+	// TemporalUI is the Temporal Web UI's address of the namespace
+	// (http://host:8233/namespaces/default), where the sales desk (package
+	// desk, served beside the API) links every quote, checkout and order to
+	// its workflow. Empty: no links.
+	TemporalUI string
 }
 
 // Server serves the API.

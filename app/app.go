@@ -39,6 +39,7 @@ import (
 	"github.com/orderflow/orderflow/api/admin"
 	"github.com/orderflow/orderflow/config"
 	"github.com/orderflow/orderflow/db"
+	"github.com/orderflow/orderflow/desk"
 	"github.com/orderflow/orderflow/workflows/checkout"
 	"github.com/orderflow/orderflow/workflows/erpsync"
 	"github.com/orderflow/orderflow/workflows/order"
@@ -281,13 +282,25 @@ func searchAttributeTypeName(k temporal.SearchAttributeKey) string {
 // same areas through NewAPIHandler.
 var APIAreas = []api.Area{admin.Routes}
 
-// NewAPIHandler is the whole HTTP API. Webhook events go to their orders'
-// workflows unless opts names another deliverer.
+// NewAPIHandler is the whole HTTP API, and the sales desk under /desk/ on top
+// of it (the desk serves every page through this same API handler). Webhook
+// events go to their orders' workflows unless opts names another deliverer.
 func NewAPIHandler(pool *pgxpool.Pool, c client.Client, log *slog.Logger, opts api.Options) http.Handler {
 	if opts.WebhookDeliverer == nil {
 		opts.WebhookDeliverer = api.OrderWebhooks{Temporal: c}
 	}
-	return api.NewServer(pool, c, log, opts).Handler(APIAreas...)
+	apiHandler := api.NewServer(pool, c, log, opts).Handler(APIAreas...)
+	deskHandler := desk.New(pool, apiHandler, log, desk.Options{TemporalUI: opts.TemporalUI}).Handler()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/desk":
+			http.Redirect(w, r, desk.Prefix, http.StatusMovedPermanently)
+		case strings.HasPrefix(r.URL.Path, desk.Prefix):
+			deskHandler.ServeHTTP(w, r)
+		default:
+			apiHandler.ServeHTTP(w, r)
+		}
+	})
 }
 
 // EnsureSearchAttributes registers the custom search attributes the workflows

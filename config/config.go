@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"strconv"
@@ -52,6 +53,10 @@ type Config struct {
 	TemporalDBFile string
 	// TemporalUIPort is the dev server's Web UI port (TEMPORAL_UI_PORT).
 	TemporalUIPort int
+	// TemporalUIURL is the Temporal Web UI's address, such as
+	// https://temporal.example.com (TEMPORAL_UI_URL), for the sales desk's
+	// links to workflows; empty: the dev server's UI on TemporalUIPort.
+	TemporalUIURL string
 	// WebhookSecretKey is the AES-256 key that encrypts integrations' webhook
 	// secrets at rest (WEBHOOK_SECRET_KEY: 32 bytes, base64). Secret. The
 	// default is DevWebhookSecretKey, which is public: `orderflow serve`
@@ -165,6 +170,7 @@ func load(getenv func(string) string) (Config, error) {
 		}
 		c.TemporalUIPort = p
 	}
+	c.TemporalUIURL = strings.TrimRight(getenv("TEMPORAL_UI_URL"), "/")
 	if v := getenv("WEBHOOK_SECRET_KEY"); v != "" {
 		key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(v))
 		if err != nil {
@@ -239,6 +245,18 @@ func (c Config) RequireProductionSecrets() error {
 			"the built-in key is public and only for `orderflow dev`")
 	}
 	return nil
+}
+
+// TemporalUINamespace is the Temporal Web UI's page of the namespace, which
+// workflow links extend: TEMPORAL_UI_URL's, else the dev server's UI on the
+// Temporal host.
+func (c Config) TemporalUINamespace() string {
+	base := c.TemporalUIURL
+	if base == "" {
+		host, _, _ := net.SplitHostPort(c.TemporalAddress)
+		base = fmt.Sprintf("http://%s:%d", host, c.TemporalUIPort)
+	}
+	return base + "/namespaces/" + url.PathEscape(c.TemporalNamespace)
 }
 
 // UseTLS tells whether the Temporal connection uses TLS.

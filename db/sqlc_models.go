@@ -125,6 +125,17 @@ type Customer struct {
 	Role      string
 }
 
+type DeskSession struct {
+	IDHash      []byte
+	TokenHash   []byte
+	PrincipalID uuid.UUID
+	CsrfToken   string
+	CreatedAt   time.Time
+	LastSeenAt  time.Time
+	IdleTimeout pgtype.Interval
+	ExpiresAt   time.Time
+}
+
 type ErpCursor struct {
 	Feed      string
 	Cursor    string

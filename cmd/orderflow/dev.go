@@ -180,18 +180,34 @@ func dialWhenUp(ctx context.Context, cfg config.Config, log *slog.Logger) (clien
 	}
 }
 
+// deskRoles say what each role does on the sales desk; roles without
+// screens there are missing.
+var deskRoles = map[string]string{
+	"sales_rep":     "sales rep: quote inbox, revisions, claim, validity",
+	"sales_manager": "sales manager: every quote, discount approvals",
+	"approver":      "buyer's approver: orders waiting for approval",
+	"company_admin": "company admin: orders waiting for approval",
+	"ops":           "ops: orders, late orders, stuck ERP pushes",
+}
+
 func printBanner(cfg config.Config) {
-	host, _, _ := net.SplitHostPort(cfg.TemporalAddress)
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n  Orderflow is running.\n\n")
 	fmt.Fprintf(&b, "  API          http://%s\n", cfg.HTTPAddr)
-	fmt.Fprintf(&b, "  Temporal UI  http://%s:%d/namespaces/%s/workflows\n", host, cfg.TemporalUIPort, cfg.TemporalNamespace)
+	fmt.Fprintf(&b, "  Sales desk   http://%s/desk/ (sign in with a staff or approver token below)\n", cfg.HTTPAddr)
+	fmt.Fprintf(&b, "  Temporal UI  %s/workflows\n", cfg.TemporalUINamespace())
 	fmt.Fprintf(&b, "  Temporal     %s (namespace %s)\n", cfg.TemporalAddress, cfg.TemporalNamespace)
 	fmt.Fprintf(&b, "  ERP          %s (token %s; the sandbox, docs/erp.md, unless ERP_URL names another)\n", cfg.ERPURL, cfg.ERPToken)
 	fmt.Fprintf(&b, "  ERP pulls    the UI's Schedules page: erp-stock-pull (every 5 min), erp-price-pull (hourly)\n\n")
 	fmt.Fprintf(&b, "  Demo tokens:\n")
 	for _, p := range append(append([]demo.Principal(nil), demo.Buyers...), demo.Staff...) {
 		fmt.Fprintf(&b, "    %-28s %-14s %s (%s)\n", p.Token, p.Role, p.Email, p.Company)
+	}
+	fmt.Fprintf(&b, "\n  Sales desk users (sign in at http://%s/desk/ with the token):\n", cfg.HTTPAddr)
+	for _, p := range append(append([]demo.Principal(nil), demo.Staff...), demo.Buyers...) {
+		if deskRoles[p.Role] != "" {
+			fmt.Fprintf(&b, "    %-28s %s\n", p.Token, deskRoles[p.Role])
+		}
 	}
 	fmt.Fprintf(&b, "\n  Try it:\n")
 	fmt.Fprintf(&b, "    T=%s; A=http://%s\n", demo.Buyers[0].Token, cfg.HTTPAddr)

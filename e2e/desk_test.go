@@ -1,0 +1,281 @@
+package e2e_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/orderflow/orderflow/activities/erp"
+	"github.com/orderflow/orderflow/erpsandbox"
+	"github.com/orderflow/orderflow/testenv"
+)
+
+// TestDeskQuoteNegotiation clicks a quote through the sales desk in a real
+// browser: a rep signs in, claims a requested quote, drafts a revision over
+// their authority and sends it; a sales manager, in a browser context of
+// their own, approves the discount; the buyer accepts through the API; the
+// rep sees the quote ordered. Postgres agrees at each step.
+func TestDeskQuoteNegotiation(t *testing.T) {
+	t.Parallel()
+	w := newQuoteWorld(t)
+	ctx := context.Background()
+	browser := newBrowser(t)
+	requested := w.requestQuote(t, w.buyer, map[string]any{"message": "volume price for 100?",
+		"lines": []map[string]any{{"sku": w.sku, "quantity": 100}}}, "Idempotency-Key", "desk-negotiation")
+	id := requested.ID
+	quotePath := "/desk/quotes/" + id.String()
+
+	rep := newDeskUser(t, browser, w.s)
+	rep.signIn(w.rep.token)
+	rep.awaitText("h1", "Quotes")
+	require.Contains(t, rep.text("#status"), "requested (1)", "the inbox counts the quote")
+	rep.screenshot("inbox")
+	rep.run(chromedp.Click(chromedp.CSS(`a[href="` + quotePath + `"]`)))
+	rep.awaitText("#quote-status", "requested")
+	rep.act("#claim", "The quote is yours.")
+	var assignee uuid.NullUUID
+	require.NoError(t, w.s.Pool.QueryRow(ctx, `SELECT assignee_id FROM quotes WHERE id = $1`, id).Scan(&assignee))
+	require.Equal(t, uuid.NullUUID{UUID: w.repID, Valid: true}, assignee, "the claim is recorded")
+
+	// 8.00 against a list price of 10.00: 20 % off, over a rep's 10 %.
+	rep.act("#save-draft", "Draft saved.", "#price-0", "8.00", "#shipping", "15.00", "#note", "for the spring order")
+	require.Contains(t, rep.text("#revision-1"), "over the author's authority")
+	rep.screenshot("quote")
+	rep.act("#send", "Revision sent.")
+	rep.awaitText("#quote-status", "awaiting_manager")
+
+	manager := newDeskUser(t, browser, w.s)
+	manager.signIn(w.manager.token)
+	manager.visit("/desk/discounts")
+	manager.awaitText("h1", "Discount approvals (1)")
+	manager.screenshot("discounts")
+	manager.run(chromedp.Click(chromedp.CSS(`a[href="` + quotePath + `"]`)))
+	manager.act("#approve-discount", "Discount approved.", "#approve-comment", "strategic account")
+	manager.awaitText("#quote-status", "offered")
+	var status, comment string
+	var offered int32
+	require.NoError(t, w.s.Pool.QueryRow(ctx, `SELECT q.status, q.offered_revision, r.decision_comment
+		FROM quotes q JOIN quote_revisions r ON r.quote_id = q.id AND r.revision = 1 WHERE q.id = $1`, id).Scan(&status, &offered, &comment))
+	require.Equal(t, "offered", status)
+	require.Equal(t, int32(1), offered)
+	require.Equal(t, "strategic account", comment)
+
+	res := w.buyer.do("POST", "/v1/quotes/"+id.String()+"/accept", map[string]any{"revision": 1})
+	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+	deadline := time.Now().Add(30 * time.Second)
+	for rep.visit(quotePath); rep.text("#quote-status") != "ordered"; rep.visit(quotePath) {
+		require.True(t, time.Now().Before(deadline), "the rep never saw the quote ordered; it is %q", rep.text("#quote-status"))
+		time.Sleep(250 * time.Millisecond)
+	}
+	var orderTotal int64
+	require.NoError(t, w.s.Pool.QueryRow(ctx, `SELECT o.total FROM quotes q JOIN orders o ON o.id = q.order_id WHERE q.id = $1`, id).Scan(&orderTotal))
+	require.Equal(t, int64(100*8_00+15_00), orderTotal, "the order has revision 1's prices and shipping")
+	require.Contains(t, rep.text("#order-id"), "-")
+}
+
+// TestDeskOrderApproval has a buyer's approver approve an order waiting for
+// them at the desk, with a double click that decides once.
+func TestDeskOrderApproval(t *testing.T) {
+	t.Parallel()
+	s := testenv.NewStack(t, devServer, testenv.StackOptions{CheckoutSyncWait: time.Second})
+	browser := newBrowser(t)
+	company := testenv.NewCompany(t, s.Pool, "EUR", 1_000_000_00)
+	testenv.NewApprovalRule(t, s.Pool, company, testenv.ApprovalRule{Kind: "total_above", Threshold: 100_00, ApproverMax: int64p(1_000_00)})
+	b := newBuyerClient(t, s, testenv.NewEmployee(t, s.Pool, company, "buyer"))
+	approver := testenv.NewEmployee(t, s.Pool, company, "approver")
+	cartID := b.createCart(testenv.NewProduct(t, s.Pool, "EUR", 60_00, 10), 2)
+	b.startAwaitingApproval(cartID)
+
+	u := newDeskUser(t, browser, s)
+	u.signIn(approver.Token)
+	u.awaitText("h1", "Orders to approve (1)")
+	card := "#approval-" + cartID.String()
+	require.Contains(t, u.text(card), "the order total EUR 120.00 is above EUR 100.00", "the reason it waits")
+	require.Contains(t, u.text(card), "EUR 120.00")
+	u.screenshot("approvals")
+	u.run(chromedp.SetValue(chromedp.CSS("#approve-"+cartID.String()), "fine for the spring"),
+		markOld(), chromedp.DoubleClick(chromedp.CSS(card+" button.approve")))
+	u.awaitText("body:not([data-old]) #flash", "Order approved.")
+	require.Contains(t, u.text("main"), "Nothing waits for you.")
+	a := approvalRequest(t, s.Pool, cartID)
+	require.Equal(t, "approved", a.Status)
+	require.Equal(t, "fine for the spring", a.Comment)
+	require.Equal(t, approver.ID, a.DecidedBy.UUID)
+	b.awaitCheckoutStatus(cartID, "placed")
+}
+
+// TestDeskOpsRetriesStuckERPSync has ops find an order whose ERP push is
+// stuck and retry it from the desk once the ERP is back.
+func TestDeskOpsRetriesStuckERPSync(t *testing.T) {
+	t.Parallel()
+	w := newERPWorldWithPolicy(t, erp.PushPolicy{RetryBudget: 3 * time.Second, MaxInterval: time.Second})
+	browser := newBrowser(t)
+	w.setFaults(t, erpsandbox.Faults{OutageUntil: time.Now().Add(24 * time.Hour)})
+	orderID := w.placeOrders(t, 1, 1)[0]
+	pollUntil(t, time.Minute, func() (bool, string) {
+		row := erpSyncs(t, w.s.Pool, []uuid.UUID{orderID})[orderID]
+		return row.Status == erp.SyncStuck, "the push turned stuck: " + row.Status
+	})
+
+	ops := newDeskUser(t, browser, w.s)
+	ops.signIn(testenv.NewStaff(t, w.s.Pool, "ops").Token)
+	ops.awaitText("h1", "Orders (1)")
+	ops.screenshot("ops-orders")
+	ops.run(chromedp.Click(chromedp.CSS(`a[href="/desk/ops/orders/` + orderID.String() + `"]`)))
+	ops.awaitText("#erp-sync", "stuck")
+	ops.screenshot("ops-order")
+	w.setFaults(t, erpsandbox.Faults{})
+	ops.act("#retry-erp", "ERP push retried")
+	pollUntil(t, time.Minute, func() (bool, string) {
+		row := erpSyncs(t, w.s.Pool, []uuid.UUID{orderID})[orderID]
+		return row.Status == erp.SyncSynced && row.Attempts == 2, fmt.Sprintf("the retried push synced: %+v", row)
+	})
+	requireERPHasExactly(t, w.s, w.company, []uuid.UUID{orderID})
+	ops.visit("/desk/ops/orders/" + orderID.String())
+	require.Contains(t, ops.text("#erp-sync"), "synced")
+	require.NotEqual(t, "—", ops.text("#erp-number"), "the desk shows the ERP's number")
+}
+
+// deskClient is a plain HTTP client with cookies, for the desk's security
+// checks (what a forged form or a stale cookie would send).
+type deskClient struct {
+	t    *testing.T
+	base string
+	http *http.Client
+}
+
+func newDeskClient(t *testing.T, s *testenv.Stack) *deskClient {
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	return &deskClient{t: t, base: s.API.URL, http: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+// get answers the status, the Location and the body.
+func (c *deskClient) get(path string) (int, string, string) {
+	c.t.Helper()
+	res, err := c.http.Get(c.base + path)
+	require.NoError(c.t, err)
+	return read(c.t, res)
+}
+
+func (c *deskClient) post(path string, form url.Values) (int, string, string) {
+	c.t.Helper()
+	res, err := c.http.PostForm(c.base+path, form)
+	require.NoError(c.t, err)
+	return read(c.t, res)
+}
+
+func read(t *testing.T, res *http.Response) (int, string, string) {
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	return res.StatusCode, res.Header.Get("Location"), string(body)
+}
+
+var csrfInput = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// signIn signs in and answers the session's CSRF token, read off a page.
+func (c *deskClient) signIn(token, page string) string {
+	c.t.Helper()
+	status, loc, body := c.post("/desk/sign-in", url.Values{"token": {token}})
+	require.Equal(c.t, http.StatusSeeOther, status, body)
+	require.Equal(c.t, "/desk/", loc)
+	_, _, body = c.get(page)
+	m := csrfInput.FindStringSubmatch(body)
+	require.NotNil(c.t, m, "a CSRF token on %s: %s", page, body)
+	return m[1]
+}
+
+// TestDeskSecurity checks the desk refuses what it must: forms without the
+// session's CSRF token, quotes the person may not see (404, as in the API),
+// a session after sign-out or idle too long, and sales screens to a buyer.
+func TestDeskSecurity(t *testing.T) {
+	t.Parallel()
+	w := newQuoteWorld(t)
+	ctx := context.Background()
+	open := w.requestQuote(t, w.buyer, map[string]any{"lines": []map[string]any{{"sku": w.sku, "quantity": 5}}}, "Idempotency-Key", "desk-open")
+	theirs := w.requestQuote(t, w.buyer, map[string]any{"lines": []map[string]any{{"sku": w.sku, "quantity": 6}}}, "Idempotency-Key", "desk-theirs")
+	salesCall(t, w.otherRep, "POST", theirs.ID, "claim", nil)
+
+	rep := newDeskClient(t, w.s)
+	csrf := rep.signIn(w.rep.token, "/desk/quotes/"+open.ID.String())
+	claim := "/desk/quotes/" + open.ID.String() + "/claim"
+	for name, form := range map[string]url.Values{
+		"missing": {"idempotency_key": {"k1"}},
+		"wrong":   {"idempotency_key": {"k2"}, "csrf_token": {csrf + "x"}},
+	} {
+		status, _, body := rep.post(claim, form)
+		require.Equal(t, http.StatusForbidden, status, "CSRF token %s", name)
+		require.Contains(t, body, "CSRF token missing or wrong")
+	}
+	var assignee uuid.NullUUID
+	require.NoError(t, w.s.Pool.QueryRow(ctx, `SELECT assignee_id FROM quotes WHERE id = $1`, open.ID).Scan(&assignee))
+	require.False(t, assignee.Valid, "a refused form changes nothing")
+
+	status, _, body := rep.get("/desk/quotes/" + theirs.ID.String())
+	require.Equal(t, http.StatusNotFound, status, "another rep's quote is not found, as in the API")
+	require.Contains(t, body, "Not found")
+	require.NotContains(t, body, theirs.ID.String())
+	status, _, _ = rep.get("/desk/quotes/" + uuid.NewString())
+	require.Equal(t, http.StatusNotFound, status)
+
+	stranger := newDeskClient(t, w.s)
+	strangerApprover := testenv.NewEmployee(t, w.s.Pool, w.other, "approver")
+	strangerCSRF := stranger.signIn(strangerApprover.Token, "/desk/approvals")
+	status, loc, _ := stranger.post("/desk/approvals/"+uuid.NewString()+"/approve", url.Values{"csrf_token": {strangerCSRF}, "idempotency_key": {"k3"}})
+	require.Equal(t, http.StatusSeeOther, status)
+	_, _, body = stranger.get(loc)
+	require.Contains(t, body, "not_found: no such resource", "another company's checkout is not found")
+	status, _, body = stranger.get("/desk/quotes/" + open.ID.String())
+	require.Equal(t, http.StatusForbidden, status, "an approver has no sales screens")
+	require.Contains(t, body, "forbidden")
+
+	buyer := newDeskClient(t, w.s)
+	buyer.post("/desk/sign-in", url.Values{"token": {w.buyer.token}})
+	for _, page := range []string{"/desk/quotes", "/desk/quotes/" + open.ID.String(), "/desk/discounts", "/desk/ops/orders"} {
+		status, _, body := buyer.get(page)
+		require.Equal(t, http.StatusForbidden, status, "a buyer on %s", page)
+		require.Contains(t, body, "forbidden: the buyer role may not do this")
+	}
+	status, _, body = buyer.get("/desk/")
+	require.Equal(t, http.StatusForbidden, status)
+	require.Contains(t, body, "Nothing for you here")
+
+	status, _, _ = rep.post("/desk/sign-out", url.Values{"csrf_token": {csrf}})
+	require.Equal(t, http.StatusSeeOther, status)
+	var sessions int
+	require.NoError(t, w.s.Pool.QueryRow(ctx, `SELECT count(*) FROM desk_sessions s JOIN api_tokens t USING (token_hash)
+		JOIN staff st ON st.id = t.staff_id WHERE st.id = $1`, w.repID).Scan(&sessions))
+	require.Zero(t, sessions, "sign-out deletes the session")
+	status, loc, _ = rep.get("/desk/quotes")
+	require.Equal(t, http.StatusSeeOther, status, "signed out")
+	require.Equal(t, "/desk/sign-in", loc)
+	status, _, body = rep.post(claim, url.Values{"csrf_token": {csrf}, "idempotency_key": {"k4"}})
+	require.Equal(t, http.StatusUnauthorized, status)
+	require.Contains(t, body, "Signed out")
+
+	// Idle for longer than the idle timeout: signed out too.
+	idle := newDeskClient(t, w.s)
+	idle.signIn(w.manager.token, "/desk/quotes")
+	_, err := w.s.Pool.Exec(ctx, `UPDATE desk_sessions SET last_seen_at = now() - interval '31 minutes'`)
+	require.NoError(t, err)
+	status, loc, _ = idle.get("/desk/quotes")
+	require.Equal(t, http.StatusSeeOther, status, "an idle session has ended")
+	require.Equal(t, "/desk/sign-in", loc)
+
+	status, _, body = newDeskClient(t, w.s).post("/desk/sign-in", url.Values{"token": {"oft_not_a_token"}})
+	require.Equal(t, http.StatusUnauthorized, status)
+	require.Contains(t, body, "unauthorized")
+}
