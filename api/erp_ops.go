@@ -14,6 +14,7 @@ import (
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
 	"github.com/orderflow/orderflow/workflows/erpsync"
+	"github.com/orderflow/orderflow/workflows/order"
 )
 
 // erpOpsRoutes lists what ops do to the ERP feeds as a whole (an order's push
@@ -313,6 +314,11 @@ func (s *Server) repairFinding(c *gin.Context) {
 			RespondError(c, err)
 			return
 		}
+	case commerce.RepairResyncStatus:
+		if note, err = s.resyncStatus(c, f, p); err != nil {
+			RespondError(c, err)
+			return
+		}
 	default:
 		RespondError(c, errNoRepair)
 		return
@@ -349,4 +355,18 @@ func (s *Server) repush(c *gin.Context, f db.ErpReconciliationFinding) (string, 
 		return "the order's push was still running: it goes on", err
 	}
 	return "pushed to the ERP again", err
+}
+
+// resyncStatus takes the ERP's status, as the reconciliation found it, as
+// news about the order (order update record_erp_news, Resync): the order's
+// ERP status moves forward to it. The update's ID comes from the finding, so
+// a retried repair is taken once.
+func (s *Server) resyncStatus(c *gin.Context, f db.ErpReconciliationFinding, p Principal) (string, error) {
+	in := order.ErpNewsInput{Status: commerce.ErpStatus(f.TheirStatus), Ref: "resync/" + f.ID.String(), At: f.CreatedAt.UTC(),
+		Source: "reconciliation:" + f.ID.String() + "/ops:" + p.ID.String(), Resync: true}
+	if _, err := order.Update(c.Request.Context(), s.temporal, f.OrderID.UUID, order.RecordErpNewsUpdate,
+		"erp-resync/"+f.ID.String(), in); err != nil {
+		return "", orderRefusal(err)
+	}
+	return "the ERP's status " + f.TheirStatus + " taken as news of the order", nil
 }

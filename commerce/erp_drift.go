@@ -108,15 +108,25 @@ func CompareErpOrders(theirs []TheirErpOrder, ours map[string]OurErpOrder) []Erp
 			drift(DriftTotalMismatch, RepairNone)
 		}
 		if ErpStatusDrifts(o.ErpStatus, t.Status) {
-			// No repair yet: resyncing the ERP's status (RepairResyncStatus)
-			// comes with the ERP's news, which moves erp_status forward.
-			drift(DriftStatusMismatch, RepairNone)
+			drift(DriftStatusMismatch, StatusRepair(ErpStatus(o.ErpStatus), ErpStatus(t.Status)))
 		}
 		if o.ERPNumber != "" && o.ERPNumber != t.Number {
 			drift(DriftErpNumberMismatch, RepairNone)
 		}
 	}
 	return out
+}
+
+// StatusRepair is the repair of a status mismatch: when the ERP is ahead of
+// what it told us (news missed), its status is taken as news, which moves
+// ours forward to it. An ERP behind us, or one that cancelled the order, has
+// no one-call repair: news never moves back, and cancelling an order is a
+// person's decision.
+func StatusRepair(ours, theirs ErpStatus) ErpRepair {
+	if theirs != ours && theirs != ErpStatusCancelled && ErpStatusAfter(ours, theirs) == theirs {
+		return RepairResyncStatus
+	}
+	return RepairNone
 }
 
 // ErpStatusDrifts tells whether the ERP's status (theirs) disagrees with the

@@ -137,9 +137,11 @@ func TestERPReconciliation(t *testing.T) {
 		{"unknown_to_us", byHand},
 	}, findingKeys(report.Findings))
 
-	var missing, total, unknown api.ReconciliationFinding
+	var missing, total, unknown, status api.ReconciliationFinding
 	for _, f := range report.Findings {
 		switch f.Kind {
+		case "status_mismatch":
+			status = f
 		case "missing_in_erp":
 			missing = f
 		case "total_mismatch":
@@ -186,8 +188,23 @@ func TestERPReconciliation(t *testing.T) {
 	})
 	require.NotEqual(t, lostNumber, newNumber, "a new ERP order, with a new number")
 
+	// The ERP's news of the invoiced order never reached us: the resync takes
+	// its status as news, and the order's ERP status moves forward to it.
+	require.Equal(t, "resync_status", status.Repair)
+	res = ops.do("POST", repairPath(status), nil)
+	require.Equal(t, http.StatusAccepted, res.Status, "body: %s", res.Body)
+	res.decode(t, &repaired)
+	require.Contains(t, repaired.RepairNote, "invoiced taken as news")
+	var erpStatus string
+	require.NoError(t, w.s.Pool.QueryRow(ctx, `SELECT erp_status FROM orders WHERE id = $1`, invoiced).Scan(&erpStatus))
+	require.Equal(t, "invoiced", erpStatus)
+	var resynced int
+	require.NoError(t, w.s.Pool.QueryRow(ctx,
+		`SELECT count(*) FROM timeline_events WHERE order_id = $1 AND kind = 'erp_status_resynced'`, invoiced).Scan(&resynced))
+	require.Equal(t, 1, resynced)
+
 	second := reconcile(t, ops, from, to)
-	require.Equal(t, api.ReconciliationCounts{UnknownToUs: 1, TotalMismatch: 1, StatusMismatch: 1}, second.Counts)
+	require.Equal(t, api.ReconciliationCounts{UnknownToUs: 1, TotalMismatch: 1}, second.Counts, "the lost order and the status are repaired")
 	require.Equal(t, 6, second.ErpOrders)
 
 	var list api.ReconciliationPage

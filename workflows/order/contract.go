@@ -243,8 +243,14 @@ type ErpNewsInput struct {
 	Currency string `json:"currency,omitempty"`
 	// At is when it happened, as the ERP says.
 	At time.Time `json:"at"`
-	// Source says who told us: "webhook:<integration>/<event id>".
+	// Source says who told us: "webhook:<integration>/<event id>", or for a
+	// resync "reconciliation:<finding id>/ops:<staff id>".
 	Source string `json:"source"`
+	// Resync is a status only, as a reconciliation found it in the ERP (ops'
+	// repair of a status mismatch): it moves the order's ERP status forward to
+	// Status, which may then be shipped too, and carries no amount (no invoice
+	// or payment is recorded: their details come only with their news).
+	Resync bool `json:"resync,omitempty"`
 }
 
 // Key names the news: a status and the ERP's reference.

@@ -32,8 +32,11 @@ func (w *orderRun) validateErpNews(in ErpNewsInput) error {
 	if err := w.checkOpen(); err != nil {
 		return err
 	}
-	switch in.Status {
-	case commerce.ErpStatusOpen, commerce.ErpStatusInvoiced, commerce.ErpStatusPaid:
+	switch {
+	case in.Resync && in.Status == commerce.ErpStatusShipped:
+	case in.Status == commerce.ErpStatusOpen, in.Status == commerce.ErpStatusInvoiced, in.Status == commerce.ErpStatusPaid:
+	case in.Resync:
+		return workflows.RefuseField("status", "must be open, invoiced, shipped or paid")
 	default:
 		return workflows.RefuseField("status", "must be open, invoiced or paid")
 	}
@@ -50,6 +53,9 @@ func (w *orderRun) validateErpNews(in ErpNewsInput) error {
 		return workflows.AsUpdateError(err)
 	}
 	switch {
+	case in.Resync && in.Amount != 0:
+		return workflows.RefuseField("amount", "a resync carries no amount")
+	case in.Resync:
 	case in.Status == commerce.ErpStatusPaid && in.Amount < 1:
 		return workflows.RefuseField("amount", "must be at least 1")
 	case in.Amount < 0:
@@ -65,18 +71,21 @@ func (w *orderRun) erpNews(ctx workflow.Context, in ErpNewsInput) error {
 	if w.erpNewsSeen[in.Key()] {
 		return nil
 	}
-	if in.Status != commerce.ErpStatusOpen && in.Currency != w.o.Currency {
+	if !in.Resync && in.Status != commerce.ErpStatusOpen && in.Currency != w.o.Currency {
 		return workflows.RefuseField("currency", "must be the order's currency, "+w.o.Currency)
 	}
 	record := fulfilment.RecordErpNewsInput{Kind: erpNewsKinds[in.Status], Status: in.Status, Source: in.Source,
 		Held: w.st.ErpPaymentHeld}
 	prevSt, prevPay := w.st, w.pay
-	switch in.Status {
-	case commerce.ErpStatusOpen:
+	switch {
+	case in.Resync:
+		record.Kind = "erp_status_resynced"
+		record.Detail = fmt.Sprintf("reconciliation found the order %s in the ERP; its news had not reached us", in.Status)
+	case in.Status == commerce.ErpStatusOpen:
 		record.Detail = "the ERP acknowledged the order as " + in.Ref
-	case commerce.ErpStatusInvoiced:
+	case in.Status == commerce.ErpStatusInvoiced:
 		record.Detail = fmt.Sprintf("the ERP invoiced %s of %s", in.Ref, commerce.Money{Amount: in.Amount, Currency: in.Currency})
-	case commerce.ErpStatusPaid:
+	case in.Status == commerce.ErpStatusPaid:
 		pay := min(in.Amount, max(w.pay.Due(), 0))
 		record.Held += in.Amount - pay
 		record.Payment, record.PaymentRef = pay, in.Ref

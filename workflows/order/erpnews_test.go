@@ -155,3 +155,43 @@ func (r *orderRun) deliverAll(at time.Duration, shipments ...order.ShipmentInput
 		r.update(at, order.RecordDeliveryUpdate, order.DeliveryInput{ShipmentID: s.ShipmentID, DeliveredAt: r.start.Add(at), Source: "ops:x"})
 	}
 }
+
+// Ops' resync of a status mismatch moves the ERP status forward to what the
+// reconciliation found (shipped too), records no money, and is taken once; a
+// resync with an amount is refused before history.
+func TestOrderErpStatusResync(t *testing.T) {
+	t.Parallel()
+	r := newOrderRun(t)
+	resync := order.ErpNewsInput{Status: commerce.ErpStatusShipped, Ref: "resync/F1", At: r.start,
+		Source: "reconciliation:F1/ops:o1", Resync: true}
+	first := r.update(time.Minute, order.RecordErpNewsUpdate, resync)
+	again := r.update(2*time.Minute, order.RecordErpNewsUpdate, resync)
+	withAmount := resync
+	withAmount.Ref, withAmount.Amount = "resync/F2", 100
+	refused := r.update(3*time.Minute, order.RecordErpNewsUpdate, withAmount)
+	cancelled := resync
+	cancelled.Ref, cancelled.Status = "resync/F3", commerce.ErpStatusCancelled
+	refusedStatus := r.update(4*time.Minute, order.RecordErpNewsUpdate, cancelled)
+	r.update(time.Hour, order.RecordShipmentUpdate, shipment("w1", r.start, order.Line{SKU: "BOLT", Quantity: 10}, order.Line{SKU: "NUT", Quantity: 4}))
+	r.deliverAll(day, shipment("w1", r.start))
+
+	st := r.execute()
+
+	s := first.requireState(t)
+	require.Equal(t, commerce.ErpStatusShipped, s.ErpStatus)
+	require.Zero(t, s.Paid)
+	require.Zero(t, s.Invoiced, "a resync records no invoice")
+	require.Equal(t, s, again.requireState(t), "taken once")
+	for _, o := range []*outcome{refused, refusedStatus} {
+		o.mu.Lock()
+		require.Error(t, o.rejected)
+		o.mu.Unlock()
+	}
+	require.Equal(t, commerce.ErpStatusShipped, st.ErpStatus)
+	news := r.fake.inputs("RecordErpNews")
+	require.Len(t, news, 1)
+	rec := news[0].(fulfilment.RecordErpNewsInput)
+	require.Equal(t, "erp_status_resynced", rec.Kind)
+	require.Equal(t, commerce.ErpStatusShipped, rec.Status)
+	require.Zero(t, rec.Payment)
+}
