@@ -183,7 +183,7 @@ func TestReconcileFindsDrift(t *testing.T) {
 		{"missing_in_erp", ref("lost"), number("lost"), erp.SyncSynced, "repush"},
 		{"missing_in_erp", ref("never"), "", "", "repush"},
 		{"missing_in_erp", ref("pending"), "", erp.SyncPending, "repush"},
-		{"status_mismatch", ref("news"), number("news"), erp.SyncSynced, ""},
+		{"status_mismatch", ref("news"), number("news"), erp.SyncSynced, string(commerce.RepairResyncStatus)},
 		{"total_mismatch", ref("changed"), number("changed"), erp.SyncSynced, ""},
 		{"unknown_to_us", "keyed-by-hand", "HAND-1", "", ""},
 	}
