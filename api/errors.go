@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -103,6 +104,13 @@ func RespondError(c *gin.Context, err error) {
 				status = http.StatusConflict
 			}
 			he = &HTTPError{Status: status, Body: Error{Code: string(r.Code), Message: r.Message, SKU: r.SKU, Field: rejectionField[r.Code]}}
+			break
+		}
+		if unavailable(err) {
+			slog.Default().WarnContext(c.Request.Context(), "dependency unavailable",
+				"request_id", requestID(c), "method", c.Request.Method, "path", c.FullPath(), "err", err)
+			c.Header("Retry-After", strconv.Itoa(retryAfterSeconds))
+			he = errUnavailable
 			break
 		}
 		slog.Default().ErrorContext(c.Request.Context(), "request failed",

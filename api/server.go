@@ -96,10 +96,11 @@ func (s *Server) Handler(areas ...Area) http.Handler {
 // Idempotency-Key.
 func (s *Server) Routes(r gin.IRouter, areas ...Area) {
 	r.GET("/healthz", s.health)
+	r.GET("/readyz", s.readiness)
 	r.GET("/openapi.yaml", serveOpenAPI)
 	r.POST("/v1/webhooks/:integration", s.receiveWebhook)
 
-	v1 := r.Group("/v1", s.authenticate)
+	v1 := r.Group("/v1", s.withDeadline, s.authenticate)
 	v1.GET("/products", Allow(companyRoles...), s.listProducts)
 
 	buy := Allow(companyRoles...)

@@ -1,0 +1,93 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// A request never waits on an unreachable Temporal (or Postgres) for longer
+// than its deadline: every /v1 request runs under one, and a dependency that
+// does not answer in time is a 503 with Retry-After, so a client retries
+// (checkout is idempotent by its cart) instead of hanging. /readyz says when
+// either is unreachable; /healthz only that the process lives.
+
+// minRequestTimeout is the shortest deadline of a /v1 request; checkout's is
+// longer when its synchronous wait (CHECKOUT_SYNC_WAIT) needs it.
+const minRequestTimeout = 8 * time.Second
+
+// retryAfterSeconds is the Retry-After of a 503.
+const retryAfterSeconds = 5
+
+// readyTimeout bounds each of readiness's checks.
+const readyTimeout = 2 * time.Second
+
+// errUnavailable answers a request whose dependency did not answer in time.
+var errUnavailable = newError(http.StatusServiceUnavailable, "unavailable",
+	"a service Orderflow depends on (Temporal or its database) did not answer in time; retry later")
+
+// requestTimeout is the deadline of a /v1 request.
+func (s *Server) requestTimeout() time.Duration {
+	return max(minRequestTimeout, s.opts.CheckoutSyncWait+3*time.Second)
+}
+
+// withDeadline runs the request under its deadline.
+func (s *Server) withDeadline(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.requestTimeout())
+	defer cancel()
+	c.Request = c.Request.WithContext(ctx)
+	c.Next()
+}
+
+// unavailable tells an error of a dependency that is down or did not answer
+// within the request's deadline: a gRPC Unavailable or DeadlineExceeded from
+// Temporal, or the request's own deadline passed.
+func unavailable(err error) bool {
+	var down *serviceerror.Unavailable
+	var late *serviceerror.DeadlineExceeded
+	if errors.As(err, &down) || errors.As(err, &late) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	switch status.Code(errors.Unwrap(err)) {
+	case codes.Unavailable, codes.DeadlineExceeded:
+		return true
+	}
+	switch status.Code(err) {
+	case codes.Unavailable, codes.DeadlineExceeded:
+		return true
+	}
+	return false
+}
+
+// readiness answers 200 when Postgres and Temporal both answer, else 503
+// naming the one that does not: a load balancer sends no traffic to an API
+// whose Temporal is unreachable.
+func (s *Server) readiness(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
+	defer cancel()
+	body := gin.H{"status": "ready", "database": "ok", "temporal": "ok"}
+	ready := true
+	if err := s.pool.Ping(ctx); err != nil {
+		body["database"], ready = "unreachable", false
+	}
+	if s.temporal == nil {
+		body["temporal"], ready = "not configured", false
+	} else if _, err := s.temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		body["temporal"], ready = "unreachable", false
+	}
+	if !ready {
+		body["status"] = "unavailable"
+		c.Header("Retry-After", strconv.Itoa(retryAfterSeconds))
+		c.JSON(http.StatusServiceUnavailable, body)
+		return
+	}
+	c.JSON(http.StatusOK, body)
+}
