@@ -115,10 +115,13 @@ func TestDeskOrderApproval(t *testing.T) {
 }
 
 // TestDeskOpsRetriesStuckERPSync has ops find an order whose ERP push is
-// stuck and retry it from the desk once the ERP is back.
+// stuck on the desk's list of stuck syncs (GET /v1/admin/orders?erp_sync=stuck),
+// beside an order whose push went through and is not listed, and retry it
+// from there once the ERP is back.
 func TestDeskOpsRetriesStuckERPSync(t *testing.T) {
 	t.Parallel()
 	w := newERPWorldWithPolicy(t, erp.PushPolicy{RetryBudget: 3 * time.Second, MaxInterval: time.Second})
+	ctx := context.Background()
 	browser := newBrowser(t)
 	w.setFaults(t, erpsandbox.Faults{OutageUntil: time.Now().Add(24 * time.Hour)})
 	orderID := w.placeOrders(t, 1, 1)[0]
@@ -126,21 +129,53 @@ func TestDeskOpsRetriesStuckERPSync(t *testing.T) {
 		row := erpSyncs(t, w.s.Pool, []uuid.UUID{orderID})[orderID]
 		return row.Status == erp.SyncStuck, "the push turned stuck: " + row.Status
 	})
+	w.setFaults(t, erpsandbox.Faults{})
+	syncedID := w.placeOrders(t, 1, 1)[0]
+	pollUntil(t, time.Minute, func() (bool, string) {
+		row := erpSyncs(t, w.s.Pool, []uuid.UUID{syncedID})[syncedID]
+		return row.Status == erp.SyncSynced, "the second push synced: " + row.Status
+	})
+	var lastError string
+	require.NoError(t, w.s.Pool.QueryRow(ctx, `SELECT last_error FROM erp_syncs WHERE order_id = $1`, orderID).Scan(&lastError))
+	require.NotEmpty(t, lastError)
+
+	// The API's list: the stuck push only, with its attempts and error.
+	staff := testenv.NewStaff(t, w.s.Pool, "ops")
+	opsAPI := buyerClient{t: t, base: w.s.API.URL, token: staff.Token}
+	stuck := opsOrders(t, opsAPI, "?erp_sync=stuck")
+	require.Equal(t, []uuid.UUID{orderID}, orderIDs(stuck))
+	require.NotNil(t, stuck.Orders[0].ERPSync)
+	require.Equal(t, erp.SyncStuck, stuck.Orders[0].ERPSync.Status)
+	require.Equal(t, 1, stuck.Orders[0].ERPSync.Attempts)
+	require.Equal(t, lastError, stuck.Orders[0].ERPSync.LastError)
+	require.Equal(t, []uuid.UUID{syncedID}, orderIDs(opsOrders(t, opsAPI, "?erp_sync=synced")))
+	opsAPI.do("GET", "/v1/admin/orders?erp_sync=lost", nil).requireError(t, http.StatusUnprocessableEntity, "invalid_field", "erp_sync")
 
 	ops := newDeskUser(t, browser, w.s)
-	ops.signIn(testenv.NewStaff(t, w.s.Pool, "ops").Token)
-	ops.awaitText("h1", "Orders (1)")
+	ops.signIn(staff.Token)
+	ops.awaitText("h1", "Orders (2)")
 	ops.screenshot("ops-orders")
-	ops.run(chromedp.Click(chromedp.CSS(`a[href="/desk/ops/orders/` + orderID.String() + `"]`)))
-	ops.awaitText("#erp-sync", "stuck")
-	ops.screenshot("ops-order")
-	w.setFaults(t, erpsandbox.Faults{})
-	ops.act("#retry-erp", "ERP push retried")
+	ops.run(chromedp.Click(chromedp.CSS(`a[href="/desk/ops/erp-syncs"]`)))
+	ops.awaitText("h1", "Stuck ERP syncs (1)")
+	row := "#stuck-" + orderID.String()
+	require.Contains(t, ops.text(row), lastError, "the list shows the last error")
+	require.Empty(t, ops.text("#stuck-"+syncedID.String()), "a synced push is not listed")
+	require.Equal(t, "http://temporal-ui.test/namespaces/"+w.s.Namespace+"/workflows/erp-order%2F"+orderID.String(), ops.attr(row+` a[target="_blank"]`, "href"),
+		"the push's workflow in the Temporal UI")
+	ops.screenshot("ops-stuck")
+
+	// The ERP is back (the second order went through): the retry pushes the
+	// stuck order.
+	ops.act("#retry-"+orderID.String(), "ERP push retried")
+	require.Contains(t, ops.text("h1"), "Stuck ERP syncs", "back on the list after the retry")
 	pollUntil(t, time.Minute, func() (bool, string) {
 		row := erpSyncs(t, w.s.Pool, []uuid.UUID{orderID})[orderID]
 		return row.Status == erp.SyncSynced && row.Attempts == 2, fmt.Sprintf("the retried push synced: %+v", row)
 	})
-	requireERPHasExactly(t, w.s, w.company, []uuid.UUID{orderID})
+	requireERPHasExactly(t, w.s, w.company, []uuid.UUID{orderID, syncedID})
+	ops.visit("/desk/ops/erp-syncs")
+	ops.awaitText("h1", "Stuck ERP syncs (0)")
+	require.Contains(t, ops.text("main"), "No ERP push is stuck.")
 	ops.visit("/desk/ops/orders/" + orderID.String())
 	require.Contains(t, ops.text("#erp-sync"), "synced")
 	require.NotEqual(t, "—", ops.text("#erp-number"), "the desk shows the ERP's number")
