@@ -80,6 +80,7 @@ func (d *Desk) Handler() http.Handler {
 	mux.HandleFunc("GET /desk/quotes", d.withSession(d.quoteInbox))
 	mux.HandleFunc("GET /desk/quotes/{id}", d.withSession(d.quoteDetail))
 	mux.HandleFunc("POST /desk/quotes/{id}/{action}", d.withSession(d.quoteAction))
+	mux.HandleFunc("POST /desk/quotes/{id}/draft/preview", d.withSession(d.draftPreview))
 	mux.HandleFunc("GET /desk/discounts", d.withSession(d.discountQueue))
 
 	mux.HandleFunc("GET /desk/approvals", d.withSession(d.approvalQueue))

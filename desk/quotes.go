@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -210,6 +211,42 @@ func (d *Desk) quoteAction(w http.ResponseWriter, r *http.Request) {
 	}
 	err := d.call(r, a.method, "/v1/sales/quotes/"+url.PathEscape(id)+"/"+a.route, body, r.PostFormValue(keyField), nil)
 	d.done(w, r, back, a.success, err)
+}
+
+// previewPanel is the draft's margin and discount against the author's
+// authority, as the draft form stands.
+type previewPanel struct {
+	Preview *api.RevisionPreview
+	Over    map[string]bool // SKUs the authority reasons name
+	Error   string
+}
+
+// draftPreview draws the preview panel of the draft form as the rep types
+// (htmx posts the form here): the form's draft priced and judged by the API's
+// POST …/draft/preview, which saves nothing, or why it cannot be.
+func (d *Desk) draftPreview(w http.ResponseWriter, r *http.Request) {
+	var panel previewPanel
+	body, err := draftBody(r, r.PostFormValue("currency"))
+	if err == nil {
+		var p api.RevisionPreview
+		if err = d.call(r, "POST", "/v1/sales/quotes/"+url.PathEscape(r.PathValue("id"))+"/draft/preview", body, "", &p); err == nil {
+			panel.Preview, panel.Over = &p, map[string]bool{}
+			for _, reason := range p.AuthorityReasons {
+				sku, _, _ := strings.Cut(reason, ": ")
+				panel.Over[sku] = true
+			}
+		}
+	}
+	if err != nil {
+		var ae *apiError
+		if !errors.As(err, &ae) {
+			d.log.ErrorContext(r.Context(), "desk: preview failed", "path", r.URL.Path, "err", err)
+			panel.Error = "internal error; try again"
+		} else {
+			panel.Error = ae.Error()
+		}
+	}
+	d.renderFragment(w, r, "preview", panel)
 }
 
 // returnTo is the desk page a form asks to go back to, or def.

@@ -137,6 +137,20 @@ func (d *Desk) render(w http.ResponseWriter, r *http.Request, s *session, status
 	_, _ = buf.WriteTo(w)
 }
 
+// renderFragment writes the template name of a page's file alone, without
+// the layout: a part of a page that htmx swaps in.
+func (d *Desk) renderFragment(w http.ResponseWriter, r *http.Request, name string, data any) {
+	var buf bytes.Buffer
+	if err := d.pages[name].ExecuteTemplate(&buf, name, data); err != nil {
+		d.log.ErrorContext(r.Context(), "desk: render", "fragment", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = buf.WriteTo(w)
+}
+
 // fail shows an error page: an API refusal as the API put it (404 stays 404,
 // so another company's quote looks like no quote), anything else as an
 // internal error, logged.

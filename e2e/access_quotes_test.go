@@ -164,6 +164,10 @@ func quoteRoutes() map[string]accessRoute {
 		"PUT /v1/sales/quotes/:quote_id/draft": salesAction(rowSales, "PUT", "draft", quoteClaimed, func(w *accessWorld) any {
 			return map[string]any{"lines": []map[string]any{{"sku": w.sku, "quantity": 3}}, "valid_days": 7}
 		}),
+		"POST /v1/sales/quotes/:quote_id/draft/preview": {expect: rowSales, ok: []int{200}, call: func(t *testing.T, w *accessWorld, _ bool) accessCall {
+			return accessCall{path: "/v1/sales/quotes/" + w.quote.String() + "/draft/preview",
+				body: map[string]any{"lines": []map[string]any{{"sku": w.sku, "quantity": 3, "discount_bp": 1500}}, "valid_days": 7}}
+		}},
 		"POST /v1/sales/quotes/:quote_id/send":             salesAction(rowSales, "POST", "send", quoteDrafting, nil),
 		"POST /v1/sales/quotes/:quote_id/extend-validity":  salesAction(rowSales, "POST", "extend-validity", quoteOffered, fixed(map[string]any{"valid_days": 60})),
 		"POST /v1/sales/quotes/:quote_id/approve-discount": salesAction(rowManager, "POST", "approve-discount", quoteAwaitManager, fixed(map[string]any{"comment": "fine"})),

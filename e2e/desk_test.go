@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/activities/erp"
@@ -47,7 +48,20 @@ func TestDeskQuoteNegotiation(t *testing.T) {
 	require.NoError(t, w.s.Pool.QueryRow(ctx, `SELECT assignee_id FROM quotes WHERE id = $1`, id).Scan(&assignee))
 	require.Equal(t, uuid.NullUUID{UUID: w.repID, Valid: true}, assignee, "the claim is recorded")
 
-	// 8.00 against a list price of 10.00: 20 % off, over a rep's 10 %.
+	// 8.00 against a list price of 10.00: 20 % off, over a rep's 10 %. The
+	// preview says so as the rep types, before anything is saved.
+	rep.awaitText("#preview-decision", "Within your authority")
+	require.Contains(t, rep.text("#preview"), "40 %", "the margin at the list price (cost 6.00)")
+	before := quoteRows(t, w.s.Pool, id)
+	rep.run(chromedp.SendKeys(chromedp.CSS("#price-0"), "8.00"))
+	rep.awaitText("#preview-decision", "Needs a sales manager's approval")
+	require.Contains(t, rep.text("#preview-reasons"), "20.00 % off the list price, above the sales rep's 10.00 %")
+	require.Contains(t, rep.text("#preview"), "25 %", "the margin at 8.00")
+	require.Contains(t, rep.text("#preview-total"), "EUR 800.00")
+	rep.screenshot("quote-preview")
+	require.Equal(t, before, quoteRows(t, w.s.Pool, id), "a preview writes nothing")
+	require.Zero(t, before.revisions)
+
 	rep.act("#save-draft", "Draft saved.", "#price-0", "8.00", "#shipping", "15.00", "#note", "for the spring order")
 	require.Contains(t, rep.text("#revision-1"), "over the author's authority")
 	rep.screenshot("quote")
@@ -81,6 +95,18 @@ func TestDeskQuoteNegotiation(t *testing.T) {
 	require.NoError(t, w.s.Pool.QueryRow(ctx, `SELECT o.total FROM quotes q JOIN orders o ON o.id = q.order_id WHERE q.id = $1`, id).Scan(&orderTotal))
 	require.Equal(t, int64(100*8_00+15_00), orderTotal, "the order has revision 1's prices and shipping")
 	require.Contains(t, rep.text("#order-id"), "-")
+}
+
+// quoteCounts are a quote's revisions and timeline events in Postgres.
+type quoteCounts struct{ revisions, events int }
+
+func quoteRows(t *testing.T, pool *pgxpool.Pool, id uuid.UUID) quoteCounts {
+	t.Helper()
+	var c quoteCounts
+	require.NoError(t, pool.QueryRow(context.Background(), `SELECT
+		(SELECT count(*) FROM quote_revisions WHERE quote_id = $1), (SELECT count(*) FROM quote_events WHERE quote_id = $1)`, id).
+		Scan(&c.revisions, &c.events))
+	return c
 }
 
 // TestDeskOrderApproval has a buyer's approver approve an order waiting for
