@@ -18,7 +18,8 @@ import (
 var salesRoles = []commerce.Role{commerce.RoleSalesRep, commerce.RoleSalesManager}
 
 // salesQuoteRoutes lists the sales desk's quote routes: sales reps and sales
-// managers only (assign and discount decisions: managers only).
+// managers only (assign, discount decisions and the list of sales staff to
+// assign to: managers only).
 func (s *Server) salesQuoteRoutes(v1 gin.IRouter) {
 	sales := v1.Group("/sales/quotes", Allow(salesRoles...))
 	manager := Allow(commerce.RoleSalesManager)
@@ -34,6 +35,35 @@ func (s *Server) salesQuoteRoutes(v1 gin.IRouter) {
 	sales.POST("/:quote_id/reject-discount", manager, s.Idempotent, s.rejectQuoteDiscount)
 	sales.POST("/:quote_id/cancel", s.Idempotent, s.cancelQuote)
 	sales.POST("/:quote_id/messages", s.Idempotent, s.postSalesQuoteMessage)
+	v1.GET("/sales/reps", manager, s.listSalesReps)
+}
+
+// SalesRep is a member of the sales staff a quote can be assigned to.
+type SalesRep struct {
+	ID   uuid.UUID `json:"id"`
+	Name string    `json:"name"`
+	Role string    `json:"role"` // sales_rep or sales_manager
+}
+
+// SalesRepList is every sales rep and sales manager, by name.
+type SalesRepList struct {
+	Reps []SalesRep `json:"reps"`
+}
+
+// listSalesReps lists whom a sales manager may assign a quote to: every
+// sales rep and sales manager, by name. A sales team is small: one answer,
+// no pages.
+func (s *Server) listSalesReps(c *gin.Context) {
+	rows, err := s.q.StaffListSales(c.Request.Context())
+	if err != nil {
+		RespondError(c, err)
+		return
+	}
+	out := SalesRepList{Reps: make([]SalesRep, 0, len(rows))}
+	for _, r := range rows {
+		out.Reps = append(out.Reps, SalesRep{ID: r.ID, Name: r.Name, Role: r.Role})
+	}
+	c.JSON(http.StatusOK, out)
 }
 
 // listSalesQuotes pages through the quotes the caller works on, oldest first:

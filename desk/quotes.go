@@ -137,6 +137,8 @@ type quotePage struct {
 	Shipping   string
 	ValidDays  int
 	Note       string
+	// Reps are whom a manager may assign the quote to.
+	Reps []api.SalesRep
 }
 
 // Can tells whether the API allows the viewer the action now.
@@ -168,6 +170,14 @@ func (d *Desk) quoteDetail(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	page.DraftLines = append(page.DraftLines, draftLine{})
+	if page.Can("assign") {
+		var reps api.SalesRepList
+		if err := d.call(r, "GET", "/v1/sales/reps", nil, "", &reps); err != nil {
+			d.fail(w, r, s, err)
+			return
+		}
+		page.Reps = reps.Reps
+	}
 	d.render(w, r, s, http.StatusOK, "quote", page)
 }
 

@@ -97,6 +97,35 @@ func TestDeskQuoteNegotiation(t *testing.T) {
 	require.Contains(t, rep.text("#order-id"), "-")
 }
 
+// TestDeskManagerReassigns has a sales manager give a queued quote to a rep
+// picked from the sales staff (GET /v1/sales/reps), without typing an ID.
+func TestDeskManagerReassigns(t *testing.T) {
+	t.Parallel()
+	w := newQuoteWorld(t)
+	ops := testenv.NewStaff(t, w.s.Pool, "ops")
+	requested := w.requestQuote(t, w.buyer, map[string]any{"lines": []map[string]any{{"sku": w.sku, "quantity": 4}}}, "Idempotency-Key", "desk-reassign")
+	manager := newDeskUser(t, newBrowser(t), w.s)
+	manager.signIn(w.manager.token)
+	manager.visit("/desk/quotes/" + requested.ID.String())
+	manager.awaitText("#quote-status", "requested")
+	ctx, cancel := context.WithTimeout(manager.ctx, 30*time.Second)
+	defer cancel()
+	choices, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#assign-to option")].map(o => o.value).filter(v => v)`))
+	require.NoError(t, err)
+	require.Len(t, choices, 3, "two sales reps and the manager")
+	require.Contains(t, choices, w.repID.String())
+	require.NotContains(t, choices, ops.ID.String(), "ops are not sales staff")
+
+	manager.run(chromedp.SetValue(chromedp.CSS("#assign-to"), w.repID.String()))
+	manager.act("#assign", "Quote reassigned.")
+	var assignee uuid.NullUUID
+	require.NoError(t, w.s.Pool.QueryRow(context.Background(), `SELECT assignee_id FROM quotes WHERE id = $1`, requested.ID).Scan(&assignee))
+	require.Equal(t, uuid.NullUUID{UUID: w.repID, Valid: true}, assignee)
+	selected, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#assign-to").value`))
+	require.NoError(t, err)
+	require.Equal(t, w.repID.String(), selected, "the form shows the assignee")
+}
+
 // quoteCounts are a quote's revisions and timeline events in Postgres.
 type quoteCounts struct{ revisions, events int }
 
