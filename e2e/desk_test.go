@@ -62,6 +62,19 @@ func TestDeskQuoteNegotiation(t *testing.T) {
 	require.Equal(t, before, quoteRows(t, w.s.Pool, id), "a preview writes nothing")
 	require.Zero(t, before.revisions)
 
+	// A draft the API refuses (90 % off: beyond even a manager's 25 %) comes
+	// back with the refusal and everything typed still in the form.
+	rep.act("#save-draft", "beyond_authority", "#price-0", "1.00", "#shipping", "15.00", "#note", "for the spring order")
+	require.Contains(t, rep.text("#flash"), "beyond even a sales manager's")
+	require.Equal(t, "1.00", rep.value("#price-0"))
+	require.Equal(t, "15.00", rep.value("#shipping"))
+	require.Equal(t, "for the spring order", rep.value("#note"))
+	require.Equal(t, "100", rep.value("#qty-0"))
+	rep.act("#save-draft", "unit_price must be an amount such as 9.20", "#price-0", "8,00")
+	require.Equal(t, "8,00", rep.value("#price-0"), "an amount the desk cannot read stays as typed too")
+	require.Equal(t, "for the spring order", rep.value("#note"))
+	require.Zero(t, quoteRows(t, w.s.Pool, id).revisions, "a refused draft saves nothing")
+
 	rep.act("#save-draft", "Draft saved.", "#price-0", "8.00", "#shipping", "15.00", "#note", "for the spring order")
 	require.Contains(t, rep.text("#revision-1"), "over the author's authority")
 	rep.screenshot("quote")
