@@ -176,9 +176,10 @@ func optionalTime(field string, v *string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
-// listOrdersForOps pages through every company's orders, oldest first.
-// Filters: ?status=, ?fulfilment_status=, ?company_id=, ?late=true (orders
-// that missed a deadline).
+// listOrdersForOps pages through every company's orders, oldest first, each
+// with its ERP push. Filters: ?status=, ?fulfilment_status=, ?company_id=,
+// ?late=true (orders that missed a deadline), ?erp_sync= (the push's status:
+// stuck lists the pushes waiting for ops).
 func (s *Server) listOrdersForOps(c *gin.Context) {
 	page, err := ReadKeysetPage(c)
 	if err != nil {
@@ -216,11 +217,25 @@ func (s *Server) listOrdersForOps(c *gin.Context) {
 		}
 		params.CompanyID = uuid.NullUUID{UUID: id, Valid: true}
 	}
+	switch v := c.Query("erp_sync"); v {
+	case "", erp.SyncPending, erp.SyncSynced, erp.SyncStuck, erp.SyncCancelled:
+		params.ErpSync = v
+	default:
+		RespondError(c, FieldError("erp_sync", "erp_sync must be an ERP push status: pending, synced, stuck or cancelled"))
+		return
+	}
 	rows, err := s.q.OrderListForOps(c.Request.Context(), params)
 	if err != nil {
 		RespondError(c, err)
 		return
 	}
-	orders, next := PageOf(page, rows, func(o db.Order) (time.Time, uuid.UUID) { return o.PlacedAt, o.ID }, orderOf)
+	orders, next := PageOf(page, rows, func(r db.OrderListForOpsRow) (time.Time, uuid.UUID) { return r.Order.PlacedAt, r.Order.ID },
+		func(r db.OrderListForOpsRow) Order {
+			o := orderOf(r.Order)
+			if r.ErpSyncStatus != "" && r.ErpSyncUpdatedAt != nil {
+				o.ERPSync = &ERPSync{Status: r.ErpSyncStatus, Attempts: int(r.ErpSyncAttempts), LastError: r.ErpSyncLastError, UpdatedAt: r.ErpSyncUpdatedAt.UTC()}
+			}
+			return o
+		})
 	c.JSON(http.StatusOK, OrderPage{Orders: orders, NextCursor: next})
 }

@@ -174,8 +174,8 @@ type Order struct {
 	// ERPPaymentHeld is what the ERP reported paid beyond what the order's
 	// invoices owed: held, and paid as shipments invoice.
 	ERPPaymentHeld *Money `json:"erp_payment_held,omitempty"`
-	// ERPSync is how the order's push to the ERP goes (shown with one order,
-	// once the push has started).
+	// ERPSync is how the order's push to the ERP goes (shown with one order
+	// and in ops' lists, once the push has started).
 	ERPSync *ERPSync `json:"erp_sync,omitempty"`
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
+	"github.com/orderflow/orderflow/pricing"
 	"github.com/orderflow/orderflow/workflows/quote"
 )
 
@@ -17,7 +18,8 @@ import (
 var salesRoles = []commerce.Role{commerce.RoleSalesRep, commerce.RoleSalesManager}
 
 // salesQuoteRoutes lists the sales desk's quote routes: sales reps and sales
-// managers only (assign and discount decisions: managers only).
+// managers only (assign, discount decisions and the list of sales staff to
+// assign to: managers only).
 func (s *Server) salesQuoteRoutes(v1 gin.IRouter) {
 	sales := v1.Group("/sales/quotes", Allow(salesRoles...))
 	manager := Allow(commerce.RoleSalesManager)
@@ -26,12 +28,42 @@ func (s *Server) salesQuoteRoutes(v1 gin.IRouter) {
 	sales.POST("/:quote_id/claim", s.Idempotent, s.claimQuote)
 	sales.POST("/:quote_id/assign", manager, s.Idempotent, s.assignQuote)
 	sales.PUT("/:quote_id/draft", s.Idempotent, s.draftQuote)
+	sales.POST("/:quote_id/draft/preview", s.previewDraft)
 	sales.POST("/:quote_id/send", s.Idempotent, s.sendQuote)
 	sales.POST("/:quote_id/extend-validity", s.Idempotent, s.extendQuoteValidity)
 	sales.POST("/:quote_id/approve-discount", manager, s.Idempotent, s.approveQuoteDiscount)
 	sales.POST("/:quote_id/reject-discount", manager, s.Idempotent, s.rejectQuoteDiscount)
 	sales.POST("/:quote_id/cancel", s.Idempotent, s.cancelQuote)
 	sales.POST("/:quote_id/messages", s.Idempotent, s.postSalesQuoteMessage)
+	v1.GET("/sales/reps", manager, s.listSalesReps)
+}
+
+// SalesRep is a member of the sales staff a quote can be assigned to.
+type SalesRep struct {
+	ID   uuid.UUID `json:"id"`
+	Name string    `json:"name"`
+	Role string    `json:"role"` // sales_rep or sales_manager
+}
+
+// SalesRepList is every sales rep and sales manager, by name.
+type SalesRepList struct {
+	Reps []SalesRep `json:"reps"`
+}
+
+// listSalesReps lists whom a sales manager may assign a quote to: every
+// sales rep and sales manager, by name. A sales team is small: one answer,
+// no pages.
+func (s *Server) listSalesReps(c *gin.Context) {
+	rows, err := s.q.StaffListSales(c.Request.Context())
+	if err != nil {
+		RespondError(c, err)
+		return
+	}
+	out := SalesRepList{Reps: make([]SalesRep, 0, len(rows))}
+	for _, r := range rows {
+		out.Reps = append(out.Reps, SalesRep{ID: r.ID, Name: r.Name, Role: r.Role})
+	}
+	c.JSON(http.StatusOK, out)
 }
 
 // listSalesQuotes pages through the quotes the caller works on, oldest first:
@@ -214,6 +246,77 @@ func (s *Server) draftQuote(c *gin.Context) {
 	s.updateVisibleSalesQuote(c, q, quote.DraftUpdate, func(a quote.Actor) any {
 		return quote.DraftInput{Actor: a, Lines: req.Lines, Shipping: req.Shipping, ValidDays: req.ValidDays, Note: req.Note}
 	})
+}
+
+// QuoteAuthorityLimits is how far a role may go without a sales manager, per
+// line, in basis points.
+type QuoteAuthorityLimits struct {
+	MaxDiscountBP int64 `json:"max_discount_bp"`
+	MinMarginBP   int64 `json:"min_margin_bp"`
+}
+
+// RevisionPreview is a draft priced and judged as saving it would price and
+// judge it, without saving it: each line's list price, price, discount, cost
+// and margin, the totals, and the caller's authority with the decision.
+type RevisionPreview struct {
+	Lines            []SalesQuoteLine     `json:"lines"`
+	Shipping         Money                `json:"shipping"`
+	Subtotal         Money                `json:"subtotal"`
+	Total            Money                `json:"total"`
+	AuthorRole       string               `json:"author_role"`
+	Authority        QuoteAuthorityLimits `json:"authority"`
+	NeedsManager     bool                 `json:"needs_manager"`
+	AuthorityReasons []string             `json:"authority_reasons"`
+}
+
+// previewDraft prices and judges a draft the caller is typing, as PUT draft
+// would, and writes nothing: the desk shows margin and discount against the
+// rep's authority before the rep saves. A draft beyond a sales manager's
+// authority is 422 beyond_authority, as saving it would be.
+func (s *Server) previewDraft(c *gin.Context) {
+	var req draftRequest
+	if err := BindJSON(c, &req, false); err != nil {
+		RespondError(c, err)
+		return
+	}
+	if err := commerce.ValidateRevisionInput(req.Lines, req.Shipping, req.ValidDays, req.Note); err != nil {
+		RespondError(c, err)
+		return
+	}
+	q, err := s.salesVisibleQuote(c)
+	if err != nil {
+		RespondError(c, err)
+		return
+	}
+	ctx, p := c.Request.Context(), principal(c)
+	rev, decision, err := pricing.DraftRevision(ctx, s.q, q.CompanyID, q.Currency, p.Role, req.Lines, req.Shipping, req.ValidDays, req.Note, time.Now())
+	if err != nil {
+		RespondError(c, err)
+		return
+	}
+	authorities, err := pricing.QuoteAuthorities(ctx, s.q)
+	if err != nil {
+		RespondError(c, err)
+		return
+	}
+	own := authorities[p.Role]
+	out := RevisionPreview{
+		Shipping: Money{Amount: rev.Shipping, Currency: rev.Currency}, Subtotal: Money{Amount: rev.Subtotal, Currency: rev.Currency},
+		Total: Money{Amount: rev.Total, Currency: rev.Currency}, AuthorRole: string(p.Role),
+		Authority:    QuoteAuthorityLimits{MaxDiscountBP: own.MaxDiscountBP, MinMarginBP: own.MinMarginBP},
+		NeedsManager: decision.NeedsManager, AuthorityReasons: decision.Reasons, Lines: []SalesQuoteLine{},
+	}
+	if out.AuthorityReasons == nil {
+		out.AuthorityReasons = []string{}
+	}
+	for _, l := range rev.Lines {
+		line := SalesQuoteLine{QuoteLine: quoteLineOf(l, rev.Currency), MarginBP: l.MarginBP}
+		if l.CostPrice != nil {
+			line.CostPrice = &Money{Amount: *l.CostPrice, Currency: rev.Currency}
+		}
+		out.Lines = append(out.Lines, line)
+	}
+	c.JSON(http.StatusOK, out)
 }
 
 // sendQuote sends the draft: on offer, or to the sales managers when it is

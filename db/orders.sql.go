@@ -447,14 +447,21 @@ func (q *Queries) OrderListByCustomer(ctx context.Context, arg OrderListByCustom
 }
 
 const orderListForOps = `-- name: OrderListForOps :many
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status, erp_payment_held FROM orders
-WHERE ($1::text = '' OR status = $1)
-  AND ($2::text = '' OR fulfilment_status = $2)
-  AND (NOT $3::boolean OR sla_breached)
-  AND ($4::uuid IS NULL OR company_id = $4::uuid)
-  AND (placed_at, id) > ($5::timestamptz, $6::uuid)
-ORDER BY placed_at, id
-LIMIT $7
+SELECT orders.id, orders.cart_id, orders.company_id, orders.customer_id, orders.status, orders.currency, orders.subtotal, orders.total, orders.placed_at, orders.updated_at, orders.discount, orders.shipping, orders.tax, orders.tax_rate_bp, orders.shipping_method, orders.ship_to, orders.po_number, orders.buyer_reference, orders.approved_by, orders.fulfilment_status, orders.payment_status, orders.ship_by, orders.deliver_by, orders.sla_breached, orders.delivered_at, orders.cancelled_amount, orders.invoiced_amount, orders.paid_amount, orders.credited_amount, orders.erp_number, orders.erp_status, orders.erp_payment_held,
+       COALESCE(s.status, '')::text     AS erp_sync_status,
+       COALESCE(s.attempts, 0)::integer AS erp_sync_attempts,
+       COALESCE(s.last_error, '')::text AS erp_sync_last_error,
+       s.updated_at                     AS erp_sync_updated_at
+FROM orders
+LEFT JOIN erp_syncs s ON s.order_id = orders.id
+WHERE ($1::text = '' OR orders.status = $1)
+  AND ($2::text = '' OR orders.fulfilment_status = $2)
+  AND (NOT $3::boolean OR orders.sla_breached)
+  AND ($4::uuid IS NULL OR orders.company_id = $4::uuid)
+  AND ($5::text = '' OR s.status = $5)
+  AND (orders.placed_at, orders.id) > ($6::timestamptz, $7::uuid)
+ORDER BY orders.placed_at, orders.id
+LIMIT $8
 `
 
 type OrderListForOpsParams struct {
@@ -462,20 +469,32 @@ type OrderListForOpsParams struct {
 	FulfilmentStatus string
 	LateOnly         bool
 	CompanyID        uuid.NullUUID
+	ErpSync          string
 	AfterPlacedAt    time.Time
 	AfterID          uuid.UUID
 	RowLimit         int32
 }
 
+type OrderListForOpsRow struct {
+	Order            Order
+	ErpSyncStatus    string
+	ErpSyncAttempts  int32
+	ErpSyncLastError string
+	ErpSyncUpdatedAt *time.Time
+}
+
 // OrderListForOps pages through every company's orders, oldest first, for
-// ops: filtered by status, fulfilment status, company, and late orders only
-// (a deadline passed: sla_breached).
-func (q *Queries) OrderListForOps(ctx context.Context, arg OrderListForOpsParams) ([]Order, error) {
+// ops: filtered by status, fulfilment status, company, late orders only
+// (a deadline passed: sla_breached), and the status of the order's ERP push
+// (stuck: the pushes that wait for ops). Each row carries its push's status,
+// attempts, last error and update time (”, 0, ”, NULL before the push).
+func (q *Queries) OrderListForOps(ctx context.Context, arg OrderListForOpsParams) ([]OrderListForOpsRow, error) {
 	rows, err := q.db.Query(ctx, orderListForOps,
 		arg.Status,
 		arg.FulfilmentStatus,
 		arg.LateOnly,
 		arg.CompanyID,
+		arg.ErpSync,
 		arg.AfterPlacedAt,
 		arg.AfterID,
 		arg.RowLimit,
@@ -484,42 +503,46 @@ func (q *Queries) OrderListForOps(ctx context.Context, arg OrderListForOpsParams
 		return nil, err
 	}
 	defer rows.Close()
-	items := []Order{}
+	items := []OrderListForOpsRow{}
 	for rows.Next() {
-		var i Order
+		var i OrderListForOpsRow
 		if err := rows.Scan(
-			&i.ID,
-			&i.CartID,
-			&i.CompanyID,
-			&i.CustomerID,
-			&i.Status,
-			&i.Currency,
-			&i.Subtotal,
-			&i.Total,
-			&i.PlacedAt,
-			&i.UpdatedAt,
-			&i.Discount,
-			&i.Shipping,
-			&i.Tax,
-			&i.TaxRateBp,
-			&i.ShippingMethod,
-			&i.ShipTo,
-			&i.PoNumber,
-			&i.BuyerReference,
-			&i.ApprovedBy,
-			&i.FulfilmentStatus,
-			&i.PaymentStatus,
-			&i.ShipBy,
-			&i.DeliverBy,
-			&i.SlaBreached,
-			&i.DeliveredAt,
-			&i.CancelledAmount,
-			&i.InvoicedAmount,
-			&i.PaidAmount,
-			&i.CreditedAmount,
-			&i.ErpNumber,
-			&i.ErpStatus,
-			&i.ErpPaymentHeld,
+			&i.Order.ID,
+			&i.Order.CartID,
+			&i.Order.CompanyID,
+			&i.Order.CustomerID,
+			&i.Order.Status,
+			&i.Order.Currency,
+			&i.Order.Subtotal,
+			&i.Order.Total,
+			&i.Order.PlacedAt,
+			&i.Order.UpdatedAt,
+			&i.Order.Discount,
+			&i.Order.Shipping,
+			&i.Order.Tax,
+			&i.Order.TaxRateBp,
+			&i.Order.ShippingMethod,
+			&i.Order.ShipTo,
+			&i.Order.PoNumber,
+			&i.Order.BuyerReference,
+			&i.Order.ApprovedBy,
+			&i.Order.FulfilmentStatus,
+			&i.Order.PaymentStatus,
+			&i.Order.ShipBy,
+			&i.Order.DeliverBy,
+			&i.Order.SlaBreached,
+			&i.Order.DeliveredAt,
+			&i.Order.CancelledAmount,
+			&i.Order.InvoicedAmount,
+			&i.Order.PaidAmount,
+			&i.Order.CreditedAmount,
+			&i.Order.ErpNumber,
+			&i.Order.ErpStatus,
+			&i.Order.ErpPaymentHeld,
+			&i.ErpSyncStatus,
+			&i.ErpSyncAttempts,
+			&i.ErpSyncLastError,
+			&i.ErpSyncUpdatedAt,
 		); err != nil {
 			return nil, err
 		}

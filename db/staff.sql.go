@@ -58,3 +58,37 @@ func (q *Queries) StaffGet(ctx context.Context, id uuid.UUID) (Staff, error) {
 	)
 	return i, err
 }
+
+const staffListSales = `-- name: StaffListSales :many
+SELECT id, email, name, role, created_at FROM staff
+WHERE role IN ('sales_rep', 'sales_manager')
+ORDER BY name, id
+`
+
+// StaffListSales is every sales rep and sales manager, by name: whom a sales
+// manager may assign a quote to.
+func (q *Queries) StaffListSales(ctx context.Context) ([]Staff, error) {
+	rows, err := q.db.Query(ctx, staffListSales)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Staff{}
+	for rows.Next() {
+		var i Staff
+		if err := rows.Scan(
+			&i.ID,
+			&i.Email,
+			&i.Name,
+			&i.Role,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

@@ -80,6 +80,7 @@ func (d *Desk) Handler() http.Handler {
 	mux.HandleFunc("GET /desk/quotes", d.withSession(d.quoteInbox))
 	mux.HandleFunc("GET /desk/quotes/{id}", d.withSession(d.quoteDetail))
 	mux.HandleFunc("POST /desk/quotes/{id}/{action}", d.withSession(d.quoteAction))
+	mux.HandleFunc("POST /desk/quotes/{id}/draft/preview", d.withSession(d.draftPreview))
 	mux.HandleFunc("GET /desk/discounts", d.withSession(d.discountQueue))
 
 	mux.HandleFunc("GET /desk/approvals", d.withSession(d.approvalQueue))
@@ -88,6 +89,7 @@ func (d *Desk) Handler() http.Handler {
 	mux.HandleFunc("GET /desk/ops/orders", d.withSession(d.opsOrders))
 	mux.HandleFunc("GET /desk/ops/orders/{id}", d.withSession(d.opsOrder))
 	mux.HandleFunc("POST /desk/ops/orders/{id}/erp-sync/retry", d.withSession(d.retryERPSync))
+	mux.HandleFunc("GET /desk/ops/erp-syncs", d.withSession(d.stuckSyncs))
 
 	mux.HandleFunc("/desk/", func(w http.ResponseWriter, r *http.Request) {
 		d.render(w, r, nil, http.StatusNotFound, "error", errorPage{Title: "Not found", Message: "There is no such page, or it is not yours to see."})

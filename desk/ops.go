@@ -24,26 +24,54 @@ func (d *Desk) opsOrders(w http.ResponseWriter, r *http.Request) {
 	for _, st := range commerce.OrderStatuses() {
 		page.Statuses = append(page.Statuses, string(st))
 	}
-	q := url.Values{"limit": {"100"}}
+	q := url.Values{}
 	if page.Status != "" {
 		q.Set("status", page.Status)
 	}
 	if page.Late {
 		q.Set("late", "true")
 	}
+	var err error
+	if page.Orders, err = d.listOpsOrders(r, q); err != nil {
+		d.fail(w, r, s, err)
+		return
+	}
+	d.render(w, r, s, http.StatusOK, "orders", page)
+}
+
+// listOpsOrders reads every order the filter q finds (up to maxListPages
+// pages), as the API lists them for ops.
+func (d *Desk) listOpsOrders(r *http.Request, q url.Values) ([]api.Order, error) {
+	var out []api.Order
+	q.Set("limit", "100")
 	for range maxListPages {
 		var p api.OrderPage
 		if err := d.call(r, "GET", "/v1/admin/orders?"+q.Encode(), nil, "", &p); err != nil {
-			d.fail(w, r, s, err)
-			return
+			return nil, err
 		}
-		page.Orders = append(page.Orders, p.Orders...)
+		out = append(out, p.Orders...)
 		if p.NextCursor == "" {
 			break
 		}
 		q.Set("cursor", p.NextCursor)
 	}
-	d.render(w, r, s, http.StatusOK, "orders", page)
+	return out, nil
+}
+
+type stuckSyncsPage struct {
+	Orders []api.Order
+}
+
+// stuckSyncs lists the orders whose push to the ERP spent its retries and
+// waits for ops, with the last error, the attempts and a retry each.
+func (d *Desk) stuckSyncs(w http.ResponseWriter, r *http.Request) {
+	s := sessionOf(r)
+	orders, err := d.listOpsOrders(r, url.Values{"erp_sync": {"stuck"}})
+	if err != nil {
+		d.fail(w, r, s, err)
+		return
+	}
+	d.render(w, r, s, http.StatusOK, "stuck", stuckSyncsPage{Orders: orders})
 }
 
 type opsOrderPage struct {

@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -121,11 +122,11 @@ func (d *Desk) discountQueue(w http.ResponseWriter, r *http.Request) {
 	d.render(w, r, s, http.StatusOK, "quotes", inboxPage{Title: "Discount approvals", Action: "/desk/discounts", Quotes: all, Total: len(all), Queue: true})
 }
 
-// draftLine is a row of the draft form.
+// draftLine is a row of the draft form, as the form holds it.
 type draftLine struct {
 	SKU       string
 	Name      string
-	Quantity  int64
+	Quantity  string
 	UnitPrice string // major units; empty: the list price
 }
 
@@ -134,8 +135,10 @@ type quotePage struct {
 	Latest     *api.SalesQuoteRevision
 	DraftLines []draftLine
 	Shipping   string
-	ValidDays  int
+	ValidDays  string
 	Note       string
+	// Reps are whom a manager may assign the quote to.
+	Reps []api.SalesRep
 }
 
 // Can tells whether the API allows the viewer the action now.
@@ -145,29 +148,86 @@ func (p quotePage) Can(action string) bool { return slices.Contains(p.Quote.Allo
 // viewer may do.
 func (d *Desk) quoteDetail(w http.ResponseWriter, r *http.Request) {
 	s := sessionOf(r)
-	var q api.SalesQuote
-	if err := d.call(r, "GET", "/v1/sales/quotes/"+url.PathEscape(r.PathValue("id")), nil, "", &q); err != nil {
+	page, err := d.quotePage(r, r.PathValue("id"))
+	if err != nil {
 		d.fail(w, r, s, err)
 		return
 	}
-	page := quotePage{Quote: q, ValidDays: 14}
+	d.render(w, r, s, http.StatusOK, "quote", page)
+}
+
+// quotePage reads the quote as the API shows it to the viewer, with the
+// draft form filled from the latest revision (else the requested lines) and,
+// for a manager, the sales staff to reassign to.
+func (d *Desk) quotePage(r *http.Request, id string) (quotePage, error) {
+	var q api.SalesQuote
+	if err := d.call(r, "GET", "/v1/sales/quotes/"+url.PathEscape(id), nil, "", &q); err != nil {
+		return quotePage{}, err
+	}
+	page := quotePage{Quote: q, ValidDays: "14"}
 	if n := len(q.Revisions); n > 0 {
 		latest := q.Revisions[n-1]
 		page.Latest = &latest
-		page.ValidDays, page.Note = latest.ValidDays, latest.Note
+		page.ValidDays, page.Note = strconv.Itoa(latest.ValidDays), latest.Note
 		page.Shipping = formatMajor(latest.Shipping.Amount, q.Currency)
 		for _, l := range latest.Lines {
-			page.DraftLines = append(page.DraftLines, draftLine{SKU: l.SKU, Name: l.Name, Quantity: l.Quantity,
+			page.DraftLines = append(page.DraftLines, draftLine{SKU: l.SKU, Name: l.Name, Quantity: strconv.FormatInt(l.Quantity, 10),
 				UnitPrice: formatMajor(l.UnitPrice.Amount, q.Currency)})
 		}
 	} else {
 		page.Shipping = formatMajor(0, q.Currency)
 		for _, l := range q.RequestedLines {
-			page.DraftLines = append(page.DraftLines, draftLine{SKU: l.SKU, Name: l.Name, Quantity: l.Quantity})
+			page.DraftLines = append(page.DraftLines, draftLine{SKU: l.SKU, Name: l.Name, Quantity: strconv.FormatInt(l.Quantity, 10)})
 		}
 	}
 	page.DraftLines = append(page.DraftLines, draftLine{})
-	d.render(w, r, s, http.StatusOK, "quote", page)
+	if page.Can("assign") {
+		var reps api.SalesRepList
+		if err := d.call(r, "GET", "/v1/sales/reps", nil, "", &reps); err != nil {
+			return quotePage{}, err
+		}
+		page.Reps = reps.Reps
+	}
+	return page, nil
+}
+
+// redrawDraft answers a refused draft with the quote again: the form as the
+// rep filled it, every row, amount and word, and the refusal above it (the
+// API's code, message and field), so nothing typed is lost. The form gets a
+// new Idempotency-Key, so the corrected draft is a new request.
+func (d *Desk) redrawDraft(w http.ResponseWriter, r *http.Request, s *session, id string, refusal error) {
+	page, err := d.quotePage(r, id)
+	if err != nil {
+		d.fail(w, r, s, err)
+		return
+	}
+	names := map[string]string{}
+	for _, l := range page.DraftLines {
+		names[l.SKU] = l.Name
+	}
+	page.DraftLines = nil
+	skus, qtys, prices := r.PostForm["sku"], r.PostForm["quantity"], r.PostForm["unit_price"]
+	for i, sku := range skus {
+		l := draftLine{SKU: sku, Name: names[strings.TrimSpace(sku)]}
+		if i < len(qtys) {
+			l.Quantity = qtys[i]
+		}
+		if i < len(prices) {
+			l.UnitPrice = prices[i]
+		}
+		if strings.TrimSpace(l.SKU+l.Quantity+l.UnitPrice) != "" {
+			page.DraftLines = append(page.DraftLines, l)
+		}
+	}
+	page.DraftLines = append(page.DraftLines, draftLine{})
+	page.Shipping, page.ValidDays, page.Note = r.PostFormValue("shipping"), r.PostFormValue("valid_days"), r.PostFormValue("note")
+	f := d.outcome(r, "", refusal)
+	status := http.StatusInternalServerError
+	var ae *apiError
+	if errors.As(refusal, &ae) {
+		status = ae.Status
+	}
+	d.renderFlash(w, r, s, status, "quote", page, &f)
 }
 
 // quoteActions are the sales actions the desk's forms post: the API route
@@ -201,15 +261,54 @@ func (d *Desk) quoteAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var body any
+	var err error
 	if a.body != nil {
-		var err error
-		if body, err = a.body(r, r.PostFormValue("currency")); err != nil {
-			d.done(w, r, back, "", err)
-			return
+		body, err = a.body(r, r.PostFormValue("currency"))
+	}
+	if err == nil {
+		err = d.call(r, a.method, "/v1/sales/quotes/"+url.PathEscape(id)+"/"+a.route, body, r.PostFormValue(keyField), nil)
+	}
+	if err != nil && a.route == "draft" {
+		d.redrawDraft(w, r, s, id, err)
+		return
+	}
+	d.done(w, r, back, a.success, err)
+}
+
+// previewPanel is the draft's margin and discount against the author's
+// authority, as the draft form stands.
+type previewPanel struct {
+	Preview *api.RevisionPreview
+	Over    map[string]bool // SKUs the authority reasons name
+	Error   string
+}
+
+// draftPreview draws the preview panel of the draft form as the rep types
+// (htmx posts the form here): the form's draft priced and judged by the API's
+// POST …/draft/preview, which saves nothing, or why it cannot be.
+func (d *Desk) draftPreview(w http.ResponseWriter, r *http.Request) {
+	var panel previewPanel
+	body, err := draftBody(r, r.PostFormValue("currency"))
+	if err == nil {
+		var p api.RevisionPreview
+		if err = d.call(r, "POST", "/v1/sales/quotes/"+url.PathEscape(r.PathValue("id"))+"/draft/preview", body, "", &p); err == nil {
+			panel.Preview, panel.Over = &p, map[string]bool{}
+			for _, reason := range p.AuthorityReasons {
+				sku, _, _ := strings.Cut(reason, ": ")
+				panel.Over[sku] = true
+			}
 		}
 	}
-	err := d.call(r, a.method, "/v1/sales/quotes/"+url.PathEscape(id)+"/"+a.route, body, r.PostFormValue(keyField), nil)
-	d.done(w, r, back, a.success, err)
+	if err != nil {
+		var ae *apiError
+		if !errors.As(err, &ae) {
+			d.log.ErrorContext(r.Context(), "desk: preview failed", "path", r.URL.Path, "err", err)
+			panel.Error = "internal error; try again"
+		} else {
+			panel.Error = ae.Error()
+		}
+	}
+	d.renderFragment(w, r, "preview", panel)
 }
 
 // returnTo is the desk page a form asks to go back to, or def.

@@ -115,12 +115,18 @@ func location(r *http.Request) *time.Location {
 // render writes a page with the layout, taking the flash message the
 // previous action left.
 func (d *Desk) render(w http.ResponseWriter, r *http.Request, s *session, status int, page string, data any) {
-	l := layout{Page: data, TemporalUI: d.opts.TemporalUI, loc: location(r)}
+	d.renderFlash(w, r, s, status, page, data, nil)
+}
+
+// renderFlash writes a page with the layout and the flash message f; nil
+// takes the one the previous action left.
+func (d *Desk) renderFlash(w http.ResponseWriter, r *http.Request, s *session, status int, page string, data any, f *flash) {
+	l := layout{Page: data, TemporalUI: d.opts.TemporalUI, loc: location(r), Flash: f}
 	if s != nil {
 		l.Who, l.CSRF = &s.who, s.csrf
 	}
 	if c, err := r.Cookie(flashCookie); err == nil {
-		if f, ok := decodeFlash(c.Value); ok {
+		if f, ok := decodeFlash(c.Value); ok && l.Flash == nil {
 			l.Flash = &f
 		}
 		http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: "/desk/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
@@ -134,6 +140,20 @@ func (d *Desk) render(w http.ResponseWriter, r *http.Request, s *session, status
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+// renderFragment writes the template name of a page's file alone, without
+// the layout: a part of a page that htmx swaps in.
+func (d *Desk) renderFragment(w http.ResponseWriter, r *http.Request, name string, data any) {
+	var buf bytes.Buffer
+	if err := d.pages[name].ExecuteTemplate(&buf, name, data); err != nil {
+		d.log.ErrorContext(r.Context(), "desk: render", "fragment", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
 	_, _ = buf.WriteTo(w)
 }
 
@@ -156,19 +176,25 @@ func (d *Desk) fail(w http.ResponseWriter, r *http.Request, s *session, err erro
 // done ends an action: a flash message with the outcome (the API's error
 // code, message and field on a refusal), then back to the page at to.
 func (d *Desk) done(w http.ResponseWriter, r *http.Request, to, success string, err error) {
-	f := flash{OK: err == nil, Message: success}
-	if err != nil {
-		var ae *apiError
-		if !errors.As(err, &ae) {
-			d.log.ErrorContext(r.Context(), "desk: action failed", "path", r.URL.Path, "err", err)
-			f.Message = "internal error; try again"
-		} else {
-			f.Message = ae.Error()
-		}
-	}
+	f := d.outcome(r, success, err)
 	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: encodeFlash(f), Path: "/desk/", HttpOnly: true,
 		Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode, MaxAge: 60})
 	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// outcome is the flash message of an action: success, or the API's error
+// code, message and field on a refusal (anything else is logged and shown as
+// an internal error).
+func (d *Desk) outcome(r *http.Request, success string, err error) flash {
+	if err == nil {
+		return flash{OK: true, Message: success}
+	}
+	var ae *apiError
+	if !errors.As(err, &ae) {
+		d.log.ErrorContext(r.Context(), "desk: action failed", "path", r.URL.Path, "err", err)
+		return flash{Message: "internal error; try again"}
+	}
+	return flash{Message: ae.Error()}
 }
 
 func encodeFlash(f flash) string {

@@ -105,6 +105,19 @@ func verifyQuoteList(t *testing.T, w *accessWorld, p accessPrincipal, res respon
 	}
 }
 
+// verifySalesReps checks the list of sales staff has the matrix's sales rep
+// and no one who is not in sales.
+func verifySalesReps(t *testing.T, w *accessWorld, _ accessPrincipal, res response) {
+	var list api.SalesRepList
+	res.decode(t, &list)
+	var ids []uuid.UUID
+	for _, r := range list.Reps {
+		ids = append(ids, r.ID)
+		require.Contains(t, []string{"sales_rep", "sales_manager"}, r.Role, "%s is not in sales", r.Name)
+	}
+	require.Contains(t, ids, w.rep.ID, "the sales rep is listed")
+}
+
 // quoteRoutes are the access matrix's lines of the quote routes.
 func quoteRoutes() map[string]accessRoute {
 	target := func(stage quoteStage) func(*testing.T, *accessWorld, bool) uuid.UUID {
@@ -154,6 +167,7 @@ func quoteRoutes() map[string]accessRoute {
 		"POST /v1/quotes/:quote_id/retry-order": buyerAction("retry-order", quoteOrderRefused, nil,
 			func(t *testing.T, w *accessWorld, id uuid.UUID) { w.awaitOrderRefusals(t, id, 2) }),
 
+		"GET /v1/sales/reps":   {expect: rowManager, ok: []int{200}, call: getPath("/v1/sales/reps"), verify: verifySalesReps},
 		"GET /v1/sales/quotes": {expect: rowSales, ok: []int{200}, call: getPath("/v1/sales/quotes?limit=100")},
 		"GET /v1/sales/quotes/:quote_id": {expect: rowSales, ok: []int{200}, call: func(t *testing.T, w *accessWorld, _ bool) accessCall {
 			return accessCall{path: "/v1/sales/quotes/" + w.quote.String()}
@@ -164,6 +178,10 @@ func quoteRoutes() map[string]accessRoute {
 		"PUT /v1/sales/quotes/:quote_id/draft": salesAction(rowSales, "PUT", "draft", quoteClaimed, func(w *accessWorld) any {
 			return map[string]any{"lines": []map[string]any{{"sku": w.sku, "quantity": 3}}, "valid_days": 7}
 		}),
+		"POST /v1/sales/quotes/:quote_id/draft/preview": {expect: rowSales, ok: []int{200}, call: func(t *testing.T, w *accessWorld, _ bool) accessCall {
+			return accessCall{path: "/v1/sales/quotes/" + w.quote.String() + "/draft/preview",
+				body: map[string]any{"lines": []map[string]any{{"sku": w.sku, "quantity": 3, "discount_bp": 1500}}, "valid_days": 7}}
+		}},
 		"POST /v1/sales/quotes/:quote_id/send":             salesAction(rowSales, "POST", "send", quoteDrafting, nil),
 		"POST /v1/sales/quotes/:quote_id/extend-validity":  salesAction(rowSales, "POST", "extend-validity", quoteOffered, fixed(map[string]any{"valid_days": 60})),
 		"POST /v1/sales/quotes/:quote_id/approve-discount": salesAction(rowManager, "POST", "approve-discount", quoteAwaitManager, fixed(map[string]any{"comment": "fine"})),

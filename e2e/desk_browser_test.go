@@ -81,6 +81,27 @@ func (u *deskUser) text(sel string) string {
 	return s
 }
 
+// value is the value of the first form field sel matches.
+func (u *deskUser) value(sel string) string {
+	u.t.Helper()
+	ctx, cancel := context.WithTimeout(u.ctx, 30*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector(%q).value`, sel)))
+	require.NoError(u.t, err)
+	return v
+}
+
+// attr is the attribute name of the first element sel matches.
+func (u *deskUser) attr(sel, name string) string {
+	u.t.Helper()
+	ctx, cancel := context.WithTimeout(u.ctx, 30*time.Second)
+	defer cancel()
+	a, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(sel), name))
+	require.NoError(u.t, err)
+	require.True(u.t, a.Exists, "%s has no %s", sel, name)
+	return a.Value
+}
+
 // awaitText waits until sel's text contains want (after a click's page load),
 // failing with the last text seen.
 func (u *deskUser) awaitText(sel, want string) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/activities/erp"
@@ -47,7 +48,33 @@ func TestDeskQuoteNegotiation(t *testing.T) {
 	require.NoError(t, w.s.Pool.QueryRow(ctx, `SELECT assignee_id FROM quotes WHERE id = $1`, id).Scan(&assignee))
 	require.Equal(t, uuid.NullUUID{UUID: w.repID, Valid: true}, assignee, "the claim is recorded")
 
-	// 8.00 against a list price of 10.00: 20 % off, over a rep's 10 %.
+	// 8.00 against a list price of 10.00: 20 % off, over a rep's 10 %. The
+	// preview says so as the rep types, before anything is saved.
+	rep.awaitText("#preview-decision", "Within your authority")
+	require.Contains(t, rep.text("#preview"), "40 %", "the margin at the list price (cost 6.00)")
+	before := quoteRows(t, w.s.Pool, id)
+	rep.run(chromedp.SendKeys(chromedp.CSS("#price-0"), "8.00"))
+	rep.awaitText("#preview-decision", "Needs a sales manager's approval")
+	require.Contains(t, rep.text("#preview-reasons"), "20.00 % off the list price, above the sales rep's 10.00 %")
+	require.Contains(t, rep.text("#preview"), "25 %", "the margin at 8.00")
+	require.Contains(t, rep.text("#preview-total"), "EUR 800.00")
+	rep.screenshot("quote-preview")
+	require.Equal(t, before, quoteRows(t, w.s.Pool, id), "a preview writes nothing")
+	require.Zero(t, before.revisions)
+
+	// A draft the API refuses (90 % off: beyond even a manager's 25 %) comes
+	// back with the refusal and everything typed still in the form.
+	rep.act("#save-draft", "beyond_authority", "#price-0", "1.00", "#shipping", "15.00", "#note", "for the spring order")
+	require.Contains(t, rep.text("#flash"), "beyond even a sales manager's")
+	require.Equal(t, "1.00", rep.value("#price-0"))
+	require.Equal(t, "15.00", rep.value("#shipping"))
+	require.Equal(t, "for the spring order", rep.value("#note"))
+	require.Equal(t, "100", rep.value("#qty-0"))
+	rep.act("#save-draft", "unit_price must be an amount such as 9.20", "#price-0", "8,00")
+	require.Equal(t, "8,00", rep.value("#price-0"), "an amount the desk cannot read stays as typed too")
+	require.Equal(t, "for the spring order", rep.value("#note"))
+	require.Zero(t, quoteRows(t, w.s.Pool, id).revisions, "a refused draft saves nothing")
+
 	rep.act("#save-draft", "Draft saved.", "#price-0", "8.00", "#shipping", "15.00", "#note", "for the spring order")
 	require.Contains(t, rep.text("#revision-1"), "over the author's authority")
 	rep.screenshot("quote")
@@ -83,6 +110,47 @@ func TestDeskQuoteNegotiation(t *testing.T) {
 	require.Contains(t, rep.text("#order-id"), "-")
 }
 
+// TestDeskManagerReassigns has a sales manager give a queued quote to a rep
+// picked from the sales staff (GET /v1/sales/reps), without typing an ID.
+func TestDeskManagerReassigns(t *testing.T) {
+	t.Parallel()
+	w := newQuoteWorld(t)
+	ops := testenv.NewStaff(t, w.s.Pool, "ops")
+	requested := w.requestQuote(t, w.buyer, map[string]any{"lines": []map[string]any{{"sku": w.sku, "quantity": 4}}}, "Idempotency-Key", "desk-reassign")
+	manager := newDeskUser(t, newBrowser(t), w.s)
+	manager.signIn(w.manager.token)
+	manager.visit("/desk/quotes/" + requested.ID.String())
+	manager.awaitText("#quote-status", "requested")
+	ctx, cancel := context.WithTimeout(manager.ctx, 30*time.Second)
+	defer cancel()
+	choices, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#assign-to option")].map(o => o.value).filter(v => v)`))
+	require.NoError(t, err)
+	require.Len(t, choices, 3, "two sales reps and the manager")
+	require.Contains(t, choices, w.repID.String())
+	require.NotContains(t, choices, ops.ID.String(), "ops are not sales staff")
+
+	manager.run(chromedp.SetValue(chromedp.CSS("#assign-to"), w.repID.String()))
+	manager.act("#assign", "Quote reassigned.")
+	var assignee uuid.NullUUID
+	require.NoError(t, w.s.Pool.QueryRow(context.Background(), `SELECT assignee_id FROM quotes WHERE id = $1`, requested.ID).Scan(&assignee))
+	require.Equal(t, uuid.NullUUID{UUID: w.repID, Valid: true}, assignee)
+	selected, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#assign-to").value`))
+	require.NoError(t, err)
+	require.Equal(t, w.repID.String(), selected, "the form shows the assignee")
+}
+
+// quoteCounts are a quote's revisions and timeline events in Postgres.
+type quoteCounts struct{ revisions, events int }
+
+func quoteRows(t *testing.T, pool *pgxpool.Pool, id uuid.UUID) quoteCounts {
+	t.Helper()
+	var c quoteCounts
+	require.NoError(t, pool.QueryRow(context.Background(), `SELECT
+		(SELECT count(*) FROM quote_revisions WHERE quote_id = $1), (SELECT count(*) FROM quote_events WHERE quote_id = $1)`, id).
+		Scan(&c.revisions, &c.events))
+	return c
+}
+
 // TestDeskOrderApproval has a buyer's approver approve an order waiting for
 // them at the desk, with a double click that decides once.
 func TestDeskOrderApproval(t *testing.T) {
@@ -115,10 +183,13 @@ func TestDeskOrderApproval(t *testing.T) {
 }
 
 // TestDeskOpsRetriesStuckERPSync has ops find an order whose ERP push is
-// stuck and retry it from the desk once the ERP is back.
+// stuck on the desk's list of stuck syncs (GET /v1/admin/orders?erp_sync=stuck),
+// beside an order whose push went through and is not listed, and retry it
+// from there once the ERP is back.
 func TestDeskOpsRetriesStuckERPSync(t *testing.T) {
 	t.Parallel()
 	w := newERPWorldWithPolicy(t, erp.PushPolicy{RetryBudget: 3 * time.Second, MaxInterval: time.Second})
+	ctx := context.Background()
 	browser := newBrowser(t)
 	w.setFaults(t, erpsandbox.Faults{OutageUntil: time.Now().Add(24 * time.Hour)})
 	orderID := w.placeOrders(t, 1, 1)[0]
@@ -126,21 +197,53 @@ func TestDeskOpsRetriesStuckERPSync(t *testing.T) {
 		row := erpSyncs(t, w.s.Pool, []uuid.UUID{orderID})[orderID]
 		return row.Status == erp.SyncStuck, "the push turned stuck: " + row.Status
 	})
+	w.setFaults(t, erpsandbox.Faults{})
+	syncedID := w.placeOrders(t, 1, 1)[0]
+	pollUntil(t, time.Minute, func() (bool, string) {
+		row := erpSyncs(t, w.s.Pool, []uuid.UUID{syncedID})[syncedID]
+		return row.Status == erp.SyncSynced, "the second push synced: " + row.Status
+	})
+	var lastError string
+	require.NoError(t, w.s.Pool.QueryRow(ctx, `SELECT last_error FROM erp_syncs WHERE order_id = $1`, orderID).Scan(&lastError))
+	require.NotEmpty(t, lastError)
+
+	// The API's list: the stuck push only, with its attempts and error.
+	staff := testenv.NewStaff(t, w.s.Pool, "ops")
+	opsAPI := buyerClient{t: t, base: w.s.API.URL, token: staff.Token}
+	stuck := opsOrders(t, opsAPI, "?erp_sync=stuck")
+	require.Equal(t, []uuid.UUID{orderID}, orderIDs(stuck))
+	require.NotNil(t, stuck.Orders[0].ERPSync)
+	require.Equal(t, erp.SyncStuck, stuck.Orders[0].ERPSync.Status)
+	require.Equal(t, 1, stuck.Orders[0].ERPSync.Attempts)
+	require.Equal(t, lastError, stuck.Orders[0].ERPSync.LastError)
+	require.Equal(t, []uuid.UUID{syncedID}, orderIDs(opsOrders(t, opsAPI, "?erp_sync=synced")))
+	opsAPI.do("GET", "/v1/admin/orders?erp_sync=lost", nil).requireError(t, http.StatusUnprocessableEntity, "invalid_field", "erp_sync")
 
 	ops := newDeskUser(t, browser, w.s)
-	ops.signIn(testenv.NewStaff(t, w.s.Pool, "ops").Token)
-	ops.awaitText("h1", "Orders (1)")
+	ops.signIn(staff.Token)
+	ops.awaitText("h1", "Orders (2)")
 	ops.screenshot("ops-orders")
-	ops.run(chromedp.Click(chromedp.CSS(`a[href="/desk/ops/orders/` + orderID.String() + `"]`)))
-	ops.awaitText("#erp-sync", "stuck")
-	ops.screenshot("ops-order")
-	w.setFaults(t, erpsandbox.Faults{})
-	ops.act("#retry-erp", "ERP push retried")
+	ops.run(chromedp.Click(chromedp.CSS(`a[href="/desk/ops/erp-syncs"]`)))
+	ops.awaitText("h1", "Stuck ERP syncs (1)")
+	row := "#stuck-" + orderID.String()
+	require.Contains(t, ops.text(row), lastError, "the list shows the last error")
+	require.Empty(t, ops.text("#stuck-"+syncedID.String()), "a synced push is not listed")
+	require.Equal(t, "http://temporal-ui.test/namespaces/"+w.s.Namespace+"/workflows/erp-order%2F"+orderID.String(), ops.attr(row+` a[target="_blank"]`, "href"),
+		"the push's workflow in the Temporal UI")
+	ops.screenshot("ops-stuck")
+
+	// The ERP is back (the second order went through): the retry pushes the
+	// stuck order.
+	ops.act("#retry-"+orderID.String(), "ERP push retried")
+	require.Contains(t, ops.text("h1"), "Stuck ERP syncs", "back on the list after the retry")
 	pollUntil(t, time.Minute, func() (bool, string) {
 		row := erpSyncs(t, w.s.Pool, []uuid.UUID{orderID})[orderID]
 		return row.Status == erp.SyncSynced && row.Attempts == 2, fmt.Sprintf("the retried push synced: %+v", row)
 	})
-	requireERPHasExactly(t, w.s, w.company, []uuid.UUID{orderID})
+	requireERPHasExactly(t, w.s, w.company, []uuid.UUID{orderID, syncedID})
+	ops.visit("/desk/ops/erp-syncs")
+	ops.awaitText("h1", "Stuck ERP syncs (0)")
+	require.Contains(t, ops.text("main"), "No ERP push is stuck.")
 	ops.visit("/desk/ops/orders/" + orderID.String())
 	require.Contains(t, ops.text("#erp-sync"), "synced")
 	require.NotEqual(t, "—", ops.text("#erp-number"), "the desk shows the ERP's number")

@@ -56,3 +56,50 @@ func ListedProducts(ctx context.Context, q *db.Queries, companyID uuid.UUID, cur
 	}
 	return out, nil
 }
+
+// DraftRevision prices a quote revision as its author drafts it, against the
+// company's list prices and our costs now, and judges it against the author
+// role's authority: the one reading of a draft that saving it (the quote's
+// DraftRevision activity) and previewing it (the API, as a rep types) share.
+// It writes nothing. Errors are BuildRevision's and EvaluateAuthority's (a
+// draft beyond a sales manager's authority is a *commerce.Rejection
+// CodeBeyondAuthority), or ListedProducts'.
+func DraftRevision(ctx context.Context, q *db.Queries, companyID uuid.UUID, currency string, author commerce.Role,
+	in []commerce.RevisionLineInput, shipping int64, validDays int, note string, at time.Time,
+) (commerce.Revision, commerce.AuthorityDecision, error) {
+	lines := make([]commerce.CartLine, len(in))
+	for i, l := range in {
+		lines[i] = commerce.CartLine{SKU: l.SKU, Quantity: l.Quantity}
+	}
+	listed, err := ListedProducts(ctx, q, companyID, currency, lines, at)
+	if err != nil {
+		return commerce.Revision{}, commerce.AuthorityDecision{}, err
+	}
+	rev, err := commerce.BuildRevision(currency, in, listed, shipping, validDays, note)
+	if err != nil {
+		return commerce.Revision{}, commerce.AuthorityDecision{}, err
+	}
+	authorities, err := QuoteAuthorities(ctx, q)
+	if err != nil {
+		return commerce.Revision{}, commerce.AuthorityDecision{}, err
+	}
+	decision, err := commerce.EvaluateAuthority(rev, author, authorities)
+	if err != nil {
+		return commerce.Revision{}, commerce.AuthorityDecision{}, err
+	}
+	return rev, decision, nil
+}
+
+// QuoteAuthorities is every sales role's authority: as ops configured it,
+// else the default.
+func QuoteAuthorities(ctx context.Context, q *db.Queries) (map[commerce.Role]commerce.QuoteAuthority, error) {
+	rows, err := q.QuoteAuthorityList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := commerce.DefaultQuoteAuthorities()
+	for _, r := range rows {
+		out[commerce.Role(r.Role)] = commerce.QuoteAuthority{MaxDiscountBP: int64(r.MaxDiscountBp), MinMarginBP: int64(r.MinMarginBp)}
+	}
+	return out, nil
+}

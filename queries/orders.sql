@@ -66,16 +66,25 @@ UPDATE order_lines SET cancelled = @cancelled, shipped = @shipped, delivered = @
 WHERE order_id = @order_id AND sku = @sku;
 
 -- OrderListForOps pages through every company's orders, oldest first, for
--- ops: filtered by status, fulfilment status, company, and late orders only
--- (a deadline passed: sla_breached).
+-- ops: filtered by status, fulfilment status, company, late orders only
+-- (a deadline passed: sla_breached), and the status of the order's ERP push
+-- (stuck: the pushes that wait for ops). Each row carries its push's status,
+-- attempts, last error and update time ('', 0, '', NULL before the push).
 -- name: OrderListForOps :many
-SELECT * FROM orders
-WHERE (@status::text = '' OR status = @status)
-  AND (@fulfilment_status::text = '' OR fulfilment_status = @fulfilment_status)
-  AND (NOT @late_only::boolean OR sla_breached)
-  AND (sqlc.narg(company_id)::uuid IS NULL OR company_id = sqlc.narg(company_id)::uuid)
-  AND (placed_at, id) > (@after_placed_at::timestamptz, @after_id::uuid)
-ORDER BY placed_at, id
+SELECT sqlc.embed(orders),
+       COALESCE(s.status, '')::text     AS erp_sync_status,
+       COALESCE(s.attempts, 0)::integer AS erp_sync_attempts,
+       COALESCE(s.last_error, '')::text AS erp_sync_last_error,
+       s.updated_at                     AS erp_sync_updated_at
+FROM orders
+LEFT JOIN erp_syncs s ON s.order_id = orders.id
+WHERE (@status::text = '' OR orders.status = @status)
+  AND (@fulfilment_status::text = '' OR orders.fulfilment_status = @fulfilment_status)
+  AND (NOT @late_only::boolean OR orders.sla_breached)
+  AND (sqlc.narg(company_id)::uuid IS NULL OR orders.company_id = sqlc.narg(company_id)::uuid)
+  AND (@erp_sync::text = '' OR s.status = @erp_sync)
+  AND (orders.placed_at, orders.id) > (@after_placed_at::timestamptz, @after_id::uuid)
+ORDER BY orders.placed_at, orders.id
 LIMIT @row_limit;
 
 -- OrderUpdateErpNumber records the ERP's number for the order (ERP sync).

@@ -245,19 +245,8 @@ func (a *Activities) DraftRevision(ctx context.Context, in DraftRevisionInput) (
 		if err != nil {
 			return err
 		}
-		listed, err := pricing.ListedProducts(ctx, q, quote.CompanyID, quote.Currency, revisionLines(in.Lines), time.Now())
-		if err != nil {
-			return err
-		}
-		rev, err := commerce.BuildRevision(quote.Currency, in.Lines, listed, in.Shipping, in.ValidDays, in.Note)
-		if err != nil {
-			return err
-		}
-		authorities, err := quoteAuthorities(ctx, q)
-		if err != nil {
-			return err
-		}
-		decision, err := commerce.EvaluateAuthority(rev, in.Actor.Role, authorities)
+		rev, decision, err := pricing.DraftRevision(ctx, q, quote.CompanyID, quote.Currency, in.Actor.Role,
+			in.Lines, in.Shipping, in.ValidDays, in.Note, time.Now())
 		if err != nil {
 			return err
 		}
@@ -306,26 +295,6 @@ func (a *Activities) DraftRevision(ctx context.Context, in DraftRevisionInput) (
 			in.Revision, len(rev.Lines), commerce.Money{Amount: rev.Total, Currency: quote.Currency}))
 	})
 	return out, activities.Classify(err)
-}
-
-func revisionLines(in []commerce.RevisionLineInput) []commerce.CartLine {
-	out := make([]commerce.CartLine, len(in))
-	for i, l := range in {
-		out[i] = commerce.CartLine{SKU: l.SKU, Quantity: l.Quantity}
-	}
-	return out
-}
-
-func quoteAuthorities(ctx context.Context, q *db.Queries) (map[commerce.Role]commerce.QuoteAuthority, error) {
-	rows, err := q.QuoteAuthorityList(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := commerce.DefaultQuoteAuthorities()
-	for _, r := range rows {
-		out[commerce.Role(r.Role)] = commerce.QuoteAuthority{MaxDiscountBP: int64(r.MaxDiscountBp), MinMarginBP: int64(r.MinMarginBp)}
-	}
-	return out, nil
 }
 
 // AwaitManagerInput puts a revision before the sales managers.
