@@ -148,7 +148,12 @@ func TestMoneyString(t *testing.T) {
 		{commerce.Money{Amount: 199, Currency: "USD"}, "USD 1.99"},
 		{eur(math.MaxInt64), "EUR 92233720368547758.07"},
 		{eur(math.MinInt64 + 1), "EUR -92233720368547758.07"},
-		{eur(math.MinInt64), "EUR -9223372036854775808 (minor units)"},
+		{eur(math.MinInt64), "EUR -92233720368547758.08"},
+		{commerce.Money{Amount: 1234, Currency: "JPY"}, "JPY 1234"},
+		{commerce.Money{Amount: -7, Currency: "JPY"}, "JPY -7"},
+		{commerce.Money{Amount: 1234, Currency: "BHD"}, "BHD 1.234"},
+		{commerce.Money{Amount: 5, Currency: "KWD"}, "KWD 0.005"},
+		{commerce.Money{Amount: 1234, Currency: "XXZ"}, "XXZ 12.34"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
@@ -618,4 +623,33 @@ func TestAsRejection(t *testing.T) {
 			require.Same(t, tt.want, got)
 		})
 	}
+}
+
+func TestParseMinorPerCurrency(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in, currency string
+		want         int64
+		ok           bool
+	}{
+		{"9.20", "EUR", 920, true}, {"9.2", "EUR", 920, true}, {"9", "EUR", 900, true},
+		{"0.05", "EUR", 5, true}, {"9.205", "EUR", 0, false}, {"1234", "JPY", 1234, true},
+		{"12.5", "JPY", 0, false}, {"1.234", "BHD", 1234, true}, {"1.2345", "BHD", 0, false},
+		{"-1", "EUR", 0, false}, {"+1", "EUR", 0, false}, {"1,5", "EUR", 0, false}, {"", "EUR", 0, false},
+		{"1.", "EUR", 0, false}, {".5", "EUR", 0, false}, {"99999999999999999999", "EUR", 0, false},
+	}
+	for _, tt := range tests {
+		got, ok := commerce.ParseMinor(tt.in, tt.currency)
+		require.Equal(t, tt.ok, ok, "%q %s", tt.in, tt.currency)
+		require.Equal(t, tt.want, got, "%q %s", tt.in, tt.currency)
+		if ok {
+			back, _ := commerce.ParseMinor(commerce.FormatMinor(got, tt.currency), tt.currency)
+			require.Equal(t, got, back, "format and parse agree")
+		}
+	}
+	require.True(t, commerce.KnownCurrency("EUR"))
+	require.True(t, commerce.KnownCurrency("JPY"))
+	require.False(t, commerce.KnownCurrency("EUX"), "the shape of a code is not a code")
+	require.Equal(t, 0, commerce.MinorDigits("JPY"))
+	require.Equal(t, 3, commerce.MinorDigits("BHD"))
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"strconv"
+	"strings"
 )
 
 // Money is an amount in minor units (cents, pence, ...) of one ISO 4217 currency.
@@ -53,17 +55,52 @@ func (m Money) Times(n int64) (Money, error) {
 	return Money{Amount: m.Amount * n, Currency: m.Currency}, nil
 }
 
-// String renders the amount for people and logs, e.g. "EUR 12.34". It assumes two
-// minor digits, which is for display only and never used in arithmetic.
+// String renders the amount for people and logs in its currency's minor
+// unit, e.g. "EUR 12.34", "JPY 1234", "BHD 1.234". It is for display only and
+// never used in arithmetic.
 func (m Money) String() string {
+	return m.Currency + " " + FormatMinor(m.Amount, m.Currency)
+}
+
+// FormatMinor writes minor units as a plain decimal in the currency's minor
+// unit: 137250 EUR is "1372.50", 1234 JPY "1234", 1234 BHD "1.234".
+func FormatMinor(amount int64, currency string) string {
+	n := MinorDigits(currency)
+	s := strconv.FormatInt(amount, 10)
 	sign := ""
-	a := m.Amount
-	if a < 0 {
-		sign = "-"
-		if a == math.MinInt64 {
-			return fmt.Sprintf("%s %d (minor units)", m.Currency, a)
-		}
-		a = -a
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
 	}
-	return fmt.Sprintf("%s %s%d.%02d", m.Currency, sign, a/100, a%100)
+	if n > 0 {
+		if len(s) <= n {
+			s = strings.Repeat("0", n-len(s)+1) + s
+		}
+		s = s[:len(s)-n] + "." + s[len(s)-n:]
+	}
+	return sign + s
+}
+
+// ParseMinor reads a plain decimal amount ("9.20", "9.2", "9") as minor units
+// of the currency; more decimals than its minor unit has, a sign, or anything
+// but digits is refused.
+func ParseMinor(s, currency string) (int64, bool) {
+	n := MinorDigits(currency)
+	whole, frac, hasFrac := strings.Cut(strings.TrimSpace(s), ".")
+	if whole == "" || len(frac) > n || (hasFrac && frac == "") || !digitsOnly(whole) || !digitsOnly(frac) {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(whole+frac+strings.Repeat("0", n-len(frac)), 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return v, true
+}
+
+func digitsOnly(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }

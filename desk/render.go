@@ -14,6 +14,7 @@ import (
 	_ "time/tzdata" // the user's time zone, on hosts without a zoneinfo database
 
 	"github.com/orderflow/orderflow/api"
+	"github.com/orderflow/orderflow/commerce"
 )
 
 // layout is what every page gets besides its own data.
@@ -216,40 +217,9 @@ func decodeFlash(v string) (flash, bool) {
 	return flash{OK: v[0] == 'o', Message: string(b)}, true
 }
 
-// minorDigits are the decimals of a currency's minor unit (ISO 4217) where
-// they are not two.
-var minorDigits = map[string]int{
-	"JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "VND": 0, "HUF": 2,
-	"BHD": 3, "KWD": 3, "OMR": 3, "JOD": 3, "TND": 3,
-}
-
-func digitsOf(currency string) int {
-	if n, ok := minorDigits[currency]; ok {
-		return n
-	}
-	return 2
-}
-
 // formatMajor writes minor units as a plain decimal ("1372.50"), as form
 // fields take it.
-func formatMajor(amount int64, currency string) string {
-	n := digitsOf(currency)
-	neg := amount < 0
-	if neg {
-		amount = -amount
-	}
-	s := strconv.FormatInt(amount, 10)
-	if n > 0 {
-		for len(s) <= n {
-			s = "0" + s
-		}
-		s = s[:len(s)-n] + "." + s[len(s)-n:]
-	}
-	if neg {
-		s = "-" + s
-	}
-	return s
-}
+func formatMajor(amount int64, currency string) string { return commerce.FormatMinor(amount, currency) }
 
 // formatMoney writes money as "EUR 1,372.50".
 func formatMoney(m api.Money) string {
@@ -282,17 +252,7 @@ func formatMoneyPtr(m *api.Money) string {
 }
 
 // parseMajor reads a decimal amount ("9.20") as minor units of the currency.
-func parseMajor(s, currency string) (int64, bool) {
-	s = strings.TrimSpace(s)
-	n := digitsOf(currency)
-	whole, frac, _ := strings.Cut(s, ".")
-	if whole == "" || len(frac) > n || strings.HasPrefix(whole, "-") || strings.HasPrefix(whole, "+") {
-		return 0, false
-	}
-	frac += strings.Repeat("0", n-len(frac))
-	v, err := strconv.ParseInt(whole+frac, 10, 64)
-	return v, err == nil
-}
+func parseMajor(s, currency string) (int64, bool) { return commerce.ParseMinor(s, currency) }
 
 // formatBP writes basis points as a percentage ("12.5 %").
 func formatBP(v int64) string {

@@ -136,7 +136,7 @@ func requireFields(given map[string]bool, fields ...string) error {
 }
 
 func invalidCurrency(field string) error {
-	return api.FieldError(field, field+" must be a three-letter ISO 4217 code such as EUR")
+	return api.FieldError(field, field+" must be an ISO 4217 currency code such as EUR")
 }
 
 // violation maps a write's constraint violations to the request field at

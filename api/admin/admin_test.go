@@ -352,6 +352,7 @@ func TestAdminCompanyValidation(t *testing.T) {
 	}{
 		{"bad currency", valid(map[string]any{"currency": "eur"}), "currency"},
 		{"currency too long", valid(map[string]any{"currency": "EURO"}), "currency"},
+		{"not an ISO 4217 currency", valid(map[string]any{"currency": "EUX"}), "currency"},
 		{"no currency", valid(map[string]any{"currency": nil}), "currency"},
 		{"no name", valid(map[string]any{"name": nil}), "name"},
 		{"blank name", valid(map[string]any{"name": "   "}), "name"},

@@ -463,8 +463,8 @@ func (h *handlers) putProduct(c *gin.Context) {
 	sort.Strings(prices.Currencies) // the first error named does not depend on map order
 	for _, currency := range prices.Currencies {
 		field := "prices." + currency
-		if !commerce.ValidCurrency(currency) {
-			api.RespondError(c, api.FieldError(field, field+": the key must be a three-letter ISO 4217 code such as EUR"))
+		if !commerce.KnownCurrency(currency) {
+			api.RespondError(c, api.FieldError(field, field+": the key must be an ISO 4217 currency code such as EUR"))
 			return
 		}
 		amount, err := requiredInt64(field, req.Prices[currency], 0)

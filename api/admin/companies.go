@@ -105,7 +105,7 @@ func (r companyRequest) apply(f companyFields) (companyFields, error) {
 		}
 	}
 	if r.Currency != nil {
-		if !commerce.ValidCurrency(*r.Currency) {
+		if !commerce.KnownCurrency(*r.Currency) {
 			return f, invalidCurrency("currency")
 		}
 		f.currency = *r.Currency
