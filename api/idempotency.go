@@ -74,6 +74,7 @@ func (s *Server) Idempotent(c *gin.Context) {
 
 	w := &capturingWriter{ResponseWriter: c.Writer}
 	c.Writer = w
+	defer s.releaseOnPanic(ctx, who, key)
 	c.Next()
 
 	// Store the answer even if the client went away: its retry wants it.
@@ -87,6 +88,19 @@ func (s *Server) Idempotent(c *gin.Context) {
 	if err != nil {
 		s.log.ErrorContext(ctx, "store idempotent answer", "request_id", requestID(c), "err", err)
 	}
+}
+
+// releaseOnPanic lets the key go when the handler panics (the recovery
+// middleware answers 500), as any 5xx does, and panics on.
+func (s *Server) releaseOnPanic(ctx context.Context, who uuid.UUID, key string) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	if err := s.q.IdempotencyKeyRelease(context.WithoutCancel(ctx), db.IdempotencyKeyReleaseParams{PrincipalID: who, Key: key}); err != nil {
+		s.log.ErrorContext(ctx, "release idempotency key after a panic", "err", err)
+	}
+	panic(v)
 }
 
 // idempotentRequest reads the request's Idempotency-Key ("" when it has none)
@@ -180,6 +194,7 @@ func (s *Server) IdempotentSecret(c *gin.Context) {
 	}
 	w := &capturingWriter{ResponseWriter: c.Writer}
 	c.Writer = w
+	defer s.releaseOnPanic(c.Request.Context(), who, key)
 	c.Next()
 
 	ctx := context.WithoutCancel(c.Request.Context())
