@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
 )
 
@@ -221,7 +222,8 @@ func (s *Server) IdempotentSecret(c *gin.Context) {
 func (s *Server) claimOrReplay(c *gin.Context, who uuid.UUID, key string, hash []byte) (handled bool, err error) {
 	ctx := c.Request.Context()
 	for range 3 {
-		_, err := s.q.IdempotencyKeyClaim(ctx, db.IdempotencyKeyClaimParams{PrincipalID: who, Key: key, RequestHash: hash})
+		_, err := s.q.IdempotencyKeyClaim(ctx, db.IdempotencyKeyClaimParams{PrincipalID: who, Key: key, RequestHash: hash,
+			ExpiredBefore: time.Now().Add(-commerce.IdempotencyKeyTTL)})
 		if err == nil {
 			return false, nil
 		}

@@ -30,6 +30,7 @@ import (
 	"github.com/orderflow/orderflow/activities/carts"
 	"github.com/orderflow/orderflow/activities/erp"
 	"github.com/orderflow/orderflow/activities/fulfilment"
+	housekeepingacts "github.com/orderflow/orderflow/activities/housekeeping"
 	"github.com/orderflow/orderflow/activities/inventory"
 	"github.com/orderflow/orderflow/activities/orders"
 	"github.com/orderflow/orderflow/activities/payment"
@@ -42,6 +43,7 @@ import (
 	"github.com/orderflow/orderflow/desk"
 	"github.com/orderflow/orderflow/workflows/checkout"
 	"github.com/orderflow/orderflow/workflows/erpsync"
+	"github.com/orderflow/orderflow/workflows/housekeeping"
 	"github.com/orderflow/orderflow/workflows/order"
 	"github.com/orderflow/orderflow/workflows/quote"
 )
@@ -150,21 +152,24 @@ type Activities struct {
 	Quotes     *quotes.Activities
 	Fulfilment *fulfilment.Activities
 	Erp        *erp.Activities
+	// Housekeeping deletes expired Idempotency-Keys.
+	Housekeeping *housekeepingacts.Activities
 }
 
 // NewActivities builds the activities on the pool, with the built-in
 // payment-on-account provider and erpConn as the ERP.
 func NewActivities(pool *pgxpool.Pool, erpConn erp.Connector) Activities {
 	return Activities{
-		Carts:      &carts.Activities{DB: pool},
-		Spend:      &spend.Activities{DB: pool},
-		Approval:   &approval.Activities{DB: pool},
-		Inventory:  &inventory.Activities{DB: pool},
-		Payment:    &payment.Activities{DB: pool, Provider: payment.OnAccount{DB: pool}},
-		Orders:     &orders.Activities{DB: pool},
-		Quotes:     &quotes.Activities{DB: pool},
-		Fulfilment: &fulfilment.Activities{DB: pool},
-		Erp:        &erp.Activities{DB: pool, Connector: erpConn},
+		Carts:        &carts.Activities{DB: pool},
+		Spend:        &spend.Activities{DB: pool},
+		Approval:     &approval.Activities{DB: pool},
+		Inventory:    &inventory.Activities{DB: pool},
+		Payment:      &payment.Activities{DB: pool, Provider: payment.OnAccount{DB: pool}},
+		Orders:       &orders.Activities{DB: pool},
+		Quotes:       &quotes.Activities{DB: pool},
+		Fulfilment:   &fulfilment.Activities{DB: pool},
+		Erp:          &erp.Activities{DB: pool, Connector: erpConn},
+		Housekeeping: &housekeepingacts.Activities{DB: pool},
 	}
 }
 
@@ -215,12 +220,22 @@ func NewErpWorker(c client.Client, acts Activities) worker.Worker {
 	return w
 }
 
+// NewHousekeepingWorker builds the worker of the housekeeping task queue: the
+// hourly expiry of Idempotency-Keys.
+func NewHousekeepingWorker(c client.Client, acts Activities) worker.Worker {
+	w := worker.New(c, housekeeping.TaskQueue, worker.Options{})
+	w.RegisterWorkflowWithOptions(housekeeping.ExpireIdempotencyKeys, workflow.RegisterOptions{Name: housekeeping.ExpireKeysWorkflowName})
+	w.RegisterActivity(acts.Housekeeping)
+	return w
+}
+
 // Workers are every process's worker, started and stopped together.
 type Workers []worker.Worker
 
 // NewWorkers builds the worker of every process's task queue.
 func NewWorkers(c client.Client, acts Activities) Workers {
-	return Workers{NewCheckoutWorker(c, acts), NewQuoteWorker(c, acts), NewOrderWorker(c, acts), NewErpWorker(c, acts)}
+	return Workers{NewCheckoutWorker(c, acts), NewQuoteWorker(c, acts), NewOrderWorker(c, acts), NewErpWorker(c, acts),
+		NewHousekeepingWorker(c, acts)}
 }
 
 // Start starts every worker; when one fails, those started are stopped again.

@@ -16,19 +16,30 @@ import (
 const idempotencyKeyClaim = `-- name: IdempotencyKeyClaim :one
 INSERT INTO idempotency_keys (principal_id, key, request_hash)
 VALUES ($1, $2, $3)
-ON CONFLICT (principal_id, key) DO NOTHING
+ON CONFLICT (principal_id, key) DO UPDATE
+SET request_hash = EXCLUDED.request_hash, status_code = NULL, response_body = NULL,
+    locked_at = now(), created_at = now()
+WHERE idempotency_keys.created_at < $4
 RETURNING principal_id
 `
 
 type IdempotencyKeyClaimParams struct {
-	PrincipalID uuid.UUID
-	Key         string
-	RequestHash []byte
+	PrincipalID   uuid.UUID
+	Key           string
+	RequestHash   []byte
+	ExpiredBefore time.Time
 }
 
-// IdempotencyKeyClaim returns a row only to the first request with this key.
+// IdempotencyKeyClaim returns a row only to the first request with this key,
+// or to the first after the key expired (created before @expired_before),
+// which then starts afresh.
 func (q *Queries) IdempotencyKeyClaim(ctx context.Context, arg IdempotencyKeyClaimParams) (uuid.UUID, error) {
-	row := q.db.QueryRow(ctx, idempotencyKeyClaim, arg.PrincipalID, arg.Key, arg.RequestHash)
+	row := q.db.QueryRow(ctx, idempotencyKeyClaim,
+		arg.PrincipalID,
+		arg.Key,
+		arg.RequestHash,
+		arg.ExpiredBefore,
+	)
 	var principal_id uuid.UUID
 	err := row.Scan(&principal_id)
 	return principal_id, err
@@ -54,6 +65,31 @@ func (q *Queries) IdempotencyKeyComplete(ctx context.Context, arg IdempotencyKey
 		arg.ResponseBody,
 	)
 	return err
+}
+
+const idempotencyKeyDeleteExpired = `-- name: IdempotencyKeyDeleteExpired :execrows
+DELETE FROM idempotency_keys AS k
+WHERE (k.principal_id, k.key) IN (
+    SELECT e.principal_id, e.key FROM idempotency_keys AS e
+    WHERE e.created_at < $1
+    ORDER BY e.created_at
+    LIMIT $2
+)
+`
+
+type IdempotencyKeyDeleteExpiredParams struct {
+	ExpiredBefore time.Time
+	MaxKeys       int32
+}
+
+// IdempotencyKeyDeleteExpired deletes at most @max_keys keys created before
+// @expired_before, oldest first.
+func (q *Queries) IdempotencyKeyDeleteExpired(ctx context.Context, arg IdempotencyKeyDeleteExpiredParams) (int64, error) {
+	result, err := q.db.Exec(ctx, idempotencyKeyDeleteExpired, arg.ExpiredBefore, arg.MaxKeys)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const idempotencyKeyGet = `-- name: IdempotencyKeyGet :one

@@ -21,6 +21,7 @@ import (
 	"github.com/orderflow/orderflow/demo"
 	"github.com/orderflow/orderflow/webhooks"
 	"github.com/orderflow/orderflow/workflows/erpsync"
+	"github.com/orderflow/orderflow/workflows/housekeeping"
 )
 
 const usage = `usage: orderflow <command>
@@ -131,6 +132,9 @@ func runWorkers(ctx context.Context, cfg config.Config, log *slog.Logger, tc cli
 	// pull trigger creates them too).
 	if err := erpsync.EnsureSchedules(ctx, tc); err != nil {
 		log.Warn("ERP schedules not ensured", "err", err)
+	}
+	if err := housekeeping.EnsureSchedules(ctx, tc); err != nil {
+		log.Warn("housekeeping schedule not ensured; expired Idempotency-Keys stay until the next worker start", "err", err)
 	}
 	<-ctx.Done()
 	ws.Stop()

@@ -52,3 +52,33 @@ func TestIdempotencyKeyReleasedWhenTheHandlerPanics(t *testing.T) {
 	require.Equal(t, http.StatusCreated, again.Code, "the retry runs, not 409 request_in_progress: %s", again.Body)
 	require.Equal(t, 2, calls)
 }
+
+// A key past its 24 hours is a new request: it runs (here it opens a second
+// cart) instead of replaying the first answer, and the key then answers its
+// retries again.
+func TestIdempotencyKeyExpires(t *testing.T) {
+	t.Parallel()
+	pool, _ := testenv.NewDatabase(t)
+	buyer := testenv.NewBuyer(t, pool, testenv.NewCompany(t, pool, "EUR", 1_000_00))
+	h := api.NewServer(pool, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), api.Options{}).Handler()
+	post := func() *httptest.ResponseRecorder {
+		req := httptest.NewRequest("POST", "/v1/carts", strings.NewReader(`{"currency":"EUR"}`))
+		req.Header.Set("Authorization", "Bearer "+buyer.Token)
+		req.Header.Set("Idempotency-Key", "k-day")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	first := post()
+	require.Equal(t, http.StatusCreated, first.Code, "body: %s", first.Body)
+	require.Equal(t, "true", post().Header().Get("Idempotent-Replayed"), "within the day: a replay")
+
+	_, err := pool.Exec(context.Background(),
+		`UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE principal_id = $1`, buyer.ID)
+	require.NoError(t, err)
+	late := post()
+	require.Equal(t, http.StatusCreated, late.Code, "body: %s", late.Body)
+	require.Empty(t, late.Header().Get("Idempotent-Replayed"), "a day later: a new request")
+	require.NotEqual(t, first.Body.String(), late.Body.String(), "a second cart")
+	require.Equal(t, "true", post().Header().Get("Idempotent-Replayed"), "the key answers its retries again")
+}
