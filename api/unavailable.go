@@ -48,23 +48,17 @@ func (s *Server) withDeadline(c *gin.Context) {
 }
 
 // unavailable tells an error of a dependency that is down or did not answer
-// within the request's deadline: a gRPC Unavailable or DeadlineExceeded from
-// Temporal, or the request's own deadline passed.
+// within the request's deadline: Temporal's Unavailable or DeadlineExceeded
+// (as its service errors or as gRPC codes, wrapped or not), or the request's
+// own deadline passed.
 func unavailable(err error) bool {
 	var down *serviceerror.Unavailable
 	var late *serviceerror.DeadlineExceeded
 	if errors.As(err, &down) || errors.As(err, &late) || errors.Is(err, context.DeadlineExceeded) {
 		return true
 	}
-	switch status.Code(errors.Unwrap(err)) {
-	case codes.Unavailable, codes.DeadlineExceeded:
-		return true
-	}
-	switch status.Code(err) {
-	case codes.Unavailable, codes.DeadlineExceeded:
-		return true
-	}
-	return false
+	code := status.Code(err) // finds a wrapped gRPC status too
+	return code == codes.Unavailable || code == codes.DeadlineExceeded
 }
 
 // readiness answers 200 when Postgres and Temporal both answer, else 503

@@ -346,18 +346,9 @@ const (
 	DefaultPullPagesPerRun = 50
 )
 
-// ensuredSchedule is a schedule as EnsureSchedules creates it or puts it
-// back.
-type ensuredSchedule struct {
-	id      string
-	spec    client.ScheduleSpec
-	action  *client.ScheduleWorkflowAction
-	overlap enumspb.ScheduleOverlapPolicy
-}
-
 // ensuredSchedules are the ERP schedules the worker keeps.
-func ensuredSchedules() []ensuredSchedule {
-	return []ensuredSchedule{stockPull.schedule(), pricePull.schedule(), reconcileSchedule()}
+func ensuredSchedules() []workflows.Schedule {
+	return []workflows.Schedule{stockPull.schedule(), pricePull.schedule(), reconcileSchedule()}
 }
 
 // schedulePull is one of the ERP pulls as its schedule starts it.
@@ -375,28 +366,28 @@ var (
 
 // schedule is the pull's schedule: every p.every, one run at a time (a tick
 // while a pull runs is skipped: that pull reads the changes anyway).
-func (p schedulePull) schedule() ensuredSchedule {
-	return ensuredSchedule{id: p.scheduleID,
-		spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: p.every}}},
-		action: &client.ScheduleWorkflowAction{
+func (p schedulePull) schedule() workflows.Schedule {
+	return workflows.Schedule{ID: p.scheduleID,
+		Spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: p.every}}},
+		Action: &client.ScheduleWorkflowAction{
 			ID: p.workflowID, Workflow: p.workflowName, TaskQueue: TaskQueue,
 			Args: []any{PullInput{}}, StaticSummary: p.summary,
 		},
-		overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP}
+		Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP}
 }
 
 // reconcileSchedule: daily at ReconcileHourUTC:00 UTC, reconciling the
 // previous UTC day; a tick while a run goes on is skipped.
-func reconcileSchedule() ensuredSchedule {
-	return ensuredSchedule{id: ReconcileScheduleID,
-		spec: client.ScheduleSpec{Calendars: []client.ScheduleCalendarSpec{{
+func reconcileSchedule() workflows.Schedule {
+	return workflows.Schedule{ID: ReconcileScheduleID,
+		Spec: client.ScheduleSpec{Calendars: []client.ScheduleCalendarSpec{{
 			Hour: []client.ScheduleRange{{Start: ReconcileHourUTC}}, Minute: []client.ScheduleRange{{Start: 0}},
 		}}},
-		action: &client.ScheduleWorkflowAction{
+		Action: &client.ScheduleWorkflowAction{
 			ID: ReconcileScheduleWorkflowID, Workflow: ReconcileWorkflowName, TaskQueue: TaskQueue,
 			Args: []any{ReconcileInput{Trigger: erp.TriggerSchedule}}, StaticSummary: "ERP reconciliation of the previous UTC day",
 		},
-		overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP}
+		Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP}
 }
 
 // EnsureSchedules creates the ERP schedules (the stock and price pulls, the
@@ -406,33 +397,11 @@ func reconcileSchedule() ensuredSchedule {
 func EnsureSchedules(ctx context.Context, c client.Client) error {
 	var errs []error
 	for _, s := range ensuredSchedules() {
-		if err := ensureSchedule(ctx, c, s); err != nil {
-			errs = append(errs, fmt.Errorf("erpsync: schedule %s: %w", s.id, err))
+		if err := workflows.EnsureSchedule(ctx, c, s); err != nil {
+			errs = append(errs, fmt.Errorf("erpsync: schedule %s: %w", s.ID, err))
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// ensureSchedule creates one schedule, or puts it back.
-func ensureSchedule(ctx context.Context, c client.Client, want ensuredSchedule) error {
-	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
-		ID: want.id, Spec: want.spec, Action: want.action, Overlap: want.overlap,
-	})
-	var exists *serviceerror.AlreadyExists
-	if !errors.Is(err, temporal.ErrScheduleAlreadyRunning) && !errors.As(err, &exists) {
-		return err
-	}
-	return c.ScheduleClient().GetHandle(ctx, want.id).Update(ctx, client.ScheduleUpdateOptions{
-		DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
-			s := in.Description.Schedule
-			s.Spec, s.Action = &want.spec, want.action
-			if s.Policy == nil {
-				s.Policy = &client.SchedulePolicies{}
-			}
-			s.Policy.Overlap = want.overlap
-			return &client.ScheduleUpdate{Schedule: &s}, nil
-		},
-	})
 }
 
 // TriggerStockPull starts a stock pull now (ops), creating the schedule first
@@ -451,7 +420,7 @@ func (p schedulePull) trigger(ctx context.Context, c client.Client) error {
 	if !errors.As(err, &missing) {
 		return err
 	}
-	if err := ensureSchedule(ctx, c, p.schedule()); err != nil {
+	if err := workflows.EnsureSchedule(ctx, c, p.schedule()); err != nil {
 		return err
 	}
 	return h.Trigger(ctx, client.ScheduleTriggerOptions{Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_BUFFER_ONE})

@@ -6,17 +6,16 @@ package housekeeping
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/orderflow/orderflow/activities/housekeeping"
 	"github.com/orderflow/orderflow/commerce"
+	"github.com/orderflow/orderflow/workflows"
 )
 
 // TaskQueue is the task queue of the housekeeping workflows and activities.
@@ -92,28 +91,12 @@ func ExpireIdempotencyKeys(ctx workflow.Context, in ExpireKeysInput) (ExpireKeys
 }
 
 // EnsureSchedules creates the expiry's Schedule (hourly, overlap skip), or
-// puts it back to that spec and action; calling it at every worker start is
-// harmless, and a pause set by ops is kept.
+// puts it back; calling it at every worker start is harmless, and a pause set
+// by ops is kept.
 func EnsureSchedules(ctx context.Context, c client.Client) error {
-	spec := client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: ExpireKeysEvery}}}
-	action := &client.ScheduleWorkflowAction{ID: ExpireKeysWorkflowID, Workflow: ExpireKeysWorkflowName,
-		TaskQueue: TaskQueue, Args: []any{ExpireKeysInput{}}, StaticSummary: "Delete expired Idempotency-Keys"}
-	overlap := enumspb.SCHEDULE_OVERLAP_POLICY_SKIP
-	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
-		ID: ExpireKeysScheduleID, Spec: spec, Action: action, Overlap: overlap})
-	var exists *serviceerror.AlreadyExists
-	if !errors.Is(err, temporal.ErrScheduleAlreadyRunning) && !errors.As(err, &exists) {
-		return err
-	}
-	return c.ScheduleClient().GetHandle(ctx, ExpireKeysScheduleID).Update(ctx, client.ScheduleUpdateOptions{
-		DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
-			s := in.Description.Schedule
-			s.Spec, s.Action = &spec, action
-			if s.Policy == nil {
-				s.Policy = &client.SchedulePolicies{}
-			}
-			s.Policy.Overlap = overlap
-			return &client.ScheduleUpdate{Schedule: &s}, nil
-		},
-	})
+	return workflows.EnsureSchedule(ctx, c, workflows.Schedule{ID: ExpireKeysScheduleID,
+		Spec: client.ScheduleSpec{Intervals: []client.ScheduleIntervalSpec{{Every: ExpireKeysEvery}}},
+		Action: &client.ScheduleWorkflowAction{ID: ExpireKeysWorkflowID, Workflow: ExpireKeysWorkflowName,
+			TaskQueue: TaskQueue, Args: []any{ExpireKeysInput{}}, StaticSummary: "Delete expired Idempotency-Keys"},
+		Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP})
 }
