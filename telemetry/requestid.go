@@ -45,14 +45,19 @@ type RequestIDPropagator struct{}
 
 var _ workflow.ContextPropagator = RequestIDPropagator{}
 
+// Inject writes the ID of a request's context into the headers of what it
+// starts (a workflow, an update, a signal).
 func (RequestIDPropagator) Inject(ctx context.Context, w workflow.HeaderWriter) error {
 	return injectRequestID(RequestID(ctx), w)
 }
 
+// InjectFromWorkflow writes a workflow's request ID into the headers of the
+// activities and child workflows it starts.
 func (RequestIDPropagator) InjectFromWorkflow(ctx workflow.Context, w workflow.HeaderWriter) error {
 	return injectRequestID(WorkflowRequestID(ctx), w)
 }
 
+// Extract puts the headers' request ID into an activity's context.
 func (RequestIDPropagator) Extract(ctx context.Context, r workflow.HeaderReader) (context.Context, error) {
 	if id := extractRequestID(r); id != "" {
 		return WithRequestID(ctx, id), nil
@@ -60,6 +65,8 @@ func (RequestIDPropagator) Extract(ctx context.Context, r workflow.HeaderReader)
 	return ctx, nil
 }
 
+// ExtractToWorkflow puts the headers' request ID into a workflow's context
+// (or an update handler's).
 func (RequestIDPropagator) ExtractToWorkflow(ctx workflow.Context, r workflow.HeaderReader) (workflow.Context, error) {
 	if id := extractRequestID(r); id != "" {
 		return workflow.WithValue(ctx, requestIDKey{}, id), nil
@@ -106,10 +113,12 @@ var (
 	_ interceptor.WorkerInterceptor = (*RequestIDLogging)(nil)
 )
 
+// InterceptWorkflow wraps a workflow's logger.
 func (*RequestIDLogging) InterceptWorkflow(_ workflow.Context, next interceptor.WorkflowInboundInterceptor) interceptor.WorkflowInboundInterceptor {
 	return &workflowInbound{WorkflowInboundInterceptorBase: interceptor.WorkflowInboundInterceptorBase{Next: next}}
 }
 
+// InterceptActivity wraps an activity's logger.
 func (*RequestIDLogging) InterceptActivity(_ context.Context, next interceptor.ActivityInboundInterceptor) interceptor.ActivityInboundInterceptor {
 	return &activityInbound{ActivityInboundInterceptorBase: interceptor.ActivityInboundInterceptorBase{Next: next}}
 }

@@ -138,7 +138,8 @@ type StackOptions struct {
 	Payments func(pool *pgxpool.Pool) payment.Provider
 	// ExternalWorkers starts no worker in the test process (Workers stays
 	// empty): the test runs `orderflow worker` processes of its own (see
-	// OrderflowBinary), so it can kill them as a crash would.
+	// OrderflowBinary), so it can kill them as a crash would. Those set
+	// WORKER_HTTP_ADDR=127.0.0.1:0, so that their listeners never clash.
 	ExternalWorkers bool
 	// ERPPushPolicy is the workers' ERP push policy (zero: the defaults, a
 	// 24 h budget with tries at most 30 min apart).
