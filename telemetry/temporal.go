@@ -39,7 +39,7 @@ func NewTemporalMetrics() *TemporalMetrics {
 
 // Handler is the SDK's view of the adapter: pass it as
 // client.Options.MetricsHandler.
-func (t *TemporalMetrics) Handler() client.MetricsHandler { return temporalHandler{store: t} }
+func (t *TemporalMetrics) Handler() client.MetricsHandler { return newTemporalHandler(t, nil) }
 
 // Describe sends nothing: series appear as the SDK names them (an unchecked
 // collector).
@@ -78,10 +78,28 @@ func (t *TemporalMetrics) get(key string, mk func() prometheus.Metric) prometheu
 	return m
 }
 
-// temporalHandler is the adapter with a set of tags.
+// temporalHandler is the adapter with a set of tags, and the labels they make
+// (worked out once per set, not per metric call: the SDK asks for a counter
+// at every event).
 type temporalHandler struct {
 	store *TemporalMetrics
 	tags  map[string]string
+	// sdk are the labels of the SDK's metrics (every tag), own those of
+	// Orderflow's (without the SDK's bookkeeping), each with its key.
+	sdk, own       prometheus.Labels
+	sdkKey, ownKey string
+}
+
+func newTemporalHandler(store *TemporalMetrics, tags map[string]string) temporalHandler {
+	h := temporalHandler{store: store, tags: tags, sdk: prometheus.Labels{}, own: prometheus.Labels{}}
+	for k, v := range tags {
+		h.sdk[k], h.own[k] = v, v
+	}
+	for _, t := range sdkBookkeepingTags {
+		delete(h.own, t)
+	}
+	h.sdkKey, h.ownKey = labelKey(h.sdk), labelKey(h.own)
+	return h
 }
 
 func (h temporalHandler) WithTags(tags map[string]string) client.MetricsHandler {
@@ -92,13 +110,13 @@ func (h temporalHandler) WithTags(tags map[string]string) client.MetricsHandler 
 	for k, v := range tags {
 		merged[labelName(k)] = v
 	}
-	return temporalHandler{store: h.store, tags: merged}
+	return newTemporalHandler(h.store, merged)
 }
 
 func (h temporalHandler) Counter(name string) client.MetricsCounter {
 	name = strings.TrimSuffix(metricName(name), "_total") + "_total"
-	labels := h.labelsFor(name)
-	c := h.store.get("c|"+name+"|"+labelKey(labels), func() prometheus.Metric {
+	labels, key := h.labelsFor(name)
+	c := h.store.get("c|"+name+"|"+key, func() prometheus.Metric {
 		return prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help(name), ConstLabels: labels})
 	}).(prometheus.Counter)
 	return counter{c}
@@ -106,8 +124,8 @@ func (h temporalHandler) Counter(name string) client.MetricsCounter {
 
 func (h temporalHandler) Gauge(name string) client.MetricsGauge {
 	name = metricName(name)
-	labels := h.labelsFor(name)
-	g := h.store.get("g|"+name+"|"+labelKey(labels), func() prometheus.Metric {
+	labels, key := h.labelsFor(name)
+	g := h.store.get("g|"+name+"|"+key, func() prometheus.Metric {
 		return prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help(name), ConstLabels: labels})
 	}).(prometheus.Gauge)
 	return gauge{g}
@@ -115,26 +133,21 @@ func (h temporalHandler) Gauge(name string) client.MetricsGauge {
 
 func (h temporalHandler) Timer(name string) client.MetricsTimer {
 	name = strings.TrimSuffix(metricName(name), "_seconds") + "_seconds"
-	labels := h.labelsFor(name)
-	hist := h.store.get("t|"+name+"|"+labelKey(labels), func() prometheus.Metric {
+	labels, key := h.labelsFor(name)
+	hist := h.store.get("t|"+name+"|"+key, func() prometheus.Metric {
 		return prometheus.NewHistogram(prometheus.HistogramOpts{Name: name, Help: help(name), ConstLabels: labels, Buckets: timerBuckets})
 	}).(prometheus.Histogram)
 	return timer{hist}
 }
 
-// labelsFor is the handler's tags as a metric's labels: all of them for the
-// SDK's metrics, without the SDK's bookkeeping for Orderflow's own.
-func (h temporalHandler) labelsFor(name string) prometheus.Labels {
-	labels := prometheus.Labels(maps.Clone(h.tags))
-	if labels == nil {
-		labels = prometheus.Labels{}
+// labelsFor is the labels of a metric, and their key: every tag for the
+// SDK's metrics, no SDK bookkeeping for Orderflow's own. The labels are only
+// read (a new series copies them).
+func (h temporalHandler) labelsFor(name string) (prometheus.Labels, string) {
+	if strings.HasPrefix(name, "temporal_") {
+		return h.sdk, h.sdkKey
 	}
-	if !strings.HasPrefix(name, "temporal_") {
-		for _, t := range sdkBookkeepingTags {
-			delete(labels, t)
-		}
-	}
-	return labels
+	return h.own, h.ownKey
 }
 
 func labelKey(labels prometheus.Labels) string {
