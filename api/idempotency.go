@@ -274,10 +274,16 @@ func idempotentRequest(c *gin.Context) (key string, hash []byte, err error) {
 		return "", nil, err
 	}
 	c.Request.Body = io.NopCloser(bytes.NewReader(body))
+	return key, fingerprint(c.Request.Method, c.Request.URL.Path, body), nil
+}
+
+// fingerprint is what a request's retries must match: its method, its path and
+// its body in canonical form.
+func fingerprint(method, path string, body []byte) []byte {
 	h := sha256.New()
-	h.Write([]byte(c.Request.Method + " " + c.Request.URL.Path + "\n"))
+	h.Write([]byte(method + " " + path + "\n"))
 	h.Write(canonicalBody(body))
-	return key, h.Sum(nil), nil
+	return h.Sum(nil)
 }
 
 // validKey is an Idempotency-Key Postgres can store and a person can read:
