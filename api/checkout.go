@@ -7,7 +7,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
@@ -91,6 +90,11 @@ func (s *Server) answerCheckout(c *gin.Context, p Principal, cartID uuid.UUID, r
 		s.answerCheckoutPending(c, cartID, run.GetRunID())
 		return
 	}
+	var gone *serviceerror.NotFound
+	if errors.As(err, &gone) {
+		s.answerCheckoutFromCart(c, p, cartID, run.GetRunID())
+		return
+	}
 	if err != nil {
 		RespondError(c, err)
 		return
@@ -133,40 +137,23 @@ func (s *Server) answerCheckoutResult(c *gin.Context, p Principal, result checko
 }
 
 // refreshCheckout answers a retried checkout whose first answer was 202
-// pending with how the checkout run that answer was about (runID) stands now:
-// as the checkout would have answered had it ended within its wait (201 with
-// the order, or the refusal), or 202 again while it still runs. A run no
-// longer kept by Temporal is read from the cart instead.
+// pending as the checkout itself would now: it waits, as long as a checkout
+// does, for the run that answer was about (runID) and answers 201 with the
+// order, the refusal, or 202 again while it still runs. A run Temporal no
+// longer keeps is read from the cart instead.
 func (s *Server) refreshCheckout(c *gin.Context, runID string) {
 	cartID, err := PathUUID(c, "cart_id")
 	if err != nil {
 		RespondError(c, err)
 		return
 	}
-	ctx := c.Request.Context()
-	desc, err := s.temporal.DescribeWorkflowExecution(ctx, checkout.WorkflowID(cartID), runID)
-	var gone *serviceerror.NotFound
-	switch {
-	case errors.As(err, &gone):
-		s.answerCheckoutFromCart(c, cartID, runID)
-	case err != nil:
-		RespondError(c, err)
-	case desc.GetWorkflowExecutionInfo().GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING:
-		s.answerCheckoutPending(c, cartID, runID)
-	default:
-		var result checkout.Result
-		if err := s.temporal.GetWorkflow(ctx, checkout.WorkflowID(cartID), runID).Get(ctx, &result); err != nil {
-			RespondError(c, err)
-			return
-		}
-		s.answerCheckoutResult(c, principal(c), result)
-	}
+	s.answerCheckout(c, principal(c), cartID, s.temporal.GetWorkflow(c.Request.Context(), checkout.WorkflowID(cartID), runID))
 }
 
 // answerCheckoutFromCart answers a checkout from its cart's projection: placed
 // when the cart became an order, the cart's last refusal when it has one,
 // else pending.
-func (s *Server) answerCheckoutFromCart(c *gin.Context, cartID uuid.UUID, runID string) {
+func (s *Server) answerCheckoutFromCart(c *gin.Context, p Principal, cartID uuid.UUID, runID string) {
 	cart, err := s.q.CartGet(c.Request.Context(), cartID)
 	if err != nil {
 		RespondError(c, err)
@@ -174,9 +161,9 @@ func (s *Server) answerCheckoutFromCart(c *gin.Context, cartID uuid.UUID, runID 
 	}
 	switch view := checkoutOf(cart); {
 	case view.OrderID != nil:
-		s.answerCheckoutResult(c, principal(c), checkout.Result{Status: commerce.CheckoutPlaced, OrderID: *view.OrderID})
+		s.answerCheckoutResult(c, p, checkout.Result{Status: commerce.CheckoutPlaced, OrderID: *view.OrderID})
 	case view.Failure != nil:
-		s.answerCheckoutResult(c, principal(c), checkout.Result{Status: commerce.CheckoutFailed,
+		s.answerCheckoutResult(c, p, checkout.Result{Status: commerce.CheckoutFailed,
 			Rejection: commerce.Reject(commerce.RejectionCode(view.Failure.Code), view.Failure.Message)})
 	default:
 		s.answerCheckoutPending(c, cartID, runID)
