@@ -83,7 +83,8 @@ type idempotency struct {
 // locked_until, by the database's clock, and renews the claim every third of
 // the lease while its handler runs, on whichever API process it runs. A
 // request whose process died stops renewing, and a retry takes the key over
-// as soon as the lease lapses (15 s at most) instead of waiting for it.
+// as soon as the lease lapses (at most 15 s after the process died), not
+// after a guessed timeout.
 func (s *Server) Idempotent(c *gin.Context) { s.idempotent(c, idempotency{}) }
 
 // IdempotentSecret is Idempotent for routes whose answer is a secret (a new
