@@ -294,3 +294,44 @@ func requireErrorCode(t *testing.T, rec *httptest.ResponseRecorder, status int, 
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body))
 	require.Equal(t, code, body.Error.Code)
 }
+
+// A request whose lease lapsed while it still ran (say Postgres was
+// unreachable for longer than the lease) lost its claim: the retry that took
+// the key over keeps it, and the late first answer does not overwrite the
+// retry's.
+func TestIdempotencyKeyTakenOverKeepsTheSuccessorsAnswer(t *testing.T) {
+	t.Parallel()
+	h := newIdempotencyHarness(t)
+	started, finish := make(chan struct{}, 2), make(chan struct{})
+	calls := 0
+	routes := func(v1 gin.IRouter, s *api.Server) {
+		v1.POST("/slow", s.Idempotent, func(c *gin.Context) {
+			calls++
+			n := calls
+			started <- struct{}{}
+			if n == 1 {
+				<-finish
+			}
+			c.JSON(http.StatusCreated, gin.H{"n": n})
+		})
+	}
+	// A lease long enough that the first request does not renew it during
+	// the test; the test lets it lapse.
+	srv := h.server(api.Options{IdempotencyLease: time.Minute}, routes)
+	firstDone := make(chan *httptest.ResponseRecorder)
+	go func() { firstDone <- h.post(srv, "/v1/slow", "k-lost", `{}`) }()
+	<-started
+	_, err := h.pool.Exec(context.Background(),
+		`UPDATE idempotency_keys SET locked_until = now() - interval '1 second' WHERE principal_id = $1 AND key = 'k-lost'`, h.buyer.ID)
+	require.NoError(t, err)
+
+	second := h.post(srv, "/v1/slow", "k-lost", `{}`)
+	require.Equal(t, http.StatusCreated, second.Code, "the retry takes the lapsed key over: %s", second.Body)
+	close(finish)
+	require.Equal(t, http.StatusCreated, (<-firstDone).Code)
+
+	replay := h.post(srv, "/v1/slow", "k-lost", `{}`)
+	require.Equal(t, "true", replay.Header().Get("Idempotent-Replayed"))
+	require.Equal(t, second.Body.String(), replay.Body.String(), "the key keeps its current claim's answer")
+	require.JSONEq(t, `{"n":2}`, replay.Body.String())
+}
