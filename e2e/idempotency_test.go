@@ -106,3 +106,42 @@ func storedAnswer(t testing.TB, pool *pgxpool.Pool, principalID uuid.UUID, key s
 		`SELECT status_code, interim FROM idempotency_keys WHERE principal_id = $1 AND key = $2`, principalID, key).Scan(&k.status, &k.interim))
 	return k
 }
+
+// A checkout slower than its synchronous wait answers 202 pending; retried
+// with its Idempotency-Key while the payment hangs, 202 again; once the
+// payment goes through, the order, as a checkout placed in time answers.
+func TestReplayedSlowCheckoutAnswersTheOrder(t *testing.T) {
+	t.Parallel()
+	s, payments := stackWithStuckPayments(t, 1, time.Second)
+	buyer := testenv.NewBuyer(t, s.Pool, testenv.NewCompany(t, s.Pool, "EUR", 1_000_00))
+	c := newBuyerClient(t, s, buyer)
+	cartID := c.createCart(testenv.NewProduct(t, s.Pool, "EUR", 100, 10), 1)
+	key := []string{"Idempotency-Key", "slow-" + cartID.String()}
+
+	first := c.checkout(cartID, key...)
+	for range 5 { // see startCheckout: a 500 lets the key go, and the retry joins the checkout
+		if first.Status != http.StatusInternalServerError {
+			break
+		}
+		first = c.checkout(cartID, key...)
+	}
+	requirePending(t, first, cartID)
+	pending := c.checkout(cartID, key...)
+	requirePending(t, pending, cartID)
+	require.Equal(t, "true", pending.Header.Get("Idempotent-Replayed"))
+
+	close(payments.release)
+	var placed response
+	require.Eventually(t, func() bool {
+		placed = c.checkout(cartID, key...)
+		return placed.Status != http.StatusAccepted
+	}, time.Minute, 200*time.Millisecond)
+	require.Equal(t, http.StatusCreated, placed.Status, string(placed.Body))
+	require.Equal(t, "true", placed.Header.Get("Idempotent-Replayed"))
+	orderID := orderOfCart(t, s.Pool, cartID)
+	require.Equal(t, "/v1/orders/"+orderID.String(), placed.Header.Get("Location"))
+	var order api.Order
+	placed.decode(t, &order)
+	require.Equal(t, orderID, order.ID)
+	require.Equal(t, storedKey{status: http.StatusCreated}, storedAnswer(t, s.Pool, buyer.ID, key[1]))
+}
