@@ -44,6 +44,11 @@ type Options struct {
 	// and serves the whole registry at /metrics. Without one the API makes
 	// its own.
 	Metrics *telemetry.Metrics
+	// IdempotencyLease is how long a request's claim on its Idempotency-Key
+	// lasts unless renewed (every third of it, while the request runs); a
+	// key whose request died is free again after it. Zero: 15 s. Tests
+	// shorten it.
+	IdempotencyLease time.Duration
 }
 
 // Server serves the API.
@@ -119,7 +124,7 @@ func (s *Server) Routes(r gin.IRouter, areas ...Area) {
 	v1.POST("/carts/:cart_id/lines", buy, s.Idempotent, s.addLine)
 	v1.PUT("/carts/:cart_id/lines/:sku", buy, s.Idempotent, s.setLine)
 	v1.DELETE("/carts/:cart_id/lines/:sku", buy, s.Idempotent, s.removeLine)
-	v1.POST("/carts/:cart_id/checkout", buy, s.Idempotent, s.checkout)
+	v1.POST("/carts/:cart_id/checkout", buy, s.idempotentRefreshed(s.refreshCheckout), s.checkout)
 	v1.GET("/carts/:cart_id/checkout", read, s.checkoutStatus)
 
 	v1.POST("/carts/:cart_id/checkout/withdraw", buy, s.Idempotent, s.withdrawCheckout)
