@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 
@@ -79,7 +80,7 @@ func (s *Server) checkout(c *gin.Context) {
 		// Still running: waiting for an approver, or just slow. Say which.
 		status := checkoutPending(cart.ID)
 		if now, err := s.q.CartGet(ctx, cart.ID); err == nil && now.CheckoutStatus == string(commerce.CheckoutAwaitingApproval) {
-			status = s.checkoutView(ctx, now)
+			status = s.checkoutView(ctx, now, p.Role)
 		}
 		c.Header("Location", status.StatusURL)
 		c.JSON(http.StatusAccepted, status)
@@ -120,12 +121,13 @@ func (s *Server) checkoutStatus(c *gin.Context) {
 		RespondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, s.checkoutView(c.Request.Context(), cart))
+	c.JSON(http.StatusOK, s.checkoutView(c.Request.Context(), cart, principal(c).Role))
 }
 
-// checkoutView is checkoutOf with the approval request, when there is one.
-func (s *Server) checkoutView(ctx context.Context, cart db.Cart) Checkout {
-	out := checkoutOf(cart)
+// checkoutView is checkoutOf, as the caller's role may see it, with the
+// approval request, when there is one.
+func (s *Server) checkoutView(ctx context.Context, cart db.Cart, role commerce.Role) Checkout {
+	out := checkoutOf(cart, role)
 	if cart.CheckoutAttempt == 0 {
 		return out
 	}
@@ -144,8 +146,9 @@ func checkoutURL(cartID uuid.UUID) string { return "/v1/carts/" + cartID.String(
 
 // checkoutOf reads a checkout's state off its cart: checking_out is pending,
 // completed is placed, open with a failure is failed, open without one has not
-// been checked out.
-func checkoutOf(cart db.Cart) Checkout {
+// been checked out. A failure's figures (Error.Details) are there only for a
+// role that may see the company's figures (commerce.SeesCompanyFigures).
+func checkoutOf(cart db.Cart, role commerce.Role) Checkout {
 	out := Checkout{CartID: cart.ID, StatusURL: checkoutURL(cart.ID)}
 	switch commerce.CartStatus(cart.Status) {
 	case commerce.CartCheckingOut:
@@ -162,6 +165,12 @@ func checkoutOf(cart db.Cart) Checkout {
 		if cart.FailureCode != "" {
 			out.Status = string(commerce.CheckoutFailed)
 			out.Failure = &Error{Code: cart.FailureCode, Message: cart.FailureReason}
+			if len(cart.FailureDetails) > 0 && commerce.SeesCompanyFigures(role) {
+				var d commerce.RejectionDetails
+				if json.Unmarshal(cart.FailureDetails, &d) == nil {
+					out.Failure.Details = &d
+				}
+			}
 		}
 	}
 	return out

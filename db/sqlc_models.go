@@ -18,6 +18,8 @@ type ApiToken struct {
 	CreatedAt  time.Time
 	RevokedAt  *time.Time
 	StaffID    uuid.NullUUID
+	ID         uuid.UUID
+	ExpiresAt  *time.Time
 }
 
 type ApprovalRequest struct {
@@ -71,6 +73,7 @@ type Cart struct {
 	CheckoutStatus  string
 	QuoteID         uuid.NullUUID
 	QuoteRevision   int32
+	FailureDetails  []byte
 }
 
 type CartLine struct {
@@ -117,12 +120,13 @@ type CreditNote struct {
 }
 
 type Customer struct {
-	ID        uuid.UUID
-	CompanyID uuid.UUID
-	Email     string
-	Name      string
-	CreatedAt time.Time
-	Role      string
+	ID            uuid.UUID
+	CompanyID     uuid.UUID
+	Email         string
+	Name          string
+	CreatedAt     time.Time
+	Role          string
+	DeactivatedAt *time.Time
 }
 
 type DeskSession struct {

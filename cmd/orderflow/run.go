@@ -149,7 +149,7 @@ func serveHTTP(ctx context.Context, cfg config.Config, log *slog.Logger, pool *p
 	}
 	srv := &http.Server{
 		Addr:              cfg.HTTPAddr,
-		Handler:           app.NewAPIHandler(pool, tc, log, api.Options{CheckoutSyncWait: cfg.CheckoutSyncWait, WebhookSecrets: secrets, TemporalUI: cfg.TemporalUINamespace()}),
+		Handler:           app.NewAPIHandler(ctx, pool, tc, log, api.Options{CheckoutSyncWait: cfg.CheckoutSyncWait, WebhookSecrets: secrets, TemporalUI: cfg.TemporalUINamespace()}),
 		ReadHeaderTimeout: 5 * time.Second,
 	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
