@@ -133,6 +133,13 @@ func (s *Server) checkoutView(ctx context.Context, cart db.Cart, role commerce.R
 	}
 	if a, err := s.q.ApprovalRequestGet(ctx, db.ApprovalRequestGetParams{CartID: cart.ID, Attempt: cart.CheckoutAttempt}); err == nil {
 		approval := approvalOf(a)
+		if !commerce.SeesCompanyFigures(role) {
+			// The buyer (and colleagues) read why without the company's figures.
+			approval.Reasons = a.BuyerReasons
+			if approval.Reasons == nil {
+				approval.Reasons = []string{}
+			}
+		}
 		out.Approval = &approval
 	}
 	return out

@@ -37,6 +37,7 @@ type ApprovalRequest struct {
 	DecidedAt    *time.Time
 	Comment      string
 	CreatedAt    time.Time
+	BuyerReasons []string
 }
 
 type ApprovalRule struct {

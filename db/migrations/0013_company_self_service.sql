@@ -16,6 +16,11 @@ ALTER TABLE customers ADD COLUMN deactivated_at timestamptz;
 -- buyer's sentence, without them.
 ALTER TABLE carts ADD COLUMN failure_details jsonb;
 
+-- An approval's reasons as the buyer reads them: without the company's spend
+-- figures (reasons keeps them, for approvers, admins and ops). NULL for
+-- requests made before: buyers are shown no reasons for those.
+ALTER TABLE approval_requests ADD COLUMN buyer_reasons text[];
+
 -- API servers cache who a token is. Any change to who a token is (revoked,
 -- expiry changed, deleted; an employee's role, name or deactivation; a staff
 -- member's role or name; a company's currency) notifies the channel
