@@ -146,7 +146,9 @@ type FailCheckoutInput struct {
 }
 
 // FailCheckout reopens the cart with the reason its checkout failed, so the buyer
-// can fix the cart and try again.
+// can fix the cart and try again. The reason is the buyer's sentence; the
+// figures behind it (Rejection.Details: the company's credit or spend) are
+// kept apart, in failure_details, for the company's approvers and admins.
 func (a *Activities) FailCheckout(ctx context.Context, in FailCheckoutInput) error {
 	var details []byte
 	if in.Rejection.Details != nil {
