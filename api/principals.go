@@ -164,11 +164,8 @@ func (s *Server) lookupPrincipal(ctx context.Context, hash []byte, now time.Time
 		if err != nil {
 			return Principal{}, err
 		}
-		switch {
-		case row.RevokedAt != nil:
-			return Principal{}, errTokenRevoked
-		case row.DeactivatedAt != nil:
-			return Principal{}, errDeactivated
+		if err := TokenRefusal(row, now); err != nil {
+			return Principal{}, err
 		}
 		e = cachedPrincipal{p: principalOf(row), expires: now.Add(principalTTL), tokenEnds: row.ExpiresAt}
 		s.principals.put(hash, e, generation)
@@ -177,6 +174,21 @@ func (s *Server) lookupPrincipal(ctx context.Context, hash []byte, now time.Time
 		return Principal{}, errTokenExpired
 	}
 	return e.p, nil
+}
+
+// TokenRefusal says why a known token no longer works (revoked, expired, its
+// employee deactivated), or nil when it works. The API and the sales desk's
+// sign-in and sessions judge tokens by it.
+func TokenRefusal(row db.PrincipalGetByTokenHashRow, now time.Time) error {
+	switch {
+	case row.RevokedAt != nil:
+		return errTokenRevoked
+	case row.DeactivatedAt != nil:
+		return errDeactivated
+	case row.ExpiresAt != nil && !now.Before(*row.ExpiresAt):
+		return errTokenExpired
+	}
+	return nil
 }
 
 func principalOf(row db.PrincipalGetByTokenHashRow) Principal {

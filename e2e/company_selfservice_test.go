@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"strings"
@@ -286,5 +287,35 @@ func startAPIProcess(t *testing.T, s *testenv.Stack) string {
 		}
 		require.True(t, time.Now().Before(deadline), "orderflow serve not healthy at %s: %v", base, err)
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestDeskRefusesTokensThatNoLongerWork: the sales desk signs nobody in with
+// a revoked or expired token or one of a deactivated employee, and a session
+// ends when its employee is deactivated.
+func TestDeskRefusesTokensThatNoLongerWork(t *testing.T) {
+	s := testenv.NewStack(t, devServer, testenv.StackOptions{})
+	company := testenv.NewCompany(t, s.Pool, "EUR", 1_000_000_00)
+	ctx := context.Background()
+	for name, change := range map[string]string{
+		"revoked":     "UPDATE api_tokens SET revoked_at = now() WHERE customer_id = $1",
+		"expired":     "UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE customer_id = $1",
+		"deactivated": "UPDATE customers SET deactivated_at = now() WHERE id = $1",
+	} {
+		approver := testenv.NewEmployee(t, s.Pool, company, "approver")
+		desk := newDeskClient(t, s)
+		status, loc, body := desk.post("/desk/sign-in", url.Values{"token": {approver.Token}})
+		require.Equal(t, http.StatusSeeOther, status, "%s: %s", name, body)
+		require.Equal(t, "/desk/", loc)
+		status, _, _ = desk.get("/desk/approvals")
+		require.Equal(t, http.StatusOK, status, name)
+
+		_, err := s.Pool.Exec(ctx, change, approver.ID)
+		require.NoError(t, err)
+		status, loc, _ = desk.get("/desk/approvals")
+		require.Equal(t, http.StatusSeeOther, status, "%s: the session ended", name)
+		require.Equal(t, "/desk/sign-in", loc, name)
+		status, _, body = newDeskClient(t, s).post("/desk/sign-in", url.Values{"token": {approver.Token}})
+		require.Equal(t, http.StatusUnauthorized, status, "%s: %s", name, body)
 	}
 }
