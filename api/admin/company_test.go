@@ -14,6 +14,7 @@ import (
 
 	"github.com/orderflow/orderflow/api"
 	"github.com/orderflow/orderflow/api/admin"
+	"github.com/orderflow/orderflow/apitoken"
 	"github.com/orderflow/orderflow/commerce"
 )
 
@@ -131,6 +132,19 @@ func TestCompanyAdminManagesOwnPeopleAndTokens(t *testing.T) {
 	require.Equal(t, "revoked", revoked.Status)
 	e.as(acmeAdmin, "GET", "/v1/products", nil).requireError(t, http.StatusUnauthorized, "token_revoked", "")
 	e.do("GET", "/v1/admin/companies/"+uuid.NewString()+"/tokens", nil).requireError(t, http.StatusNotFound, "not_found", "")
+
+	// Ops revoke a staff member's token too; a company admin cannot.
+	rep := e.staffToken(commerce.RoleSalesRep)
+	var repTokenID uuid.UUID
+	require.NoError(t, e.pool.QueryRow(context.Background(),
+		"SELECT id FROM api_tokens WHERE token_hash = $1", apitoken.Hash(rep)).Scan(&repTokenID))
+	_, boToken := e.employeeToken(acme.ID, commerce.RoleCompanyAdmin)
+	e.as(boToken, "DELETE", "/v1/company/tokens/"+repTokenID.String(), nil).requireError(t, http.StatusNotFound, "not_found", "")
+	e.as(rep, "GET", "/v1/sales/quotes", nil).requireStatus(t, http.StatusOK, nil)
+	e.do("DELETE", "/v1/admin/tokens/"+repTokenID.String(), nil).requireStatus(t, http.StatusOK, &revoked)
+	require.NotNil(t, revoked.StaffID)
+	require.Nil(t, revoked.EmployeeID)
+	e.as(rep, "GET", "/v1/sales/quotes", nil).requireError(t, http.StatusUnauthorized, "token_revoked", "")
 }
 
 // TestTokenExpiryIsEnforcedOnEveryRequest: a token past its expires_at is
