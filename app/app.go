@@ -311,18 +311,23 @@ func searchAttributeTypeName(k temporal.SearchAttributeKey) string {
 }
 
 // APIAreas are the route areas the API serves besides the buyer-facing ones in
-// api.Server.Routes: ops administration. The binary and the tests serve the
-// same areas through NewAPIHandler.
-var APIAreas = []api.Area{admin.Routes}
+// api.Server.Routes: ops administration, and company admins' self-service.
+// The binary and the tests serve the same areas through NewAPIHandler.
+var APIAreas = []api.Area{admin.Routes, admin.CompanyRoutes}
 
 // NewAPIHandler is the whole HTTP API, and the sales desk under /desk/ on top
 // of it (the desk serves every page through this same API handler). Webhook
 // events go to their orders' workflows unless opts names another deliverer.
-func NewAPIHandler(pool *pgxpool.Pool, c client.Client, log *slog.Logger, opts api.Options) http.Handler {
+// Until ctx ends, the API listens to Postgres for revoked tokens and changed
+// principals (api.Server.WatchPrincipals), so that its token cache never
+// outlives a revocation made on any server.
+func NewAPIHandler(ctx context.Context, pool *pgxpool.Pool, c client.Client, log *slog.Logger, opts api.Options) http.Handler {
 	if opts.WebhookDeliverer == nil {
 		opts.WebhookDeliverer = api.OrderWebhooks{Temporal: c}
 	}
-	apiHandler := api.NewServer(pool, c, log, opts).Handler(APIAreas...)
+	server := api.NewServer(pool, c, log, opts)
+	go server.WatchPrincipals(ctx)
+	apiHandler := server.Handler(APIAreas...)
 	deskHandler := desk.New(pool, apiHandler, log, desk.Options{TemporalUI: opts.TemporalUI}).Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
