@@ -14,7 +14,9 @@ import (
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 
+	"github.com/orderflow/orderflow/activities"
 	"github.com/orderflow/orderflow/activities/activitytest"
 	"github.com/orderflow/orderflow/activities/erp"
 	"github.com/orderflow/orderflow/db"
@@ -107,6 +109,7 @@ func newWorld(t *testing.T) *world {
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(t.Output(), nil))))
 	env := suite.NewTestActivityEnvironment()
+	env.SetWorkerOptions(worker.Options{Interceptors: activities.Interceptors()})
 	env.RegisterActivity(acts)
 	sku := testenv.NewProduct(t, f.Pool, "EUR", 2_50, 100)
 	_, orderID := f.PlacedOrder(t, map[string]int32{sku: 4})
