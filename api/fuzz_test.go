@@ -269,7 +269,9 @@ type unavailableSchedule struct {
 	c *unavailableTemporal
 }
 
-func (h unavailableSchedule) Trigger(context.Context, client.ScheduleTriggerOptions) error { return h.c.reach() }
+func (h unavailableSchedule) Trigger(context.Context, client.ScheduleTriggerOptions) error {
+	return h.c.reach()
+}
 
 // findBadText walks v for a string that is not valid UTF-8 or holds a NUL.
 func findBadText(v reflect.Value) (string, bool) {
