@@ -159,3 +159,71 @@ func bigTotals(lines []commerce.TotalsLine, ship *commerce.ShippingMethod, tax c
 	}
 	return [5]int64{subtotal.Int64(), discount.Int64(), shipping.Int64(), taxAmount.Int64(), total.Int64()}, true
 }
+
+// An order's invoices, shipped in two parts, and the cancellation of what
+// was not shipped, sum exactly to the order's total, component by component,
+// never a negative share; whatever the prices, quantities, shipping and tax.
+func FuzzInvoicesSumToTotal(f *testing.F) {
+	f.Add(int64(35), int64(10), int64(999), int64(3), int64(495), int64(100), int64(2000), int64(4), int64(1), int64(5), int64(1))
+	f.Add(int64(0), int64(1), int64(0), int64(1), int64(1), int64(0), int64(10000), int64(1), int64(0), int64(0), int64(0))
+	f.Add(int64(math.MaxInt64/4), int64(2), int64(1), int64(1), int64(0), int64(0), int64(1), int64(1), int64(1), int64(0), int64(1))
+	f.Add(int64(7), int64(10_000), int64(3), int64(9_999), int64(1), int64(1), int64(1999), int64(3_333), int64(1), int64(1), int64(0))
+	f.Fuzz(func(t *testing.T, price1, q1, price2, q2, shipBase, shipPerKg, rate, first1, first2, cancel1, cancel2 int64) {
+		lines := []commerce.TotalsLine{{Quantity: q1, BaseUnitPrice: price1, UnitPrice: price1, WeightGrams: 500},
+			{Quantity: q2, BaseUnitPrice: price2, UnitPrice: price2, WeightGrams: 1500}}
+		if q1 > commerce.MaxLineQuantity || q2 > commerce.MaxLineQuantity {
+			return // no cart line holds more, so no order line does
+		}
+		ship := &commerce.ShippingMethod{Code: "std", Currency: "EUR", BaseAmount: shipBase, PerKgAmount: shipPerKg}
+		totals, err := commerce.ComputeTotals("EUR", lines, ship, commerce.TaxPolicy{RateBasisPoints: rate})
+		if err != nil {
+			return
+		}
+		order := []commerce.OrderLine{{SKU: "A", UnitPrice: price1, Ordered: q1}, {SKU: "B", UnitPrice: price2, Ordered: q2}}
+		within := func(v, n int64) int64 { // v folded into 0..n
+			if n <= 0 {
+				return 0
+			}
+			if v %= n + 1; v < 0 {
+				v += n + 1
+			}
+			return v
+		}
+		var sum commerce.AmountShare
+		step := func(what string, change []commerce.ShipLine, amount func([]commerce.OrderLine, commerce.OrderTotals, []commerce.ShipLine) (commerce.AmountShare, error), apply func(*commerce.OrderLine, int64)) {
+			var nonEmpty []commerce.ShipLine
+			for _, c := range change {
+				if c.Quantity > 0 {
+					nonEmpty = append(nonEmpty, c)
+				}
+			}
+			if len(nonEmpty) == 0 {
+				return
+			}
+			a, err := amount(order, totals, nonEmpty)
+			if err != nil {
+				t.Fatalf("%s %+v of %+v: %v", what, nonEmpty, order, err)
+			}
+			if a.Net < 0 || a.Shipping < 0 || a.Tax < 0 || a.Total != a.Net+a.Shipping+a.Tax {
+				t.Fatalf("%s %+v: share %+v", what, nonEmpty, a)
+			}
+			sum.Net, sum.Shipping, sum.Tax, sum.Total = sum.Net+a.Net, sum.Shipping+a.Shipping, sum.Tax+a.Tax, sum.Total+a.Total
+			for _, c := range nonEmpty {
+				for i := range order {
+					if order[i].SKU == c.SKU {
+						apply(&order[i], c.Quantity)
+					}
+				}
+			}
+		}
+		shipped := func(l *commerce.OrderLine, q int64) { l.Shipped += q }
+		cancelled := func(l *commerce.OrderLine, q int64) { l.Cancelled += q }
+		c1, c2 := within(cancel1, q1), within(cancel2, q2)
+		step("cancel", []commerce.ShipLine{{SKU: "A", Quantity: c1}, {SKU: "B", Quantity: c2}}, commerce.CancellationAmount, cancelled)
+		step("ship", []commerce.ShipLine{{SKU: "A", Quantity: within(first1, q1-c1)}, {SKU: "B", Quantity: within(first2, q2-c2)}}, commerce.ShipmentAmount, shipped)
+		step("ship the rest", []commerce.ShipLine{{SKU: "A", Quantity: order[0].Open()}, {SKU: "B", Quantity: order[1].Open()}}, commerce.ShipmentAmount, shipped)
+		if sum.Total != totals.Total.Amount || sum.Shipping != totals.Shipping.Amount || sum.Tax != totals.Tax.Amount {
+			t.Fatalf("shares sum to %+v, the order's totals are %+v", sum, totals)
+		}
+	})
+}
