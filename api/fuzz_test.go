@@ -60,6 +60,15 @@ func FuzzRoutes(f *testing.F) {
 	f.Add("POST /v1/carts/:cart_id/lines/bulk", uint8(0), []byte("\"FUZZ-1\",\"1\"\n\"A\x00\",2"), "text/csv", "", false)
 	f.Add("GET /v1/orders", uint8(0), []byte(nil), "limit=0&cursor=%00", "", false)
 	f.Add("GET /v1/admin/orders", uint8(3), []byte(nil), "limit=100&cursor=MjAyNi0wMS0wMVQwMDowMDowMFp8eA&erp_sync=stuck", "", false)
+	// Every filter a list reads, on every GET route (a route ignores what it does not read).
+	filters := []string{"status=placed&company_id=00000000-0000-0000-0000-000000000000", "late=true&fulfilment_status=unfulfilled",
+		"kind=price&integration=fuzz-warehouse&status=", "expiring_within_days=99999999999999999999", "assignee=me&status=offered",
+		"erp_sync=stuck&limit=1", "late=maybe&company_id=x", "status=%FF", "status=a&status=b&limit=2&limit=3"}
+	for i, r := range w.routes {
+		if strings.HasPrefix(r, "GET ") {
+			f.Add(r, uint8(i), []byte(nil), filters[i%len(filters)], "", false)
+		}
+	}
 	f.Add("PUT /v1/carts/:cart_id/lines/:sku", uint8(0), []byte(`{"quantity":2}`), "", "FUZZ-1", false)
 	f.Add("PUT /v1/carts/:cart_id/lines/:sku", uint8(0), []byte(`{"quantity":2}`), "", "\xff", false)
 
