@@ -39,6 +39,11 @@ type Options struct {
 	// desk, served beside the API) links every quote, checkout and order to
 	// its workflow. Empty: no links.
 	TemporalUI string
+	// IdempotencyLease is how long a request's claim on its Idempotency-Key
+	// lasts unless renewed (every third of it, while the request runs); a
+	// key whose request died is free again after it. Zero: 15 s. Tests
+	// shorten it.
+	IdempotencyLease time.Duration
 }
 
 // Server serves the API.
@@ -110,7 +115,7 @@ func (s *Server) Routes(r gin.IRouter, areas ...Area) {
 	v1.POST("/carts/:cart_id/lines", buy, s.Idempotent, s.addLine)
 	v1.PUT("/carts/:cart_id/lines/:sku", buy, s.Idempotent, s.setLine)
 	v1.DELETE("/carts/:cart_id/lines/:sku", buy, s.Idempotent, s.removeLine)
-	v1.POST("/carts/:cart_id/checkout", buy, s.Idempotent, s.checkout)
+	v1.POST("/carts/:cart_id/checkout", buy, s.idempotentRefreshed(s.refreshCheckout), s.checkout)
 	v1.GET("/carts/:cart_id/checkout", read, s.checkoutStatus)
 
 	v1.POST("/carts/:cart_id/checkout/withdraw", buy, s.Idempotent, s.withdrawCheckout)
