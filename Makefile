@@ -45,6 +45,22 @@ bench: $(TEMPORAL) build postgres ## Load-test a local stack; prints orders/s, l
 	go build -o $(BENCH) ./cmd/orderflow-bench
 	./scripts/bench.sh
 
+# go test -fuzz takes one target of one package at a time, so each runs on its
+# own for FUZZTIME (plain go test, and so make test, runs their seeds and every
+# crasher kept under testdata/fuzz/). A crash stops here with the failing input
+# written to that package's testdata/fuzz/<target>/: fix it and commit the file.
+FUZZTIME ?= 20s
+FUZZ_PACKAGES := ./commerce ./webhooks ./api
+
+.PHONY: fuzz
+fuzz: postgres ## Run every fuzz target for FUZZTIME each (default 20s): decoders, routes, webhooks, money, totals
+	@set -e; for pkg in $(FUZZ_PACKAGES); do \
+	  for target in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$target ($(FUZZTIME))"; \
+	    go test $$pkg -run='^$$' -fuzz="^$$target\$$" -fuzztime=$(FUZZTIME); \
+	  done; \
+	done
+
 .PHONY: build
 build: ## Build bin/orderflow
 	go build -o $(ORDERFLOW) ./cmd/orderflow

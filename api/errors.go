@@ -79,6 +79,7 @@ var rejectionStatus = map[commerce.RejectionCode]int{
 	commerce.CodeStaleRevision:         http.StatusConflict,
 	commerce.CodeNoDraft:               http.StatusConflict,
 	commerce.CodeBeyondAuthority:       http.StatusUnprocessableEntity,
+	commerce.CodeInvalidInput:          http.StatusUnprocessableEntity,
 }
 
 // rejectionField names the request field a refusal is about, where there is one.

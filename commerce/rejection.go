@@ -96,3 +96,10 @@ const CodeCheckoutAborted RejectionCode = "checkout_aborted"
 
 // CodeCurrencyMismatch: an amount is not in the currency of the account it is for.
 const CodeCurrencyMismatch RejectionCode = "currency_mismatch"
+
+// CodeInvalidInput: the database refused a step's input as data it can never
+// store (text with a NUL byte or invalid UTF-8, a value too long or out of
+// range). The validators in front of every process refuse such input first;
+// this ends, cleanly and at once, a step that got past them, instead of
+// retrying it for ever.
+const CodeInvalidInput RejectionCode = "invalid_input"

@@ -19,7 +19,9 @@ import (
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 
+	"github.com/orderflow/orderflow/activities"
 	"github.com/orderflow/orderflow/activities/approval"
 	"github.com/orderflow/orderflow/activities/carts"
 	"github.com/orderflow/orderflow/activities/fulfilment"
@@ -76,6 +78,8 @@ func New(t *testing.T, creditLimit int64) *Fixture {
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(t.Output(), nil))))
 	env := suite.NewTestActivityEnvironment()
+	// As on every worker: each activity's error through activities.Classify.
+	env.SetWorkerOptions(worker.Options{Interceptors: activities.Interceptors()})
 	for _, capability := range []any{acts.Carts, acts.Spend, acts.Approval, acts.Inventory, acts.Payment, acts.Orders, acts.Quotes, acts.Fulfilment} {
 		env.RegisterActivity(capability)
 	}
