@@ -23,10 +23,11 @@ import (
 const (
 	idempotencyHeader = "Idempotency-Key"
 	maxIdempotencyKey = 255
-	// A first request that has not answered after this long is presumed dead (its
-	// server crashed), and a retry may take the key over.
-	idempotencyStaleAfter = 2 * time.Minute
-	maxRequestBody        = 1 << 20
+	// A first request runs under its deadline (requestTimeout); one that has
+	// not answered this long after it is dead (its server crashed), and a
+	// retry takes the key over.
+	idempotencyStaleMargin = 30 * time.Second
+	maxRequestBody         = 1 << 20
 )
 
 // capturingWriter keeps a copy of the response so it can be stored for replays.
@@ -249,7 +250,7 @@ func (s *Server) claimOrReplay(c *gin.Context, who uuid.UUID, key string, hash [
 			return true, nil
 		}
 		_, err = s.q.IdempotencyKeyTakeOver(ctx, db.IdempotencyKeyTakeOverParams{
-			PrincipalID: who, Key: key, StaleBefore: time.Now().Add(-idempotencyStaleAfter)})
+			PrincipalID: who, Key: key, StaleBefore: time.Now().Add(-s.idempotencyStaleAfter())})
 		if err == nil {
 			return false, nil
 		}
@@ -263,13 +264,26 @@ func (s *Server) claimOrReplay(c *gin.Context, who uuid.UUID, key string, hash [
 		"requests with this Idempotency-Key keep failing; retry later")
 }
 
+// idempotencyStaleAfter is how long after its claim an unanswered first
+// request is presumed dead.
+func (s *Server) idempotencyStaleAfter() time.Duration {
+	return s.requestTimeout() + idempotencyStaleMargin
+}
+
 // awaitIdempotentAnswer waits, a little longer than a synchronous checkout can
-// take, for the first request with the key to answer.
+// take, for the first request with the key to answer, but not past a second
+// before this request's own deadline, so that it can still answer 409
+// request_in_progress itself; and not at all for a first request presumed
+// dead, which the caller then takes over.
 func (s *Server) awaitIdempotentAnswer(ctx context.Context, who uuid.UUID, key string) (db.IdempotencyKey, error) {
 	deadline := time.Now().Add(s.opts.CheckoutSyncWait + 5*time.Second)
+	if d, ok := ctx.Deadline(); ok && d.Add(-time.Second).Before(deadline) {
+		deadline = d.Add(-time.Second)
+	}
 	for {
 		row, err := s.q.IdempotencyKeyGet(ctx, db.IdempotencyKeyGetParams{PrincipalID: who, Key: key})
-		if err != nil || row.StatusCode.Valid || time.Now().After(deadline) {
+		if err != nil || row.StatusCode.Valid || time.Now().After(deadline) ||
+			time.Since(row.LockedAt) > s.idempotencyStaleAfter() {
 			return row, err
 		}
 		select {
