@@ -393,8 +393,11 @@ func awaitReady(ctx context.Context, api string, within time.Duration) error {
 	}
 }
 
-// freePorts finds n ports free now: the dev server must come back on the
-// same port after each kill, so its port is chosen once, here.
+// freePorts finds n ports free now, below Linux's ephemeral range (32768 and
+// up): a killed process must get its port back when it starts again, and a
+// port from the ephemeral range may meanwhile be the local end of some
+// outgoing connection (a worker's to Postgres), which the listener cannot
+// bind while it lasts.
 func freePorts(n int) ([]int, error) {
 	var ports []int
 	var ls []net.Listener
@@ -403,13 +406,17 @@ func freePorts(n int) ([]int, error) {
 			l.Close()
 		}
 	}()
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+	for tries := 0; len(ports) < n; tries++ {
+		if tries > 1000 {
+			return nil, errors.New("no free port found between 20000 and 32767")
+		}
+		port := 20000 + rand.IntN(12768)
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 		if err != nil {
-			return nil, err
+			continue
 		}
 		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+		ports = append(ports, port)
 	}
 	return ports, nil
 }
