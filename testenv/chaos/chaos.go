@@ -243,7 +243,7 @@ func (s *stack) exited(kind string) {
 
 // killLoop kills one process every ~every until ctx ends: a worker, an API
 // server, the Temporal dev server, in turn, each started again after a
-// pause of one to three seconds.
+// pause of one to three seconds (Temporal three to six).
 func (s *stack) killLoop(ctx context.Context, every time.Duration, a *answers, say func(string, ...any)) error {
 	for i := 0; ; i++ {
 		wait := every/2 + time.Duration(rand.Int64N(int64(every)))
@@ -278,7 +278,12 @@ func (s *stack) killLoop(ctx context.Context, every time.Duration, a *answers, s
 		s.mu.Lock()
 		s.kills[kind]++
 		s.mu.Unlock()
+		// Temporal stays down longer: long enough for requests that need it
+		// to run into their deadlines.
 		pause := time.Second + time.Duration(rand.Int64N(int64(2*time.Second)))
+		if kind == kindTemporal {
+			pause = 3*time.Second + time.Duration(rand.Int64N(int64(3*time.Second)))
+		}
 		say("kill -9 %s (pid %d); back in %s", p.name, pid, pause.Round(100*time.Millisecond))
 		time.Sleep(pause)
 		if err := p.start(); err != nil {

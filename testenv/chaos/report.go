@@ -26,7 +26,9 @@ type Report struct {
 
 	// Checkouts are the carts the storefront checked out (sent a checkout
 	// for at least once), and what their checkouts answered in the end.
-	Checkouts, Answered201, Answered202, AnsweredRefusal, Unanswered int
+	// Answered409Order counts 409 cart_not_open naming the order: a try
+	// placed it and died unanswered, a retry found the cart an order.
+	Checkouts, Answered201, Answered202, Answered409Order, AnsweredRefusal, Unanswered int
 	// Placed are the orders of those carts in Postgres; Refused the carts
 	// whose checkout failed for a business reason and reopened them.
 	Placed, Refused int
@@ -46,9 +48,12 @@ type Report struct {
 	Books []string
 
 	// Requests counts every try; Answers5xx, Answers503 and ConnErrors the
-	// failed ones, DuringOutage those failed while the Temporal dev server
-	// was down.
+	// failed ones; DuringOutage the 5xx answered while the Temporal dev
+	// server was down.
 	Requests, Answers5xx, Answers503, ConnErrors, DuringOutage int64
+	// InProgress counts 409 request_in_progress: a retry while the first
+	// try still ran, or had died with its server and not yet been given up.
+	InProgress int64
 	// Kills are the run's kill -9s by process kind (worker, api, temporal);
 	// Exits the processes' exits on their own (an API or worker started
 	// while Temporal was still down gives up, and is started again).
@@ -87,8 +92,8 @@ func (r *Report) Print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "\nchaos: %s of %d clients against 2 API servers and 2 workers (separate processes),\n"+
 		"       a Temporal dev server persisted to SQLite, a kill -9 every ~%s\n\n", o.Duration, o.Clients, o.KillEvery)
-	row("checkouts attempted", r.Checkouts, fmt.Sprintf("201 placed %d, 202 pending %d, 4xx %d, no answer %d",
-		r.Answered201, r.Answered202, r.AnsweredRefusal, r.Unanswered))
+	row("checkouts attempted", r.Checkouts, fmt.Sprintf("201 placed %d, 202 pending %d, 409 naming the order %d, other 4xx %d, no answer %d",
+		r.Answered201, r.Answered202, r.Answered409Order, r.AnsweredRefusal, r.Unanswered))
 	row("orders placed", r.Placed, fmt.Sprintf("in Postgres; checkouts refused %d", r.Refused))
 	row("quotes", r.Quotes, fmt.Sprintf("accepted %d, ordered %d", r.QuotesAccepted, r.QuotesOrdered))
 	row("shipments (webhooks)", r.Shipments, fmt.Sprintf("delivered %d, recorded %d", r.ShipmentsDelivered, r.ShipmentsRecorded))
@@ -98,8 +103,9 @@ func (r *Report) Print(w io.Writer) {
 	row("carts stuck", len(r.Stuck), verdict(len(r.Stuck) == 0))
 	row("books (stock, credit, spend)", len(r.Books), verdict(len(r.Books) == 0)+" disagreements")
 	row("requests", r.Requests, "every try, retries included")
-	row("5xx answered", r.Answers5xx, fmt.Sprintf("503 %d; with connection errors, %d while Temporal was down", r.Answers503, r.DuringOutage))
+	row("5xx answered", r.Answers5xx, fmt.Sprintf("503 %d; %d while Temporal was down (killed, not yet answering)", r.Answers503, r.DuringOutage))
 	row("connection errors", r.ConnErrors, "refused or cut: an API server killed")
+	row("409 request_in_progress", r.InProgress, "a retry while its first try ran, or died with its server < 38 s ago")
 	row("kills (kill -9)", sum(r.Kills), perKind(r.Kills))
 	row("exits on their own", sum(r.Exits), perKind(r.Exits)+" (started while Temporal was down; started again)")
 	row("settled after the drive", r.SettleTime.Round(100*time.Millisecond), verdict(r.Settled))
@@ -193,7 +199,7 @@ func (s *stack) report(ctx context.Context, opts Options, shop *storefront, a *a
 	shop.mu.Lock()
 	defer shop.mu.Unlock()
 	r := &Report{Options: opts, Requests: a.requests.Load(), Answers5xx: a.status5xx.Load(), Answers503: a.status503.Load(),
-		ConnErrors: a.connErrors.Load(), DuringOutage: a.during.Load()}
+		ConnErrors: a.connErrors.Load(), DuringOutage: a.during.Load(), InProgress: a.inProgress.Load()}
 	s.mu.Lock()
 	r.Kills, r.Exits = maps.Clone(s.kills), maps.Clone(s.exits)
 	s.mu.Unlock()
@@ -233,6 +239,8 @@ func (s *stack) report(ctx context.Context, opts Options, shop *storefront, a *a
 			r.Answered201++
 		case rec.answer == http.StatusAccepted:
 			r.Answered202++
+		case rec.answer == http.StatusConflict && len(rec.orderIDs) > 0:
+			r.Answered409Order++
 		default:
 			r.AnsweredRefusal++
 		}
@@ -243,11 +251,11 @@ func (s *stack) report(ctx context.Context, opts Options, shop *storefront, a *a
 			r.Refused++
 		}
 		if len(rec.orderIDs) > 1 {
-			r.Doubled = append(r.Doubled, fmt.Sprintf("cart %s: its checkout answered 201 with %d orders", id, len(rec.orderIDs)))
+			r.Doubled = append(r.Doubled, fmt.Sprintf("cart %s: its checkout answered %d orders", id, len(rec.orderIDs)))
 		}
 		for orderID := range rec.orderIDs {
 			if st.order == nil || *st.order != orderID {
-				r.Lost = append(r.Lost, fmt.Sprintf("cart %s: its checkout answered 201 with order %s, which Postgres does not have", id, orderID))
+				r.Lost = append(r.Lost, fmt.Sprintf("cart %s: its checkout answered order %s, which Postgres does not have", id, orderID))
 			}
 		}
 		if rec.answer == http.StatusAccepted && st.order == nil && st.status != "checking_out" && st.failure == "" {

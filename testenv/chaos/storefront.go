@@ -38,9 +38,9 @@ const shipTo = `{"ship_to":{"name":"Chaos Receiving","line1":"Dock 9","city":"Be
 
 // answers counts what the API servers answered, over every attempt.
 type answers struct {
-	requests, status5xx, status503, connErrors, during atomic.Int64
+	requests, status5xx, status503, connErrors, during, inProgress atomic.Int64
 	// temporalDown is set while the Temporal dev server is killed and not
-	// yet answering again; 5xx and connection errors then count in during.
+	// yet answering again; a 5xx then counts in during too.
 	temporalDown atomic.Bool
 }
 
@@ -64,8 +64,8 @@ type checkoutRecord struct {
 	// answer is the checkout's final HTTP status (0: none, every attempt
 	// failed or the run ended first).
 	answer int
-	// orderIDs are the orders the 201 answers named (more than one is a
-	// doubled order).
+	// orderIDs are the orders its answer named (201, or 409 cart_not_open
+	// after a try that placed it went unanswered).
 	orderIDs map[uuid.UUID]bool
 }
 
@@ -151,9 +151,10 @@ func (s *storefront) call(ctx context.Context, n int, method, path, token, key s
 			}
 			retry = true
 		case r.status == http.StatusConflict && r.code() == "request_in_progress":
+			s.answers.inProgress.Add(1)
 			retry = true
 		}
-		if retry && (err != nil || r.status >= 500) && s.answers.temporalDown.Load() {
+		if err == nil && r.status >= 500 && s.answers.temporalDown.Load() {
 			s.answers.during.Add(1)
 		}
 		if !retry {
@@ -238,15 +239,27 @@ func (s *storefront) checkout(ctx context.Context, n int, rnd *rand.Rand) {
 	if err != nil {
 		return
 	}
-	var order struct {
-		ID uuid.UUID `json:"id"`
+	// A 201 names the order; so does a 409 cart_not_open when a try before
+	// placed it and died unanswered (its server killed), and a retry then
+	// found the cart an order already.
+	var answer struct {
+		ID    uuid.UUID `json:"id"`
+		Error struct {
+			Code    string    `json:"code"`
+			OrderID uuid.UUID `json:"order_id"`
+		} `json:"error"`
+	}
+	_ = json.Unmarshal(r.body, &answer)
+	orderID := answer.ID
+	if r.status == http.StatusConflict && answer.Error.Code == "cart_not_open" {
+		orderID = answer.Error.OrderID
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rec.answer = r.status
-	if r.status == http.StatusCreated && json.Unmarshal(r.body, &order) == nil && order.ID != uuid.Nil {
-		rec.orderIDs[order.ID] = true
-		s.toShip = append(s.toShip, placed{orderID: order.ID, at: time.Now(), lines: lines})
+	if (r.status == http.StatusCreated || r.status == http.StatusConflict) && orderID != uuid.Nil {
+		rec.orderIDs[orderID] = true
+		s.toShip = append(s.toShip, placed{orderID: orderID, at: time.Now(), lines: lines})
 	}
 }
 
