@@ -70,13 +70,6 @@ func (p *process) start() error {
 	return nil
 }
 
-// running tells whether the process runs now.
-func (p *process) running() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.cmd != nil && !isClosed(p.exited)
-}
-
 // pid is the process's ID, 0 when it does not run.
 func (p *process) pid() int {
 	p.mu.Lock()
