@@ -23,6 +23,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -205,12 +206,12 @@ func startStack(ctx context.Context, opts Options, say func(string, ...any)) (*s
 		return s, err
 	}
 	if s.erp, err = newProcess("erp", "erp-sandbox", opts.Orderflow,
-		append(env, "ERP_SANDBOX_ADDR="+erpAddr, "ERP_SANDBOX_TOKEN="+erpToken), "erp-sandbox"); err != nil {
+		append(slices.Clip(env), "ERP_SANDBOX_ADDR="+erpAddr, "ERP_SANDBOX_TOKEN="+erpToken), "erp-sandbox"); err != nil {
 		return s, err
 	}
 	for i := range 2 {
 		w, err := newProcess(kindWorker, fmt.Sprintf("worker-%d", i+1), opts.Orderflow,
-			append(env, "WORKER_HTTP_ADDR=127.0.0.1:0"), "worker")
+			append(slices.Clip(env), "WORKER_HTTP_ADDR=127.0.0.1:0"), "worker")
 		if err != nil {
 			return s, err
 		}
@@ -218,7 +219,7 @@ func startStack(ctx context.Context, opts Options, say func(string, ...any)) (*s
 	}
 	for i := range 2 {
 		addr := fmt.Sprintf("127.0.0.1:%d", ports[2+i])
-		api, err := newProcess(kindAPI, fmt.Sprintf("api-%d", i+1), opts.Orderflow, append(env, "HTTP_ADDR="+addr), "serve")
+		api, err := newProcess(kindAPI, fmt.Sprintf("api-%d", i+1), opts.Orderflow, append(slices.Clip(env), "HTTP_ADDR="+addr), "serve")
 		if err != nil {
 			return s, err
 		}
@@ -439,9 +440,9 @@ func baseEnv(settings ...string) []string {
 			name == "CHECKOUT_SYNC_WAIT":
 			continue
 		}
-		env = append(env, kv)
+		env = append(slices.Clip(env), kv)
 	}
-	return append(env, settings...)
+	return append(slices.Clip(env), settings...)
 }
 
 func logFile(dir, name string) (*os.File, error) {
