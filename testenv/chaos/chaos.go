@@ -440,9 +440,9 @@ func baseEnv(settings ...string) []string {
 			name == "CHECKOUT_SYNC_WAIT":
 			continue
 		}
-		env = append(slices.Clip(env), kv)
+		env = append(env, kv)
 	}
-	return append(slices.Clip(env), settings...)
+	return append(env, settings...)
 }
 
 func logFile(dir, name string) (*os.File, error) {
