@@ -33,10 +33,11 @@ func TestChaos(t *testing.T) {
 		TemporalCLI: temporalCLI,
 		DatabaseURL: dbURL,
 		WorkDir:     t.TempDir(),
-		Duration:    25 * time.Second,
+		Duration:    30 * time.Second,
 		Clients:     4,
-		// One kill of each kind, at least, within the drive.
-		KillEvery: 6 * time.Second,
+		// One kill of each kind, at least, within the drive: three waits of
+		// at most 6.25 s and two pauses of at most 3 s.
+		KillEvery: 5 * time.Second,
 		// A request in flight on a killed API server holds its
 		// Idempotency-Key for two minutes before a retry may take it over.
 		Settle: 3 * time.Minute,

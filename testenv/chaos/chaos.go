@@ -48,8 +48,9 @@ type Options struct {
 	Duration time.Duration
 	// Clients is how many storefront clients run at once.
 	Clients int
-	// KillEvery is the mean time between two kills; the victims take turns:
-	// a worker, an API server, the Temporal dev server.
+	// KillEvery is the mean time from one process being back to the next
+	// kill (±25 %); the victims take turns: a worker, an API server, the
+	// Temporal dev server.
 	KillEvery time.Duration
 	// Settle bounds the wait, after the drive, for every checkout, quote and
 	// shipment to finish.
@@ -247,7 +248,7 @@ func (s *stack) exited(kind string) {
 // pause of one to three seconds (Temporal three to six).
 func (s *stack) killLoop(ctx context.Context, every time.Duration, a *answers, say func(string, ...any)) error {
 	for i := 0; ; i++ {
-		wait := every/2 + time.Duration(rand.Int64N(int64(every)))
+		wait := every*3/4 + time.Duration(rand.Int64N(int64(every/2)+1))
 		select {
 		case <-ctx.Done():
 			return nil
