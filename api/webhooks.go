@@ -48,8 +48,8 @@ func (unmatchedDeliverer) Deliver(context.Context, webhooks.Event) (bool, error)
 type WebhookReceipt struct {
 	// EventID is the sender's event ID.
 	EventID string `json:"event_id"`
-	// Status is what became of the event: delivered, unmatched, rejected, or
-	// pending (recorded; its delivery is still to be made).
+	// Status is what became of the event: delivered, unmatched or rejected.
+	// (An event still pending is answered 503 delivery_pending instead.)
 	Status string `json:"status"`
 	// Duplicate is true when the event was received before: this one changed
 	// nothing, and Status is the first one's.
@@ -117,16 +117,24 @@ func (s *Server) receiveWebhook(c *gin.Context) {
 	// A new event is handed over now; so is one sent again after its
 	// hand-over failed (or its request died mid-way): the sender's retry is
 	// what completes it. A duplicate of one whose first hand-over is still
-	// under way answers pending; that request settles it.
+	// under way waits for it and answers how it settled; if it does not
+	// settle (that request died with its server), the sender is told to come
+	// back, since a 202 must mean the event needs nothing more from it.
 	status := row.Status
 	if !duplicate || handOverFailed(row, time.Now()) {
 		event.ReceivedAt = row.ReceivedAt
 		status = s.deliverWebhook(c, row, event)
-		if status == "pending" {
-			c.Header("Retry-After", strconv.Itoa(webhookRetryAfterSeconds))
-			RespondError(c, errDeliveryPending)
+	} else if status == "pending" {
+		if row, err = s.awaitHandOver(ctx, row); err != nil {
+			RespondError(c, err)
 			return
 		}
+		status = row.Status
+	}
+	if status == "pending" {
+		c.Header("Retry-After", strconv.Itoa(webhookRetryAfterSeconds))
+		RespondError(c, errDeliveryPending)
+		return
 	}
 	c.JSON(http.StatusAccepted, WebhookReceipt{EventID: event.ID, Status: status, Duplicate: duplicate})
 }
@@ -138,12 +146,32 @@ func handOverFailed(row db.WebhookEvent, now time.Time) bool {
 	return row.Status == "pending" && (row.Error != "" || now.Sub(row.ReceivedAt) > 2*deliveryTimeout)
 }
 
+// awaitHandOver waits until the request handing the event over has settled
+// it, as long as a hand-over can take (deliveryTimeout from its receipt), and
+// returns the event as it is then: still pending when that request died.
+func (s *Server) awaitHandOver(ctx context.Context, row db.WebhookEvent) (db.WebhookEvent, error) {
+	deadline := row.ReceivedAt.Add(deliveryTimeout + time.Second)
+	for row.Status == "pending" && time.Now().Before(deadline) {
+		select {
+		case <-ctx.Done():
+			return row, ctx.Err()
+		case <-time.After(25 * time.Millisecond):
+		}
+		var err error
+		row, err = s.q.WebhookEventGetByEventID(ctx, db.WebhookEventGetByEventIDParams{IntegrationID: row.IntegrationID, EventID: row.EventID})
+		if err != nil {
+			return row, err
+		}
+	}
+	return row, nil
+}
+
 // webhookRetryAfterSeconds is the Retry-After of a pending event's 503.
 const webhookRetryAfterSeconds = 5
 
 // errDeliveryPending answers an event recorded whose hand-over to its
-// workflow failed (Temporal unreachable): the sender retries it with the same
-// event ID, and the retry hands it over.
+// workflow failed (Temporal unreachable) or died with its request's server:
+// the sender retries it with the same event ID, and the retry hands it over.
 var errDeliveryPending = newError(http.StatusServiceUnavailable, "delivery_pending",
 	"the event is recorded, but its hand-over to its workflow failed: send it again with the same id")
 

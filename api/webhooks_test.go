@@ -241,6 +241,45 @@ func TestWebhookDeliveryFailures(t *testing.T) {
 	require.Len(t, e.events(), 2, "recorded once")
 }
 
+// An event whose first request died while handing it over (its server
+// killed: the event stays recorded pending, without an error) is not
+// answered 202 to a resend, which the sender would take for done: the resend
+// is told to come back (503 delivery_pending) until the first request must
+// be gone, and the resend after that hands it over. Found by the chaos run
+// (package chaos): the warehouse's shipment was otherwise never recorded.
+func TestWebhookHandOverThatDiedWithItsServer(t *testing.T) {
+	t.Parallel()
+	e := newWebhookEnv(t)
+	e.deliverer.delivered = true
+	body := shipmentEvent("evt_orphan", uuid.New())
+	_, err := db.New(e.pool).WebhookEventCreate(context.Background(), db.WebhookEventCreateParams{
+		ID: uuid.New(), IntegrationID: e.integration.ID, EventID: "evt_orphan", Type: string(webhooks.ShipmentCreated),
+		OrderID: uuid.NullUUID{UUID: uuid.MustParse(eventOrderID(t, body)), Valid: true}, Payload: body})
+	require.NoError(t, err)
+
+	res := e.send(body)
+	res.requireError(t, http.StatusServiceUnavailable, "delivery_pending", "")
+	require.Equal(t, "5", res.Header.Get("Retry-After"))
+	require.Zero(t, e.deliverer.calls.Load(), "the first request may still be handing it over")
+
+	_, err = e.pool.Exec(context.Background(), `UPDATE webhook_events SET received_at = now() - interval '1 minute' WHERE event_id = 'evt_orphan'`)
+	require.NoError(t, err)
+	again := e.send(body).receipt(t)
+	require.Equal(t, api.WebhookReceipt{EventID: "evt_orphan", Status: "delivered", Duplicate: true}, again)
+	require.EqualValues(t, 1, e.deliverer.calls.Load())
+}
+
+// eventOrderID reads data.order_id of an event body.
+func eventOrderID(t *testing.T, body []byte) string {
+	var v struct {
+		Data struct {
+			OrderID string `json:"order_id"`
+		} `json:"data"`
+	}
+	require.NoError(t, json.Unmarshal(body, &v))
+	return v.Data.OrderID
+}
+
 // Every refusal of the signature is a 401 that writes nothing and delivers
 // nothing.
 func TestWebhookBadSignatureWritesNothing(t *testing.T) {
@@ -307,7 +346,8 @@ func TestWebhookConcurrentReplaysAreRecordedAndDeliveredOnce(t *testing.T) {
 	for i := range senders {
 		wg.Go(func() { answers[i] = e.post(e.integration.Name, sig, body) })
 	}
-	// Every duplicate answers while the first delivery is still under way.
+	// Every duplicate arrives while the first delivery is still under way,
+	// and waits for it.
 	require.Eventually(t, func() bool { return e.deliverer.calls.Load() == 1 }, 10*time.Second, 5*time.Millisecond)
 	time.Sleep(100 * time.Millisecond)
 	close(e.deliverer.hold)

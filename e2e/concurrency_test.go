@@ -69,6 +69,7 @@ func TestConcurrentCheckoutsPlaceOneOrder(t *testing.T) {
 	require.Contains(t, orderIDs, orderOfCart(t, s.Pool, cartID))
 	require.Equal(t, int64(4), stockReserved(t, s.Pool, sku))
 	requirePlacedOnce(t, s.Pool, cartID, 4, 4000)
+	requireBooksBalance(t, s.Pool)
 }
 
 // Concurrent checkouts with one Idempotency-Key: one runs; the others, while

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/db"
+	"github.com/orderflow/orderflow/testenv/books"
 )
 
 // The invariants the API must keep are checked in Postgres directly, not only
@@ -25,27 +26,26 @@ func stockReserved(t testing.TB, pool *pgxpool.Pool, sku string) int64 {
 // reservedForCart is how many units the cart's checkouts hold, over all attempts.
 func reservedForCart(t testing.TB, pool *pgxpool.Pool, cartID uuid.UUID) int64 {
 	t.Helper()
-	rows, err := db.New(pool).StockReservationListByCart(context.Background(), cartID)
+	n, err := books.ReservedForCart(context.Background(), db.New(pool), cartID)
 	require.NoError(t, err)
-	var n int64
-	for _, r := range rows {
-		n += r.Quantity
-	}
 	return n
 }
 
 // authorizedHolds are the cart's credit holds still authorized.
 func authorizedHolds(t testing.TB, pool *pgxpool.Pool, cartID uuid.UUID) []db.CreditHold {
 	t.Helper()
-	holds, err := db.New(pool).CreditHoldListByCart(context.Background(), cartID)
+	holds, err := books.AuthorizedHolds(context.Background(), db.New(pool), cartID)
 	require.NoError(t, err)
-	var out []db.CreditHold
-	for _, h := range holds {
-		if h.Status == "authorized" {
-			out = append(out, h)
-		}
-	}
-	return out
+	return holds
+}
+
+// requireBooksBalance checks the whole database's books (package books):
+// stock, credit and spend held agree with the orders.
+func requireBooksBalance(t testing.TB, pool *pgxpool.Pool) {
+	t.Helper()
+	problems, err := books.Check(context.Background(), pool)
+	require.NoError(t, err)
+	require.Empty(t, problems, "the books disagree")
 }
 
 // ordersOfCart counts the orders made from the cart.

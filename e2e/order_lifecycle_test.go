@@ -259,6 +259,7 @@ func TestOrderShipsAndIsDeliveredByWebhooks(t *testing.T) {
 	require.Len(t, f.Invoices, 2)
 	requireStock(t, s.Pool, gloves, 6, 0)
 	requireCredit(t, s.Pool, company.ID, 0, total)
+	requireBooksBalance(t, s.Pool)
 
 	// An event about an order Orderflow does not have is kept for ops.
 	require.Equal(t, "unmatched", wh.send(shipmentCreated("evt_stranger", uuid.New(), "WH-X", gloves, 1)).Status)
@@ -437,6 +438,7 @@ func TestOrderCancellationAndOpsShipments(t *testing.T) {
 	_, err := db.New(s.Pool).OrderFlagLate(context.Background(), late.ID)
 	require.NoError(t, err)
 	require.Equal(t, []uuid.UUID{late.ID}, orderIDs(opsOrders(t, ops, "?late=true&company_id="+company.ID.String())))
+	requireBooksBalance(t, s.Pool)
 }
 
 // quantitiesOf is what happened to a line's units, alone.
