@@ -105,6 +105,9 @@ type Stack struct {
 	Temporal  client.Client
 	API       *httptest.Server
 	Workers   app.Workers
+	// Versioning is the worker deployment version the stack's in-process
+	// workers run as: StackVersioning, made current when they first start.
+	Versioning app.Versioning
 	// Activities is what the worker runs; tests may swap its payment provider
 	// before starting a replacement worker.
 	Activities app.Activities
@@ -125,6 +128,10 @@ type Stack struct {
 	DatabaseURL     string
 	TemporalAddress string
 }
+
+// StackVersioning is the worker deployment version of every Stack's
+// in-process workers: versioned as in production, under a build ID of its own.
+var StackVersioning = app.Versioning{Deployment: config.DefaultWorkerDeployment, BuildID: "testenv"}
 
 // StackOptions tune a Stack.
 type StackOptions struct {
@@ -179,8 +186,12 @@ func NewStack(t testing.TB, server *testsuite.DevServer, opts StackOptions) *Sta
 	}
 	var ws app.Workers
 	if !opts.ExternalWorkers {
-		ws = app.NewWorkers(tc, acts)
+		ws = app.NewWorkers(tc, acts, StackVersioning)
 		if err := ws.Start(); err != nil {
+			t.Fatalf("start worker: %v", err)
+		}
+		if err := app.MakeCurrent(context.Background(), tc, StackVersioning, config.SetCurrentIfNone, log); err != nil {
+			ws.Stop()
 			t.Fatalf("start worker: %v", err)
 		}
 	}
@@ -195,7 +206,7 @@ func NewStack(t testing.TB, server *testsuite.DevServer, opts StackOptions) *Sta
 	// for one here, as the tests check the links and never follow them.
 	ui := "http://temporal-ui.test/namespaces/" + stackNamespace(i)
 	srv := httptest.NewServer(app.NewAPIHandler(pool, tc, log, api.Options{CheckoutSyncWait: opts.CheckoutSyncWait, WebhookSecrets: secrets, TemporalUI: ui}))
-	s := &Stack{Namespace: stackNamespace(i), Pool: pool, Temporal: tc, API: srv, Workers: ws, Activities: acts,
+	s := &Stack{Namespace: stackNamespace(i), Pool: pool, Temporal: tc, API: srv, Workers: ws, Versioning: StackVersioning, Activities: acts,
 		ERP: erpServer, ERPStore: erpStore, ERPURL: erpHTTP.URL,
 		DatabaseURL: dbURL, TemporalAddress: server.FrontendHostPort()}
 	stopNews := func() {}
@@ -219,15 +230,15 @@ func NewStack(t testing.TB, server *testsuite.DevServer, opts StackOptions) *Sta
 	return s
 }
 
-// RestartWorker stops the workers and starts new ones, as a redeploy or a
-// crash-and-restart would. A non-nil provider replaces the payment provider.
+// RestartWorker stops the workers and starts new ones of the same build, as
+// a crash-and-restart would. A non-nil provider replaces the payment provider.
 func (s *Stack) RestartWorker(t testing.TB, provider payment.Provider) {
 	t.Helper()
 	s.Workers.Stop()
 	if provider != nil {
 		s.Activities.Payment = &payment.Activities{DB: s.Pool, Provider: provider}
 	}
-	s.Workers = app.NewWorkers(s.Temporal, s.Activities)
+	s.Workers = app.NewWorkers(s.Temporal, s.Activities, s.Versioning)
 	if err := s.Workers.Start(); err != nil {
 		t.Fatalf("restart worker: %v", err)
 	}

@@ -66,6 +66,10 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			return serveERPSandbox(gctx, pool, sandboxAddr, cfg.ERPToken, erpsandbox.Faults{}, news, log)
 		})
 	}
+	// The one worker on this machine takes all new work as soon as it
+	// polls, whichever build ran before (with TEMPORAL_DB_FILE, pinned
+	// workflows of an earlier build wait for that build: docs/deployment.md).
+	cfg.WorkerSetCurrent = config.SetCurrentAlways
 	g.Go(func() error { return runWorkers(gctx, cfg, log, tc, pool) })
 	g.Go(func() error { return serveHTTP(gctx, cfg, log, pool, tc) })
 	g.Go(func() error { seedDemoQuotes(gctx, tc, pool, log); return nil })

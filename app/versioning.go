@@ -1,0 +1,160 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/orderflow/orderflow/config"
+)
+
+// Versioning is the worker deployment version the workers run as under
+// Temporal's worker versioning: every build of the worker is a version of one
+// deployment, new workflows start on the deployment's current version, a
+// pinned workflow finishes on the version it started on and an auto-upgrade
+// one moves to the current version at its next workflow task
+// (docs/deployment.md). The zero Versioning runs the workers unversioned.
+type Versioning struct {
+	// Deployment is the worker deployment's name; empty: unversioned.
+	Deployment string
+	// BuildID names this build, the version within the deployment.
+	BuildID string
+}
+
+// VersioningOf is the versioning the configuration asks for.
+func VersioningOf(cfg config.Config) Versioning {
+	if !cfg.WorkerVersioning {
+		return Versioning{}
+	}
+	return Versioning{Deployment: cfg.WorkerDeployment, BuildID: cfg.WorkerBuildID}
+}
+
+// String names the version as Temporal's search attribute
+// TemporalWorkerDeploymentVersion does ("orderflow:4f1c0a9e2b7d"), or
+// "unversioned".
+func (v Versioning) String() string {
+	if v.Deployment == "" {
+		return "unversioned"
+	}
+	return v.Deployment + ":" + v.BuildID
+}
+
+// workerOptions are the worker options that make a worker poll as v. No
+// default versioning behavior: each workflow type registers its own.
+func (v Versioning) workerOptions() worker.Options {
+	if v.Deployment == "" {
+		return worker.Options{}
+	}
+	return worker.Options{DeploymentOptions: worker.DeploymentOptions{
+		UseVersioning: true,
+		Version:       worker.WorkerDeploymentVersion{DeploymentName: v.Deployment, BuildID: v.BuildID},
+	}}
+}
+
+// makeCurrentWait bounds how long MakeCurrent waits for the version to show
+// up polling every task queue.
+const makeCurrentWait = time.Minute
+
+// MakeCurrent makes v its deployment's current version, the one new workflows
+// (and auto-upgrade ones, at their next task) run on, as policy says
+// (config.WorkerSetCurrent): SetCurrentAlways does, SetCurrentIfNone only
+// when the deployment has neither a current nor a ramping version (its very
+// first versioned worker; after that an operator rolls builds out, see
+// docs/deployment.md), SetCurrentNever never does. It first waits, up to a
+// minute, until the workers of v (started already) poll every one of
+// TaskQueues, so no process's tasks are routed to a version that does not
+// serve them. Two workers racing to do it are serialized by the deployment's
+// conflict token.
+func MakeCurrent(ctx context.Context, c client.Client, v Versioning, policy string, log *slog.Logger) error {
+	if v.Deployment == "" || policy == config.SetCurrentNever {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, makeCurrentWait)
+	defer cancel()
+	h := c.WorkerDeploymentClient().GetHandle(v.Deployment)
+	for {
+		done, err := makeCurrentOnce(ctx, h, v, policy, log)
+		if done {
+			return nil
+		}
+		var denied *serviceerror.PermissionDenied
+		var invalid *serviceerror.InvalidArgument
+		if errors.As(err, &denied) || errors.As(err, &invalid) {
+			return fmt.Errorf("make worker deployment version %s current (a server without worker deployments needs WORKER_VERSIONING=false): %w", v, err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("make worker deployment version %s current: %w", v, err)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// makeCurrentOnce tries MakeCurrent once: done when nothing is left to do,
+// else the reason to try again.
+func makeCurrentOnce(ctx context.Context, h client.WorkerDeploymentHandle, v Versioning, policy string, log *slog.Logger) (bool, error) {
+	version, err := h.DescribeVersion(ctx, client.WorkerDeploymentDescribeVersionOptions{BuildID: v.BuildID})
+	if err != nil {
+		return false, err // not found until its first poll reaches the server
+	}
+	if missing := unpolledQueues(version.Info.TaskQueuesInfos); len(missing) > 0 {
+		return false, fmt.Errorf("task queues not polled by this version yet: %v", missing)
+	}
+	d, err := h.Describe(ctx, client.WorkerDeploymentDescribeOptions{})
+	if err != nil {
+		return false, err
+	}
+	routing := d.Info.RoutingConfig
+	current, ramping := routing.CurrentVersion, routing.RampingVersion
+	switch {
+	case current != nil && current.BuildID == v.BuildID:
+		log.Info("worker deployment version is current", "version", v.String())
+		return true, nil
+	case policy == config.SetCurrentIfNone && (current != nil || ramping != nil):
+		args := []any{"version", v.String(), "policy", policy}
+		if current != nil {
+			args = append(args, "current", current.DeploymentName+":"+current.BuildID)
+		}
+		if ramping != nil {
+			args = append(args, "ramping", ramping.DeploymentName+":"+ramping.BuildID, "ramp_percent", routing.RampingVersionPercentage)
+		}
+		log.Info("another worker deployment version takes new work; this one waits to be ramped or made current (docs/deployment.md)", args...)
+		return true, nil
+	}
+	if _, err := h.SetCurrentVersion(ctx, client.WorkerDeploymentSetCurrentVersionOptions{
+		BuildID: v.BuildID, ConflictToken: d.ConflictToken,
+	}); err != nil {
+		return false, err // a conflict: another worker changed the deployment; look again
+	}
+	previous := "unversioned"
+	if current != nil {
+		previous = current.DeploymentName + ":" + current.BuildID
+	}
+	log.Info("made this worker deployment version current", "version", v.String(), "previous", previous, "policy", policy)
+	return true, nil
+}
+
+// unpolledQueues are those of TaskQueues a version's workers do not poll for
+// both workflow and activity tasks yet.
+func unpolledQueues(polled []client.WorkerDeploymentTaskQueueInfo) []string {
+	var missing []string
+	for _, q := range TaskQueues {
+		workflows := slices.ContainsFunc(polled, func(i client.WorkerDeploymentTaskQueueInfo) bool {
+			return i.Name == q && i.Type == client.TaskQueueTypeWorkflow
+		})
+		activities := slices.ContainsFunc(polled, func(i client.WorkerDeploymentTaskQueueInfo) bool {
+			return i.Name == q && i.Type == client.TaskQueueTypeActivity
+		})
+		if !workflows || !activities {
+			missing = append(missing, q)
+		}
+	}
+	return missing
+}
