@@ -59,19 +59,22 @@ func (v Versioning) workerOptions() worker.Options {
 }
 
 // makeCurrentWait bounds how long MakeCurrent waits for the version to show
-// up polling every task queue.
-const makeCurrentWait = time.Minute
+// up polling every task queue. The server registers a version's task queues
+// one after another as their first polls arrive: seconds, more on a busy
+// server.
+const makeCurrentWait = 2 * time.Minute
 
 // MakeCurrent makes v its deployment's current version, the one new workflows
 // (and auto-upgrade ones, at their next task) run on, as policy says
 // (config.WorkerSetCurrent): SetCurrentAlways does, SetCurrentIfNone only
 // when the deployment has neither a current nor a ramping version (its very
 // first versioned worker; after that an operator rolls builds out, see
-// docs/deployment.md), SetCurrentNever never does. It first waits, up to a
-// minute, until the workers of v (started already) poll every one of
+// docs/deployment.md), SetCurrentNever never does. It first waits, up to two
+// minutes, until the workers of v (started already) poll every one of
 // TaskQueues, so no process's tasks are routed to a version that does not
-// serve them. Two workers racing to do it are serialized by the deployment's
-// conflict token.
+// serve them; meanwhile new workflows wait in their task queues and then run
+// on the version made current. Two workers racing to do it are serialized by
+// the deployment's conflict token.
 func MakeCurrent(ctx context.Context, c client.Client, v Versioning, policy string, log *slog.Logger) error {
 	if v.Deployment == "" || policy == config.SetCurrentNever {
 		return nil
@@ -79,6 +82,7 @@ func MakeCurrent(ctx context.Context, c client.Client, v Versioning, policy stri
 	ctx, cancel := context.WithTimeout(ctx, makeCurrentWait)
 	defer cancel()
 	h := c.WorkerDeploymentClient().GetHandle(v.Deployment)
+	backoff := 100 * time.Millisecond
 	for {
 		done, err := makeCurrentOnce(ctx, h, v, policy, log)
 		if done {
@@ -92,7 +96,8 @@ func MakeCurrent(ctx context.Context, c client.Client, v Versioning, policy stri
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("make worker deployment version %s current: %w", v, err)
-		case <-time.After(200 * time.Millisecond):
+		case <-time.After(backoff):
+			backoff = min(2*backoff, time.Second)
 		}
 	}
 }
