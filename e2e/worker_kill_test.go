@@ -312,8 +312,9 @@ type workerProcess struct {
 }
 
 // startWorkerProcess starts `orderflow worker` for the stack (its log goes to
-// the test's log) and kills it at the test's end, whatever happens.
-func startWorkerProcess(t testing.TB, s *testenv.Stack, name string) *workerProcess {
+// the test's log) and kills it at the test's end, whatever happens. env are
+// more settings (NAME=value), over the stack's.
+func startWorkerProcess(t testing.TB, s *testenv.Stack, name string, env ...string) *workerProcess {
 	t.Helper()
 	cmd := exec.Command(testenv.OrderflowBinary(t), "worker")
 	// The developer's own Temporal settings (TLS, API key) must not leak in.
@@ -324,6 +325,7 @@ func startWorkerProcess(t testing.TB, s *testenv.Stack, name string) *workerProc
 	}
 	cmd.Env = append(cmd.Env, "ERP_URL="+s.ERPURL, "ERP_TOKEN="+testenv.ERPToken, "DATABASE_URL="+s.DatabaseURL, "TEMPORAL_ADDRESS="+s.TemporalAddress,
 		"TEMPORAL_NAMESPACE="+s.Namespace, "LOG_LEVEL=warn")
+	cmd.Env = append(cmd.Env, env...) // the last of a name wins
 	out := processLog{t: t, name: name}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = killedWithParent()
