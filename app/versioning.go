@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -81,10 +82,10 @@ func MakeCurrent(ctx context.Context, c client.Client, v Versioning, policy stri
 	}
 	ctx, cancel := context.WithTimeout(ctx, makeCurrentWait)
 	defer cancel()
-	h := c.WorkerDeploymentClient().GetHandle(v.Deployment)
+	deployments := c.WorkerDeploymentClient()
 	backoff := 100 * time.Millisecond
 	for {
-		done, err := makeCurrentOnce(ctx, h, v, policy, log)
+		done, err := makeCurrentOnce(ctx, deployments, v, policy, log)
 		if done {
 			return nil
 		}
@@ -103,18 +104,29 @@ func MakeCurrent(ctx context.Context, c client.Client, v Versioning, policy stri
 }
 
 // makeCurrentOnce tries MakeCurrent once: done when nothing is left to do,
-// else the reason to try again.
-func makeCurrentOnce(ctx context.Context, h client.WorkerDeploymentHandle, v Versioning, policy string, log *slog.Logger) (bool, error) {
-	version, err := h.DescribeVersion(ctx, client.WorkerDeploymentDescribeVersionOptions{BuildID: v.BuildID})
-	if err != nil {
-		return false, err // not found until its first poll reaches the server
+// else the reason to try again. It looks for the deployment in the list, and
+// for the version in the deployment, before it describes either: the server
+// logs every describe of one not there yet as an error.
+func makeCurrentOnce(ctx context.Context, deployments client.WorkerDeploymentClient, v Versioning, policy string, log *slog.Logger) (bool, error) {
+	if listed, err := deploymentListed(ctx, deployments, v.Deployment); err != nil || !listed {
+		return false, cmp.Or(err, errors.New("the deployment is not registered yet"))
 	}
-	if missing := unpolledQueues(version.Info.TaskQueuesInfos); len(missing) > 0 {
-		return false, fmt.Errorf("task queues not polled by this version yet: %v", missing)
-	}
+	h := deployments.GetHandle(v.Deployment)
 	d, err := h.Describe(ctx, client.WorkerDeploymentDescribeOptions{})
 	if err != nil {
 		return false, err
+	}
+	if !slices.ContainsFunc(d.Info.VersionSummaries, func(s client.WorkerDeploymentVersionSummary) bool {
+		return s.Version.BuildID == v.BuildID
+	}) {
+		return false, errors.New("the version is not registered yet")
+	}
+	version, err := h.DescribeVersion(ctx, client.WorkerDeploymentDescribeVersionOptions{BuildID: v.BuildID})
+	if err != nil {
+		return false, err
+	}
+	if missing := unpolledQueues(version.Info.TaskQueuesInfos); len(missing) > 0 {
+		return false, fmt.Errorf("task queues not polled by this version yet: %v", missing)
 	}
 	routing := d.Info.RoutingConfig
 	current, ramping := routing.CurrentVersion, routing.RampingVersion
@@ -144,6 +156,24 @@ func makeCurrentOnce(ctx context.Context, h client.WorkerDeploymentHandle, v Ver
 	}
 	log.Info("made this worker deployment version current", "version", v.String(), "previous", previous, "policy", policy)
 	return true, nil
+}
+
+// deploymentListed tells whether the namespace lists the deployment.
+func deploymentListed(ctx context.Context, deployments client.WorkerDeploymentClient, name string) (bool, error) {
+	it, err := deployments.List(ctx, client.WorkerDeploymentListOptions{})
+	if err != nil {
+		return false, err
+	}
+	for it.HasNext() {
+		d, err := it.Next()
+		if err != nil {
+			return false, err
+		}
+		if d.Name == name {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // unpolledQueues are those of TaskQueues a version's workers do not poll for
