@@ -105,9 +105,6 @@ type Stack struct {
 	Temporal  client.Client
 	API       *httptest.Server
 	Workers   app.Workers
-	// Versioning is the worker deployment version the stack's in-process
-	// workers run as: StackVersioning, made current when they first start.
-	Versioning app.Versioning
 	// Activities is what the worker runs; tests may swap its payment provider
 	// before starting a replacement worker.
 	Activities app.Activities
@@ -129,9 +126,13 @@ type Stack struct {
 	TemporalAddress string
 }
 
-// StackVersioning is the worker deployment version of every Stack's
-// in-process workers: versioned as in production, under a build ID of its own.
-var StackVersioning = app.Versioning{Deployment: config.DefaultWorkerDeployment, BuildID: "testenv"}
+// stackVersioning is how a Stack's in-process workers poll: unversioned. A
+// versioned build takes work only once the server has registered each of its
+// task queues with the deployment and it is made current, seconds per stack
+// (more on a busy machine) that every test would wait. The `orderflow worker`
+// processes tests start run versioned, as in production, and
+// e2e/worker_versions_test.go tests rollouts and rollbacks.
+var stackVersioning = app.Versioning{}
 
 // StackOptions tune a Stack.
 type StackOptions struct {
@@ -186,12 +187,8 @@ func NewStack(t testing.TB, server *testsuite.DevServer, opts StackOptions) *Sta
 	}
 	var ws app.Workers
 	if !opts.ExternalWorkers {
-		ws = app.NewWorkers(tc, acts, StackVersioning)
+		ws = app.NewWorkers(tc, acts, stackVersioning)
 		if err := ws.Start(); err != nil {
-			t.Fatalf("start worker: %v", err)
-		}
-		if err := app.MakeCurrent(context.Background(), tc, StackVersioning, config.SetCurrentIfNone, log); err != nil {
-			ws.Stop()
 			t.Fatalf("start worker: %v", err)
 		}
 	}
@@ -206,7 +203,7 @@ func NewStack(t testing.TB, server *testsuite.DevServer, opts StackOptions) *Sta
 	// for one here, as the tests check the links and never follow them.
 	ui := "http://temporal-ui.test/namespaces/" + stackNamespace(i)
 	srv := httptest.NewServer(app.NewAPIHandler(pool, tc, log, api.Options{CheckoutSyncWait: opts.CheckoutSyncWait, WebhookSecrets: secrets, TemporalUI: ui}))
-	s := &Stack{Namespace: stackNamespace(i), Pool: pool, Temporal: tc, API: srv, Workers: ws, Versioning: StackVersioning, Activities: acts,
+	s := &Stack{Namespace: stackNamespace(i), Pool: pool, Temporal: tc, API: srv, Workers: ws, Activities: acts,
 		ERP: erpServer, ERPStore: erpStore, ERPURL: erpHTTP.URL,
 		DatabaseURL: dbURL, TemporalAddress: server.FrontendHostPort()}
 	stopNews := func() {}
@@ -230,15 +227,15 @@ func NewStack(t testing.TB, server *testsuite.DevServer, opts StackOptions) *Sta
 	return s
 }
 
-// RestartWorker stops the workers and starts new ones of the same build, as
-// a crash-and-restart would. A non-nil provider replaces the payment provider.
+// RestartWorker stops the workers and starts new ones, as a redeploy or a
+// crash-and-restart would. A non-nil provider replaces the payment provider.
 func (s *Stack) RestartWorker(t testing.TB, provider payment.Provider) {
 	t.Helper()
 	s.Workers.Stop()
 	if provider != nil {
 		s.Activities.Payment = &payment.Activities{DB: s.Pool, Provider: provider}
 	}
-	s.Workers = app.NewWorkers(s.Temporal, s.Activities, s.Versioning)
+	s.Workers = app.NewWorkers(s.Temporal, s.Activities, stackVersioning)
 	if err := s.Workers.Start(); err != nil {
 		t.Fatalf("restart worker: %v", err)
 	}
