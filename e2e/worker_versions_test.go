@@ -65,8 +65,7 @@ func TestWorkerVersionsSideBySide(t *testing.T) {
 	require.Equal(t, "v1", currentBuildID(t, s), "a build that is not current takes no new work")
 
 	// Roll out: v2 becomes current.
-	t.Log(temporalCLI(t, s, "worker", "deployment", "set-current-version", "--deployment-name", config.DefaultWorkerDeployment,
-		"--build-id", "v2", "--yes"))
+	setCurrentVersion(t, s, "v2")
 	t.Log(temporalCLI(t, s, "worker", "deployment", "describe", "--name", config.DefaultWorkerDeployment))
 	require.Equal(t, "v2", currentBuildID(t, s))
 
@@ -89,7 +88,7 @@ func TestWorkerVersionsSideBySide(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1, shipped.Shipments)
 	requireVersion(t, s, order.WorkflowID(placed.ID), "v2", enumspb.VERSIONING_BEHAVIOR_AUTO_UPGRADE)
-	require.Equal(t, v2.pidPrefix(), lastWorkflowTaskBy(t, s, order.WorkflowID(placed.ID)), "the shipment ran on v2")
+	require.Equal(t, v2.pidPrefix(), workflowTasksBy(t, s, order.WorkflowID(placed.ID))[1], "the shipment ran on v2")
 
 	// The checkout pinned to v1 is what the drain query of docs/deployment.md
 	// finds; approved, it finishes on v1.
@@ -113,10 +112,13 @@ func TestWorkerVersionsSideBySide(t *testing.T) {
 	requirePlacedOnce(t, s.Pool, waitingCart, 2, 120_00)
 	requireVersion(t, s, checkout.WorkflowID(waitingCart), "v1", enumspb.VERSIONING_BEHAVIOR_PINNED)
 	requireTasksBy(t, s, checkout.WorkflowID(waitingCart), v1)
+	// Its order started on v1, its pinned parent's version, and moves on from
+	// there as any order does.
+	require.Equal(t, v1.pidPrefix(), workflowTasksBy(t, s, order.WorkflowID(*done.OrderID))[0],
+		"the order's first workflow task ran on its checkout's version")
 
 	// Roll back: v1 is current again, and new work runs on it.
-	t.Log(temporalCLI(t, s, "worker", "deployment", "set-current-version", "--deployment-name", config.DefaultWorkerDeployment,
-		"--build-id", "v1", "--yes"))
+	setCurrentVersion(t, s, "v1")
 	require.Equal(t, "v1", currentBuildID(t, s))
 	backCart := b.createCart(sku, 1)
 	b.placeOrderEventually(backCart)
@@ -138,6 +140,26 @@ func temporalCLI(t testing.TB, s *testenv.Stack, args ...string) string {
 	out, err := exec.Command(cli, args...).CombinedOutput()
 	require.NoError(t, err, "temporal %s:\n%s", strings.Join(args, " "), out)
 	return string(out)
+}
+
+// setCurrentVersion makes the build's version current with the CLI, as
+// docs/deployment.md says. The server checks the version's task queues
+// through queries of its deployment's internal workflows, which a busy
+// server refuses now and then ("consistent query buffer is full"); the
+// command is idempotent, so it is tried again, as an operator would.
+func setCurrentVersion(t testing.TB, s *testenv.Stack, buildID string) {
+	t.Helper()
+	cli, err := testenv.TemporalCLI()
+	require.NoError(t, err)
+	args := []string{"worker", "deployment", "set-current-version", "--deployment-name", config.DefaultWorkerDeployment,
+		"--build-id", buildID, "--yes", "--address", s.TemporalAddress, "--namespace", s.Namespace}
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		out, err := exec.Command(cli, args...).CombinedOutput()
+		if err != nil {
+			t.Logf("temporal %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		require.NoError(c, err)
+	}, 2*time.Minute, time.Second, "set-current-version %s", buildID)
 }
 
 // currentBuildID is the build ID of the deployment's current version ("" for
@@ -183,19 +205,23 @@ func awaitVersionPolls(t testing.TB, s *testenv.Stack, buildID string) {
 		for _, q := range app.TaskQueues {
 			require.Equal(c, 2, polled[q], "version %s polls %s for workflow and activity tasks", buildID, q)
 		}
-	}, 2*time.Minute, 200*time.Millisecond)
+	}, 2*time.Minute, time.Second) // a describe is a query of a workflow the server is busy with
 }
 
 // requireVersion requires the workflow to run as the deployment version of
-// the build, with the behavior.
+// the build, with the behavior. A workflow has its behavior once a worker
+// completed its first workflow task (a child of a pinned parent shows as
+// pinned before), so that is waited for.
 func requireVersion(t testing.TB, s *testenv.Stack, workflowID, buildID string, behavior enumspb.VersioningBehavior) {
 	t.Helper()
-	d, err := s.Temporal.DescribeWorkflowExecution(context.Background(), workflowID, "")
-	require.NoError(t, err)
-	info := d.GetWorkflowExecutionInfo().GetVersioningInfo()
-	require.Equal(t, behavior, info.GetBehavior(), "%s's versioning behavior", workflowID)
-	require.Equal(t, config.DefaultWorkerDeployment, info.GetDeploymentVersion().GetDeploymentName(), workflowID)
-	require.Equal(t, buildID, info.GetDeploymentVersion().GetBuildId(), "%s's deployment version", workflowID)
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		d, err := s.Temporal.DescribeWorkflowExecution(context.Background(), workflowID, "")
+		require.NoError(c, err)
+		info := d.GetWorkflowExecutionInfo().GetVersioningInfo()
+		require.Equal(c, behavior, info.GetBehavior(), "%s's versioning behavior", workflowID)
+		require.Equal(c, config.DefaultWorkerDeployment, info.GetDeploymentVersion().GetDeploymentName(), workflowID)
+		require.Equal(c, buildID, info.GetDeploymentVersion().GetBuildId(), "%s's deployment version", workflowID)
+	}, 30*time.Second, 100*time.Millisecond)
 }
 
 // requireTasksBy requires every workflow and activity task of the workflow
@@ -223,19 +249,27 @@ func requireTasksBy(t testing.TB, s *testenv.Stack, workflowID string, w *worker
 	require.Positive(t, tasks, "%s ran tasks", workflowID)
 }
 
-// lastWorkflowTaskBy is the identity prefix ("<pid>@") of the worker that
-// ran the workflow's last workflow task.
-func lastWorkflowTaskBy(t testing.TB, s *testenv.Stack, workflowID string) string {
+// workflowTasksBy answers who ran the workflow's workflow tasks so far, once
+// one ran: [0] the identity prefix ("<pid>@") of the worker that ran its
+// first, [1] of the one that ran its last.
+func workflowTasksBy(t testing.TB, s *testenv.Stack, workflowID string) [2]string {
 	t.Helper()
-	iter := s.Temporal.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	var last string
-	for iter.HasNext() {
-		e, err := iter.Next()
-		require.NoError(t, err)
-		if e.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_TASK_STARTED {
-			last = e.GetWorkflowTaskStartedEventAttributes().GetIdentity()
+	var by [2]string
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		by = [2]string{}
+		iter := s.Temporal.GetWorkflowHistory(context.Background(), workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		for iter.HasNext() {
+			e, err := iter.Next()
+			require.NoError(c, err)
+			if e.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_TASK_STARTED {
+				pid, _, _ := strings.Cut(e.GetWorkflowTaskStartedEventAttributes().GetIdentity(), "@")
+				if by[0] == "" {
+					by[0] = pid + "@"
+				}
+				by[1] = pid + "@"
+			}
 		}
-	}
-	pid, _, _ := strings.Cut(last, "@")
-	return pid + "@"
+		require.NotEmpty(c, by[0], "%s ran a workflow task", workflowID)
+	}, 30*time.Second, 100*time.Millisecond)
+	return by
 }
