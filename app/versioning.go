@@ -142,7 +142,8 @@ func makeCurrentOnce(ctx context.Context, deployments client.WorkerDeploymentCli
 		if ramping != nil {
 			args = append(args, "ramping", ramping.DeploymentName+":"+ramping.BuildID, "ramp_percent", routing.RampingVersionPercentage)
 		}
-		log.Info("another worker deployment version takes new work; this one waits to be ramped or made current (docs/deployment.md)", args...)
+		log.Info("worker deployment version left as it is: the deployment has a current or ramping version, "+
+			"and an operator rolls builds out (docs/deployment.md)", args...)
 		return true, nil
 	}
 	if _, err := h.SetCurrentVersion(ctx, client.WorkerDeploymentSetCurrentVersionOptions{
