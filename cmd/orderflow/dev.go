@@ -201,6 +201,11 @@ func printBanner(cfg config.Config) {
 	fmt.Fprintf(&b, "  Sales desk   http://%s/desk/ (sign in with a staff or approver token below)\n", cfg.HTTPAddr)
 	fmt.Fprintf(&b, "  Temporal UI  %s/workflows\n", cfg.TemporalUINamespace())
 	fmt.Fprintf(&b, "  Temporal     %s (namespace %s)\n", cfg.TemporalAddress, cfg.TemporalNamespace)
+	if cfg.WorkerVersioning {
+		fmt.Fprintf(&b, "  Worker       version %s, made current (docs/deployment.md: rollouts and rollbacks)\n", app.VersioningOf(cfg))
+	} else {
+		fmt.Fprintf(&b, "  Worker       unversioned (WORKER_VERSIONING=false)\n")
+	}
 	fmt.Fprintf(&b, "  ERP          %s (token %s; the sandbox, docs/erp.md, unless ERP_URL names another)\n", cfg.ERPURL, cfg.ERPToken)
 	fmt.Fprintf(&b, "  ERP pulls    the UI's Schedules page: erp-stock-pull (every 5 min), erp-price-pull (hourly)\n\n")
 	fmt.Fprintf(&b, "  Demo tokens:\n")
