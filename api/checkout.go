@@ -2,12 +2,14 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
 
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
@@ -71,27 +73,55 @@ func (s *Server) checkout(c *gin.Context) {
 		return
 	}
 
+	s.answerCheckout(c, p, cart.ID, run)
+}
+
+// answerCheckout waits up to CHECKOUT_SYNC_WAIT for the cart's checkout run
+// and answers how it stands: 201 with the order and its Location when it was
+// placed, the refusal when it was refused, and while it still runs 202 with
+// the status URL, an interim answer (a retry with the same Idempotency-Key
+// gets refreshCheckout's answer instead).
+func (s *Server) answerCheckout(c *gin.Context, p Principal, cartID uuid.UUID, run client.WorkflowRun) {
+	ctx := c.Request.Context()
 	waitCtx, cancel := context.WithTimeout(ctx, s.opts.CheckoutSyncWait)
 	defer cancel()
 	var result checkout.Result
-	err = run.Get(waitCtx, &result)
+	err := run.Get(waitCtx, &result)
 	if err != nil && ctx.Err() == nil && stillRunning(err, waitCtx) {
-		// Still running: waiting for an approver, or just slow. Say which.
-		status := checkoutPending(cart.ID)
-		if now, err := s.q.CartGet(ctx, cart.ID); err == nil && now.CheckoutStatus == string(commerce.CheckoutAwaitingApproval) {
-			status = s.checkoutView(ctx, now)
-		}
-		c.Header("Location", status.StatusURL)
-		c.JSON(http.StatusAccepted, status)
+		s.answerCheckoutPending(c, cartID, run.GetRunID())
+		return
+	}
+	var gone *serviceerror.NotFound
+	if errors.As(err, &gone) {
+		s.answerCheckoutFromCart(c, p, cartID, run.GetRunID())
 		return
 	}
 	if err != nil {
 		RespondError(c, err)
 		return
 	}
+	s.answerCheckoutResult(c, p, result)
+}
+
+// answerCheckoutPending answers 202: the checkout still runs, waiting for an
+// approver (then with the approval) or just slow. The answer is interim,
+// refreshed on replay from the run.
+func (s *Server) answerCheckoutPending(c *gin.Context, cartID uuid.UUID, runID string) {
+	ctx := c.Request.Context()
+	status := checkoutPending(cartID)
+	if now, err := s.q.CartGet(ctx, cartID); err == nil && now.CheckoutStatus == string(commerce.CheckoutAwaitingApproval) {
+		status = s.checkoutView(ctx, now, principal(c).Role)
+	}
+	answerInterim(c, runID)
+	c.Header("Location", status.StatusURL)
+	c.JSON(http.StatusAccepted, status)
+}
+
+// answerCheckoutResult answers a checkout that ended.
+func (s *Server) answerCheckoutResult(c *gin.Context, p Principal, result checkout.Result) {
 	switch result.Status {
 	case commerce.CheckoutPlaced:
-		order, err := s.orderDetail(ctx, p, result.OrderID)
+		order, err := s.orderDetail(c.Request.Context(), p, result.OrderID)
 		if err != nil {
 			RespondError(c, err)
 			return
@@ -104,6 +134,41 @@ func (s *Server) checkout(c *gin.Context) {
 			return
 		}
 		RespondError(c, result.Rejection)
+	}
+}
+
+// refreshCheckout answers a retried checkout whose first answer was 202
+// pending as the checkout itself would now: it waits, as long as a checkout
+// does, for the run that answer was about (runID) and answers 201 with the
+// order, the refusal, or 202 again while it still runs. A run Temporal no
+// longer keeps is read from the cart instead.
+func (s *Server) refreshCheckout(c *gin.Context, runID string) {
+	cartID, err := PathUUID(c, "cart_id")
+	if err != nil {
+		RespondError(c, err)
+		return
+	}
+	s.answerCheckout(c, principal(c), cartID, s.temporal.GetWorkflow(c.Request.Context(), checkout.WorkflowID(cartID), runID))
+}
+
+// answerCheckoutFromCart answers a checkout from its cart's projection: placed
+// when the cart became an order, the cart's last refusal when it has one,
+// else pending.
+func (s *Server) answerCheckoutFromCart(c *gin.Context, p Principal, cartID uuid.UUID, runID string) {
+	cart, err := s.q.CartGet(c.Request.Context(), cartID)
+	if err != nil {
+		RespondError(c, err)
+		return
+	}
+	switch view := checkoutOf(cart, p.Role); {
+	case view.OrderID != nil:
+		s.answerCheckoutResult(c, p, checkout.Result{Status: commerce.CheckoutPlaced, OrderID: *view.OrderID})
+	case view.Failure != nil:
+		refusal := commerce.Reject(commerce.RejectionCode(view.Failure.Code), view.Failure.Message)
+		refusal.Details = view.Failure.Details // only there for a role that may see them
+		s.answerCheckoutResult(c, p, checkout.Result{Status: commerce.CheckoutFailed, Rejection: refusal})
+	default:
+		s.answerCheckoutPending(c, cartID, runID)
 	}
 }
 
@@ -120,17 +185,25 @@ func (s *Server) checkoutStatus(c *gin.Context) {
 		RespondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, s.checkoutView(c.Request.Context(), cart))
+	c.JSON(http.StatusOK, s.checkoutView(c.Request.Context(), cart, principal(c).Role))
 }
 
-// checkoutView is checkoutOf with the approval request, when there is one.
-func (s *Server) checkoutView(ctx context.Context, cart db.Cart) Checkout {
-	out := checkoutOf(cart)
+// checkoutView is checkoutOf, as the caller's role may see it, with the
+// approval request, when there is one.
+func (s *Server) checkoutView(ctx context.Context, cart db.Cart, role commerce.Role) Checkout {
+	out := checkoutOf(cart, role)
 	if cart.CheckoutAttempt == 0 {
 		return out
 	}
 	if a, err := s.q.ApprovalRequestGet(ctx, db.ApprovalRequestGetParams{CartID: cart.ID, Attempt: cart.CheckoutAttempt}); err == nil {
 		approval := approvalOf(a)
+		if !commerce.SeesCompanyFigures(role) {
+			// The buyer (and colleagues) read why without the company's figures.
+			approval.Reasons = a.BuyerReasons
+			if approval.Reasons == nil {
+				approval.Reasons = []string{}
+			}
+		}
 		out.Approval = &approval
 	}
 	return out
@@ -144,8 +217,9 @@ func checkoutURL(cartID uuid.UUID) string { return "/v1/carts/" + cartID.String(
 
 // checkoutOf reads a checkout's state off its cart: checking_out is pending,
 // completed is placed, open with a failure is failed, open without one has not
-// been checked out.
-func checkoutOf(cart db.Cart) Checkout {
+// been checked out. A failure's figures (Error.Details) are there only for a
+// role that may see the company's figures (commerce.SeesCompanyFigures).
+func checkoutOf(cart db.Cart, role commerce.Role) Checkout {
 	out := Checkout{CartID: cart.ID, StatusURL: checkoutURL(cart.ID)}
 	switch commerce.CartStatus(cart.Status) {
 	case commerce.CartCheckingOut:
@@ -162,6 +236,12 @@ func checkoutOf(cart db.Cart) Checkout {
 		if cart.FailureCode != "" {
 			out.Status = string(commerce.CheckoutFailed)
 			out.Failure = &Error{Code: cart.FailureCode, Message: cart.FailureReason}
+			if len(cart.FailureDetails) > 0 && commerce.SeesCompanyFigures(role) {
+				var d commerce.RejectionDetails
+				if json.Unmarshal(cart.FailureDetails, &d) == nil {
+					out.Failure.Details = &d
+				}
+			}
 		}
 	}
 	return out

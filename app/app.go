@@ -41,6 +41,7 @@ import (
 	"github.com/orderflow/orderflow/config"
 	"github.com/orderflow/orderflow/db"
 	"github.com/orderflow/orderflow/desk"
+	"github.com/orderflow/orderflow/telemetry"
 	"github.com/orderflow/orderflow/workflows/checkout"
 	"github.com/orderflow/orderflow/workflows/erpsync"
 	"github.com/orderflow/orderflow/workflows/housekeeping"
@@ -105,13 +106,14 @@ func OpenDatabase(ctx context.Context, cfg config.Config, log *slog.Logger, crea
 }
 
 // DialTemporal connects to Temporal with the configured address, namespace, TLS
-// and API key, logging through slog.
-func DialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (client.Client, error) {
-	opts := client.Options{
+// and API key, logging through slog, with the SDK's metrics going to m (nil:
+// none) and the request ID carried along (ObserveTemporal).
+func DialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger, m *telemetry.Metrics) (client.Client, error) {
+	opts := ObserveTemporal(client.Options{
 		HostPort:  cfg.TemporalAddress,
 		Namespace: cfg.TemporalNamespace,
 		Logger:    tlog.NewStructuredLogger(log.With("component", "temporal")),
-	}
+	}, m)
 	if cfg.UseTLS() {
 		tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: cfg.TemporalTLSServerName}
 		if cfg.TemporalTLSCert != "" {
@@ -138,6 +140,22 @@ func DialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (cli
 		opts.Credentials = client.NewAPIKeyStaticCredentials(cfg.TemporalAPIKey)
 	}
 	return client.DialContext(ctx, opts)
+}
+
+// ObserveTemporal adds to a Temporal client's options what every Orderflow
+// client has: the SDK's metrics (workflow and activity latencies, task slots,
+// the sticky cache, and the business counters workflows emit) into m's
+// registry, when m is set; the request ID of the HTTP request that starts a
+// workflow or sends an update, carried in its headers to every workflow and
+// activity that follows; and workers' workflow and activity loggers that
+// name it. The workers made from the client inherit all of it.
+func ObserveTemporal(opts client.Options, m *telemetry.Metrics) client.Options {
+	if m != nil {
+		opts.MetricsHandler = m.Temporal.Handler()
+	}
+	opts.ContextPropagators = append(opts.ContextPropagators, telemetry.RequestIDPropagator{})
+	opts.Interceptors = append(opts.Interceptors, &telemetry.RequestIDLogging{})
+	return opts
 }
 
 // Activities are every activity capability the worker runs, with their
@@ -311,18 +329,23 @@ func searchAttributeTypeName(k temporal.SearchAttributeKey) string {
 }
 
 // APIAreas are the route areas the API serves besides the buyer-facing ones in
-// api.Server.Routes: ops administration. The binary and the tests serve the
-// same areas through NewAPIHandler.
-var APIAreas = []api.Area{admin.Routes}
+// api.Server.Routes: ops administration, and company admins' self-service.
+// The binary and the tests serve the same areas through NewAPIHandler.
+var APIAreas = []api.Area{admin.Routes, admin.CompanyRoutes}
 
 // NewAPIHandler is the whole HTTP API, and the sales desk under /desk/ on top
 // of it (the desk serves every page through this same API handler). Webhook
 // events go to their orders' workflows unless opts names another deliverer.
-func NewAPIHandler(pool *pgxpool.Pool, c client.Client, log *slog.Logger, opts api.Options) http.Handler {
+// Until ctx ends, the API listens to Postgres for revoked tokens and changed
+// principals (api.Server.WatchPrincipals), so that its token cache never
+// outlives a revocation made on any server.
+func NewAPIHandler(ctx context.Context, pool *pgxpool.Pool, c client.Client, log *slog.Logger, opts api.Options) http.Handler {
 	if opts.WebhookDeliverer == nil {
 		opts.WebhookDeliverer = api.OrderWebhooks{Temporal: c}
 	}
-	apiHandler := api.NewServer(pool, c, log, opts).Handler(APIAreas...)
+	server := api.NewServer(pool, c, log, opts)
+	go server.WatchPrincipals(ctx)
+	apiHandler := server.Handler(APIAreas...)
 	deskHandler := desk.New(pool, apiHandler, log, desk.Options{TemporalUI: opts.TemporalUI}).Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {

@@ -18,6 +18,8 @@ type ApiToken struct {
 	CreatedAt  time.Time
 	RevokedAt  *time.Time
 	StaffID    uuid.NullUUID
+	ID         uuid.UUID
+	ExpiresAt  *time.Time
 }
 
 type ApprovalRequest struct {
@@ -35,6 +37,7 @@ type ApprovalRequest struct {
 	DecidedAt    *time.Time
 	Comment      string
 	CreatedAt    time.Time
+	BuyerReasons []string
 }
 
 type ApprovalRule struct {
@@ -71,6 +74,7 @@ type Cart struct {
 	CheckoutStatus  string
 	QuoteID         uuid.NullUUID
 	QuoteRevision   int32
+	FailureDetails  []byte
 }
 
 type CartLine struct {
@@ -117,12 +121,13 @@ type CreditNote struct {
 }
 
 type Customer struct {
-	ID        uuid.UUID
-	CompanyID uuid.UUID
-	Email     string
-	Name      string
-	CreatedAt time.Time
-	Role      string
+	ID            uuid.UUID
+	CompanyID     uuid.UUID
+	Email         string
+	Name          string
+	CreatedAt     time.Time
+	Role          string
+	DeactivatedAt *time.Time
 }
 
 type DeskSession struct {
@@ -198,13 +203,17 @@ type ErpSync struct {
 }
 
 type IdempotencyKey struct {
-	PrincipalID  uuid.UUID
-	Key          string
-	RequestHash  []byte
-	StatusCode   pgtype.Int4
-	ResponseBody []byte
-	LockedAt     time.Time
-	CreatedAt    time.Time
+	PrincipalID     uuid.UUID
+	Key             string
+	RequestHash     []byte
+	StatusCode      pgtype.Int4
+	ResponseBody    []byte
+	CreatedAt       time.Time
+	ResponseHeaders []byte
+	Interim         bool
+	InterimRef      string
+	ClaimID         uuid.UUID
+	LockedUntil     time.Time
 }
 
 type Integration struct {

@@ -1,8 +1,8 @@
 -- ApprovalRequestCreate is a no-op when the checkout attempt already has its
 -- request, so a retried activity creates it once.
 -- name: ApprovalRequestCreate :exec
-INSERT INTO approval_requests (cart_id, attempt, company_id, customer_id, required_role, reasons, total, currency, deadline)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+INSERT INTO approval_requests (cart_id, attempt, company_id, customer_id, required_role, reasons, buyer_reasons, total, currency, deadline)
+VALUES (@cart_id, @attempt, @company_id, @customer_id, @required_role, @reasons, @buyer_reasons, @total, @currency, @deadline)
 ON CONFLICT (cart_id, attempt) DO NOTHING;
 
 -- name: ApprovalRequestGet :one
@@ -29,3 +29,12 @@ LIMIT @row_limit;
 -- name: ApprovalRequestClose :execrows
 UPDATE approval_requests SET status = @status, decided_by = @decided_by, decided_at = now(), comment = @comment
 WHERE cart_id = @cart_id AND attempt = @attempt AND status = 'pending';
+
+-- ApprovalRequestCountPending counts the checkouts waiting for an approver
+-- and how long the oldest has waited, in seconds (0 when none): for the
+-- metrics, at each scrape, from the pending requests' partial index.
+-- name: ApprovalRequestCountPending :one
+SELECT count(*)::bigint AS waiting,
+       COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS oldest_seconds
+FROM approval_requests
+WHERE status = 'pending';

@@ -378,7 +378,10 @@ func (f *Fixture) OpenApprovalInput(cartID uuid.UUID, attempt int) approval.Open
 		CartID: cartID, Attempt: attempt, CompanyID: f.Company.ID, CustomerID: f.Buyer.ID,
 		Decision: commerce.ApprovalDecision{
 			Required: true, RequiredRole: commerce.RoleApprover, MatchedRules: []string{"r1", "r2"},
-			Reasons: []string{"the order total EUR 15.00 is above EUR 10.00", "the order contains LASER-1"},
+			Reasons: []string{"the order total EUR 15.00 is above EUR 10.00",
+				"the order would exceed the company's monthly spending limit of EUR 5.00 by EUR 10.00"},
+			BuyerReasons: []string{"the order total EUR 15.00 is above EUR 10.00",
+				"the order would exceed the company's monthly spending limit"},
 		},
 		Total:    EUR(1500),
 		Deadline: time.Date(2025, 6, 18, 12, 0, 0, 0, time.UTC),
