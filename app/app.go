@@ -196,9 +196,14 @@ func NewActivities(pool *pgxpool.Pool, erpConn erp.Connector) Activities {
 // checkout workflow and its activities registered. Activities are registered
 // by method name (the names workflows reference them by), so registering two
 // capabilities with a method of the same name fails here, at start.
-func NewCheckoutWorker(c client.Client, acts Activities) worker.Worker {
-	w := worker.New(c, checkout.TaskQueue, workerOptions())
-	w.RegisterWorkflowWithOptions(checkout.Checkout, workflow.RegisterOptions{Name: checkout.WorkflowName})
+//
+// Each workflow type is registered with the versioning behavior its process
+// chose (pinned or auto-upgrade, said why in its contract); the workers set
+// no default, so a versioned worker with a type that chose none panics here.
+func NewCheckoutWorker(c client.Client, acts Activities, v Versioning) worker.Worker {
+	w := worker.New(c, checkout.TaskQueue, v.workerOptions())
+	w.RegisterWorkflowWithOptions(checkout.Checkout, workflow.RegisterOptions{Name: checkout.WorkflowName,
+		VersioningBehavior: checkout.VersioningBehavior})
 	for _, capability := range []any{acts.Carts, acts.Spend, acts.Approval, acts.Inventory, acts.Payment, acts.Orders} {
 		w.RegisterActivity(capability)
 	}
@@ -207,9 +212,10 @@ func NewCheckoutWorker(c client.Client, acts Activities) worker.Worker {
 
 // NewQuoteWorker builds the worker of the quote task queue with the quote
 // workflow and its activities registered.
-func NewQuoteWorker(c client.Client, acts Activities) worker.Worker {
-	w := worker.New(c, quote.TaskQueue, workerOptions())
-	w.RegisterWorkflowWithOptions(quote.Quote, workflow.RegisterOptions{Name: quote.WorkflowName})
+func NewQuoteWorker(c client.Client, acts Activities, v Versioning) worker.Worker {
+	w := worker.New(c, quote.TaskQueue, v.workerOptions())
+	w.RegisterWorkflowWithOptions(quote.Quote, workflow.RegisterOptions{Name: quote.WorkflowName,
+		VersioningBehavior: quote.VersioningBehavior})
 	w.RegisterActivity(acts.Quotes)
 	return w
 }
@@ -217,9 +223,10 @@ func NewQuoteWorker(c client.Client, acts Activities) worker.Worker {
 // NewOrderWorker builds the worker of the order task queue with the order
 // workflow and its activities registered (fulfilment, and the payment
 // activities that capture and release).
-func NewOrderWorker(c client.Client, acts Activities) worker.Worker {
-	w := worker.New(c, order.TaskQueue, workerOptions())
-	w.RegisterWorkflowWithOptions(order.Order, workflow.RegisterOptions{Name: order.WorkflowName})
+func NewOrderWorker(c client.Client, acts Activities, v Versioning) worker.Worker {
+	w := worker.New(c, order.TaskQueue, v.workerOptions())
+	w.RegisterWorkflowWithOptions(order.Order, workflow.RegisterOptions{Name: order.WorkflowName,
+		VersioningBehavior: order.VersioningBehavior})
 	w.RegisterActivity(acts.Fulfilment)
 	w.RegisterActivity(acts.Payment)
 	return w
@@ -229,21 +236,26 @@ func NewOrderWorker(c client.Client, acts Activities) worker.Worker {
 // stock pull, price pull and reconciliation workflows and the ERP activities
 // registered: its own queue and worker, so a slow ERP occupies no checkout or
 // order slot.
-func NewErpWorker(c client.Client, acts Activities) worker.Worker {
-	w := worker.New(c, erpsync.TaskQueue, workerOptions())
-	w.RegisterWorkflowWithOptions(erpsync.ErpOrder, workflow.RegisterOptions{Name: erpsync.WorkflowName})
-	w.RegisterWorkflowWithOptions(erpsync.ErpStockPull, workflow.RegisterOptions{Name: erpsync.StockPullWorkflowName})
-	w.RegisterWorkflowWithOptions(erpsync.ErpReconcile, workflow.RegisterOptions{Name: erpsync.ReconcileWorkflowName})
-	w.RegisterWorkflowWithOptions(erpsync.ErpPricePull, workflow.RegisterOptions{Name: erpsync.PricePullWorkflowName})
+func NewErpWorker(c client.Client, acts Activities, v Versioning) worker.Worker {
+	w := worker.New(c, erpsync.TaskQueue, v.workerOptions())
+	w.RegisterWorkflowWithOptions(erpsync.ErpOrder, workflow.RegisterOptions{Name: erpsync.WorkflowName,
+		VersioningBehavior: erpsync.VersioningBehavior})
+	w.RegisterWorkflowWithOptions(erpsync.ErpStockPull, workflow.RegisterOptions{Name: erpsync.StockPullWorkflowName,
+		VersioningBehavior: erpsync.PullVersioningBehavior})
+	w.RegisterWorkflowWithOptions(erpsync.ErpReconcile, workflow.RegisterOptions{Name: erpsync.ReconcileWorkflowName,
+		VersioningBehavior: erpsync.ReconcileVersioningBehavior})
+	w.RegisterWorkflowWithOptions(erpsync.ErpPricePull, workflow.RegisterOptions{Name: erpsync.PricePullWorkflowName,
+		VersioningBehavior: erpsync.PullVersioningBehavior})
 	w.RegisterActivity(acts.Erp)
 	return w
 }
 
 // NewHousekeepingWorker builds the worker of the housekeeping task queue: the
 // hourly expiry of Idempotency-Keys.
-func NewHousekeepingWorker(c client.Client, acts Activities) worker.Worker {
-	w := worker.New(c, housekeeping.TaskQueue, workerOptions())
-	w.RegisterWorkflowWithOptions(housekeeping.ExpireIdempotencyKeys, workflow.RegisterOptions{Name: housekeeping.ExpireKeysWorkflowName})
+func NewHousekeepingWorker(c client.Client, acts Activities, v Versioning) worker.Worker {
+	w := worker.New(c, housekeeping.TaskQueue, v.workerOptions())
+	w.RegisterWorkflowWithOptions(housekeeping.ExpireIdempotencyKeys, workflow.RegisterOptions{Name: housekeeping.ExpireKeysWorkflowName,
+		VersioningBehavior: housekeeping.ExpireKeysVersioningBehavior})
 	w.RegisterActivity(acts.Housekeeping)
 	return w
 }
@@ -251,18 +263,36 @@ func NewHousekeepingWorker(c client.Client, acts Activities) worker.Worker {
 // workerOptions are every worker's options: each activity's error passes
 // through activities.Classify (activities.ClassifyErrors), so input Postgres
 // can never store ends its step at once, as a refusal, in every process.
-func workerOptions() worker.Options {
-	return worker.Options{Interceptors: activities.Interceptors()}
+
+// workerOptions are the worker options of every worker: the activities'
+// interceptors (activities.Interceptors: a step's error judged retryable or
+// not in one place), polling as v. No default
+// versioning behavior: each workflow type registers its own.
+func (v Versioning) workerOptions() worker.Options {
+	opts := worker.Options{Interceptors: activities.Interceptors()}
+	if v.Deployment != "" {
+		opts.DeploymentOptions = worker.DeploymentOptions{
+			UseVersioning: true,
+			Version:       worker.WorkerDeploymentVersion{DeploymentName: v.Deployment, BuildID: v.BuildID},
+		}
+	}
+	return opts
 }
 
 // Workers are every process's worker, started and stopped together.
 type Workers []worker.Worker
 
-// NewWorkers builds the worker of every process's task queue.
-func NewWorkers(c client.Client, acts Activities) Workers {
-	return Workers{NewCheckoutWorker(c, acts), NewQuoteWorker(c, acts), NewOrderWorker(c, acts), NewErpWorker(c, acts),
-		NewHousekeepingWorker(c, acts)}
+// NewWorkers builds the worker of every process's task queue (TaskQueues),
+// all of them as deployment version v.
+func NewWorkers(c client.Client, acts Activities, v Versioning) Workers {
+	return Workers{NewCheckoutWorker(c, acts, v), NewQuoteWorker(c, acts, v), NewOrderWorker(c, acts, v), NewErpWorker(c, acts, v),
+		NewHousekeepingWorker(c, acts, v)}
 }
+
+// TaskQueues are the task queues NewWorkers polls, one per process: what a
+// worker deployment version of Orderflow must poll before it may become
+// current.
+var TaskQueues = []string{checkout.TaskQueue, quote.TaskQueue, order.TaskQueue, erpsync.TaskQueue, housekeeping.TaskQueue}
 
 // Start starts every worker; when one fails, those started are stopped again.
 func (ws Workers) Start() error {

@@ -82,7 +82,41 @@ type Config struct {
 	// ERPRetryMaxInterval is the longest wait between two tries of a push
 	// (ERP_RETRY_MAX_INTERVAL, a Go duration).
 	ERPRetryMaxInterval time.Duration
+	// WorkerVersioning runs the workers under Temporal's worker versioning,
+	// as version WorkerBuildID of the worker deployment WorkerDeployment
+	// (WORKER_VERSIONING, default true; docs/deployment.md). Off, the workers
+	// poll unversioned, for a Temporal server without worker deployments.
+	WorkerVersioning bool
+	// WorkerDeployment is the worker deployment's name (WORKER_DEPLOYMENT):
+	// every build of the worker is a version of it.
+	WorkerDeployment string
+	// WorkerBuildID names this build of the worker, its deployment version
+	// (WORKER_BUILD_ID; default BuildID(), from the binary).
+	WorkerBuildID string
+	// WorkerSetCurrent says when a starting worker makes its own version the
+	// deployment's current one, which new workflows start on
+	// (WORKER_SET_CURRENT): SetCurrentIfNone, SetCurrentAlways or
+	// SetCurrentNever.
+	WorkerSetCurrent string
 }
+
+// When a starting worker makes its version current (Config.WorkerSetCurrent).
+const (
+	// SetCurrentIfNone: only when the deployment has no current version yet
+	// (its first versioned worker); later builds wait for an operator to
+	// ramp them or set them current (docs/deployment.md). The default.
+	SetCurrentIfNone = "if-none"
+	// SetCurrentAlways: every start takes over new work at once (what
+	// `orderflow dev` does).
+	SetCurrentAlways = "always"
+	// SetCurrentNever: only an operator sets the current version, the first
+	// one too.
+	SetCurrentNever = "never"
+)
+
+// DefaultWorkerDeployment is the worker deployment's name unless
+// WORKER_DEPLOYMENT says another.
+const DefaultWorkerDeployment = "orderflow"
 
 // DevWebhookSecretKey is the WEBHOOK_SECRET_KEY of `orderflow dev`, the demo
 // data and the tests (base64). It is published in this repository, so it
@@ -115,6 +149,10 @@ func Default() Config {
 		ERPTimeout:          30 * time.Second,
 		ERPRetryBudget:      24 * time.Hour,
 		ERPRetryMaxInterval: 30 * time.Minute,
+		WorkerVersioning:    true,
+		WorkerDeployment:    DefaultWorkerDeployment,
+		WorkerBuildID:       BuildID(),
+		WorkerSetCurrent:    SetCurrentIfNone,
 	}
 }
 
@@ -144,12 +182,22 @@ func load(getenv func(string) string) (Config, error) {
 	str("TEMPORAL_DB_FILE", &c.TemporalDBFile)
 	str("ERP_URL", &c.ERPURL)
 	str("ERP_TOKEN", &c.ERPToken)
+	str("WORKER_DEPLOYMENT", &c.WorkerDeployment)
+	str("WORKER_BUILD_ID", &c.WorkerBuildID)
+	str("WORKER_SET_CURRENT", &c.WorkerSetCurrent)
 	if v := getenv("TEMPORAL_TLS"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("TEMPORAL_TLS: %w", err))
 		}
 		c.TemporalTLS = b
+	}
+	if v := getenv("WORKER_VERSIONING"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("WORKER_VERSIONING: %w", err))
+		}
+		c.WorkerVersioning = b
 	}
 	if v := getenv("CHECKOUT_SYNC_WAIT"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -235,6 +283,20 @@ func (c Config) Validate() error {
 	if c.ERPRetryMaxInterval < time.Second || c.ERPRetryMaxInterval > c.ERPRetryBudget {
 		errs = append(errs, errors.New("ERP_RETRY_MAX_INTERVAL: must be at least 1s and at most ERP_RETRY_BUDGET"))
 	}
+	if c.WorkerDeployment == "" || strings.ContainsAny(c.WorkerDeployment, ".:") || !printable(c.WorkerDeployment) {
+		errs = append(errs, errors.New("WORKER_DEPLOYMENT: must be a name without spaces, '.' or ':'"))
+	}
+	switch {
+	case c.WorkerBuildID == "":
+		errs = append(errs, errors.New("WORKER_BUILD_ID: must be set (the binary does not say which build it is)"))
+	case len(c.WorkerBuildID) > maxBuildIDLength || !printable(c.WorkerBuildID) || c.WorkerBuildID == "__unversioned__":
+		errs = append(errs, fmt.Errorf("WORKER_BUILD_ID: must be at most %d characters without spaces", maxBuildIDLength))
+	}
+	switch c.WorkerSetCurrent {
+	case SetCurrentIfNone, SetCurrentAlways, SetCurrentNever:
+	default:
+		errs = append(errs, fmt.Errorf("WORKER_SET_CURRENT: must be %s, %s or %s", SetCurrentIfNone, SetCurrentAlways, SetCurrentNever))
+	}
 	if len(c.WebhookSecretKey) != 32 {
 		errs = append(errs, fmt.Errorf("WEBHOOK_SECRET_KEY: must be 32 bytes, base64 (it is %d bytes; make one with `openssl rand -base64 32`)", len(c.WebhookSecretKey)))
 	}
@@ -291,7 +353,11 @@ func (c Config) String() string {
 	if c.UsesDevWebhookSecretKey() {
 		webhookKey = "dev" // public anyway; saying so helps spot a production server that runs with it
 	}
-	return fmt.Sprintf("database=%s http=%s worker_http=%s temporal=%s namespace=%s tls=%t api_key=%q checkout_sync_wait=%s log=%s/%s webhook_key=%s erp=%s erp_timeout=%s",
+	version := "unversioned"
+	if c.WorkerVersioning {
+		version = c.WorkerDeployment + ":" + c.WorkerBuildID + " set_current=" + c.WorkerSetCurrent
+	}
+	return fmt.Sprintf("database=%s http=%s worker_http=%s temporal=%s namespace=%s tls=%t api_key=%q checkout_sync_wait=%s log=%s/%s webhook_key=%s erp=%s erp_timeout=%s worker_version=%s",
 		db, c.HTTPAddr, c.WorkerHTTPAddr, c.TemporalAddress, c.TemporalNamespace, c.UseTLS(), apiKey, c.CheckoutSyncWait, c.LogLevel, c.LogFormat, webhookKey,
-		c.ERPURL, c.ERPTimeout)
+		c.ERPURL, c.ERPTimeout, version)
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -83,4 +84,69 @@ func TestWebhookSecretKey(t *testing.T) {
 		_, err = load(env(map[string]string{"WEBHOOK_SECRET_KEY": bad}))
 		require.ErrorContains(t, err, "WEBHOOK_SECRET_KEY", bad)
 	}
+}
+
+func TestWorkerVersioning(t *testing.T) {
+	c, err := load(env(nil))
+	require.NoError(t, err)
+	require.True(t, c.WorkerVersioning, "workers are versioned unless told otherwise")
+	require.Equal(t, "orderflow", c.WorkerDeployment)
+	require.Equal(t, BuildID(), c.WorkerBuildID)
+	require.NotEmpty(t, c.WorkerBuildID)
+	require.Equal(t, SetCurrentIfNone, c.WorkerSetCurrent)
+	require.Contains(t, c.String(), "worker_version=orderflow:"+BuildID()+" set_current=if-none")
+
+	c, err = load(env(map[string]string{"WORKER_DEPLOYMENT": "orderflow-eu", "WORKER_BUILD_ID": "2026.11.29-1",
+		"WORKER_SET_CURRENT": "never"}))
+	require.NoError(t, err)
+	require.Equal(t, "orderflow-eu", c.WorkerDeployment)
+	require.Equal(t, "2026.11.29-1", c.WorkerBuildID)
+	require.Equal(t, SetCurrentNever, c.WorkerSetCurrent)
+
+	c, err = load(env(map[string]string{"WORKER_VERSIONING": "false"}))
+	require.NoError(t, err)
+	require.False(t, c.WorkerVersioning)
+	require.Contains(t, c.String(), "worker_version=unversioned")
+
+	_, err = load(env(map[string]string{"WORKER_VERSIONING": "sometimes", "WORKER_DEPLOYMENT": "order.flow",
+		"WORKER_BUILD_ID": "v 2", "WORKER_SET_CURRENT": "later"}))
+	for _, name := range []string{"WORKER_VERSIONING"} {
+		require.ErrorContains(t, err, name)
+	}
+	_, err = load(env(map[string]string{"WORKER_DEPLOYMENT": "order:flow", "WORKER_BUILD_ID": strings.Repeat("x", 256),
+		"WORKER_SET_CURRENT": "later"}))
+	for _, name := range []string{"WORKER_DEPLOYMENT", "WORKER_BUILD_ID", "WORKER_SET_CURRENT"} {
+		require.ErrorContains(t, err, name)
+	}
+	_, err = load(env(map[string]string{"WORKER_BUILD_ID": "v 2"}))
+	require.ErrorContains(t, err, "WORKER_BUILD_ID")
+}
+
+func TestBuildIDFromBuildInfo(t *testing.T) {
+	rev := "0123456789abcdef0123456789abcdef01234567"
+	info := func(version string, settings ...string) *debug.BuildInfo {
+		bi := &debug.BuildInfo{Main: debug.Module{Path: "github.com/orderflow/orderflow", Version: version}}
+		for i := 0; i+1 < len(settings); i += 2 {
+			bi.Settings = append(bi.Settings, debug.BuildSetting{Key: settings[i], Value: settings[i+1]})
+		}
+		return bi
+	}
+	for _, tc := range []struct {
+		name string
+		info *debug.BuildInfo
+		want string
+	}{
+		{"a clean checkout's revision", info("(devel)", "vcs.revision", rev, "vcs.modified", "false"), "0123456789ab"},
+		{"uncommitted changes: not the revision's code", info("(devel)", "vcs.revision", rev, "vcs.modified", "true"), ""},
+		{"go install at a version", info("v1.4.0"), "v1.4.0"},
+		{"no VCS stamp (-buildvcs=false), a test binary", info("(devel)"), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, buildIDFromInfo(tc.info))
+		})
+	}
+	// This test binary has no VCS stamp: its ID is the digest of itself,
+	// the same every time.
+	require.Regexp(t, `^exe-[0-9a-f]{16}$`, executableDigest())
+	require.Equal(t, executableDigest(), executableDigest())
 }

@@ -17,7 +17,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	deploymentpb "go.temporal.io/api/deployment/v1"
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
 
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/testenv"
@@ -384,22 +386,40 @@ func (w *workerProcess) httpURL(t testing.TB) string {
 }
 
 // awaitPolling waits until the worker polls the checkout's and the order's
-// task queues. Its pollers are told apart from those of workers before it by
-// the SDK's default identity, "<pid>@<host>@".
+// task queues and, under worker versioning, until its build is the
+// deployment's current version, which new workflows start on. Its pollers are
+// told apart from those of workers before it by the SDK's default identity,
+// "<pid>@<host>@".
 func (w *workerProcess) awaitPolling(t testing.TB, s *testenv.Stack) {
 	t.Helper()
 	identity := fmt.Sprintf("%d@", w.cmd.Process.Pid)
+	var version *deploymentpb.WorkerDeploymentOptions
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		for _, queue := range []string{checkout.TaskQueue, order.TaskQueue} {
 			res, err := s.Temporal.DescribeTaskQueue(context.Background(), queue, enumspb.TASK_QUEUE_TYPE_WORKFLOW)
 			require.NoError(c, err)
 			polling := false
 			for _, p := range res.GetPollers() {
-				polling = polling || strings.HasPrefix(p.GetIdentity(), identity)
+				if strings.HasPrefix(p.GetIdentity(), identity) {
+					polling, version = true, p.GetDeploymentOptions()
+				}
 			}
 			require.True(c, polling, "%s polls %s", w.name, queue)
 		}
 	}, 60*time.Second, 100*time.Millisecond)
+	if version.GetDeploymentName() == "" {
+		t.Logf("%s polls unversioned", w.name)
+		return
+	}
+	t.Logf("%s polls as version %s:%s", w.name, version.GetDeploymentName(), version.GetBuildId())
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		d, err := s.Temporal.WorkerDeploymentClient().GetHandle(version.GetDeploymentName()).
+			Describe(context.Background(), client.WorkerDeploymentDescribeOptions{})
+		require.NoError(c, err)
+		current := d.Info.RoutingConfig.CurrentVersion
+		require.NotNil(c, current, "%s's deployment has a current version", w.name)
+		require.Equal(c, version.GetBuildId(), current.BuildID, "%s's build is current", w.name)
+	}, 2*time.Minute, 200*time.Millisecond)
 }
 
 // processLog writes a process's output into the test's log.

@@ -130,6 +130,14 @@ type Stack struct {
 	TemporalAddress string
 }
 
+// stackVersioning is how a Stack's in-process workers poll: unversioned. A
+// versioned build takes work only once the server has registered each of its
+// task queues with the deployment and it is made current, seconds per stack
+// (more on a busy machine) that every test would wait. The `orderflow worker`
+// processes tests start run versioned, as in production, and
+// e2e/worker_versions_test.go tests rollouts and rollbacks.
+var stackVersioning = app.Versioning{}
+
 // StackOptions tune a Stack.
 type StackOptions struct {
 	// CheckoutSyncWait is how long checkout waits before answering 202 (default 5s).
@@ -187,7 +195,7 @@ func NewStack(t testing.TB, server *testsuite.DevServer, opts StackOptions) *Sta
 	}
 	var ws app.Workers
 	if !opts.ExternalWorkers {
-		ws = app.NewWorkers(tc, acts)
+		ws = app.NewWorkers(tc, acts, stackVersioning)
 		if err := ws.Start(); err != nil {
 			t.Fatalf("start worker: %v", err)
 		}
@@ -238,7 +246,7 @@ func (s *Stack) RestartWorker(t testing.TB, provider payment.Provider) {
 	if provider != nil {
 		s.Activities.Payment = &payment.Activities{DB: s.Pool, Provider: provider}
 	}
-	s.Workers = app.NewWorkers(s.Temporal, s.Activities)
+	s.Workers = app.NewWorkers(s.Temporal, s.Activities, stackVersioning)
 	if err := s.Workers.Start(); err != nil {
 		t.Fatalf("restart worker: %v", err)
 	}

@@ -70,6 +70,10 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			return serveERPSandbox(gctx, pool, sandboxAddr, cfg.ERPToken, erpsandbox.Faults{}, news, log)
 		})
 	}
+	// The one worker on this machine takes all new work as soon as it
+	// polls, whichever build ran before (with TEMPORAL_DB_FILE, pinned
+	// workflows of an earlier build wait for that build: docs/deployment.md).
+	cfg.WorkerSetCurrent = config.SetCurrentAlways
 	g.Go(func() error { return runWorkers(gctx, cfg, log, tc, pool) })
 	g.Go(func() error { return serveHTTP(gctx, cfg, log, pool, tc, metrics) })
 	g.Go(func() error { seedDemoQuotes(gctx, tc, pool, log); return nil })
@@ -202,6 +206,11 @@ func printBanner(cfg config.Config) {
 	fmt.Fprintf(&b, "  Sales desk   http://%s/desk/ (sign in with a staff or approver token below)\n", cfg.HTTPAddr)
 	fmt.Fprintf(&b, "  Temporal UI  %s/workflows\n", cfg.TemporalUINamespace())
 	fmt.Fprintf(&b, "  Temporal     %s (namespace %s)\n", cfg.TemporalAddress, cfg.TemporalNamespace)
+	if cfg.WorkerVersioning {
+		fmt.Fprintf(&b, "  Worker       version %s, made current (docs/deployment.md: rollouts and rollbacks)\n", app.VersioningOf(cfg))
+	} else {
+		fmt.Fprintf(&b, "  Worker       unversioned (WORKER_VERSIONING=false)\n")
+	}
 	fmt.Fprintf(&b, "  ERP          %s (token %s; the sandbox, docs/erp.md, unless ERP_URL names another)\n", cfg.ERPURL, cfg.ERPToken)
 	fmt.Fprintf(&b, "  ERP pulls    the UI's Schedules page: erp-stock-pull (every 5 min), erp-price-pull (hourly)\n\n")
 	fmt.Fprintf(&b, "  Demo tokens:\n")

@@ -131,9 +131,18 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 func runWorkers(ctx context.Context, cfg config.Config, log *slog.Logger, tc client.Client, pool *pgxpool.Pool) error {
 	acts := app.NewActivities(pool, erp.NewHTTPConnector(cfg.ERPURL, cfg.ERPToken, cfg.ERPTimeout))
 	acts.Erp.Policy = erp.PushPolicy{RetryBudget: cfg.ERPRetryBudget, MaxInterval: cfg.ERPRetryMaxInterval}
-	ws := app.NewWorkers(tc, acts)
+	version := app.VersioningOf(cfg)
+	ws := app.NewWorkers(tc, acts, version)
 	if err := ws.Start(); err != nil {
 		return fmt.Errorf("start workers: %w", err)
+	}
+	// Under worker versioning this build gets new work once its version is
+	// current: the deployment's first build makes itself current, a later
+	// one waits for an operator (docs/deployment.md) unless configured
+	// otherwise.
+	if err := app.MakeCurrent(ctx, tc, version, cfg.WorkerSetCurrent, log); err != nil {
+		ws.Stop()
+		return err
 	}
 	// Without its schedules the worker still pushes orders; the pulls and
 	// the daily reconciliation wait for the next worker start (an ops stock

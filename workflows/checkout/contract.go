@@ -28,6 +28,16 @@ const TaskQueue = "orderflow-checkout"
 // WorkflowName is the registered name of the checkout workflow.
 const WorkflowName = "Checkout"
 
+// VersioningBehavior pins a checkout to the worker deployment version (the
+// build) it started on, under Temporal's worker versioning
+// (docs/deployment.md). A checkout is the saga that holds spend, stock and a
+// payment authorization, and its compensations must be the code that took
+// them; most end in seconds, so keeping the old build until its checkouts are
+// over costs little. Only one that waits for an approver runs longer, up to
+// the company's approval timeout (3 days unless an admin set another): the old
+// build keeps running until its version is drained.
+const VersioningBehavior = workflow.VersioningBehaviorPinned
+
 // WorkflowID is the ID of a cart's checkout. Deriving it from the cart means a
 // retried or doubled request lands on the same workflow and can never create a
 // second order.

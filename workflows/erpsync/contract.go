@@ -30,6 +30,26 @@ const TaskQueue = "orderflow-erp"
 // WorkflowName is the registered name of the ERP order workflow.
 const WorkflowName = "ErpOrder"
 
+// Versioning behaviors of the ERP workflows under Temporal's worker
+// versioning (docs/deployment.md).
+const (
+	// VersioningBehavior moves an order's push to each new worker deployment
+	// version (build) as it becomes current: a push retries a failing ERP
+	// for up to its retry budget (a day by default) and then waits, stuck,
+	// for ops, however long that takes. Changes to it keep old histories
+	// replayable (workflow.GetVersion, proved by the replay test).
+	VersioningBehavior = workflow.VersioningBehaviorAutoUpgrade
+	// PullVersioningBehavior pins a stock or price pull to the build it
+	// started on: a run lasts minutes (a failing page fails it within
+	// pullPageRetryDeadline), its continued runs stay with it, and the
+	// schedule's next run starts on the current build.
+	PullVersioningBehavior = workflow.VersioningBehaviorPinned
+	// ReconcileVersioningBehavior pins a reconciliation run to the build it
+	// started on, for the reason the pulls are: a run, with the runs it
+	// continues as, compares one period in minutes.
+	ReconcileVersioningBehavior = workflow.VersioningBehaviorPinned
+)
+
 // WorkflowID is the ID of an order's ERP push: derived from the order, so the
 // order is pushed by one workflow however often its start is asked for.
 func WorkflowID(orderID uuid.UUID) string { return "erp-order/" + orderID.String() }

@@ -24,6 +24,12 @@ const TaskQueue = "orderflow-housekeeping"
 // ExpireKeysWorkflowName is the registered name of ExpireIdempotencyKeys.
 const ExpireKeysWorkflowName = "ExpireIdempotencyKeys"
 
+// ExpireKeysVersioningBehavior pins a run of ExpireIdempotencyKeys to the
+// worker deployment version (build) it started on (Temporal's worker
+// versioning, docs/deployment.md): a run takes minutes at most, and the next
+// hour's run starts on the current build.
+const ExpireKeysVersioningBehavior = workflow.VersioningBehaviorPinned
+
 // The expiry's Schedule, the ID of the runs it starts (one at a time), and
 // how often.
 const (

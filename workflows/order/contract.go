@@ -26,6 +26,15 @@ const TaskQueue = "orderflow-order"
 // WorkflowName is the registered name of the order workflow.
 const WorkflowName = "Order"
 
+// VersioningBehavior moves an order to each new worker deployment version
+// (build) as it becomes current, at its next workflow task (Temporal's worker
+// versioning, docs/deployment.md). An order lives for weeks, through
+// shipments, invoices, payments and returns: pinning it would keep every
+// build running as long as its oldest open order. So a change to the
+// workflow keeps old histories replayable (workflow.GetVersion), which the
+// replay test over testdata/ proves before a build ships.
+const VersioningBehavior = workflow.VersioningBehaviorAutoUpgrade
+
 // WorkflowID is the ID of an order's workflow: derived from the order, so a
 // retried checkout can never start two.
 func WorkflowID(orderID uuid.UUID) string { return "order/" + orderID.String() }

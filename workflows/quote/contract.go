@@ -14,6 +14,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/orderflow/orderflow/activities/quotes"
 	"github.com/orderflow/orderflow/commerce"
@@ -26,6 +27,14 @@ const TaskQueue = "orderflow-quote"
 
 // WorkflowName is the registered name of the quote workflow.
 const WorkflowName = "Quote"
+
+// VersioningBehavior moves a quote to each new worker deployment version
+// (build) as it becomes current (Temporal's worker versioning,
+// docs/deployment.md): a quote waits for the sales team and the buyer for
+// days or weeks, as long as its validity, so it upgrades rather than keep an
+// old build alive, and a change to the workflow keeps old histories
+// replayable (workflow.GetVersion, proved by the replay test).
+const VersioningBehavior = workflow.VersioningBehaviorAutoUpgrade
 
 // WorkflowID is the ID of a quote's workflow.
 func WorkflowID(quoteID uuid.UUID) string { return "quote/" + quoteID.String() }
