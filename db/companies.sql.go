@@ -15,7 +15,7 @@ import (
 const companyCreate = `-- name: CompanyCreate :one
 INSERT INTO companies (id, name, currency, credit_limit, customer_group, tax_exempt, approval_timeout_seconds)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
-RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days
+RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used
 `
 
 type CompanyCreateParams struct {
@@ -52,12 +52,36 @@ func (q *Queries) CompanyCreate(ctx context.Context, arg CompanyCreateParams) (C
 		&i.SalesRepID,
 		&i.PaymentTermsDays,
 		&i.ReturnWindowDays,
+		&i.CreditUsed,
 	)
 	return i, err
 }
 
+const companyCreditUsedRecount = `-- name: CompanyCreditUsedRecount :one
+SELECT c.credit_used AS kept,
+       (COALESCE((SELECT SUM(h.amount) FROM credit_holds h WHERE h.company_id = c.id AND h.status = 'authorized'), 0)
+      + COALESCE((SELECT SUM(i.amount - i.paid_amount) FROM invoices i WHERE i.company_id = c.id AND i.status = 'open'), 0))::bigint AS recounted
+FROM companies c WHERE c.id = $1
+`
+
+type CompanyCreditUsedRecountRow struct {
+	Kept      int64
+	Recounted int64
+}
+
+// CompanyCreditUsedRecount is the company's running credit total beside the
+// sum it stands for, added up from the history: every authorized hold plus
+// what open invoices still owe. The two differ only if a writer missed the
+// total (the tests' and ops' check).
+func (q *Queries) CompanyCreditUsedRecount(ctx context.Context, id uuid.UUID) (CompanyCreditUsedRecountRow, error) {
+	row := q.db.QueryRow(ctx, companyCreditUsedRecount, id)
+	var i CompanyCreditUsedRecountRow
+	err := row.Scan(&i.Kept, &i.Recounted)
+	return i, err
+}
+
 const companyGet = `-- name: CompanyGet :one
-SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days FROM companies WHERE id = $1
+SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used FROM companies WHERE id = $1
 `
 
 func (q *Queries) CompanyGet(ctx context.Context, id uuid.UUID) (Company, error) {
@@ -76,12 +100,13 @@ func (q *Queries) CompanyGet(ctx context.Context, id uuid.UUID) (Company, error)
 		&i.SalesRepID,
 		&i.PaymentTermsDays,
 		&i.ReturnWindowDays,
+		&i.CreditUsed,
 	)
 	return i, err
 }
 
 const companyList = `-- name: CompanyList :many
-SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days FROM companies
+SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used FROM companies
 WHERE (created_at, id) > ($1::timestamptz, $2::uuid)
 ORDER BY created_at, id
 LIMIT $3
@@ -115,6 +140,7 @@ func (q *Queries) CompanyList(ctx context.Context, arg CompanyListParams) ([]Com
 			&i.SalesRepID,
 			&i.PaymentTermsDays,
 			&i.ReturnWindowDays,
+			&i.CreditUsed,
 		); err != nil {
 			return nil, err
 		}
@@ -127,14 +153,18 @@ func (q *Queries) CompanyList(ctx context.Context, arg CompanyListParams) ([]Com
 }
 
 const companyLock = `-- name: CompanyLock :one
-SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days FROM companies WHERE id = $1 FOR UPDATE
+SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used FROM companies WHERE id = $1 FOR NO KEY UPDATE
 `
 
 // CompanyLock serialises the decisions of one company: an admin change is
-// checked and written, a credit authorization checks the credit left, a
-// spending-limit decision adds up what was spent, each while holding the row, so
-// two of them never interleave (two authorizations can never both spend the
-// last credit).
+// checked and written, a credit authorization checks the credit left
+// (credit_used), a spending-limit decision reads the spend totals and adds to
+// them, each while holding the row, so two of them never interleave (two
+// authorizations can never both spend the last credit). FOR NO KEY UPDATE
+// excludes the other lockers and every update of the row just as FOR UPDATE
+// would, but not the key-share locks that inserting a row which references
+// the company takes (an order, a cart, a hold of another checkout): nobody
+// changes a company's id.
 func (q *Queries) CompanyLock(ctx context.Context, id uuid.UUID) (Company, error) {
 	row := q.db.QueryRow(ctx, companyLock, id)
 	var i Company
@@ -151,6 +181,7 @@ func (q *Queries) CompanyLock(ctx context.Context, id uuid.UUID) (Company, error
 		&i.SalesRepID,
 		&i.PaymentTermsDays,
 		&i.ReturnWindowDays,
+		&i.CreditUsed,
 	)
 	return i, err
 }
@@ -183,7 +214,7 @@ UPDATE companies
 SET name = $1, currency = $2, credit_limit = $3, customer_group = $4,
     tax_exempt = $5, approval_timeout_seconds = $6, updated_at = now()
 WHERE id = $7
-RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days
+RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used
 `
 
 type CompanyUpdateParams struct {
@@ -220,6 +251,7 @@ func (q *Queries) CompanyUpdate(ctx context.Context, arg CompanyUpdateParams) (C
 		&i.SalesRepID,
 		&i.PaymentTermsDays,
 		&i.ReturnWindowDays,
+		&i.CreditUsed,
 	)
 	return i, err
 }

@@ -13,12 +13,26 @@ ORDER BY created_at, id
 LIMIT @row_limit;
 
 -- CompanyLock serialises the decisions of one company: an admin change is
--- checked and written, a credit authorization checks the credit left, a
--- spending-limit decision adds up what was spent, each while holding the row, so
--- two of them never interleave (two authorizations can never both spend the
--- last credit).
+-- checked and written, a credit authorization checks the credit left
+-- (credit_used), a spending-limit decision reads the spend totals and adds to
+-- them, each while holding the row, so two of them never interleave (two
+-- authorizations can never both spend the last credit). FOR NO KEY UPDATE
+-- excludes the other lockers and every update of the row just as FOR UPDATE
+-- would, but not the key-share locks that inserting a row which references
+-- the company takes (an order, a cart, a hold of another checkout): nobody
+-- changes a company's id.
 -- name: CompanyLock :one
-SELECT * FROM companies WHERE id = $1 FOR UPDATE;
+SELECT * FROM companies WHERE id = $1 FOR NO KEY UPDATE;
+
+-- CompanyCreditUsedRecount is the company's running credit total beside the
+-- sum it stands for, added up from the history: every authorized hold plus
+-- what open invoices still owe. The two differ only if a writer missed the
+-- total (the tests' and ops' check).
+-- name: CompanyCreditUsedRecount :one
+SELECT c.credit_used AS kept,
+       (COALESCE((SELECT SUM(h.amount) FROM credit_holds h WHERE h.company_id = c.id AND h.status = 'authorized'), 0)
+      + COALESCE((SELECT SUM(i.amount - i.paid_amount) FROM invoices i WHERE i.company_id = c.id AND i.status = 'open'), 0))::bigint AS recounted
+FROM companies c WHERE c.id = $1;
 
 -- name: CompanyUpdate :one
 UPDATE companies
