@@ -57,29 +57,6 @@ func (q *Queries) CompanyCreate(ctx context.Context, arg CompanyCreateParams) (C
 	return i, err
 }
 
-const companyCreditUsedRecount = `-- name: CompanyCreditUsedRecount :one
-SELECT c.credit_used AS kept,
-       (COALESCE((SELECT SUM(h.amount) FROM credit_holds h WHERE h.company_id = c.id AND h.status = 'authorized'), 0)
-      + COALESCE((SELECT SUM(i.amount - i.paid_amount) FROM invoices i WHERE i.company_id = c.id AND i.status = 'open'), 0))::bigint AS recounted
-FROM companies c WHERE c.id = $1
-`
-
-type CompanyCreditUsedRecountRow struct {
-	Kept      int64
-	Recounted int64
-}
-
-// CompanyCreditUsedRecount is the company's running credit total beside the
-// sum it stands for, added up from the history: every authorized hold plus
-// what open invoices still owe. The two differ only if a writer missed the
-// total (the tests' and ops' check).
-func (q *Queries) CompanyCreditUsedRecount(ctx context.Context, id uuid.UUID) (CompanyCreditUsedRecountRow, error) {
-	row := q.db.QueryRow(ctx, companyCreditUsedRecount, id)
-	var i CompanyCreditUsedRecountRow
-	err := row.Scan(&i.Kept, &i.Recounted)
-	return i, err
-}
-
 const companyGet = `-- name: CompanyGet :one
 SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used FROM companies WHERE id = $1
 `
@@ -142,6 +119,48 @@ func (q *Queries) CompanyList(ctx context.Context, arg CompanyListParams) ([]Com
 			&i.ReturnWindowDays,
 			&i.CreditUsed,
 		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const companyListCreditDrift = `-- name: CompanyListCreditDrift :many
+SELECT id, kept, recounted FROM (
+    SELECT c.id, c.credit_used AS kept,
+           (COALESCE((SELECT SUM(h.amount) FROM credit_holds h WHERE h.company_id = c.id AND h.status = 'authorized'), 0)
+          + COALESCE((SELECT SUM(i.amount - i.paid_amount) FROM invoices i WHERE i.company_id = c.id AND i.status = 'open'), 0))::bigint AS recounted
+    FROM companies c
+) recount
+WHERE kept <> recounted
+ORDER BY id
+`
+
+type CompanyListCreditDriftRow struct {
+	ID        uuid.UUID
+	Kept      int64
+	Recounted int64
+}
+
+// CompanyListCreditDrift lists the companies whose running credit total
+// (credit_used) differs from the sum it stands for, added up from the history:
+// every authorized hold plus what open invoices still owe. Empty when every
+// writer kept it: the tests' and ops' check. One statement, so it reads one
+// snapshot and holds while checkouts run.
+func (q *Queries) CompanyListCreditDrift(ctx context.Context) ([]CompanyListCreditDriftRow, error) {
+	rows, err := q.db.Query(ctx, companyListCreditDrift)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CompanyListCreditDriftRow{}
+	for rows.Next() {
+		var i CompanyListCreditDriftRow
+		if err := rows.Scan(&i.ID, &i.Kept, &i.Recounted); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

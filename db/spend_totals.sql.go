@@ -14,36 +14,38 @@ import (
 
 const spendTotalListDrift = `-- name: SpendTotalListDrift :many
 WITH recounted AS (
-    SELECT NULL::uuid AS customer_id, date_trunc('month', s.reserved_at, 'UTC') AS month, SUM(s.amount)::bigint AS amount
-    FROM spend_reservations s WHERE s.company_id = $1 AND s.status <> 'released'
-    GROUP BY date_trunc('month', s.reserved_at, 'UTC')
+    SELECT s.company_id, NULL::uuid AS customer_id, date_trunc('month', s.reserved_at, 'UTC') AS month, SUM(s.amount)::bigint AS amount
+    FROM spend_reservations s WHERE s.status <> 'released'
+    GROUP BY s.company_id, date_trunc('month', s.reserved_at, 'UTC')
     UNION ALL
-    SELECT s.customer_id, date_trunc('month', s.reserved_at, 'UTC'), SUM(s.amount)::bigint
-    FROM spend_reservations s WHERE s.company_id = $1 AND s.status <> 'released'
-    GROUP BY s.customer_id, date_trunc('month', s.reserved_at, 'UTC')
-), kept AS (
-    SELECT t.customer_id, t.month, t.amount FROM spend_totals t WHERE t.company_id = $1
+    SELECT s.company_id, s.customer_id, date_trunc('month', s.reserved_at, 'UTC'), SUM(s.amount)::bigint
+    FROM spend_reservations s WHERE s.status <> 'released'
+    GROUP BY s.company_id, s.customer_id, date_trunc('month', s.reserved_at, 'UTC')
 )
-SELECT COALESCE(k.customer_id, r.customer_id) AS customer_id, COALESCE(k.month, r.month)::timestamptz AS month,
+SELECT COALESCE(k.company_id, r.company_id)::uuid AS company_id, COALESCE(k.customer_id, r.customer_id) AS customer_id,
+       COALESCE(k.month, r.month)::timestamptz AS month,
        COALESCE(k.amount, 0)::bigint AS kept, COALESCE(r.amount, 0)::bigint AS recounted
-FROM kept k FULL JOIN recounted r ON k.customer_id IS NOT DISTINCT FROM r.customer_id AND k.month = r.month
+FROM spend_totals k
+FULL JOIN recounted r ON k.company_id = r.company_id AND k.customer_id IS NOT DISTINCT FROM r.customer_id AND k.month = r.month
 WHERE COALESCE(k.amount, 0) <> COALESCE(r.amount, 0)
-ORDER BY 2, 1 NULLS FIRST
+ORDER BY 1, 3, 2 NULLS FIRST
 `
 
 type SpendTotalListDriftRow struct {
+	CompanyID  uuid.UUID
 	CustomerID uuid.NullUUID
 	Month      time.Time
 	Kept       int64
 	Recounted  int64
 }
 
-// SpendTotalListDrift lists the company's running spend totals that differ
-// from the sum of its reservations (reserved or committed), by month and
-// employee (customer_id NULL: the whole company). Empty when they agree: the
-// tests' and ops' check that every writer kept them.
-func (q *Queries) SpendTotalListDrift(ctx context.Context, companyID uuid.UUID) ([]SpendTotalListDriftRow, error) {
-	rows, err := q.db.Query(ctx, spendTotalListDrift, companyID)
+// SpendTotalListDrift lists the running spend totals that differ from the
+// sum of the reservations (reserved or committed) they stand for, by company,
+// month and employee (customer_id NULL: the whole company). Empty when every
+// writer kept them: the tests' and ops' check. One statement, so it reads one
+// snapshot and holds while checkouts run.
+func (q *Queries) SpendTotalListDrift(ctx context.Context) ([]SpendTotalListDriftRow, error) {
+	rows, err := q.db.Query(ctx, spendTotalListDrift)
 	if err != nil {
 		return nil, err
 	}
@@ -52,6 +54,7 @@ func (q *Queries) SpendTotalListDrift(ctx context.Context, companyID uuid.UUID) 
 	for rows.Next() {
 		var i SpendTotalListDriftRow
 		if err := rows.Scan(
+			&i.CompanyID,
 			&i.CustomerID,
 			&i.Month,
 			&i.Kept,

@@ -24,15 +24,20 @@ LIMIT @row_limit;
 -- name: CompanyLock :one
 SELECT * FROM companies WHERE id = $1 FOR NO KEY UPDATE;
 
--- CompanyCreditUsedRecount is the company's running credit total beside the
--- sum it stands for, added up from the history: every authorized hold plus
--- what open invoices still owe. The two differ only if a writer missed the
--- total (the tests' and ops' check).
--- name: CompanyCreditUsedRecount :one
-SELECT c.credit_used AS kept,
-       (COALESCE((SELECT SUM(h.amount) FROM credit_holds h WHERE h.company_id = c.id AND h.status = 'authorized'), 0)
-      + COALESCE((SELECT SUM(i.amount - i.paid_amount) FROM invoices i WHERE i.company_id = c.id AND i.status = 'open'), 0))::bigint AS recounted
-FROM companies c WHERE c.id = $1;
+-- CompanyListCreditDrift lists the companies whose running credit total
+-- (credit_used) differs from the sum it stands for, added up from the history:
+-- every authorized hold plus what open invoices still owe. Empty when every
+-- writer kept it: the tests' and ops' check. One statement, so it reads one
+-- snapshot and holds while checkouts run.
+-- name: CompanyListCreditDrift :many
+SELECT id, kept, recounted FROM (
+    SELECT c.id, c.credit_used AS kept,
+           (COALESCE((SELECT SUM(h.amount) FROM credit_holds h WHERE h.company_id = c.id AND h.status = 'authorized'), 0)
+          + COALESCE((SELECT SUM(i.amount - i.paid_amount) FROM invoices i WHERE i.company_id = c.id AND i.status = 'open'), 0))::bigint AS recounted
+    FROM companies c
+) recount
+WHERE kept <> recounted
+ORDER BY id;
 
 -- name: CompanyUpdate :one
 UPDATE companies

@@ -9,24 +9,25 @@ WHERE company_id = @company_id
   AND customer_id IS NOT DISTINCT FROM sqlc.narg(customer_id)::uuid
   AND month >= @window_start AND month < @window_end;
 
--- SpendTotalListDrift lists the company's running spend totals that differ
--- from the sum of its reservations (reserved or committed), by month and
--- employee (customer_id NULL: the whole company). Empty when they agree: the
--- tests' and ops' check that every writer kept them.
+-- SpendTotalListDrift lists the running spend totals that differ from the
+-- sum of the reservations (reserved or committed) they stand for, by company,
+-- month and employee (customer_id NULL: the whole company). Empty when every
+-- writer kept them: the tests' and ops' check. One statement, so it reads one
+-- snapshot and holds while checkouts run.
 -- name: SpendTotalListDrift :many
 WITH recounted AS (
-    SELECT NULL::uuid AS customer_id, date_trunc('month', s.reserved_at, 'UTC') AS month, SUM(s.amount)::bigint AS amount
-    FROM spend_reservations s WHERE s.company_id = @company_id AND s.status <> 'released'
-    GROUP BY date_trunc('month', s.reserved_at, 'UTC')
+    SELECT s.company_id, NULL::uuid AS customer_id, date_trunc('month', s.reserved_at, 'UTC') AS month, SUM(s.amount)::bigint AS amount
+    FROM spend_reservations s WHERE s.status <> 'released'
+    GROUP BY s.company_id, date_trunc('month', s.reserved_at, 'UTC')
     UNION ALL
-    SELECT s.customer_id, date_trunc('month', s.reserved_at, 'UTC'), SUM(s.amount)::bigint
-    FROM spend_reservations s WHERE s.company_id = @company_id AND s.status <> 'released'
-    GROUP BY s.customer_id, date_trunc('month', s.reserved_at, 'UTC')
-), kept AS (
-    SELECT t.customer_id, t.month, t.amount FROM spend_totals t WHERE t.company_id = @company_id
+    SELECT s.company_id, s.customer_id, date_trunc('month', s.reserved_at, 'UTC'), SUM(s.amount)::bigint
+    FROM spend_reservations s WHERE s.status <> 'released'
+    GROUP BY s.company_id, s.customer_id, date_trunc('month', s.reserved_at, 'UTC')
 )
-SELECT COALESCE(k.customer_id, r.customer_id) AS customer_id, COALESCE(k.month, r.month)::timestamptz AS month,
+SELECT COALESCE(k.company_id, r.company_id)::uuid AS company_id, COALESCE(k.customer_id, r.customer_id) AS customer_id,
+       COALESCE(k.month, r.month)::timestamptz AS month,
        COALESCE(k.amount, 0)::bigint AS kept, COALESCE(r.amount, 0)::bigint AS recounted
-FROM kept k FULL JOIN recounted r ON k.customer_id IS NOT DISTINCT FROM r.customer_id AND k.month = r.month
+FROM spend_totals k
+FULL JOIN recounted r ON k.company_id = r.company_id AND k.customer_id IS NOT DISTINCT FROM r.customer_id AND k.month = r.month
 WHERE COALESCE(k.amount, 0) <> COALESCE(r.amount, 0)
-ORDER BY 2, 1 NULLS FIRST;
+ORDER BY 1, 3, 2 NULLS FIRST;
