@@ -17,6 +17,7 @@ import (
 	"github.com/orderflow/orderflow/activities/payment"
 	"github.com/orderflow/orderflow/activities/spend"
 	"github.com/orderflow/orderflow/commerce"
+	"github.com/orderflow/orderflow/db"
 	"github.com/orderflow/orderflow/testenv"
 	"github.com/orderflow/orderflow/workflows/checkout"
 )
@@ -143,26 +144,11 @@ func insertHistory(b *testing.B, pool *pgxpool.Pool, company testenv.Company, bu
 }
 
 // keepTotals brings the company's running totals up to date with the history
-// written past the queries, with migration 0014's backfill, and checks them.
+// written past the queries (db.RecountTotals, as migration 0014 did), and
+// checks them.
 func keepTotals(b *testing.B, pool *pgxpool.Pool, company testenv.Company) {
-	for _, stmt := range []string{
-		`UPDATE companies c
-		 SET credit_used = COALESCE((SELECT SUM(h.amount) FROM credit_holds h WHERE h.company_id = c.id AND h.status = 'authorized'), 0)
-		                 + COALESCE((SELECT SUM(i.amount - i.paid_amount) FROM invoices i WHERE i.company_id = c.id AND i.status = 'open'), 0)
-		 WHERE c.id = @company`,
-		`INSERT INTO spend_totals (company_id, customer_id, month, amount)
-		 SELECT company_id, NULL, date_trunc('month', reserved_at, 'UTC'), SUM(amount)
-		 FROM spend_reservations WHERE company_id = @company AND status <> 'released'
-		 GROUP BY company_id, date_trunc('month', reserved_at, 'UTC')
-		 UNION ALL
-		 SELECT company_id, customer_id, date_trunc('month', reserved_at, 'UTC'), SUM(amount)
-		 FROM spend_reservations WHERE company_id = @company AND status <> 'released'
-		 GROUP BY company_id, customer_id, date_trunc('month', reserved_at, 'UTC')
-		 ON CONFLICT ON CONSTRAINT spend_totals_key DO UPDATE SET amount = excluded.amount`,
-	} {
-		if _, err := pool.Exec(context.Background(), stmt, pgx.NamedArgs{"company": company.ID}); err != nil {
-			b.Fatalf("keep totals: %v", err)
-		}
+	if err := db.RecountTotals(context.Background(), pool, company.ID); err != nil {
+		b.Fatalf("keep totals: %v", err)
 	}
 	testenv.RequireTotalsAgree(b, pool)
 }

@@ -228,6 +228,22 @@ func (q *Queries) CompanyMoneyTermExistsInOtherCurrency(ctx context.Context, arg
 	return has_terms, err
 }
 
+const companyRecountCredit = `-- name: CompanyRecountCredit :exec
+UPDATE companies c
+SET credit_used = COALESCE((SELECT SUM(h.amount) FROM credit_holds h WHERE h.company_id = c.id AND h.status = 'authorized'), 0)
+                + COALESCE((SELECT SUM(i.amount - i.paid_amount) FROM invoices i WHERE i.company_id = c.id AND i.status = 'open'), 0)
+WHERE c.id = $1
+`
+
+// CompanyRecountCredit sets the company's running credit total from its
+// history (what CompanyListCreditDrift compares it with), as migration 0014
+// did: the repair for a total that drifted. Run it holding CompanyLock, so no
+// writer of holds or invoices moves between the count and the write.
+func (q *Queries) CompanyRecountCredit(ctx context.Context, id uuid.UUID) error {
+	_, err := q.db.Exec(ctx, companyRecountCredit, id)
+	return err
+}
+
 const companyUpdate = `-- name: CompanyUpdate :one
 UPDATE companies
 SET name = $1, currency = $2, credit_limit = $3, customer_group = $4,

@@ -12,6 +12,17 @@ import (
 	"github.com/google/uuid"
 )
 
+const spendTotalDeleteByCompany = `-- name: SpendTotalDeleteByCompany :exec
+DELETE FROM spend_totals WHERE company_id = $1
+`
+
+// SpendTotalDeleteByCompany drops the company's running spend totals, before
+// SpendTotalRecountByCompany writes them afresh.
+func (q *Queries) SpendTotalDeleteByCompany(ctx context.Context, companyID uuid.UUID) error {
+	_, err := q.db.Exec(ctx, spendTotalDeleteByCompany, companyID)
+	return err
+}
+
 const spendTotalListDrift = `-- name: SpendTotalListDrift :many
 WITH recounted AS (
     SELECT s.company_id, NULL::uuid AS customer_id, date_trunc('month', s.reserved_at, 'UTC') AS month, SUM(s.amount)::bigint AS amount
@@ -68,6 +79,26 @@ func (q *Queries) SpendTotalListDrift(ctx context.Context) ([]SpendTotalListDrif
 		return nil, err
 	}
 	return items, nil
+}
+
+const spendTotalRecountByCompany = `-- name: SpendTotalRecountByCompany :exec
+INSERT INTO spend_totals (company_id, customer_id, month, amount)
+SELECT s.company_id, NULL, date_trunc('month', s.reserved_at, 'UTC'), SUM(s.amount)
+FROM spend_reservations s WHERE s.company_id = $1 AND s.status <> 'released'
+GROUP BY s.company_id, date_trunc('month', s.reserved_at, 'UTC')
+UNION ALL
+SELECT s.company_id, s.customer_id, date_trunc('month', s.reserved_at, 'UTC'), SUM(s.amount)
+FROM spend_reservations s WHERE s.company_id = $1 AND s.status <> 'released'
+GROUP BY s.company_id, s.customer_id, date_trunc('month', s.reserved_at, 'UTC')
+`
+
+// SpendTotalRecountByCompany writes the company's running spend totals from
+// its reservations, as migration 0014 did: with SpendTotalDeleteByCompany, the
+// repair for totals that drifted. Run both holding CompanyLock, which every
+// writer of the company's reservations holds too.
+func (q *Queries) SpendTotalRecountByCompany(ctx context.Context, companyID uuid.UUID) error {
+	_, err := q.db.Exec(ctx, spendTotalRecountByCompany, companyID)
+	return err
 }
 
 const spendTotalSumInWindow = `-- name: SpendTotalSumInWindow :one

@@ -64,3 +64,13 @@ UPDATE companies SET sales_rep_id = $2, updated_at = now() WHERE id = $1;
 -- days) and return window (days after delivery).
 -- name: CompanyUpdateTerms :exec
 UPDATE companies SET payment_terms_days = $2, return_window_days = $3, updated_at = now() WHERE id = $1;
+
+-- CompanyRecountCredit sets the company's running credit total from its
+-- history (what CompanyListCreditDrift compares it with), as migration 0014
+-- did: the repair for a total that drifted. Run it holding CompanyLock, so no
+-- writer of holds or invoices moves between the count and the write.
+-- name: CompanyRecountCredit :exec
+UPDATE companies c
+SET credit_used = COALESCE((SELECT SUM(h.amount) FROM credit_holds h WHERE h.company_id = c.id AND h.status = 'authorized'), 0)
+                + COALESCE((SELECT SUM(i.amount - i.paid_amount) FROM invoices i WHERE i.company_id = c.id AND i.status = 'open'), 0)
+WHERE c.id = $1;

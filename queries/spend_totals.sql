@@ -31,3 +31,22 @@ FROM spend_totals k
 FULL JOIN recounted r ON k.company_id = r.company_id AND k.customer_id IS NOT DISTINCT FROM r.customer_id AND k.month = r.month
 WHERE COALESCE(k.amount, 0) <> COALESCE(r.amount, 0)
 ORDER BY 1, 3, 2 NULLS FIRST;
+
+-- SpendTotalDeleteByCompany drops the company's running spend totals, before
+-- SpendTotalRecountByCompany writes them afresh.
+-- name: SpendTotalDeleteByCompany :exec
+DELETE FROM spend_totals WHERE company_id = $1;
+
+-- SpendTotalRecountByCompany writes the company's running spend totals from
+-- its reservations, as migration 0014 did: with SpendTotalDeleteByCompany, the
+-- repair for totals that drifted. Run both holding CompanyLock, which every
+-- writer of the company's reservations holds too.
+-- name: SpendTotalRecountByCompany :exec
+INSERT INTO spend_totals (company_id, customer_id, month, amount)
+SELECT s.company_id, NULL, date_trunc('month', s.reserved_at, 'UTC'), SUM(s.amount)
+FROM spend_reservations s WHERE s.company_id = @company_id AND s.status <> 'released'
+GROUP BY s.company_id, date_trunc('month', s.reserved_at, 'UTC')
+UNION ALL
+SELECT s.company_id, s.customer_id, date_trunc('month', s.reserved_at, 'UTC'), SUM(s.amount)
+FROM spend_reservations s WHERE s.company_id = @company_id AND s.status <> 'released'
+GROUP BY s.company_id, s.customer_id, date_trunc('month', s.reserved_at, 'UTC');
