@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/db"
@@ -92,4 +93,49 @@ func TestRunningTotalsMigrationCountsTheHistory(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, tc.want, spent, tc.whatItHeld)
 	}
+}
+
+// TestCompanyLockLetsNewRowsOfTheCompanyIn: while one transaction holds the
+// company for a decision, another may still create rows that refer to the
+// company (a cart, here), which FOR UPDATE would have made wait; a second
+// decision and any change to the company's row still wait.
+func TestCompanyLockLetsNewRowsOfTheCompanyIn(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, _ := testenv.NewDatabase(t)
+	company := testenv.NewCompany(t, pool, "EUR", 1000)
+	buyer := testenv.NewBuyer(t, pool, company)
+
+	holder, err := pool.Begin(ctx)
+	require.NoError(t, err)
+	defer holder.Rollback(ctx) //nolint:errcheck // the test ends it
+	_, err = db.New(holder).CompanyLock(ctx, company.ID)
+	require.NoError(t, err)
+
+	// Each attempt gives up after a moment rather than wait for the holder.
+	attempt := func(fn func(q *db.Queries) error) error {
+		return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, "SET LOCAL lock_timeout = '300ms'"); err != nil {
+				return err
+			}
+			return fn(db.New(tx))
+		})
+	}
+	err = attempt(func(q *db.Queries) error {
+		_, err := q.CartCreate(ctx, db.CartCreateParams{ID: uuid.New(), CompanyID: company.ID, CustomerID: buyer.ID, Currency: "EUR"})
+		return err
+	})
+	require.NoError(t, err, "a new cart of the company does not wait for the decision")
+
+	err = attempt(func(q *db.Queries) error { _, err := q.CompanyLock(ctx, company.ID); return err })
+	requireLockNotAvailable(t, err, "a second decision waits")
+	err = attempt(func(q *db.Queries) error { return q.CompanyRecountCredit(ctx, company.ID) })
+	requireLockNotAvailable(t, err, "a change to the company's row waits")
+}
+
+func requireLockNotAvailable(t *testing.T, err error, msg string) {
+	t.Helper()
+	var pgErr *pgconn.PgError
+	require.ErrorAs(t, err, &pgErr, msg)
+	require.Equal(t, "55P03", pgErr.Code, msg) // lock_not_available: lock_timeout ran out
 }
