@@ -104,24 +104,44 @@ func (q *Queries) SpendTotalRecountByCompany(ctx context.Context, companyID uuid
 const spendTotalSumInWindow = `-- name: SpendTotalSumInWindow :one
 SELECT COALESCE(SUM(amount), 0)::bigint AS spent
 FROM spend_totals
-WHERE company_id = $1
-  AND customer_id IS NOT DISTINCT FROM $2::uuid
-  AND month >= $3 AND month < $4
+WHERE company_id = $1 AND customer_id IS NULL
+  AND month >= $2 AND month < $3
 `
 
 type SpendTotalSumInWindowParams struct {
+	CompanyID   uuid.UUID
+	WindowStart time.Time
+	WindowEnd   time.Time
+}
+
+// SpendTotalSumInWindow is what the whole company has reserved or committed in
+// the UTC calendar months in [window_start, window_end), read from the running
+// totals: one row per month, whatever the history (the unique key's index,
+// company and NULL employee first).
+func (q *Queries) SpendTotalSumInWindow(ctx context.Context, arg SpendTotalSumInWindowParams) (int64, error) {
+	row := q.db.QueryRow(ctx, spendTotalSumInWindow, arg.CompanyID, arg.WindowStart, arg.WindowEnd)
+	var spent int64
+	err := row.Scan(&spent)
+	return spent, err
+}
+
+const spendTotalSumInWindowByCustomer = `-- name: SpendTotalSumInWindowByCustomer :one
+SELECT COALESCE(SUM(amount), 0)::bigint AS spent
+FROM spend_totals
+WHERE company_id = $1 AND customer_id = $2
+  AND month >= $3 AND month < $4
+`
+
+type SpendTotalSumInWindowByCustomerParams struct {
 	CompanyID   uuid.UUID
 	CustomerID  uuid.NullUUID
 	WindowStart time.Time
 	WindowEnd   time.Time
 }
 
-// SpendTotalSumInWindow is what a company (customer_id NULL) or one employee
-// has reserved or committed in the UTC calendar months in [window_start,
-// window_end), read from the running totals: one row per month, whatever the
-// history.
-func (q *Queries) SpendTotalSumInWindow(ctx context.Context, arg SpendTotalSumInWindowParams) (int64, error) {
-	row := q.db.QueryRow(ctx, spendTotalSumInWindow,
+// SpendTotalSumInWindowByCustomer is SpendTotalSumInWindow for one employee.
+func (q *Queries) SpendTotalSumInWindowByCustomer(ctx context.Context, arg SpendTotalSumInWindowByCustomerParams) (int64, error) {
+	row := q.db.QueryRow(ctx, spendTotalSumInWindowByCustomer,
 		arg.CompanyID,
 		arg.CustomerID,
 		arg.WindowStart,

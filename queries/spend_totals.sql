@@ -1,12 +1,18 @@
--- SpendTotalSumInWindow is what a company (customer_id NULL) or one employee
--- has reserved or committed in the UTC calendar months in [window_start,
--- window_end), read from the running totals: one row per month, whatever the
--- history.
+-- SpendTotalSumInWindow is what the whole company has reserved or committed in
+-- the UTC calendar months in [window_start, window_end), read from the running
+-- totals: one row per month, whatever the history (the unique key's index,
+-- company and NULL employee first).
 -- name: SpendTotalSumInWindow :one
 SELECT COALESCE(SUM(amount), 0)::bigint AS spent
 FROM spend_totals
-WHERE company_id = @company_id
-  AND customer_id IS NOT DISTINCT FROM sqlc.narg(customer_id)::uuid
+WHERE company_id = @company_id AND customer_id IS NULL
+  AND month >= @window_start AND month < @window_end;
+
+-- SpendTotalSumInWindowByCustomer is SpendTotalSumInWindow for one employee.
+-- name: SpendTotalSumInWindowByCustomer :one
+SELECT COALESCE(SUM(amount), 0)::bigint AS spent
+FROM spend_totals
+WHERE company_id = @company_id AND customer_id = @customer_id
   AND month >= @window_start AND month < @window_end;
 
 -- SpendTotalListDrift lists the running spend totals that differ from the

@@ -101,9 +101,7 @@ func (a *Activities) ReserveSpend(ctx context.Context, in ReserveSpendInput) (Re
 			// The running totals count by UTC month, and every window but a
 			// single order's is whole months: a limit reads one to three rows,
 			// however many orders came before.
-			spent, err := q.SpendTotalSumInWindow(ctx, db.SpendTotalSumInWindowParams{
-				CompanyID: in.CompanyID, CustomerID: l.CustomerID, WindowStart: start, WindowEnd: end,
-			})
+			spent, err := spentInWindow(ctx, q, in.CompanyID, l.CustomerID, start, end)
 			if err != nil {
 				return err
 			}
@@ -139,6 +137,16 @@ func (a *Activities) ReserveSpend(ctx context.Context, in ReserveSpendInput) (Re
 			Detail: fmt.Sprintf("reserved %s against %d spending limits", in.Amount, len(limits))})
 	})
 	return out, activities.Classify(err)
+}
+
+// spentInWindow is what the company (customerID not valid) or one employee
+// reserved or committed in the months of [start, end), from the running totals.
+func spentInWindow(ctx context.Context, q *db.Queries, companyID uuid.UUID, customerID uuid.NullUUID, start, end time.Time) (int64, error) {
+	if !customerID.Valid {
+		return q.SpendTotalSumInWindow(ctx, db.SpendTotalSumInWindowParams{CompanyID: companyID, WindowStart: start, WindowEnd: end})
+	}
+	return q.SpendTotalSumInWindowByCustomer(ctx, db.SpendTotalSumInWindowByCustomerParams{
+		CompanyID: companyID, CustomerID: customerID, WindowStart: start, WindowEnd: end})
 }
 
 // ReleaseSpend gives back the spend one attempt reserved; twice is a no-op.
