@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
 
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
@@ -71,27 +72,55 @@ func (s *Server) checkout(c *gin.Context) {
 		return
 	}
 
+	s.answerCheckout(c, p, cart.ID, run)
+}
+
+// answerCheckout waits up to CHECKOUT_SYNC_WAIT for the cart's checkout run
+// and answers how it stands: 201 with the order and its Location when it was
+// placed, the refusal when it was refused, and while it still runs 202 with
+// the status URL, an interim answer (a retry with the same Idempotency-Key
+// gets refreshCheckout's answer instead).
+func (s *Server) answerCheckout(c *gin.Context, p Principal, cartID uuid.UUID, run client.WorkflowRun) {
+	ctx := c.Request.Context()
 	waitCtx, cancel := context.WithTimeout(ctx, s.opts.CheckoutSyncWait)
 	defer cancel()
 	var result checkout.Result
-	err = run.Get(waitCtx, &result)
+	err := run.Get(waitCtx, &result)
 	if err != nil && ctx.Err() == nil && stillRunning(err, waitCtx) {
-		// Still running: waiting for an approver, or just slow. Say which.
-		status := checkoutPending(cart.ID)
-		if now, err := s.q.CartGet(ctx, cart.ID); err == nil && now.CheckoutStatus == string(commerce.CheckoutAwaitingApproval) {
-			status = s.checkoutView(ctx, now)
-		}
-		c.Header("Location", status.StatusURL)
-		c.JSON(http.StatusAccepted, status)
+		s.answerCheckoutPending(c, cartID, run.GetRunID())
+		return
+	}
+	var gone *serviceerror.NotFound
+	if errors.As(err, &gone) {
+		s.answerCheckoutFromCart(c, p, cartID, run.GetRunID())
 		return
 	}
 	if err != nil {
 		RespondError(c, err)
 		return
 	}
+	s.answerCheckoutResult(c, p, result)
+}
+
+// answerCheckoutPending answers 202: the checkout still runs, waiting for an
+// approver (then with the approval) or just slow. The answer is interim,
+// refreshed on replay from the run.
+func (s *Server) answerCheckoutPending(c *gin.Context, cartID uuid.UUID, runID string) {
+	ctx := c.Request.Context()
+	status := checkoutPending(cartID)
+	if now, err := s.q.CartGet(ctx, cartID); err == nil && now.CheckoutStatus == string(commerce.CheckoutAwaitingApproval) {
+		status = s.checkoutView(ctx, now)
+	}
+	answerInterim(c, runID)
+	c.Header("Location", status.StatusURL)
+	c.JSON(http.StatusAccepted, status)
+}
+
+// answerCheckoutResult answers a checkout that ended.
+func (s *Server) answerCheckoutResult(c *gin.Context, p Principal, result checkout.Result) {
 	switch result.Status {
 	case commerce.CheckoutPlaced:
-		order, err := s.orderDetail(ctx, p, result.OrderID)
+		order, err := s.orderDetail(c.Request.Context(), p, result.OrderID)
 		if err != nil {
 			RespondError(c, err)
 			return
@@ -104,6 +133,40 @@ func (s *Server) checkout(c *gin.Context) {
 			return
 		}
 		RespondError(c, result.Rejection)
+	}
+}
+
+// refreshCheckout answers a retried checkout whose first answer was 202
+// pending as the checkout itself would now: it waits, as long as a checkout
+// does, for the run that answer was about (runID) and answers 201 with the
+// order, the refusal, or 202 again while it still runs. A run Temporal no
+// longer keeps is read from the cart instead.
+func (s *Server) refreshCheckout(c *gin.Context, runID string) {
+	cartID, err := PathUUID(c, "cart_id")
+	if err != nil {
+		RespondError(c, err)
+		return
+	}
+	s.answerCheckout(c, principal(c), cartID, s.temporal.GetWorkflow(c.Request.Context(), checkout.WorkflowID(cartID), runID))
+}
+
+// answerCheckoutFromCart answers a checkout from its cart's projection: placed
+// when the cart became an order, the cart's last refusal when it has one,
+// else pending.
+func (s *Server) answerCheckoutFromCart(c *gin.Context, p Principal, cartID uuid.UUID, runID string) {
+	cart, err := s.q.CartGet(c.Request.Context(), cartID)
+	if err != nil {
+		RespondError(c, err)
+		return
+	}
+	switch view := checkoutOf(cart); {
+	case view.OrderID != nil:
+		s.answerCheckoutResult(c, p, checkout.Result{Status: commerce.CheckoutPlaced, OrderID: *view.OrderID})
+	case view.Failure != nil:
+		s.answerCheckoutResult(c, p, checkout.Result{Status: commerce.CheckoutFailed,
+			Rejection: commerce.Reject(commerce.RejectionCode(view.Failure.Code), view.Failure.Message)})
+	default:
+		s.answerCheckoutPending(c, cartID, runID)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/orderflow/orderflow/apitoken"
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
+	"github.com/orderflow/orderflow/telemetry"
 )
 
 const (
@@ -38,34 +39,74 @@ type Principal struct {
 // only ops do.
 func (p Principal) SeesAllCompanies() bool { return p.Role == commerce.RoleOps }
 
-// withRequestID gives every request an ID (the caller's X-Request-Id if sane),
-// echoed in the response and in every log line about it.
+// withRequestID gives every request an ID: the caller's X-Request-Id when it
+// is sane (1 to 64 letters, digits and -._:), else a new one. It is echoed in
+// the response, named in the request's log line, and carried in the request's
+// context into the workflows and activities the request starts
+// (telemetry.RequestIDPropagator).
 func withRequestID(c *gin.Context) {
 	id := c.GetHeader("X-Request-Id")
-	if id == "" || len(id) > 64 {
+	if !saneRequestID(id) {
 		b := make([]byte, 8)
 		_, _ = rand.Read(b)
 		id = hex.EncodeToString(b)
 	}
 	c.Set(ctxRequestID, id)
+	c.Request = c.Request.WithContext(telemetry.WithRequestID(c.Request.Context(), id))
 	c.Header("X-Request-Id", id)
 	c.Next()
 }
 
+// maxRequestIDLength caps a caller's X-Request-Id.
+const maxRequestIDLength = 64
+
+func saneRequestID(id string) bool {
+	if id == "" || len(id) > maxRequestIDLength {
+		return false
+	}
+	for _, r := range id {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == '_' || r == ':'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
 func requestID(c *gin.Context) string { return c.GetString(ctxRequestID) }
 
-// logRequests logs one line per request.
-func logRequests(log *slog.Logger) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		start := time.Now()
-		c.Next()
-		log.LogAttrs(c.Request.Context(), slog.LevelDebug, "http request",
-			slog.String("request_id", requestID(c)),
-			slog.String("method", c.Request.Method),
-			slog.String("route", c.FullPath()),
-			slog.Int("status", c.Writer.Status()),
-			slog.Duration("took", time.Since(start)))
+// quietRoutes are polled by load balancers and Prometheus: their requests are
+// counted but logged at debug level only.
+var quietRoutes = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
+
+// observeRequests counts and times every request (by route pattern, method
+// and status) and logs one line about it at info level: request ID,
+// principal, method, route, status and duration.
+func (s *Server) observeRequests(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	took := time.Since(start)
+	route, status := c.FullPath(), c.Writer.Status()
+	s.opts.Metrics.HTTP.Observe(c.Request.Method, route, status, took)
+	if s.log == nil {
+		return
 	}
+	level := slog.LevelInfo
+	if quietRoutes[route] {
+		level = slog.LevelDebug
+	}
+	attrs := []slog.Attr{
+		slog.String("request_id", requestID(c)),
+		slog.String("method", c.Request.Method),
+		slog.String("route", route),
+		slog.Int("status", status),
+		slog.Float64("duration_ms", float64(took.Microseconds())/1000),
+	}
+	if v, ok := c.Get(ctxPrincipal); ok {
+		p := v.(Principal)
+		attrs = append(attrs, slog.String("principal", p.ID.String()), slog.String("role", string(p.Role)))
+	}
+	s.log.LogAttrs(c.Request.Context(), level, "http request", attrs...)
 }
 
 // tokenHashKey carries the SHA-256 of an API token in a request's context.

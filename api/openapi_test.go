@@ -40,3 +40,26 @@ func TestOpenAPIListsEveryRoute(t *testing.T) {
 	sort.Strings(documented)
 	require.Equal(t, documented, routes)
 }
+
+// TestOpenAPIIdempotentOperationsAnswer409 proves every operation that takes
+// an Idempotency-Key documents the 409 (request_in_progress) a retry gets
+// while the first request with the key still runs.
+func TestOpenAPIIdempotentOperationsAnswer409(t *testing.T) {
+	doc, err := openapi3.NewLoader().LoadFromData(api.OpenAPI)
+	require.NoError(t, err)
+	idempotent := 0
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			takesKey := false
+			for _, p := range append(op.Parameters, item.Parameters...) {
+				takesKey = takesKey || (p.Value != nil && p.Value.In == "header" && p.Value.Name == "Idempotency-Key")
+			}
+			if !takesKey {
+				continue
+			}
+			idempotent++
+			require.NotNil(t, op.Responses.Value("409"), "%s %s takes an Idempotency-Key and answers 409 request_in_progress", method, path)
+		}
+	}
+	require.Greater(t, idempotent, 40)
+}

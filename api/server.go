@@ -20,6 +20,7 @@ import (
 
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
+	"github.com/orderflow/orderflow/telemetry"
 	"github.com/orderflow/orderflow/webhooks"
 )
 
@@ -39,6 +40,15 @@ type Options struct {
 	// desk, served beside the API) links every quote, checkout and order to
 	// its workflow. Empty: no links.
 	TemporalUI string
+	// Metrics is the process's registry: the API records its requests there
+	// and serves the whole registry at /metrics. Without one the API makes
+	// its own.
+	Metrics *telemetry.Metrics
+	// IdempotencyLease is how long a request's claim on its Idempotency-Key
+	// lasts unless renewed (every third of it, while the request runs); a
+	// key whose request died is free again after it. Zero: 15 s. Tests
+	// shorten it.
+	IdempotencyLease time.Duration
 }
 
 // Server serves the API.
@@ -54,6 +64,9 @@ type Server struct {
 
 // NewServer wires a Server.
 func NewServer(pool *pgxpool.Pool, temporal client.Client, log *slog.Logger, opts Options) *Server {
+	if opts.Metrics == nil {
+		opts.Metrics = telemetry.NewMetrics()
+	}
 	return &Server{pool: pool, q: db.New(pool), temporal: temporal, log: log, opts: opts}
 }
 
@@ -78,7 +91,7 @@ func (s *Server) Handler(areas ...Area) http.Handler {
 	r := gin.New()
 	r.ContextWithFallback = true
 	r.HandleMethodNotAllowed = true
-	r.Use(withRequestID, logRequests(s.log), gin.CustomRecovery(func(c *gin.Context, v any) {
+	r.Use(withRequestID, s.observeRequests, gin.CustomRecovery(func(c *gin.Context, v any) {
 		s.log.ErrorContext(c.Request.Context(), "panic in handler", "request_id", requestID(c), "panic", v)
 		RespondError(c, newError(http.StatusInternalServerError, "internal", "internal error (request "+requestID(c)+")"))
 	}), limitInput)
@@ -97,6 +110,7 @@ func (s *Server) Handler(areas ...Area) http.Handler {
 func (s *Server) Routes(r gin.IRouter, areas ...Area) {
 	r.GET("/healthz", s.health)
 	r.GET("/readyz", s.readiness)
+	r.GET("/metrics", gin.WrapH(s.opts.Metrics.Handler()))
 	r.GET("/openapi.yaml", serveOpenAPI)
 	r.POST("/v1/webhooks/:integration", s.receiveWebhook)
 
@@ -110,7 +124,7 @@ func (s *Server) Routes(r gin.IRouter, areas ...Area) {
 	v1.POST("/carts/:cart_id/lines", buy, s.Idempotent, s.addLine)
 	v1.PUT("/carts/:cart_id/lines/:sku", buy, s.Idempotent, s.setLine)
 	v1.DELETE("/carts/:cart_id/lines/:sku", buy, s.Idempotent, s.removeLine)
-	v1.POST("/carts/:cart_id/checkout", buy, s.Idempotent, s.checkout)
+	v1.POST("/carts/:cart_id/checkout", buy, s.idempotentRefreshed(s.refreshCheckout), s.checkout)
 	v1.GET("/carts/:cart_id/checkout", read, s.checkoutStatus)
 
 	v1.POST("/carts/:cart_id/checkout/withdraw", buy, s.Idempotent, s.withdrawCheckout)

@@ -9,9 +9,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/orderflow/orderflow/telemetry"
 )
 
 // A request never waits on an unreachable Temporal (or Postgres) for longer
@@ -27,16 +28,19 @@ const minRequestTimeout = 8 * time.Second
 // retryAfterSeconds is the Retry-After of a 503.
 const retryAfterSeconds = 5
 
-// readyTimeout bounds each of readiness's checks.
-const readyTimeout = 2 * time.Second
-
 // errUnavailable answers a request whose dependency did not answer in time.
 var errUnavailable = newError(http.StatusServiceUnavailable, "unavailable",
 	"a service Orderflow depends on (Temporal or its database) did not answer in time; retry later")
 
 // requestTimeout is the deadline of a /v1 request.
-func (s *Server) requestTimeout() time.Duration {
-	return max(minRequestTimeout, s.opts.CheckoutSyncWait+3*time.Second)
+func (s *Server) requestTimeout() time.Duration { return RequestTimeout(s.opts.CheckoutSyncWait) }
+
+// RequestTimeout is the deadline of a /v1 request on an API whose checkout
+// waits checkoutSyncWait for the order: 8 s, or the wait and 3 s more. The
+// HTTP server's write timeout must exceed it, or a slow answer is cut off
+// instead of answered.
+func RequestTimeout(checkoutSyncWait time.Duration) time.Duration {
+	return max(minRequestTimeout, checkoutSyncWait+3*time.Second)
 }
 
 // withDeadline runs the request under its deadline.
@@ -65,20 +69,8 @@ func unavailable(err error) bool {
 // naming the one that does not: a load balancer sends no traffic to an API
 // whose Temporal is unreachable.
 func (s *Server) readiness(c *gin.Context) {
-	ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
-	defer cancel()
-	body := gin.H{"status": "ready", "database": "ok", "temporal": "ok"}
-	ready := true
-	if err := s.pool.Ping(ctx); err != nil {
-		body["database"], ready = "unreachable", false
-	}
-	if s.temporal == nil {
-		body["temporal"], ready = "not configured", false
-	} else if _, err := s.temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
-		body["temporal"], ready = "unreachable", false
-	}
+	body, ready := telemetry.Readiness(c.Request.Context(), s.pool, s.temporal)
 	if !ready {
-		body["status"] = "unavailable"
 		c.Header("Retry-After", strconv.Itoa(retryAfterSeconds))
 		c.JSON(http.StatusServiceUnavailable, body)
 		return

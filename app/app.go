@@ -41,6 +41,7 @@ import (
 	"github.com/orderflow/orderflow/config"
 	"github.com/orderflow/orderflow/db"
 	"github.com/orderflow/orderflow/desk"
+	"github.com/orderflow/orderflow/telemetry"
 	"github.com/orderflow/orderflow/workflows/checkout"
 	"github.com/orderflow/orderflow/workflows/erpsync"
 	"github.com/orderflow/orderflow/workflows/housekeeping"
@@ -105,13 +106,14 @@ func OpenDatabase(ctx context.Context, cfg config.Config, log *slog.Logger, crea
 }
 
 // DialTemporal connects to Temporal with the configured address, namespace, TLS
-// and API key, logging through slog.
-func DialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (client.Client, error) {
-	opts := client.Options{
+// and API key, logging through slog, with the SDK's metrics going to m (nil:
+// none) and the request ID carried along (ObserveTemporal).
+func DialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger, m *telemetry.Metrics) (client.Client, error) {
+	opts := ObserveTemporal(client.Options{
 		HostPort:  cfg.TemporalAddress,
 		Namespace: cfg.TemporalNamespace,
 		Logger:    tlog.NewStructuredLogger(log.With("component", "temporal")),
-	}
+	}, m)
 	if cfg.UseTLS() {
 		tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: cfg.TemporalTLSServerName}
 		if cfg.TemporalTLSCert != "" {
@@ -138,6 +140,22 @@ func DialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (cli
 		opts.Credentials = client.NewAPIKeyStaticCredentials(cfg.TemporalAPIKey)
 	}
 	return client.DialContext(ctx, opts)
+}
+
+// ObserveTemporal adds to a Temporal client's options what every Orderflow
+// client has: the SDK's metrics (workflow and activity latencies, task slots,
+// the sticky cache, and the business counters workflows emit) into m's
+// registry, when m is set; the request ID of the HTTP request that starts a
+// workflow or sends an update, carried in its headers to every workflow and
+// activity that follows; and workers' workflow and activity loggers that
+// name it. The workers made from the client inherit all of it.
+func ObserveTemporal(opts client.Options, m *telemetry.Metrics) client.Options {
+	if m != nil {
+		opts.MetricsHandler = m.Temporal.Handler()
+	}
+	opts.ContextPropagators = append(opts.ContextPropagators, telemetry.RequestIDPropagator{})
+	opts.Interceptors = append(opts.Interceptors, &telemetry.RequestIDLogging{})
+	return opts
 }
 
 // Activities are every activity capability the worker runs, with their

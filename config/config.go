@@ -22,6 +22,11 @@ type Config struct {
 	DatabaseURL string
 	// HTTPAddr is where the API listens (HTTP_ADDR).
 	HTTPAddr string
+	// WorkerHTTPAddr is where `orderflow worker` serves /metrics, /healthz
+	// and /readyz (WORKER_HTTP_ADDR); port 0 picks a free port, for tests
+	// and several workers on one machine. `orderflow dev` serves them on
+	// HTTPAddr with the API instead.
+	WorkerHTTPAddr string
 	// TemporalAddress is the Temporal frontend host:port (TEMPORAL_ADDRESS).
 	TemporalAddress string
 	// TemporalNamespace is the Temporal namespace (TEMPORAL_NAMESPACE).
@@ -96,6 +101,7 @@ func Default() Config {
 	return Config{
 		DatabaseURL:         "postgres://postgres@127.0.0.1:5432/orderflow?sslmode=disable",
 		HTTPAddr:            "127.0.0.1:8080",
+		WorkerHTTPAddr:      "127.0.0.1:8081",
 		TemporalAddress:     "127.0.0.1:7233",
 		TemporalNamespace:   "default",
 		CheckoutSyncWait:    5 * time.Second,
@@ -125,6 +131,7 @@ func load(getenv func(string) string) (Config, error) {
 	}
 	str("DATABASE_URL", &c.DatabaseURL)
 	str("HTTP_ADDR", &c.HTTPAddr)
+	str("WORKER_HTTP_ADDR", &c.WorkerHTTPAddr)
 	str("TEMPORAL_ADDRESS", &c.TemporalAddress)
 	str("TEMPORAL_NAMESPACE", &c.TemporalNamespace)
 	str("TEMPORAL_TLS_CERT", &c.TemporalTLSCert)
@@ -197,6 +204,9 @@ func (c Config) Validate() error {
 	}
 	if !strings.Contains(c.HTTPAddr, ":") {
 		errs = append(errs, errors.New("HTTP_ADDR: must be host:port"))
+	}
+	if _, _, err := net.SplitHostPort(c.WorkerHTTPAddr); err != nil {
+		errs = append(errs, errors.New("WORKER_HTTP_ADDR: must be host:port"))
 	}
 	if !strings.Contains(c.TemporalAddress, ":") {
 		errs = append(errs, errors.New("TEMPORAL_ADDRESS: must be host:port"))
@@ -281,7 +291,7 @@ func (c Config) String() string {
 	if c.UsesDevWebhookSecretKey() {
 		webhookKey = "dev" // public anyway; saying so helps spot a production server that runs with it
 	}
-	return fmt.Sprintf("database=%s http=%s temporal=%s namespace=%s tls=%t api_key=%q checkout_sync_wait=%s log=%s/%s webhook_key=%s erp=%s erp_timeout=%s",
-		db, c.HTTPAddr, c.TemporalAddress, c.TemporalNamespace, c.UseTLS(), apiKey, c.CheckoutSyncWait, c.LogLevel, c.LogFormat, webhookKey,
+	return fmt.Sprintf("database=%s http=%s worker_http=%s temporal=%s namespace=%s tls=%t api_key=%q checkout_sync_wait=%s log=%s/%s webhook_key=%s erp=%s erp_timeout=%s",
+		db, c.HTTPAddr, c.WorkerHTTPAddr, c.TemporalAddress, c.TemporalNamespace, c.UseTLS(), apiKey, c.CheckoutSyncWait, c.LogLevel, c.LogFormat, webhookKey,
 		c.ERPURL, c.ERPTimeout)
 }

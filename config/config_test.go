@@ -15,13 +15,14 @@ func TestLoadDefaultsMatchMakeRun(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, Default(), c)
 	require.Equal(t, "127.0.0.1:8080", c.HTTPAddr)
+	require.Equal(t, "127.0.0.1:8081", c.WorkerHTTPAddr)
 	require.Equal(t, "127.0.0.1:7233", c.TemporalAddress)
 	require.False(t, c.UseTLS())
 }
 
 func TestLoadReadsEnvironment(t *testing.T) {
 	c, err := load(env(map[string]string{
-		"DATABASE_URL": "postgres://u:secret@db:5432/of", "HTTP_ADDR": ":9000",
+		"DATABASE_URL": "postgres://u:secret@db:5432/of", "HTTP_ADDR": ":9000", "WORKER_HTTP_ADDR": "127.0.0.1:0",
 		"TEMPORAL_ADDRESS": "t.example:7233", "TEMPORAL_NAMESPACE": "prod",
 		"TEMPORAL_API_KEY": "key-123", "CHECKOUT_SYNC_WAIT": "2s", "LOG_LEVEL": "debug", "LOG_FORMAT": "json",
 		"ERP_URL": "https://erp.example/api", "ERP_TOKEN": "erp-secret-9", "ERP_TIMEOUT": "10s",
@@ -29,6 +30,7 @@ func TestLoadReadsEnvironment(t *testing.T) {
 	}))
 	require.NoError(t, err)
 	require.Equal(t, "prod", c.TemporalNamespace)
+	require.Equal(t, "127.0.0.1:0", c.WorkerHTTPAddr)
 	require.Equal(t, 2*time.Second, c.CheckoutSyncWait)
 	require.True(t, c.UseTLS(), "an API key implies TLS")
 	s := c.String()
@@ -54,8 +56,8 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 		require.True(t, strings.Contains(err.Error(), name), "error names %s: %v", name, err)
 	}
 	_, err = load(env(map[string]string{"DATABASE_URL": "mysql://x", "TEMPORAL_TLS_CERT": "cert.pem", "LOG_FORMAT": "xml",
-		"ERP_URL": "erp.example", "ERP_TIMEOUT": "1h", "ERP_RETRY_BUDGET": "10s", "ERP_RETRY_MAX_INTERVAL": "100ms"}))
-	for _, name := range []string{"DATABASE_URL", "TEMPORAL_TLS_KEY", "LOG_FORMAT", "ERP_URL", "ERP_TIMEOUT", "ERP_RETRY_BUDGET", "ERP_RETRY_MAX_INTERVAL"} {
+		"ERP_URL": "erp.example", "ERP_TIMEOUT": "1h", "ERP_RETRY_BUDGET": "10s", "ERP_RETRY_MAX_INTERVAL": "100ms", "WORKER_HTTP_ADDR": "8081"}))
+	for _, name := range []string{"WORKER_HTTP_ADDR", "DATABASE_URL", "TEMPORAL_TLS_KEY", "LOG_FORMAT", "ERP_URL", "ERP_TIMEOUT", "ERP_RETRY_BUDGET", "ERP_RETRY_MAX_INTERVAL"} {
 		require.True(t, strings.Contains(err.Error(), name), "error names %s: %v", name, err)
 	}
 }

@@ -41,6 +41,28 @@ func (q *Queries) ApprovalRequestClose(ctx context.Context, arg ApprovalRequestC
 	return result.RowsAffected(), nil
 }
 
+const approvalRequestCountPending = `-- name: ApprovalRequestCountPending :one
+SELECT count(*)::bigint AS waiting,
+       COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS oldest_seconds
+FROM approval_requests
+WHERE status = 'pending'
+`
+
+type ApprovalRequestCountPendingRow struct {
+	Waiting       int64
+	OldestSeconds float64
+}
+
+// ApprovalRequestCountPending counts the checkouts waiting for an approver
+// and how long the oldest has waited, in seconds (0 when none): for the
+// metrics, at each scrape, from the pending requests' partial index.
+func (q *Queries) ApprovalRequestCountPending(ctx context.Context) (ApprovalRequestCountPendingRow, error) {
+	row := q.db.QueryRow(ctx, approvalRequestCountPending)
+	var i ApprovalRequestCountPendingRow
+	err := row.Scan(&i.Waiting, &i.OldestSeconds)
+	return i, err
+}
+
 const approvalRequestCreate = `-- name: ApprovalRequestCreate :exec
 INSERT INTO approval_requests (cart_id, attempt, company_id, customer_id, required_role, reasons, total, currency, deadline)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)

@@ -11,6 +11,43 @@ import (
 	"github.com/google/uuid"
 )
 
+const erpSyncCountUnsynced = `-- name: ErpSyncCountUnsynced :many
+SELECT status, count(*)::bigint AS syncs,
+       EXTRACT(EPOCH FROM now() - min(updated_at))::float8 AS oldest_seconds
+FROM erp_syncs
+WHERE status <> 'synced'
+GROUP BY status ORDER BY status
+`
+
+type ErpSyncCountUnsyncedRow struct {
+	Status        string
+	Syncs         int64
+	OldestSeconds float64
+}
+
+// ErpSyncCountUnsynced counts the ERP pushes not synced, by status (pending,
+// stuck, cancelled), with the age in seconds of each status's oldest change:
+// for the metrics at each scrape, from the partial index of unsynced pushes.
+func (q *Queries) ErpSyncCountUnsynced(ctx context.Context) ([]ErpSyncCountUnsyncedRow, error) {
+	rows, err := q.db.Query(ctx, erpSyncCountUnsynced)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ErpSyncCountUnsyncedRow{}
+	for rows.Next() {
+		var i ErpSyncCountUnsyncedRow
+		if err := rows.Scan(&i.Status, &i.Syncs, &i.OldestSeconds); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const erpSyncGet = `-- name: ErpSyncGet :one
 SELECT order_id, status, attempts, last_error, erp_number, stuck_episodes, created_at, updated_at FROM erp_syncs WHERE order_id = $1
 `

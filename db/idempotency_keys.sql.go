@@ -14,12 +14,13 @@ import (
 )
 
 const idempotencyKeyClaim = `-- name: IdempotencyKeyClaim :one
-INSERT INTO idempotency_keys (principal_id, key, request_hash)
-VALUES ($1, $2, $3)
+INSERT INTO idempotency_keys (principal_id, key, request_hash, claim_id, locked_until)
+VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::float8))
 ON CONFLICT (principal_id, key) DO UPDATE
 SET request_hash = EXCLUDED.request_hash, status_code = NULL, response_body = NULL,
-    locked_at = now(), created_at = now()
-WHERE idempotency_keys.created_at < $4
+    response_headers = '{}', interim = false, interim_ref = '',
+    claim_id = EXCLUDED.claim_id, locked_until = EXCLUDED.locked_until, created_at = now()
+WHERE idempotency_keys.created_at < $6
 RETURNING principal_id
 `
 
@@ -27,17 +28,22 @@ type IdempotencyKeyClaimParams struct {
 	PrincipalID   uuid.UUID
 	Key           string
 	RequestHash   []byte
+	ClaimID       uuid.UUID
+	LeaseSeconds  float64
 	ExpiredBefore time.Time
 }
 
 // IdempotencyKeyClaim returns a row only to the first request with this key,
 // or to the first after the key expired (created before @expired_before),
-// which then starts afresh.
+// which then starts afresh. The claim is @claim_id's, leased for @lease_seconds
+// seconds of the database's clock (IdempotencyKeyRenew extends it).
 func (q *Queries) IdempotencyKeyClaim(ctx context.Context, arg IdempotencyKeyClaimParams) (uuid.UUID, error) {
 	row := q.db.QueryRow(ctx, idempotencyKeyClaim,
 		arg.PrincipalID,
 		arg.Key,
 		arg.RequestHash,
+		arg.ClaimID,
+		arg.LeaseSeconds,
 		arg.ExpiredBefore,
 	)
 	var principal_id uuid.UUID
@@ -45,26 +51,41 @@ func (q *Queries) IdempotencyKeyClaim(ctx context.Context, arg IdempotencyKeyCla
 	return principal_id, err
 }
 
-const idempotencyKeyComplete = `-- name: IdempotencyKeyComplete :exec
-UPDATE idempotency_keys SET status_code = $3, response_body = $4
-WHERE principal_id = $1 AND key = $2
+const idempotencyKeyComplete = `-- name: IdempotencyKeyComplete :execrows
+UPDATE idempotency_keys
+SET status_code = $1, response_body = $2, response_headers = $3,
+    interim = $4, interim_ref = $5
+WHERE principal_id = $6 AND key = $7 AND claim_id = $8
 `
 
 type IdempotencyKeyCompleteParams struct {
-	PrincipalID  uuid.UUID
-	Key          string
-	StatusCode   pgtype.Int4
-	ResponseBody []byte
+	StatusCode      pgtype.Int4
+	ResponseBody    []byte
+	ResponseHeaders []byte
+	Interim         bool
+	InterimRef      string
+	PrincipalID     uuid.UUID
+	Key             string
+	ClaimID         uuid.UUID
 }
 
-func (q *Queries) IdempotencyKeyComplete(ctx context.Context, arg IdempotencyKeyCompleteParams) error {
-	_, err := q.db.Exec(ctx, idempotencyKeyComplete,
-		arg.PrincipalID,
-		arg.Key,
+// IdempotencyKeyComplete stores the answer of the claim's request; no row when
+// the claim was lost, so a request taken over never overwrites its successor.
+func (q *Queries) IdempotencyKeyComplete(ctx context.Context, arg IdempotencyKeyCompleteParams) (int64, error) {
+	result, err := q.db.Exec(ctx, idempotencyKeyComplete,
 		arg.StatusCode,
 		arg.ResponseBody,
+		arg.ResponseHeaders,
+		arg.Interim,
+		arg.InterimRef,
+		arg.PrincipalID,
+		arg.Key,
+		arg.ClaimID,
 	)
-	return err
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const idempotencyKeyDeleteExpired = `-- name: IdempotencyKeyDeleteExpired :execrows
@@ -92,8 +113,36 @@ func (q *Queries) IdempotencyKeyDeleteExpired(ctx context.Context, arg Idempoten
 	return result.RowsAffected(), nil
 }
 
+const idempotencyKeyFinish = `-- name: IdempotencyKeyFinish :exec
+UPDATE idempotency_keys
+SET status_code = $1, response_body = $2, response_headers = $3,
+    interim = false, interim_ref = ''
+WHERE principal_id = $4 AND key = $5 AND interim
+`
+
+type IdempotencyKeyFinishParams struct {
+	StatusCode      pgtype.Int4
+	ResponseBody    []byte
+	ResponseHeaders []byte
+	PrincipalID     uuid.UUID
+	Key             string
+}
+
+// IdempotencyKeyFinish replaces a stored interim answer with the final one a
+// replay found; a no-op once another replay did.
+func (q *Queries) IdempotencyKeyFinish(ctx context.Context, arg IdempotencyKeyFinishParams) error {
+	_, err := q.db.Exec(ctx, idempotencyKeyFinish,
+		arg.StatusCode,
+		arg.ResponseBody,
+		arg.ResponseHeaders,
+		arg.PrincipalID,
+		arg.Key,
+	)
+	return err
+}
+
 const idempotencyKeyGet = `-- name: IdempotencyKeyGet :one
-SELECT principal_id, key, request_hash, status_code, response_body, locked_at, created_at FROM idempotency_keys WHERE principal_id = $1 AND key = $2
+SELECT principal_id, key, request_hash, status_code, response_body, created_at, response_headers, interim, interim_ref, claim_id, locked_until FROM idempotency_keys WHERE principal_id = $1 AND key = $2
 `
 
 type IdempotencyKeyGetParams struct {
@@ -110,42 +159,84 @@ func (q *Queries) IdempotencyKeyGet(ctx context.Context, arg IdempotencyKeyGetPa
 		&i.RequestHash,
 		&i.StatusCode,
 		&i.ResponseBody,
-		&i.LockedAt,
 		&i.CreatedAt,
+		&i.ResponseHeaders,
+		&i.Interim,
+		&i.InterimRef,
+		&i.ClaimID,
+		&i.LockedUntil,
 	)
 	return i, err
 }
 
 const idempotencyKeyRelease = `-- name: IdempotencyKeyRelease :exec
-DELETE FROM idempotency_keys WHERE principal_id = $1 AND key = $2 AND status_code IS NULL
+DELETE FROM idempotency_keys
+WHERE principal_id = $1 AND key = $2 AND claim_id = $3 AND status_code IS NULL
 `
 
 type IdempotencyKeyReleaseParams struct {
 	PrincipalID uuid.UUID
 	Key         string
+	ClaimID     uuid.UUID
 }
 
-// IdempotencyKeyRelease forgets a key whose request failed in a way worth retrying (5xx).
+// IdempotencyKeyRelease forgets a key whose request failed in a way worth
+// retrying (5xx), if the claim is still the request's.
 func (q *Queries) IdempotencyKeyRelease(ctx context.Context, arg IdempotencyKeyReleaseParams) error {
-	_, err := q.db.Exec(ctx, idempotencyKeyRelease, arg.PrincipalID, arg.Key)
+	_, err := q.db.Exec(ctx, idempotencyKeyRelease, arg.PrincipalID, arg.Key, arg.ClaimID)
 	return err
 }
 
+const idempotencyKeyRenew = `-- name: IdempotencyKeyRenew :execrows
+UPDATE idempotency_keys SET locked_until = now() + make_interval(secs => $1::float8)
+WHERE principal_id = $2 AND key = $3 AND claim_id = $4 AND status_code IS NULL
+`
+
+type IdempotencyKeyRenewParams struct {
+	LeaseSeconds float64
+	PrincipalID  uuid.UUID
+	Key          string
+	ClaimID      uuid.UUID
+}
+
+// IdempotencyKeyRenew extends the lease of a claim whose request still runs;
+// no row when the claim was lost (taken over after a lapse).
+func (q *Queries) IdempotencyKeyRenew(ctx context.Context, arg IdempotencyKeyRenewParams) (int64, error) {
+	result, err := q.db.Exec(ctx, idempotencyKeyRenew,
+		arg.LeaseSeconds,
+		arg.PrincipalID,
+		arg.Key,
+		arg.ClaimID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const idempotencyKeyTakeOver = `-- name: IdempotencyKeyTakeOver :one
-UPDATE idempotency_keys SET locked_at = now()
-WHERE principal_id = $1 AND key = $2 AND status_code IS NULL AND locked_at < $3
+UPDATE idempotency_keys
+SET claim_id = $1, locked_until = now() + make_interval(secs => $2::float8)
+WHERE principal_id = $3 AND key = $4 AND status_code IS NULL AND locked_until < now()
 RETURNING principal_id
 `
 
 type IdempotencyKeyTakeOverParams struct {
-	PrincipalID uuid.UUID
-	Key         string
-	StaleBefore time.Time
+	ClaimID      uuid.UUID
+	LeaseSeconds float64
+	PrincipalID  uuid.UUID
+	Key          string
 }
 
-// IdempotencyKeyTakeOver lets a retry take a key whose first request died before answering.
+// IdempotencyKeyTakeOver lets a retry take a key whose first request stopped
+// renewing its lease (its process died) before answering.
 func (q *Queries) IdempotencyKeyTakeOver(ctx context.Context, arg IdempotencyKeyTakeOverParams) (uuid.UUID, error) {
-	row := q.db.QueryRow(ctx, idempotencyKeyTakeOver, arg.PrincipalID, arg.Key, arg.StaleBefore)
+	row := q.db.QueryRow(ctx, idempotencyKeyTakeOver,
+		arg.ClaimID,
+		arg.LeaseSeconds,
+		arg.PrincipalID,
+		arg.Key,
+	)
 	var principal_id uuid.UUID
 	err := row.Scan(&principal_id)
 	return principal_id, err

@@ -46,6 +46,38 @@ func (q *Queries) QuoteComplete(ctx context.Context, arg QuoteCompleteParams) er
 	return err
 }
 
+const quoteCountByStatus = `-- name: QuoteCountByStatus :many
+SELECT status, count(*)::bigint AS quotes FROM quotes GROUP BY status ORDER BY status
+`
+
+type QuoteCountByStatusRow struct {
+	Status string
+	Quotes int64
+}
+
+// QuoteCountByStatus counts quotes by status, for the metrics at each scrape.
+// It reads the whole table: quotes are negotiated by people, thousands a
+// year rather than orders' millions.
+func (q *Queries) QuoteCountByStatus(ctx context.Context) ([]QuoteCountByStatusRow, error) {
+	rows, err := q.db.Query(ctx, quoteCountByStatus)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []QuoteCountByStatusRow{}
+	for rows.Next() {
+		var i QuoteCountByStatusRow
+		if err := rows.Scan(&i.Status, &i.Quotes); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const quoteCreate = `-- name: QuoteCreate :execrows
 INSERT INTO quotes (id, company_id, customer_id, currency, assignee_id, source_cart_id, message, target_total)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)

@@ -199,13 +199,17 @@ type ErpSync struct {
 }
 
 type IdempotencyKey struct {
-	PrincipalID  uuid.UUID
-	Key          string
-	RequestHash  []byte
-	StatusCode   pgtype.Int4
-	ResponseBody []byte
-	LockedAt     time.Time
-	CreatedAt    time.Time
+	PrincipalID     uuid.UUID
+	Key             string
+	RequestHash     []byte
+	StatusCode      pgtype.Int4
+	ResponseBody    []byte
+	CreatedAt       time.Time
+	ResponseHeaders []byte
+	Interim         bool
+	InterimRef      string
+	ClaimID         uuid.UUID
+	LockedUntil     time.Time
 }
 
 type Integration struct {

@@ -153,6 +153,7 @@ func accessRoutes() map[string]accessRoute {
 	routes := map[string]accessRoute{
 		"GET /healthz":      {expect: rowPublic, ok: []int{200}, call: getPath("/healthz")},
 		"GET /readyz":       {expect: rowPublic, ok: []int{200}, call: getPath("/readyz")},
+		"GET /metrics":      {expect: rowPublic, ok: []int{200}, call: getPath("/metrics")},
 		"GET /openapi.yaml": {expect: rowPublic, ok: []int{200}, call: getPath("/openapi.yaml")},
 		"POST /v1/webhooks/:integration": {expect: rowSigned, call: func(t *testing.T, w *accessWorld, _ bool) accessCall {
 			return accessCall{path: "/v1/webhooks/" + w.integration.Name, body: map[string]any{

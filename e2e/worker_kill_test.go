@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -309,11 +310,16 @@ type workerProcess struct {
 	name   string
 	cmd    *exec.Cmd
 	exited chan struct{} // closed once the process has been waited for
+	// output is everything the process wrote (JSON log lines).
+	output *capturedLog
 }
 
-// startWorkerProcess starts `orderflow worker` for the stack (its log goes to
-// the test's log) and kills it at the test's end, whatever happens.
-func startWorkerProcess(t testing.TB, s *testenv.Stack, name string) *workerProcess {
+// startWorkerProcess starts `orderflow worker` for the stack (its log, JSON
+// lines at warn level unless env says otherwise, goes to the test's log and
+// to output) and kills it at the test's end, whatever happens. Its HTTP
+// listener takes a free port (httpURL). env adds or overrides variables
+// ("LOG_LEVEL=info").
+func startWorkerProcess(t testing.TB, s *testenv.Stack, name string, env ...string) *workerProcess {
 	t.Helper()
 	cmd := exec.Command(testenv.OrderflowBinary(t), "worker")
 	// The developer's own Temporal settings (TLS, API key) must not leak in.
@@ -323,12 +329,14 @@ func startWorkerProcess(t testing.TB, s *testenv.Stack, name string) *workerProc
 		}
 	}
 	cmd.Env = append(cmd.Env, "ERP_URL="+s.ERPURL, "ERP_TOKEN="+testenv.ERPToken, "DATABASE_URL="+s.DatabaseURL, "TEMPORAL_ADDRESS="+s.TemporalAddress,
-		"TEMPORAL_NAMESPACE="+s.Namespace, "LOG_LEVEL=warn")
-	out := processLog{t: t, name: name}
-	cmd.Stdout, cmd.Stderr = out, out
+		"TEMPORAL_NAMESPACE="+s.Namespace, "LOG_LEVEL=warn", "LOG_FORMAT=json", "WORKER_HTTP_ADDR=127.0.0.1:0")
+	cmd.Env = append(cmd.Env, env...) // the last of a name wins
+	out, captured := processLog{t: t, name: name}, &capturedLog{}
+	cmd.Stdout = io.MultiWriter(out, captured)
+	cmd.Stderr = cmd.Stdout
 	cmd.SysProcAttr = killedWithParent()
 	require.NoError(t, cmd.Start(), "start %s", name)
-	w := &workerProcess{name: name, cmd: cmd, exited: make(chan struct{})}
+	w := &workerProcess{name: name, cmd: cmd, exited: make(chan struct{}), output: captured}
 	go func() {
 		err := cmd.Wait()
 		out.Write([]byte(fmt.Sprintf("exited: %v", err))) //nolint:errcheck // the test's log
@@ -356,6 +364,23 @@ func (w *workerProcess) kill(t testing.TB) {
 	case <-time.After(10 * time.Second):
 		t.Errorf("%s did not exit within 10s of SIGKILL", w.name)
 	}
+}
+
+// httpURL is the base URL of the worker's HTTP listener (/metrics, /healthz,
+// /readyz), read from its "worker HTTP listening" log line: the worker must
+// log at info level.
+func (w *workerProcess) httpURL(t testing.TB) string {
+	t.Helper()
+	var url string
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		for _, l := range w.output.jsonLines() {
+			if l["msg"] == "worker HTTP listening" {
+				url, _ = l["addr"].(string)
+			}
+		}
+		require.NotEmpty(c, url, "%s logs its HTTP address", w.name)
+	}, 60*time.Second, 50*time.Millisecond)
+	return url
 }
 
 // awaitPolling waits until the worker polls the checkout's and the order's

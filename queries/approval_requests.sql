@@ -29,3 +29,12 @@ LIMIT @row_limit;
 -- name: ApprovalRequestClose :execrows
 UPDATE approval_requests SET status = @status, decided_by = @decided_by, decided_at = now(), comment = @comment
 WHERE cart_id = @cart_id AND attempt = @attempt AND status = 'pending';
+
+-- ApprovalRequestCountPending counts the checkouts waiting for an approver
+-- and how long the oldest has waited, in seconds (0 when none): for the
+-- metrics, at each scrape, from the pending requests' partial index.
+-- name: ApprovalRequestCountPending :one
+SELECT count(*)::bigint AS waiting,
+       COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS oldest_seconds
+FROM approval_requests
+WHERE status = 'pending';

@@ -27,3 +27,13 @@ SET status     = 'synced',
     last_error = '',
     erp_number = excluded.erp_number,
     updated_at = now();
+
+-- ErpSyncCountUnsynced counts the ERP pushes not synced, by status (pending,
+-- stuck, cancelled), with the age in seconds of each status's oldest change:
+-- for the metrics at each scrape, from the partial index of unsynced pushes.
+-- name: ErpSyncCountUnsynced :many
+SELECT status, count(*)::bigint AS syncs,
+       EXTRACT(EPOCH FROM now() - min(updated_at))::float8 AS oldest_seconds
+FROM erp_syncs
+WHERE status <> 'synced'
+GROUP BY status ORDER BY status;

@@ -84,3 +84,9 @@ ON CONFLICT DO NOTHING;
 -- name: QuoteRequestLineListByQuote :many
 SELECT l.*, p.name FROM quote_request_lines l JOIN products p ON p.sku = l.sku
 WHERE l.quote_id = $1 ORDER BY l.line_no;
+
+-- QuoteCountByStatus counts quotes by status, for the metrics at each scrape.
+-- It reads the whole table: quotes are negotiated by people, thousands a
+-- year rather than orders' millions.
+-- name: QuoteCountByStatus :many
+SELECT status, count(*)::bigint AS quotes FROM quotes GROUP BY status ORDER BY status;

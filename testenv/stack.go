@@ -23,6 +23,7 @@ import (
 	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/config"
 	"github.com/orderflow/orderflow/erpsandbox"
+	"github.com/orderflow/orderflow/telemetry"
 	"github.com/orderflow/orderflow/webhooks"
 )
 
@@ -105,6 +106,9 @@ type Stack struct {
 	Temporal  client.Client
 	API       *httptest.Server
 	Workers   app.Workers
+	// Metrics is the stack's registry, served at the API's /metrics (the
+	// stack's in-process workers record into it too).
+	Metrics *telemetry.Metrics
 	// Activities is what the worker runs; tests may swap its payment provider
 	// before starting a replacement worker.
 	Activities app.Activities
@@ -134,7 +138,8 @@ type StackOptions struct {
 	Payments func(pool *pgxpool.Pool) payment.Provider
 	// ExternalWorkers starts no worker in the test process (Workers stays
 	// empty): the test runs `orderflow worker` processes of its own (see
-	// OrderflowBinary), so it can kill them as a crash would.
+	// OrderflowBinary), so it can kill them as a crash would. Those set
+	// WORKER_HTTP_ADDR=127.0.0.1:0, so that their listeners never clash.
 	ExternalWorkers bool
 	// ERPPushPolicy is the workers' ERP push policy (zero: the defaults, a
 	// 24 h budget with tries at most 30 min apart).
@@ -158,8 +163,11 @@ func NewStack(t testing.TB, server *testsuite.DevServer, opts StackOptions) *Sta
 	if i > stackNamespaces {
 		t.Fatalf("more than %d stacks on one dev server; raise stackNamespaces", stackNamespaces)
 	}
-	tc, err := client.NewClientFromExisting(server.Client(), client.Options{
-		Namespace: stackNamespace(i), Logger: tlog.NewStructuredLogger(log)})
+	// One registry per stack, as per process: the API serves it at /metrics.
+	metrics := telemetry.NewMetrics()
+	metrics.Registry.MustRegister(telemetry.NewBusinessCollector(pool))
+	tc, err := client.NewClientFromExisting(server.Client(), app.ObserveTemporal(client.Options{
+		Namespace: stackNamespace(i), Logger: tlog.NewStructuredLogger(log)}, metrics))
 	if err != nil {
 		t.Fatalf("temporal client: %v", err)
 	}
@@ -194,8 +202,9 @@ func NewStack(t testing.TB, server *testsuite.DevServer, opts StackOptions) *Sta
 	// The desk links each workflow in the Temporal UI; a reserved name stands
 	// for one here, as the tests check the links and never follow them.
 	ui := "http://temporal-ui.test/namespaces/" + stackNamespace(i)
-	srv := httptest.NewServer(app.NewAPIHandler(pool, tc, log, api.Options{CheckoutSyncWait: opts.CheckoutSyncWait, WebhookSecrets: secrets, TemporalUI: ui}))
-	s := &Stack{Namespace: stackNamespace(i), Pool: pool, Temporal: tc, API: srv, Workers: ws, Activities: acts,
+	srv := httptest.NewServer(app.NewAPIHandler(pool, tc, log, api.Options{CheckoutSyncWait: opts.CheckoutSyncWait, WebhookSecrets: secrets, TemporalUI: ui,
+		Metrics: metrics}))
+	s := &Stack{Namespace: stackNamespace(i), Pool: pool, Temporal: tc, API: srv, Workers: ws, Activities: acts, Metrics: metrics,
 		ERP: erpServer, ERPStore: erpStore, ERPURL: erpHTTP.URL,
 		DatabaseURL: dbURL, TemporalAddress: server.FrontendHostPort()}
 	stopNews := func() {}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.temporal.io/sdk/activity"
 
 	"github.com/orderflow/orderflow/activities"
 	"github.com/orderflow/orderflow/activities/notify"
@@ -335,23 +336,38 @@ type FlagLateInput struct {
 	At        time.Time `json:"at"`
 }
 
+// OrdersLateMetric counts the orders that turned late (the first deadline
+// each missed, by the label "deadline": ship_by or deliver_by), emitted once
+// per order when FlagLate's transaction flags it (docs/operations.md).
+const OrdersLateMetric = "orderflow_orders_late"
+
 // FlagLate records, once, that the order is late, and tells ops (outbox).
 func (a *Activities) FlagLate(ctx context.Context, in FlagLateInput) error {
-	return db.InTx(ctx, a.DB, func(q *db.Queries) error {
+	flagged := false
+	err := db.InTx(ctx, a.DB, func(q *db.Queries) error {
 		what := strings.ReplaceAll(in.Deadline, "_", " ")
 		fresh, err := claim(ctx, q, in.Step, "order_late", timeline.SystemActor,
 			fmt.Sprintf("missed its %s deadline of %s", what, in.At.UTC().Format(time.RFC3339)))
 		if err != nil || !fresh {
 			return err
 		}
-		if _, err := q.OrderFlagLate(ctx, in.Step.OrderID); err != nil {
+		n, err := q.OrderFlagLate(ctx, in.Step.OrderID)
+		if err != nil {
 			return err
 		}
+		flagged = n > 0
 		return notify.Queue(ctx, q, notify.Message{DedupKey: in.Step.dedup("late"), Kind: "order_late",
 			CompanyID: in.CompanyID, ToRole: string(commerce.RoleOps),
 			Subject: fmt.Sprintf("Order %s is late", in.Step.OrderID),
 			Body:    fmt.Sprintf("It missed its %s deadline of %s.", what, in.At.UTC().Format(time.RFC3339))})
 	})
+	if err == nil && flagged {
+		// After the commit, and only by the transaction that flagged the
+		// order: a retry finds it flagged and counts nothing.
+		activity.GetMetricsHandler(ctx).WithTags(map[string]string{"deadline": in.Deadline}).Counter(OrdersLateMetric).Inc(1)
+		activity.GetLogger(ctx).Info("order is late", "order_id", in.Step.OrderID, "deadline", in.Deadline)
+	}
+	return err
 }
 
 // CompleteOrderInput closes the order when its return window has closed.

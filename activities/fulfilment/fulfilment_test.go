@@ -7,11 +7,13 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/testsuite"
 
 	"github.com/orderflow/orderflow/activities/activitytest"
 	"github.com/orderflow/orderflow/activities/fulfilment"
 	"github.com/orderflow/orderflow/activities/payment"
 	"github.com/orderflow/orderflow/commerce"
+	"github.com/orderflow/orderflow/telemetry"
 	"github.com/orderflow/orderflow/testenv"
 )
 
@@ -101,7 +103,9 @@ func TestCancelLinesOnce(t *testing.T) {
 	require.Contains(t, f.TimelineKinds(t, cartID), "order_cancelled")
 }
 
-// A late order is flagged once, and ops are told once.
+// A late order is flagged once, ops are told once, and it is counted once
+// (orderflow_orders_late_total), however often the step runs and whichever
+// deadline comes next.
 func TestFlagLateOnce(t *testing.T) {
 	t.Parallel()
 	f := activitytest.New(t, 1_000_000)
@@ -109,13 +113,41 @@ func TestFlagLateOnce(t *testing.T) {
 	cartID, orderID := f.PlacedOrder(t, map[string]int32{sku: 1})
 	in := fulfilment.FlagLateInput{Step: fulfilment.Step{OrderID: orderID, CartID: cartID, Seq: 1}, CompanyID: f.Company.ID,
 		Deadline: "ship_by", At: time.Now()}
+	metrics := telemetry.NewMetrics()
+	var suite testsuite.WorkflowTestSuite
+	suite.SetMetricsHandler(metrics.Temporal.Handler())
+	env := suite.NewTestActivityEnvironment()
+	env.RegisterActivity(f.Acts.Fulfilment)
 	for range 2 {
-		require.NoError(t, f.Execute(f.Acts.Fulfilment.FlagLate, in))
+		_, err := env.ExecuteActivity(f.Acts.Fulfilment.FlagLate, in)
+		require.NoError(t, err)
 	}
 	row, err := f.Q.OrderGet(context.Background(), orderID)
 	require.NoError(t, err)
 	require.True(t, row.SlaBreached)
 	require.Equal(t, 1, f.Count(t, `SELECT count(*) FROM notification_outbox WHERE kind = 'order_late' AND to_role = 'ops'`))
+	// The next deadline missed tells ops again, but the order turned late once.
+	later := in
+	later.Step.Seq, later.Deadline = 2, "deliver_by"
+	_, err = env.ExecuteActivity(f.Acts.Fulfilment.FlagLate, later)
+	require.NoError(t, err)
+
+	families, err := metrics.Registry.Gather()
+	require.NoError(t, err)
+	late := map[string]float64{}
+	for _, fam := range families {
+		if fam.GetName() != fulfilment.OrdersLateMetric+"_total" {
+			continue
+		}
+		for _, m := range fam.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "deadline" {
+					late[l.GetValue()] += m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	require.Equal(t, map[string]float64{"ship_by": 1}, late, "late orders counted")
 }
 
 // A return received once: restocked goods back on hand (written off ones

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.temporal.io/sdk/activity"
 
 	"github.com/orderflow/orderflow/activities"
 	"github.com/orderflow/orderflow/activities/spend"
@@ -40,7 +41,8 @@ type PlaceOrderInput struct {
 // cart in one transaction. The order's ID is derived from the cart and orders.cart_id is
 // unique, so a replay finds the order it wrote and writes nothing else.
 func (a *Activities) PlaceOrder(ctx context.Context, in PlaceOrderInput) error {
-	return db.InTx(ctx, a.DB, func(q *db.Queries) error {
+	placed := false
+	err := db.InTx(ctx, a.DB, func(q *db.Queries) error {
 		cart, err := q.CartLock(ctx, in.CartID)
 		if err != nil {
 			return err
@@ -96,7 +98,12 @@ func (a *Activities) PlaceOrder(ctx context.Context, in PlaceOrderInput) error {
 		if err := q.CartComplete(ctx, db.CartCompleteParams{ID: in.CartID, OrderID: uuid.NullUUID{UUID: in.OrderID, Valid: true}}); err != nil {
 			return err
 		}
+		placed = true
 		return timeline.Record(ctx, q, timeline.Event{CartID: in.CartID, OrderID: in.OrderID, Attempt: in.Attempt,
 			Kind: timeline.OrderPlaced, Actor: timeline.SystemActor, Detail: fmt.Sprintf("order placed, total %s", totals.Total)})
 	})
+	if err == nil && placed {
+		activity.GetLogger(ctx).Info("order placed", "order_id", in.OrderID, "cart_id", in.CartID, "total", in.Cart.Totals.Total.String())
+	}
+	return err
 }

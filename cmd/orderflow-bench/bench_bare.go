@@ -81,7 +81,7 @@ type bareCeiling struct {
 // startBareCeiling dials Temporal and starts the bare worker, with the default
 // worker options the checkout worker has.
 func startBareCeiling(ctx context.Context, cfg config.Config, log *slog.Logger) (*bareCeiling, error) {
-	tc, err := app.DialTemporal(ctx, cfg, log)
+	tc, err := app.DialTemporal(ctx, cfg, log, nil)
 	if err != nil {
 		return nil, fmt.Errorf("bench: Temporal at %s: %w", cfg.TemporalAddress, err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/orderflow/orderflow/config"
 	"github.com/orderflow/orderflow/demo"
 	"github.com/orderflow/orderflow/erpsandbox"
+	"github.com/orderflow/orderflow/telemetry"
 	"github.com/orderflow/orderflow/webhooks"
 )
 
@@ -46,7 +47,10 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if server != nil {
 		defer server.stop(log)
 	}
-	tc, err := dialWhenUp(ctx, cfg, log)
+	// One registry for the whole process: the API serves it at /metrics.
+	metrics := telemetry.NewMetrics()
+	metrics.Registry.MustRegister(telemetry.NewBusinessCollector(pool))
+	tc, err := dialWhenUp(ctx, cfg, log, metrics)
 	if err != nil {
 		return err
 	}
@@ -67,7 +71,7 @@ func runDev(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		})
 	}
 	g.Go(func() error { return runWorkers(gctx, cfg, log, tc, pool) })
-	g.Go(func() error { return serveHTTP(gctx, cfg, log, pool, tc) })
+	g.Go(func() error { return serveHTTP(gctx, cfg, log, pool, tc, metrics) })
 	g.Go(func() error { seedDemoQuotes(gctx, tc, pool, log); return nil })
 	if server != nil {
 		g.Go(func() error {
@@ -164,11 +168,11 @@ func (s *devTemporal) stop(log *slog.Logger) {
 }
 
 // dialWhenUp connects to Temporal, waiting up to a minute for it to come up.
-func dialWhenUp(ctx context.Context, cfg config.Config, log *slog.Logger) (client.Client, error) {
+func dialWhenUp(ctx context.Context, cfg config.Config, log *slog.Logger, metrics *telemetry.Metrics) (client.Client, error) {
 	deadline := time.Now().Add(time.Minute)
 	for {
 		dialCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		tc, err := app.DialTemporal(dialCtx, cfg, log)
+		tc, err := app.DialTemporal(dialCtx, cfg, log, metrics)
 		cancel()
 		if err == nil {
 			return tc, nil
@@ -194,6 +198,7 @@ func printBanner(cfg config.Config) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n  Orderflow is running.\n\n")
 	fmt.Fprintf(&b, "  API          http://%s\n", cfg.HTTPAddr)
+	fmt.Fprintf(&b, "  Metrics      http://%s/metrics (Prometheus: requests, Temporal SDK, business; docs/operations.md)\n", cfg.HTTPAddr)
 	fmt.Fprintf(&b, "  Sales desk   http://%s/desk/ (sign in with a staff or approver token below)\n", cfg.HTTPAddr)
 	fmt.Fprintf(&b, "  Temporal UI  %s/workflows\n", cfg.TemporalUINamespace())
 	fmt.Fprintf(&b, "  Temporal     %s (namespace %s)\n", cfg.TemporalAddress, cfg.TemporalNamespace)

@@ -19,6 +19,7 @@ import (
 	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/config"
 	"github.com/orderflow/orderflow/demo"
+	"github.com/orderflow/orderflow/telemetry"
 	"github.com/orderflow/orderflow/webhooks"
 	"github.com/orderflow/orderflow/workflows/erpsync"
 	"github.com/orderflow/orderflow/workflows/housekeeping"
@@ -92,17 +93,19 @@ func runServe(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer pool.Close()
-	tc, err := app.DialTemporal(ctx, cfg, log)
+	metrics := telemetry.NewMetrics()
+	tc, err := app.DialTemporal(ctx, cfg, log, metrics)
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
 	g, ctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return serveHTTP(ctx, cfg, log, pool, tc) })
+	g.Go(func() error { return serveHTTP(ctx, cfg, log, pool, tc, metrics) })
 	return g.Wait()
 }
 
-// runWorker runs the worker alone.
+// runWorker runs the worker alone, with its own listener for /metrics,
+// /healthz and /readyz (WORKER_HTTP_ADDR).
 func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	log.Info("starting worker", "config", cfg.String())
 	pool, err := app.OpenDatabase(ctx, cfg, log, false, false)
@@ -110,13 +113,18 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer pool.Close()
-	tc, err := app.DialTemporal(ctx, cfg, log)
+	metrics := telemetry.NewMetrics()
+	metrics.Registry.MustRegister(telemetry.NewBusinessCollector(pool))
+	tc, err := app.DialTemporal(ctx, cfg, log, metrics)
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
 	app.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace, log)
-	return runWorkers(ctx, cfg, log, tc, pool)
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return serveWorkerHTTP(ctx, cfg, log, pool, tc, metrics) })
+	g.Go(func() error { return runWorkers(ctx, cfg, log, tc, pool) })
+	return g.Wait()
 }
 
 // runWorkers runs every process's worker until ctx ends, then stops them.
@@ -141,22 +149,70 @@ func runWorkers(ctx context.Context, cfg config.Config, log *slog.Logger, tc cli
 	return nil
 }
 
-// serveHTTP serves the API until ctx ends, then shuts down gracefully.
-func serveHTTP(ctx context.Context, cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, tc client.Client) error {
+// The API's HTTP server limits. A request's headers must arrive within
+// readHeaderTimeout and its whole body within apiReadTimeout (a 1 MiB body
+// on a slow link); an answer may take the /v1 request deadline
+// (api.RequestTimeout) and writeTimeoutMargin more before the connection is
+// cut; an idle keep-alive connection closes after idleTimeout.
+const (
+	readHeaderTimeout  = 5 * time.Second
+	apiReadTimeout     = 30 * time.Second
+	writeTimeoutMargin = 10 * time.Second
+	idleTimeout        = 2 * time.Minute
+)
+
+// The worker's listener answers only probes and scrapes, each bounded (2 s
+// per readiness check): short timeouts all round.
+const (
+	workerReadTimeout  = 5 * time.Second
+	workerWriteTimeout = 15 * time.Second
+)
+
+// apiServer is the API's http.Server with its limits.
+func apiServer(cfg config.Config, handler http.Handler) *http.Server {
+	return &http.Server{
+		Addr:              cfg.HTTPAddr,
+		Handler:           handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       apiReadTimeout,
+		WriteTimeout:      api.RequestTimeout(cfg.CheckoutSyncWait) + writeTimeoutMargin,
+		IdleTimeout:       idleTimeout,
+	}
+}
+
+// serveHTTP serves the API, and the process's /metrics, until ctx ends, then
+// shuts down gracefully.
+func serveHTTP(ctx context.Context, cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, tc client.Client, metrics *telemetry.Metrics) error {
 	secrets, err := webhooks.NewSecretBox(cfg.WebhookSecretKey)
 	if err != nil {
 		return fmt.Errorf("WEBHOOK_SECRET_KEY: %w", err)
 	}
-	srv := &http.Server{
-		Addr:              cfg.HTTPAddr,
-		Handler:           app.NewAPIHandler(pool, tc, log, api.Options{CheckoutSyncWait: cfg.CheckoutSyncWait, WebhookSecrets: secrets, TemporalUI: cfg.TemporalUINamespace()}),
-		ReadHeaderTimeout: 5 * time.Second,
-	}
+	srv := apiServer(cfg, app.NewAPIHandler(pool, tc, log, api.Options{CheckoutSyncWait: cfg.CheckoutSyncWait, WebhookSecrets: secrets,
+		TemporalUI: cfg.TemporalUINamespace(), Metrics: metrics}))
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("HTTP_ADDR: %w", err)
 	}
 	log.Info("API listening", "addr", "http://"+cfg.HTTPAddr)
+	return serveUntilDone(ctx, srv, ln)
+}
+
+// serveWorkerHTTP serves the worker's /metrics, /healthz and /readyz on
+// WORKER_HTTP_ADDR until ctx ends.
+func serveWorkerHTTP(ctx context.Context, cfg config.Config, log *slog.Logger, pool *pgxpool.Pool, tc client.Client, metrics *telemetry.Metrics) error {
+	srv := &http.Server{
+		Handler:           telemetry.OpsHandler(metrics, pool, tc),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       workerReadTimeout,
+		WriteTimeout:      workerWriteTimeout,
+		IdleTimeout:       idleTimeout,
+	}
+	ln, err := net.Listen("tcp", cfg.WorkerHTTPAddr)
+	if err != nil {
+		return fmt.Errorf("WORKER_HTTP_ADDR: %w", err)
+	}
+	// The address listened on: with port 0, the port the system chose.
+	log.Info("worker HTTP listening", "addr", "http://"+ln.Addr().String())
 	return serveUntilDone(ctx, srv, ln)
 }
 

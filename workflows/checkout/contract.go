@@ -46,6 +46,17 @@ const DecideApprovalUpdate = "decide_approval"
 // WithdrawUpdate lets the buyer withdraw a checkout that waits for approval.
 const WithdrawUpdate = "withdraw_checkout"
 
+// Metrics a checkout emits when it ends, through the SDK's workflow metrics
+// handler, which records nothing while a workflow replays: so a checkout is
+// counted once, however often its history is replayed (docs/operations.md).
+const (
+	// PlacedMetric counts checkouts that placed their order.
+	PlacedMetric = "orderflow_checkouts_placed"
+	// RefusedMetric counts checkouts that ended without an order, by the
+	// label "code": the commerce.RefusalCode of the rejection.
+	RefusedMetric = "orderflow_checkouts_refused"
+)
+
 // Search attributes checkout owns, besides workflows.CompanyIDKey and
 // workflows.CustomerIDKey. Ops filter on them in the Temporal UI, e.g.
 // CheckoutStatus="failed" AND CompanyId="…".

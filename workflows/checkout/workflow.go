@@ -122,7 +122,8 @@ func (c *checkout) run(ctx workflow.Context) (Result, error) {
 		return c.fail(ctx, rejectionOf(err))
 	}
 	if p := begun.AlreadyPlaced; p != nil {
-		return c.placed(ctx, *p)
+		// The checkout that placed it was counted.
+		return c.placed(ctx, *p, false)
 	}
 	c.attempt, c.cart = begun.Attempt, begun.Cart
 	c.frozen = begun.Refusal == nil || begun.Resumed
@@ -167,7 +168,7 @@ func (c *checkout) run(ctx workflow.Context) (Result, error) {
 	if err != nil {
 		return c.fail(ctx, rejectionOf(err))
 	}
-	return c.placed(ctx, order)
+	return c.placed(ctx, order, true)
 }
 
 // applyPolicies reserves spend against the spending limits and, when the
@@ -252,8 +253,9 @@ const (
 )
 
 // placed hands the order over to its own workflow (its life after checkout)
-// and ends the checkout with it.
-func (c *checkout) placed(ctx workflow.Context, placed carts.PlacedOrder) (Result, error) {
+// and ends the checkout with it; count says whether this checkout placed the
+// order (not one before it).
+func (c *checkout) placed(ctx workflow.Context, placed carts.PlacedOrder, count bool) (Result, error) {
 	if workflow.GetVersion(ctx, orderLifecycleChange, workflow.DefaultVersion, orderLifecycleVersion) == orderLifecycleVersion {
 		child := order.StartChild(ctx, order.Input{OrderID: placed.OrderID, CompanyID: c.in.CompanyID, CustomerID: c.in.CustomerID},
 			fmt.Sprintf("Order %s · %s", placed.OrderID, placed.Totals.Total))
@@ -272,6 +274,10 @@ func (c *checkout) placed(ctx workflow.Context, placed carts.PlacedOrder) (Resul
 	); err != nil {
 		return Result{}, err
 	}
+	if count {
+		workflow.GetMetricsHandler(ctx).Counter(PlacedMetric).Inc(1)
+	}
+	workflow.GetLogger(ctx).Info("checkout placed the order", "order_id", placed.OrderID, "total", totals.Total.String())
 	return c.result, nil
 }
 
@@ -326,6 +332,7 @@ func (c *checkout) fail(ctx workflow.Context, rejection commerce.Rejection) (Res
 	if err := workflow.UpsertTypedSearchAttributes(ctx, StatusKey.ValueSet(string(commerce.CheckoutFailed))); err != nil {
 		return Result{}, err
 	}
+	workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"code": string(rejection.Code)}).Counter(RefusedMetric).Inc(1)
 	return c.result, nil
 }
 

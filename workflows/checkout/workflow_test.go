@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
@@ -25,6 +26,7 @@ import (
 	"github.com/orderflow/orderflow/activities/payment"
 	"github.com/orderflow/orderflow/activities/spend"
 	"github.com/orderflow/orderflow/commerce"
+	"github.com/orderflow/orderflow/telemetry"
 	"github.com/orderflow/orderflow/workflows/checkout"
 	"github.com/orderflow/orderflow/workflows/order"
 	"github.com/orderflow/orderflow/workflows/workflowtest"
@@ -296,7 +298,17 @@ const changeVersionAttribute = "TemporalChangeVersion"
 
 func newCheckoutRun(t *testing.T, steps *fakeSteps) *checkoutRun {
 	t.Helper()
+	return newCheckoutRunWithMetrics(t, steps, nil)
+}
+
+// newCheckoutRunWithMetrics is newCheckoutRun with the SDK's metrics going to
+// metrics (nil: nowhere).
+func newCheckoutRunWithMetrics(t *testing.T, steps *fakeSteps, metrics client.MetricsHandler) *checkoutRun {
+	t.Helper()
 	var suite testsuite.WorkflowTestSuite
+	if metrics != nil {
+		suite.SetMetricsHandler(metrics)
+	}
 	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(t.Output(), nil))))
 	env := suite.NewTestWorkflowEnvironment()
 	env.RegisterWorkflowWithOptions(checkout.Checkout, workflow.RegisterOptions{Name: checkout.WorkflowName})
@@ -785,4 +797,58 @@ func TestCheckoutCancelledDuringBeginReopensCart(t *testing.T) {
 		beginCall(),
 		{"FailCheckout", carts.FailCheckoutInput{CartID: cartID, Attempt: 0, Rejection: want}},
 	}, steps.recorded())
+}
+
+// TestCheckoutCountsHowItEnds: a checkout that places its order counts one
+// placed, one that is refused counts one refused under its code, and one that
+// finds its cart placed before counts nothing (the checkout before it did).
+func TestCheckoutCountsHowItEnds(t *testing.T) {
+	t.Parallel()
+	refusal := commerce.RejectSKU(commerce.CodeInsufficientStock, "BANANA", "only 9 of BANANA available, 10 requested")
+	for _, tc := range []struct {
+		name          string
+		setup         func(steps *fakeSteps, cart commerce.PricedCart)
+		placed        float64
+		refusedByCode map[string]float64
+	}{
+		{name: "placed", setup: func(*fakeSteps, commerce.PricedCart) {}, placed: 1, refusedByCode: map[string]float64{}},
+		{name: "refused", setup: func(steps *fakeSteps, _ commerce.PricedCart) {
+			steps.reserve = func(context.Context, inventory.ReserveInventoryInput) error { return rejectionError(refusal) }
+		}, refusedByCode: map[string]float64{string(commerce.CodeInsufficientStock): 1}},
+		{name: "already placed", setup: func(steps *fakeSteps, cart commerce.PricedCart) {
+			steps.begin = func(context.Context, carts.BeginCheckoutInput) (carts.BeginCheckoutResult, error) {
+				return carts.BeginCheckoutResult{Attempt: testAttempt, Cart: cart, AlreadyPlaced: &carts.PlacedOrder{
+					OrderID: checkout.OrderIDForCart(cartID), Totals: cart.Totals}}, nil
+			}
+		}, refusedByCode: map[string]float64{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cart := testCart(t)
+			steps := newFakeSteps(cart)
+			tc.setup(steps, cart)
+			metrics := telemetry.NewMetrics()
+			newCheckoutRunWithMetrics(t, steps, metrics.Temporal.Handler()).execute(t)
+
+			families, err := metrics.Registry.Gather()
+			require.NoError(t, err)
+			placed, refused := 0.0, map[string]float64{}
+			for _, f := range families {
+				for _, m := range f.GetMetric() {
+					switch f.GetName() {
+					case checkout.PlacedMetric + "_total":
+						placed += m.GetCounter().GetValue()
+					case checkout.RefusedMetric + "_total":
+						for _, l := range m.GetLabel() {
+							if l.GetName() == "code" {
+								refused[l.GetValue()] += m.GetCounter().GetValue()
+							}
+						}
+					}
+				}
+			}
+			require.Equal(t, tc.placed, placed, "checkouts placed")
+			require.Equal(t, tc.refusedByCode, refused, "checkouts refused, by code")
+		})
+	}
 }
