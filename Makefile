@@ -55,6 +55,22 @@ BENCH_HISTORY_N ?= 200
 bench-history: postgres ## Benchmark a checkout's steps with 0 and 100,000 earlier orders of the company
 	go test -run '^$$' -bench BenchmarkCheckoutWithHistory -benchtime $(BENCH_HISTORY_N)x -count=1 ./activities/
 
+# go test -fuzz takes one target of one package at a time, so each runs on its
+# own for FUZZTIME (plain go test, and so make test, runs their seeds and every
+# crasher kept under testdata/fuzz/). A crash stops here with the failing input
+# written to that package's testdata/fuzz/<target>/: fix it and commit the file.
+FUZZTIME ?= 20s
+FUZZ_PACKAGES := ./commerce ./webhooks ./api
+
+.PHONY: fuzz
+fuzz: postgres ## Run every fuzz target for FUZZTIME each (default 20s): decoders, routes, webhooks, money, totals
+	@set -e; for pkg in $(FUZZ_PACKAGES); do \
+	  for target in $$(go test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$target ($(FUZZTIME))"; \
+	    go test $$pkg -run='^$$' -fuzz="^$$target\$$" -fuzztime=$(FUZZTIME); \
+	  done; \
+	done
+
 .PHONY: build
 build: ## Build bin/orderflow
 	go build -o $(ORDERFLOW) ./cmd/orderflow

@@ -17,9 +17,14 @@
 package activities
 
 import (
+	"context"
+	"errors"
+
+	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/orderflow/orderflow/commerce"
+	"github.com/orderflow/orderflow/db"
 )
 
 // Refuse turns a business refusal into a non-retryable application error whose
@@ -29,12 +34,60 @@ func Refuse(r *commerce.Rejection) error {
 	return temporal.NewNonRetryableApplicationError(r.Message, string(r.Code), r, *r)
 }
 
-// Classify passes business refusals on as non-retryable errors (retrying cannot
-// change the answer) and leaves every other error retryable (a database outage
-// passes).
+// Classify is the one place an activity's error is judged retryable or not.
+// Business refusals become non-retryable errors (retrying cannot change the
+// answer); so does input Postgres refuses as data it can never store
+// (db.IsInputError: a NUL byte, invalid UTF-8, a value too long or out of
+// range, a CHECK or NOT NULL broken), as a refusal with code
+// commerce.CodeInvalidInput, so the process ends the step cleanly (a checkout
+// compensates and reopens the cart, a quote action is refused) instead of
+// retrying it for ever. Every other error stays retryable: a database outage
+// passes. ClassifyErrors applies it to every activity a worker runs.
 func Classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return err // judged already, by the activity itself
+	}
 	if r, ok := commerce.AsRejection(err); ok {
 		return Refuse(r)
 	}
+	if db.IsInputError(err) {
+		return Refuse(commerce.Reject(commerce.CodeInvalidInput,
+			"the input could not be stored: "+db.InputErrorMessage(err)))
+	}
 	return err
+}
+
+// ClassifyErrors is the worker interceptor that passes every activity's error
+// (local or not) through Classify, so no activity can retry for ever on input
+// the database refuses, whether or not it classifies its own errors. Every
+// worker is built with it (Interceptors, in app), and so is the activities'
+// test environment (activitytest).
+type ClassifyErrors struct {
+	interceptor.WorkerInterceptorBase
+}
+
+// Interceptors are the worker interceptors every worker of these activities
+// runs: ClassifyErrors.
+func Interceptors() []interceptor.WorkerInterceptor {
+	return []interceptor.WorkerInterceptor{&ClassifyErrors{}}
+}
+
+// InterceptActivity wraps each activity.
+func (*ClassifyErrors) InterceptActivity(ctx context.Context, next interceptor.ActivityInboundInterceptor) interceptor.ActivityInboundInterceptor {
+	i := &classifyActivity{}
+	i.Next = next
+	return i
+}
+
+type classifyActivity struct {
+	interceptor.ActivityInboundInterceptorBase
+}
+
+func (a *classifyActivity) ExecuteActivity(ctx context.Context, in *interceptor.ExecuteActivityInput) (any, error) {
+	out, err := a.Next.ExecuteActivity(ctx, in)
+	return out, Classify(err)
 }

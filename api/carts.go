@@ -40,7 +40,7 @@ func (s *Server) createCart(c *gin.Context) {
 		RespondError(c, err)
 		return
 	}
-	view, err := s.cartView(c.Request.Context(), s.q, cart)
+	view, err := s.cartView(c.Request.Context(), s.q, cart, principal(c).Role)
 	if err != nil {
 		RespondError(c, err)
 		return
@@ -61,7 +61,7 @@ func (s *Server) getCart(c *gin.Context) {
 		RespondError(c, err)
 		return
 	}
-	view, err := s.cartView(c.Request.Context(), s.q, cart)
+	view, err := s.cartView(c.Request.Context(), s.q, cart, principal(c).Role)
 	if err != nil {
 		RespondError(c, err)
 		return
@@ -189,7 +189,7 @@ func (s *Server) changeCartWith(c *gin.Context, change func(context.Context, *db
 		if cart, err = q.CartTouch(ctx, cart.ID); err != nil {
 			return err
 		}
-		view, err = s.cartView(ctx, q, cart)
+		view, err = s.cartView(ctx, q, cart, principal(c).Role)
 		return err
 	})
 	if err != nil {
@@ -228,8 +228,9 @@ func requirePricedProduct(ctx context.Context, q *db.Queries, currency, sku stri
 	return nil
 }
 
-// cartView prices the cart with the same rules checkout uses.
-func (s *Server) cartView(ctx context.Context, q *db.Queries, cart db.Cart) (Cart, error) {
+// cartView prices the cart with the same rules checkout uses; its last
+// checkout is shown as role may see it (checkoutOf).
+func (s *Server) cartView(ctx context.Context, q *db.Queries, cart db.Cart, role commerce.Role) (Cart, error) {
 	view := Cart{
 		ID: cart.ID, Status: cart.Status, Currency: cart.Currency, Lines: []CartLine{},
 		CartDetails: cartDetailsOf(cart), CreatedAt: cart.CreatedAt.UTC(), UpdatedAt: cart.UpdatedAt.UTC(),
@@ -241,7 +242,7 @@ func (s *Server) cartView(ctx context.Context, q *db.Queries, cart db.Cart) (Car
 		view.QuoteID = &cart.QuoteID.UUID
 	}
 	if cart.Status != string(commerce.CartOpen) || cart.FailureCode != "" {
-		co := checkoutOf(cart)
+		co := checkoutOf(cart, role)
 		view.Checkout = &co
 	}
 	priced, err := pricing.PriceCart(ctx, q, cart, time.Now(), nil)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 
@@ -109,7 +110,7 @@ func (s *Server) answerCheckoutPending(c *gin.Context, cartID uuid.UUID, runID s
 	ctx := c.Request.Context()
 	status := checkoutPending(cartID)
 	if now, err := s.q.CartGet(ctx, cartID); err == nil && now.CheckoutStatus == string(commerce.CheckoutAwaitingApproval) {
-		status = s.checkoutView(ctx, now)
+		status = s.checkoutView(ctx, now, principal(c).Role)
 	}
 	answerInterim(c, runID)
 	c.Header("Location", status.StatusURL)
@@ -159,12 +160,13 @@ func (s *Server) answerCheckoutFromCart(c *gin.Context, p Principal, cartID uuid
 		RespondError(c, err)
 		return
 	}
-	switch view := checkoutOf(cart); {
+	switch view := checkoutOf(cart, p.Role); {
 	case view.OrderID != nil:
 		s.answerCheckoutResult(c, p, checkout.Result{Status: commerce.CheckoutPlaced, OrderID: *view.OrderID})
 	case view.Failure != nil:
-		s.answerCheckoutResult(c, p, checkout.Result{Status: commerce.CheckoutFailed,
-			Rejection: commerce.Reject(commerce.RejectionCode(view.Failure.Code), view.Failure.Message)})
+		refusal := commerce.Reject(commerce.RejectionCode(view.Failure.Code), view.Failure.Message)
+		refusal.Details = view.Failure.Details // only there for a role that may see them
+		s.answerCheckoutResult(c, p, checkout.Result{Status: commerce.CheckoutFailed, Rejection: refusal})
 	default:
 		s.answerCheckoutPending(c, cartID, runID)
 	}
@@ -183,17 +185,25 @@ func (s *Server) checkoutStatus(c *gin.Context) {
 		RespondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, s.checkoutView(c.Request.Context(), cart))
+	c.JSON(http.StatusOK, s.checkoutView(c.Request.Context(), cart, principal(c).Role))
 }
 
-// checkoutView is checkoutOf with the approval request, when there is one.
-func (s *Server) checkoutView(ctx context.Context, cart db.Cart) Checkout {
-	out := checkoutOf(cart)
+// checkoutView is checkoutOf, as the caller's role may see it, with the
+// approval request, when there is one.
+func (s *Server) checkoutView(ctx context.Context, cart db.Cart, role commerce.Role) Checkout {
+	out := checkoutOf(cart, role)
 	if cart.CheckoutAttempt == 0 {
 		return out
 	}
 	if a, err := s.q.ApprovalRequestGet(ctx, db.ApprovalRequestGetParams{CartID: cart.ID, Attempt: cart.CheckoutAttempt}); err == nil {
 		approval := approvalOf(a)
+		if !commerce.SeesCompanyFigures(role) {
+			// The buyer (and colleagues) read why without the company's figures.
+			approval.Reasons = a.BuyerReasons
+			if approval.Reasons == nil {
+				approval.Reasons = []string{}
+			}
+		}
 		out.Approval = &approval
 	}
 	return out
@@ -207,8 +217,9 @@ func checkoutURL(cartID uuid.UUID) string { return "/v1/carts/" + cartID.String(
 
 // checkoutOf reads a checkout's state off its cart: checking_out is pending,
 // completed is placed, open with a failure is failed, open without one has not
-// been checked out.
-func checkoutOf(cart db.Cart) Checkout {
+// been checked out. A failure's figures (Error.Details) are there only for a
+// role that may see the company's figures (commerce.SeesCompanyFigures).
+func checkoutOf(cart db.Cart, role commerce.Role) Checkout {
 	out := Checkout{CartID: cart.ID, StatusURL: checkoutURL(cart.ID)}
 	switch commerce.CartStatus(cart.Status) {
 	case commerce.CartCheckingOut:
@@ -225,6 +236,12 @@ func checkoutOf(cart db.Cart) Checkout {
 		if cart.FailureCode != "" {
 			out.Status = string(commerce.CheckoutFailed)
 			out.Failure = &Error{Code: cart.FailureCode, Message: cart.FailureReason}
+			if len(cart.FailureDetails) > 0 && commerce.SeesCompanyFigures(role) {
+				var d commerce.RejectionDetails
+				if json.Unmarshal(cart.FailureDetails, &d) == nil {
+					out.Failure.Details = &d
+				}
+			}
 		}
 	}
 	return out

@@ -20,6 +20,10 @@ type Error struct {
 	Field   string `json:"field,omitempty"`
 	SKU     string `json:"sku,omitempty"`
 	OrderID string `json:"order_id,omitempty"`
+	// Details are the company's figures behind a refusal (credit, spend
+	// against limits), for the company's approvers and admins and for ops
+	// only: a buyer's answer never has them.
+	Details *commerce.RejectionDetails `json:"details,omitempty"`
 }
 
 type errorBody struct {
@@ -75,6 +79,7 @@ var rejectionStatus = map[commerce.RejectionCode]int{
 	commerce.CodeStaleRevision:         http.StatusConflict,
 	commerce.CodeNoDraft:               http.StatusConflict,
 	commerce.CodeBeyondAuthority:       http.StatusUnprocessableEntity,
+	commerce.CodeInvalidInput:          http.StatusUnprocessableEntity,
 }
 
 // rejectionField names the request field a refusal is about, where there is one.
@@ -103,7 +108,8 @@ func RespondError(c *gin.Context, err error) {
 			if !known {
 				status = http.StatusConflict
 			}
-			he = &HTTPError{Status: status, Body: Error{Code: string(r.Code), Message: r.Message, SKU: r.SKU, Field: rejectionField[r.Code]}}
+			he = &HTTPError{Status: status, Body: Error{Code: string(r.Code), Message: r.Message, SKU: r.SKU, Field: rejectionField[r.Code],
+				Details: r.ForRole(callerRole(c)).Details}}
 			break
 		}
 		if unavailable(err) {
@@ -118,4 +124,13 @@ func RespondError(c *gin.Context, err error) {
 		he = newError(http.StatusInternalServerError, "internal", "internal error (request "+requestID(c)+")")
 	}
 	c.AbortWithStatusJSON(he.Status, errorBody{Error: he.Body})
+}
+
+// callerRole is the authenticated caller's role, or "" before authentication
+// (and on routes without it, such as webhooks).
+func callerRole(c *gin.Context) commerce.Role {
+	if p, ok := c.Get(ctxPrincipal); ok {
+		return p.(Principal).Role
+	}
+	return ""
 }

@@ -122,8 +122,10 @@ func WithTokenHash(ctx context.Context, tokenHash []byte) context.Context {
 }
 
 // authenticate resolves the bearer token (or WithTokenHash's hash) to a
-// principal or answers 401. Tokens are looked up by their SHA-256; the token
-// itself is never stored.
+// principal or answers 401: unauthorized for no token or an unknown one,
+// token_revoked, token_expired or account_deactivated for one that no longer
+// works. Tokens are looked up by their SHA-256; the token itself is never
+// stored.
 func (s *Server) authenticate(c *gin.Context) {
 	hash, ok := c.Request.Context().Value(tokenHashKey{}).([]byte)
 	if !ok {
@@ -135,28 +137,23 @@ func (s *Server) authenticate(c *gin.Context) {
 		}
 		hash = apitoken.Hash(strings.TrimSpace(token))
 	}
-	now := time.Now()
-	if p, ok := s.principals.get(hash, now); ok {
-		c.Set(ctxPrincipal, p)
-		c.Next()
-		return
-	}
-	row, err := s.q.PrincipalGetByTokenHash(c.Request.Context(), hash)
+	p, err := s.lookupPrincipal(c.Request.Context(), hash, time.Now())
 	if db.IsNotFound(err) {
-		RespondError(c, errUnauthorized)
-		return
+		err = errUnauthorized
 	}
 	if err != nil {
 		RespondError(c, err)
 		return
 	}
-	p := Principal{ID: row.PrincipalID, Role: commerce.Role(row.Role), CompanyID: row.CompanyID.UUID, Name: row.Name, Currency: row.Currency}
-	s.principals.put(hash, p, now)
 	c.Set(ctxPrincipal, p)
 	c.Next()
 }
 
 func principal(c *gin.Context) Principal { return c.MustGet(ctxPrincipal).(Principal) }
+
+// Caller is the authenticated principal of a request, for route areas in
+// other packages (api/admin scopes company admins to their own company by it).
+func Caller(c *gin.Context) Principal { return principal(c) }
 
 // Allow lets only the given roles through; anyone else gets 403. Which company's
 // data a permitted principal sees is then up to the handler's queries (another

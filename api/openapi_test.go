@@ -24,7 +24,7 @@ func TestOpenAPIListsEveryRoute(t *testing.T) {
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	api.NewServer(nil, nil, nil, api.Options{}).Routes(r, admin.Routes)
+	api.NewServer(nil, nil, nil, api.Options{}).Routes(r, admin.Routes, admin.CompanyRoutes)
 	param := regexp.MustCompile(`:([a-z_]+)`)
 	var routes []string
 	for _, rt := range r.Routes() {

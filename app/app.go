@@ -26,6 +26,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/orderflow/orderflow/activities"
 	"github.com/orderflow/orderflow/activities/approval"
 	"github.com/orderflow/orderflow/activities/carts"
 	"github.com/orderflow/orderflow/activities/erp"
@@ -196,7 +197,7 @@ func NewActivities(pool *pgxpool.Pool, erpConn erp.Connector) Activities {
 // by method name (the names workflows reference them by), so registering two
 // capabilities with a method of the same name fails here, at start.
 func NewCheckoutWorker(c client.Client, acts Activities) worker.Worker {
-	w := worker.New(c, checkout.TaskQueue, worker.Options{})
+	w := worker.New(c, checkout.TaskQueue, workerOptions())
 	w.RegisterWorkflowWithOptions(checkout.Checkout, workflow.RegisterOptions{Name: checkout.WorkflowName})
 	for _, capability := range []any{acts.Carts, acts.Spend, acts.Approval, acts.Inventory, acts.Payment, acts.Orders} {
 		w.RegisterActivity(capability)
@@ -207,7 +208,7 @@ func NewCheckoutWorker(c client.Client, acts Activities) worker.Worker {
 // NewQuoteWorker builds the worker of the quote task queue with the quote
 // workflow and its activities registered.
 func NewQuoteWorker(c client.Client, acts Activities) worker.Worker {
-	w := worker.New(c, quote.TaskQueue, worker.Options{})
+	w := worker.New(c, quote.TaskQueue, workerOptions())
 	w.RegisterWorkflowWithOptions(quote.Quote, workflow.RegisterOptions{Name: quote.WorkflowName})
 	w.RegisterActivity(acts.Quotes)
 	return w
@@ -217,7 +218,7 @@ func NewQuoteWorker(c client.Client, acts Activities) worker.Worker {
 // workflow and its activities registered (fulfilment, and the payment
 // activities that capture and release).
 func NewOrderWorker(c client.Client, acts Activities) worker.Worker {
-	w := worker.New(c, order.TaskQueue, worker.Options{})
+	w := worker.New(c, order.TaskQueue, workerOptions())
 	w.RegisterWorkflowWithOptions(order.Order, workflow.RegisterOptions{Name: order.WorkflowName})
 	w.RegisterActivity(acts.Fulfilment)
 	w.RegisterActivity(acts.Payment)
@@ -229,7 +230,7 @@ func NewOrderWorker(c client.Client, acts Activities) worker.Worker {
 // registered: its own queue and worker, so a slow ERP occupies no checkout or
 // order slot.
 func NewErpWorker(c client.Client, acts Activities) worker.Worker {
-	w := worker.New(c, erpsync.TaskQueue, worker.Options{})
+	w := worker.New(c, erpsync.TaskQueue, workerOptions())
 	w.RegisterWorkflowWithOptions(erpsync.ErpOrder, workflow.RegisterOptions{Name: erpsync.WorkflowName})
 	w.RegisterWorkflowWithOptions(erpsync.ErpStockPull, workflow.RegisterOptions{Name: erpsync.StockPullWorkflowName})
 	w.RegisterWorkflowWithOptions(erpsync.ErpReconcile, workflow.RegisterOptions{Name: erpsync.ReconcileWorkflowName})
@@ -241,10 +242,17 @@ func NewErpWorker(c client.Client, acts Activities) worker.Worker {
 // NewHousekeepingWorker builds the worker of the housekeeping task queue: the
 // hourly expiry of Idempotency-Keys.
 func NewHousekeepingWorker(c client.Client, acts Activities) worker.Worker {
-	w := worker.New(c, housekeeping.TaskQueue, worker.Options{})
+	w := worker.New(c, housekeeping.TaskQueue, workerOptions())
 	w.RegisterWorkflowWithOptions(housekeeping.ExpireIdempotencyKeys, workflow.RegisterOptions{Name: housekeeping.ExpireKeysWorkflowName})
 	w.RegisterActivity(acts.Housekeeping)
 	return w
+}
+
+// workerOptions are every worker's options: each activity's error passes
+// through activities.Classify (activities.ClassifyErrors), so input Postgres
+// can never store ends its step at once, as a refusal, in every process.
+func workerOptions() worker.Options {
+	return worker.Options{Interceptors: activities.Interceptors()}
 }
 
 // Workers are every process's worker, started and stopped together.
@@ -311,18 +319,23 @@ func searchAttributeTypeName(k temporal.SearchAttributeKey) string {
 }
 
 // APIAreas are the route areas the API serves besides the buyer-facing ones in
-// api.Server.Routes: ops administration. The binary and the tests serve the
-// same areas through NewAPIHandler.
-var APIAreas = []api.Area{admin.Routes}
+// api.Server.Routes: ops administration, and company admins' self-service.
+// The binary and the tests serve the same areas through NewAPIHandler.
+var APIAreas = []api.Area{admin.Routes, admin.CompanyRoutes}
 
 // NewAPIHandler is the whole HTTP API, and the sales desk under /desk/ on top
 // of it (the desk serves every page through this same API handler). Webhook
 // events go to their orders' workflows unless opts names another deliverer.
-func NewAPIHandler(pool *pgxpool.Pool, c client.Client, log *slog.Logger, opts api.Options) http.Handler {
+// Until ctx ends, the API listens to Postgres for revoked tokens and changed
+// principals (api.Server.WatchPrincipals), so that its token cache never
+// outlives a revocation made on any server.
+func NewAPIHandler(ctx context.Context, pool *pgxpool.Pool, c client.Client, log *slog.Logger, opts api.Options) http.Handler {
 	if opts.WebhookDeliverer == nil {
 		opts.WebhookDeliverer = api.OrderWebhooks{Temporal: c}
 	}
-	apiHandler := api.NewServer(pool, c, log, opts).Handler(APIAreas...)
+	server := api.NewServer(pool, c, log, opts)
+	go server.WatchPrincipals(ctx)
+	apiHandler := server.Handler(APIAreas...)
 	deskHandler := desk.New(pool, apiHandler, log, desk.Options{TemporalUI: opts.TemporalUI}).Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {

@@ -49,6 +49,11 @@ type ApprovalDecision struct {
 	// buyer and the approver.
 	Reasons      []string `json:"reasons,omitempty"`
 	MatchedRules []string `json:"matched_rules,omitempty"` // rule IDs, in rule order
+	// BuyerReasons are Reasons as buyers are told them (the checkout's
+	// status, its timeline, their notification): the same sentences without
+	// the company's spend figures (a spending limit's amount, how far over it
+	// the order goes), which are for approvers, admins and ops.
+	BuyerReasons []string `json:"buyer_reasons,omitempty"`
 	// RequiredRole is the least role that may decide: RoleApprover, or
 	// RoleCompanyAdmin when the total is above a matched rule's ApproverMax.
 	// Empty when no approval is required.
@@ -63,11 +68,13 @@ func EvaluateApproval(in ApprovalInput, rules []ApprovalRule) ApprovalDecision {
 	var d ApprovalDecision
 	adminOnly := false
 	for _, r := range rules {
-		reason, matched := r.match(in)
+		reason, matched := r.match(in, true)
 		if !matched {
 			continue
 		}
+		buyerReason, _ := r.match(in, false)
 		d.Reasons = append(d.Reasons, reason)
+		d.BuyerReasons = append(d.BuyerReasons, buyerReason)
 		d.MatchedRules = append(d.MatchedRules, r.ID)
 		if r.ApproverMax != nil && in.Total.Amount > *r.ApproverMax {
 			adminOnly = true
@@ -84,8 +91,9 @@ func EvaluateApproval(in ApprovalInput, rules []ApprovalRule) ApprovalDecision {
 	return d
 }
 
-// match tells whether r matches in and, if so, says why in a sentence.
-func (r ApprovalRule) match(in ApprovalInput) (string, bool) {
+// match tells whether r matches in and, if so, says why in a sentence, with
+// the company's spend figures or without them.
+func (r ApprovalRule) match(in ApprovalInput, figures bool) (string, bool) {
 	switch r.Kind {
 	case RuleTotalAbove:
 		if in.Total.Amount <= r.Threshold {
@@ -99,7 +107,7 @@ func (r ApprovalRule) match(in ApprovalInput) (string, bool) {
 		}
 		parts := make([]string, 0, len(in.LimitBreaches))
 		for _, b := range in.LimitBreaches {
-			parts = append(parts, describeBreach(b, in.Total.Currency))
+			parts = append(parts, describeBreach(b, in.Total.Currency, figures))
 		}
 		return "the order would exceed " + strings.Join(parts, " and "), true
 	case RuleRestrictedSKU:
@@ -125,8 +133,9 @@ func (r ApprovalRule) match(in ApprovalInput) (string, bool) {
 	return fmt.Sprintf("approval rule %s has kind %q, which cannot be evaluated", r.ID, r.Kind), true
 }
 
-// describeBreach words one breach for a reason sentence.
-func describeBreach(b LimitBreach, currency string) string {
+// describeBreach words one breach for a reason sentence: with its figures
+// (the limit, how far over) or without them.
+func describeBreach(b LimitBreach, currency string, figures bool) string {
 	whose := "the company's"
 	if b.Limit.CustomerID != "" {
 		whose = "the buyer's"
@@ -145,6 +154,9 @@ func describeBreach(b LimitBreach, currency string) string {
 	if b.CurrencyMismatch(currency) {
 		return fmt.Sprintf("%s %s spending limit in %s, which cannot be checked against an order in %s",
 			whose, period, b.Limit.Currency, currency)
+	}
+	if !figures {
+		return fmt.Sprintf("%s %s spending limit", whose, period)
 	}
 	return fmt.Sprintf("%s %s spending limit of %s by %s", whose, period,
 		Money{Amount: b.Limit.Amount, Currency: currency}, Money{Amount: b.Over, Currency: currency})

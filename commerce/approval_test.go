@@ -106,7 +106,19 @@ func TestEvaluateApproval(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			require.Equal(t, tt.want, commerce.EvaluateApproval(tt.in, tt.rules))
+			got := commerce.EvaluateApproval(tt.in, tt.rules)
+			buyerReasons := got.BuyerReasons
+			got.BuyerReasons = nil
+			require.Equal(t, tt.want, got)
+			// Buyers get one sentence per reason, the same but for a limit's figures.
+			require.Len(t, buyerReasons, len(got.Reasons))
+			for i, r := range got.Reasons {
+				if r == limitReason {
+					require.Equal(t, "the order would exceed the company's monthly spending limit", buyerReasons[i])
+					continue
+				}
+				require.Equal(t, r, buyerReasons[i])
+			}
 		})
 	}
 }
@@ -127,6 +139,11 @@ func TestEvaluateApprovalBreachReasons(t *testing.T) {
 			" and the buyer's per-order spending limit of EUR 10.00 by EUR 5.00" +
 			" and the buyer's monthly spending limit in USD, which cannot be checked against an order in EUR",
 	}, got.Reasons)
+	require.Equal(t, []string{
+		"the order would exceed the company's quarterly spending limit" +
+			" and the buyer's per-order spending limit" +
+			" and the buyer's monthly spending limit in USD, which cannot be checked against an order in EUR",
+	}, got.BuyerReasons, "a buyer is not told the company's limits nor how far over them")
 }
 
 var allRoles = []commerce.Role{

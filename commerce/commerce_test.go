@@ -511,8 +511,23 @@ func TestCheckCredit(t *testing.T) {
 				return
 			}
 			r := requireRejection(t, err, commerce.CodeCreditLimitExceeded)
-			require.Contains(t, r.Message, tt.wantSubstr)
 			require.Empty(t, r.SKU)
+			// The buyer's message names no figure of the company's account;
+			// the details (for approvers and admins) name them all.
+			require.NotContains(t, r.Message, "available credit EUR")
+			require.NotContains(t, r.Message, fmt.Sprintf("%d.%02d", tt.limit/100, tt.limit%100), "the credit limit")
+			require.NotNil(t, r.Details)
+			require.Contains(t, r.Details.Message, tt.wantSubstr)
+			require.Equal(t, tt.limit, *r.Details.CreditLimit)
+			require.Equal(t, tt.used, *r.Details.CreditUsed)
+			require.Equal(t, max(tt.limit-tt.used, 0), *r.Details.CreditAvailable)
+			require.Equal(t, tt.order, r.Details.OrderTotal)
+			require.Equal(t, "EUR", r.Details.Currency)
+			require.Nil(t, r.ForRole(commerce.RoleBuyer).Details, "a buyer is never shown them")
+			require.NotNil(t, r.ForRole(commerce.RoleApprover).Details)
+			require.NotNil(t, r.ForRole(commerce.RoleCompanyAdmin).Details)
+			require.NotNil(t, r.ForRole(commerce.RoleOps).Details)
+			require.Nil(t, r.ForRole(commerce.RoleSalesRep).Details, "the seller's sales staff are not the company")
 		})
 	}
 }

@@ -165,12 +165,21 @@ func CheckStock(cart PricedCart, catalog map[string]CatalogEntry) error {
 
 // CheckCredit decides a payment-on-account authorization: the order must fit in
 // the company's credit limit minus what its open orders and checkouts already hold.
+// The refusal's message names no figure of the company's account (buyers read
+// it); its Details do.
 func CheckCredit(limit, used int64, order Money) error {
-	available := limit - used
+	available := max(limit-used, 0)
 	if order.Amount > 0 && order.Amount > available {
-		return Reject(CodeCreditLimitExceeded, fmt.Sprintf(
-			"order total %s exceeds available credit %s",
-			order, Money{Amount: max(available, 0), Currency: order.Currency}))
+		r := Reject(CodeCreditLimitExceeded, fmt.Sprintf(
+			"the order total %s exceeds the credit available on the company's account; an approver or the company's admin can see the figures", order))
+		r.Details = &RejectionDetails{
+			Message: fmt.Sprintf("order total %s exceeds available credit %s (credit limit %s, used %s)",
+				order, Money{Amount: available, Currency: order.Currency},
+				Money{Amount: limit, Currency: order.Currency}, Money{Amount: used, Currency: order.Currency}),
+			Currency: order.Currency, OrderTotal: order.Amount,
+			CreditLimit: &limit, CreditUsed: &used, CreditAvailable: &available,
+		}
+		return r
 	}
 	return nil
 }

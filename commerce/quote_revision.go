@@ -490,3 +490,20 @@ func ValidateQuoteText(field, s string, max int, required bool) error {
 	}
 	return nil
 }
+
+// StorableText makes text that comes from another system (an ERP's error, a
+// provider's answer) storable, for the record rather than for judging: invalid
+// UTF-8 becomes U+FFFD, NUL bytes are dropped, and it is cut to at most max
+// bytes on a character boundary. Input people send is refused instead
+// (ValidateQuoteText); this is for what nobody can be asked to send again.
+func StorableText(s string, max int) string {
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
+}

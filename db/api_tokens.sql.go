@@ -13,9 +13,9 @@ import (
 )
 
 const aPITokenCreate = `-- name: APITokenCreate :one
-INSERT INTO api_tokens (token_hash, customer_id, staff_id, label)
-VALUES ($1, $2::uuid, $3::uuid, $4)
-RETURNING created_at
+INSERT INTO api_tokens (token_hash, customer_id, staff_id, label, expires_at)
+VALUES ($1, $2::uuid, $3::uuid, $4, $5::timestamptz)
+RETURNING id, created_at, expires_at
 `
 
 type APITokenCreateParams struct {
@@ -23,20 +23,129 @@ type APITokenCreateParams struct {
 	CustomerID uuid.NullUUID
 	StaffID    uuid.NullUUID
 	Label      string
+	ExpiresAt  *time.Time
+}
+
+type APITokenCreateRow struct {
+	ID        uuid.UUID
+	CreatedAt time.Time
+	ExpiresAt *time.Time
 }
 
 // APITokenCreate stores a new token (its hash only) for exactly one principal:
-// a customer or a staff member.
-func (q *Queries) APITokenCreate(ctx context.Context, arg APITokenCreateParams) (time.Time, error) {
+// a customer or a staff member, with an optional expiry.
+func (q *Queries) APITokenCreate(ctx context.Context, arg APITokenCreateParams) (APITokenCreateRow, error) {
 	row := q.db.QueryRow(ctx, aPITokenCreate,
 		arg.TokenHash,
 		arg.CustomerID,
 		arg.StaffID,
 		arg.Label,
+		arg.ExpiresAt,
 	)
-	var created_at time.Time
-	err := row.Scan(&created_at)
-	return created_at, err
+	var i APITokenCreateRow
+	err := row.Scan(&i.ID, &i.CreatedAt, &i.ExpiresAt)
+	return i, err
+}
+
+const aPITokenListByCompany = `-- name: APITokenListByCompany :many
+SELECT t.id, t.customer_id, t.label, t.created_at, t.expires_at, t.revoked_at
+FROM api_tokens t
+JOIN customers c ON c.id = t.customer_id
+WHERE c.company_id = $1
+  AND (t.created_at, t.id) > ($2::timestamptz, $3::uuid)
+ORDER BY t.created_at, t.id
+LIMIT $4
+`
+
+type APITokenListByCompanyParams struct {
+	CompanyID      uuid.UUID
+	AfterCreatedAt time.Time
+	AfterID        uuid.UUID
+	RowLimit       int32
+}
+
+type APITokenListByCompanyRow struct {
+	ID         uuid.UUID
+	CustomerID uuid.NullUUID
+	Label      string
+	CreatedAt  time.Time
+	ExpiresAt  *time.Time
+	RevokedAt  *time.Time
+}
+
+// APITokenListByCompany pages through the tokens of a company's employees,
+// oldest first, revoked and expired ones included (never their hashes).
+func (q *Queries) APITokenListByCompany(ctx context.Context, arg APITokenListByCompanyParams) ([]APITokenListByCompanyRow, error) {
+	rows, err := q.db.Query(ctx, aPITokenListByCompany,
+		arg.CompanyID,
+		arg.AfterCreatedAt,
+		arg.AfterID,
+		arg.RowLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []APITokenListByCompanyRow{}
+	for rows.Next() {
+		var i APITokenListByCompanyRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.CustomerID,
+			&i.Label,
+			&i.CreatedAt,
+			&i.ExpiresAt,
+			&i.RevokedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const aPITokenRevoke = `-- name: APITokenRevoke :one
+UPDATE api_tokens t SET revoked_at = COALESCE(t.revoked_at, now())
+WHERE t.id = $1
+  AND ($2::uuid IS NULL
+       OR EXISTS (SELECT 1 FROM customers c WHERE c.id = t.customer_id AND c.company_id = $2::uuid))
+RETURNING t.id, t.customer_id, t.staff_id, t.label, t.created_at, t.expires_at, t.revoked_at
+`
+
+type APITokenRevokeParams struct {
+	ID        uuid.UUID
+	CompanyID uuid.NullUUID
+}
+
+type APITokenRevokeRow struct {
+	ID         uuid.UUID
+	CustomerID uuid.NullUUID
+	StaffID    uuid.NullUUID
+	Label      string
+	CreatedAt  time.Time
+	ExpiresAt  *time.Time
+	RevokedAt  *time.Time
+}
+
+// APITokenRevoke revokes a token of an employee of the company (any token
+// when company_id is NULL: ops), once: a second revocation keeps the first
+// time. No row: no such token there.
+func (q *Queries) APITokenRevoke(ctx context.Context, arg APITokenRevokeParams) (APITokenRevokeRow, error) {
+	row := q.db.QueryRow(ctx, aPITokenRevoke, arg.ID, arg.CompanyID)
+	var i APITokenRevokeRow
+	err := row.Scan(
+		&i.ID,
+		&i.CustomerID,
+		&i.StaffID,
+		&i.Label,
+		&i.CreatedAt,
+		&i.ExpiresAt,
+		&i.RevokedAt,
+	)
+	return i, err
 }
 
 const principalGetByTokenHash = `-- name: PrincipalGetByTokenHash :one
@@ -44,24 +153,32 @@ SELECT COALESCE(c.id, s.id)::uuid        AS principal_id,
        c.company_id                       AS company_id,
        COALESCE(c.role, s.role)::text     AS role,
        COALESCE(c.name, s.name)::text     AS name,
-       COALESCE(co.currency, '')::text    AS currency
+       COALESCE(co.currency, '')::text    AS currency,
+       t.revoked_at,
+       t.expires_at,
+       c.deactivated_at
 FROM api_tokens t
 LEFT JOIN customers c  ON c.id = t.customer_id
 LEFT JOIN staff s      ON s.id = t.staff_id
 LEFT JOIN companies co ON co.id = c.company_id
-WHERE t.token_hash = $1 AND t.revoked_at IS NULL
+WHERE t.token_hash = $1
 `
 
 type PrincipalGetByTokenHashRow struct {
-	PrincipalID uuid.UUID
-	CompanyID   uuid.NullUUID
-	Role        string
-	Name        string
-	Currency    string
+	PrincipalID   uuid.UUID
+	CompanyID     uuid.NullUUID
+	Role          string
+	Name          string
+	Currency      string
+	RevokedAt     *time.Time
+	ExpiresAt     *time.Time
+	DeactivatedAt *time.Time
 }
 
 // PrincipalGetByTokenHash resolves a token to its customer (with company and
-// account currency) or staff member.
+// account currency) or staff member, with what may stop it working: its
+// revocation, its expiry, its customer's deactivation. The caller refuses a
+// revoked, expired or deactivated one, each with its own answer.
 func (q *Queries) PrincipalGetByTokenHash(ctx context.Context, tokenHash []byte) (PrincipalGetByTokenHashRow, error) {
 	row := q.db.QueryRow(ctx, principalGetByTokenHash, tokenHash)
 	var i PrincipalGetByTokenHashRow
@@ -71,6 +188,9 @@ func (q *Queries) PrincipalGetByTokenHash(ctx context.Context, tokenHash []byte)
 		&i.Role,
 		&i.Name,
 		&i.Currency,
+		&i.RevokedAt,
+		&i.ExpiresAt,
+		&i.DeactivatedAt,
 	)
 	return i, err
 }

@@ -64,8 +64,8 @@ func (q *Queries) ApprovalRequestCountPending(ctx context.Context) (ApprovalRequ
 }
 
 const approvalRequestCreate = `-- name: ApprovalRequestCreate :exec
-INSERT INTO approval_requests (cart_id, attempt, company_id, customer_id, required_role, reasons, total, currency, deadline)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+INSERT INTO approval_requests (cart_id, attempt, company_id, customer_id, required_role, reasons, buyer_reasons, total, currency, deadline)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT (cart_id, attempt) DO NOTHING
 `
 
@@ -76,6 +76,7 @@ type ApprovalRequestCreateParams struct {
 	CustomerID   uuid.UUID
 	RequiredRole string
 	Reasons      []string
+	BuyerReasons []string
 	Total        int64
 	Currency     string
 	Deadline     time.Time
@@ -91,6 +92,7 @@ func (q *Queries) ApprovalRequestCreate(ctx context.Context, arg ApprovalRequest
 		arg.CustomerID,
 		arg.RequiredRole,
 		arg.Reasons,
+		arg.BuyerReasons,
 		arg.Total,
 		arg.Currency,
 		arg.Deadline,
@@ -99,7 +101,7 @@ func (q *Queries) ApprovalRequestCreate(ctx context.Context, arg ApprovalRequest
 }
 
 const approvalRequestGet = `-- name: ApprovalRequestGet :one
-SELECT cart_id, attempt, company_id, customer_id, status, required_role, reasons, total, currency, deadline, decided_by, decided_at, comment, created_at FROM approval_requests WHERE cart_id = $1 AND attempt = $2
+SELECT cart_id, attempt, company_id, customer_id, status, required_role, reasons, total, currency, deadline, decided_by, decided_at, comment, created_at, buyer_reasons FROM approval_requests WHERE cart_id = $1 AND attempt = $2
 `
 
 type ApprovalRequestGetParams struct {
@@ -125,12 +127,13 @@ func (q *Queries) ApprovalRequestGet(ctx context.Context, arg ApprovalRequestGet
 		&i.DecidedAt,
 		&i.Comment,
 		&i.CreatedAt,
+		&i.BuyerReasons,
 	)
 	return i, err
 }
 
 const approvalRequestGetLatestByCart = `-- name: ApprovalRequestGetLatestByCart :one
-SELECT cart_id, attempt, company_id, customer_id, status, required_role, reasons, total, currency, deadline, decided_by, decided_at, comment, created_at FROM approval_requests WHERE cart_id = $1 ORDER BY attempt DESC LIMIT 1
+SELECT cart_id, attempt, company_id, customer_id, status, required_role, reasons, total, currency, deadline, decided_by, decided_at, comment, created_at, buyer_reasons FROM approval_requests WHERE cart_id = $1 ORDER BY attempt DESC LIMIT 1
 `
 
 func (q *Queries) ApprovalRequestGetLatestByCart(ctx context.Context, cartID uuid.UUID) (ApprovalRequest, error) {
@@ -151,12 +154,13 @@ func (q *Queries) ApprovalRequestGetLatestByCart(ctx context.Context, cartID uui
 		&i.DecidedAt,
 		&i.Comment,
 		&i.CreatedAt,
+		&i.BuyerReasons,
 	)
 	return i, err
 }
 
 const approvalRequestListPending = `-- name: ApprovalRequestListPending :many
-SELECT ar.cart_id, ar.attempt, ar.company_id, ar.customer_id, ar.status, ar.required_role, ar.reasons, ar.total, ar.currency, ar.deadline, ar.decided_by, ar.decided_at, ar.comment, ar.created_at, c.name AS buyer_name
+SELECT ar.cart_id, ar.attempt, ar.company_id, ar.customer_id, ar.status, ar.required_role, ar.reasons, ar.total, ar.currency, ar.deadline, ar.decided_by, ar.decided_at, ar.comment, ar.created_at, ar.buyer_reasons, c.name AS buyer_name
 FROM approval_requests ar
 JOIN customers c ON c.id = ar.customer_id
 WHERE ar.company_id = $1 AND ar.status = 'pending'
@@ -191,6 +195,7 @@ type ApprovalRequestListPendingRow struct {
 	DecidedAt    *time.Time
 	Comment      string
 	CreatedAt    time.Time
+	BuyerReasons []string
 	BuyerName    string
 }
 
@@ -227,6 +232,7 @@ func (q *Queries) ApprovalRequestListPending(ctx context.Context, arg ApprovalRe
 			&i.DecidedAt,
 			&i.Comment,
 			&i.CreatedAt,
+			&i.BuyerReasons,
 			&i.BuyerName,
 		); err != nil {
 			return nil, err

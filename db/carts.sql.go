@@ -29,7 +29,7 @@ func (q *Queries) CartComplete(ctx context.Context, arg CartCompleteParams) erro
 const cartCreate = `-- name: CartCreate :one
 INSERT INTO carts (id, company_id, customer_id, currency)
 VALUES ($1, $2, $3, $4)
-RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision
+RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details
 `
 
 type CartCreateParams struct {
@@ -71,6 +71,7 @@ func (q *Queries) CartCreate(ctx context.Context, arg CartCreateParams) (Cart, e
 		&i.CheckoutStatus,
 		&i.QuoteID,
 		&i.QuoteRevision,
+		&i.FailureDetails,
 	)
 	return i, err
 }
@@ -130,7 +131,7 @@ func (q *Queries) CartExistsByCompany(ctx context.Context, companyID uuid.UUID) 
 }
 
 const cartGet = `-- name: CartGet :one
-SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision FROM carts WHERE id = $1
+SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details FROM carts WHERE id = $1
 `
 
 func (q *Queries) CartGet(ctx context.Context, id uuid.UUID) (Cart, error) {
@@ -160,12 +161,13 @@ func (q *Queries) CartGet(ctx context.Context, id uuid.UUID) (Cart, error) {
 		&i.CheckoutStatus,
 		&i.QuoteID,
 		&i.QuoteRevision,
+		&i.FailureDetails,
 	)
 	return i, err
 }
 
 const cartGetInCompany = `-- name: CartGetInCompany :one
-SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision FROM carts WHERE id = $1 AND (company_id = $2 OR $3::boolean)
+SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details FROM carts WHERE id = $1 AND (company_id = $2 OR $3::boolean)
 `
 
 type CartGetInCompanyParams struct {
@@ -204,12 +206,13 @@ func (q *Queries) CartGetInCompany(ctx context.Context, arg CartGetInCompanyPara
 		&i.CheckoutStatus,
 		&i.QuoteID,
 		&i.QuoteRevision,
+		&i.FailureDetails,
 	)
 	return i, err
 }
 
 const cartGetWithLineCountInCompany = `-- name: CartGetWithLineCountInCompany :one
-SELECT carts.id, carts.company_id, carts.customer_id, carts.currency, carts.status, carts.failure_code, carts.failure_reason, carts.order_id, carts.checkout_attempt, carts.created_at, carts.updated_at, carts.ship_name, carts.ship_line1, carts.ship_line2, carts.ship_city, carts.ship_postal_code, carts.ship_country, carts.shipping_method, carts.po_number, carts.buyer_reference, carts.checkout_status, carts.quote_id, carts.quote_revision, (SELECT count(*) FROM cart_lines l WHERE l.cart_id = carts.id) AS line_count
+SELECT carts.id, carts.company_id, carts.customer_id, carts.currency, carts.status, carts.failure_code, carts.failure_reason, carts.order_id, carts.checkout_attempt, carts.created_at, carts.updated_at, carts.ship_name, carts.ship_line1, carts.ship_line2, carts.ship_city, carts.ship_postal_code, carts.ship_country, carts.shipping_method, carts.po_number, carts.buyer_reference, carts.checkout_status, carts.quote_id, carts.quote_revision, carts.failure_details, (SELECT count(*) FROM cart_lines l WHERE l.cart_id = carts.id) AS line_count
 FROM carts WHERE carts.id = $1 AND carts.company_id = $2
 `
 
@@ -252,6 +255,7 @@ func (q *Queries) CartGetWithLineCountInCompany(ctx context.Context, arg CartGet
 		&i.Cart.CheckoutStatus,
 		&i.Cart.QuoteID,
 		&i.Cart.QuoteRevision,
+		&i.Cart.FailureDetails,
 		&i.LineCount,
 	)
 	return i, err
@@ -377,7 +381,7 @@ func (q *Queries) CartLineUpdate(ctx context.Context, arg CartLineUpdateParams) 
 }
 
 const cartLock = `-- name: CartLock :one
-SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision FROM carts WHERE id = $1 FOR NO KEY UPDATE
+SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details FROM carts WHERE id = $1 FOR NO KEY UPDATE
 `
 
 func (q *Queries) CartLock(ctx context.Context, id uuid.UUID) (Cart, error) {
@@ -407,12 +411,13 @@ func (q *Queries) CartLock(ctx context.Context, id uuid.UUID) (Cart, error) {
 		&i.CheckoutStatus,
 		&i.QuoteID,
 		&i.QuoteRevision,
+		&i.FailureDetails,
 	)
 	return i, err
 }
 
 const cartLockInCompany = `-- name: CartLockInCompany :one
-SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision FROM carts WHERE id = $1 AND company_id = $2 FOR NO KEY UPDATE
+SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details FROM carts WHERE id = $1 AND company_id = $2 FOR NO KEY UPDATE
 `
 
 type CartLockInCompanyParams struct {
@@ -449,6 +454,7 @@ func (q *Queries) CartLockInCompany(ctx context.Context, arg CartLockInCompanyPa
 		&i.CheckoutStatus,
 		&i.QuoteID,
 		&i.QuoteRevision,
+		&i.FailureDetails,
 	)
 	return i, err
 }
@@ -474,7 +480,7 @@ func (q *Queries) CartQuote(ctx context.Context, arg CartQuoteParams) (int64, er
 }
 
 const cartRefuseCheckout = `-- name: CartRefuseCheckout :execrows
-UPDATE carts SET failure_code = $1, failure_reason = $2,
+UPDATE carts SET failure_code = $1, failure_reason = $2, failure_details = NULL,
                  checkout_attempt = checkout_attempt + 1, updated_at = now()
 WHERE id = $3 AND status = 'open'
 `
@@ -496,22 +502,27 @@ func (q *Queries) CartRefuseCheckout(ctx context.Context, arg CartRefuseCheckout
 }
 
 const cartReopen = `-- name: CartReopen :execrows
-UPDATE carts SET status = 'open', failure_code = $1, failure_reason = $2, updated_at = now()
-WHERE id = $3 AND status = 'checking_out'
-  AND (checkout_attempt = $4 OR $4 = 0)
+UPDATE carts SET status = 'open', failure_code = $1, failure_reason = $2,
+                 failure_details = $3::jsonb, updated_at = now()
+WHERE id = $4 AND status = 'checking_out'
+  AND (checkout_attempt = $5 OR $5 = 0)
 `
 
 type CartReopenParams struct {
 	FailureCode     string
 	FailureReason   string
+	FailureDetails  []byte
 	ID              uuid.UUID
 	CheckoutAttempt int32
 }
 
+// CartReopen reopens a cart whose checkout failed, with the buyer's reason
+// and, for the company's approvers and admins, its figures (failure_details).
 func (q *Queries) CartReopen(ctx context.Context, arg CartReopenParams) (int64, error) {
 	result, err := q.db.Exec(ctx, cartReopen,
 		arg.FailureCode,
 		arg.FailureReason,
+		arg.FailureDetails,
 		arg.ID,
 		arg.CheckoutAttempt,
 	)
@@ -542,7 +553,7 @@ func (q *Queries) CartReopenFromQuote(ctx context.Context, arg CartReopenFromQuo
 }
 
 const cartStartCheckout = `-- name: CartStartCheckout :one
-UPDATE carts SET status = 'checking_out', failure_code = '', failure_reason = '',
+UPDATE carts SET status = 'checking_out', failure_code = '', failure_reason = '', failure_details = NULL,
                  checkout_attempt = checkout_attempt + 1, updated_at = now()
 WHERE id = $1
 RETURNING checkout_attempt
@@ -558,8 +569,8 @@ func (q *Queries) CartStartCheckout(ctx context.Context, id uuid.UUID) (int32, e
 }
 
 const cartTouch = `-- name: CartTouch :one
-UPDATE carts SET updated_at = now(), failure_code = '', failure_reason = '' WHERE id = $1
-RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision
+UPDATE carts SET updated_at = now(), failure_code = '', failure_reason = '', failure_details = NULL WHERE id = $1
+RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details
 `
 
 // CartTouch marks a change of lines; the last checkout's failure no longer applies.
@@ -590,6 +601,7 @@ func (q *Queries) CartTouch(ctx context.Context, id uuid.UUID) (Cart, error) {
 		&i.CheckoutStatus,
 		&i.QuoteID,
 		&i.QuoteRevision,
+		&i.FailureDetails,
 	)
 	return i, err
 }

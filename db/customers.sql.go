@@ -15,7 +15,7 @@ import (
 const customerCreate = `-- name: CustomerCreate :one
 INSERT INTO customers (id, company_id, email, name, role)
 VALUES ($1, $2, $3, $4, $5)
-RETURNING id, company_id, email, name, created_at, role
+RETURNING id, company_id, email, name, created_at, role, deactivated_at
 `
 
 type CustomerCreateParams struct {
@@ -44,6 +44,29 @@ func (q *Queries) CustomerCreate(ctx context.Context, arg CustomerCreateParams) 
 		&i.Name,
 		&i.CreatedAt,
 		&i.Role,
+		&i.DeactivatedAt,
+	)
+	return i, err
+}
+
+const customerDeactivate = `-- name: CustomerDeactivate :one
+UPDATE customers SET deactivated_at = COALESCE(deactivated_at, now()) WHERE id = $1
+RETURNING id, company_id, email, name, created_at, role, deactivated_at
+`
+
+// CustomerDeactivate deactivates an employee, once: a second time keeps the
+// first time.
+func (q *Queries) CustomerDeactivate(ctx context.Context, id uuid.UUID) (Customer, error) {
+	row := q.db.QueryRow(ctx, customerDeactivate, id)
+	var i Customer
+	err := row.Scan(
+		&i.ID,
+		&i.CompanyID,
+		&i.Email,
+		&i.Name,
+		&i.CreatedAt,
+		&i.Role,
+		&i.DeactivatedAt,
 	)
 	return i, err
 }
@@ -64,8 +87,35 @@ func (q *Queries) CustomerExistsInCompany(ctx context.Context, arg CustomerExist
 	return exists, err
 }
 
+const customerGet = `-- name: CustomerGet :one
+SELECT id, company_id, email, name, created_at, role, deactivated_at FROM customers
+WHERE id = $1 AND ($2::uuid IS NULL OR company_id = $2::uuid)
+`
+
+type CustomerGetParams struct {
+	ID        uuid.UUID
+	CompanyID uuid.NullUUID
+}
+
+// CustomerGet reads an employee without locking it; with company_id set, an
+// employee of another company is not found (as in CustomerLock).
+func (q *Queries) CustomerGet(ctx context.Context, arg CustomerGetParams) (Customer, error) {
+	row := q.db.QueryRow(ctx, customerGet, arg.ID, arg.CompanyID)
+	var i Customer
+	err := row.Scan(
+		&i.ID,
+		&i.CompanyID,
+		&i.Email,
+		&i.Name,
+		&i.CreatedAt,
+		&i.Role,
+		&i.DeactivatedAt,
+	)
+	return i, err
+}
+
 const customerListByCompany = `-- name: CustomerListByCompany :many
-SELECT id, company_id, email, name, created_at, role FROM customers
+SELECT id, company_id, email, name, created_at, role, deactivated_at FROM customers
 WHERE company_id = $1
   AND (created_at, id) > ($2::timestamptz, $3::uuid)
 ORDER BY created_at, id
@@ -100,6 +150,7 @@ func (q *Queries) CustomerListByCompany(ctx context.Context, arg CustomerListByC
 			&i.Name,
 			&i.CreatedAt,
 			&i.Role,
+			&i.DeactivatedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -112,11 +163,21 @@ func (q *Queries) CustomerListByCompany(ctx context.Context, arg CustomerListByC
 }
 
 const customerLock = `-- name: CustomerLock :one
-SELECT id, company_id, email, name, created_at, role FROM customers WHERE id = $1 FOR UPDATE
+SELECT id, company_id, email, name, created_at, role, deactivated_at FROM customers
+WHERE id = $1 AND ($2::uuid IS NULL OR company_id = $2::uuid)
+FOR UPDATE
 `
 
-func (q *Queries) CustomerLock(ctx context.Context, id uuid.UUID) (Customer, error) {
-	row := q.db.QueryRow(ctx, customerLock, id)
+type CustomerLockParams struct {
+	ID        uuid.UUID
+	CompanyID uuid.NullUUID
+}
+
+// CustomerLock locks an employee for a change. With company_id set, an
+// employee of another company is not found (company admins act on their own
+// company only); NULL finds any (ops).
+func (q *Queries) CustomerLock(ctx context.Context, arg CustomerLockParams) (Customer, error) {
+	row := q.db.QueryRow(ctx, customerLock, arg.ID, arg.CompanyID)
 	var i Customer
 	err := row.Scan(
 		&i.ID,
@@ -125,13 +186,45 @@ func (q *Queries) CustomerLock(ctx context.Context, id uuid.UUID) (Customer, err
 		&i.Name,
 		&i.CreatedAt,
 		&i.Role,
+		&i.DeactivatedAt,
 	)
 	return i, err
 }
 
+const customerLockActiveAdmins = `-- name: CustomerLockActiveAdmins :many
+SELECT id FROM customers
+WHERE company_id = $1 AND role = 'company_admin' AND deactivated_at IS NULL
+ORDER BY id
+FOR UPDATE
+`
+
+// CustomerLockActiveAdmins locks the company's active admins, in ID order (so
+// two changes never deadlock), and returns their IDs: a change that would
+// leave none is refused, and two concurrent ones are decided one after the
+// other.
+func (q *Queries) CustomerLockActiveAdmins(ctx context.Context, companyID uuid.UUID) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, customerLockActiveAdmins, companyID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const customerUpdate = `-- name: CustomerUpdate :one
 UPDATE customers SET name = $1, role = $2 WHERE id = $3
-RETURNING id, company_id, email, name, created_at, role
+RETURNING id, company_id, email, name, created_at, role, deactivated_at
 `
 
 type CustomerUpdateParams struct {
@@ -150,6 +243,7 @@ func (q *Queries) CustomerUpdate(ctx context.Context, arg CustomerUpdateParams) 
 		&i.Name,
 		&i.CreatedAt,
 		&i.Role,
+		&i.DeactivatedAt,
 	)
 	return i, err
 }

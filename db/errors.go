@@ -2,6 +2,7 @@ package db
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -15,6 +16,7 @@ const (
 	codeUniqueViolation     = "23505"
 	codeForeignKeyViolation = "23503"
 	codeCheckViolation      = "23514"
+	codeNotNullViolation    = "23502"
 	codeDuplicateDatabase   = "42P04"
 )
 
@@ -31,6 +33,44 @@ func IsForeignKeyViolation(err error) bool { return hasCode(err, codeForeignKeyV
 
 // IsCheckViolation tells whether err breaks a CHECK constraint.
 func IsCheckViolation(err error) bool { return hasCode(err, codeCheckViolation) }
+
+// IsInputError tells whether err is Postgres refusing the data itself, so that
+// running the same statement again can never succeed: a data exception (class
+// 22: a NUL byte or invalid UTF-8 in text, a value too long for its column, a
+// number out of range, a malformed date) or an integrity violation that means
+// bad input (class 23: NULL where a value is required, a CHECK broken, a
+// reference to a row that does not exist). A unique violation is left out: an
+// idempotent step retried after a race finds the row its twin wrote.
+func IsInputError(err error) bool {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return false
+	}
+	switch {
+	case strings.HasPrefix(pgErr.Code, "22"):
+		return true
+	case pgErr.Code == codeNotNullViolation, pgErr.Code == codeForeignKeyViolation, pgErr.Code == codeCheckViolation:
+		return true
+	}
+	return false
+}
+
+// InputErrorMessage says, for people, what Postgres refused in an input error
+// (IsInputError): its message, and the column or constraint when it names one.
+func InputErrorMessage(err error) string {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return err.Error()
+	}
+	msg := pgErr.Message
+	switch {
+	case pgErr.ColumnName != "":
+		msg += " (column " + pgErr.ColumnName + ")"
+	case pgErr.ConstraintName != "":
+		msg += " (constraint " + pgErr.ConstraintName + ")"
+	}
+	return msg + " [SQLSTATE " + pgErr.Code + "]"
+}
 
 func isDuplicateDatabase(err error) bool { return hasCode(err, codeDuplicateDatabase) }
 

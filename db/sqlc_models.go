@@ -18,6 +18,8 @@ type ApiToken struct {
 	CreatedAt  time.Time
 	RevokedAt  *time.Time
 	StaffID    uuid.NullUUID
+	ID         uuid.UUID
+	ExpiresAt  *time.Time
 }
 
 type ApprovalRequest struct {
@@ -35,6 +37,7 @@ type ApprovalRequest struct {
 	DecidedAt    *time.Time
 	Comment      string
 	CreatedAt    time.Time
+	BuyerReasons []string
 }
 
 type ApprovalRule struct {
@@ -71,6 +74,7 @@ type Cart struct {
 	CheckoutStatus  string
 	QuoteID         uuid.NullUUID
 	QuoteRevision   int32
+	FailureDetails  []byte
 }
 
 type CartLine struct {
@@ -118,12 +122,13 @@ type CreditNote struct {
 }
 
 type Customer struct {
-	ID        uuid.UUID
-	CompanyID uuid.UUID
-	Email     string
-	Name      string
-	CreatedAt time.Time
-	Role      string
+	ID            uuid.UUID
+	CompanyID     uuid.UUID
+	Email         string
+	Name          string
+	CreatedAt     time.Time
+	Role          string
+	DeactivatedAt *time.Time
 }
 
 type DeskSession struct {

@@ -214,7 +214,7 @@ func seedCompany(ctx context.Context, q *db.Queries, c company) error {
 }
 
 func seedEmployee(ctx context.Context, q *db.Queries, b Principal) error {
-	_, err := q.CustomerLock(ctx, b.ID)
+	_, err := q.CustomerLock(ctx, db.CustomerLockParams{ID: b.ID})
 	switch {
 	case db.IsNotFound(err):
 		_, err = q.CustomerCreate(ctx, db.CustomerCreateParams{

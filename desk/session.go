@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"github.com/orderflow/orderflow/api"
 	"github.com/orderflow/orderflow/apitoken"
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
@@ -120,8 +121,8 @@ func (d *Desk) loadSession(r *http.Request) (*session, error) {
 		return nil, err
 	}
 	p, err := d.q.PrincipalGetByTokenHash(ctx, row.TokenHash)
-	if db.IsNotFound(err) {
-		return nil, nil
+	if db.IsNotFound(err) || (err == nil && api.TokenRefusal(p, time.Now()) != nil) {
+		return nil, nil // the token was revoked or expired, or its owner deactivated
 	}
 	if err != nil {
 		return nil, err
@@ -144,7 +145,7 @@ func (d *Desk) signIn(w http.ResponseWriter, r *http.Request) {
 	token := strings.TrimSpace(r.PostFormValue("token"))
 	ctx := r.Context()
 	p, err := d.q.PrincipalGetByTokenHash(ctx, apitoken.Hash(token))
-	if token == "" || db.IsNotFound(err) {
+	if token == "" || db.IsNotFound(err) || (err == nil && api.TokenRefusal(p, time.Now()) != nil) {
 		d.render(w, r, nil, http.StatusUnauthorized, "signin", signInPage{Error: "unauthorized: that is not a valid API token (field token)"})
 		return
 	}

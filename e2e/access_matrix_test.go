@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -9,9 +10,12 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/orderflow/orderflow/api"
+	"github.com/orderflow/orderflow/api/admin"
+	"github.com/orderflow/orderflow/apitoken"
 	"github.com/orderflow/orderflow/app"
 	"github.com/orderflow/orderflow/testenv"
 )
@@ -71,6 +75,12 @@ const (
 	rowDecide = "401  403 403 ok  ok   403 404 404  403 403 403"
 	// The admin API (O): ops alone.
 	rowAdmin = "401  403 403 403 403  403 403 403  403 403 ok"
+	// A company admin's self-service on their own company (B): each
+	// company's admin, on their own company's people and tokens.
+	rowCompanyAdmin = "401  403 403 403 ok   403 403 ok   403 403 403"
+	// A company admin's self-service on one of A's employees or tokens (A):
+	// A's admin; B's admin does not find it.
+	rowCompanyAdminOfA = "401  403 403 403 ok   403 403 404  403 403 403"
 	// Write on A's quote as any of A's employees (a message); B's do not
 	// find it.
 	rowCompanyWrite = "401  ok  ok  ok  ok   404 404 404  403 403 403"
@@ -324,6 +334,53 @@ func accessRoutes() map[string]accessRoute {
 			}
 			return accessCall{path: "/v1/admin/integrations/" + id.String() + "/rotate-secret"}
 		}}
+	// A's employee (and one of their tokens) to act on; fresh ones for the
+	// allowed writes of A's admin and of ops (in the scratch company).
+	aEmployee := func(t *testing.T, w *accessWorld, fresh bool) testenv.Buyer {
+		if fresh {
+			return testenv.NewEmployee(t, w.s.Pool, w.a, "buyer")
+		}
+		return w.owner
+	}
+	scratchEmployee := func(t *testing.T, w *accessWorld, fresh bool) testenv.Buyer {
+		if fresh {
+			return testenv.NewEmployee(t, w.s.Pool, w.scratch, "buyer")
+		}
+		return w.owner
+	}
+	routes["POST /v1/company/employees"] = accessRoute{expect: rowCompanyAdmin, ok: []int{201}, call: func(*testing.T, *accessWorld, bool) accessCall {
+		return accessCall{path: "/v1/company/employees", body: person("buyer")}
+	}}
+	routes["GET /v1/company/employees"] = accessRoute{expect: rowCompanyAdmin, ok: []int{200}, call: getPath("/v1/company/employees?limit=100"),
+		verify: verifyCompanyEmployees}
+	routes["PATCH /v1/company/employees/:employee_id"] = accessRoute{expect: rowCompanyAdminOfA, ok: []int{200},
+		call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {
+			return accessCall{path: "/v1/company/employees/" + aEmployee(t, w, fresh).ID.String(), body: map[string]any{"role": "company_admin"}}
+		}}
+	routes["POST /v1/company/employees/:employee_id/deactivate"] = accessRoute{expect: rowCompanyAdminOfA, ok: []int{200},
+		call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {
+			return accessCall{path: "/v1/company/employees/" + aEmployee(t, w, fresh).ID.String() + "/deactivate"}
+		}}
+	routes["POST /v1/company/employees/:employee_id/tokens"] = accessRoute{expect: rowCompanyAdminOfA, ok: []int{201},
+		call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {
+			return accessCall{path: "/v1/company/employees/" + aEmployee(t, w, fresh).ID.String() + "/tokens", body: map[string]any{"label": "takeover"}}
+		}}
+	routes["GET /v1/company/tokens"] = accessRoute{expect: rowCompanyAdmin, ok: []int{200}, call: getPath("/v1/company/tokens?limit=100"),
+		verify: verifyCompanyTokens}
+	routes["DELETE /v1/company/tokens/:token_id"] = accessRoute{expect: rowCompanyAdminOfA, ok: []int{200},
+		call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {
+			return accessCall{path: "/v1/company/tokens/" + tokenIDOf(t, w.s.Pool, aEmployee(t, w, fresh).Token).String()}
+		}}
+	routes["POST /v1/admin/employees/:employee_id/deactivate"] = accessRoute{expect: rowAdmin, ok: []int{200},
+		call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {
+			return accessCall{path: "/v1/admin/employees/" + scratchEmployee(t, w, fresh).ID.String() + "/deactivate"}
+		}}
+	routes["GET /v1/admin/companies/:company_id/tokens"] = accessRoute{expect: rowAdmin, ok: []int{200}, call: func(t *testing.T, w *accessWorld, _ bool) accessCall {
+		return accessCall{path: "/v1/admin/companies/" + w.a.ID.String() + "/tokens"}
+	}}
+	routes["DELETE /v1/admin/tokens/:token_id"] = accessRoute{expect: rowAdmin, ok: []int{200}, call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {
+		return accessCall{path: "/v1/admin/tokens/" + tokenIDOf(t, w.s.Pool, scratchEmployee(t, w, fresh).Token).String()}
+	}}
 	routes["GET /v1/admin/webhook-events"] = accessRoute{expect: rowAdmin, ok: []int{200}, call: getPath("/v1/admin/webhook-events?status=unmatched")}
 	for route, line := range quoteRoutes() {
 		routes[route] = line
@@ -493,6 +550,41 @@ func verifyOrderList(t *testing.T, w *accessWorld, p accessPrincipal, res respon
 	case "B-buyer":
 		require.Contains(t, ids, w.bOrder, "B's buyer's own order is listed")
 	}
+}
+
+// verifyCompanyEmployees checks that a company admin's list of employees
+// holds their own company's only, all of them.
+func verifyCompanyEmployees(t *testing.T, w *accessWorld, p accessPrincipal, res response) {
+	var page admin.EmployeePage
+	res.decode(t, &page)
+	own := w.companyRows(t, "customers", p.company)
+	for _, e := range page.Employees {
+		require.Equal(t, p.company, e.CompanyID, "%s sees another company's employee %s", p.name, e.ID)
+		require.True(t, own[e.ID])
+	}
+	require.Len(t, page.Employees, len(own), "%s sees every employee of their company", p.name)
+}
+
+// verifyCompanyTokens checks that a company admin's list of tokens holds
+// their own company's employees' only, without the tokens themselves.
+func verifyCompanyTokens(t *testing.T, w *accessWorld, p accessPrincipal, res response) {
+	var page admin.TokenPage
+	res.decode(t, &page)
+	own := w.companyRows(t, "customers", p.company)
+	require.NotEmpty(t, page.Tokens)
+	for _, tok := range page.Tokens {
+		require.NotNil(t, tok.EmployeeID)
+		require.True(t, own[*tok.EmployeeID], "%s sees a token of another company's employee %s", p.name, *tok.EmployeeID)
+	}
+	require.NotContains(t, string(res.Body), "oft_", "no token's secret is listed")
+}
+
+// tokenIDOf is the ID of a token, for the routes that revoke one.
+func tokenIDOf(t *testing.T, pool *pgxpool.Pool, token string) uuid.UUID {
+	t.Helper()
+	var id uuid.UUID
+	require.NoError(t, pool.QueryRow(context.Background(), "SELECT id FROM api_tokens WHERE token_hash = $1", apitoken.Hash(token)).Scan(&id))
+	return id
 }
 
 // verifyApprovalList checks that a list of approvals holds only the caller's

@@ -342,8 +342,12 @@ func TestApprovals(t *testing.T) {
 		second := b.createCart(sku, 1)
 		waiting := b.startAwaitingApproval(second)
 		require.Equal(t, "approver", waiting.Approval.RequiredRole)
+		require.Equal(t, []string{"the order would exceed the buyer's monthly spending limit"}, waiting.Approval.Reasons,
+			"the buyer is told which limit, not its figures")
 		require.Equal(t, []string{"the order would exceed the buyer's monthly spending limit of EUR 100.00 by EUR 20.00"},
-			waiting.Approval.Reasons)
+			a.checkoutStatus(second).Approval.Reasons, "an approver is told the figures")
+		require.Equal(t, []string{"the order would exceed the buyer's monthly spending limit of EUR 100.00 by EUR 20.00"},
+			a.approvals().Approvals[0].Reasons)
 		require.Equal(t, map[string]int64{"reserved": 60_00}, spendOfCart(t, s.Pool, second))
 
 		res := a.decide(second, "approve", "one-off")

@@ -1,8 +1,8 @@
 -- ApprovalRequestCreate is a no-op when the checkout attempt already has its
 -- request, so a retried activity creates it once.
 -- name: ApprovalRequestCreate :exec
-INSERT INTO approval_requests (cart_id, attempt, company_id, customer_id, required_role, reasons, total, currency, deadline)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+INSERT INTO approval_requests (cart_id, attempt, company_id, customer_id, required_role, reasons, buyer_reasons, total, currency, deadline)
+VALUES (@cart_id, @attempt, @company_id, @customer_id, @required_role, @reasons, @buyer_reasons, @total, @currency, @deadline)
 ON CONFLICT (cart_id, attempt) DO NOTHING;
 
 -- name: ApprovalRequestGet :one

@@ -42,13 +42,13 @@ UPDATE carts SET checkout_status = $2, updated_at = now() WHERE id = $1;
 
 -- CartTouch marks a change of lines; the last checkout's failure no longer applies.
 -- name: CartTouch :one
-UPDATE carts SET updated_at = now(), failure_code = '', failure_reason = '' WHERE id = $1
+UPDATE carts SET updated_at = now(), failure_code = '', failure_reason = '', failure_details = NULL WHERE id = $1
 RETURNING *;
 
 -- CartStartCheckout freezes the cart for a new checkout attempt and returns the
 -- attempt's number.
 -- name: CartStartCheckout :one
-UPDATE carts SET status = 'checking_out', failure_code = '', failure_reason = '',
+UPDATE carts SET status = 'checking_out', failure_code = '', failure_reason = '', failure_details = NULL,
                  checkout_attempt = checkout_attempt + 1, updated_at = now()
 WHERE id = $1
 RETURNING checkout_attempt;
@@ -56,7 +56,7 @@ RETURNING checkout_attempt;
 -- CartRefuseCheckout records why a checkout was refused before it froze the cart;
 -- the attempt is counted so the refusal has a place on the timeline.
 -- name: CartRefuseCheckout :execrows
-UPDATE carts SET failure_code = @failure_code, failure_reason = @failure_reason,
+UPDATE carts SET failure_code = @failure_code, failure_reason = @failure_reason, failure_details = NULL,
                  checkout_attempt = checkout_attempt + 1, updated_at = now()
 WHERE id = @id AND status = 'open';
 
@@ -64,8 +64,11 @@ WHERE id = @id AND status = 'open';
 UPDATE carts SET status = 'completed', order_id = $2, updated_at = now()
 WHERE id = $1;
 
+-- CartReopen reopens a cart whose checkout failed, with the buyer's reason
+-- and, for the company's approvers and admins, its figures (failure_details).
 -- name: CartReopen :execrows
-UPDATE carts SET status = 'open', failure_code = @failure_code, failure_reason = @failure_reason, updated_at = now()
+UPDATE carts SET status = 'open', failure_code = @failure_code, failure_reason = @failure_reason,
+                 failure_details = sqlc.narg(failure_details)::jsonb, updated_at = now()
 WHERE id = @id AND status = 'checking_out'
   AND (checkout_attempt = @checkout_attempt OR @checkout_attempt = 0);
 

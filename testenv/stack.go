@@ -202,7 +202,8 @@ func NewStack(t testing.TB, server *testsuite.DevServer, opts StackOptions) *Sta
 	// The desk links each workflow in the Temporal UI; a reserved name stands
 	// for one here, as the tests check the links and never follow them.
 	ui := "http://temporal-ui.test/namespaces/" + stackNamespace(i)
-	srv := httptest.NewServer(app.NewAPIHandler(pool, tc, log, api.Options{CheckoutSyncWait: opts.CheckoutSyncWait, WebhookSecrets: secrets, TemporalUI: ui,
+	apiCtx, stopAPI := context.WithCancel(context.Background())
+	srv := httptest.NewServer(app.NewAPIHandler(apiCtx, pool, tc, log, api.Options{CheckoutSyncWait: opts.CheckoutSyncWait, WebhookSecrets: secrets, TemporalUI: ui,
 		Metrics: metrics}))
 	s := &Stack{Namespace: stackNamespace(i), Pool: pool, Temporal: tc, API: srv, Workers: ws, Activities: acts, Metrics: metrics,
 		ERP: erpServer, ERPStore: erpStore, ERPURL: erpHTTP.URL,
@@ -221,6 +222,7 @@ func NewStack(t testing.TB, server *testsuite.DevServer, opts StackOptions) *Sta
 	t.Cleanup(func() {
 		stopNews()
 		srv.Close()
+		stopAPI()
 		s.Workers.Stop()
 		erpHTTP.Close()
 		tc.Close()

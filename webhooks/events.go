@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -126,8 +127,8 @@ func ParseEvent(body []byte) (Event, error) {
 		}
 		return Event{}, ErrMalformedJSON
 	}
-	if dec.More() {
-		return Event{}, ErrMalformedJSON
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return Event{}, ErrMalformedJSON // anything after the one value, even a stray '}'
 	}
 	switch {
 	case env.ID == nil || strings.TrimSpace(*env.ID) == "":

@@ -19,7 +19,9 @@ import (
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 
+	"github.com/orderflow/orderflow/activities"
 	"github.com/orderflow/orderflow/activities/approval"
 	"github.com/orderflow/orderflow/activities/carts"
 	"github.com/orderflow/orderflow/activities/fulfilment"
@@ -76,6 +78,8 @@ func New(t *testing.T, creditLimit int64) *Fixture {
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(t.Output(), nil))))
 	env := suite.NewTestActivityEnvironment()
+	// As on every worker: each activity's error through activities.Classify.
+	env.SetWorkerOptions(worker.Options{Interceptors: activities.Interceptors()})
 	for _, capability := range []any{acts.Carts, acts.Spend, acts.Approval, acts.Inventory, acts.Payment, acts.Orders, acts.Quotes, acts.Fulfilment} {
 		env.RegisterActivity(capability)
 	}
@@ -381,7 +385,10 @@ func (f *Fixture) OpenApprovalInput(cartID uuid.UUID, attempt int) approval.Open
 		CartID: cartID, Attempt: attempt, CompanyID: f.Company.ID, CustomerID: f.Buyer.ID,
 		Decision: commerce.ApprovalDecision{
 			Required: true, RequiredRole: commerce.RoleApprover, MatchedRules: []string{"r1", "r2"},
-			Reasons: []string{"the order total EUR 15.00 is above EUR 10.00", "the order contains LASER-1"},
+			Reasons: []string{"the order total EUR 15.00 is above EUR 10.00",
+				"the order would exceed the company's monthly spending limit of EUR 5.00 by EUR 10.00"},
+			BuyerReasons: []string{"the order total EUR 15.00 is above EUR 10.00",
+				"the order would exceed the company's monthly spending limit"},
 		},
 		Total:    EUR(1500),
 		Deadline: time.Date(2025, 6, 18, 12, 0, 0, 0, time.UTC),

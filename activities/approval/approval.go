@@ -51,7 +51,7 @@ func (a *Activities) OpenApproval(ctx context.Context, in OpenApprovalInput) err
 	return db.InTx(ctx, a.DB, func(q *db.Queries) error {
 		if err := q.ApprovalRequestCreate(ctx, db.ApprovalRequestCreateParams{
 			CartID: in.CartID, Attempt: int32(in.Attempt), CompanyID: in.CompanyID, CustomerID: in.CustomerID,
-			RequiredRole: string(in.Decision.RequiredRole), Reasons: in.Decision.Reasons,
+			RequiredRole: string(in.Decision.RequiredRole), Reasons: in.Decision.Reasons, BuyerReasons: buyerReasons(in.Decision),
 			Total: in.Total.Amount, Currency: in.Total.Currency, Deadline: in.Deadline,
 		}); err != nil {
 			return err
@@ -59,10 +59,13 @@ func (a *Activities) OpenApproval(ctx context.Context, in OpenApprovalInput) err
 		if err := q.CartUpdateCheckoutStatus(ctx, db.CartUpdateCheckoutStatusParams{ID: in.CartID, CheckoutStatus: string(commerce.CheckoutAwaitingApproval)}); err != nil {
 			return err
 		}
-		reasons := strings.Join(in.Decision.Reasons, "; ")
+		// The timeline (the order's, which its buyer reads) and the buyer's
+		// notification say why without the company's figures; the approvers'
+		// notification has them.
+		reasons, told := strings.Join(in.Decision.Reasons, "; "), strings.Join(buyerReasons(in.Decision), "; ")
 		if err := timeline.Record(ctx, q, timeline.Event{CartID: in.CartID, Attempt: in.Attempt,
 			Kind: timeline.ApprovalRequested, Actor: timeline.SystemActor,
-			Detail: fmt.Sprintf("waiting for a %s until %s: %s", in.Decision.RequiredRole, in.Deadline.UTC().Format(time.RFC3339), reasons),
+			Detail: fmt.Sprintf("waiting for a %s until %s: %s", in.Decision.RequiredRole, in.Deadline.UTC().Format(time.RFC3339), told),
 		}); err != nil {
 			return err
 		}
@@ -79,7 +82,7 @@ func (a *Activities) OpenApproval(ctx context.Context, in OpenApprovalInput) err
 			DedupKey: dedup + "/buyer", Kind: "approval_requested", CompanyID: in.CompanyID,
 			CustomerID: in.CustomerID,
 			Subject:    "Your order waits for approval",
-			Body:       fmt.Sprintf("Cart %s (%s) needs approval: %s.", in.CartID, in.Total, reasons),
+			Body:       fmt.Sprintf("Cart %s (%s) needs approval: %s.", in.CartID, in.Total, told),
 		})
 	})
 }
@@ -116,4 +119,13 @@ func (a *Activities) CloseApproval(ctx context.Context, in CloseApprovalInput) e
 			Body:    fmt.Sprintf("Cart %s: %s.", in.CartID, detail),
 		})
 	})
+}
+
+// buyerReasons are the decision's reasons as buyers are told them. A decision
+// without them (made before they existed) tells buyers only that it waits.
+func buyerReasons(d commerce.ApprovalDecision) []string {
+	if len(d.BuyerReasons) == 0 && len(d.Reasons) > 0 {
+		return []string{"the company's approval rules"}
+	}
+	return d.BuyerReasons
 }

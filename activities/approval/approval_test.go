@@ -28,6 +28,7 @@ func TestOpenApprovalRecordsRequestAndNotifiesOnce(t *testing.T) {
 	require.Equal(t, string(commerce.ApprovalPending), req.Status)
 	require.Equal(t, string(commerce.RoleApprover), req.RequiredRole)
 	require.Equal(t, in.Decision.Reasons, req.Reasons)
+	require.Equal(t, in.Decision.BuyerReasons, req.BuyerReasons)
 	require.Equal(t, f.Company.ID, req.CompanyID)
 	require.Equal(t, f.Buyer.ID, req.CustomerID)
 	require.EqualValues(t, 1500, req.Total)
@@ -44,8 +45,9 @@ func TestOpenApprovalRecordsRequestAndNotifiesOnce(t *testing.T) {
 	events := f.Timeline(t, cartID)
 	require.Equal(t, []string{"checkout_started", "approval_requested"}, f.TimelineKinds(t, cartID))
 	require.Contains(t, events[1].Detail, "approver")
-	require.Contains(t, events[1].Detail, in.Decision.Reasons[0])
-	require.Contains(t, events[1].Detail, in.Decision.Reasons[1])
+	require.Contains(t, events[1].Detail, in.Decision.BuyerReasons[0])
+	require.Contains(t, events[1].Detail, in.Decision.BuyerReasons[1])
+	require.NotContains(t, events[1].Detail, "EUR 5.00", "the timeline, which the buyer reads, has no company figures")
 
 	notes := f.Notifications(t)
 	require.Len(t, notes, 2)
@@ -60,6 +62,9 @@ func TestOpenApprovalRecordsRequestAndNotifiesOnce(t *testing.T) {
 	require.Equal(t, uuid.NullUUID{UUID: f.Buyer.ID, Valid: true}, toBuyer.CustomerID)
 	require.Empty(t, toBuyer.ToRole)
 	require.Nil(t, toBuyer.SentAt)
+	require.Contains(t, toApprovers.Body, "EUR 5.00 by EUR 10.00", "approvers are told the figures")
+	require.Contains(t, toBuyer.Body, in.Decision.BuyerReasons[1])
+	require.NotContains(t, toBuyer.Body, "EUR 5.00", "the buyer is not")
 }
 
 func TestCloseApprovalRecordsDecisionOnce(t *testing.T) {

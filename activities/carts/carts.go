@@ -5,6 +5,7 @@ package carts
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -145,12 +146,21 @@ type FailCheckoutInput struct {
 }
 
 // FailCheckout reopens the cart with the reason its checkout failed, so the buyer
-// can fix the cart and try again.
+// can fix the cart and try again. The reason is the buyer's sentence; the
+// figures behind it (Rejection.Details: the company's credit or spend) are
+// kept apart, in failure_details, for the company's approvers and admins.
 func (a *Activities) FailCheckout(ctx context.Context, in FailCheckoutInput) error {
+	var details []byte
+	if in.Rejection.Details != nil {
+		var err error
+		if details, err = json.Marshal(in.Rejection.Details); err != nil {
+			return err
+		}
+	}
 	return db.InTx(ctx, a.DB, func(q *db.Queries) error {
 		n, err := q.CartReopen(ctx, db.CartReopenParams{
 			ID: in.CartID, FailureCode: string(in.Rejection.Code), FailureReason: in.Rejection.Message,
-			CheckoutAttempt: int32(in.Attempt),
+			FailureDetails: details, CheckoutAttempt: int32(in.Attempt),
 		})
 		if err != nil || n == 0 {
 			return err // already reopened (or completed): nothing to do

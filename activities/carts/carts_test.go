@@ -1,6 +1,7 @@
 package carts_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -240,16 +241,18 @@ func TestFailCheckoutReopensCartOnce(t *testing.T) {
 	sku := testenv.NewProduct(t, f.Pool, "EUR", 100, 10)
 	cartID := testenv.NewCart(t, f.Pool, f.Buyer, "EUR", map[string]int32{sku: 1})
 	begun := f.MustBegin(t, cartID)
-	in := carts.FailCheckoutInput{
-		CartID: cartID, Attempt: begun.Attempt,
-		Rejection: *commerce.Reject(commerce.CodeCreditLimitExceeded, "order total EUR 1.00 exceeds available credit EUR 0.00"),
-	}
+	refusal, ok := commerce.AsRejection(commerce.CheckCredit(0, 0, commerce.Money{Amount: 100, Currency: "EUR"}))
+	require.True(t, ok)
+	in := carts.FailCheckoutInput{CartID: cartID, Attempt: begun.Attempt, Rejection: *refusal}
 
 	require.NoError(t, f.FailCheckout(t, in))
 	reopened := f.Cart(t, cartID)
 	require.Equal(t, string(commerce.CartOpen), reopened.Status)
 	require.Equal(t, string(commerce.CodeCreditLimitExceeded), reopened.FailureCode)
 	require.Equal(t, in.Rejection.Message, reopened.FailureReason)
+	var details commerce.RejectionDetails
+	require.NoError(t, json.Unmarshal(reopened.FailureDetails, &details), "the figures are kept beside the buyer's reason")
+	require.Equal(t, *in.Rejection.Details, details)
 	require.EqualValues(t, begun.Attempt, reopened.CheckoutAttempt)
 
 	// Again (a retried compensation): nothing changes.

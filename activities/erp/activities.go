@@ -232,6 +232,9 @@ func (a *Activities) RecordSync(ctx context.Context, in RecordSyncInput) error {
 		return temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("erp: order %s: no sync status %q", in.OrderID, in.Status), ErrorTypeInvalidStatus, nil)
 	}
+	// The last error is the ERP's words (or its proxy's): whatever bytes they
+	// were, they are recorded, never a step that cannot store them.
+	in.LastError = commerce.StorableText(in.LastError, maxLastErrorBytes)
 	err := db.InTx(ctx, a.DB, func(q *db.Queries) error {
 		sync, err := q.ErpSyncRecord(ctx, db.ErpSyncRecordParams{
 			OrderID: in.OrderID, Status: in.Status, Attempts: int32(in.Attempts), LastError: in.LastError})
@@ -257,6 +260,9 @@ func (a *Activities) RecordSync(ctx context.Context, in RecordSyncInput) error {
 	}
 	return err
 }
+
+// maxLastErrorBytes bounds the last error a push records.
+const maxLastErrorBytes = 4096
 
 // lastErrorOrUnknown is the last error for a message, never blank.
 func lastErrorOrUnknown(lastError string) string {

@@ -5,16 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 
+	"github.com/orderflow/orderflow/activities"
 	"github.com/orderflow/orderflow/activities/activitytest"
 	"github.com/orderflow/orderflow/activities/erp"
 	"github.com/orderflow/orderflow/db"
@@ -107,6 +111,7 @@ func newWorld(t *testing.T) *world {
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(t.Output(), nil))))
 	env := suite.NewTestActivityEnvironment()
+	env.SetWorkerOptions(worker.Options{Interceptors: activities.Interceptors()})
 	env.RegisterActivity(acts)
 	sku := testenv.NewProduct(t, f.Pool, "EUR", 2_50, 100)
 	_, orderID := f.PlacedOrder(t, map[string]int32{sku: 4})
@@ -312,4 +317,22 @@ func TestRecordSyncKeepsERPNumber(t *testing.T) {
 	s := w.sync(t)
 	require.Equal(t, erp.SyncSynced, s.Status)
 	require.Equal(t, "ERP-1", s.ErpNumber)
+}
+
+// The ERP's words are recorded whatever their bytes: a last error with a NUL
+// byte, and one far too long, is stored (cleaned, cut on a character) instead
+// of failing the step that turns the push stuck.
+func TestRecordSyncStoresAnyLastError(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	require.NoError(t, w.recordSync(erp.RecordSyncInput{OrderID: w.orderID, Status: erp.SyncStuck, Attempts: 1,
+		LastError: "the ERP refused the order: bad\x00name"}))
+	require.Equal(t, "the ERP refused the order: badname", w.sync(t).LastError)
+
+	long := strings.Repeat("é", 5000) // 10,000 bytes
+	require.NoError(t, w.recordSync(erp.RecordSyncInput{OrderID: w.orderID, Status: erp.SyncStuck, Attempts: 2, LastError: long}))
+	stored := w.sync(t).LastError
+	require.LessOrEqual(t, len(stored), 4096)
+	require.True(t, utf8.ValidString(stored))
+	require.True(t, strings.HasPrefix(long, stored))
 }

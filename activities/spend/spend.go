@@ -113,7 +113,7 @@ func (a *Activities) ReserveSpend(ctx context.Context, in ReserveSpendInput) (Re
 		}
 		out.Breaches = commerce.CheckSpendingLimits(in.Amount, usages)
 		if len(out.Breaches) > 0 && !overLimitNeedsApproval {
-			return commerce.Reject(commerce.CodeSpendingLimitExceeded, describeBreaches(out.Breaches, in.Amount.Currency))
+			return refuseOverLimit(out.Breaches, in.Amount)
 		}
 
 		if found {
@@ -177,18 +177,29 @@ var periodAdjective = map[commerce.Period]string{
 	commerce.PeriodOrder: "per-order", commerce.PeriodMonth: "monthly", commerce.PeriodQuarter: "quarterly",
 }
 
-func describeBreaches(breaches []commerce.LimitBreach, currency string) string {
-	parts := make([]string, len(breaches))
+// refuseOverLimit is the refusal of an order over spending limits: the buyer
+// reads which limits, never their figures (the company's spend); the
+// details, for the company's approvers and admins, tell them.
+func refuseOverLimit(breaches []commerce.LimitBreach, order commerce.Money) *commerce.Rejection {
+	whose := make([]string, len(breaches))
+	told := make([]string, len(breaches))
 	for i, b := range breaches {
 		who := "the company's"
 		if b.Limit.CustomerID != "" {
 			who = "your"
 		}
-		parts[i] = fmt.Sprintf("%s %s limit of %s (already spent %s)", who, periodAdjective[b.Limit.Period],
+		whose[i] = fmt.Sprintf("%s %s spending limit", who, periodAdjective[b.Limit.Period])
+		told[i] = fmt.Sprintf("%s %s limit of %s (already spent %s)", who, periodAdjective[b.Limit.Period],
 			commerce.Money{Amount: b.Limit.Amount, Currency: b.Limit.Currency},
-			commerce.Money{Amount: b.Spent, Currency: currency})
+			commerce.Money{Amount: b.Spent, Currency: order.Currency})
 	}
-	return "the order exceeds " + strings.Join(parts, " and ")
+	r := commerce.Reject(commerce.CodeSpendingLimitExceeded,
+		"the order exceeds "+strings.Join(whose, " and ")+"; an approver or the company's admin can see the figures")
+	r.Details = &commerce.RejectionDetails{
+		Message:  "the order exceeds " + strings.Join(told, " and "),
+		Currency: order.Currency, OrderTotal: order.Amount, SpendingLimits: breaches,
+	}
+	return r
 }
 
 func approvalRuleOf(r db.ApprovalRule) commerce.ApprovalRule {

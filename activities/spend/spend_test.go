@@ -48,8 +48,15 @@ func TestReserveSpendMonthlyBuyerLimitAllowsExactlyTheLimit(t *testing.T) {
 	over := testenv.NewCart(t, f.Pool, f.Buyer, "EUR", nil)
 	_, err := f.ReserveSpend(t, f.SpendInput(over, 401))
 	r := activitytest.RequireRejection(t, err, commerce.CodeSpendingLimitExceeded)
-	require.Contains(t, r.Message, "EUR 10.00", "the message names the limit")
-	require.Contains(t, r.Message, "EUR 6.00", "the message names what was already spent")
+	require.Contains(t, r.Message, "your monthly spending limit", "the message names the limit")
+	require.NotContains(t, r.Message, "EUR", "the buyer's message names no figure")
+	require.NotNil(t, r.Details)
+	require.Contains(t, r.Details.Message, "EUR 10.00", "the details name the limit")
+	require.Contains(t, r.Details.Message, "EUR 6.00", "the details name what was already spent")
+	require.Len(t, r.Details.SpendingLimits, 1)
+	require.EqualValues(t, 1000, r.Details.SpendingLimits[0].Limit.Amount)
+	require.EqualValues(t, 600, r.Details.SpendingLimits[0].Spent)
+	require.EqualValues(t, 401, r.Details.OrderTotal)
 	_, ok := f.Spend(t, over, 1)
 	require.False(t, ok, "a refused checkout holds no spend")
 	require.Empty(t, f.Timeline(t, over))
@@ -109,7 +116,8 @@ func TestReserveSpendCompanyLimitCountsEveryEmployee(t *testing.T) {
 	_, err := f.ReserveSpend(t, f.SpendInput(over, 301))
 	r := activitytest.RequireRejection(t, err, commerce.CodeSpendingLimitExceeded)
 	require.Contains(t, r.Message, "the company's")
-	require.Contains(t, r.Message, "EUR 7.00")
+	require.NotContains(t, r.Message, "EUR 7.00", "a buyer is not told what colleagues spent")
+	require.Contains(t, r.Details.Message, "EUR 7.00")
 
 	cartID := testenv.NewCart(t, f.Pool, f.Buyer, "EUR", nil)
 	_, err = f.ReserveSpend(t, f.SpendInput(cartID, 300))
@@ -137,7 +145,8 @@ func TestReserveSpendOrderLimitIgnoresEarlierSpend(t *testing.T) {
 	over := testenv.NewCart(t, f.Pool, f.Buyer, "EUR", nil)
 	_, err = f.ReserveSpend(t, f.SpendInput(over, 501))
 	r := activitytest.RequireRejection(t, err, commerce.CodeSpendingLimitExceeded)
-	require.Contains(t, r.Message, "order limit of EUR 5.00")
+	require.Contains(t, r.Details.Message, "order limit of EUR 5.00")
+	require.NotContains(t, r.Message, "EUR")
 }
 
 func TestReserveSpendOverLimitWithApprovalRuleReservesAndReportsBreach(t *testing.T) {

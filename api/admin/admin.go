@@ -1,11 +1,13 @@
 // Package admin is the ops-only administration API: companies and their
-// employees, spending limits and approval rules, seller staff and their tokens,
-// price lists, the catalogue (with cost prices), shipping methods, tax rates,
-// how far sales roles may discount quotes, and the integrations that post
-// signed webhooks (with the events they posted). It is an area of
-// the api package's server (api.Area): the wiring hands Routes to
-// api.Server.Handler, and the routes share api's authentication, idempotency
-// and error answers.
+// employees and tokens, spending limits and approval rules, seller staff and
+// their tokens, price lists, the catalogue (with cost prices), shipping
+// methods, tax rates, how far sales roles may discount quotes, and the
+// integrations that post signed webhooks (with the events they posted). It
+// also serves company admins their own company's employees and tokens
+// (CompanyRoutes, under /v1/company), through the same handlers scoped to
+// their company. Both are areas of the api package's server (api.Area): the
+// wiring hands them to api.Server.Handler, and the routes share api's
+// authentication, idempotency and error answers.
 package admin
 
 import (
@@ -40,7 +42,10 @@ func Routes(v1 gin.IRouter, s *api.Server) {
 	admin.POST("/companies/:company_id/employees", s.Idempotent, h.createEmployee)
 	admin.GET("/companies/:company_id/employees", h.listEmployees)
 	admin.PATCH("/employees/:employee_id", s.Idempotent, h.updateEmployee)
+	admin.POST("/employees/:employee_id/deactivate", s.Idempotent, h.deactivateEmployee)
 	admin.POST("/employees/:employee_id/tokens", s.IdempotentSecret, h.issueEmployeeToken)
+	admin.GET("/companies/:company_id/tokens", h.listTokens)
+	admin.DELETE("/tokens/:token_id", s.Idempotent, h.revokeToken)
 
 	admin.POST("/staff", s.Idempotent, h.createStaff)
 	admin.POST("/staff/:staff_id/tokens", s.IdempotentSecret, h.issueStaffToken)
@@ -70,6 +75,25 @@ func Routes(v1 gin.IRouter, s *api.Server) {
 	admin.GET("/integrations", h.listIntegrations)
 	admin.POST("/integrations/:integration_id/rotate-secret", s.IdempotentSecret, h.rotateIntegrationSecret)
 	admin.GET("/webhook-events", h.listWebhookEvents)
+}
+
+// CompanyRoutes lists a company admin's self-service under /v1/company: their
+// own company's employees (add, list, rename, change role, deactivate) and
+// their API tokens (issue, list, revoke), without ops. The handlers are the
+// ones ops use under /v1/admin, scoped to the caller's company
+// (companyScope): another company's employees and tokens are 404, roles are
+// only the company roles, and the last active admin stays. It is an api.Area.
+func CompanyRoutes(v1 gin.IRouter, s *api.Server) {
+	h := newHandlers(s)
+	company := v1.Group("/company", api.Allow(commerce.RoleCompanyAdmin))
+
+	company.POST("/employees", s.Idempotent, h.createEmployee)
+	company.GET("/employees", h.listEmployees)
+	company.PATCH("/employees/:employee_id", s.Idempotent, h.updateEmployee)
+	company.POST("/employees/:employee_id/deactivate", s.Idempotent, h.deactivateEmployee)
+	company.POST("/employees/:employee_id/tokens", s.IdempotentSecret, h.issueEmployeeToken)
+	company.GET("/tokens", h.listTokens)
+	company.DELETE("/tokens/:token_id", s.Idempotent, h.revokeToken)
 }
 
 // handlers serve the administration routes.
@@ -162,11 +186,12 @@ func conflict(code, field, msg string) error {
 // companyPageQuery lists one page of a company's rows.
 type companyPageQuery[R any] func(ctx context.Context, companyID uuid.UUID, p api.KeysetPage) ([]R, error)
 
-// listForCompany answers one page of rows of the company named in the path (404
-// when there is no such company), each shown by view.
+// listForCompany answers one page of rows of the company in scope
+// (scopedCompany: the one in the path, 404 when there is no such company, or
+// the company admin's own), each shown by view.
 func listForCompany[R, V any](h *handlers, c *gin.Context, list companyPageQuery[R],
 	key func(R) (time.Time, uuid.UUID), view func(db.Company, R) V) (items []V, next string, ok bool) {
-	companyID, err := api.PathUUID(c, "company_id")
+	companyID, err := scopedCompany(c)
 	if err != nil {
 		api.RespondError(c, err)
 		return nil, "", false
@@ -189,4 +214,29 @@ func listForCompany[R, V any](h *handlers, c *gin.Context, list companyPageQuery
 	}
 	items, next = api.PageOf(p, rows, key, func(r R) V { return view(company, r) })
 	return items, next, true
+}
+
+// companyScope is the company whose people and tokens a request may touch:
+// a company admin's own, always (anything of another company is then not
+// found, 404, so that its IDs do not leak); for ops, the company in the path
+// when the route names one, else none (NULL: any company).
+func companyScope(c *gin.Context) (uuid.NullUUID, error) {
+	if p := api.Caller(c); p.Role == commerce.RoleCompanyAdmin {
+		return uuid.NullUUID{UUID: p.CompanyID, Valid: true}, nil
+	}
+	if c.Param("company_id") == "" {
+		return uuid.NullUUID{}, nil
+	}
+	id, err := api.PathUUID(c, "company_id")
+	return uuid.NullUUID{UUID: id, Valid: true}, err
+}
+
+// scopedCompany is the one company a route acts on (companyScope), for routes
+// that always have one.
+func scopedCompany(c *gin.Context) (uuid.UUID, error) {
+	scope, err := companyScope(c)
+	if err == nil && !scope.Valid {
+		err = api.ErrNotFound // a route without a company asked for one: not reachable
+	}
+	return scope.UUID, err
 }

@@ -49,7 +49,7 @@ func newAdminEnv(t *testing.T) *adminEnv {
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	box, err := webhooks.NewSecretBox(config.DevWebhookKey())
 	require.NoError(t, err)
-	e := &adminEnv{t: t, pool: pool, handler: api.NewServer(pool, nil, log, api.Options{WebhookSecrets: box}).Handler(admin.Routes)}
+	e := &adminEnv{t: t, pool: pool, handler: api.NewServer(pool, nil, log, api.Options{WebhookSecrets: box}).Handler(admin.Routes, admin.CompanyRoutes)}
 	e.ops = e.staffToken(commerce.RoleOps)
 	return e
 }
@@ -870,7 +870,7 @@ func TestAdminRoutesAreForOpsOnly(t *testing.T) {
 			e.as("", rt.Method, path, map[string]any{}).requireError(t, http.StatusUnauthorized, "unauthorized", "")
 		})
 	}
-	require.Equal(t, 45, routes, "every admin route is checked (the order and ERP routes of api.orderOpsRoutes and api.erpOpsRoutes too)")
+	require.Equal(t, 48, routes, "every admin route is checked (the order and ERP routes of api.orderOpsRoutes and api.erpOpsRoutes too)")
 	var after admin.Company
 	e.do("GET", "/v1/admin/companies/"+company.ID.String(), nil).requireStatus(t, http.StatusOK, &after)
 	require.Equal(t, company, after, "nothing was changed by the refused calls")

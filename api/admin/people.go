@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,6 +26,9 @@ type Employee struct {
 	Name      string    `json:"name"`
 	Role      string    `json:"role"`
 	CreatedAt time.Time `json:"created_at"`
+	// DeactivatedAt is when the employee was deactivated: none of their
+	// tokens works since. Absent while they are active.
+	DeactivatedAt *time.Time `json:"deactivated_at,omitempty"`
 }
 
 // EmployeePage is one page of a company's employees, oldest first.
@@ -45,13 +49,60 @@ type StaffMember struct {
 // IssuedToken is a new bearer token. It is shown this once: only its hash is
 // stored.
 type IssuedToken struct {
-	Token     string    `json:"token"`
-	Label     string    `json:"label"`
-	CreatedAt time.Time `json:"created_at"`
+	ID        uuid.UUID  `json:"id"`
+	Token     string     `json:"token"`
+	Label     string     `json:"label"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+}
+
+// Token is an API token as lists show it: never its secret.
+type Token struct {
+	ID         uuid.UUID  `json:"id"`
+	EmployeeID *uuid.UUID `json:"employee_id,omitempty"`
+	StaffID    *uuid.UUID `json:"staff_id,omitempty"`
+	Label      string     `json:"label"`
+	// Status is active, expired or revoked, as of the answer.
+	Status    string     `json:"status"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+// TokenPage is one page of a company's tokens, oldest first.
+type TokenPage struct {
+	Tokens     []Token `json:"tokens"`
+	NextCursor string  `json:"next_cursor,omitempty"`
 }
 
 func employeeOf(c db.Customer) Employee {
-	return Employee{ID: c.ID, CompanyID: c.CompanyID, Email: c.Email, Name: c.Name, Role: c.Role, CreatedAt: c.CreatedAt.UTC()}
+	return Employee{ID: c.ID, CompanyID: c.CompanyID, Email: c.Email, Name: c.Name, Role: c.Role, CreatedAt: c.CreatedAt.UTC(),
+		DeactivatedAt: utcOrNil(c.DeactivatedAt)}
+}
+
+func tokenOf(id uuid.UUID, customer, staff uuid.NullUUID, label string, created time.Time, expires, revoked *time.Time, now time.Time) Token {
+	t := Token{ID: id, Label: label, Status: "active", CreatedAt: created.UTC(), ExpiresAt: utcOrNil(expires), RevokedAt: utcOrNil(revoked)}
+	if customer.Valid {
+		t.EmployeeID = &customer.UUID
+	}
+	if staff.Valid {
+		t.StaffID = &staff.UUID
+	}
+	switch {
+	case revoked != nil:
+		t.Status = "revoked"
+	case expires != nil && !now.Before(*expires):
+		t.Status = "expired"
+	}
+	return t
+}
+
+func utcOrNil(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
 }
 
 func staffOf(s db.Staff) StaffMember {
@@ -65,7 +116,31 @@ type personRequest struct {
 }
 
 type tokenRequest struct {
-	Label string `json:"label"`
+	Label     string  `json:"label"`
+	ExpiresAt *string `json:"expires_at"`
+}
+
+// maxTokenLife bounds expires_at, so that a typo in the year does not make a
+// token that outlives everyone who knew about it.
+const maxTokenLife = 5 * 366 * 24 * time.Hour
+
+// checkExpiry reads an optional expires_at: an RFC 3339 time in the future,
+// kept in UTC.
+func checkExpiry(v *string, now time.Time) (*time.Time, error) {
+	if v == nil {
+		return nil, nil
+	}
+	t, err := time.Parse(time.RFC3339, *v)
+	switch {
+	case err != nil:
+		return nil, api.FieldError("expires_at", "expires_at must be an RFC 3339 time such as 2027-01-31T00:00:00Z")
+	case !t.After(now):
+		return nil, api.FieldError("expires_at", "expires_at must be in the future")
+	case t.Sub(now) > maxTokenLife:
+		return nil, api.FieldError("expires_at", "expires_at must be at most 5 years away")
+	}
+	t = t.UTC()
+	return &t, nil
 }
 
 // checkEmail checks an address and returns it lower-cased, so that one person
@@ -96,9 +171,10 @@ func checkRole(v *string, companySide bool) (string, error) {
 	return *v, nil
 }
 
-// createEmployee adds a person to a company.
+// createEmployee adds a person to a company: the one in the path (ops) or the
+// company admin's own.
 func (h *handlers) createEmployee(c *gin.Context) {
-	companyID, err := api.PathUUID(c, "company_id")
+	companyID, err := scopedCompany(c)
 	if err != nil {
 		api.RespondError(c, err)
 		return
@@ -145,8 +221,10 @@ func (h *handlers) listEmployees(c *gin.Context) {
 	}
 }
 
-// updateEmployee renames an employee or changes their role; a new role
-// takes effect on this server at once and on others within 30 s (their token cache).
+// updateEmployee renames an employee or changes their role, within the
+// caller's scope (companyScope). A new role takes effect on every server at
+// once: the change notifies them to drop their cached principals. The
+// company's last active admin keeps the role (409 last_company_admin).
 func (h *handlers) updateEmployee(c *gin.Context) {
 	id, err := api.PathUUID(c, "employee_id")
 	if err != nil {
@@ -175,39 +253,161 @@ func (h *handlers) updateEmployee(c *gin.Context) {
 			return
 		}
 	}
-	ctx := c.Request.Context()
-	var e db.Customer
-	err = db.InTx(ctx, h.pool, func(q *db.Queries) error {
-		old, err := q.CustomerLock(ctx, id)
-		if err != nil {
-			return err
-		}
-		p := db.CustomerUpdateParams{ID: id, Name: old.Name, Role: old.Role}
-		if req.Name != nil {
-			p.Name = name
-		}
-		if req.Role != nil {
-			p.Role = role
-		}
-		e, err = q.CustomerUpdate(ctx, p)
-		return err
+	e, err := h.changeEmployee(c, id, req.Role != nil && role != string(commerce.RoleCompanyAdmin),
+		func(ctx context.Context, q *db.Queries, old db.Customer) (db.Customer, error) {
+			p := db.CustomerUpdateParams{ID: id, Name: old.Name, Role: old.Role}
+			if req.Name != nil {
+				p.Name = name
+			}
+			if req.Role != nil {
+				p.Role = role
+			}
+			return q.CustomerUpdate(ctx, p)
+		})
+	if err != nil {
+		api.RespondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, employeeOf(e))
+}
+
+// deactivateEmployee deactivates an employee within the caller's scope: none
+// of their tokens works any more, on any server, and they keep their place in
+// orders, quotes and timelines. Twice is the same as once. The company's last
+// active admin cannot be deactivated (409 last_company_admin).
+func (h *handlers) deactivateEmployee(c *gin.Context) {
+	id, err := api.PathUUID(c, "employee_id")
+	if err != nil {
+		api.RespondError(c, err)
+		return
+	}
+	e, err := h.changeEmployee(c, id, true, func(ctx context.Context, q *db.Queries, _ db.Customer) (db.Customer, error) {
+		return q.CustomerDeactivate(ctx, id)
 	})
 	if err != nil {
 		api.RespondError(c, err)
 		return
 	}
-	h.server.ForgetPrincipals()
 	c.JSON(http.StatusOK, employeeOf(e))
 }
 
-// issueEmployeeToken gives an employee a new bearer token.
+// errLastAdmin refuses to leave a company without an active admin, who alone
+// can manage its people and tokens without ops.
+var errLastAdmin = conflict("last_company_admin", "",
+	"a company keeps at least one active company_admin: make another employee company_admin first")
+
+// changeEmployee applies change to an employee within the caller's scope (404
+// outside it), in one transaction. When the change may end the employee's
+// being an active admin (mayUnseatAdmin: another role, or deactivation), the
+// company's active admins are locked first, in ID order, so that concurrent
+// changes are decided one after the other and never leave the company with
+// none; then the employee is locked and read afresh.
+func (h *handlers) changeEmployee(c *gin.Context, id uuid.UUID, mayUnseatAdmin bool,
+	change func(ctx context.Context, q *db.Queries, old db.Customer) (db.Customer, error)) (db.Customer, error) {
+	scope, err := companyScope(c)
+	if err != nil {
+		return db.Customer{}, err
+	}
+	ctx := c.Request.Context()
+	var e db.Customer
+	err = db.InTx(ctx, h.pool, func(q *db.Queries) error {
+		var admins []uuid.UUID
+		if mayUnseatAdmin {
+			found, err := q.CustomerGet(ctx, db.CustomerGetParams{ID: id, CompanyID: scope})
+			if err != nil {
+				return err
+			}
+			if admins, err = q.CustomerLockActiveAdmins(ctx, found.CompanyID); err != nil {
+				return err
+			}
+		}
+		old, err := q.CustomerLock(ctx, db.CustomerLockParams{ID: id, CompanyID: scope})
+		if err != nil {
+			return err
+		}
+		if e, err = change(ctx, q, old); err != nil {
+			return err
+		}
+		wasAdmin := old.Role == string(commerce.RoleCompanyAdmin) && old.DeactivatedAt == nil
+		isAdmin := e.Role == string(commerce.RoleCompanyAdmin) && e.DeactivatedAt == nil
+		if wasAdmin && !isAdmin && !slices.ContainsFunc(admins, func(a uuid.UUID) bool { return a != id }) {
+			return errLastAdmin
+		}
+		return nil
+	})
+	if err != nil {
+		return db.Customer{}, err
+	}
+	h.server.ForgetPrincipals()
+	return e, nil
+}
+
+// issueEmployeeToken gives an employee within the caller's scope a new bearer
+// token; a deactivated employee gets none (409 employee_deactivated).
 func (h *handlers) issueEmployeeToken(c *gin.Context) {
 	id, err := api.PathUUID(c, "employee_id")
 	if err != nil {
 		api.RespondError(c, err)
 		return
 	}
+	scope, err := companyScope(c)
+	if err != nil {
+		api.RespondError(c, err)
+		return
+	}
+	e, err := h.q.CustomerGet(c.Request.Context(), db.CustomerGetParams{ID: id, CompanyID: scope})
+	if err != nil {
+		api.RespondError(c, err)
+		return
+	}
+	if e.DeactivatedAt != nil {
+		api.RespondError(c, conflict("employee_deactivated", "", "the employee was deactivated and gets no token"))
+		return
+	}
 	h.issueToken(c, db.APITokenCreateParams{CustomerID: uuid.NullUUID{UUID: id, Valid: true}})
+}
+
+// listTokens pages through the tokens of a company's employees (the one in
+// the path, or the company admin's own), oldest first, never their secrets.
+func (h *handlers) listTokens(c *gin.Context) {
+	now := time.Now()
+	var page TokenPage
+	var ok bool
+	page.Tokens, page.NextCursor, ok = listForCompany(h, c,
+		func(ctx context.Context, companyID uuid.UUID, p api.KeysetPage) ([]db.APITokenListByCompanyRow, error) {
+			return h.q.APITokenListByCompany(ctx, db.APITokenListByCompanyParams{
+				CompanyID: companyID, AfterCreatedAt: p.AfterAt, AfterID: p.AfterID, RowLimit: p.RowLimit()})
+		},
+		func(r db.APITokenListByCompanyRow) (time.Time, uuid.UUID) { return r.CreatedAt, r.ID },
+		func(_ db.Company, r db.APITokenListByCompanyRow) Token {
+			return tokenOf(r.ID, r.CustomerID, uuid.NullUUID{}, r.Label, r.CreatedAt, r.ExpiresAt, r.RevokedAt, now)
+		})
+	if ok {
+		c.JSON(http.StatusOK, page)
+	}
+}
+
+// revokeToken revokes a token within the caller's scope (ops: any token, a
+// staff member's too). It stops working on every server at once: the change
+// notifies them to drop their cached principals. Twice is the same as once.
+func (h *handlers) revokeToken(c *gin.Context) {
+	id, err := api.PathUUID(c, "token_id")
+	if err != nil {
+		api.RespondError(c, err)
+		return
+	}
+	scope, err := companyScope(c)
+	if err != nil {
+		api.RespondError(c, err)
+		return
+	}
+	r, err := h.q.APITokenRevoke(c.Request.Context(), db.APITokenRevokeParams{ID: id, CompanyID: scope})
+	if err != nil {
+		api.RespondError(c, err)
+		return
+	}
+	h.server.ForgetPrincipals()
+	c.JSON(http.StatusOK, tokenOf(r.ID, r.CustomerID, r.StaffID, r.Label, r.CreatedAt, r.ExpiresAt, r.RevokedAt, time.Now()))
 }
 
 // createStaff adds a member of the seller's staff.
@@ -247,7 +447,8 @@ func (h *handlers) issueStaffToken(c *gin.Context) {
 }
 
 // issueToken makes a token for the principal in p and stores only its hash. The
-// body, {"label": "..."}, is optional.
+// body, {"label": "...", "expires_at": "..."}, is optional; without
+// expires_at the token works until it is revoked.
 func (h *handlers) issueToken(c *gin.Context, p db.APITokenCreateParams) {
 	var req tokenRequest
 	if err := api.BindJSON(c, &req, true); err != nil {
@@ -259,8 +460,13 @@ func (h *handlers) issueToken(c *gin.Context, p db.APITokenCreateParams) {
 		api.RespondError(c, api.FieldError("label", fmt.Sprintf("label must be at most %d characters", maxLabel)))
 		return
 	}
+	expires, err := checkExpiry(req.ExpiresAt, time.Now())
+	if err != nil {
+		api.RespondError(c, err)
+		return
+	}
 	token := apitoken.New()
-	p.TokenHash, p.Label = apitoken.Hash(token), label
+	p.TokenHash, p.Label, p.ExpiresAt = apitoken.Hash(token), label, expires
 	created, err := h.q.APITokenCreate(c.Request.Context(), p)
 	if db.IsForeignKeyViolation(err) {
 		err = api.ErrNotFound // the employee or staff member in the path
@@ -270,7 +476,8 @@ func (h *handlers) issueToken(c *gin.Context, p db.APITokenCreateParams) {
 		return
 	}
 	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusCreated, IssuedToken{Token: token, Label: label, CreatedAt: created.UTC()})
+	c.JSON(http.StatusCreated, IssuedToken{ID: created.ID, Token: token, Label: label, CreatedAt: created.CreatedAt.UTC(),
+		ExpiresAt: utcOrNil(created.ExpiresAt)})
 }
 
 func deref(s *string) string {

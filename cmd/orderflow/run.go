@@ -187,7 +187,7 @@ func serveHTTP(ctx context.Context, cfg config.Config, log *slog.Logger, pool *p
 	if err != nil {
 		return fmt.Errorf("WEBHOOK_SECRET_KEY: %w", err)
 	}
-	srv := apiServer(cfg, app.NewAPIHandler(pool, tc, log, api.Options{CheckoutSyncWait: cfg.CheckoutSyncWait, WebhookSecrets: secrets,
+	srv := apiServer(cfg, app.NewAPIHandler(ctx, pool, tc, log, api.Options{CheckoutSyncWait: cfg.CheckoutSyncWait, WebhookSecrets: secrets,
 		TemporalUI: cfg.TemporalUINamespace(), Metrics: metrics}))
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {

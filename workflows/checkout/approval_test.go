@@ -46,6 +46,7 @@ func bigOrderDecision(role commerce.Role) commerce.ApprovalDecision {
 	return commerce.ApprovalDecision{
 		Required:     true,
 		Reasons:      []string{"the order total EUR 27.08 is above EUR 20.00"},
+		BuyerReasons: []string{"the order total EUR 27.08 is above EUR 20.00"},
 		MatchedRules: []string{"big-orders"},
 		RequiredRole: role,
 	}

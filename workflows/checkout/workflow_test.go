@@ -3,6 +3,7 @@ package checkout_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"reflect"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
@@ -19,6 +21,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/orderflow/orderflow/activities"
 	"github.com/orderflow/orderflow/activities/approval"
 	"github.com/orderflow/orderflow/activities/carts"
 	"github.com/orderflow/orderflow/activities/inventory"
@@ -569,6 +572,38 @@ func TestCheckoutFailures(t *testing.T) {
 				}
 			},
 			wantRejection: noCredit,
+		},
+		{
+			name: "ReserveInventory's input refused by Postgres: not retried, release and reopen",
+			setup: func(steps *fakeSteps, _ commerce.PricedCart) {
+				steps.reserve = func(context.Context, inventory.ReserveInventoryInput) error {
+					return activities.Classify(&pgconn.PgError{Code: "22021", Message: `invalid byte sequence for encoding "UTF8": 0x00`})
+				}
+			},
+			wantCalls: func(cart commerce.PricedCart, rej commerce.Rejection) []stepCall {
+				return []stepCall{
+					beginCall(), reserveSpendCall(cart, time.Time{}), reserveCall(cart),
+					releaseCall(), releaseSpendCall(), failCall(rej),
+				}
+			},
+			wantCode:    commerce.CodeInvalidInput,
+			wantMessage: "could not be stored",
+		},
+		{
+			name: "PlaceOrder's input refused by Postgres: not retried, full compensation",
+			setup: func(steps *fakeSteps, _ commerce.PricedCart) {
+				steps.place = func(context.Context, orders.PlaceOrderInput) error {
+					return activities.Classify(fmt.Errorf("order: %w", &pgconn.PgError{Code: "22001", Message: "value too long for type character(3)"}))
+				}
+			},
+			wantCalls: func(cart commerce.PricedCart, rej commerce.Rejection) []stepCall {
+				return []stepCall{
+					beginCall(), reserveSpendCall(cart, time.Time{}), reserveCall(cart), authorizeCall(cart),
+					placeCall(cart, time.Time{}), voidCall(), releaseCall(), releaseSpendCall(), failCall(rej),
+				}
+			},
+			wantCode:    commerce.CodeInvalidInput,
+			wantMessage: "value too long",
 		},
 		{
 			name: "PlaceOrder fails for good: full compensation, checkout aborted",

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
@@ -17,6 +18,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/orderflow/orderflow/activities"
 	"github.com/orderflow/orderflow/activities/erp"
 	"github.com/orderflow/orderflow/workflows/erpsync"
 )
@@ -328,4 +330,27 @@ func TestWorkflowCancelledWhileStuck(t *testing.T) {
 func TestWorkflowID(t *testing.T) {
 	t.Parallel()
 	require.Equal(t, "erp-order/"+orderID.String(), erpsync.WorkflowID(orderID))
+}
+
+// A push whose input Postgres refuses (activities.Classify: invalid_input) is
+// not retried for the rest of its budget: stuck at once, with Postgres's
+// reason for ops, who retry once the cause is fixed, or cancel.
+func TestInputPostgresRefusesIsStuckAtOnce(t *testing.T) {
+	t.Parallel()
+	r := newPushRun(t, func(int) (erp.PushOrderResult, error) {
+		return erp.PushOrderResult{}, activities.Classify(&pgconn.PgError{Code: "22001", Message: "value too long for type character(3)"})
+	})
+	var whileStuck erpsync.State
+	r.env.RegisterDelayedCallback(func() {
+		whileStuck = r.query()
+		r.env.SignalWorkflow(erpsync.CancelSignal, nil)
+	}, time.Minute)
+	st := r.execute(erpsync.Input{OrderID: orderID, CompanyID: companyID})
+
+	require.Equal(t, erp.SyncStuck, whileStuck.Status)
+	require.Contains(t, whileStuck.LastError, "value too long")
+	require.Equal(t, erp.SyncCancelled, st.Status)
+	pushes, records, _ := r.seen()
+	require.Len(t, pushes, 1, "no retries")
+	require.Equal(t, []string{erp.SyncPending, erp.SyncStuck, erp.SyncCancelled}, recordedStatuses(records))
 }

@@ -10,18 +10,21 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/orderflow/orderflow/activities"
 	"github.com/orderflow/orderflow/activities/fulfilment"
 	"github.com/orderflow/orderflow/activities/payment"
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/workflows"
 	"github.com/orderflow/orderflow/workflows/erpsync"
 	"github.com/orderflow/orderflow/workflows/order"
+	"github.com/orderflow/orderflow/workflows/workflowtest"
 )
 
 var (
@@ -58,6 +61,8 @@ type fakeActs struct {
 	calls []string
 	ins   map[string][]any
 	order fulfilment.Order
+	// shipFails is the error the next RecordShipment fails with, once.
+	shipFails error
 }
 
 func (f *fakeActs) record(name string, in any) {
@@ -89,7 +94,11 @@ func (f *fakeActs) OpenOrder(_ context.Context, in fulfilment.OpenOrderInput) (f
 
 func (f *fakeActs) RecordShipment(_ context.Context, in fulfilment.RecordShipmentInput) error {
 	f.record("RecordShipment", in)
-	return nil
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	err := f.shipFails
+	f.shipFails = nil
+	return workflowtest.FromWorker(err)
 }
 
 func (f *fakeActs) RecordDelivery(_ context.Context, in fulfilment.RecordDeliveryInput) error {
@@ -557,4 +566,32 @@ func TestOrderEarlyUpdateAndKnownShipments(t *testing.T) {
 	require.Equal(t, commerce.OrderCompleted, st.Status)
 	require.Len(t, r.fake.inputs("RecordShipment"), 1)
 	require.Equal(t, int64(2200), st.Invoiced, "1100 before the reset and the nuts' share after")
+}
+
+// A step whose input Postgres refuses (a shipment's, past the validators) is
+// not retried: the update is answered with the invalid_input refusal, nothing
+// of it is recorded (no capture), and the order goes on: the same shipment
+// reported again, fixed, is recorded, and the order completes.
+func TestOrderStepWithInputPostgresRefusesIsRefusedOnce(t *testing.T) {
+	t.Parallel()
+	r := newOrderRun(t)
+	r.fake.shipFails = activities.Classify(&pgconn.PgError{Code: "22021", Message: `invalid byte sequence for encoding "UTF8": 0x00`})
+	all := shipment("s1", r.start.Add(time.Hour), order.Line{SKU: "BOLT", Quantity: 10}, order.Line{SKU: "NUT", Quantity: 4})
+	refused := r.update(time.Hour, order.RecordShipmentUpdate, all)
+	again := r.update(2*time.Hour, order.RecordShipmentUpdate, all)
+	r.update(day, order.RecordDeliveryUpdate, order.DeliveryInput{ShipmentID: all.ShipmentID, DeliveredAt: r.start.Add(day), Source: "webhook:wh/d1"})
+
+	st := r.execute()
+
+	refused.mu.Lock()
+	require.True(t, refused.done)
+	require.NoError(t, refused.rejected, "the validator let it through")
+	rej, ok := workflows.RefusalOf(refused.err)
+	refused.mu.Unlock()
+	require.True(t, ok, "a refusal, not a retry: %v", refused.err)
+	require.Equal(t, commerce.CodeInvalidInput, rej.Code)
+	require.Equal(t, commerce.OrderShipped, again.requireState(t).Status)
+	require.Equal(t, commerce.OrderCompleted, st.Status)
+	require.Equal(t, []string{"OpenOrder", "RecordShipment", "RecordShipment", "CapturePayment", "RecordDelivery", "CompleteOrder"},
+		r.fake.names(), "the refused shipment ran once and captured nothing")
 }

@@ -10,12 +10,14 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/orderflow/orderflow/activities"
 	"github.com/orderflow/orderflow/activities/quotes"
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/workflows"
@@ -63,6 +65,8 @@ type fakeQuotes struct {
 	calls        []call
 	needsManager bool
 	openRefusal  *commerce.Rejection
+	// draftFails is the error the next DraftRevision fails with, once.
+	draftFails error
 }
 
 func (f *fakeQuotes) record(name string, in any) {
@@ -111,8 +115,12 @@ func (f *fakeQuotes) AssignQuote(_ context.Context, in quotes.AssignQuoteInput) 
 func (f *fakeQuotes) DraftRevision(_ context.Context, in quotes.DraftRevisionInput) (quotes.DraftRevisionResult, error) {
 	f.record("DraftRevision", in)
 	f.mu.Lock()
-	needs := f.needsManager
+	needs, fail := f.needsManager, f.draftFails
+	f.draftFails = nil
 	f.mu.Unlock()
+	if fail != nil {
+		return quotes.DraftRevisionResult{}, workflowtest.FromWorker(fail)
+	}
 	res := quotes.DraftRevisionResult{Revision: commerce.Revision{Currency: "EUR", Total: 9000, ValidDays: in.ValidDays}}
 	if needs {
 		res.Decision = commerce.AuthorityDecision{NeedsManager: true, Reasons: []string{"BOLT: 18.00 % off"}}
@@ -614,4 +622,39 @@ func TestQuoteBadInputIsRefusedBeforeAnythingIsStored(t *testing.T) {
 	require.ErrorAs(t, o.err, &appErr)
 	require.Equal(t, quote.FieldRefusalType, appErr.Type())
 	require.Empty(t, fake.names(), "nothing was stored")
+}
+
+// A step whose input Postgres refuses (here a draft's, past the validators)
+// is not retried: the update that asked for it is answered with the
+// invalid_input refusal, nothing moves, and the quote goes on: the rep's next
+// draft is offered and ordered.
+func TestQuoteStepWithInputPostgresRefusesIsRefusedOnce(t *testing.T) {
+	t.Parallel()
+	r := newQuoteRun(t, checkout.Result{Status: commerce.CheckoutPlaced, OrderID: orderID})
+	r.fake.draftFails = activities.Classify(&pgconn.PgError{Code: "22021", Message: `invalid byte sequence for encoding "UTF8": 0x00`})
+	r.update(time.Minute, quote.AssignUpdate, quote.AssignInput{Actor: rep, AssigneeID: repID})
+	refused := r.update(2*time.Minute, quote.DraftUpdate, draftInput(rep))
+	var afterRefusal quote.State
+	r.env.RegisterDelayedCallback(func() {
+		v, err := r.env.QueryWorkflow(quote.StateQuery)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&afterRefusal))
+	}, time.Hour)
+	r.update(2*time.Hour, quote.DraftUpdate, draftInput(rep))
+	r.update(3*time.Hour, quote.SendUpdate, quote.ActorInput{Actor: rep})
+	r.update(4*time.Hour, quote.AcceptUpdate, quote.AcceptInput{Actor: buyer, Revision: 1})
+
+	st := r.execute()
+
+	refused.mu.Lock()
+	require.True(t, refused.done)
+	require.NoError(t, refused.rejected, "the validator let it through")
+	rej, ok := workflows.RefusalOf(refused.err)
+	refused.mu.Unlock()
+	require.True(t, ok, "a refusal, not a retry: %v", refused.err)
+	require.Equal(t, commerce.CodeInvalidInput, rej.Code)
+	require.Nil(t, afterRefusal.Draft, "nothing drafted")
+	require.Equal(t, commerce.QuoteRequested, afterRefusal.Status)
+	require.Len(t, r.fake.find("DraftRevision"), 2, "the refused draft ran once, the next once")
+	require.Equal(t, commerce.QuoteOrdered, st.Status)
 }
