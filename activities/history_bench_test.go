@@ -3,6 +3,7 @@ package activities_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"testing"
 	"time"
@@ -10,6 +11,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/testsuite"
 
 	"github.com/orderflow/orderflow/activities/carts"
 	"github.com/orderflow/orderflow/activities/inventory"
@@ -37,7 +40,6 @@ func BenchmarkCheckoutWithHistory(b *testing.B) {
 }
 
 func benchCheckout(b *testing.B, history int) {
-	ctx := context.Background()
 	pool, _ := testenv.NewDatabase(b)
 	company := testenv.NewCompany(b, pool, "EUR", 1_000_000_000_000_00)
 	buyer := testenv.NewBuyer(b, pool, company)
@@ -51,37 +53,47 @@ func benchCheckout(b *testing.B, history int) {
 	inventoryActs := &inventory.Activities{DB: pool}
 	paymentActs := &payment.Activities{DB: pool, Provider: payment.OnAccount{DB: pool}}
 	ordersActs := &orders.Activities{DB: pool}
+	// Activities run in a test activity environment, as a worker runs them
+	// (they log and count through their activity context).
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(tlog.NewStructuredLogger(slog.New(slog.DiscardHandler)))
+	env := suite.NewTestActivityEnvironment()
+	for _, capability := range []any{cartsActs, spendActs, inventoryActs, paymentActs, ordersActs} {
+		env.RegisterActivity(capability)
+	}
+	run := func(step string, activity, in, out any) {
+		val, err := env.ExecuteActivity(activity, in)
+		if err == nil && out != nil {
+			err = val.Get(out)
+		}
+		if err != nil {
+			b.Fatalf("%s: %v", step, err)
+		}
+	}
+
 	var policies, whole []time.Duration
 	for b.Loop() { // runs this function once, so the history is inserted once
 		b.StopTimer()
 		cartID := testenv.NewCart(b, pool, buyer, "EUR", map[string]int32{sku: 2})
 		b.StartTimer()
 		began := time.Now()
-		begun, err := cartsActs.BeginCheckout(ctx, carts.BeginCheckoutInput{CartID: cartID, CompanyID: company.ID, CustomerID: buyer.ID})
-		if err != nil || begun.Refusal != nil {
-			b.Fatalf("begin checkout: %v %+v", err, begun.Refusal)
+		var begun carts.BeginCheckoutResult
+		run("begin checkout", cartsActs.BeginCheckout, carts.BeginCheckoutInput{CartID: cartID, CompanyID: company.ID, CustomerID: buyer.ID}, &begun)
+		if begun.Refusal != nil {
+			b.Fatalf("begin checkout: %+v", begun.Refusal)
 		}
 		now := time.Now()
-		_, err = spendActs.ReserveSpend(ctx, spend.ReserveSpendInput{CartID: cartID, Attempt: begun.Attempt,
-			CompanyID: company.ID, CustomerID: buyer.ID, Amount: begun.Cart.Totals.Total, At: now})
-		if err != nil {
-			b.Fatalf("reserve spend: %v", err)
-		}
+		run("reserve spend", spendActs.ReserveSpend, spend.ReserveSpendInput{CartID: cartID, Attempt: begun.Attempt,
+			CompanyID: company.ID, CustomerID: buyer.ID, Amount: begun.Cart.Totals.Total, At: now}, nil)
 		policy := time.Since(now)
-		if err := inventoryActs.ReserveInventory(ctx, inventory.ReserveInventoryInput{CartID: cartID, Attempt: begun.Attempt,
-			Lines: lines(begun.Cart)}); err != nil {
-			b.Fatalf("reserve inventory: %v", err)
-		}
+		run("reserve inventory", inventoryActs.ReserveInventory, inventory.ReserveInventoryInput{CartID: cartID, Attempt: begun.Attempt,
+			Lines: lines(begun.Cart)}, nil)
 		started := time.Now()
-		if _, err := paymentActs.AuthorizePayment(ctx, payment.AuthorizePaymentInput{PaymentKey: checkout.PaymentKey(cartID, begun.Attempt),
-			CartID: cartID, Attempt: begun.Attempt, CompanyID: company.ID, Amount: begun.Cart.Totals.Total}); err != nil {
-			b.Fatalf("authorize payment: %v", err)
-		}
+		run("authorize payment", paymentActs.AuthorizePayment, payment.AuthorizePaymentInput{PaymentKey: checkout.PaymentKey(cartID, begun.Attempt),
+			CartID: cartID, Attempt: begun.Attempt, CompanyID: company.ID, Amount: begun.Cart.Totals.Total}, nil)
 		policies = append(policies, policy+time.Since(started))
-		if err := ordersActs.PlaceOrder(ctx, orders.PlaceOrderInput{OrderID: checkout.OrderIDForCart(cartID), CartID: cartID,
-			CompanyID: company.ID, CustomerID: buyer.ID, Attempt: begun.Attempt, Cart: begun.Cart, PlacedAt: now}); err != nil {
-			b.Fatalf("place order: %v", err)
-		}
+		run("place order", ordersActs.PlaceOrder, orders.PlaceOrderInput{OrderID: checkout.OrderIDForCart(cartID), CartID: cartID,
+			CompanyID: company.ID, CustomerID: buyer.ID, Attempt: begun.Attempt, Cart: begun.Cart, PlacedAt: now}, nil)
 		whole = append(whole, time.Since(began))
 	}
 	b.ReportMetric(ms(mean(policies)), "spend+credit-ms/op")
