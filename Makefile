@@ -46,6 +46,16 @@ bench: $(TEMPORAL) build postgres ## Load-test a local stack; prints orders/s, l
 	go build -o $(BENCH) ./cmd/orderflow-bench
 	./scripts/bench.sh
 
+# A checkout's steps through the activities (BeginCheckout, ReserveSpend,
+# ReserveInventory, AuthorizePayment, PlaceOrder) for a company with no earlier
+# orders and for one with 100,000 this month, each in a database of its own:
+# credit and spend are running totals, so the two stay level. Most of its
+# minute or two is inserting the history. Figures in docs/performance.md.
+BENCH_HISTORY_N ?= 200
+.PHONY: bench-history
+bench-history: postgres ## Benchmark a checkout's steps with 0 and 100,000 earlier orders of the company
+	go test -run '^$$' -bench BenchmarkCheckoutWithHistory -benchtime $(BENCH_HISTORY_N)x -count=1 ./activities/
+
 # go test -fuzz takes one target of one package at a time, so each runs on its
 # own for FUZZTIME (plain go test, and so make test, runs their seeds and every
 # crasher kept under testdata/fuzz/). A crash stops here with the failing input

@@ -381,7 +381,7 @@ func (q *Queries) CartLineUpdate(ctx context.Context, arg CartLineUpdateParams) 
 }
 
 const cartLock = `-- name: CartLock :one
-SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details FROM carts WHERE id = $1 FOR UPDATE
+SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details FROM carts WHERE id = $1 FOR NO KEY UPDATE
 `
 
 func (q *Queries) CartLock(ctx context.Context, id uuid.UUID) (Cart, error) {
@@ -417,7 +417,7 @@ func (q *Queries) CartLock(ctx context.Context, id uuid.UUID) (Cart, error) {
 }
 
 const cartLockInCompany = `-- name: CartLockInCompany :one
-SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details FROM carts WHERE id = $1 AND company_id = $2 FOR UPDATE
+SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details FROM carts WHERE id = $1 AND company_id = $2 FOR NO KEY UPDATE
 `
 
 type CartLockInCompanyParams struct {

@@ -15,7 +15,7 @@ import (
 const companyCreate = `-- name: CompanyCreate :one
 INSERT INTO companies (id, name, currency, credit_limit, customer_group, tax_exempt, approval_timeout_seconds)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
-RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days
+RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used
 `
 
 type CompanyCreateParams struct {
@@ -52,12 +52,13 @@ func (q *Queries) CompanyCreate(ctx context.Context, arg CompanyCreateParams) (C
 		&i.SalesRepID,
 		&i.PaymentTermsDays,
 		&i.ReturnWindowDays,
+		&i.CreditUsed,
 	)
 	return i, err
 }
 
 const companyGet = `-- name: CompanyGet :one
-SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days FROM companies WHERE id = $1
+SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used FROM companies WHERE id = $1
 `
 
 func (q *Queries) CompanyGet(ctx context.Context, id uuid.UUID) (Company, error) {
@@ -76,12 +77,13 @@ func (q *Queries) CompanyGet(ctx context.Context, id uuid.UUID) (Company, error)
 		&i.SalesRepID,
 		&i.PaymentTermsDays,
 		&i.ReturnWindowDays,
+		&i.CreditUsed,
 	)
 	return i, err
 }
 
 const companyList = `-- name: CompanyList :many
-SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days FROM companies
+SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used FROM companies
 WHERE (created_at, id) > ($1::timestamptz, $2::uuid)
 ORDER BY created_at, id
 LIMIT $3
@@ -115,6 +117,7 @@ func (q *Queries) CompanyList(ctx context.Context, arg CompanyListParams) ([]Com
 			&i.SalesRepID,
 			&i.PaymentTermsDays,
 			&i.ReturnWindowDays,
+			&i.CreditUsed,
 		); err != nil {
 			return nil, err
 		}
@@ -126,15 +129,61 @@ func (q *Queries) CompanyList(ctx context.Context, arg CompanyListParams) ([]Com
 	return items, nil
 }
 
+const companyListCreditDrift = `-- name: CompanyListCreditDrift :many
+SELECT id, kept, recounted FROM (
+    SELECT c.id, c.credit_used AS kept,
+           (COALESCE((SELECT SUM(h.amount) FROM credit_holds h WHERE h.company_id = c.id AND h.status = 'authorized'), 0)
+          + COALESCE((SELECT SUM(i.amount - i.paid_amount) FROM invoices i WHERE i.company_id = c.id AND i.status = 'open'), 0))::bigint AS recounted
+    FROM companies c
+) recount
+WHERE kept <> recounted
+ORDER BY id
+`
+
+type CompanyListCreditDriftRow struct {
+	ID        uuid.UUID
+	Kept      int64
+	Recounted int64
+}
+
+// CompanyListCreditDrift lists the companies whose running credit total
+// (credit_used) differs from the sum it stands for, added up from the history:
+// every authorized hold plus what open invoices still owe. Empty when every
+// writer kept it: the tests' and ops' check. One statement, so it reads one
+// snapshot and holds while checkouts run.
+func (q *Queries) CompanyListCreditDrift(ctx context.Context) ([]CompanyListCreditDriftRow, error) {
+	rows, err := q.db.Query(ctx, companyListCreditDrift)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CompanyListCreditDriftRow{}
+	for rows.Next() {
+		var i CompanyListCreditDriftRow
+		if err := rows.Scan(&i.ID, &i.Kept, &i.Recounted); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const companyLock = `-- name: CompanyLock :one
-SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days FROM companies WHERE id = $1 FOR UPDATE
+SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used FROM companies WHERE id = $1 FOR NO KEY UPDATE
 `
 
 // CompanyLock serialises the decisions of one company: an admin change is
-// checked and written, a credit authorization checks the credit left, a
-// spending-limit decision adds up what was spent, each while holding the row, so
-// two of them never interleave (two authorizations can never both spend the
-// last credit).
+// checked and written, a credit authorization checks the credit left
+// (credit_used), a spending-limit decision reads the spend totals and adds to
+// them, each while holding the row, so two of them never interleave (two
+// authorizations can never both spend the last credit). FOR NO KEY UPDATE
+// excludes the other lockers and every update of the row just as FOR UPDATE
+// would, but not the key-share locks that inserting a row which references
+// the company takes (an order, a cart, a hold of another checkout): nobody
+// changes a company's id.
 func (q *Queries) CompanyLock(ctx context.Context, id uuid.UUID) (Company, error) {
 	row := q.db.QueryRow(ctx, companyLock, id)
 	var i Company
@@ -151,6 +200,7 @@ func (q *Queries) CompanyLock(ctx context.Context, id uuid.UUID) (Company, error
 		&i.SalesRepID,
 		&i.PaymentTermsDays,
 		&i.ReturnWindowDays,
+		&i.CreditUsed,
 	)
 	return i, err
 }
@@ -178,12 +228,28 @@ func (q *Queries) CompanyMoneyTermExistsInOtherCurrency(ctx context.Context, arg
 	return has_terms, err
 }
 
+const companyRecountCredit = `-- name: CompanyRecountCredit :exec
+UPDATE companies c
+SET credit_used = COALESCE((SELECT SUM(h.amount) FROM credit_holds h WHERE h.company_id = c.id AND h.status = 'authorized'), 0)
+                + COALESCE((SELECT SUM(i.amount - i.paid_amount) FROM invoices i WHERE i.company_id = c.id AND i.status = 'open'), 0)
+WHERE c.id = $1
+`
+
+// CompanyRecountCredit sets the company's running credit total from its
+// history (what CompanyListCreditDrift compares it with), as migration 0014
+// did: the repair for a total that drifted. Run it holding CompanyLock, so no
+// writer of holds or invoices moves between the count and the write.
+func (q *Queries) CompanyRecountCredit(ctx context.Context, id uuid.UUID) error {
+	_, err := q.db.Exec(ctx, companyRecountCredit, id)
+	return err
+}
+
 const companyUpdate = `-- name: CompanyUpdate :one
 UPDATE companies
 SET name = $1, currency = $2, credit_limit = $3, customer_group = $4,
     tax_exempt = $5, approval_timeout_seconds = $6, updated_at = now()
 WHERE id = $7
-RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days
+RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used
 `
 
 type CompanyUpdateParams struct {
@@ -220,6 +286,7 @@ func (q *Queries) CompanyUpdate(ctx context.Context, arg CompanyUpdateParams) (C
 		&i.SalesRepID,
 		&i.PaymentTermsDays,
 		&i.ReturnWindowDays,
+		&i.CreditUsed,
 	)
 	return i, err
 }

@@ -11,10 +11,14 @@ import (
 	"github.com/google/uuid"
 )
 
-const creditHoldCreate = `-- name: CreditHoldCreate :one
-INSERT INTO credit_holds (payment_key, cart_id, company_id, amount, currency)
-VALUES ($1, $2, $3, $4, $5)
-RETURNING payment_key, cart_id, company_id, amount, currency, status, created_at, released_at
+const creditHoldCreate = `-- name: CreditHoldCreate :exec
+WITH hold AS (
+    INSERT INTO credit_holds (payment_key, cart_id, company_id, amount, currency)
+    VALUES ($1, $2, $3, $4, $5)
+    RETURNING company_id, amount
+)
+UPDATE companies c SET credit_used = c.credit_used + hold.amount
+FROM hold WHERE c.id = hold.company_id
 `
 
 type CreditHoldCreateParams struct {
@@ -25,26 +29,17 @@ type CreditHoldCreateParams struct {
 	Currency   string
 }
 
-func (q *Queries) CreditHoldCreate(ctx context.Context, arg CreditHoldCreateParams) (CreditHold, error) {
-	row := q.db.QueryRow(ctx, creditHoldCreate,
+// CreditHoldCreate authorizes a hold and adds it to the company's credit used,
+// in one statement.
+func (q *Queries) CreditHoldCreate(ctx context.Context, arg CreditHoldCreateParams) error {
+	_, err := q.db.Exec(ctx, creditHoldCreate,
 		arg.PaymentKey,
 		arg.CartID,
 		arg.CompanyID,
 		arg.Amount,
 		arg.Currency,
 	)
-	var i CreditHold
-	err := row.Scan(
-		&i.PaymentKey,
-		&i.CartID,
-		&i.CompanyID,
-		&i.Amount,
-		&i.Currency,
-		&i.Status,
-		&i.CreatedAt,
-		&i.ReleasedAt,
-	)
-	return i, err
+	return err
 }
 
 const creditHoldGet = `-- name: CreditHoldGet :one
@@ -101,10 +96,15 @@ func (q *Queries) CreditHoldListByCart(ctx context.Context, cartID uuid.UUID) ([
 }
 
 const creditHoldReduce = `-- name: CreditHoldReduce :execrows
-UPDATE credit_holds SET amount = amount - $1,
-                        status = CASE WHEN amount = $1 THEN 'released' ELSE status END,
-                        released_at = CASE WHEN amount = $1 THEN now() ELSE released_at END
-WHERE payment_key = $2 AND status = 'authorized' AND amount >= $1
+WITH hold AS (
+    UPDATE credit_holds SET amount = amount - $1,
+                            status = CASE WHEN amount = $1 THEN 'released' ELSE status END,
+                            released_at = CASE WHEN amount = $1 THEN now() ELSE released_at END
+    WHERE payment_key = $2 AND status = 'authorized' AND amount >= $1
+    RETURNING company_id
+)
+UPDATE companies c SET credit_used = c.credit_used - $1
+FROM hold WHERE c.id = hold.company_id
 `
 
 type CreditHoldReduceParams struct {
@@ -114,6 +114,8 @@ type CreditHoldReduceParams struct {
 
 // CreditHoldReduce gives back part of an authorization: invoiced (it becomes a
 // receivable) or cancelled. An authorization reduced to nothing is released.
+// The company's credit used goes down by the amount in the same statement; 0
+// rows means the hold does not hold that much.
 func (q *Queries) CreditHoldReduce(ctx context.Context, arg CreditHoldReduceParams) (int64, error) {
 	result, err := q.db.Exec(ctx, creditHoldReduce, arg.Amount, arg.PaymentKey)
 	if err != nil {
@@ -123,10 +125,17 @@ func (q *Queries) CreditHoldReduce(ctx context.Context, arg CreditHoldReducePara
 }
 
 const creditHoldRelease = `-- name: CreditHoldRelease :execrows
-UPDATE credit_holds SET status = 'released', released_at = now()
-WHERE payment_key = $1 AND status = 'authorized'
+WITH hold AS (
+    UPDATE credit_holds SET status = 'released', released_at = now()
+    WHERE payment_key = $1 AND status = 'authorized'
+    RETURNING company_id, amount
+)
+UPDATE companies c SET credit_used = c.credit_used - hold.amount
+FROM hold WHERE c.id = hold.company_id
 `
 
+// CreditHoldRelease releases a hold and takes it off the company's credit
+// used; 0 rows means it was not authorized (released before, or never made).
 func (q *Queries) CreditHoldRelease(ctx context.Context, paymentKey string) (int64, error) {
 	result, err := q.db.Exec(ctx, creditHoldRelease, paymentKey)
 	if err != nil {
@@ -142,7 +151,9 @@ WHERE company_id = $1 AND status = 'authorized'
 `
 
 // CreditHoldSumAuthorizedByCompany is how much of the company's credit its
-// authorized (not yet released) holds use.
+// authorized (not yet released) holds use, added up from the holds: the
+// running total (companies.credit_used) is checked against it, never read from
+// it on a hot path.
 func (q *Queries) CreditHoldSumAuthorizedByCompany(ctx context.Context, companyID uuid.UUID) (int64, error) {
 	row := q.db.QueryRow(ctx, creditHoldSumAuthorizedByCompany, companyID)
 	var used int64

@@ -13,9 +13,14 @@ import (
 )
 
 const invoiceCreate = `-- name: InvoiceCreate :execrows
-INSERT INTO invoices (number, order_id, shipment_id, company_id, amount, currency, issued_at, due_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-ON CONFLICT (number) DO NOTHING
+WITH invoice AS (
+    INSERT INTO invoices (number, order_id, shipment_id, company_id, amount, currency, issued_at, due_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    ON CONFLICT (number) DO NOTHING
+    RETURNING company_id, amount
+)
+UPDATE companies c SET credit_used = c.credit_used + invoice.amount
+FROM invoice WHERE c.id = invoice.company_id
 `
 
 type InvoiceCreateParams struct {
@@ -29,7 +34,8 @@ type InvoiceCreateParams struct {
 	DueAt      time.Time
 }
 
-// InvoiceCreate issues an invoice once per number.
+// InvoiceCreate issues an invoice once per number (0 rows: issued before);
+// what it owes is added to the company's credit used in the same statement.
 func (q *Queries) InvoiceCreate(ctx context.Context, arg InvoiceCreateParams) (int64, error) {
 	result, err := q.db.Exec(ctx, invoiceCreate,
 		arg.Number,
@@ -120,9 +126,14 @@ func (q *Queries) InvoiceListOpenByOrder(ctx context.Context, orderID uuid.UUID)
 }
 
 const invoiceSettle = `-- name: InvoiceSettle :exec
-UPDATE invoices SET paid_amount = paid_amount + $1,
-                    status = CASE WHEN paid_amount + $1 = amount THEN 'paid' ELSE status END
-WHERE number = $2
+WITH invoice AS (
+    UPDATE invoices SET paid_amount = paid_amount + $1,
+                        status = CASE WHEN paid_amount + $1 = amount THEN 'paid' ELSE status END
+    WHERE number = $2
+    RETURNING company_id
+)
+UPDATE companies c SET credit_used = c.credit_used - $1
+FROM invoice WHERE c.id = invoice.company_id
 `
 
 type InvoiceSettleParams struct {
@@ -130,7 +141,8 @@ type InvoiceSettleParams struct {
 	Number string
 }
 
-// InvoiceSettle records part of an invoice paid or credited.
+// InvoiceSettle records part of an invoice paid or credited, which gives the
+// company that much credit back in the same statement.
 func (q *Queries) InvoiceSettle(ctx context.Context, arg InvoiceSettleParams) error {
 	_, err := q.db.Exec(ctx, invoiceSettle, arg.Amount, arg.Number)
 	return err
@@ -140,8 +152,9 @@ const invoiceSumOpenByCompany = `-- name: InvoiceSumOpenByCompany :one
 SELECT COALESCE(SUM(amount - paid_amount), 0)::bigint AS owed FROM invoices WHERE company_id = $1 AND status = 'open'
 `
 
-// InvoiceSumOpenByCompany is what the company owes on open invoices: it
-// counts against its credit limit until paid.
+// InvoiceSumOpenByCompany is what the company owes on open invoices (it
+// counts against its credit limit until paid), added up from the invoices: the
+// running total (companies.credit_used) is checked against it.
 func (q *Queries) InvoiceSumOpenByCompany(ctx context.Context, companyID uuid.UUID) (int64, error) {
 	row := q.db.QueryRow(ctx, invoiceSumOpenByCompany, companyID)
 	var owed int64

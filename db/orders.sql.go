@@ -555,9 +555,11 @@ func (q *Queries) OrderListForOps(ctx context.Context, arg OrderListForOpsParams
 }
 
 const orderLock = `-- name: OrderLock :one
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status, erp_payment_held FROM orders WHERE id = $1 FOR UPDATE
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status, erp_payment_held FROM orders WHERE id = $1 FOR NO KEY UPDATE
 `
 
+// OrderLock holds the order while its life opens. FOR NO KEY UPDATE: rows
+// that refer to the order (its ERP sync, timeline) need not wait for it.
 func (q *Queries) OrderLock(ctx context.Context, id uuid.UUID) (Order, error) {
 	row := q.db.QueryRow(ctx, orderLock, id)
 	var i Order

@@ -349,9 +349,13 @@ func (q *Queries) QuoteListForSales(ctx context.Context, arg QuoteListForSalesPa
 }
 
 const quoteLock = `-- name: QuoteLock :one
-SELECT id, company_id, customer_id, currency, status, assignee_id, source_cart_id, message, target_total, offered_revision, offered_total, valid_until, order_cart_id, order_id, order_failure_code, order_failure_reason, created_at, updated_at FROM quotes WHERE id = $1 FOR UPDATE
+SELECT id, company_id, customer_id, currency, status, assignee_id, source_cart_id, message, target_total, offered_revision, offered_total, valid_until, order_cart_id, order_id, order_failure_code, order_failure_reason, created_at, updated_at FROM quotes WHERE id = $1 FOR NO KEY UPDATE
 `
 
+// QuoteLock serialises the quote's steps. FOR NO KEY UPDATE, like every lock
+// of a row whose key never changes: it still excludes the other steps and any
+// update of the row, but lets rows that refer to the quote (the buyer's and
+// sales' messages, which the API writes directly) go in meanwhile.
 func (q *Queries) QuoteLock(ctx context.Context, id uuid.UUID) (Quote, error) {
 	row := q.db.QueryRow(ctx, quoteLock, id)
 	var i Quote

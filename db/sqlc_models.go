@@ -97,6 +97,7 @@ type Company struct {
 	SalesRepID             uuid.NullUUID
 	PaymentTermsDays       int32
 	ReturnWindowDays       int32
+	CreditUsed             int64
 }
 
 type CreditHold struct {
@@ -504,6 +505,13 @@ type SpendReservation struct {
 	Status     string
 	ReservedAt time.Time
 	UpdatedAt  time.Time
+}
+
+type SpendTotal struct {
+	CompanyID  uuid.UUID
+	CustomerID uuid.NullUUID
+	Month      time.Time
+	Amount     int64
 }
 
 type SpendingLimit struct {

@@ -24,12 +24,12 @@ FROM carts WHERE carts.id = $1 AND carts.company_id = $2;
 SELECT EXISTS (SELECT 1 FROM carts WHERE company_id = $1);
 
 -- name: CartLock :one
-SELECT * FROM carts WHERE id = $1 FOR UPDATE;
+SELECT * FROM carts WHERE id = $1 FOR NO KEY UPDATE;
 
 -- CartLockInCompany locks the cart so line changes and the start of checkout are
 -- serialised: no line can change once checkout has read the lines.
 -- name: CartLockInCompany :one
-SELECT * FROM carts WHERE id = $1 AND company_id = $2 FOR UPDATE;
+SELECT * FROM carts WHERE id = $1 AND company_id = $2 FOR NO KEY UPDATE;
 
 -- name: CartUpdateDetails :exec
 UPDATE carts SET ship_name = @ship_name, ship_line1 = @ship_line1, ship_line2 = @ship_line2,

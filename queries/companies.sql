@@ -13,12 +13,31 @@ ORDER BY created_at, id
 LIMIT @row_limit;
 
 -- CompanyLock serialises the decisions of one company: an admin change is
--- checked and written, a credit authorization checks the credit left, a
--- spending-limit decision adds up what was spent, each while holding the row, so
--- two of them never interleave (two authorizations can never both spend the
--- last credit).
+-- checked and written, a credit authorization checks the credit left
+-- (credit_used), a spending-limit decision reads the spend totals and adds to
+-- them, each while holding the row, so two of them never interleave (two
+-- authorizations can never both spend the last credit). FOR NO KEY UPDATE
+-- excludes the other lockers and every update of the row just as FOR UPDATE
+-- would, but not the key-share locks that inserting a row which references
+-- the company takes (an order, a cart, a hold of another checkout): nobody
+-- changes a company's id.
 -- name: CompanyLock :one
-SELECT * FROM companies WHERE id = $1 FOR UPDATE;
+SELECT * FROM companies WHERE id = $1 FOR NO KEY UPDATE;
+
+-- CompanyListCreditDrift lists the companies whose running credit total
+-- (credit_used) differs from the sum it stands for, added up from the history:
+-- every authorized hold plus what open invoices still owe. Empty when every
+-- writer kept it: the tests' and ops' check. One statement, so it reads one
+-- snapshot and holds while checkouts run.
+-- name: CompanyListCreditDrift :many
+SELECT id, kept, recounted FROM (
+    SELECT c.id, c.credit_used AS kept,
+           (COALESCE((SELECT SUM(h.amount) FROM credit_holds h WHERE h.company_id = c.id AND h.status = 'authorized'), 0)
+          + COALESCE((SELECT SUM(i.amount - i.paid_amount) FROM invoices i WHERE i.company_id = c.id AND i.status = 'open'), 0))::bigint AS recounted
+    FROM companies c
+) recount
+WHERE kept <> recounted
+ORDER BY id;
 
 -- name: CompanyUpdate :one
 UPDATE companies
@@ -45,3 +64,13 @@ UPDATE companies SET sales_rep_id = $2, updated_at = now() WHERE id = $1;
 -- days) and return window (days after delivery).
 -- name: CompanyUpdateTerms :exec
 UPDATE companies SET payment_terms_days = $2, return_window_days = $3, updated_at = now() WHERE id = $1;
+
+-- CompanyRecountCredit sets the company's running credit total from its
+-- history (what CompanyListCreditDrift compares it with), as migration 0014
+-- did: the repair for a total that drifted. Run it holding CompanyLock, so no
+-- writer of holds or invoices moves between the count and the write.
+-- name: CompanyRecountCredit :exec
+UPDATE companies c
+SET credit_used = COALESCE((SELECT SUM(h.amount) FROM credit_holds h WHERE h.company_id = c.id AND h.status = 'authorized'), 0)
+                + COALESCE((SELECT SUM(i.amount - i.paid_amount) FROM invoices i WHERE i.company_id = c.id AND i.status = 'open'), 0)
+WHERE c.id = $1;

@@ -41,8 +41,10 @@ SELECT * FROM order_lines WHERE order_id = $1 ORDER BY line_no;
 -- name: OrderGet :one
 SELECT * FROM orders WHERE id = $1;
 
+-- OrderLock holds the order while its life opens. FOR NO KEY UPDATE: rows
+-- that refer to the order (its ERP sync, timeline) need not wait for it.
 -- name: OrderLock :one
-SELECT * FROM orders WHERE id = $1 FOR UPDATE;
+SELECT * FROM orders WHERE id = $1 FOR NO KEY UPDATE;
 
 -- OrderUpdateFulfilment records what the order's life made of it: statuses,
 -- money after checkout and when it was delivered.

@@ -12,8 +12,12 @@ SELECT * FROM quotes WHERE id = $1;
 -- name: QuoteGetInCompany :one
 SELECT * FROM quotes WHERE id = @id AND (company_id = @company_id OR @all_companies::boolean);
 
+-- QuoteLock serialises the quote's steps. FOR NO KEY UPDATE, like every lock
+-- of a row whose key never changes: it still excludes the other steps and any
+-- update of the row, but lets rows that refer to the quote (the buyer's and
+-- sales' messages, which the API writes directly) go in meanwhile.
 -- name: QuoteLock :one
-SELECT * FROM quotes WHERE id = $1 FOR UPDATE;
+SELECT * FROM quotes WHERE id = $1 FOR NO KEY UPDATE;
 
 -- QuoteListByCompany pages through a company's quotes, oldest first, optionally
 -- of one status.

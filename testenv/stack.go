@@ -234,6 +234,9 @@ func NewStack(t testing.TB, server *testsuite.DevServer, opts StackOptions) *Sta
 		s.Workers.Stop()
 		erpHTTP.Close()
 		tc.Close()
+		// Whatever the test did, the running credit and spend totals must
+		// still equal the history they stand for.
+		RequireTotalsAgree(t, pool)
 	})
 	return s
 }

@@ -85,6 +85,9 @@ func New(t *testing.T, creditLimit int64) *Fixture {
 	}
 
 	company := testenv.NewCompany(t, pool, "EUR", creditLimit)
+	// Whatever the test did, the running credit and spend totals must still
+	// equal the history they stand for.
+	t.Cleanup(func() { testenv.RequireTotalsAgree(t, pool) })
 	return &Fixture{
 		Pool: pool, Q: db.New(pool), Acts: acts, env: env,
 		Company: company, Buyer: testenv.NewBuyer(t, pool, company),

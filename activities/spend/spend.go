@@ -57,9 +57,10 @@ type ReleaseSpendInput struct {
 }
 
 // ReserveSpend holds the order total against every spending limit of the buyer
-// and the company, cumulative over each limit's period. The company row is
-// locked for the decision, so concurrent checkouts of one company are decided
-// one after the other and can never together go over a limit. Over a limit, the
+// and the company, cumulative over each limit's period, read from the monthly
+// running totals (spend_totals) that the reservation queries keep. The company
+// row is locked for the decision, so concurrent checkouts of one company are
+// decided one after the other and can never together go over a limit. Over a limit, the
 // checkout is refused unless the company has an over_spending_limit approval
 // rule: then the spend is held and approvers decide. Run twice for the same
 // attempt, it finds its reservation and holds nothing more.
@@ -88,15 +89,25 @@ func (a *Activities) ReserveSpend(ctx context.Context, in ReserveSpendInput) (Re
 		if err != nil {
 			return err
 		}
+		held, err := q.SpendReservationGet(ctx, key)
+		found := err == nil
+		if err != nil && !db.IsNotFound(err) {
+			return err
+		}
 		usages := make([]commerce.LimitUsage, 0, len(limits))
 		for _, l := range limits {
 			limit := spendingLimitOf(l)
 			start, end := commerce.PeriodWindow(limit.Period, in.At)
-			spent, err := q.SpendReservationSumInWindow(ctx, db.SpendReservationSumInWindowParams{
-				CompanyID: in.CompanyID, CustomerID: l.CustomerID, WindowStart: start, WindowEnd: end, ExcludeKey: key,
-			})
+			// The running totals count by UTC month, and every window but a
+			// single order's is whole months: a limit reads one to three rows,
+			// however many orders came before.
+			spent, err := spentInWindow(ctx, q, in.CompanyID, l.CustomerID, start, end)
 			if err != nil {
 				return err
+			}
+			if found && held.Status != "released" && !held.ReservedAt.Before(start) && held.ReservedAt.Before(end) &&
+				(!l.CustomerID.Valid || l.CustomerID.UUID == held.CustomerID) {
+				spent -= held.Amount // this attempt's own reservation, made by an earlier try, is not "already spent"
 			}
 			usages = append(usages, commerce.LimitUsage{Limit: limit, Spent: spent})
 		}
@@ -105,14 +116,12 @@ func (a *Activities) ReserveSpend(ctx context.Context, in ReserveSpendInput) (Re
 			return refuseOverLimit(out.Breaches, in.Amount)
 		}
 
-		if held, err := q.SpendReservationGet(ctx, key); err == nil {
+		if found {
 			if held.Status == "released" {
 				// Retrying cannot help: this attempt already gave its spend back.
 				return commerce.Reject(commerce.CodeCheckoutAborted, "this checkout attempt was already abandoned")
 			}
 			return nil // reserved by an earlier try of this attempt
-		} else if !db.IsNotFound(err) {
-			return err
 		}
 		if err := q.SpendReservationCreate(ctx, db.SpendReservationCreateParams{
 			SpendKey: key, CartID: in.CartID, CompanyID: in.CompanyID, CustomerID: in.CustomerID,
@@ -130,10 +139,32 @@ func (a *Activities) ReserveSpend(ctx context.Context, in ReserveSpendInput) (Re
 	return out, activities.Classify(err)
 }
 
+// spentInWindow is what the company (customerID not valid) or one employee
+// reserved or committed in the months of [start, end), from the running totals.
+func spentInWindow(ctx context.Context, q *db.Queries, companyID uuid.UUID, customerID uuid.NullUUID, start, end time.Time) (int64, error) {
+	if !customerID.Valid {
+		return q.SpendTotalSumInWindow(ctx, db.SpendTotalSumInWindowParams{CompanyID: companyID, WindowStart: start, WindowEnd: end})
+	}
+	return q.SpendTotalSumInWindowByCustomer(ctx, db.SpendTotalSumInWindowByCustomerParams{
+		CompanyID: companyID, CustomerID: customerID, WindowStart: start, WindowEnd: end})
+}
+
 // ReleaseSpend gives back the spend one attempt reserved; twice is a no-op.
+// It takes the company's lock first, as ReserveSpend does, so the two never
+// take the same running totals' rows in opposite orders.
 func (a *Activities) ReleaseSpend(ctx context.Context, in ReleaseSpendInput) error {
+	key := Key(in.CartID, in.Attempt)
 	return db.InTx(ctx, a.DB, func(q *db.Queries) error {
-		n, err := q.SpendReservationRelease(ctx, Key(in.CartID, in.Attempt))
+		held, err := q.SpendReservationGet(ctx, key)
+		if db.IsNotFound(err) || (err == nil && held.Status != "reserved") {
+			return nil // nothing reserved, or given back or committed before
+		} else if err != nil {
+			return err
+		}
+		if _, err := q.CompanyLock(ctx, held.CompanyID); err != nil {
+			return err
+		}
+		n, err := q.SpendReservationRelease(ctx, key)
 		if err != nil || n == 0 {
 			return err
 		}
