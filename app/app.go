@@ -51,13 +51,28 @@ import (
 )
 
 // DevServerArgs are extra `temporal server start-dev` flags for a one-node
-// server: a single task-queue partition, so a worker's pollers meet tasks
-// directly instead of waiting for them to be forwarded between partitions
-// (tens of milliseconds per workflow task on a small machine).
+// server:
+//
+//   - a single task-queue partition, so a worker's pollers meet tasks directly
+//     instead of waiting for them to be forwarded between partitions (tens of
+//     milliseconds per workflow task on a small machine);
+//   - a transfer queue that reads as often as it is told of new tasks. The dev
+//     server has one history shard, and a shard's transfer queue (the tasks
+//     that hand a workflow task to matching, start a child, …) reads at most
+//     history.transferProcessorMaxPollRPS times a second, 20 by default: one
+//     workflow after another then waits ~50 ms for its first workflow task, the
+//     floor of every round trip at concurrency 1 (docs/performance.md, "The 50
+//     ms floor at C=1"). A server with hundreds of shards spreads workflows
+//     over as many queues and never meets that limit at low load.
 var DevServerArgs = []string{
 	"--dynamic-config-value", "matching.numTaskqueueReadPartitions=1",
 	"--dynamic-config-value", "matching.numTaskqueueWritePartitions=1",
+	"--dynamic-config-value", DevTransferPollRPS,
 }
+
+// DevTransferPollRPS is the dynamic config value in DevServerArgs that lifts
+// the dev server's transfer-queue read rate from 20 to 1000 a second.
+const DevTransferPollRPS = "history.transferProcessorMaxPollRPS=1000"
 
 // NewLogger builds the process logger from the configuration.
 func NewLogger(cfg config.Config, w io.Writer) *slog.Logger {
