@@ -255,7 +255,7 @@ func printBenchHeader(w io.Writer, cfg config.Config, s benchSettings) {
 	}
 	fmt.Fprintf(w, "bare      workflow %s with %d no-op local activities on task queue %s,\n",
 		bareWorkflowName, bareSteps, bareTaskQueue)
-	fmt.Fprintf(w, "          started with ExecuteWorkflow and awaited with run.Get, in-process worker\n\n")
+	fmt.Fprintf(w, "          started with ExecuteWorkflow (eager start) and awaited with run.Get, in-process worker\n\n")
 }
 
 // cpuModel names the CPU, where Linux tells.

@@ -101,8 +101,9 @@ func (b *bareCeiling) stop() {
 }
 
 // checkout starts a bare workflow and waits for its result, as the API starts
-// and awaits a checkout (api/checkout.go): ExecuteWorkflow with the same ID
-// policies, then run.Get.
+// and awaits a checkout (api/checkout.go, checkout.Start): ExecuteWorkflow with
+// the same ID policies and eager start (the bare worker shares the client, as
+// the checkout worker shares the API's in `orderflow dev`), then run.Get.
 func (b *bareCeiling) checkout(ctx context.Context) benchSample {
 	in := bareInput{CartID: uuid.New(), CompanyID: uuid.New(), CustomerID: uuid.New()}
 	ctx, cancel := context.WithTimeout(ctx, bareWaitTimeout)
@@ -111,6 +112,7 @@ func (b *bareCeiling) checkout(ctx context.Context) benchSample {
 	run, err := b.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       "bench-bare/" + in.CartID.String(),
 		TaskQueue:                bareTaskQueue,
+		EnableEagerStart:         true,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 	}, bareWorkflowName, in)
