@@ -31,7 +31,7 @@ import (
 // hands its order over), started with ExecuteWorkflow and awaited with
 // run.Get, as the API does. It runs on two dev servers side by side, the one
 // `orderflow dev` and the tests start (app.DevServerArgs) and the same without
-// DevTransferPollRPS, each way of starting, at C=1, 8 and 32:
+// DevTransferPollRPS, each way of starting, at C=1 and C=8:
 //
 //	go test ./app -run '^$' -bench RoundTrip -benchtime 200x
 //
@@ -55,7 +55,7 @@ func BenchmarkWorkflowRoundTrip(b *testing.B) {
 		clients[i] = c
 	}
 	for _, shape := range []string{"bare", "handover"} {
-		for _, conc := range []int{1, 8, 32} {
+		for _, conc := range []int{1, 8} {
 			for _, eager := range []bool{false, true} {
 				for i, s := range servers {
 					start := "start=plain"
