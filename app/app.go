@@ -63,11 +63,19 @@ import (
 //     workflow after another then waits ~50 ms for its first workflow task, the
 //     floor of every round trip at concurrency 1 (docs/performance.md, "The 50
 //     ms floor at C=1"). A server with hundreds of shards spreads workflows
-//     over as many queues and never meets that limit at low load.
+//     over as many queues and never meets that limit at low load;
+//   - history long polls (the wait for a workflow's result) that expire after
+//     1 s instead of 20 s. The history service keeps one pending notification
+//     per waiting poll and drops the next while it is full, so a workflow
+//     whose last events follow each other within a millisecond or two (which
+//     the faster transfer queue makes common) now and then closes unseen, and
+//     the caller hears of it only when its poll expires: 20 s, longer than
+//     checkout's synchronous wait. Measured: those misses now cost 1.0 s.
 var DevServerArgs = []string{
 	"--dynamic-config-value", "matching.numTaskqueueReadPartitions=1",
 	"--dynamic-config-value", "matching.numTaskqueueWritePartitions=1",
 	"--dynamic-config-value", DevTransferPollRPS,
+	"--dynamic-config-value", `history.longPollExpirationInterval="1s"`,
 }
 
 // DevTransferPollRPS is the dynamic config value in DevServerArgs that lifts
