@@ -13,10 +13,11 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
+
+	"github.com/orderflow/orderflow/testenv/textcheck"
 )
 
 // The request decoders one by one, without a database (fast, so the fuzzer
@@ -79,7 +80,7 @@ func FuzzBindJSON(f *testing.F) {
 		if len(bytes.TrimSpace(body)) > 0 && !json.Valid(body) {
 			t.Fatalf("took a body that is not one JSON value: %q", body)
 		}
-		if s, bad := findBadText(dst); bad {
+		if s, bad := textcheck.Unstorable(dst); bad {
 			t.Fatalf("%s took text Postgres cannot store: %q", typ, s)
 		}
 	})
@@ -210,39 +211,4 @@ func writeReordered(b *bytes.Buffer, v any) {
 		}
 		b.Write(vb)
 	}
-}
-
-// findBadText finds a string that is not valid UTF-8 or holds a NUL.
-func findBadText(v reflect.Value) (string, bool) {
-	switch v.Kind() {
-	case reflect.String:
-		s := v.String()
-		return s, !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0
-	case reflect.Pointer, reflect.Interface:
-		if !v.IsNil() {
-			return findBadText(v.Elem())
-		}
-	case reflect.Struct:
-		for i := range v.NumField() {
-			if s, bad := findBadText(v.Field(i)); bad {
-				return s, true
-			}
-		}
-	case reflect.Slice, reflect.Array:
-		for i := range v.Len() {
-			if s, bad := findBadText(v.Index(i)); bad {
-				return s, true
-			}
-		}
-	case reflect.Map:
-		for _, k := range v.MapKeys() {
-			if s, bad := findBadText(k); bad {
-				return s, true
-			}
-			if s, bad := findBadText(v.MapIndex(k)); bad {
-				return s, true
-			}
-		}
-	}
-	return "", false
 }

@@ -14,7 +14,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
@@ -26,6 +25,7 @@ import (
 	"github.com/orderflow/orderflow/api/admin"
 	"github.com/orderflow/orderflow/config"
 	"github.com/orderflow/orderflow/testenv"
+	"github.com/orderflow/orderflow/testenv/textcheck"
 	"github.com/orderflow/orderflow/webhooks"
 )
 
@@ -259,7 +259,7 @@ func (c *unavailableTemporal) reach(args ...any) error {
 // check records the first text in args Postgres could not store.
 func (c *unavailableTemporal) check(args ...any) {
 	for _, a := range args {
-		if s, bad := findBadText(reflect.ValueOf(a)); bad {
+		if s, bad := textcheck.Unstorable(reflect.ValueOf(a)); bad {
 			c.badText.Store(&s)
 		}
 	}
@@ -324,42 +324,4 @@ type unavailableSchedule struct {
 
 func (h unavailableSchedule) Trigger(context.Context, client.ScheduleTriggerOptions) error {
 	return h.c.reach()
-}
-
-// findBadText walks v for a string that is not valid UTF-8 or holds a NUL.
-func findBadText(v reflect.Value) (string, bool) {
-	switch v.Kind() {
-	case reflect.String:
-		s := v.String()
-		return s, !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0
-	case reflect.Pointer, reflect.Interface:
-		if !v.IsNil() {
-			return findBadText(v.Elem())
-		}
-	case reflect.Struct:
-		for i := range v.NumField() {
-			if s, bad := findBadText(v.Field(i)); bad {
-				return s, true
-			}
-		}
-	case reflect.Slice, reflect.Array:
-		if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8 {
-			return "", false // bytes, not text (a webhook's raw payload is checked as JSON)
-		}
-		for i := range v.Len() {
-			if s, bad := findBadText(v.Index(i)); bad {
-				return s, true
-			}
-		}
-	case reflect.Map:
-		for _, k := range v.MapKeys() {
-			if s, bad := findBadText(k); bad {
-				return s, true
-			}
-			if s, bad := findBadText(v.MapIndex(k)); bad {
-				return s, true
-			}
-		}
-	}
-	return "", false
 }

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
+	"github.com/orderflow/orderflow/testenv/textcheck"
 	"github.com/orderflow/orderflow/webhooks"
 )
 
@@ -41,7 +41,7 @@ func FuzzParseEvent(f *testing.F) {
 		if !json.Valid(body) {
 			t.Fatalf("took a body that is not one JSON value: %q", body)
 		}
-		if s, bad := badText(reflect.ValueOf(e.ID)); bad {
+		if s, bad := textcheck.Unstorable(reflect.ValueOf(e.ID)); bad {
 			t.Fatalf("took event ID %q", s)
 		}
 		var data any
@@ -58,7 +58,7 @@ func FuzzParseEvent(f *testing.F) {
 		if err != nil {
 			t.Fatalf("ParseEvent checked the data, yet %s's data says: %v", e.Type, err)
 		}
-		if s, bad := badText(reflect.ValueOf(data)); bad {
+		if s, bad := textcheck.Unstorable(reflect.ValueOf(data)); bad {
 			t.Fatalf("%s's data holds text Postgres cannot store: %q", e.Type, s)
 		}
 	})
@@ -107,33 +107,4 @@ func parseTime(header string) time.Time {
 		}
 	}
 	return time.Time{}
-}
-
-// badText finds a string that is not valid UTF-8 or holds a NUL.
-func badText(v reflect.Value) (string, bool) {
-	switch v.Kind() {
-	case reflect.String:
-		s := v.String()
-		return s, !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0
-	case reflect.Pointer, reflect.Interface:
-		if !v.IsNil() {
-			return badText(v.Elem())
-		}
-	case reflect.Struct:
-		for i := range v.NumField() {
-			if s, bad := badText(v.Field(i)); bad {
-				return s, true
-			}
-		}
-	case reflect.Slice, reflect.Array:
-		if v.Type().Elem().Kind() == reflect.Uint8 {
-			return "", false
-		}
-		for i := range v.Len() {
-			if s, bad := badText(v.Index(i)); bad {
-				return s, true
-			}
-		}
-	}
-	return "", false
 }
