@@ -98,21 +98,14 @@ func (s *Server) addLine(c *gin.Context) {
 		if err := requirePricedProduct(ctx, q, cart.Currency, req.SKU); err != nil {
 			return err
 		}
-		line, err := q.CartLineAdd(ctx, db.CartLineAddParams{CartID: cart.ID, Sku: req.SKU, Quantity: int32(qty)})
+		line, err := q.CartLineAddCounted(ctx, db.CartLineAddCountedParams{CartID: cart.ID, Sku: req.SKU, Quantity: int32(qty)})
 		if err != nil {
 			return err
 		}
 		if err := commerce.ValidateQuantity("quantity", int64(line.Quantity)); err != nil {
 			return FieldError("quantity", fmt.Sprintf("quantity would make the line %d, at most %d is allowed", line.Quantity, commerce.MaxLineQuantity))
 		}
-		if !line.Inserted {
-			return nil
-		}
-		n, err := q.CartLineCountByCart(ctx, cart.ID)
-		if err != nil {
-			return err
-		}
-		if n > commerce.MaxCartLines {
+		if line.Inserted && line.LineCount > commerce.MaxCartLines {
 			return FieldError("sku", fmt.Sprintf("a cart holds at most %d lines", commerce.MaxCartLines))
 		}
 		return nil

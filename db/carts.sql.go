@@ -286,15 +286,34 @@ func (q *Queries) CartLineAdd(ctx context.Context, arg CartLineAddParams) (CartL
 	return i, err
 }
 
-const cartLineCountByCart = `-- name: CartLineCountByCart :one
-SELECT count(*) FROM cart_lines WHERE cart_id = $1
+const cartLineAddCounted = `-- name: CartLineAddCounted :one
+INSERT INTO cart_lines (cart_id, sku, quantity) VALUES ($1, $2, $3)
+ON CONFLICT (cart_id, sku) DO UPDATE SET quantity = cart_lines.quantity + excluded.quantity
+RETURNING quantity, (xmax = 0)::boolean AS inserted,
+  ((SELECT count(*) FROM cart_lines c WHERE c.cart_id = $1) + (xmax = 0)::int)::bigint AS line_count
 `
 
-func (q *Queries) CartLineCountByCart(ctx context.Context, cartID uuid.UUID) (int64, error) {
-	row := q.db.QueryRow(ctx, cartLineCountByCart, cartID)
-	var count int64
-	err := row.Scan(&count)
-	return count, err
+type CartLineAddCountedParams struct {
+	CartID   uuid.UUID
+	Sku      string
+	Quantity int32
+}
+
+type CartLineAddCountedRow struct {
+	Quantity  int32
+	Inserted  bool
+	LineCount int64
+}
+
+// CartLineAddCounted is CartLineAdd answering also how many lines the cart has
+// afterwards, in the same round trip. The count's sub-select sees the cart as
+// it was before the statement (the statement's own snapshot), so a new line
+// adds one; the caller holds the cart's lock, so nothing else changes it.
+func (q *Queries) CartLineAddCounted(ctx context.Context, arg CartLineAddCountedParams) (CartLineAddCountedRow, error) {
+	row := q.db.QueryRow(ctx, cartLineAddCounted, arg.CartID, arg.Sku, arg.Quantity)
+	var i CartLineAddCountedRow
+	err := row.Scan(&i.Quantity, &i.Inserted, &i.LineCount)
+	return i, err
 }
 
 const cartLineCreateMany = `-- name: CartLineCreateMany :exec

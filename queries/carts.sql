@@ -78,11 +78,18 @@ INSERT INTO cart_lines (cart_id, sku, quantity) VALUES ($1, $2, $3)
 ON CONFLICT (cart_id, sku) DO UPDATE SET quantity = cart_lines.quantity + excluded.quantity
 RETURNING quantity, (xmax = 0)::boolean AS inserted;
 
+-- CartLineAddCounted is CartLineAdd answering also how many lines the cart has
+-- afterwards, in the same round trip. The count's sub-select sees the cart as
+-- it was before the statement (the statement's own snapshot), so a new line
+-- adds one; the caller holds the cart's lock, so nothing else changes it.
+-- name: CartLineAddCounted :one
+INSERT INTO cart_lines (cart_id, sku, quantity) VALUES (@cart_id, @sku, @quantity)
+ON CONFLICT (cart_id, sku) DO UPDATE SET quantity = cart_lines.quantity + excluded.quantity
+RETURNING quantity, (xmax = 0)::boolean AS inserted,
+  ((SELECT count(*) FROM cart_lines c WHERE c.cart_id = @cart_id) + (xmax = 0)::int)::bigint AS line_count;
+
 -- name: CartLineListByCart :many
 SELECT * FROM cart_lines WHERE cart_id = $1 ORDER BY added_at, sku;
-
--- name: CartLineCountByCart :one
-SELECT count(*) FROM cart_lines WHERE cart_id = $1;
 
 -- name: CartLineUpdate :execrows
 UPDATE cart_lines SET quantity = $3 WHERE cart_id = $1 AND sku = $2;
