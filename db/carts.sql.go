@@ -435,19 +435,25 @@ func (q *Queries) CartLock(ctx context.Context, id uuid.UUID) (Cart, error) {
 	return i, err
 }
 
-const cartLockInCompany = `-- name: CartLockInCompany :one
-SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details FROM carts WHERE id = $1 AND company_id = $2 FOR NO KEY UPDATE
+const cartLockTouchInCompany = `-- name: CartLockTouchInCompany :one
+UPDATE carts SET updated_at = now(), failure_code = '', failure_reason = '', failure_details = NULL
+WHERE id = $1 AND company_id = $2
+RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details
 `
 
-type CartLockInCompanyParams struct {
+type CartLockTouchInCompanyParams struct {
 	ID        uuid.UUID
 	CompanyID uuid.UUID
 }
 
-// CartLockInCompany locks the cart so line changes and the start of checkout are
-// serialised: no line can change once checkout has read the lines.
-func (q *Queries) CartLockInCompany(ctx context.Context, arg CartLockInCompanyParams) (Cart, error) {
-	row := q.db.QueryRow(ctx, cartLockInCompany, arg.ID, arg.CompanyID)
+// CartLockTouchInCompany locks the cart for a change of its lines or details,
+// so line changes and the start of checkout are serialised (no line can change
+// once checkout has read the lines), and marks the change in the same
+// statement: the last checkout's failure no longer applies. An UPDATE takes the
+// same row lock as SELECT … FOR NO KEY UPDATE; a change the API refuses rolls
+// the mark back with it.
+func (q *Queries) CartLockTouchInCompany(ctx context.Context, arg CartLockTouchInCompanyParams) (Cart, error) {
+	row := q.db.QueryRow(ctx, cartLockTouchInCompany, arg.ID, arg.CompanyID)
 	var i Cart
 	err := row.Scan(
 		&i.ID,
@@ -587,14 +593,54 @@ func (q *Queries) CartStartCheckout(ctx context.Context, id uuid.UUID) (int32, e
 	return checkout_attempt, err
 }
 
-const cartTouch = `-- name: CartTouch :one
-UPDATE carts SET updated_at = now(), failure_code = '', failure_reason = '', failure_details = NULL WHERE id = $1
+const cartUpdateCheckoutStatus = `-- name: CartUpdateCheckoutStatus :exec
+UPDATE carts SET checkout_status = $2, updated_at = now() WHERE id = $1
+`
+
+type CartUpdateCheckoutStatusParams struct {
+	ID             uuid.UUID
+	CheckoutStatus string
+}
+
+func (q *Queries) CartUpdateCheckoutStatus(ctx context.Context, arg CartUpdateCheckoutStatusParams) error {
+	_, err := q.db.Exec(ctx, cartUpdateCheckoutStatus, arg.ID, arg.CheckoutStatus)
+	return err
+}
+
+const cartUpdateDetails = `-- name: CartUpdateDetails :one
+UPDATE carts SET ship_name = $1, ship_line1 = $2, ship_line2 = $3,
+                 ship_city = $4, ship_postal_code = $5, ship_country = $6,
+                 shipping_method = $7, po_number = $8, buyer_reference = $9
+WHERE id = $10
 RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details
 `
 
-// CartTouch marks a change of lines; the last checkout's failure no longer applies.
-func (q *Queries) CartTouch(ctx context.Context, id uuid.UUID) (Cart, error) {
-	row := q.db.QueryRow(ctx, cartTouch, id)
+type CartUpdateDetailsParams struct {
+	ShipName       string
+	ShipLine1      string
+	ShipLine2      string
+	ShipCity       string
+	ShipPostalCode string
+	ShipCountry    string
+	ShippingMethod string
+	PoNumber       string
+	BuyerReference string
+	ID             uuid.UUID
+}
+
+func (q *Queries) CartUpdateDetails(ctx context.Context, arg CartUpdateDetailsParams) (Cart, error) {
+	row := q.db.QueryRow(ctx, cartUpdateDetails,
+		arg.ShipName,
+		arg.ShipLine1,
+		arg.ShipLine2,
+		arg.ShipCity,
+		arg.ShipPostalCode,
+		arg.ShipCountry,
+		arg.ShippingMethod,
+		arg.PoNumber,
+		arg.BuyerReference,
+		arg.ID,
+	)
 	var i Cart
 	err := row.Scan(
 		&i.ID,
@@ -623,54 +669,4 @@ func (q *Queries) CartTouch(ctx context.Context, id uuid.UUID) (Cart, error) {
 		&i.FailureDetails,
 	)
 	return i, err
-}
-
-const cartUpdateCheckoutStatus = `-- name: CartUpdateCheckoutStatus :exec
-UPDATE carts SET checkout_status = $2, updated_at = now() WHERE id = $1
-`
-
-type CartUpdateCheckoutStatusParams struct {
-	ID             uuid.UUID
-	CheckoutStatus string
-}
-
-func (q *Queries) CartUpdateCheckoutStatus(ctx context.Context, arg CartUpdateCheckoutStatusParams) error {
-	_, err := q.db.Exec(ctx, cartUpdateCheckoutStatus, arg.ID, arg.CheckoutStatus)
-	return err
-}
-
-const cartUpdateDetails = `-- name: CartUpdateDetails :exec
-UPDATE carts SET ship_name = $1, ship_line1 = $2, ship_line2 = $3,
-                 ship_city = $4, ship_postal_code = $5, ship_country = $6,
-                 shipping_method = $7, po_number = $8, buyer_reference = $9
-WHERE id = $10
-`
-
-type CartUpdateDetailsParams struct {
-	ShipName       string
-	ShipLine1      string
-	ShipLine2      string
-	ShipCity       string
-	ShipPostalCode string
-	ShipCountry    string
-	ShippingMethod string
-	PoNumber       string
-	BuyerReference string
-	ID             uuid.UUID
-}
-
-func (q *Queries) CartUpdateDetails(ctx context.Context, arg CartUpdateDetailsParams) error {
-	_, err := q.db.Exec(ctx, cartUpdateDetails,
-		arg.ShipName,
-		arg.ShipLine1,
-		arg.ShipLine2,
-		arg.ShipCity,
-		arg.ShipPostalCode,
-		arg.ShipCountry,
-		arg.ShippingMethod,
-		arg.PoNumber,
-		arg.BuyerReference,
-		arg.ID,
-	)
-	return err
 }

@@ -26,24 +26,26 @@ SELECT EXISTS (SELECT 1 FROM carts WHERE company_id = $1);
 -- name: CartLock :one
 SELECT * FROM carts WHERE id = $1 FOR NO KEY UPDATE;
 
--- CartLockInCompany locks the cart so line changes and the start of checkout are
--- serialised: no line can change once checkout has read the lines.
--- name: CartLockInCompany :one
-SELECT * FROM carts WHERE id = $1 AND company_id = $2 FOR NO KEY UPDATE;
+-- CartLockTouchInCompany locks the cart for a change of its lines or details,
+-- so line changes and the start of checkout are serialised (no line can change
+-- once checkout has read the lines), and marks the change in the same
+-- statement: the last checkout's failure no longer applies. An UPDATE takes the
+-- same row lock as SELECT … FOR NO KEY UPDATE; a change the API refuses rolls
+-- the mark back with it.
+-- name: CartLockTouchInCompany :one
+UPDATE carts SET updated_at = now(), failure_code = '', failure_reason = '', failure_details = NULL
+WHERE id = $1 AND company_id = $2
+RETURNING *;
 
--- name: CartUpdateDetails :exec
+-- name: CartUpdateDetails :one
 UPDATE carts SET ship_name = @ship_name, ship_line1 = @ship_line1, ship_line2 = @ship_line2,
                  ship_city = @ship_city, ship_postal_code = @ship_postal_code, ship_country = @ship_country,
                  shipping_method = @shipping_method, po_number = @po_number, buyer_reference = @buyer_reference
-WHERE id = @id;
+WHERE id = @id
+RETURNING *;
 
 -- name: CartUpdateCheckoutStatus :exec
 UPDATE carts SET checkout_status = $2, updated_at = now() WHERE id = $1;
-
--- CartTouch marks a change of lines; the last checkout's failure no longer applies.
--- name: CartTouch :one
-UPDATE carts SET updated_at = now(), failure_code = '', failure_reason = '', failure_details = NULL WHERE id = $1
-RETURNING *;
 
 -- CartStartCheckout freezes the cart for a new checkout attempt and returns the
 -- attempt's number.

@@ -195,7 +195,7 @@ func NewStack(t testing.TB, server *testsuite.DevServer, opts StackOptions) *Sta
 	if err != nil {
 		t.Fatalf("ERP sandbox: %v", err)
 	}
-	erpHTTP := httptest.NewServer(erpServer.Handler())
+	erpHTTP := httptest.NewServer(asSender("erp sandbox", erpServer.Handler()))
 	acts := app.NewActivities(pool, erp.NewHTTPConnector(erpHTTP.URL, ERPToken, 5*time.Second))
 	acts.Erp.Policy = opts.ERPPushPolicy
 	if opts.Payments != nil {

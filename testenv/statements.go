@@ -3,6 +3,7 @@ package testenv
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -33,7 +34,9 @@ var _ pgx.QueryTracer = (*StatementCounter)(nil)
 // TraceQueryStart counts the statement.
 func (s *StatementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
 	who := "api"
-	if activity.IsActivity(ctx) {
+	if sender, ok := ctx.Value(senderKey{}).(string); ok {
+		who = sender
+	} else if activity.IsActivity(ctx) {
 		info := activity.GetInfo(ctx)
 		who = info.WorkflowType.Name + "/" + info.ActivityType.Name
 	}
@@ -41,6 +44,18 @@ func (s *StatementCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, dat
 	s.counts[who+" · "+statementName(data.SQL)]++
 	s.mu.Unlock()
 	return ctx
+}
+
+// senderKey names, in a context, who sends the statements made with it, for
+// statements that are neither an activity's nor the API's (the stack's ERP
+// sandbox shares its database).
+type senderKey struct{}
+
+// asSender serves h with its requests' statements counted as sender's.
+func asSender(sender string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), senderKey{}, sender)))
+	})
 }
 
 // TraceQueryEnd does nothing.
