@@ -600,6 +600,69 @@ func (q *Queries) OrderLock(ctx context.Context, id uuid.UUID) (Order, error) {
 	return i, err
 }
 
+const orderLockToOpen = `-- name: OrderLockToOpen :one
+SELECT orders.id, orders.cart_id, orders.company_id, orders.customer_id, orders.status, orders.currency, orders.subtotal, orders.total, orders.placed_at, orders.updated_at, orders.discount, orders.shipping, orders.tax, orders.tax_rate_bp, orders.shipping_method, orders.ship_to, orders.po_number, orders.buyer_reference, orders.approved_by, orders.fulfilment_status, orders.payment_status, orders.ship_by, orders.deliver_by, orders.sla_breached, orders.delivered_at, orders.cancelled_amount, orders.invoiced_amount, orders.paid_amount, orders.credited_amount, orders.erp_number, orders.erp_status, orders.erp_payment_held, carts.checkout_attempt,
+       companies.return_window_days, companies.payment_terms_days
+FROM orders
+JOIN carts ON carts.id = orders.cart_id
+JOIN companies ON companies.id = orders.company_id
+WHERE orders.id = $1
+FOR NO KEY UPDATE OF orders
+`
+
+type OrderLockToOpenRow struct {
+	Order            Order
+	CheckoutAttempt  int32
+	ReturnWindowDays int32
+	PaymentTermsDays int32
+}
+
+// OrderLockToOpen is OrderLock with what the order's life needs besides the
+// order (its checkout attempt, its company's terms), in one round trip. Only
+// the order row is locked.
+func (q *Queries) OrderLockToOpen(ctx context.Context, id uuid.UUID) (OrderLockToOpenRow, error) {
+	row := q.db.QueryRow(ctx, orderLockToOpen, id)
+	var i OrderLockToOpenRow
+	err := row.Scan(
+		&i.Order.ID,
+		&i.Order.CartID,
+		&i.Order.CompanyID,
+		&i.Order.CustomerID,
+		&i.Order.Status,
+		&i.Order.Currency,
+		&i.Order.Subtotal,
+		&i.Order.Total,
+		&i.Order.PlacedAt,
+		&i.Order.UpdatedAt,
+		&i.Order.Discount,
+		&i.Order.Shipping,
+		&i.Order.Tax,
+		&i.Order.TaxRateBp,
+		&i.Order.ShippingMethod,
+		&i.Order.ShipTo,
+		&i.Order.PoNumber,
+		&i.Order.BuyerReference,
+		&i.Order.ApprovedBy,
+		&i.Order.FulfilmentStatus,
+		&i.Order.PaymentStatus,
+		&i.Order.ShipBy,
+		&i.Order.DeliverBy,
+		&i.Order.SlaBreached,
+		&i.Order.DeliveredAt,
+		&i.Order.CancelledAmount,
+		&i.Order.InvoicedAmount,
+		&i.Order.PaidAmount,
+		&i.Order.CreditedAmount,
+		&i.Order.ErpNumber,
+		&i.Order.ErpStatus,
+		&i.Order.ErpPaymentHeld,
+		&i.CheckoutAttempt,
+		&i.ReturnWindowDays,
+		&i.PaymentTermsDays,
+	)
+	return i, err
+}
+
 const orderUpdateDeadlines = `-- name: OrderUpdateDeadlines :exec
 UPDATE orders SET ship_by = $1, deliver_by = $2, updated_at = now() WHERE id = $3
 `

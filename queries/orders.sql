@@ -46,6 +46,18 @@ SELECT * FROM orders WHERE id = $1;
 -- name: OrderLock :one
 SELECT * FROM orders WHERE id = $1 FOR NO KEY UPDATE;
 
+-- OrderLockToOpen is OrderLock with what the order's life needs besides the
+-- order (its checkout attempt, its company's terms), in one round trip. Only
+-- the order row is locked.
+-- name: OrderLockToOpen :one
+SELECT sqlc.embed(orders), carts.checkout_attempt,
+       companies.return_window_days, companies.payment_terms_days
+FROM orders
+JOIN carts ON carts.id = orders.cart_id
+JOIN companies ON companies.id = orders.company_id
+WHERE orders.id = $1
+FOR NO KEY UPDATE OF orders;
+
 -- OrderUpdateFulfilment records what the order's life made of it: statuses,
 -- money after checkout and when it was delivered.
 -- name: OrderUpdateFulfilment :exec
