@@ -103,7 +103,7 @@ func TestStatementsPerOrder(t *testing.T) {
 	// and the order workflow's over the whole order, since they may run on
 	// after the request that started them answered.
 	apiBounds := map[string]int{"create cart": 3, "add line 1": 9, "add line 2": 9, "add line 3": 9,
-		"set ship-to": 10, "checkout": 10}
+		"set ship-to": 10, "checkout": 6}
 	for _, st := range steps {
 		if b, ok := apiBounds[st.name]; ok {
 			require.LessOrEqual(t, st.stmts.By("api"), b, "%s: statements\n%s", st.name, st.stmts)
