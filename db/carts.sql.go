@@ -577,17 +577,42 @@ func (q *Queries) CartReopenFromQuote(ctx context.Context, arg CartReopenFromQuo
 	return result.RowsAffected(), nil
 }
 
-const cartStartCheckout = `-- name: CartStartCheckout :one
-UPDATE carts SET status = 'checking_out', failure_code = '', failure_reason = '', failure_details = NULL,
-                 checkout_attempt = checkout_attempt + 1, updated_at = now()
-WHERE id = $1
-RETURNING checkout_attempt
+const cartStartCheckoutRecorded = `-- name: CartStartCheckoutRecorded :one
+WITH started AS (
+  UPDATE carts SET status = 'checking_out', failure_code = '', failure_reason = '', failure_details = NULL,
+                   checkout_attempt = carts.checkout_attempt + 1, updated_at = now()
+  WHERE carts.id = $1
+  RETURNING carts.id, carts.checkout_attempt
+), recorded AS (
+  INSERT INTO timeline_events (cart_id, kind, actor, detail, dedup_key)
+  SELECT started.id, $2, $3, $4, $5 FROM started
+  ON CONFLICT (dedup_key) DO NOTHING
+)
+SELECT started.checkout_attempt FROM started
 `
 
-// CartStartCheckout freezes the cart for a new checkout attempt and returns the
-// attempt's number.
-func (q *Queries) CartStartCheckout(ctx context.Context, id uuid.UUID) (int32, error) {
-	row := q.db.QueryRow(ctx, cartStartCheckout, id)
+type CartStartCheckoutRecordedParams struct {
+	ID       uuid.UUID
+	Kind     string
+	Actor    string
+	Detail   string
+	DedupKey string
+}
+
+// CartStartCheckoutRecorded freezes the cart for a new checkout attempt,
+// returns the attempt's number, and records the attempt's event on the
+// timeline (as TimelineEventCreate does) in the same round trip. The
+// caller holds the cart's lock, so it knows the attempt's number, and with it
+// the event's dedup key, before the statement runs; it checks the number the
+// statement answers.
+func (q *Queries) CartStartCheckoutRecorded(ctx context.Context, arg CartStartCheckoutRecordedParams) (int32, error) {
+	row := q.db.QueryRow(ctx, cartStartCheckoutRecorded,
+		arg.ID,
+		arg.Kind,
+		arg.Actor,
+		arg.Detail,
+		arg.DedupKey,
+	)
 	var checkout_attempt int32
 	err := row.Scan(&checkout_attempt)
 	return checkout_attempt, err

@@ -47,13 +47,24 @@ RETURNING *;
 -- name: CartUpdateCheckoutStatus :exec
 UPDATE carts SET checkout_status = $2, updated_at = now() WHERE id = $1;
 
--- CartStartCheckout freezes the cart for a new checkout attempt and returns the
--- attempt's number.
--- name: CartStartCheckout :one
-UPDATE carts SET status = 'checking_out', failure_code = '', failure_reason = '', failure_details = NULL,
-                 checkout_attempt = checkout_attempt + 1, updated_at = now()
-WHERE id = $1
-RETURNING checkout_attempt;
+-- CartStartCheckoutRecorded freezes the cart for a new checkout attempt,
+-- returns the attempt's number, and records the attempt's event on the
+-- timeline (as TimelineEventCreate does) in the same round trip. The
+-- caller holds the cart's lock, so it knows the attempt's number, and with it
+-- the event's dedup key, before the statement runs; it checks the number the
+-- statement answers.
+-- name: CartStartCheckoutRecorded :one
+WITH started AS (
+  UPDATE carts SET status = 'checking_out', failure_code = '', failure_reason = '', failure_details = NULL,
+                   checkout_attempt = carts.checkout_attempt + 1, updated_at = now()
+  WHERE carts.id = @id
+  RETURNING carts.id, carts.checkout_attempt
+), recorded AS (
+  INSERT INTO timeline_events (cart_id, kind, actor, detail, dedup_key)
+  SELECT started.id, @kind, @actor, @detail, @dedup_key FROM started
+  ON CONFLICT (dedup_key) DO NOTHING
+)
+SELECT started.checkout_attempt FROM started;
 
 -- CartRefuseCheckout records why a checkout was refused before it froze the cart;
 -- the attempt is counted so the refusal has a place on the timeline.
