@@ -11,18 +11,38 @@ import (
 	"github.com/google/uuid"
 )
 
-const cartComplete = `-- name: CartComplete :exec
-UPDATE carts SET status = 'completed', order_id = $2, updated_at = now()
-WHERE id = $1
+const cartCompleteRecorded = `-- name: CartCompleteRecorded :exec
+WITH completed AS (
+  UPDATE carts SET status = 'completed', order_id = $5, updated_at = now()
+  WHERE carts.id = $6
+  RETURNING carts.id, carts.order_id
+)
+INSERT INTO timeline_events (cart_id, order_id, kind, actor, detail, dedup_key)
+SELECT completed.id, completed.order_id, $1, $2, $3, $4 FROM completed
+ON CONFLICT (dedup_key) DO NOTHING
 `
 
-type CartCompleteParams struct {
-	ID      uuid.UUID
-	OrderID uuid.NullUUID
+type CartCompleteRecordedParams struct {
+	Kind     string
+	Actor    string
+	Detail   string
+	DedupKey string
+	OrderID  uuid.NullUUID
+	ID       uuid.UUID
 }
 
-func (q *Queries) CartComplete(ctx context.Context, arg CartCompleteParams) error {
-	_, err := q.db.Exec(ctx, cartComplete, arg.ID, arg.OrderID)
+// CartCompleteRecorded marks the cart as the order it became and records the
+// order's event on the timeline (as TimelineEventCreate does), in one round
+// trip.
+func (q *Queries) CartCompleteRecorded(ctx context.Context, arg CartCompleteRecordedParams) error {
+	_, err := q.db.Exec(ctx, cartCompleteRecorded,
+		arg.Kind,
+		arg.Actor,
+		arg.Detail,
+		arg.DedupKey,
+		arg.OrderID,
+		arg.ID,
+	)
 	return err
 }
 

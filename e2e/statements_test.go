@@ -109,7 +109,7 @@ func TestStatementsPerOrder(t *testing.T) {
 			require.LessOrEqual(t, st.stmts.By("api"), b, "%s: statements\n%s", st.name, st.stmts)
 		}
 	}
-	for sender, b := range map[string]int{"Checkout/": 40, "Order/": 8, "ErpOrder/": 12} {
+	for sender, b := range map[string]int{"Checkout/": 39, "Order/": 8, "ErpOrder/": 12} {
 		require.LessOrEqual(t, total.By(sender), b, "%s: statements\n%s", sender, total)
 	}
 }

@@ -73,9 +73,18 @@ UPDATE carts SET failure_code = @failure_code, failure_reason = @failure_reason,
                  checkout_attempt = checkout_attempt + 1, updated_at = now()
 WHERE id = @id AND status = 'open';
 
--- name: CartComplete :exec
-UPDATE carts SET status = 'completed', order_id = $2, updated_at = now()
-WHERE id = $1;
+-- CartCompleteRecorded marks the cart as the order it became and records the
+-- order's event on the timeline (as TimelineEventCreate does), in one round
+-- trip.
+-- name: CartCompleteRecorded :exec
+WITH completed AS (
+  UPDATE carts SET status = 'completed', order_id = @order_id, updated_at = now()
+  WHERE carts.id = @id
+  RETURNING carts.id, carts.order_id
+)
+INSERT INTO timeline_events (cart_id, order_id, kind, actor, detail, dedup_key)
+SELECT completed.id, completed.order_id, @kind, @actor, @detail, @dedup_key FROM completed
+ON CONFLICT (dedup_key) DO NOTHING;
 
 -- CartReopen reopens a cart whose checkout failed, with the buyer's reason
 -- and, for the company's approvers and admins, its figures (failure_details).
