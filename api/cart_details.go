@@ -39,16 +39,19 @@ func (s *Server) setCartDetails(c *gin.Context) {
 		RespondError(c, err)
 		return
 	}
-	s.changeCart(c, func(ctx context.Context, q *db.Queries, cart db.Cart) error {
+	s.changeCart(c, func(ctx context.Context, q *db.Queries, ch *cartChange) error {
+		cart := ch.cart
 		p := db.CartUpdateDetailsParams{
 			ID: cart.ID, ShipName: cart.ShipName, ShipLine1: cart.ShipLine1, ShipLine2: cart.ShipLine2,
 			ShipCity: cart.ShipCity, ShipPostalCode: cart.ShipPostalCode, ShipCountry: cart.ShipCountry,
 			ShippingMethod: cart.ShippingMethod, PoNumber: cart.PoNumber, BuyerReference: cart.BuyerReference,
 		}
 		if t := req.ShipTo; t != nil {
-			if err := validateShipTo(ctx, q, t); err != nil {
+			rate, err := validateShipTo(ctx, q, t)
+			if err != nil {
 				return err
 			}
+			ch.known.TaxRate = &rate
 			p.ShipName, p.ShipLine1, p.ShipLine2 = t.Name, t.Line1, t.Line2
 			p.ShipCity, p.ShipPostalCode, p.ShipCountry = t.City, t.PostalCode, t.Country
 		}
@@ -64,6 +67,7 @@ func (s *Server) setCartDetails(c *gin.Context) {
 				if method.Currency != cart.Currency {
 					return FieldError("shipping_method", fmt.Sprintf("shipping_method %q is priced in %s, the cart in %s", *m, method.Currency, cart.Currency))
 				}
+				ch.known.ShippingMethod = &method
 			}
 			p.ShippingMethod = *m
 		}
@@ -79,35 +83,36 @@ func (s *Server) setCartDetails(c *gin.Context) {
 			}
 			p.BuyerReference = strings.TrimSpace(*v)
 		}
-		return q.CartUpdateDetails(ctx, p)
+		updated, err := q.CartUpdateDetails(ctx, p)
+		ch.cart = updated
+		return err
 	})
 }
 
-func validateShipTo(ctx context.Context, q *db.Queries, t *ShipTo) error {
+func validateShipTo(ctx context.Context, q *db.Queries, t *ShipTo) (db.TaxRate, error) {
 	for field, v := range map[string]string{
 		"ship_to.name": t.Name, "ship_to.line1": t.Line1, "ship_to.line2": t.Line2,
 		"ship_to.city": t.City, "ship_to.postal_code": t.PostalCode,
 	} {
 		if len(v) > maxAddressField {
-			return FieldError(field, fmt.Sprintf("%s must be at most %d characters", field, maxAddressField))
+			return db.TaxRate{}, FieldError(field, fmt.Sprintf("%s must be at most %d characters", field, maxAddressField))
 		}
 	}
 	switch {
 	case strings.TrimSpace(t.Name) == "":
-		return FieldError("ship_to.name", "ship_to.name is required")
+		return db.TaxRate{}, FieldError("ship_to.name", "ship_to.name is required")
 	case strings.TrimSpace(t.Line1) == "":
-		return FieldError("ship_to.line1", "ship_to.line1 is required")
+		return db.TaxRate{}, FieldError("ship_to.line1", "ship_to.line1 is required")
 	case strings.TrimSpace(t.City) == "":
-		return FieldError("ship_to.city", "ship_to.city is required")
+		return db.TaxRate{}, FieldError("ship_to.city", "ship_to.city is required")
 	case !CountryPattern.MatchString(t.Country):
-		return FieldError("ship_to.country", "ship_to.country must be an ISO 3166-1 alpha-2 code such as DE")
+		return db.TaxRate{}, FieldError("ship_to.country", "ship_to.country must be an ISO 3166-1 alpha-2 code such as DE")
 	}
-	if _, err := q.TaxRateGet(ctx, t.Country); db.IsNotFound(err) {
-		return FieldError("ship_to.country", fmt.Sprintf("orders cannot ship to %s: no tax rate is set up for it", t.Country))
-	} else if err != nil {
-		return err
+	rate, err := q.TaxRateGet(ctx, t.Country)
+	if db.IsNotFound(err) {
+		return rate, FieldError("ship_to.country", fmt.Sprintf("orders cannot ship to %s: no tax rate is set up for it", t.Country))
 	}
-	return nil
+	return rate, err
 }
 
 // ShippingMethod is a way to ship, and what it costs.

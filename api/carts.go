@@ -94,25 +94,19 @@ func (s *Server) addLine(c *gin.Context) {
 		RespondError(c, err)
 		return
 	}
-	s.changeCart(c, func(ctx context.Context, q *db.Queries, cart db.Cart) error {
+	s.changeCart(c, func(ctx context.Context, q *db.Queries, ch *cartChange) error {
+		cart := ch.cart
 		if err := requirePricedProduct(ctx, q, cart.Currency, req.SKU); err != nil {
 			return err
 		}
-		line, err := q.CartLineAdd(ctx, db.CartLineAddParams{CartID: cart.ID, Sku: req.SKU, Quantity: int32(qty)})
+		line, err := q.CartLineAddCounted(ctx, db.CartLineAddCountedParams{CartID: cart.ID, Sku: req.SKU, Quantity: int32(qty)})
 		if err != nil {
 			return err
 		}
 		if err := commerce.ValidateQuantity("quantity", int64(line.Quantity)); err != nil {
 			return FieldError("quantity", fmt.Sprintf("quantity would make the line %d, at most %d is allowed", line.Quantity, commerce.MaxLineQuantity))
 		}
-		if !line.Inserted {
-			return nil
-		}
-		n, err := q.CartLineCountByCart(ctx, cart.ID)
-		if err != nil {
-			return err
-		}
-		if n > commerce.MaxCartLines {
+		if line.Inserted && line.LineCount > commerce.MaxCartLines {
 			return FieldError("sku", fmt.Sprintf("a cart holds at most %d lines", commerce.MaxCartLines))
 		}
 		return nil
@@ -132,7 +126,8 @@ func (s *Server) setLine(c *gin.Context) {
 		return
 	}
 	sku := c.Param("sku")
-	s.changeCart(c, func(ctx context.Context, q *db.Queries, cart db.Cart) error {
+	s.changeCart(c, func(ctx context.Context, q *db.Queries, ch *cartChange) error {
+		cart := ch.cart
 		n, err := q.CartLineUpdate(ctx, db.CartLineUpdateParams{CartID: cart.ID, Sku: sku, Quantity: int32(qty)})
 		if err == nil && n == 0 {
 			return lineNotInCart(sku)
@@ -144,7 +139,8 @@ func (s *Server) setLine(c *gin.Context) {
 // removeLine removes a line from the cart.
 func (s *Server) removeLine(c *gin.Context) {
 	sku := c.Param("sku")
-	s.changeCart(c, func(ctx context.Context, q *db.Queries, cart db.Cart) error {
+	s.changeCart(c, func(ctx context.Context, q *db.Queries, ch *cartChange) error {
+		cart := ch.cart
 		n, err := q.CartLineDelete(ctx, db.CartLineDeleteParams{CartID: cart.ID, Sku: sku})
 		if err == nil && n == 0 {
 			return lineNotInCart(sku)
@@ -156,12 +152,23 @@ func (s *Server) removeLine(c *gin.Context) {
 // changeCart runs change on the locked cart in one transaction, answering with
 // the cart as it is afterwards. The lock serialises line changes with the start
 // of checkout, so no change slips in after checkout read the lines.
-func (s *Server) changeCart(c *gin.Context, change func(context.Context, *db.Queries, db.Cart) error) {
+func (s *Server) changeCart(c *gin.Context, change func(context.Context, *db.Queries, *cartChange) error) {
 	s.changeCartWith(c, change, func(view Cart) any { return view })
 }
 
+// cartChange is what a change works on: the locked cart, already marked
+// changed (a change that rewrites the cart's row puts the new row here), and
+// rows the change read that the cart view need not read again.
+type cartChange struct {
+	cart  db.Cart
+	known pricing.Known
+}
+
 // changeCartWith is changeCart with a response built from the cart afterwards.
-func (s *Server) changeCartWith(c *gin.Context, change func(context.Context, *db.Queries, db.Cart) error, respond func(Cart) any) {
+// The statement that locks the cart also marks it changed, and the view prices
+// the cart the change leaves, so a line change is one statement for the lock,
+// the change's own, and the view's reads.
+func (s *Server) changeCartWith(c *gin.Context, change func(context.Context, *db.Queries, *cartChange) error, respond func(Cart) any) {
 	id, err := PathUUID(c, "cart_id")
 	if err != nil {
 		RespondError(c, err)
@@ -170,7 +177,7 @@ func (s *Server) changeCartWith(c *gin.Context, change func(context.Context, *db
 	ctx := c.Request.Context()
 	var view Cart
 	err = db.InTx(ctx, s.pool, func(q *db.Queries) error {
-		cart, err := q.CartLockInCompany(ctx, db.CartLockInCompanyParams{ID: id, CompanyID: principal(c).CompanyID})
+		cart, err := q.CartLockTouchInCompany(ctx, db.CartLockTouchInCompanyParams{ID: id, CompanyID: principal(c).CompanyID})
 		if err != nil {
 			return err
 		}
@@ -183,13 +190,11 @@ func (s *Server) changeCartWith(c *gin.Context, change func(context.Context, *db
 		if err := commerce.CheckCartEditable(commerce.CartStatus(cart.Status)); err != nil {
 			return err
 		}
-		if err := change(ctx, q, cart); err != nil {
+		ch := &cartChange{cart: cart}
+		if err := change(ctx, q, ch); err != nil {
 			return err
 		}
-		if cart, err = q.CartTouch(ctx, cart.ID); err != nil {
-			return err
-		}
-		view, err = s.cartView(ctx, q, cart, principal(c).Role)
+		view, err = s.cartViewKnowing(ctx, q, ch.cart, principal(c).Role, ch.known)
 		return err
 	})
 	if err != nil {
@@ -231,6 +236,11 @@ func requirePricedProduct(ctx context.Context, q *db.Queries, currency, sku stri
 // cartView prices the cart with the same rules checkout uses; its last
 // checkout is shown as role may see it (checkoutOf).
 func (s *Server) cartView(ctx context.Context, q *db.Queries, cart db.Cart, role commerce.Role) (Cart, error) {
+	return s.cartViewKnowing(ctx, q, cart, role, pricing.Known{})
+}
+
+// cartViewKnowing is cartView with rows read in the same transaction (known).
+func (s *Server) cartViewKnowing(ctx context.Context, q *db.Queries, cart db.Cart, role commerce.Role, known pricing.Known) (Cart, error) {
 	view := Cart{
 		ID: cart.ID, Status: cart.Status, Currency: cart.Currency, Lines: []CartLine{},
 		CartDetails: cartDetailsOf(cart), CreatedAt: cart.CreatedAt.UTC(), UpdatedAt: cart.UpdatedAt.UTC(),
@@ -245,7 +255,7 @@ func (s *Server) cartView(ctx context.Context, q *db.Queries, cart db.Cart, role
 		co := checkoutOf(cart, role)
 		view.Checkout = &co
 	}
-	priced, err := pricing.PriceCart(ctx, q, cart, time.Now(), nil)
+	priced, err := pricing.PriceCartKnowing(ctx, q, cart, time.Now(), nil, known)
 	if _, refused := commerce.AsRejection(err); len(priced.Lines) == 0 && refused {
 		zero := moneyOf(commerce.Zero(cart.Currency))
 		view.Totals = &Totals{Subtotal: zero, Discount: zero, Shipping: zero, Tax: zero, Total: zero}

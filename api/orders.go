@@ -31,10 +31,11 @@ func (s *Server) getOrder(c *gin.Context) {
 // orderDetail reads an order the principal may see, with lines, shipments,
 // invoices, returns, credit notes and timeline.
 func (s *Server) orderDetail(ctx context.Context, p Principal, id uuid.UUID) (Order, error) {
-	o, err := s.q.OrderGetInCompany(ctx, db.OrderGetInCompanyParams{ID: id, CompanyID: p.CompanyID, AllCompanies: p.SeesAllCompanies()})
+	row, err := s.q.OrderDetailGetInCompany(ctx, db.OrderDetailGetInCompanyParams{ID: id, CompanyID: p.CompanyID, AllCompanies: p.SeesAllCompanies()})
 	if err != nil {
 		return Order{}, err
 	}
+	o := row.Order
 	lines, err := s.q.OrderLineListByOrder(ctx, o.ID)
 	if err != nil {
 		return Order{}, err
@@ -47,27 +48,33 @@ func (s *Server) orderDetail(ctx context.Context, p Principal, id uuid.UUID) (Or
 	for _, l := range lines {
 		out.Lines = append(out.Lines, orderLineOf(l, o.Currency))
 	}
-	if out.Shipments, err = s.orderShipments(ctx, o.ID); err != nil {
-		return Order{}, err
+	// The lists an order may not have yet are read only when it has them (a
+	// new order, the one checkout answers with, has none).
+	if row.HasShipments {
+		if out.Shipments, err = s.orderShipments(ctx, o.ID); err != nil {
+			return Order{}, err
+		}
 	}
-	invoices, err := s.q.InvoiceListByOrder(ctx, o.ID)
-	if err != nil {
-		return Order{}, err
+	if row.HasInvoices {
+		invoices, err := s.q.InvoiceListByOrder(ctx, o.ID)
+		if err != nil {
+			return Order{}, err
+		}
+		for _, inv := range invoices {
+			out.Invoices = append(out.Invoices, invoiceOf(inv))
+		}
 	}
-	for _, inv := range invoices {
-		out.Invoices = append(out.Invoices, invoiceOf(inv))
-	}
-	if out.Returns, out.CreditNotes, err = s.orderReturns(ctx, o.ID, o.Currency); err != nil {
-		return Order{}, err
+	if row.HasReturns {
+		if out.Returns, out.CreditNotes, err = s.orderReturns(ctx, o.ID, o.Currency); err != nil {
+			return Order{}, err
+		}
 	}
 	for _, e := range events {
 		out.Timeline = append(out.Timeline, timelineOf(e))
 	}
-	switch sync, err := s.q.ErpSyncGet(ctx, o.ID); {
-	case err == nil:
-		out.ERPSync = &ERPSync{Status: sync.Status, Attempts: int(sync.Attempts), LastError: sync.LastError, UpdatedAt: sync.UpdatedAt.UTC()}
-	case !db.IsNotFound(err):
-		return Order{}, err
+	if row.HasErpSync {
+		out.ERPSync = &ERPSync{Status: row.ErpSyncStatus, Attempts: int(row.ErpSyncAttempts), LastError: row.ErpSyncLastError,
+			UpdatedAt: row.ErpSyncUpdatedAt.UTC()}
 	}
 	return out, nil
 }

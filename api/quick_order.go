@@ -59,7 +59,8 @@ func (s *Server) addLines(c *gin.Context) {
 		return
 	}
 	var result QuickOrderResult
-	s.changeCartWith(c, func(ctx context.Context, q *db.Queries, cart db.Cart) error {
+	s.changeCartWith(c, func(ctx context.Context, q *db.Queries, ch *cartChange) error {
+		cart := ch.cart
 		result = QuickOrderResult{Results: make([]LineResult, len(lines))}
 		existing, err := q.CartLineListByCart(ctx, cart.ID)
 		if err != nil {

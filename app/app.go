@@ -95,6 +95,25 @@ func NewLogger(cfg config.Config, w io.Writer) *slog.Logger {
 // DATABASE_URL sets pool_max_conns.
 const defaultPoolSize = 20
 
+// PoolConfig is the pool OpenDatabase opens on url. pgx's defaults stay as
+// they are where they matter for speed: each connection prepares a statement
+// the first time it runs it and reuses it after (QueryExecModeCacheStatement,
+// 512 statements a connection), so a checkout's statements cost one round
+// trip each, not a parse and plan each time. A URL may still set
+// default_query_exec_mode (a pooler in transaction mode needs "exec").
+func PoolConfig(url string) (*pgxpool.Config, error) {
+	poolCfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	// pgxpool's default (max(4, cores)) starves a process that serves HTTP and
+	// runs local activities at once; pool_max_conns in the URL still wins.
+	if !strings.Contains(url, "pool_max_conns") {
+		poolCfg.MaxConns = defaultPoolSize
+	}
+	return poolCfg, nil
+}
+
 // OpenDatabase creates the database if it is missing (when create is set),
 // connects, and applies pending migrations (when migrate is set).
 func OpenDatabase(ctx context.Context, cfg config.Config, log *slog.Logger, create, migrate bool) (*pgxpool.Pool, error) {
@@ -103,14 +122,9 @@ func OpenDatabase(ctx context.Context, cfg config.Config, log *slog.Logger, crea
 			return nil, err
 		}
 	}
-	poolCfg, err := pgxpool.ParseConfig(cfg.DatabaseURL)
+	poolCfg, err := PoolConfig(cfg.DatabaseURL)
 	if err != nil {
-		return nil, fmt.Errorf("DATABASE_URL: %w", err)
-	}
-	// pgxpool's default (max(4, cores)) starves a process that serves HTTP and
-	// runs local activities at once; pool_max_conns in the URL still wins.
-	if !strings.Contains(cfg.DatabaseURL, "pool_max_conns") {
-		poolCfg.MaxConns = defaultPoolSize
+		return nil, err
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, poolCfg)
 	if err != nil {

@@ -11,18 +11,38 @@ import (
 	"github.com/google/uuid"
 )
 
-const cartComplete = `-- name: CartComplete :exec
-UPDATE carts SET status = 'completed', order_id = $2, updated_at = now()
-WHERE id = $1
+const cartCompleteRecorded = `-- name: CartCompleteRecorded :exec
+WITH completed AS (
+  UPDATE carts SET status = 'completed', order_id = $5, updated_at = now()
+  WHERE carts.id = $6
+  RETURNING carts.id, carts.order_id
+)
+INSERT INTO timeline_events (cart_id, order_id, kind, actor, detail, dedup_key)
+SELECT completed.id, completed.order_id, $1, $2, $3, $4 FROM completed
+ON CONFLICT (dedup_key) DO NOTHING
 `
 
-type CartCompleteParams struct {
-	ID      uuid.UUID
-	OrderID uuid.NullUUID
+type CartCompleteRecordedParams struct {
+	Kind     string
+	Actor    string
+	Detail   string
+	DedupKey string
+	OrderID  uuid.NullUUID
+	ID       uuid.UUID
 }
 
-func (q *Queries) CartComplete(ctx context.Context, arg CartCompleteParams) error {
-	_, err := q.db.Exec(ctx, cartComplete, arg.ID, arg.OrderID)
+// CartCompleteRecorded marks the cart as the order it became and records the
+// order's event on the timeline (as TimelineEventCreate does), in one round
+// trip.
+func (q *Queries) CartCompleteRecorded(ctx context.Context, arg CartCompleteRecordedParams) error {
+	_, err := q.db.Exec(ctx, cartCompleteRecorded,
+		arg.Kind,
+		arg.Actor,
+		arg.Detail,
+		arg.DedupKey,
+		arg.OrderID,
+		arg.ID,
+	)
 	return err
 }
 
@@ -286,15 +306,34 @@ func (q *Queries) CartLineAdd(ctx context.Context, arg CartLineAddParams) (CartL
 	return i, err
 }
 
-const cartLineCountByCart = `-- name: CartLineCountByCart :one
-SELECT count(*) FROM cart_lines WHERE cart_id = $1
+const cartLineAddCounted = `-- name: CartLineAddCounted :one
+INSERT INTO cart_lines (cart_id, sku, quantity) VALUES ($1, $2, $3)
+ON CONFLICT (cart_id, sku) DO UPDATE SET quantity = cart_lines.quantity + excluded.quantity
+RETURNING quantity, (xmax = 0)::boolean AS inserted,
+  ((SELECT count(*) FROM cart_lines c WHERE c.cart_id = $1) + (xmax = 0)::int)::bigint AS line_count
 `
 
-func (q *Queries) CartLineCountByCart(ctx context.Context, cartID uuid.UUID) (int64, error) {
-	row := q.db.QueryRow(ctx, cartLineCountByCart, cartID)
-	var count int64
-	err := row.Scan(&count)
-	return count, err
+type CartLineAddCountedParams struct {
+	CartID   uuid.UUID
+	Sku      string
+	Quantity int32
+}
+
+type CartLineAddCountedRow struct {
+	Quantity  int32
+	Inserted  bool
+	LineCount int64
+}
+
+// CartLineAddCounted is CartLineAdd answering also how many lines the cart has
+// afterwards, in the same round trip. The count's sub-select sees the cart as
+// it was before the statement (the statement's own snapshot), so a new line
+// adds one; the caller holds the cart's lock, so nothing else changes it.
+func (q *Queries) CartLineAddCounted(ctx context.Context, arg CartLineAddCountedParams) (CartLineAddCountedRow, error) {
+	row := q.db.QueryRow(ctx, cartLineAddCounted, arg.CartID, arg.Sku, arg.Quantity)
+	var i CartLineAddCountedRow
+	err := row.Scan(&i.Quantity, &i.Inserted, &i.LineCount)
+	return i, err
 }
 
 const cartLineCreateMany = `-- name: CartLineCreateMany :exec
@@ -416,19 +455,25 @@ func (q *Queries) CartLock(ctx context.Context, id uuid.UUID) (Cart, error) {
 	return i, err
 }
 
-const cartLockInCompany = `-- name: CartLockInCompany :one
-SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details FROM carts WHERE id = $1 AND company_id = $2 FOR NO KEY UPDATE
+const cartLockTouchInCompany = `-- name: CartLockTouchInCompany :one
+UPDATE carts SET updated_at = now(), failure_code = '', failure_reason = '', failure_details = NULL
+WHERE id = $1 AND company_id = $2
+RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details
 `
 
-type CartLockInCompanyParams struct {
+type CartLockTouchInCompanyParams struct {
 	ID        uuid.UUID
 	CompanyID uuid.UUID
 }
 
-// CartLockInCompany locks the cart so line changes and the start of checkout are
-// serialised: no line can change once checkout has read the lines.
-func (q *Queries) CartLockInCompany(ctx context.Context, arg CartLockInCompanyParams) (Cart, error) {
-	row := q.db.QueryRow(ctx, cartLockInCompany, arg.ID, arg.CompanyID)
+// CartLockTouchInCompany locks the cart for a change of its lines or details,
+// so line changes and the start of checkout are serialised (no line can change
+// once checkout has read the lines), and marks the change in the same
+// statement: the last checkout's failure no longer applies. An UPDATE takes the
+// same row lock as SELECT … FOR NO KEY UPDATE; a change the API refuses rolls
+// the mark back with it.
+func (q *Queries) CartLockTouchInCompany(ctx context.Context, arg CartLockTouchInCompanyParams) (Cart, error) {
+	row := q.db.QueryRow(ctx, cartLockTouchInCompany, arg.ID, arg.CompanyID)
 	var i Cart
 	err := row.Scan(
 		&i.ID,
@@ -552,30 +597,95 @@ func (q *Queries) CartReopenFromQuote(ctx context.Context, arg CartReopenFromQuo
 	return result.RowsAffected(), nil
 }
 
-const cartStartCheckout = `-- name: CartStartCheckout :one
-UPDATE carts SET status = 'checking_out', failure_code = '', failure_reason = '', failure_details = NULL,
-                 checkout_attempt = checkout_attempt + 1, updated_at = now()
-WHERE id = $1
-RETURNING checkout_attempt
+const cartStartCheckoutRecorded = `-- name: CartStartCheckoutRecorded :one
+WITH started AS (
+  UPDATE carts SET status = 'checking_out', failure_code = '', failure_reason = '', failure_details = NULL,
+                   checkout_attempt = carts.checkout_attempt + 1, updated_at = now()
+  WHERE carts.id = $1
+  RETURNING carts.id, carts.checkout_attempt
+), recorded AS (
+  INSERT INTO timeline_events (cart_id, kind, actor, detail, dedup_key)
+  SELECT started.id, $2, $3, $4, $5 FROM started
+  ON CONFLICT (dedup_key) DO NOTHING
+)
+SELECT started.checkout_attempt FROM started
 `
 
-// CartStartCheckout freezes the cart for a new checkout attempt and returns the
-// attempt's number.
-func (q *Queries) CartStartCheckout(ctx context.Context, id uuid.UUID) (int32, error) {
-	row := q.db.QueryRow(ctx, cartStartCheckout, id)
+type CartStartCheckoutRecordedParams struct {
+	ID       uuid.UUID
+	Kind     string
+	Actor    string
+	Detail   string
+	DedupKey string
+}
+
+// CartStartCheckoutRecorded freezes the cart for a new checkout attempt,
+// returns the attempt's number, and records the attempt's event on the
+// timeline (as TimelineEventCreate does) in the same round trip. The
+// caller holds the cart's lock, so it knows the attempt's number, and with it
+// the event's dedup key, before the statement runs; it checks the number the
+// statement answers.
+func (q *Queries) CartStartCheckoutRecorded(ctx context.Context, arg CartStartCheckoutRecordedParams) (int32, error) {
+	row := q.db.QueryRow(ctx, cartStartCheckoutRecorded,
+		arg.ID,
+		arg.Kind,
+		arg.Actor,
+		arg.Detail,
+		arg.DedupKey,
+	)
 	var checkout_attempt int32
 	err := row.Scan(&checkout_attempt)
 	return checkout_attempt, err
 }
 
-const cartTouch = `-- name: CartTouch :one
-UPDATE carts SET updated_at = now(), failure_code = '', failure_reason = '', failure_details = NULL WHERE id = $1
+const cartUpdateCheckoutStatus = `-- name: CartUpdateCheckoutStatus :exec
+UPDATE carts SET checkout_status = $2, updated_at = now() WHERE id = $1
+`
+
+type CartUpdateCheckoutStatusParams struct {
+	ID             uuid.UUID
+	CheckoutStatus string
+}
+
+func (q *Queries) CartUpdateCheckoutStatus(ctx context.Context, arg CartUpdateCheckoutStatusParams) error {
+	_, err := q.db.Exec(ctx, cartUpdateCheckoutStatus, arg.ID, arg.CheckoutStatus)
+	return err
+}
+
+const cartUpdateDetails = `-- name: CartUpdateDetails :one
+UPDATE carts SET ship_name = $1, ship_line1 = $2, ship_line2 = $3,
+                 ship_city = $4, ship_postal_code = $5, ship_country = $6,
+                 shipping_method = $7, po_number = $8, buyer_reference = $9
+WHERE id = $10
 RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details
 `
 
-// CartTouch marks a change of lines; the last checkout's failure no longer applies.
-func (q *Queries) CartTouch(ctx context.Context, id uuid.UUID) (Cart, error) {
-	row := q.db.QueryRow(ctx, cartTouch, id)
+type CartUpdateDetailsParams struct {
+	ShipName       string
+	ShipLine1      string
+	ShipLine2      string
+	ShipCity       string
+	ShipPostalCode string
+	ShipCountry    string
+	ShippingMethod string
+	PoNumber       string
+	BuyerReference string
+	ID             uuid.UUID
+}
+
+func (q *Queries) CartUpdateDetails(ctx context.Context, arg CartUpdateDetailsParams) (Cart, error) {
+	row := q.db.QueryRow(ctx, cartUpdateDetails,
+		arg.ShipName,
+		arg.ShipLine1,
+		arg.ShipLine2,
+		arg.ShipCity,
+		arg.ShipPostalCode,
+		arg.ShipCountry,
+		arg.ShippingMethod,
+		arg.PoNumber,
+		arg.BuyerReference,
+		arg.ID,
+	)
 	var i Cart
 	err := row.Scan(
 		&i.ID,
@@ -604,54 +714,4 @@ func (q *Queries) CartTouch(ctx context.Context, id uuid.UUID) (Cart, error) {
 		&i.FailureDetails,
 	)
 	return i, err
-}
-
-const cartUpdateCheckoutStatus = `-- name: CartUpdateCheckoutStatus :exec
-UPDATE carts SET checkout_status = $2, updated_at = now() WHERE id = $1
-`
-
-type CartUpdateCheckoutStatusParams struct {
-	ID             uuid.UUID
-	CheckoutStatus string
-}
-
-func (q *Queries) CartUpdateCheckoutStatus(ctx context.Context, arg CartUpdateCheckoutStatusParams) error {
-	_, err := q.db.Exec(ctx, cartUpdateCheckoutStatus, arg.ID, arg.CheckoutStatus)
-	return err
-}
-
-const cartUpdateDetails = `-- name: CartUpdateDetails :exec
-UPDATE carts SET ship_name = $1, ship_line1 = $2, ship_line2 = $3,
-                 ship_city = $4, ship_postal_code = $5, ship_country = $6,
-                 shipping_method = $7, po_number = $8, buyer_reference = $9
-WHERE id = $10
-`
-
-type CartUpdateDetailsParams struct {
-	ShipName       string
-	ShipLine1      string
-	ShipLine2      string
-	ShipCity       string
-	ShipPostalCode string
-	ShipCountry    string
-	ShippingMethod string
-	PoNumber       string
-	BuyerReference string
-	ID             uuid.UUID
-}
-
-func (q *Queries) CartUpdateDetails(ctx context.Context, arg CartUpdateDetailsParams) error {
-	_, err := q.db.Exec(ctx, cartUpdateDetails,
-		arg.ShipName,
-		arg.ShipLine1,
-		arg.ShipLine2,
-		arg.ShipCity,
-		arg.ShipPostalCode,
-		arg.ShipCountry,
-		arg.ShippingMethod,
-		arg.PoNumber,
-		arg.BuyerReference,
-		arg.ID,
-	)
-	return err
 }

@@ -105,6 +105,91 @@ func (q *Queries) OrderCreate(ctx context.Context, arg OrderCreateParams) (Order
 	return i, err
 }
 
+const orderDetailGetInCompany = `-- name: OrderDetailGetInCompany :one
+SELECT orders.id, orders.cart_id, orders.company_id, orders.customer_id, orders.status, orders.currency, orders.subtotal, orders.total, orders.placed_at, orders.updated_at, orders.discount, orders.shipping, orders.tax, orders.tax_rate_bp, orders.shipping_method, orders.ship_to, orders.po_number, orders.buyer_reference, orders.approved_by, orders.fulfilment_status, orders.payment_status, orders.ship_by, orders.deliver_by, orders.sla_breached, orders.delivered_at, orders.cancelled_amount, orders.invoiced_amount, orders.paid_amount, orders.credited_amount, orders.erp_number, orders.erp_status, orders.erp_payment_held,
+       EXISTS (SELECT 1 FROM shipments s WHERE s.order_id = orders.id) AS has_shipments,
+       EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = orders.id) AS has_invoices,
+       EXISTS (SELECT 1 FROM returns r WHERE r.order_id = orders.id) AS has_returns,
+       (e.order_id IS NOT NULL)::boolean AS has_erp_sync,
+       COALESCE(e.status, '')::text AS erp_sync_status,
+       COALESCE(e.attempts, 0)::integer AS erp_sync_attempts,
+       COALESCE(e.last_error, '')::text AS erp_sync_last_error,
+       COALESCE(e.updated_at, 'epoch')::timestamptz AS erp_sync_updated_at
+FROM orders
+LEFT JOIN erp_syncs e ON e.order_id = orders.id
+WHERE orders.id = $1 AND (orders.company_id = $2 OR $3::boolean)
+`
+
+type OrderDetailGetInCompanyParams struct {
+	ID           uuid.UUID
+	CompanyID    uuid.UUID
+	AllCompanies bool
+}
+
+type OrderDetailGetInCompanyRow struct {
+	Order            Order
+	HasShipments     bool
+	HasInvoices      bool
+	HasReturns       bool
+	HasErpSync       bool
+	ErpSyncStatus    string
+	ErpSyncAttempts  int32
+	ErpSyncLastError string
+	ErpSyncUpdatedAt time.Time
+}
+
+// OrderDetailGetInCompany is OrderGetInCompany with, in the same round trip,
+// whether the order has shipments, invoices and returns (the order's view
+// reads those lists only when it has them: a new order has none) and its ERP
+// sync (has_erp_sync false: none yet).
+func (q *Queries) OrderDetailGetInCompany(ctx context.Context, arg OrderDetailGetInCompanyParams) (OrderDetailGetInCompanyRow, error) {
+	row := q.db.QueryRow(ctx, orderDetailGetInCompany, arg.ID, arg.CompanyID, arg.AllCompanies)
+	var i OrderDetailGetInCompanyRow
+	err := row.Scan(
+		&i.Order.ID,
+		&i.Order.CartID,
+		&i.Order.CompanyID,
+		&i.Order.CustomerID,
+		&i.Order.Status,
+		&i.Order.Currency,
+		&i.Order.Subtotal,
+		&i.Order.Total,
+		&i.Order.PlacedAt,
+		&i.Order.UpdatedAt,
+		&i.Order.Discount,
+		&i.Order.Shipping,
+		&i.Order.Tax,
+		&i.Order.TaxRateBp,
+		&i.Order.ShippingMethod,
+		&i.Order.ShipTo,
+		&i.Order.PoNumber,
+		&i.Order.BuyerReference,
+		&i.Order.ApprovedBy,
+		&i.Order.FulfilmentStatus,
+		&i.Order.PaymentStatus,
+		&i.Order.ShipBy,
+		&i.Order.DeliverBy,
+		&i.Order.SlaBreached,
+		&i.Order.DeliveredAt,
+		&i.Order.CancelledAmount,
+		&i.Order.InvoicedAmount,
+		&i.Order.PaidAmount,
+		&i.Order.CreditedAmount,
+		&i.Order.ErpNumber,
+		&i.Order.ErpStatus,
+		&i.Order.ErpPaymentHeld,
+		&i.HasShipments,
+		&i.HasInvoices,
+		&i.HasReturns,
+		&i.HasErpSync,
+		&i.ErpSyncStatus,
+		&i.ErpSyncAttempts,
+		&i.ErpSyncLastError,
+		&i.ErpSyncUpdatedAt,
+	)
+	return i, err
+}
+
 const orderFlagLate = `-- name: OrderFlagLate :execrows
 UPDATE orders SET sla_breached = true, updated_at = now() WHERE id = $1 AND NOT sla_breached
 `
@@ -596,6 +681,69 @@ func (q *Queries) OrderLock(ctx context.Context, id uuid.UUID) (Order, error) {
 		&i.ErpNumber,
 		&i.ErpStatus,
 		&i.ErpPaymentHeld,
+	)
+	return i, err
+}
+
+const orderLockToOpen = `-- name: OrderLockToOpen :one
+SELECT orders.id, orders.cart_id, orders.company_id, orders.customer_id, orders.status, orders.currency, orders.subtotal, orders.total, orders.placed_at, orders.updated_at, orders.discount, orders.shipping, orders.tax, orders.tax_rate_bp, orders.shipping_method, orders.ship_to, orders.po_number, orders.buyer_reference, orders.approved_by, orders.fulfilment_status, orders.payment_status, orders.ship_by, orders.deliver_by, orders.sla_breached, orders.delivered_at, orders.cancelled_amount, orders.invoiced_amount, orders.paid_amount, orders.credited_amount, orders.erp_number, orders.erp_status, orders.erp_payment_held, carts.checkout_attempt,
+       companies.return_window_days, companies.payment_terms_days
+FROM orders
+JOIN carts ON carts.id = orders.cart_id
+JOIN companies ON companies.id = orders.company_id
+WHERE orders.id = $1
+FOR NO KEY UPDATE OF orders
+`
+
+type OrderLockToOpenRow struct {
+	Order            Order
+	CheckoutAttempt  int32
+	ReturnWindowDays int32
+	PaymentTermsDays int32
+}
+
+// OrderLockToOpen is OrderLock with what the order's life needs besides the
+// order (its checkout attempt, its company's terms), in one round trip. Only
+// the order row is locked.
+func (q *Queries) OrderLockToOpen(ctx context.Context, id uuid.UUID) (OrderLockToOpenRow, error) {
+	row := q.db.QueryRow(ctx, orderLockToOpen, id)
+	var i OrderLockToOpenRow
+	err := row.Scan(
+		&i.Order.ID,
+		&i.Order.CartID,
+		&i.Order.CompanyID,
+		&i.Order.CustomerID,
+		&i.Order.Status,
+		&i.Order.Currency,
+		&i.Order.Subtotal,
+		&i.Order.Total,
+		&i.Order.PlacedAt,
+		&i.Order.UpdatedAt,
+		&i.Order.Discount,
+		&i.Order.Shipping,
+		&i.Order.Tax,
+		&i.Order.TaxRateBp,
+		&i.Order.ShippingMethod,
+		&i.Order.ShipTo,
+		&i.Order.PoNumber,
+		&i.Order.BuyerReference,
+		&i.Order.ApprovedBy,
+		&i.Order.FulfilmentStatus,
+		&i.Order.PaymentStatus,
+		&i.Order.ShipBy,
+		&i.Order.DeliverBy,
+		&i.Order.SlaBreached,
+		&i.Order.DeliveredAt,
+		&i.Order.CancelledAmount,
+		&i.Order.InvoicedAmount,
+		&i.Order.PaidAmount,
+		&i.Order.CreditedAmount,
+		&i.Order.ErpNumber,
+		&i.Order.ErpStatus,
+		&i.Order.ErpPaymentHeld,
+		&i.CheckoutAttempt,
+		&i.ReturnWindowDays,
+		&i.PaymentTermsDays,
 	)
 	return i, err
 }

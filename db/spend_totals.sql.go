@@ -101,53 +101,62 @@ func (q *Queries) SpendTotalRecountByCompany(ctx context.Context, companyID uuid
 	return err
 }
 
-const spendTotalSumInWindow = `-- name: SpendTotalSumInWindow :one
-SELECT COALESCE(SUM(amount), 0)::bigint AS spent
-FROM spend_totals
-WHERE company_id = $1 AND customer_id IS NULL
-  AND month >= $2 AND month < $3
+const spendTotalSumWindows = `-- name: SpendTotalSumWindows :many
+SELECT w.ord::integer AS ord,
+       COALESCE(CASE WHEN ($1::boolean[])[w.ord] THEN
+                  (SELECT SUM(t.amount) FROM spend_totals t
+                   WHERE t.company_id = $2 AND t.customer_id = $3
+                     AND t.month >= ($4::timestamptz[])[w.ord] AND t.month < ($5::timestamptz[])[w.ord])
+                ELSE
+                  (SELECT SUM(t.amount) FROM spend_totals t
+                   WHERE t.company_id = $2 AND t.customer_id IS NULL
+                     AND t.month >= ($4::timestamptz[])[w.ord] AND t.month < ($5::timestamptz[])[w.ord])
+                END, 0)::bigint AS spent
+FROM ROWS FROM (generate_subscripts($4::timestamptz[], 1)) AS w(ord)
+ORDER BY w.ord
 `
 
-type SpendTotalSumInWindowParams struct {
-	CompanyID   uuid.UUID
-	WindowStart time.Time
-	WindowEnd   time.Time
+type SpendTotalSumWindowsParams struct {
+	ByCustomer   []bool
+	CompanyID    uuid.UUID
+	CustomerID   uuid.NullUUID
+	WindowStarts []time.Time
+	WindowEnds   []time.Time
 }
 
-// SpendTotalSumInWindow is what the whole company has reserved or committed in
-// the UTC calendar months in [window_start, window_end), read from the running
-// totals: one row per month, whatever the history (the unique key's index,
-// company and NULL employee first).
-func (q *Queries) SpendTotalSumInWindow(ctx context.Context, arg SpendTotalSumInWindowParams) (int64, error) {
-	row := q.db.QueryRow(ctx, spendTotalSumInWindow, arg.CompanyID, arg.WindowStart, arg.WindowEnd)
-	var spent int64
-	err := row.Scan(&spent)
-	return spent, err
+type SpendTotalSumWindowsRow struct {
+	Ord   int32
+	Spent int64
 }
 
-const spendTotalSumInWindowByCustomer = `-- name: SpendTotalSumInWindowByCustomer :one
-SELECT COALESCE(SUM(amount), 0)::bigint AS spent
-FROM spend_totals
-WHERE company_id = $1 AND customer_id = $2
-  AND month >= $3 AND month < $4
-`
-
-type SpendTotalSumInWindowByCustomerParams struct {
-	CompanyID   uuid.UUID
-	CustomerID  uuid.NullUUID
-	WindowStart time.Time
-	WindowEnd   time.Time
-}
-
-// SpendTotalSumInWindowByCustomer is SpendTotalSumInWindow for one employee.
-func (q *Queries) SpendTotalSumInWindowByCustomer(ctx context.Context, arg SpendTotalSumInWindowByCustomerParams) (int64, error) {
-	row := q.db.QueryRow(ctx, spendTotalSumInWindowByCustomer,
+// SpendTotalSumWindows is what the whole company (by_customer false) or the
+// employee customer_id (true) has reserved or committed in the UTC calendar
+// months in [window_start, window_end), for each window given, in one round
+// trip, in the order given (ord from 1). Read from the running totals: one row
+// per month, whatever the history (the unique key's index, company and
+// employee or NULL first).
+func (q *Queries) SpendTotalSumWindows(ctx context.Context, arg SpendTotalSumWindowsParams) ([]SpendTotalSumWindowsRow, error) {
+	rows, err := q.db.Query(ctx, spendTotalSumWindows,
+		arg.ByCustomer,
 		arg.CompanyID,
 		arg.CustomerID,
-		arg.WindowStart,
-		arg.WindowEnd,
+		arg.WindowStarts,
+		arg.WindowEnds,
 	)
-	var spent int64
-	err := row.Scan(&spent)
-	return spent, err
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []SpendTotalSumWindowsRow{}
+	for rows.Next() {
+		var i SpendTotalSumWindowsRow
+		if err := rows.Scan(&i.Ord, &i.Spent); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

@@ -7,6 +7,8 @@ package db
 
 import (
 	"context"
+
+	"github.com/google/uuid"
 )
 
 const stockCreate = `-- name: StockCreate :exec
@@ -79,20 +81,37 @@ func (q *Queries) StockRelease(ctx context.Context, arg StockReleaseParams) erro
 	return err
 }
 
-const stockReserve = `-- name: StockReserve :one
-UPDATE stock SET reserved = reserved + $1
-WHERE sku = $2 AND on_hand - reserved >= $1
-RETURNING sku
+const stockReserveFor = `-- name: StockReserveFor :one
+WITH held AS (
+  UPDATE stock SET reserved = stock.reserved + $3
+  WHERE stock.sku = $4 AND stock.on_hand - stock.reserved >= $3
+  RETURNING stock.sku
+)
+INSERT INTO stock_reservations (cart_id, attempt, sku, quantity)
+SELECT $1, $2, held.sku, $3 FROM held
+RETURNING stock_reservations.sku
 `
 
-type StockReserveParams struct {
+type StockReserveForParams struct {
+	CartID   uuid.UUID
+	Attempt  int32
 	Quantity int64
 	Sku      string
 }
 
 // StockReserve takes units only while enough are available; no row back means not enough.
-func (q *Queries) StockReserve(ctx context.Context, arg StockReserveParams) (string, error) {
-	row := q.db.QueryRow(ctx, stockReserve, arg.Quantity, arg.Sku)
+// StockReserveFor holds units of one SKU for one checkout attempt and records
+// the reservation, in one round trip: the reservation row is written only if
+// the stock row had the units (no row back: not enough stock). The reservation
+// records the units the attempt (cart, attempt) took, so that releasing the
+// attempt gives back exactly that.
+func (q *Queries) StockReserveFor(ctx context.Context, arg StockReserveForParams) (string, error) {
+	row := q.db.QueryRow(ctx, stockReserveFor,
+		arg.CartID,
+		arg.Attempt,
+		arg.Quantity,
+		arg.Sku,
+	)
 	var sku string
 	err := row.Scan(&sku)
 	return sku, err

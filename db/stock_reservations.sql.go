@@ -11,29 +11,6 @@ import (
 	"github.com/google/uuid"
 )
 
-const stockReservationCreate = `-- name: StockReservationCreate :exec
-INSERT INTO stock_reservations (cart_id, attempt, sku, quantity) VALUES ($1, $2, $3, $4)
-`
-
-type StockReservationCreateParams struct {
-	CartID   uuid.UUID
-	Attempt  int32
-	Sku      string
-	Quantity int64
-}
-
-// StockReservationCreate records the units one checkout attempt (cart, attempt)
-// took from stock, so that releasing the attempt gives back exactly that.
-func (q *Queries) StockReservationCreate(ctx context.Context, arg StockReservationCreateParams) error {
-	_, err := q.db.Exec(ctx, stockReservationCreate,
-		arg.CartID,
-		arg.Attempt,
-		arg.Sku,
-		arg.Quantity,
-	)
-	return err
-}
-
 const stockReservationDeleteByAttempt = `-- name: StockReservationDeleteByAttempt :many
 DELETE FROM stock_reservations WHERE cart_id = $1 AND attempt = $2 RETURNING sku, quantity
 `

@@ -88,15 +88,24 @@ func TestRunningTotalsMigrationCountsTheHistory(t *testing.T) {
 		{uuid.NullUUID{}, june, june.AddDate(0, 1, 0), 5, "the company in June"},
 		{uuid.NullUUID{}, may.AddDate(0, -1, 0), june.AddDate(0, 2, 0), 35, "the company from April to July"},
 	} {
-		spent, err := q.SpendTotalSumInWindow(ctx, db.SpendTotalSumInWindowParams{CompanyID: company.ID,
-			WindowStart: tc.from, WindowEnd: tc.to})
-		if tc.who.Valid {
-			spent, err = q.SpendTotalSumInWindowByCustomer(ctx, db.SpendTotalSumInWindowByCustomerParams{CompanyID: company.ID,
-				CustomerID: tc.who, WindowStart: tc.from, WindowEnd: tc.to})
-		}
+		sums, err := q.SpendTotalSumWindows(ctx, db.SpendTotalSumWindowsParams{CompanyID: company.ID, CustomerID: tc.who,
+			ByCustomer: []bool{tc.who.Valid}, WindowStarts: []time.Time{tc.from}, WindowEnds: []time.Time{tc.to}})
 		require.NoError(t, err)
-		require.Equal(t, tc.want, spent, tc.whatItHeld)
+		require.Len(t, sums, 1)
+		require.Equal(t, tc.want, sums[0].Spent, tc.whatItHeld)
 	}
+	// Several windows in one statement come back in the order asked.
+	sums, err := q.SpendTotalSumWindows(ctx, db.SpendTotalSumWindowsParams{CompanyID: company.ID,
+		CustomerID: uuid.NullUUID{UUID: alice.ID, Valid: true}, ByCustomer: []bool{false, true, false, true},
+		WindowStarts: []time.Time{may, may, may.AddDate(0, -1, 0), june},
+		WindowEnds:   []time.Time{june, june, june.AddDate(0, 2, 0), june.AddDate(0, 1, 0)}})
+	require.NoError(t, err)
+	var got []int64
+	for i, s := range sums {
+		require.EqualValues(t, i+1, s.Ord)
+		got = append(got, s.Spent)
+	}
+	require.Equal(t, []int64{30, 10, 35, 5}, got, "company May, Alice May, company April to July, Alice June")
 }
 
 // TestCompanyLockLetsNewRowsOfTheCompanyIn: while one transaction holds the

@@ -50,6 +50,10 @@ func CommerceLines(lines []db.CartLine) ([]commerce.CartLine, []string) {
 // company). A ship-to country without a tax rate is refused: Orderflow does not
 // guess tax.
 func PricingFor(ctx context.Context, q *db.Queries, cart db.Cart, skus []string, at time.Time) (commerce.PricingContext, error) {
+	return pricingFor(ctx, q, cart, skus, at, Known{})
+}
+
+func pricingFor(ctx context.Context, q *db.Queries, cart db.Cart, skus []string, at time.Time, known Known) (commerce.PricingContext, error) {
 	pc := commerce.PricingContext{At: at}
 	company, err := q.CompanyGet(ctx, cart.CompanyID)
 	if err != nil {
@@ -66,7 +70,8 @@ func PricingFor(ctx context.Context, q *db.Queries, cart db.Cart, skus []string,
 			return pc, err
 		}
 		if cart.ShippingMethod != "" {
-			m, err := q.ShippingMethodGet(ctx, cart.ShippingMethod)
+			m, err := knownOr(known.ShippingMethod, func(m db.ShippingMethod) bool { return m.Code == cart.ShippingMethod },
+				func() (db.ShippingMethod, error) { return q.ShippingMethodGet(ctx, cart.ShippingMethod) })
 			if db.IsNotFound(err) {
 				return pc, commerce.Reject(commerce.CodeInvalidCart, fmt.Sprintf("shipping method %q no longer exists", cart.ShippingMethod))
 			}
@@ -78,7 +83,8 @@ func PricingFor(ctx context.Context, q *db.Queries, cart db.Cart, skus []string,
 	}
 	if cart.ShipCountry != "" {
 		pc.Tax = commerce.TaxPolicy{Country: cart.ShipCountry, Exempt: company.TaxExempt}
-		rate, err := q.TaxRateGet(ctx, cart.ShipCountry)
+		rate, err := knownOr(known.TaxRate, func(r db.TaxRate) bool { return r.Country == cart.ShipCountry },
+			func() (db.TaxRate, error) { return q.TaxRateGet(ctx, cart.ShipCountry) })
 		if db.IsNotFound(err) {
 			return pc, commerce.Reject(commerce.CodeInvalidCart, fmt.Sprintf("no tax rate is set up for %s; orders cannot ship there", cart.ShipCountry))
 		}
@@ -88,6 +94,14 @@ func PricingFor(ctx context.Context, q *db.Queries, cart db.Cart, skus []string,
 		pc.Tax.RateBasisPoints = int64(rate.RateBp)
 	}
 	return pc, nil
+}
+
+// knownOr is *known when it is there and matches, else what read reads.
+func knownOr[T any](known *T, matches func(T) bool, read func() (T, error)) (T, error) {
+	if known != nil && matches(*known) {
+		return *known, nil
+	}
+	return read()
 }
 
 // companyPriceLists are the price lists of the company and its customer group

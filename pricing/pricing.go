@@ -27,6 +27,21 @@ type PricedCart struct {
 // country) comes back as a *commerce.Rejection error, with Lines and Catalog
 // filled in so a caller can still show the lines.
 func PriceCart(ctx context.Context, q *db.Queries, cart db.Cart, at time.Time, held []db.StockReservation) (PricedCart, error) {
+	return PriceCartKnowing(ctx, q, cart, at, held, Known{})
+}
+
+// Known are rows the caller has read in the same transaction, which pricing
+// the cart would otherwise read again (the cart view after a change of the
+// ship-to or the shipping method, which checked them). A row that does not
+// match the cart (another code or country) is ignored and read.
+type Known struct {
+	ShippingMethod *db.ShippingMethod
+	TaxRate        *db.TaxRate
+}
+
+// PriceCartKnowing is PriceCart using the rows in known instead of reading
+// them again.
+func PriceCartKnowing(ctx context.Context, q *db.Queries, cart db.Cart, at time.Time, held []db.StockReservation, known Known) (PricedCart, error) {
 	rows, err := q.CartLineListByCart(ctx, cart.ID)
 	if err != nil {
 		return PricedCart{}, err
@@ -48,7 +63,7 @@ func PriceCart(ctx context.Context, q *db.Queries, cart db.Cart, at time.Time, h
 		_, err = commerce.PriceCart(cart.Currency, out.Lines, out.Catalog, commerce.PricingContext{At: at})
 		return out, err
 	}
-	pc, err := PricingFor(ctx, q, cart, skus, at)
+	pc, err := pricingFor(ctx, q, cart, skus, at, known)
 	if err != nil {
 		return out, err
 	}

@@ -26,32 +26,45 @@ SELECT EXISTS (SELECT 1 FROM carts WHERE company_id = $1);
 -- name: CartLock :one
 SELECT * FROM carts WHERE id = $1 FOR NO KEY UPDATE;
 
--- CartLockInCompany locks the cart so line changes and the start of checkout are
--- serialised: no line can change once checkout has read the lines.
--- name: CartLockInCompany :one
-SELECT * FROM carts WHERE id = $1 AND company_id = $2 FOR NO KEY UPDATE;
+-- CartLockTouchInCompany locks the cart for a change of its lines or details,
+-- so line changes and the start of checkout are serialised (no line can change
+-- once checkout has read the lines), and marks the change in the same
+-- statement: the last checkout's failure no longer applies. An UPDATE takes the
+-- same row lock as SELECT … FOR NO KEY UPDATE; a change the API refuses rolls
+-- the mark back with it.
+-- name: CartLockTouchInCompany :one
+UPDATE carts SET updated_at = now(), failure_code = '', failure_reason = '', failure_details = NULL
+WHERE id = $1 AND company_id = $2
+RETURNING *;
 
--- name: CartUpdateDetails :exec
+-- name: CartUpdateDetails :one
 UPDATE carts SET ship_name = @ship_name, ship_line1 = @ship_line1, ship_line2 = @ship_line2,
                  ship_city = @ship_city, ship_postal_code = @ship_postal_code, ship_country = @ship_country,
                  shipping_method = @shipping_method, po_number = @po_number, buyer_reference = @buyer_reference
-WHERE id = @id;
+WHERE id = @id
+RETURNING *;
 
 -- name: CartUpdateCheckoutStatus :exec
 UPDATE carts SET checkout_status = $2, updated_at = now() WHERE id = $1;
 
--- CartTouch marks a change of lines; the last checkout's failure no longer applies.
--- name: CartTouch :one
-UPDATE carts SET updated_at = now(), failure_code = '', failure_reason = '', failure_details = NULL WHERE id = $1
-RETURNING *;
-
--- CartStartCheckout freezes the cart for a new checkout attempt and returns the
--- attempt's number.
--- name: CartStartCheckout :one
-UPDATE carts SET status = 'checking_out', failure_code = '', failure_reason = '', failure_details = NULL,
-                 checkout_attempt = checkout_attempt + 1, updated_at = now()
-WHERE id = $1
-RETURNING checkout_attempt;
+-- CartStartCheckoutRecorded freezes the cart for a new checkout attempt,
+-- returns the attempt's number, and records the attempt's event on the
+-- timeline (as TimelineEventCreate does) in the same round trip. The
+-- caller holds the cart's lock, so it knows the attempt's number, and with it
+-- the event's dedup key, before the statement runs; it checks the number the
+-- statement answers.
+-- name: CartStartCheckoutRecorded :one
+WITH started AS (
+  UPDATE carts SET status = 'checking_out', failure_code = '', failure_reason = '', failure_details = NULL,
+                   checkout_attempt = carts.checkout_attempt + 1, updated_at = now()
+  WHERE carts.id = @id
+  RETURNING carts.id, carts.checkout_attempt
+), recorded AS (
+  INSERT INTO timeline_events (cart_id, kind, actor, detail, dedup_key)
+  SELECT started.id, @kind, @actor, @detail, @dedup_key FROM started
+  ON CONFLICT (dedup_key) DO NOTHING
+)
+SELECT started.checkout_attempt FROM started;
 
 -- CartRefuseCheckout records why a checkout was refused before it froze the cart;
 -- the attempt is counted so the refusal has a place on the timeline.
@@ -60,9 +73,18 @@ UPDATE carts SET failure_code = @failure_code, failure_reason = @failure_reason,
                  checkout_attempt = checkout_attempt + 1, updated_at = now()
 WHERE id = @id AND status = 'open';
 
--- name: CartComplete :exec
-UPDATE carts SET status = 'completed', order_id = $2, updated_at = now()
-WHERE id = $1;
+-- CartCompleteRecorded marks the cart as the order it became and records the
+-- order's event on the timeline (as TimelineEventCreate does), in one round
+-- trip.
+-- name: CartCompleteRecorded :exec
+WITH completed AS (
+  UPDATE carts SET status = 'completed', order_id = @order_id, updated_at = now()
+  WHERE carts.id = @id
+  RETURNING carts.id, carts.order_id
+)
+INSERT INTO timeline_events (cart_id, order_id, kind, actor, detail, dedup_key)
+SELECT completed.id, completed.order_id, @kind, @actor, @detail, @dedup_key FROM completed
+ON CONFLICT (dedup_key) DO NOTHING;
 
 -- CartReopen reopens a cart whose checkout failed, with the buyer's reason
 -- and, for the company's approvers and admins, its figures (failure_details).
@@ -78,11 +100,18 @@ INSERT INTO cart_lines (cart_id, sku, quantity) VALUES ($1, $2, $3)
 ON CONFLICT (cart_id, sku) DO UPDATE SET quantity = cart_lines.quantity + excluded.quantity
 RETURNING quantity, (xmax = 0)::boolean AS inserted;
 
+-- CartLineAddCounted is CartLineAdd answering also how many lines the cart has
+-- afterwards, in the same round trip. The count's sub-select sees the cart as
+-- it was before the statement (the statement's own snapshot), so a new line
+-- adds one; the caller holds the cart's lock, so nothing else changes it.
+-- name: CartLineAddCounted :one
+INSERT INTO cart_lines (cart_id, sku, quantity) VALUES (@cart_id, @sku, @quantity)
+ON CONFLICT (cart_id, sku) DO UPDATE SET quantity = cart_lines.quantity + excluded.quantity
+RETURNING quantity, (xmax = 0)::boolean AS inserted,
+  ((SELECT count(*) FROM cart_lines c WHERE c.cart_id = @cart_id) + (xmax = 0)::int)::bigint AS line_count;
+
 -- name: CartLineListByCart :many
 SELECT * FROM cart_lines WHERE cart_id = $1 ORDER BY added_at, sku;
-
--- name: CartLineCountByCart :one
-SELECT count(*) FROM cart_lines WHERE cart_id = $1;
 
 -- name: CartLineUpdate :execrows
 UPDATE cart_lines SET quantity = $3 WHERE cart_id = $1 AND sku = $2;

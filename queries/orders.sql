@@ -17,6 +17,24 @@ SELECT * FROM orders WHERE cart_id = $1;
 -- name: OrderGetInCompany :one
 SELECT * FROM orders WHERE id = @id AND (company_id = @company_id OR @all_companies::boolean);
 
+-- OrderDetailGetInCompany is OrderGetInCompany with, in the same round trip,
+-- whether the order has shipments, invoices and returns (the order's view
+-- reads those lists only when it has them: a new order has none) and its ERP
+-- sync (has_erp_sync false: none yet).
+-- name: OrderDetailGetInCompany :one
+SELECT sqlc.embed(orders),
+       EXISTS (SELECT 1 FROM shipments s WHERE s.order_id = orders.id) AS has_shipments,
+       EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = orders.id) AS has_invoices,
+       EXISTS (SELECT 1 FROM returns r WHERE r.order_id = orders.id) AS has_returns,
+       (e.order_id IS NOT NULL)::boolean AS has_erp_sync,
+       COALESCE(e.status, '')::text AS erp_sync_status,
+       COALESCE(e.attempts, 0)::integer AS erp_sync_attempts,
+       COALESCE(e.last_error, '')::text AS erp_sync_last_error,
+       COALESCE(e.updated_at, 'epoch')::timestamptz AS erp_sync_updated_at
+FROM orders
+LEFT JOIN erp_syncs e ON e.order_id = orders.id
+WHERE orders.id = @id AND (orders.company_id = @company_id OR @all_companies::boolean);
+
 -- OrderListByCustomer pages newest first with a keyset cursor (placed_at, id).
 -- name: OrderListByCustomer :many
 SELECT * FROM orders
@@ -45,6 +63,18 @@ SELECT * FROM orders WHERE id = $1;
 -- that refer to the order (its ERP sync, timeline) need not wait for it.
 -- name: OrderLock :one
 SELECT * FROM orders WHERE id = $1 FOR NO KEY UPDATE;
+
+-- OrderLockToOpen is OrderLock with what the order's life needs besides the
+-- order (its checkout attempt, its company's terms), in one round trip. Only
+-- the order row is locked.
+-- name: OrderLockToOpen :one
+SELECT sqlc.embed(orders), carts.checkout_attempt,
+       companies.return_window_days, companies.payment_terms_days
+FROM orders
+JOIN carts ON carts.id = orders.cart_id
+JOIN companies ON companies.id = orders.company_id
+WHERE orders.id = $1
+FOR NO KEY UPDATE OF orders;
 
 -- OrderUpdateFulfilment records what the order's life made of it: statuses,
 -- money after checkout and when it was delivered.

@@ -1,19 +1,22 @@
--- SpendTotalSumInWindow is what the whole company has reserved or committed in
--- the UTC calendar months in [window_start, window_end), read from the running
--- totals: one row per month, whatever the history (the unique key's index,
--- company and NULL employee first).
--- name: SpendTotalSumInWindow :one
-SELECT COALESCE(SUM(amount), 0)::bigint AS spent
-FROM spend_totals
-WHERE company_id = @company_id AND customer_id IS NULL
-  AND month >= @window_start AND month < @window_end;
-
--- SpendTotalSumInWindowByCustomer is SpendTotalSumInWindow for one employee.
--- name: SpendTotalSumInWindowByCustomer :one
-SELECT COALESCE(SUM(amount), 0)::bigint AS spent
-FROM spend_totals
-WHERE company_id = @company_id AND customer_id = @customer_id
-  AND month >= @window_start AND month < @window_end;
+-- SpendTotalSumWindows is what the whole company (by_customer false) or the
+-- employee customer_id (true) has reserved or committed in the UTC calendar
+-- months in [window_start, window_end), for each window given, in one round
+-- trip, in the order given (ord from 1). Read from the running totals: one row
+-- per month, whatever the history (the unique key's index, company and
+-- employee or NULL first).
+-- name: SpendTotalSumWindows :many
+SELECT w.ord::integer AS ord,
+       COALESCE(CASE WHEN (@by_customer::boolean[])[w.ord] THEN
+                  (SELECT SUM(t.amount) FROM spend_totals t
+                   WHERE t.company_id = @company_id AND t.customer_id = @customer_id
+                     AND t.month >= (@window_starts::timestamptz[])[w.ord] AND t.month < (@window_ends::timestamptz[])[w.ord])
+                ELSE
+                  (SELECT SUM(t.amount) FROM spend_totals t
+                   WHERE t.company_id = @company_id AND t.customer_id IS NULL
+                     AND t.month >= (@window_starts::timestamptz[])[w.ord] AND t.month < (@window_ends::timestamptz[])[w.ord])
+                END, 0)::bigint AS spent
+FROM ROWS FROM (generate_subscripts(@window_starts::timestamptz[], 1)) AS w(ord)
+ORDER BY w.ord;
 
 -- SpendTotalListDrift lists the running spend totals that differ from the
 -- sum of the reservations (reserved or committed) they stand for, by company,

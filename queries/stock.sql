@@ -15,10 +15,20 @@ ON CONFLICT (sku) DO UPDATE SET on_hand = excluded.on_hand
 RETURNING *;
 
 -- StockReserve takes units only while enough are available; no row back means not enough.
--- name: StockReserve :one
-UPDATE stock SET reserved = reserved + @quantity
-WHERE sku = @sku AND on_hand - reserved >= @quantity
-RETURNING sku;
+-- StockReserveFor holds units of one SKU for one checkout attempt and records
+-- the reservation, in one round trip: the reservation row is written only if
+-- the stock row had the units (no row back: not enough stock). The reservation
+-- records the units the attempt (cart, attempt) took, so that releasing the
+-- attempt gives back exactly that.
+-- name: StockReserveFor :one
+WITH held AS (
+  UPDATE stock SET reserved = stock.reserved + @quantity
+  WHERE stock.sku = @sku AND stock.on_hand - stock.reserved >= @quantity
+  RETURNING stock.sku
+)
+INSERT INTO stock_reservations (cart_id, attempt, sku, quantity)
+SELECT @cart_id, @attempt, held.sku, @quantity FROM held
+RETURNING stock_reservations.sku;
 
 -- name: StockRelease :exec
 UPDATE stock SET reserved = reserved - @quantity WHERE sku = @sku;

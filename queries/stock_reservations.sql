@@ -1,8 +1,3 @@
--- StockReservationCreate records the units one checkout attempt (cart, attempt)
--- took from stock, so that releasing the attempt gives back exactly that.
--- name: StockReservationCreate :exec
-INSERT INTO stock_reservations (cart_id, attempt, sku, quantity) VALUES ($1, $2, $3, $4);
-
 -- name: StockReservationExistsByAttempt :one
 SELECT EXISTS (SELECT 1 FROM stock_reservations WHERE cart_id = $1 AND attempt = $2);
 

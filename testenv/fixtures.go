@@ -181,7 +181,7 @@ func NewCart(t testing.TB, pool *pgxpool.Pool, buyer Buyer, currency string, lin
 // name a shipping method that does not exist.
 func SetCartDetails(t testing.TB, pool *pgxpool.Pool, details db.CartUpdateDetailsParams) {
 	t.Helper()
-	if err := db.New(pool).CartUpdateDetails(context.Background(), details); err != nil {
+	if _, err := db.New(pool).CartUpdateDetails(context.Background(), details); err != nil {
 		t.Fatalf("set cart details: %v", err)
 	}
 }

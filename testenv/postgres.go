@@ -49,6 +49,12 @@ func DatabaseURL() string {
 // can run in parallel without seeing each other's rows.
 func NewDatabase(t testing.TB) (*pgxpool.Pool, string) {
 	t.Helper()
+	return newDatabase(t, nil)
+}
+
+// newDatabase is NewDatabase with a tracer on the pool (nil: none).
+func newDatabase(t testing.TB, tracer pgx.QueryTracer) (*pgxpool.Pool, string) {
+	t.Helper()
 	ctx := context.Background()
 	templateOnce.Do(func() { templateName, templateErr = ensureTemplate(ctx) })
 	if templateErr != nil {
@@ -70,7 +76,12 @@ func NewDatabase(t testing.TB) (*pgxpool.Pool, string) {
 		t.Fatalf("create test database: %v", err)
 	}
 	url := withDatabase(t, DatabaseURL(), name)
-	pool, err := pgxpool.New(ctx, url)
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		t.Fatalf("test database URL: %v", err)
+	}
+	cfg.ConnConfig.Tracer = tracer
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		t.Fatalf("connect test database: %v", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
@@ -158,6 +159,9 @@ type StackOptions struct {
 	// the test ends. Off by default, so that other tests' orders change only
 	// as they say.
 	ERPWebhooks bool
+	// Statements, when set, counts every SQL statement the stack's pool
+	// sends (the API's, the workers' and the test's own fixtures).
+	Statements *StatementCounter
 }
 
 // NewStack builds the system against the given Temporal server and a new
@@ -165,7 +169,11 @@ type StackOptions struct {
 // same wiring as the binary (package app).
 func NewStack(t testing.TB, server *testsuite.DevServer, opts StackOptions) *Stack {
 	t.Helper()
-	pool, dbURL := NewDatabase(t)
+	var tracer pgx.QueryTracer
+	if opts.Statements != nil {
+		tracer = opts.Statements
+	}
+	pool, dbURL := newDatabase(t, tracer)
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	i := int(nextNamespace.Add(1))
 	if i > stackNamespaces {
@@ -187,7 +195,7 @@ func NewStack(t testing.TB, server *testsuite.DevServer, opts StackOptions) *Sta
 	if err != nil {
 		t.Fatalf("ERP sandbox: %v", err)
 	}
-	erpHTTP := httptest.NewServer(erpServer.Handler())
+	erpHTTP := httptest.NewServer(asSender("erp sandbox", erpServer.Handler()))
 	acts := app.NewActivities(pool, erp.NewHTTPConnector(erpHTTP.URL, ERPToken, 5*time.Second))
 	acts.Erp.Policy = opts.ERPPushPolicy
 	if opts.Payments != nil {

@@ -124,14 +124,23 @@ func (a *Activities) BeginCheckout(ctx context.Context, in BeginCheckoutInput) (
 			return nil
 		}
 
-		attempt, err := q.CartStartCheckout(ctx, cart.ID)
+		// The cart is locked, so the new attempt is the next number; the
+		// attempt's start and its event on the timeline are one statement.
+		next := int(cart.CheckoutAttempt) + 1
+		started := timeline.Event{CartID: cart.ID, Attempt: next,
+			Kind: timeline.CheckoutStarted, Actor: timeline.CustomerActor(in.CustomerID),
+			Detail: fmt.Sprintf("checkout started: %d lines, total %s", len(priced.Cart.Lines), priced.Cart.Totals.Total)}
+		attempt, err := q.CartStartCheckoutRecorded(ctx, db.CartStartCheckoutRecordedParams{
+			ID: cart.ID, Kind: started.Kind, Actor: started.Actor, Detail: started.Detail, DedupKey: started.Key(),
+		})
 		if err != nil {
 			return err
 		}
-		out.Attempt = int(attempt)
-		return timeline.Record(ctx, q, timeline.Event{CartID: cart.ID, Attempt: out.Attempt,
-			Kind: timeline.CheckoutStarted, Actor: timeline.CustomerActor(in.CustomerID),
-			Detail: fmt.Sprintf("checkout started: %d lines, total %s", len(priced.Cart.Lines), priced.Cart.Totals.Total)})
+		if int(attempt) != next {
+			return fmt.Errorf("cart %s started attempt %d, expected %d", cart.ID, attempt, next)
+		}
+		out.Attempt = next
+		return nil
 	})
 	return out, activities.Classify(err)
 }

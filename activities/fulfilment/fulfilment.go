@@ -70,18 +70,11 @@ type RecordedShipment struct {
 func (a *Activities) OpenOrder(ctx context.Context, in OpenOrderInput) (Order, error) {
 	var out Order
 	err := db.InTx(ctx, a.DB, func(q *db.Queries) error {
-		o, err := q.OrderLock(ctx, in.OrderID)
+		row, err := q.OrderLockToOpen(ctx, in.OrderID)
 		if err != nil {
 			return err
 		}
-		cart, err := q.CartGet(ctx, o.CartID)
-		if err != nil {
-			return err
-		}
-		company, err := q.CompanyGet(ctx, o.CompanyID)
-		if err != nil {
-			return err
-		}
+		o := row.Order
 		rows, err := q.OrderLineListByOrder(ctx, o.ID)
 		if err != nil {
 			return err
@@ -105,12 +98,12 @@ func (a *Activities) OpenOrder(ctx context.Context, in OpenOrderInput) (Order, e
 		}
 		out = Order{
 			OrderID: o.ID, CartID: o.CartID, CompanyID: o.CompanyID, CustomerID: o.CustomerID,
-			Attempt: int(cart.CheckoutAttempt), PaymentKey: payment.CheckoutKey(o.CartID, int(cart.CheckoutAttempt)),
+			Attempt: int(row.CheckoutAttempt), PaymentKey: payment.CheckoutKey(o.CartID, int(row.CheckoutAttempt)),
 			Currency: o.Currency, PlacedAt: o.PlacedAt.UTC(),
 			ShipBy:           commerce.ShipBy(o.PlacedAt, shipWithin),
 			DeliverBy:        commerce.DeliverBy(o.PlacedAt, deliverWithin),
-			ReturnWindow:     time.Duration(company.ReturnWindowDays) * 24 * time.Hour,
-			PaymentTermsDays: int(company.PaymentTermsDays),
+			ReturnWindow:     time.Duration(row.ReturnWindowDays) * 24 * time.Hour,
+			PaymentTermsDays: int(row.PaymentTermsDays),
 			Payment: commerce.PaymentState{Voided: o.CancelledAmount, Invoiced: o.InvoicedAmount, Paid: o.PaidAmount,
 				Credited: o.CreditedAmount},
 			Totals: commerce.Totals{

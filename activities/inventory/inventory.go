@@ -41,7 +41,9 @@ func (a *Activities) ReserveInventory(ctx context.Context, in ReserveInventoryIn
 		lines := slices.Clone(in.Lines)
 		slices.SortFunc(lines, func(a, b commerce.CartLine) int { return strings.Compare(a.SKU, b.SKU) })
 		for _, l := range lines {
-			_, err := q.StockReserve(ctx, db.StockReserveParams{Sku: l.SKU, Quantity: l.Quantity})
+			_, err := q.StockReserveFor(ctx, db.StockReserveForParams{
+				CartID: in.CartID, Attempt: int32(in.Attempt), Sku: l.SKU, Quantity: l.Quantity,
+			})
 			if db.IsNotFound(err) {
 				available := int64(0)
 				if s, err := q.StockGet(ctx, l.SKU); err == nil {
@@ -51,11 +53,6 @@ func (a *Activities) ReserveInventory(ctx context.Context, in ReserveInventoryIn
 					fmt.Sprintf("only %d of %s available, %d requested", available, l.SKU, l.Quantity))
 			}
 			if err != nil {
-				return err
-			}
-			if err := q.StockReservationCreate(ctx, db.StockReservationCreateParams{
-				CartID: in.CartID, Attempt: int32(in.Attempt), Sku: l.SKU, Quantity: l.Quantity,
-			}); err != nil {
 				return err
 			}
 		}

@@ -95,12 +95,17 @@ func (a *Activities) PlaceOrder(ctx context.Context, in PlaceOrderInput) error {
 		if err := q.SpendReservationCommit(ctx, spend.Key(in.CartID, in.Attempt)); err != nil {
 			return err
 		}
-		if err := q.CartComplete(ctx, db.CartCompleteParams{ID: in.CartID, OrderID: uuid.NullUUID{UUID: in.OrderID, Valid: true}}); err != nil {
+		// The cart becomes the order, and the timeline says so, in one statement.
+		event := timeline.Event{CartID: in.CartID, OrderID: in.OrderID, Attempt: in.Attempt,
+			Kind: timeline.OrderPlaced, Actor: timeline.SystemActor, Detail: fmt.Sprintf("order placed, total %s", totals.Total)}
+		if err := q.CartCompleteRecorded(ctx, db.CartCompleteRecordedParams{
+			ID: in.CartID, OrderID: uuid.NullUUID{UUID: in.OrderID, Valid: true},
+			Kind: event.Kind, Actor: event.Actor, Detail: event.Detail, DedupKey: event.Key(),
+		}); err != nil {
 			return err
 		}
 		placed = true
-		return timeline.Record(ctx, q, timeline.Event{CartID: in.CartID, OrderID: in.OrderID, Attempt: in.Attempt,
-			Kind: timeline.OrderPlaced, Actor: timeline.SystemActor, Detail: fmt.Sprintf("order placed, total %s", totals.Total)})
+		return nil
 	})
 	if err == nil && placed {
 		activity.GetLogger(ctx).Info("order placed", "order_id", in.OrderID, "cart_id", in.CartID, "total", in.Cart.Totals.Total.String())

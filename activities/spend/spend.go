@@ -94,17 +94,31 @@ func (a *Activities) ReserveSpend(ctx context.Context, in ReserveSpendInput) (Re
 		if err != nil && !db.IsNotFound(err) {
 			return err
 		}
-		usages := make([]commerce.LimitUsage, 0, len(limits))
+		// Every limit's window, summed in one round trip. The running totals
+		// count by UTC month, and every window but a single order's is whole
+		// months: a limit reads one to three rows, however many orders came
+		// before.
+		windows := db.SpendTotalSumWindowsParams{CompanyID: in.CompanyID, CustomerID: uuid.NullUUID{UUID: in.CustomerID, Valid: true}}
 		for _, l := range limits {
-			limit := spendingLimitOf(l)
-			start, end := commerce.PeriodWindow(limit.Period, in.At)
-			// The running totals count by UTC month, and every window but a
-			// single order's is whole months: a limit reads one to three rows,
-			// however many orders came before.
-			spent, err := spentInWindow(ctx, q, in.CompanyID, l.CustomerID, start, end)
-			if err != nil {
+			start, end := commerce.PeriodWindow(spendingLimitOf(l).Period, in.At)
+			windows.ByCustomer = append(windows.ByCustomer, l.CustomerID.Valid)
+			windows.WindowStarts = append(windows.WindowStarts, start)
+			windows.WindowEnds = append(windows.WindowEnds, end)
+		}
+		var sums []db.SpendTotalSumWindowsRow
+		if len(limits) > 0 {
+			if sums, err = q.SpendTotalSumWindows(ctx, windows); err != nil {
 				return err
 			}
+			if len(sums) != len(limits) {
+				return fmt.Errorf("spend of %d windows read for %d limits", len(sums), len(limits))
+			}
+		}
+		usages := make([]commerce.LimitUsage, 0, len(limits))
+		for i, l := range limits {
+			limit := spendingLimitOf(l)
+			start, end := windows.WindowStarts[i], windows.WindowEnds[i]
+			spent := sums[i].Spent
 			if found && held.Status != "released" && !held.ReservedAt.Before(start) && held.ReservedAt.Before(end) &&
 				(!l.CustomerID.Valid || l.CustomerID.UUID == held.CustomerID) {
 				spent -= held.Amount // this attempt's own reservation, made by an earlier try, is not "already spent"
@@ -137,16 +151,6 @@ func (a *Activities) ReserveSpend(ctx context.Context, in ReserveSpendInput) (Re
 			Detail: fmt.Sprintf("reserved %s against %d spending limits", in.Amount, len(limits))})
 	})
 	return out, activities.Classify(err)
-}
-
-// spentInWindow is what the company (customerID not valid) or one employee
-// reserved or committed in the months of [start, end), from the running totals.
-func spentInWindow(ctx context.Context, q *db.Queries, companyID uuid.UUID, customerID uuid.NullUUID, start, end time.Time) (int64, error) {
-	if !customerID.Valid {
-		return q.SpendTotalSumInWindow(ctx, db.SpendTotalSumInWindowParams{CompanyID: companyID, WindowStart: start, WindowEnd: end})
-	}
-	return q.SpendTotalSumInWindowByCustomer(ctx, db.SpendTotalSumInWindowByCustomerParams{
-		CompanyID: companyID, CustomerID: customerID, WindowStart: start, WindowEnd: end})
 }
 
 // ReleaseSpend gives back the spend one attempt reserved; twice is a no-op.

@@ -56,13 +56,18 @@ func Record(ctx context.Context, q *db.Queries, e Event) error {
 // Claim appends e to the timeline and tells whether it is new: false means a
 // retried activity recorded it before, and so did the rest of its transaction.
 func Claim(ctx context.Context, q *db.Queries, e Event) (bool, error) {
-	key := e.DedupKey
-	if key == "" {
-		key = fmt.Sprintf("%s/%d/%s", e.CartID, e.Attempt, e.Kind)
-	}
 	n, err := q.TimelineEventCreate(ctx, db.TimelineEventCreateParams{
 		CartID: e.CartID, OrderID: uuid.NullUUID{UUID: e.OrderID, Valid: e.OrderID != uuid.Nil},
-		Kind: e.Kind, Actor: e.Actor, Detail: e.Detail, DedupKey: key,
+		Kind: e.Kind, Actor: e.Actor, Detail: e.Detail, DedupKey: e.Key(),
 	})
 	return n > 0, err
+}
+
+// Key is the event's dedup key: DedupKey, else one event of its kind per cart
+// and checkout attempt.
+func (e Event) Key() string {
+	if e.DedupKey != "" {
+		return e.DedupKey
+	}
+	return fmt.Sprintf("%s/%d/%s", e.CartID, e.Attempt, e.Kind)
 }
