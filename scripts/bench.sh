@@ -15,12 +15,14 @@ export TEMPORAL_UI_PORT=${BENCH_TEMPORAL_UI_PORT:-18233}
 export ERP_URL=${BENCH_ERP_URL:-http://127.0.0.1:18090}
 export LOG_LEVEL=${LOG_LEVEL:-warn}
 pg=${BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432}
+# Two benches on one machine at once: other ports and BENCH_DB_PREFIX.
 results=$(mktemp -t orderflow-bench-results.XXXXXX.jsonl)
 
 bench_on_fresh_stack() {
   local name=$1; shift
-  export DATABASE_URL="$pg/orderflow_bench_$name?sslmode=disable"
-  psql "$pg/postgres?sslmode=disable" -q -c "DROP DATABASE IF EXISTS orderflow_bench_$name WITH (FORCE)" 2>/dev/null
+  local db=${BENCH_DB_PREFIX:-orderflow_bench}_$name
+  export DATABASE_URL="$pg/$db?sslmode=disable"
+  psql "$pg/postgres?sslmode=disable" -q -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" 2>/dev/null
   local log
   log=$(mktemp -t "orderflow-bench-$name.XXXXXX.log")
   ./bin/orderflow dev >"$log" 2>&1 &
