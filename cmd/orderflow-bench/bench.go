@@ -59,6 +59,9 @@ type benchSettings struct {
 // check out synchronously), and "bare" starts and awaits, the way the API does,
 // a workflow made of as many no-op local activities as checkout runs. The
 // ratios between the two tell how much our own code costs on top of Temporal.
+// Each measured run also reads the CPU of the stack's processes (cpu.go), and
+// the levels end in one table (report.go), appended to -results for a table of
+// every path of a `make bench` run.
 func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []string) error {
 	s, err := parseBenchFlags(cfg, args)
 	if errors.Is(err, flag.ErrHelp) {
@@ -137,7 +140,8 @@ func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 			fmt.Fprintln(out, " interrupted")
 			return err
 		}
-		fmt.Fprint(out, " done\n")
+		row.load = loadAverage()
+		fmt.Fprintf(out, " done (load average %s)\n", row.load)
 		row.print(out)
 		rows = append(rows, row)
 	}
@@ -336,6 +340,7 @@ func joinInts(xs []int) string {
 type benchRow struct {
 	c                     int
 	ours, checkouts, bare benchRun
+	load                  string // the load average when the level ended
 }
 
 // throughputRatio is ours/bare in completed units per second.

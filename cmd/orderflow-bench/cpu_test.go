@@ -194,7 +194,7 @@ func TestBenchReportTableAndTargets(t *testing.T) {
 		{Path: "plain", C: 1,
 			Orders:    benchFigure{N: 400, PerSecond: 30, CheckoutP50: 20, CheckoutP99: 40, OrderP50: 33.3, OrderP99: 60},
 			Checkouts: benchFigure{N: 400, PerSecond: 40, CheckoutP50: 22},
-			Bare:      benchFigure{N: 400, PerSecond: 200, CheckoutP50: 4}, CPUNote: "measured on Linux only"},
+			Bare:      benchFigure{N: 400, PerSecond: 200, CheckoutP50: 4}, CPUNote: "measured on Linux only", Load: "1.00 2.00 3.00"},
 		{Path: "policies", C: 1,
 			Orders:    benchFigure{N: 400, Failed: 2, PerSecond: 25, CheckoutP50: 24.5, CheckoutP99: 50, OrderP50: 40, OrderP99: 80, CPU: cpu(0.010, 0.005, 0.008, 0.002)},
 			Checkouts: benchFigure{N: 400, PerSecond: 35, CheckoutP50: 27, CheckoutP99: 45, CPU: cpu(0.004, 0.002, 0.004, 0.0005)},
@@ -220,6 +220,7 @@ func TestBenchReportTableAndTargets(t *testing.T) {
 	require.Equal(t, "| policies | 1 | bare | 200.0 | 4.9 | 9.0 | - | - |  |  | 0/400 | 0.0 | 0.0 | 7.0 | 1.5 | **8.5** | 1.0 |", rows[5])
 	require.Equal(t, "| plain | 1 | checkouts only | 40.0 | 22.0 | - | - | - | 0.20× | 5.50× | 0/400 | - | - | - | - | - | - |", rows[1])
 	require.Contains(t, out, "CPU: measured on Linux only.")
+	require.Contains(t, out, "Load average (1, 5, 15 min) at the end of each level: plain C=1: 1.00 2.00 3.00.")
 
 	// The targets: the policies path only; C=32 was not run.
 	require.Contains(t, out, "  C=8  checkouts only 0.80× bare, wanted ≥ 0.80×: FAIL\n") // 0.799

@@ -27,6 +27,9 @@ type benchLevel struct {
 	Bare      benchFigure `json:"bare"`
 	// CPUNote says why CPU is not measured ("" when it is).
 	CPUNote string `json:"cpu_note,omitempty"`
+	// Load is the machine's load average (1, 5, 15 min) when the level ended,
+	// "" where there is no /proc/loadavg.
+	Load string `json:"load,omitempty"`
 }
 
 // benchFigure is one phase: latencies in ms, CPU in seconds per completed unit
@@ -58,7 +61,20 @@ func figureOf(r benchRun, withOrder bool) benchFigure {
 
 func levelOf(path string, r benchRow, cpuNote string) benchLevel {
 	return benchLevel{Path: path, C: r.c, Orders: figureOf(r.ours, true), Checkouts: figureOf(r.checkouts, false),
-		Bare: figureOf(r.bare, false), CPUNote: cpuNote}
+		Bare: figureOf(r.bare, false), CPUNote: cpuNote, Load: r.load}
+}
+
+// loadAverage is the first three fields of /proc/loadavg, "" elsewhere.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
 }
 
 // appendLevels adds levels to a results file, one JSON object a line.
@@ -136,6 +152,15 @@ func printReport(w io.Writer, levels []benchLevel) {
 	}
 	for n := range notes {
 		fmt.Fprintf(w, "\nCPU: %s.\n", n)
+	}
+	var loads []string
+	for _, l := range levels {
+		if l.Load != "" {
+			loads = append(loads, fmt.Sprintf("%s C=%d: %s", l.Path, l.C, l.Load))
+		}
+	}
+	if len(loads) > 0 {
+		fmt.Fprintf(w, "\nLoad average (1, 5, 15 min) at the end of each level: %s.\n", strings.Join(loads, "; "))
 	}
 	fmt.Fprintln(w)
 	printTargets(w, levels)
