@@ -117,6 +117,11 @@ func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 	} else if s.stackPID == 0 {
 		fmt.Fprintf(out, "cpu       no -stack-pid: the CPU of orderflow and its Temporal server is not measured (reads 0)\n\n")
 	}
+	// What the stack burns doing nothing, to read the per-unit figures against.
+	idle := measureIdle(ctx, meter, idleWindow)
+	if idle != nil {
+		fmt.Fprintf(out, "idle      CPU ms per second over %s before the first level: %s\n\n", idleWindow, fmtIdle(*idle))
+	}
 	var rows []benchRow
 	for _, c := range s.concurrency {
 		fmt.Fprintf(out, "C=%d: ours…", c)
@@ -152,6 +157,7 @@ func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 	levels := make([]benchLevel, len(rows))
 	for i, r := range rows {
 		levels[i] = levelOf(path, r, meter.unavailable)
+		levels[i].Idle = idle
 	}
 	fmt.Fprintf(out, "summary   %s path\n\n", path)
 	printReport(out, levels)

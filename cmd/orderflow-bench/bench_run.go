@@ -94,6 +94,31 @@ func measured(ctx context.Context, m *cpuMeter, c, n int, unit func(context.Cont
 	return run
 }
 
+// idleWindow is how long the stack is watched doing nothing.
+const idleWindow = 3 * time.Second
+
+// measureIdle is the CPU of the stack's processes per second of d doing
+// nothing (nil when not measured).
+func measureIdle(ctx context.Context, m *cpuMeter, d time.Duration) *cpuTime {
+	before := m.snapshot()
+	start := time.Now()
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-time.After(d):
+	}
+	after := m.snapshot()
+	if before == nil || after == nil {
+		return nil
+	}
+	t := cpuSince(before, after)
+	secs := time.Since(start).Seconds()
+	for i := range t {
+		t[i] /= secs
+	}
+	return &t
+}
+
 // rate is the units that succeeded per second of the run.
 func (r benchRun) rate() float64 {
 	if r.elapsed <= 0 {

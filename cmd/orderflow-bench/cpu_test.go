@@ -198,7 +198,8 @@ func TestBenchReportTableAndTargets(t *testing.T) {
 		{Path: "policies", C: 1,
 			Orders:    benchFigure{N: 400, Failed: 2, PerSecond: 25, CheckoutP50: 24.5, CheckoutP99: 50, OrderP50: 40, OrderP99: 80, CPU: cpu(0.010, 0.005, 0.008, 0.002)},
 			Checkouts: benchFigure{N: 400, PerSecond: 35, CheckoutP50: 27, CheckoutP99: 45, CPU: cpu(0.004, 0.002, 0.004, 0.0005)},
-			Bare:      benchFigure{N: 400, PerSecond: 200, CheckoutP50: 4.9, CheckoutP99: 9, CPU: cpu(0, 0, 0.007, 0.0015)}},
+			Bare:      benchFigure{N: 400, PerSecond: 200, CheckoutP50: 4.9, CheckoutP99: 9, CPU: cpu(0, 0, 0.007, 0.0015)},
+			Idle:      cpu(0.001, 0.0005, 0.02, 0)},
 		{Path: "policies", C: 8,
 			Orders:    benchFigure{N: 400, PerSecond: 61, CheckoutP50: 100, OrderP50: 130, CPU: cpu(0.012, 0.006, 0.010, 0.003)},
 			Checkouts: benchFigure{N: 400, PerSecond: 79.9, CheckoutP50: 90},
@@ -230,6 +231,8 @@ func TestBenchReportTableAndTargets(t *testing.T) {
 	require.Contains(t, out, "  C=1  CPU per whole order, all processes 0.0250 s, wanted ≤ 0.030 s: pass\n")
 	require.Contains(t, out, "  C=8  CPU per whole order, all processes 0.0310 s, wanted ≤ 0.030 s: FAIL\n")
 	require.NotContains(t, out, "plain checkouts only")
+	require.Equal(t, 1, strings.Count(out, "Idle before"))
+	require.Contains(t, out, "Idle before the policies levels, CPU ms per second: orderflow 1.0, postgres 0.5, temporal 20.0, driver 0.0 = 21.5 (pg all 1.5).")
 }
 
 func TestBenchResultsRoundTrip(t *testing.T) {

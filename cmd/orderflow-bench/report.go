@@ -30,6 +30,9 @@ type benchLevel struct {
 	// Load is the machine's load average (1, 5, 15 min) when the level ended,
 	// "" where there is no /proc/loadavg.
 	Load string `json:"load,omitempty"`
+	// Idle is the CPU seconds per second of the stack's processes while it
+	// did nothing, before the path's first level (nil: not measured).
+	Idle *cpuTime `json:"idle_cpu_seconds_per_second,omitempty"`
 }
 
 // benchFigure is one phase: latencies in ms, CPU in seconds per completed unit
@@ -153,6 +156,16 @@ func printReport(w io.Writer, levels []benchLevel) {
 	for n := range notes {
 		fmt.Fprintf(w, "\nCPU: %s.\n", n)
 	}
+	idleSeen := map[string]bool{}
+	for _, l := range levels {
+		if l.Idle != nil && !idleSeen[l.Path] {
+			if len(idleSeen) == 0 {
+				fmt.Fprintln(w)
+			}
+			idleSeen[l.Path] = true
+			fmt.Fprintf(w, "Idle before the %s levels, CPU ms per second: %s.\n", l.Path, fmtIdle(*l.Idle))
+		}
+	}
 	var loads []string
 	for _, l := range levels {
 		if l.Load != "" {
@@ -188,6 +201,11 @@ func fmtCPU(t *cpuTime) string {
 	c := func(s float64) string { return fmt.Sprintf("%.1f", s*1000) }
 	return strings.Join([]string{c(t[cpuOrderflow]), c(t[cpuPostgres]), c(t[cpuTemporal]), c(t[cpuDriver]),
 		"**" + c(t.total()) + "**", c(t[cpuPostgresAll])}, " | ")
+}
+
+func fmtIdle(t cpuTime) string {
+	return fmt.Sprintf("orderflow %.1f, postgres %.1f, temporal %.1f, driver %.1f = %.1f (pg all %.1f)",
+		t[cpuOrderflow]*1000, t[cpuPostgres]*1000, t[cpuTemporal]*1000, t[cpuDriver]*1000, t.total()*1000, t[cpuPostgresAll]*1000)
 }
 
 // The targets of issue 12, for the policies path.
