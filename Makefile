@@ -42,7 +42,7 @@ record-histories: $(TEMPORAL) postgres ## Re-record every process's replay histo
 	RECORD_HISTORIES=1 go test -count=1 -run 'TestRecord(Checkout|Quote|Order|Erp|ErpPull)Histories' -v ./e2e/
 
 .PHONY: bench
-bench: $(TEMPORAL) build postgres ## Load-test a local stack; prints orders/s, latency and ratios to bare Temporal
+bench: $(TEMPORAL) build postgres ## Load-test local stacks; one table: orders/s, latency, ratios to bare Temporal, CPU per order per process
 	go build -o $(BENCH) ./cmd/orderflow-bench
 	./scripts/bench.sh
 

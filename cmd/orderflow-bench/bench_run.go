@@ -33,6 +33,8 @@ type benchRun struct {
 	elapsed         time.Duration
 	checkout, order []time.Duration // sorted
 	errorSamples    []string
+	// cpu is the CPU of each process per completed unit (nil: not measured).
+	cpu *cpuTime
 }
 
 // drive runs n units of work, c at a time, and measures them. It stops early,
@@ -77,6 +79,44 @@ func drive(ctx context.Context, c, n int, unit func(context.Context) benchSample
 	slices.Sort(run.checkout)
 	slices.Sort(run.order)
 	return run
+}
+
+// measured runs drive with the CPU of the stack's processes read before and
+// after, and divided by the units that completed.
+func measured(ctx context.Context, m *cpuMeter, c, n int, unit func(context.Context) benchSample) benchRun {
+	before := m.snapshot()
+	run := drive(ctx, c, n, unit)
+	after := m.snapshot()
+	if before != nil && after != nil && run.n-run.failed > 0 {
+		cpu := cpuSince(before, after).per(run.n - run.failed)
+		run.cpu = &cpu
+	}
+	return run
+}
+
+// idleWindow is how long the stack is watched doing nothing.
+const idleWindow = 3 * time.Second
+
+// measureIdle is the CPU of the stack's processes per second of d doing
+// nothing (nil when not measured).
+func measureIdle(ctx context.Context, m *cpuMeter, d time.Duration) *cpuTime {
+	before := m.snapshot()
+	start := time.Now()
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-time.After(d):
+	}
+	after := m.snapshot()
+	if before == nil || after == nil {
+		return nil
+	}
+	t := cpuSince(before, after)
+	secs := time.Since(start).Seconds()
+	for i := range t {
+		t[i] /= secs
+	}
+	return &t
 }
 
 // rate is the units that succeeded per second of the run.
