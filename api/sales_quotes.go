@@ -218,19 +218,25 @@ type draftRequest struct {
 	Note      string                       `json:"note"`
 }
 
+// draftOfVisibleQuote reads a draft's body, checks its shape (naming the
+// field at fault), and finds the quote it is for among those the caller
+// works on: what saving and previewing a draft both start with.
+func (s *Server) draftOfVisibleQuote(c *gin.Context) (draftRequest, db.Quote, error) {
+	var req draftRequest
+	if err := BindJSON(c, &req, false); err != nil {
+		return req, db.Quote{}, err
+	}
+	if err := commerce.ValidateRevisionInput(req.Lines, req.Shipping, req.ValidDays, req.Note); err != nil {
+		return req, db.Quote{}, err
+	}
+	q, err := s.salesVisibleQuote(c)
+	return req, q, err
+}
+
 // draftQuote saves the draft revision: its shape is checked here, naming the
 // field at fault; prices, costs and authority are the workflow's to judge.
 func (s *Server) draftQuote(c *gin.Context) {
-	var req draftRequest
-	if err := BindJSON(c, &req, false); err != nil {
-		RespondError(c, err)
-		return
-	}
-	if err := commerce.ValidateRevisionInput(req.Lines, req.Shipping, req.ValidDays, req.Note); err != nil {
-		RespondError(c, err)
-		return
-	}
-	q, err := s.salesVisibleQuote(c)
+	req, q, err := s.draftOfVisibleQuote(c)
 	if err != nil {
 		RespondError(c, err)
 		return
@@ -274,16 +280,7 @@ type RevisionPreview struct {
 // rep's authority before the rep saves. A draft beyond a sales manager's
 // authority is 422 beyond_authority, as saving it would be.
 func (s *Server) previewDraft(c *gin.Context) {
-	var req draftRequest
-	if err := BindJSON(c, &req, false); err != nil {
-		RespondError(c, err)
-		return
-	}
-	if err := commerce.ValidateRevisionInput(req.Lines, req.Shipping, req.ValidDays, req.Note); err != nil {
-		RespondError(c, err)
-		return
-	}
-	q, err := s.salesVisibleQuote(c)
+	req, q, err := s.draftOfVisibleQuote(c)
 	if err != nil {
 		RespondError(c, err)
 		return

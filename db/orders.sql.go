@@ -639,52 +639,6 @@ func (q *Queries) OrderListForOps(ctx context.Context, arg OrderListForOpsParams
 	return items, nil
 }
 
-const orderLock = `-- name: OrderLock :one
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status, erp_payment_held FROM orders WHERE id = $1 FOR NO KEY UPDATE
-`
-
-// OrderLock holds the order while its life opens. FOR NO KEY UPDATE: rows
-// that refer to the order (its ERP sync, timeline) need not wait for it.
-func (q *Queries) OrderLock(ctx context.Context, id uuid.UUID) (Order, error) {
-	row := q.db.QueryRow(ctx, orderLock, id)
-	var i Order
-	err := row.Scan(
-		&i.ID,
-		&i.CartID,
-		&i.CompanyID,
-		&i.CustomerID,
-		&i.Status,
-		&i.Currency,
-		&i.Subtotal,
-		&i.Total,
-		&i.PlacedAt,
-		&i.UpdatedAt,
-		&i.Discount,
-		&i.Shipping,
-		&i.Tax,
-		&i.TaxRateBp,
-		&i.ShippingMethod,
-		&i.ShipTo,
-		&i.PoNumber,
-		&i.BuyerReference,
-		&i.ApprovedBy,
-		&i.FulfilmentStatus,
-		&i.PaymentStatus,
-		&i.ShipBy,
-		&i.DeliverBy,
-		&i.SlaBreached,
-		&i.DeliveredAt,
-		&i.CancelledAmount,
-		&i.InvoicedAmount,
-		&i.PaidAmount,
-		&i.CreditedAmount,
-		&i.ErpNumber,
-		&i.ErpStatus,
-		&i.ErpPaymentHeld,
-	)
-	return i, err
-}
-
 const orderLockToOpen = `-- name: OrderLockToOpen :one
 SELECT orders.id, orders.cart_id, orders.company_id, orders.customer_id, orders.status, orders.currency, orders.subtotal, orders.total, orders.placed_at, orders.updated_at, orders.discount, orders.shipping, orders.tax, orders.tax_rate_bp, orders.shipping_method, orders.ship_to, orders.po_number, orders.buyer_reference, orders.approved_by, orders.fulfilment_status, orders.payment_status, orders.ship_by, orders.deliver_by, orders.sla_breached, orders.delivered_at, orders.cancelled_amount, orders.invoiced_amount, orders.paid_amount, orders.credited_amount, orders.erp_number, orders.erp_status, orders.erp_payment_held, carts.checkout_attempt,
        companies.return_window_days, companies.payment_terms_days
@@ -702,9 +656,10 @@ type OrderLockToOpenRow struct {
 	PaymentTermsDays int32
 }
 
-// OrderLockToOpen is OrderLock with what the order's life needs besides the
-// order (its checkout attempt, its company's terms), in one round trip. Only
-// the order row is locked.
+// OrderLockToOpen holds the order while its life opens, and reads what that
+// needs besides the order (its checkout attempt, its company's terms) in the
+// same round trip. Only the order row is locked, FOR NO KEY UPDATE: rows that
+// refer to the order (its ERP sync, timeline) need not wait for it.
 func (q *Queries) OrderLockToOpen(ctx context.Context, id uuid.UUID) (OrderLockToOpenRow, error) {
 	row := q.db.QueryRow(ctx, orderLockToOpen, id)
 	var i OrderLockToOpenRow

@@ -59,14 +59,10 @@ SELECT * FROM order_lines WHERE order_id = $1 ORDER BY line_no;
 -- name: OrderGet :one
 SELECT * FROM orders WHERE id = $1;
 
--- OrderLock holds the order while its life opens. FOR NO KEY UPDATE: rows
--- that refer to the order (its ERP sync, timeline) need not wait for it.
--- name: OrderLock :one
-SELECT * FROM orders WHERE id = $1 FOR NO KEY UPDATE;
-
--- OrderLockToOpen is OrderLock with what the order's life needs besides the
--- order (its checkout attempt, its company's terms), in one round trip. Only
--- the order row is locked.
+-- OrderLockToOpen holds the order while its life opens, and reads what that
+-- needs besides the order (its checkout attempt, its company's terms) in the
+-- same round trip. Only the order row is locked, FOR NO KEY UPDATE: rows that
+-- refer to the order (its ERP sync, timeline) need not wait for it.
 -- name: OrderLockToOpen :one
 SELECT sqlc.embed(orders), carts.checkout_attempt,
        companies.return_window_days, companies.payment_terms_days
