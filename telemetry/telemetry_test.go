@@ -182,3 +182,48 @@ func TestWorkerOpsHandler(t *testing.T) {
 	require.Contains(t, string(raw), "orderflow_approvals_waiting 0")
 	require.True(t, strings.Contains(string(raw), `orderflow_erp_syncs_unsynced{status="stuck"} 0`), "%s", raw)
 }
+
+// TestBusinessCollectorCountsFromPostgres: the scrape-time gauges count what
+// Postgres holds: pending approvals only (and the oldest one's age), quotes by
+// status.
+func TestBusinessCollectorCountsFromPostgres(t *testing.T) {
+	t.Parallel()
+	pool, _ := testenv.NewDatabase(t)
+	ctx := context.Background()
+	company := testenv.NewCompany(t, pool, "EUR", 0)
+	buyer := testenv.NewBuyer(t, pool, company)
+	for _, status := range []string{"requested", "requested", "offered"} {
+		_, err := pool.Exec(ctx, `INSERT INTO quotes (id, company_id, customer_id, currency, status) VALUES (gen_random_uuid(), $1, $2, 'EUR', $3)`,
+			company.ID, buyer.ID, status)
+		require.NoError(t, err)
+	}
+	for i, a := range []struct {
+		status string
+		age    time.Duration
+	}{{"pending", time.Hour}, {"pending", time.Minute}, {"approved", 2 * time.Hour}} {
+		cart := testenv.NewCart(t, pool, buyer, "EUR", nil)
+		_, err := pool.Exec(ctx, `INSERT INTO approval_requests (cart_id, attempt, company_id, customer_id, status, required_role, total, currency, deadline, created_at)
+			VALUES ($1, 1, $2, $3, $4, 'approver', 100, 'EUR', now() + interval '1 day', now() - $5::interval)`,
+			cart, company.ID, buyer.ID, a.status, a.age.String())
+		require.NoError(t, err, "approval %d", i)
+	}
+
+	reg := telemetry.NewMetrics().Registry
+	reg.MustRegister(telemetry.NewBusinessCollector(pool))
+	families, err := reg.Gather()
+	require.NoError(t, err)
+	got := map[string]float64{}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			name := f.GetName()
+			for _, l := range m.GetLabel() {
+				name += "/" + l.GetValue()
+			}
+			got[name] = m.GetGauge().GetValue()
+		}
+	}
+	require.Equal(t, 2.0, got["orderflow_approvals_waiting"], "pending approvals only: %v", got)
+	require.InDelta(t, time.Hour.Seconds(), got["orderflow_approvals_oldest_waiting_seconds"], 60, "%v", got)
+	require.Equal(t, 2.0, got["orderflow_quotes/requested"], "%v", got)
+	require.Equal(t, 1.0, got["orderflow_quotes/offered"], "%v", got)
+}
