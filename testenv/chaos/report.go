@@ -142,10 +142,15 @@ func perKind(m map[string]int) string {
 }
 
 // pending counts what has not finished yet: checkouts still running,
-// accepted quotes without their order, delivered shipments not recorded,
-// webhook events whose hand-over is still pending.
+// checkouts answered 202 whose workflow has not begun (a cart still open with
+// no failure: its first workflow task waits, e.g. on a killed worker's sticky
+// queue or a restarted server's timeout), accepted quotes without their order,
+// delivered shipments not recorded, webhook events whose hand-over is still
+// pending.
 const pendingQuery = `SELECT
 	(SELECT count(*) FROM carts WHERE status = 'checking_out') +
+	(SELECT count(*) FROM carts c WHERE c.id = ANY($3) AND c.status = 'open' AND c.failure_code = ''
+	  AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.cart_id = c.id)) +
 	(SELECT count(*) FROM quotes WHERE id = ANY($1) AND status = 'accepted') +
 	(SELECT count(*) FROM unnest($2::uuid[]) AS s(order_id)
 	  WHERE NOT EXISTS (SELECT 1 FROM shipments WHERE shipments.order_id = s.order_id)) +
@@ -155,10 +160,10 @@ const pendingQuery = `SELECT
 // at least once.
 func (s *stack) settle(ctx context.Context, shop *storefront, deadline time.Time) bool {
 	for {
-		quotes, shipped := shop.acceptedQuotes(), shop.deliveredShipments()
+		quotes, shipped, pending := shop.acceptedQuotes(), shop.deliveredShipments(), shop.pendingCheckouts()
 		var n int
 		qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		err := s.pool.QueryRow(qctx, pendingQuery, quotes, shipped).Scan(&n)
+		err := s.pool.QueryRow(qctx, pendingQuery, quotes, shipped, pending).Scan(&n)
 		cancel()
 		if err == nil && n == 0 {
 			return true
@@ -168,6 +173,19 @@ func (s *stack) settle(ctx context.Context, shop *storefront, deadline time.Time
 		}
 		time.Sleep(time.Second)
 	}
+}
+
+// pendingCheckouts are the carts whose checkout answered 202.
+func (shop *storefront) pendingCheckouts() []uuid.UUID {
+	shop.mu.Lock()
+	defer shop.mu.Unlock()
+	var ids []uuid.UUID
+	for id, c := range shop.checkouts {
+		if c.answer == http.StatusAccepted {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
 func (shop *storefront) acceptedQuotes() []uuid.UUID {
