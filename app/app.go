@@ -244,6 +244,8 @@ func NewCheckoutWorker(c client.Client, acts Activities, v Versioning) worker.Wo
 	for _, capability := range []any{acts.Carts, acts.Spend, acts.Approval, acts.Inventory, acts.Payment, acts.Orders} {
 		w.RegisterActivity(capability)
 	}
+	// The hand-over starts the order's workflow with this worker's client.
+	w.RegisterActivity(&order.Starter{Client: c})
 	return w
 }
 
@@ -266,6 +268,8 @@ func NewOrderWorker(c client.Client, acts Activities, v Versioning) worker.Worke
 		VersioningBehavior: order.VersioningBehavior})
 	w.RegisterActivity(acts.Fulfilment)
 	w.RegisterActivity(acts.Payment)
+	// An opening order starts its ERP push with this worker's client.
+	w.RegisterActivity(&erpsync.Starter{Client: c})
 	return w
 }
 

@@ -112,12 +112,17 @@ func TestWorkerVersionsSideBySide(t *testing.T) {
 	requirePlacedOnce(t, s.Pool, waitingCart, 2, 120_00)
 	requireVersion(t, s, checkout.WorkflowID(waitingCart), "v1", enumspb.VERSIONING_BEHAVIOR_PINNED)
 	requireTasksBy(t, s, checkout.WorkflowID(waitingCart), v1)
-	// Its order started on v1, its pinned parent's version, and moved on to
-	// v2 at its next task (the start of its ERP push), as any order does.
+	// Its order was started by the checkout's worker, eagerly: its first
+	// workflow task ran there, on v1. It moves on to v2 at its next task (a
+	// shipment here), as any order does.
 	require.Equal(t, v1.pidPrefix(), workflowTasksBy(t, s, order.WorkflowID(*done.OrderID))[0],
 		"the order's first workflow task ran on its checkout's version")
-	require.Eventually(t, func() bool { return workflowTasksBy(t, s, order.WorkflowID(*done.OrderID))[1] == v2.pidPrefix() },
-		30*time.Second, 200*time.Millisecond, "the order's later workflow tasks run on the current version")
+	shipment.ShipmentID = order.ShipmentIDFor("webhook:wms", "versions-2")
+	shipment.Source = "webhook:wms/versions-2"
+	_, err = order.Update(updateCtx, s.Temporal, *done.OrderID, order.RecordShipmentUpdate, "versions-ship-2", shipment)
+	require.NoError(t, err)
+	require.Equal(t, v2.pidPrefix(), workflowTasksBy(t, s, order.WorkflowID(*done.OrderID))[1],
+		"the order's later workflow tasks run on the current version")
 	requireVersion(t, s, order.WorkflowID(*done.OrderID), "v2", enumspb.VERSIONING_BEHAVIOR_AUTO_UPGRADE)
 
 	// Roll back: v1 is current again, and new work runs on it.

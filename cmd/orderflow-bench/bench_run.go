@@ -97,9 +97,21 @@ func measured(ctx context.Context, m *cpuMeter, c, n int, unit func(context.Cont
 // idleWindow is how long the stack is watched doing nothing.
 const idleWindow = 3 * time.Second
 
+// idleSettle is how long a freshly started stack is left alone before its
+// idle CPU is measured.
+const idleSettle = 5 * time.Second
+
 // measureIdle is the CPU of the stack's processes per second of d doing
 // nothing (nil when not measured).
 func measureIdle(ctx context.Context, m *cpuMeter, d time.Duration) *cpuTime {
+	// A stack that has just started is still at work (demo data, the ERP's
+	// first pulls, schedules): let it settle first, or its start-up counts as
+	// idle.
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-time.After(idleSettle):
+	}
 	before := m.snapshot()
 	start := time.Now()
 	select {

@@ -29,6 +29,7 @@ var (
 	inventoryActs *inventory.Activities
 	paymentActs   *payment.Activities
 	orderActs     *orders.Activities
+	orderStarter  *order.Starter
 )
 
 // stepOptions run every checkout step as a local activity. Each step is one
@@ -246,19 +247,34 @@ func (c *checkout) applyPolicies(ctx workflow.Context) *commerce.Rejection {
 }
 
 // orderLifecycle versions the hand-over to the order's own workflow, added
-// after the first checkouts ran: histories recorded before replay without it.
+// after the first checkouts ran: histories recorded before replay without it
+// (DefaultVersion); version 1 started the order as a child workflow, version
+// 2 starts it from a local activity (order.Starter), so that a checkout is one
+// workflow task.
 const (
-	orderLifecycleChange  = "order-lifecycle"
-	orderLifecycleVersion = 1
+	orderLifecycleChange       = "order-lifecycle"
+	orderLifecycleChildStart   = 1
+	orderLifecycleLocalStart   = 2
+	orderLifecycleMaxSupported = orderLifecycleLocalStart
 )
 
 // placed hands the order over to its own workflow (its life after checkout)
 // and ends the checkout with it; count says whether this checkout placed the
 // order (not one before it).
 func (c *checkout) placed(ctx workflow.Context, placed carts.PlacedOrder, count bool) (Result, error) {
-	if workflow.GetVersion(ctx, orderLifecycleChange, workflow.DefaultVersion, orderLifecycleVersion) == orderLifecycleVersion {
-		child := order.StartChild(ctx, order.Input{OrderID: placed.OrderID, CompanyID: c.in.CompanyID, CustomerID: c.in.CustomerID},
-			fmt.Sprintf("Order %s · %s", placed.OrderID, placed.Totals.Total))
+	in := order.Input{OrderID: placed.OrderID, CompanyID: c.in.CompanyID, CustomerID: c.in.CustomerID}
+	summary := fmt.Sprintf("Order %s · %s", placed.OrderID, placed.Totals.Total)
+	switch workflow.GetVersion(ctx, orderLifecycleChange, workflow.DefaultVersion, orderLifecycleMaxSupported) {
+	case orderLifecycleLocalStart:
+		// The same step options as every step: an unreachable server delays
+		// the hand-over (the order is written; its life starts when the start
+		// gets through), it never skips it.
+		if err := workflows.RunLocal(workflow.WithLocalActivityOptions(ctx, stepOptions), orderStarter.StartOrderLife,
+			order.StartInput{Order: in, Summary: summary, PlacedBy: workflow.GetInfo(ctx).WorkflowExecution.ID}); err != nil {
+			return Result{}, err
+		}
+	case orderLifecycleChildStart:
+		child := order.StartChild(ctx, in, summary)
 		// A repeated checkout of the cart finds the order's life started
 		// already: that is the one hand-over there is.
 		if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil && !temporal.IsWorkflowExecutionAlreadyStartedError(err) {

@@ -186,6 +186,37 @@ func (in Input) startAttributes() temporal.SearchAttributes {
 // summary is how a push reads in the UI's workflow list.
 func (in Input) summary() string { return "ERP push · order " + in.OrderID.String() }
 
+// Starter starts orders' pushes from the order's workflow when it opens, as a
+// local activity of the order (StartPush). It replaced the child workflow
+// (StartChild), whose start and whose end each woke the order for a workflow
+// task of its own; started from the worker's client, the push costs the order
+// one call inside the workflow task that opens it, eager when this process
+// runs an ERP worker. The order does not wait for the push either way. The
+// start is as idempotent as the child's: same workflow ID, same reuse policy
+// (ALLOW_DUPLICATE_FAILED_ONLY), so a retried start or a reset order finds the
+// push started or done and starts nothing.
+type Starter struct {
+	Client client.Client
+}
+
+// StartPush starts the order's push, or finds it started (or synced).
+func (s *Starter) StartPush(ctx context.Context, in Input) error {
+	_, err := s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       WorkflowID(in.OrderID),
+		TaskQueue:                TaskQueue,
+		EnableEagerStart:         true,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		TypedSearchAttributes:    in.startAttributes(),
+		StaticSummary:            in.summary(),
+		StaticDetails:            "Started by the order's workflow `order/" + in.OrderID.String() + "` when it opened.",
+	}, WorkflowName, in)
+	if _, started := errors.AsType[*serviceerror.WorkflowExecutionAlreadyStarted](err); started {
+		return nil
+	}
+	return err
+}
+
 // StartChild starts the order's push as a child of the calling workflow (the
 // order, when it opens). The push outlives its parent (parent close policy
 // ABANDON) and runs on the ERP task queue; its ID comes from the order with

@@ -53,7 +53,9 @@ type pushRun struct {
 type push struct {
 	in              erp.PushOrderInput
 	activityAttempt int32
-	at              time.Time
+	// local: the push's first try, a local activity.
+	local bool
+	at    time.Time
 }
 
 func newPushRun(t *testing.T, answer func(n int) (erp.PushOrderResult, error)) *pushRun {
@@ -74,7 +76,8 @@ func newPushRunWithPolicy(t *testing.T, policy erp.PushPolicy, answer func(n int
 		func(ctx context.Context, in erp.PushOrderInput) (erp.PushOrderResult, error) {
 			r.mu.Lock()
 			defer r.mu.Unlock()
-			r.pushes = append(r.pushes, push{in: in, activityAttempt: activity.GetInfo(ctx).Attempt, at: env.Now()})
+			r.pushes = append(r.pushes, push{in: in, activityAttempt: activity.GetInfo(ctx).Attempt,
+				local: activity.GetInfo(ctx).IsLocalActivity, at: env.Now()})
 			return r.answer(len(r.pushes))
 		})
 	env.OnActivity(acts.RecordSync, mock.Anything, mock.Anything).Return(
@@ -175,8 +178,12 @@ func TestBacksOffForHoursThenSyncs(t *testing.T) {
 	require.Equal(t, erpsync.State{Status: erp.SyncSynced, Attempts: 1, ERPNumber: "SO-2002"}, st)
 	pushes, records, statuses := r.seen()
 	require.Len(t, pushes, 21)
+	require.True(t, pushes[0].local, "the first try is a local activity")
 	for i, p := range pushes {
-		require.Equal(t, int32(i+1), p.activityAttempt, "one activity, retried by Temporal")
+		if i > 0 {
+			require.False(t, p.local)
+			require.Equal(t, int32(i), p.activityAttempt, "then one activity, retried by Temporal")
+		}
 		require.Equal(t, 1, p.in.Attempt, "one push")
 	}
 	for i := 1; i < len(pushes); i++ {

@@ -20,6 +20,7 @@ import (
 var (
 	fulfilmentActs *fulfilment.Activities
 	paymentActs    *payment.Activities
+	erpStarter     *erpsync.Starter
 )
 
 // Order runs an order's life from checkout's hand-over: shipments (each
@@ -479,19 +480,30 @@ func actorName(a Actor) string {
 }
 
 // erpPushChange is the change that made an order hand itself to the ERP when it
-// opens; orders opened before it replay without a push.
-const erpPushChange = "erp-push"
+// opens; orders opened before it replay without a push (DefaultVersion).
+// Version 1 started the push as a child workflow, version 2 starts it from a
+// local activity (erpsync.Starter): the child's start and its end each woke
+// the order for a workflow task, now opening an order is one.
+const (
+	erpPushChange       = "erp-push"
+	erpPushChildStart   = 1
+	erpPushLocalStart   = 2
+	erpPushMaxSupported = erpPushLocalStart
+)
 
 // pushToERP starts the order's ERP push (workflows/erpsync) on its own task
 // queue and goes on at once: the order never waits for the ERP. A push that
 // exists already (the order was reset) is the one push there is.
 func (w *orderRun) pushToERP(ctx workflow.Context) error {
-	if workflow.GetVersion(ctx, erpPushChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
-		return nil
-	}
-	child := erpsync.StartChild(ctx, erpsync.Input{OrderID: w.in.OrderID, CompanyID: w.in.CompanyID})
-	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil && !temporal.IsWorkflowExecutionAlreadyStartedError(err) {
-		return err
+	in := erpsync.Input{OrderID: w.in.OrderID, CompanyID: w.in.CompanyID}
+	switch workflow.GetVersion(ctx, erpPushChange, workflow.DefaultVersion, erpPushMaxSupported) {
+	case erpPushLocalStart:
+		return workflows.RunLocal(ctx, erpStarter.StartPush, in)
+	case erpPushChildStart:
+		child := erpsync.StartChild(ctx, in)
+		if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil && !temporal.IsWorkflowExecutionAlreadyStartedError(err) {
+			return err
+		}
 	}
 	return nil
 }

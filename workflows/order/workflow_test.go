@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
@@ -190,13 +191,13 @@ func newOrderRun(t *testing.T) *orderRun {
 	r.fake = &fakeActs{order: testOrder(r.start)}
 	env.RegisterWorkflowWithOptions(order.Order, workflow.RegisterOptions{Name: order.WorkflowName})
 	env.RegisterActivity(r.fake)
-	// The order's ERP push, which the order starts when it opens.
-	env.RegisterWorkflowWithOptions(func(_ workflow.Context, in erpsync.Input) (erpsync.State, error) {
+	// The start of the order's ERP push, which the order starts when it opens.
+	env.RegisterActivityWithOptions(func(_ context.Context, in erpsync.Input) error {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		r.pushed = append(r.pushed, in)
-		return erpsync.State{}, nil
-	}, workflow.RegisterOptions{Name: erpsync.WorkflowName})
+		return nil
+	}, activity.RegisterOptions{Name: "StartPush"})
 	return r
 }
 
