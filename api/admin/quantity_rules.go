@@ -41,7 +41,7 @@ func (r quantityRuleRequest) check() (commerce.QuantityRule, error) {
 	if r.Increment != nil {
 		rule.Increment = *r.Increment
 	}
-	rule.MinQuantity = rule.Increment
+	rule.MinQuantity = max(rule.Increment, 1) // a bad increment is named as such
 	if r.MinQuantity != nil {
 		rule.MinQuantity = *r.MinQuantity
 	}
