@@ -109,7 +109,9 @@ func (s *Server) addLine(c *gin.Context) {
 		if line.Inserted && line.LineCount > commerce.MaxCartLines {
 			return FieldError("sku", fmt.Sprintf("a cart holds at most %d lines", commerce.MaxCartLines))
 		}
-		return nil
+		// The line as it now is keeps to the SKU's quantity rule, or nothing
+		// is written.
+		return pricing.CheckQuantityRules(ctx, q, cart.CompanyID, []commerce.CartLine{{SKU: req.SKU, Quantity: int64(line.Quantity)}})
 	})
 }
 
@@ -132,11 +134,15 @@ func (s *Server) setLine(c *gin.Context) {
 		if err == nil && n == 0 {
 			return lineNotInCart(sku)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return pricing.CheckQuantityRules(ctx, q, cart.CompanyID, []commerce.CartLine{{SKU: sku, Quantity: qty}})
 	})
 }
 
-// removeLine removes a line from the cart.
+// removeLine removes a line from the cart, whatever the SKU's quantity rule:
+// no line is always allowed.
 func (s *Server) removeLine(c *gin.Context) {
 	sku := c.Param("sku")
 	s.changeCart(c, func(ctx context.Context, q *db.Queries, ch *cartChange) error {
@@ -272,14 +278,41 @@ func (s *Server) cartViewKnowing(ctx context.Context, q *db.Queries, cart db.Car
 	if err != nil {
 		return view, err
 	}
+	rules, err := s.cartQuantityRules(ctx, q, cart, priced.Lines, &view)
+	if err != nil {
+		return view, err
+	}
 	for _, l := range priced.Cart.Lines {
 		base, unit, total := moneyOf(l.BaseUnitPrice), moneyOf(l.UnitPrice), moneyOf(l.LineTotal)
 		view.Lines = append(view.Lines, CartLine{SKU: l.SKU, Name: l.Name, Quantity: l.Quantity,
-			BaseUnitPrice: &base, UnitPrice: &unit, LineTotal: &total, PriceSource: priceSourceOf(l.Source)})
+			BaseUnitPrice: &base, UnitPrice: &unit, LineTotal: &total, PriceSource: priceSourceOf(l.Source),
+			QuantityRule: quantityRuleOf(rules, l.SKU)})
 	}
 	totals := totalsOf(priced.Cart.Totals)
 	view.Totals = &totals
 	return view, nil
+}
+
+// cartQuantityRules reads the quantity rules of the cart's lines for its
+// company and, on a cart a buyer may still check out, shows a line that
+// breaks its rule (a rule changed after the line was added) as the cart's
+// problem: checkout would refuse it. An accepted quote's cart is sold at the
+// quantities the rep offered, so its lines are not judged.
+func (s *Server) cartQuantityRules(ctx context.Context, q *db.Queries, cart db.Cart, lines []commerce.CartLine, view *Cart) (map[string]commerce.QuantityRule, error) {
+	skus := make([]string, len(lines))
+	for i, l := range lines {
+		skus[i] = l.SKU
+	}
+	rules, err := pricing.QuantityRules(ctx, q, cart.CompanyID, skus)
+	if err != nil {
+		return nil, err
+	}
+	if cart.Status == string(commerce.CartOpen) && !cart.QuoteID.Valid {
+		if r, ok := commerce.AsRejection(commerce.CheckQuantityRules(lines, rules)); ok {
+			view.Problem = &Error{Code: string(r.Code), Message: r.Message, SKU: r.SKU, Field: "quantity", QuantityRule: r.QuantityRule}
+		}
+	}
+	return rules, nil
 }
 
 // refuseQuoteCart refuses to change or check out, through /v1/carts, a cart

@@ -24,6 +24,10 @@ type Error struct {
 	// against limits), for the company's approvers and admins and for ops
 	// only: a buyer's answer never has them.
 	Details *commerce.RejectionDetails `json:"details,omitempty"`
+	// QuantityRule is the rule a quantity_rule refusal is about (sku, rule:
+	// minimum, increment or maximum, the quantity asked for, and the rule's
+	// figures). Everyone who may order the SKU sees it.
+	QuantityRule *commerce.QuantityRuleBreach `json:"quantity_rule,omitempty"`
 }
 
 type errorBody struct {
@@ -80,6 +84,7 @@ var rejectionStatus = map[commerce.RejectionCode]int{
 	commerce.CodeNoDraft:               http.StatusConflict,
 	commerce.CodeBeyondAuthority:       http.StatusUnprocessableEntity,
 	commerce.CodeInvalidInput:          http.StatusUnprocessableEntity,
+	commerce.CodeQuantityRule:          http.StatusUnprocessableEntity,
 }
 
 // rejectionField names the request field a refusal is about, where there is one.
@@ -88,6 +93,8 @@ var rejectionField = map[commerce.RejectionCode]string{
 	commerce.CodeUnknownSKU:  "sku",
 	commerce.CodeNotPriced:   "sku",
 	commerce.CodeInvalidCart: "lines",
+	// The line's quantity; the SKU (Error.SKU) says which line.
+	commerce.CodeQuantityRule: "quantity",
 }
 
 // RespondError is the one place errors become HTTP responses. Anything not known
@@ -109,7 +116,7 @@ func RespondError(c *gin.Context, err error) {
 				status = http.StatusConflict
 			}
 			he = &HTTPError{Status: status, Body: Error{Code: string(r.Code), Message: r.Message, SKU: r.SKU, Field: rejectionField[r.Code],
-				Details: r.ForRole(callerRole(c)).Details}}
+				Details: r.ForRole(callerRole(c)).Details, QuantityRule: r.QuantityRule}}
 			break
 		}
 		if unavailable(err) {

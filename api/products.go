@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/orderflow/orderflow/db"
+	"github.com/orderflow/orderflow/pricing"
 )
 
 // listProducts pages through the catalogue by SKU, priced in the caller's
@@ -34,6 +35,15 @@ func (s *Server) listProducts(c *gin.Context) {
 		RespondError(c, err)
 		return
 	}
+	skus := make([]string, 0, len(rows))
+	for _, r := range rows {
+		skus = append(skus, r.Sku)
+	}
+	rules, err := pricing.QuantityRules(c.Request.Context(), s.q, principal(c).CompanyID, skus)
+	if err != nil {
+		RespondError(c, err)
+		return
+	}
 	page := ProductPage{Products: []Product{}}
 	for i, r := range rows {
 		if i == limit {
@@ -42,6 +52,7 @@ func (s *Server) listProducts(c *gin.Context) {
 		}
 		page.Products = append(page.Products, Product{
 			SKU: r.Sku, Name: r.Name, UnitPrice: Money{Amount: r.UnitPrice, Currency: currency}, Available: r.Available,
+			QuantityRule: quantityRuleOf(rules, r.Sku),
 		})
 	}
 	c.JSON(http.StatusOK, page)

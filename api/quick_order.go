@@ -78,9 +78,13 @@ func (s *Server) addLines(c *gin.Context) {
 		if err != nil {
 			return err
 		}
+		rules, err := pricing.QuantityRules(ctx, q, cart.CompanyID, skus)
+		if err != nil {
+			return err
+		}
 		for i, l := range lines {
 			res := LineResult{Line: i + 1, SKU: l.SKU, Quantity: l.Quantity, Status: "added"}
-			if e := checkBulkLine(l, catalog, quantities, cart.Currency); e != nil {
+			if e := checkBulkLine(l, catalog, rules, quantities, cart.Currency); e != nil {
 				res.Status, res.Error = "rejected", e
 				result.Rejected++
 			} else {
@@ -100,8 +104,10 @@ func (s *Server) addLines(c *gin.Context) {
 }
 
 // checkBulkLine says why one line cannot be added, or nil. quantities holds
-// what the cart will hold with the lines accepted so far.
-func checkBulkLine(l bulkLine, catalog map[string]commerce.CatalogEntry, quantities map[string]int64, currency string) *Error {
+// what the cart will hold with the lines accepted so far; the cart's line
+// with this one added must keep to the SKU's quantity rule (rules).
+func checkBulkLine(l bulkLine, catalog map[string]commerce.CatalogEntry, rules map[string]commerce.QuantityRule,
+	quantities map[string]int64, currency string) *Error {
 	if err := commerce.ValidateSKU("sku", l.SKU); err != nil {
 		return &Error{Code: "invalid_field", Field: "sku", Message: err.Error()}
 	}
@@ -121,6 +127,11 @@ func checkBulkLine(l bulkLine, catalog map[string]commerce.CatalogEntry, quantit
 	}
 	if _, has := quantities[l.SKU]; !has && len(quantities) >= commerce.MaxCartLines {
 		return &Error{Code: "invalid_field", Field: "sku", SKU: l.SKU, Message: fmt.Sprintf("a cart holds at most %d lines", commerce.MaxCartLines)}
+	}
+	if rule, ok := rules[l.SKU]; ok {
+		if r, refused := commerce.AsRejection(commerce.CheckQuantityRule(l.SKU, quantities[l.SKU]+l.Quantity, &rule)); refused {
+			return &Error{Code: string(r.Code), Field: "quantity", SKU: l.SKU, Message: r.Message, QuantityRule: r.QuantityRule}
+		}
 	}
 	return nil
 }

@@ -58,6 +58,10 @@ func (s *Server) createQuote(c *gin.Context) {
 		RespondError(c, err)
 		return
 	}
+	if err := pricing.CheckQuantityRules(ctx, s.q, p.CompanyID, lines); err != nil {
+		RespondError(c, err)
+		return
+	}
 	in.QuoteID = quote.QuoteIDFor(p.ID, c.GetHeader(idempotencyHeader))
 	// A retry whose first answer was lost (the server died before storing it)
 	// finds the quote the first attempt made.

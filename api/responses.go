@@ -74,6 +74,29 @@ type CartLine struct {
 	UnitPrice     *Money       `json:"unit_price"`
 	LineTotal     *Money       `json:"line_total"`
 	PriceSource   *PriceSource `json:"price_source"`
+	// QuantityRule is the SKU's quantity rule for the buyer's company, when
+	// it has one.
+	QuantityRule *QuantityRule `json:"quantity_rule,omitempty"`
+}
+
+// QuantityRule is how many units of a SKU one order line may hold for the
+// caller's company: at least min_quantity, a multiple of increment, at most
+// max_quantity when set. company_specific says it is the company's own rule
+// (which replaces the SKU's).
+type QuantityRule struct {
+	MinQuantity     int64  `json:"min_quantity"`
+	Increment       int64  `json:"increment"`
+	MaxQuantity     *int64 `json:"max_quantity"`
+	CompanySpecific bool   `json:"company_specific"`
+}
+
+// quantityRuleOf is the rule of sku in rules as the API shows it, or nil.
+func quantityRuleOf(rules map[string]commerce.QuantityRule, sku string) *QuantityRule {
+	r, ok := rules[sku]
+	if !ok {
+		return nil
+	}
+	return &QuantityRule{MinQuantity: r.MinQuantity, Increment: r.Increment, MaxQuantity: r.MaxQuantity, CompanySpecific: r.CompanySpecific}
 }
 
 // Cart is a cart as the storefront sees it.
@@ -202,6 +225,9 @@ type Product struct {
 	Name      string `json:"name"`
 	UnitPrice Money  `json:"unit_price"`
 	Available int64  `json:"available"`
+	// QuantityRule is the SKU's quantity rule for the caller's company, when
+	// it has one.
+	QuantityRule *QuantityRule `json:"quantity_rule,omitempty"`
 }
 
 // ProductPage is one page of the catalogue, by SKU.

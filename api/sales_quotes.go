@@ -249,6 +249,12 @@ func (s *Server) draftQuote(c *gin.Context) {
 		RespondError(c, err)
 		return
 	}
+	// The quote's company's rules, as for its buyers' carts (the
+	// DraftRevision activity checks again, against the rules then).
+	if err := pricing.CheckQuantityRules(c.Request.Context(), s.q, q.CompanyID, lines); err != nil {
+		RespondError(c, err)
+		return
+	}
 	s.updateVisibleSalesQuote(c, q, quote.DraftUpdate, func(a quote.Actor) any {
 		return quote.DraftInput{Actor: a, Lines: req.Lines, Shipping: req.Shipping, ValidDays: req.ValidDays, Note: req.Note}
 	})

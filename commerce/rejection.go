@@ -35,6 +35,10 @@ type Rejection struct {
 	Message string            `json:"message"`
 	SKU     string            `json:"sku,omitempty"`
 	Details *RejectionDetails `json:"details,omitempty"`
+	// QuantityRule is the rule a quantity_rule refusal is about, with its
+	// figures. Unlike Details it is the buyer's to see: the rule is shown on
+	// the catalogue too.
+	QuantityRule *QuantityRuleBreach `json:"quantity_rule,omitempty"`
 }
 
 // RejectionDetails are the company's own figures behind a refusal: its credit

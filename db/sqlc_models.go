@@ -100,6 +100,15 @@ type Company struct {
 	CreditUsed             int64
 }
 
+type CompanyQuantityRule struct {
+	CompanyID   uuid.UUID
+	Sku         string
+	MinQuantity int32
+	Increment   int32
+	MaxQuantity pgtype.Int4
+	UpdatedAt   time.Time
+}
+
 type CreditHold struct {
 	PaymentKey string
 	CartID     uuid.UUID
@@ -354,6 +363,14 @@ type ProductPrice struct {
 	Currency  string
 	UnitPrice int64
 	CostPrice pgtype.Int8
+}
+
+type QuantityRule struct {
+	Sku         string
+	MinQuantity int32
+	Increment   int32
+	MaxQuantity pgtype.Int4
+	UpdatedAt   time.Time
 }
 
 type Quote struct {

@@ -261,6 +261,38 @@ var shippingMethods = []db.ShippingMethodPutParams{
 	{Code: "standard-usd", Name: "Standard, 3-5 days", Currency: "USD", BaseAmount: 790, PerKgAmount: 60, FreeAbove: pgtype.Int8{Int64: 30000, Valid: true}},
 }
 
+// quantityRule is a demo quantity rule: for every company (company
+// uuid.Nil) or for one. Each fits the quantities the README's and the demo
+// quotes' sequences order (GLOVE-NIT-L 50, CABLE-3G15-50 25 and 40, Acme's
+// BOLT-M8-50 3, Globex's BOLT-M8-50 200).
+type quantityRule struct {
+	company          uuid.UUID
+	sku              string
+	minQuantity, inc int32
+	maxQuantity      int32 // 0: none
+}
+
+var quantityRules = []quantityRule{
+	{sku: "GLOVE-NIT-L", minQuantity: 10, inc: 10},
+	{sku: "CABLE-3G15-50", minQuantity: 1, inc: 1, maxQuantity: 50},
+	{sku: "PALLET-EUR", minQuantity: 2, inc: 1},
+	// Globex buys bolts by the ten boxes ("BOLT-M8-50 is sold in multiples
+	// of 10"); Acme, without a rule, buys any number.
+	{company: GlobexID, sku: "BOLT-M8-50", minQuantity: 10, inc: 10},
+}
+
+// seedQuantityRule puts a demo quantity rule back as defined here.
+func seedQuantityRule(ctx context.Context, q *db.Queries, r quantityRule) error {
+	most := pgtype.Int4{Int32: r.maxQuantity, Valid: r.maxQuantity > 0}
+	if r.company == uuid.Nil {
+		_, err := q.QuantityRulePut(ctx, db.QuantityRulePutParams{Sku: r.sku, MinQuantity: r.minQuantity, Increment: r.inc, MaxQuantity: most})
+		return err
+	}
+	_, err := q.QuantityRulePutForCompany(ctx, db.QuantityRulePutForCompanyParams{
+		CompanyID: r.company, Sku: r.sku, MinQuantity: r.minQuantity, Increment: r.inc, MaxQuantity: most})
+	return err
+}
+
 func seedCatalogue(ctx context.Context, q *db.Queries) error {
 	catalog := append([]product(nil), products...)
 	for _, sku := range BenchSKUs {
@@ -283,6 +315,11 @@ func seedCatalogue(ctx context.Context, q *db.Queries) error {
 				CostPrice: pgtype.Int8{Int64: price * 60 / 100, Valid: true}}); err != nil {
 				return fmt.Errorf("product %s: %w", p.sku, err)
 			}
+		}
+	}
+	for _, r := range quantityRules {
+		if err := seedQuantityRule(ctx, q, r); err != nil {
+			return fmt.Errorf("quantity rule %s: %w", r.sku, err)
 		}
 	}
 	for country, rate := range taxRates {

@@ -30,7 +30,7 @@ func TestSeedIsIdempotentAndRestores(t *testing.T) {
 		out := map[string]int{}
 		for _, table := range []string{"companies", "customers", "staff", "api_tokens", "products", "product_prices",
 			"stock", "tax_rates", "shipping_methods", "price_lists", "price_list_tiers", "approval_rules", "spending_limits",
-			"integrations"} {
+			"integrations", "quantity_rules", "company_quantity_rules"} {
 			var n int
 			require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM "+table).Scan(&n))
 			require.NotZero(t, n, table)
@@ -46,6 +46,7 @@ func TestSeedIsIdempotentAndRestores(t *testing.T) {
 		`UPDATE customers SET role = 'company_admin' WHERE id = '` + demo.Buyers[0].ID.String() + `'`,
 		`UPDATE price_list_tiers SET unit_price = 1 WHERE sku = 'NUT-M8'`,
 		`UPDATE stock SET reserved = 3 WHERE sku = 'LADDER-AL-6'`,
+		`UPDATE quantity_rules SET min_quantity = 1, increment = 1 WHERE sku = 'GLOVE-NIT-L'`,
 	} {
 		_, err := pool.Exec(ctx, stmt)
 		require.NoError(t, err, stmt)
@@ -63,6 +64,12 @@ func TestSeedIsIdempotentAndRestores(t *testing.T) {
 	var nut int64
 	require.NoError(t, pool.QueryRow(ctx, `SELECT unit_price FROM price_list_tiers WHERE sku = 'NUT-M8'`).Scan(&nut))
 	require.EqualValues(t, 720, nut)
+	glove, err := q.QuantityRuleGet(ctx, "GLOVE-NIT-L")
+	require.NoError(t, err)
+	require.EqualValues(t, 10, glove.Increment, "the demo's quantity rule is put back")
+	bolts, err := q.QuantityRuleGetForCompany(ctx, db.QuantityRuleGetForCompanyParams{CompanyID: demo.GlobexID, Sku: "BOLT-M8-50"})
+	require.NoError(t, err)
+	require.EqualValues(t, 10, bolts.Increment)
 
 	for _, p := range append(append([]demo.Principal(nil), demo.Buyers...), demo.Staff...) {
 		got, err := q.PrincipalGetByTokenHash(ctx, apitoken.Hash(p.Token))

@@ -139,6 +139,10 @@ func newAccessWorld(t *testing.T) *accessWorld {
 	w.awaitApproval(t, newBuyerClient(t, s, bBuyer), w.bAwaitingCart)
 
 	w.scarceSKU = testenv.NewProduct(t, s.Pool, "EUR", accessUnitPrice, 0)
+	// Quantity rules for the admin routes to read and delete: one on the
+	// SKU, and A's own, neither limiting what the matrix's carts hold.
+	testenv.SetQuantityRule(t, s.Pool, testenv.QuantityRule{SKU: w.sku, MinQuantity: 1, Increment: 1, MaxQuantity: 10_000})
+	testenv.SetQuantityRule(t, s.Pool, testenv.QuantityRule{Company: w.a.ID, SKU: w.sku, MinQuantity: 1, Increment: 1})
 	w.integration = testenv.NewIntegration(t, s.Pool, strings.ToLower(uniqueName("warehouse-")))
 	w.quote = w.newQuote(t, quoteOffered)
 	w.shipped = w.newShippedOrder(t)

@@ -306,6 +306,25 @@ func accessRoutes() map[string]accessRoute {
 			return accessCall{path: "/v1/admin/products/" + sku,
 				body: map[string]any{"name": "Free bolts", "weight_grams": 0, "prices": map[string]any{"EUR": 1}, "on_hand": 100_000}}
 		}},
+		"PUT /v1/admin/products/:sku/quantity-rule": {expect: rowAdmin, ok: []int{200}, call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {
+			return accessCall{path: "/v1/admin/products/" + ruleSKU(t, w, uuid.Nil, fresh) + "/quantity-rule", body: map[string]any{"max_quantity": 10_000}}
+		}},
+		"GET /v1/admin/products/:sku/quantity-rule": {expect: rowAdmin, ok: []int{200}, call: func(t *testing.T, w *accessWorld, _ bool) accessCall {
+			return accessCall{path: "/v1/admin/products/" + w.sku + "/quantity-rule"}
+		}},
+		"DELETE /v1/admin/products/:sku/quantity-rule": {expect: rowAdmin, ok: []int{204}, call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {
+			return accessCall{path: "/v1/admin/products/" + ruleSKU(t, w, uuid.Nil, fresh) + "/quantity-rule"}
+		}},
+		"PUT /v1/admin/companies/:company_id/quantity-rules/:sku": {expect: rowAdmin, ok: []int{200}, call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {
+			return accessCall{path: "/v1/admin/companies/" + company(w, fresh) + "/quantity-rules/" + ruleSKU(t, w, w.scratch.ID, fresh),
+				body: map[string]any{"min_quantity": 1}}
+		}},
+		"GET /v1/admin/companies/:company_id/quantity-rules/:sku": {expect: rowAdmin, ok: []int{200}, call: func(t *testing.T, w *accessWorld, _ bool) accessCall {
+			return accessCall{path: "/v1/admin/companies/" + w.a.ID.String() + "/quantity-rules/" + w.sku}
+		}},
+		"DELETE /v1/admin/companies/:company_id/quantity-rules/:sku": {expect: rowAdmin, ok: []int{204}, call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {
+			return accessCall{path: "/v1/admin/companies/" + company(w, fresh) + "/quantity-rules/" + ruleSKU(t, w, w.scratch.ID, fresh)}
+		}},
 		"PUT /v1/admin/shipping-methods/:code": {expect: rowAdmin, ok: []int{200}, call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {
 			code := w.shippingCode
 			if fresh {
@@ -607,4 +626,17 @@ func verifyApprovalList(t *testing.T, w *accessWorld, p accessPrincipal, res res
 	case w.b.ID:
 		require.Contains(t, carts, w.bAwaitingCart, "B's approvals list B's waiting checkout")
 	}
+}
+
+// ruleSKU is the SKU whose quantity rule (company's, or the SKU's with
+// uuid.Nil) an admin route acts on: the matrix's SKU, which has both A's and
+// its own; fresh, a new product with a rule of its own (company's or its
+// own), so an allowed write or delete changes nothing the other calls target.
+func ruleSKU(t *testing.T, w *accessWorld, company uuid.UUID, fresh bool) string {
+	if !fresh {
+		return w.sku
+	}
+	sku := testenv.NewProduct(t, w.s.Pool, "EUR", accessUnitPrice, 0)
+	testenv.SetQuantityRule(t, w.s.Pool, testenv.QuantityRule{Company: company, SKU: sku, MinQuantity: 1, Increment: 1})
+	return sku
 }

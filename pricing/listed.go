@@ -61,8 +61,9 @@ func ListedProducts(ctx context.Context, q *db.Queries, companyID uuid.UUID, cur
 // company's list prices and our costs now, and judges it against the author
 // role's authority: the one reading of a draft that saving it (the quote's
 // DraftRevision activity) and previewing it (the API, as a rep types) share.
-// It writes nothing. Errors are BuildRevision's and EvaluateAuthority's (a
-// draft beyond a sales manager's authority is a *commerce.Rejection
+// It writes nothing. Errors are BuildRevision's, the company's quantity rules'
+// (a *commerce.Rejection CodeQuantityRule) and EvaluateAuthority's (a draft
+// beyond a sales manager's authority is a *commerce.Rejection
 // CodeBeyondAuthority), or ListedProducts'.
 func DraftRevision(ctx context.Context, q *db.Queries, companyID uuid.UUID, currency string, author commerce.Role,
 	in []commerce.RevisionLineInput, shipping int64, validDays int, note string, at time.Time,
@@ -77,6 +78,11 @@ func DraftRevision(ctx context.Context, q *db.Queries, companyID uuid.UUID, curr
 	}
 	rev, err := commerce.BuildRevision(currency, in, listed, shipping, validDays, note)
 	if err != nil {
+		return commerce.Revision{}, commerce.AuthorityDecision{}, err
+	}
+	// The rep's quantities keep to the company's quantity rules: an accepted
+	// quote is checked out at them without a second look (docs/api.md).
+	if err := CheckQuantityRules(ctx, q, companyID, lines); err != nil {
 		return commerce.Revision{}, commerce.AuthorityDecision{}, err
 	}
 	authorities, err := QuoteAuthorities(ctx, q)

@@ -46,7 +46,7 @@ type BeginCheckoutResult struct {
 	// stock and credit that compensation must give back.
 	Resumed bool `json:"resumed,omitempty"`
 	// Refusal says why the cart cannot be sold as it is (empty, unknown SKU, no
-	// price, not enough stock). Unless Resumed, the cart was left open with the
+	// price, a quantity rule, not enough stock). Unless Resumed, the cart was left open with the
 	// reason recorded, and nothing is held.
 	Refusal *commerce.Rejection `json:"refusal,omitempty"`
 }
@@ -61,8 +61,9 @@ type PlacedOrder struct {
 // cart row, so it is serialised with every line change. A cart already in
 // checking_out is resumed with its current attempt (this activity retried, or a
 // checkout run restarted by ops); a completed cart reports the order it became.
-// A refusal (empty cart, unknown SKU, no price, not enough stock) comes back in
-// the result; a cart that was open stays open, with the reason recorded.
+// A refusal (empty cart, unknown SKU, no price, a line against its quantity
+// rule, not enough stock) comes back in the result; a cart that was open
+// stays open, with the reason recorded.
 func (a *Activities) BeginCheckout(ctx context.Context, in BeginCheckoutInput) (BeginCheckoutResult, error) {
 	var out BeginCheckoutResult
 	err := db.InTx(ctx, a.DB, func(q *db.Queries) error {
@@ -98,6 +99,13 @@ func (a *Activities) BeginCheckout(ctx context.Context, in BeginCheckoutInput) (
 			}
 		}
 		priced, err := pricing.PriceCart(ctx, q, cart, time.Now(), held)
+		if err == nil && !cart.QuoteID.Valid {
+			// A rule may have changed since the lines were added. An accepted
+			// quote's cart is not checked: its quantities are the ones the
+			// sales rep offered, each checked against the company's rules when
+			// the rep drafted it, and the buyer accepted them.
+			err = pricing.CheckQuantityRules(ctx, q, cart.CompanyID, priced.Lines)
+		}
 		if err == nil {
 			err = commerce.CheckStock(priced.Cart, priced.Catalog)
 		}

@@ -123,6 +123,18 @@ func TestBeginCheckoutRefusalLeavesCartOpen(t *testing.T) {
 			},
 			code: commerce.CodeInsufficientStock, wantSKU: true,
 		},
+		{
+			// The rule changed after the line was added (the API refuses
+			// such a line; NewCart writes it as it is).
+			name: "a line against its quantity rule",
+			lines: func(t *testing.T, pool *pgxpool.Pool) (map[string]int32, string) {
+				free := testenv.NewProduct(t, pool, "EUR", 100, 100)
+				tens := testenv.NewProduct(t, pool, "EUR", 100, 100)
+				testenv.SetQuantityRule(t, pool, testenv.QuantityRule{SKU: tens, MinQuantity: 10, Increment: 10})
+				return map[string]int32{free: 3, tens: 15}, tens
+			},
+			code: commerce.CodeQuantityRule, wantSKU: true,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -137,6 +149,11 @@ func TestBeginCheckoutRefusalLeavesCartOpen(t *testing.T) {
 			require.Equal(t, tt.code, out.Refusal.Code)
 			if tt.wantSKU {
 				require.Equal(t, sku, out.Refusal.SKU)
+			}
+			if tt.code == commerce.CodeQuantityRule {
+				require.Equal(t, sku+" is sold in multiples of 10", out.Refusal.Message)
+				require.Equal(t, &commerce.QuantityRuleBreach{SKU: sku, Rule: commerce.QuantityRuleIncrement, Quantity: 15, MinQuantity: 10, Increment: 10},
+					out.Refusal.QuantityRule)
 			}
 			require.False(t, out.Resumed)
 			require.Nil(t, out.AlreadyPlaced)

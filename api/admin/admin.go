@@ -1,6 +1,7 @@
 // Package admin is the ops-only administration API: companies and their
 // employees and tokens, spending limits and approval rules, seller staff and
-// their tokens, price lists, the catalogue (with cost prices), shipping
+// their tokens, price lists, the catalogue (with cost prices and quantity
+// rules, per SKU and per company), shipping
 // methods, tax rates, how far sales roles may discount quotes, and the
 // integrations that post signed webhooks (with the events they posted). It
 // also serves company admins their own company's employees and tokens
@@ -65,6 +66,12 @@ func Routes(v1 gin.IRouter, s *api.Server) {
 	admin.DELETE("/price-lists/:price_list_id", s.Idempotent, h.deletePriceList)
 
 	admin.PUT("/products/:sku", s.Idempotent, h.putProduct)
+	admin.PUT("/products/:sku/quantity-rule", s.Idempotent, h.putQuantityRule)
+	admin.GET("/products/:sku/quantity-rule", h.getQuantityRule)
+	admin.DELETE("/products/:sku/quantity-rule", s.Idempotent, h.deleteQuantityRule)
+	admin.PUT("/companies/:company_id/quantity-rules/:sku", s.Idempotent, h.putCompanyQuantityRule)
+	admin.GET("/companies/:company_id/quantity-rules/:sku", h.getCompanyQuantityRule)
+	admin.DELETE("/companies/:company_id/quantity-rules/:sku", s.Idempotent, h.deleteCompanyQuantityRule)
 	admin.PUT("/shipping-methods/:code", s.Idempotent, h.putShippingMethod)
 	admin.PUT("/tax-rates/:country", s.Idempotent, h.putTaxRate)
 
