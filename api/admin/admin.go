@@ -66,6 +66,12 @@ func Routes(v1 gin.IRouter, s *api.Server) {
 
 	admin.PUT("/products/:sku", s.Idempotent, h.putProduct)
 	admin.PUT("/shipping-methods/:code", s.Idempotent, h.putShippingMethod)
+
+	admin.POST("/stock-locations", s.Idempotent, h.createStockLocation)
+	admin.GET("/stock-locations", h.listStockLocations)
+	admin.PUT("/stock-locations/:code/stock/:sku", s.Idempotent, h.putLocationStock)
+	admin.GET("/stock/:sku", h.getSKUStock)
+	admin.PUT("/companies/:company_id/preferred-location", s.Idempotent, h.putPreferredLocation)
 	admin.PUT("/tax-rates/:country", s.Idempotent, h.putTaxRate)
 
 	admin.GET("/quote-authorities", h.listQuoteAuthorities)
