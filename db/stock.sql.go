@@ -34,6 +34,23 @@ func (q *Queries) StockCreate(ctx context.Context, arg StockCreateParams) error 
 	return err
 }
 
+const stockCreateAt = `-- name: StockCreateAt :exec
+INSERT INTO stock (sku, location_id, on_hand) VALUES ($1, $2, $3)
+ON CONFLICT (sku, location_id) DO NOTHING
+`
+
+type StockCreateAtParams struct {
+	Sku        string
+	LocationID uuid.UUID
+	OnHand     int64
+}
+
+// StockCreateAt gives a SKU its stock row at one location unless it has one.
+func (q *Queries) StockCreateAt(ctx context.Context, arg StockCreateAtParams) error {
+	_, err := q.db.Exec(ctx, stockCreateAt, arg.Sku, arg.LocationID, arg.OnHand)
+	return err
+}
+
 const stockGet = `-- name: StockGet :one
 SELECT $1::text AS sku, COALESCE(sum(on_hand), 0)::bigint AS on_hand, COALESCE(sum(reserved), 0)::bigint AS reserved
 FROM stock WHERE sku = $1

@@ -53,6 +53,37 @@ func (q *Queries) StockLocationCreate(ctx context.Context, arg StockLocationCrea
 	return i, err
 }
 
+const stockLocationCreateUnlessExists = `-- name: StockLocationCreateUnlessExists :exec
+INSERT INTO stock_locations (id, code, name, country, region, postal_prefix, priority)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (id) DO NOTHING
+`
+
+type StockLocationCreateUnlessExistsParams struct {
+	ID           uuid.UUID
+	Code         string
+	Name         string
+	Country      string
+	Region       string
+	PostalPrefix string
+	Priority     int32
+}
+
+// StockLocationCreateUnlessExists creates a location unless one has its ID
+// (demo data, seeded at every start).
+func (q *Queries) StockLocationCreateUnlessExists(ctx context.Context, arg StockLocationCreateUnlessExistsParams) error {
+	_, err := q.db.Exec(ctx, stockLocationCreateUnlessExists,
+		arg.ID,
+		arg.Code,
+		arg.Name,
+		arg.Country,
+		arg.Region,
+		arg.PostalPrefix,
+		arg.Priority,
+	)
+	return err
+}
+
 const stockLocationGet = `-- name: StockLocationGet :one
 SELECT id, code, name, country, region, postal_prefix, priority, is_default, created_at FROM stock_locations WHERE id = $1
 `

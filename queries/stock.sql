@@ -95,3 +95,8 @@ SELECT p.sku, @location_id, @on_hand::bigint FROM products p
 WHERE p.sku = @sku AND EXISTS (SELECT 1 FROM stock s WHERE s.sku = p.sku)
 ON CONFLICT (sku, location_id) DO UPDATE SET on_hand = GREATEST(excluded.on_hand, stock.reserved)
 RETURNING *;
+
+-- StockCreateAt gives a SKU its stock row at one location unless it has one.
+-- name: StockCreateAt :exec
+INSERT INTO stock (sku, location_id, on_hand) VALUES (@sku, @location_id, @on_hand)
+ON CONFLICT (sku, location_id) DO NOTHING;

@@ -23,3 +23,10 @@ LIMIT @row_limit;
 -- their codes once per page).
 -- name: StockLocationListByCodes :many
 SELECT * FROM stock_locations WHERE code = ANY(@codes::text[]);
+
+-- StockLocationCreateUnlessExists creates a location unless one has its ID
+-- (demo data, seeded at every start).
+-- name: StockLocationCreateUnlessExists :exec
+INSERT INTO stock_locations (id, code, name, country, region, postal_prefix, priority)
+VALUES (@id, @code, @name, @country, @region, @postal_prefix, @priority)
+ON CONFLICT (id) DO NOTHING;
