@@ -14,7 +14,7 @@ CREATE TABLE stock_locations (
     postal_prefix text        NOT NULL DEFAULT '',
     -- Ties between equally near locations go to the lower priority, then code.
     priority      integer     NOT NULL DEFAULT 100 CHECK (priority BETWEEN 0 AND 10000),
-    -- Exactly one location is the default: where stock without a named
+    -- Exactly one location is the default (the one this migration creates): where stock without a named
     -- location lives (ERP pulls without a location code, the catalogue's
     -- on_hand).
     is_default    boolean     NOT NULL DEFAULT false,
@@ -30,7 +30,10 @@ VALUES ('00000000-0000-0000-0000-00000000d0c1', 'default', 'Default warehouse', 
 ALTER TABLE stock_reservations DROP CONSTRAINT stock_reservations_sku_fkey;
 ALTER TABLE stock ADD COLUMN location_id uuid REFERENCES stock_locations (id);
 UPDATE stock SET location_id = '00000000-0000-0000-0000-00000000d0c1';
-ALTER TABLE stock ALTER COLUMN location_id SET NOT NULL;
+-- Writers that name no location (older code, raw SQL) write the default
+-- location, whose ID is fixed.
+ALTER TABLE stock ALTER COLUMN location_id SET NOT NULL,
+    ALTER COLUMN location_id SET DEFAULT '00000000-0000-0000-0000-00000000d0c1';
 ALTER TABLE stock DROP CONSTRAINT stock_pkey;
 ALTER TABLE stock ADD PRIMARY KEY (sku, location_id);
 CREATE INDEX stock_location_idx ON stock (location_id, sku);
@@ -39,7 +42,8 @@ CREATE INDEX stock_location_idx ON stock (location_id, sku);
 -- locations is one reservation per location.
 ALTER TABLE stock_reservations ADD COLUMN location_id uuid;
 UPDATE stock_reservations SET location_id = '00000000-0000-0000-0000-00000000d0c1';
-ALTER TABLE stock_reservations ALTER COLUMN location_id SET NOT NULL;
+ALTER TABLE stock_reservations ALTER COLUMN location_id SET NOT NULL,
+    ALTER COLUMN location_id SET DEFAULT '00000000-0000-0000-0000-00000000d0c1';
 ALTER TABLE stock_reservations DROP CONSTRAINT stock_reservations_pkey;
 ALTER TABLE stock_reservations ADD PRIMARY KEY (cart_id, attempt, sku, location_id);
 ALTER TABLE stock_reservations ADD FOREIGN KEY (sku, location_id) REFERENCES stock (sku, location_id);
