@@ -71,10 +71,10 @@ type CatalogProduct struct {
 	CostPrices map[string]int64 `json:"cost_prices"`
 	// OnHand, Reserved and Available are summed over every stock location;
 	// a PUT's on_hand sets the default location's count.
-	OnHand     int64            `json:"on_hand"`
-	Reserved   int64            `json:"reserved"`
-	Available  int64            `json:"available"`
-	CreatedAt  time.Time        `json:"created_at"`
+	OnHand    int64     `json:"on_hand"`
+	Reserved  int64     `json:"reserved"`
+	Available int64     `json:"available"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // ShippingMethodSettings is a shipping method as ops set it: base_amount plus

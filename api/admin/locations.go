@@ -78,12 +78,12 @@ var (
 const maxLocationPriority = 10000
 
 type stockLocationRequest struct {
-	Code         string  `json:"code"`
-	Name         string  `json:"name"`
-	Country      string  `json:"country"`
-	Region       string  `json:"region"`
-	PostalPrefix string  `json:"postal_prefix"`
-	Priority     *int64  `json:"priority"`
+	Code         string `json:"code"`
+	Name         string `json:"name"`
+	Country      string `json:"country"`
+	Region       string `json:"region"`
+	PostalPrefix string `json:"postal_prefix"`
+	Priority     *int64 `json:"priority"`
 }
 
 // createStockLocation creates a stock location (it starts with no stock).
