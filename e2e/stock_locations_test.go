@@ -105,6 +105,7 @@ func lineLocations(t testing.TB, o api.Order, sku string) map[string]api.LineLoc
 func TestStockLocationsReserveShipAndCancel(t *testing.T) {
 	t.Parallel()
 	s := testenv.NewStack(t, devServer, testenv.StackOptions{})
+	testenv.SetTaxRate(t, s.Pool, "FR", 2000)
 	company := testenv.NewCompany(t, s.Pool, "EUR", 1_000_000_00)
 	buyer := testenv.NewBuyer(t, s.Pool, company)
 	c := newBuyerClient(t, s, buyer)
@@ -209,6 +210,7 @@ func TestStockLocationsReserveShipAndCancel(t *testing.T) {
 func TestConcurrentCheckoutsOnLastUnitsAcrossLocations(t *testing.T) {
 	t.Parallel()
 	s := testenv.NewStack(t, devServer, testenv.StackOptions{})
+	testenv.SetTaxRate(t, s.Pool, "DE", 1900)
 	company := testenv.NewCompany(t, s.Pool, "EUR", 1_000_000_00)
 	ops := buyerClient{t: t, base: s.API.URL, token: testenv.NewStaff(t, s.Pool, "ops").Token}
 	north := newLocation(t, ops, "north-", "DE", "2")
