@@ -28,6 +28,48 @@ func (s *Server) getOrder(c *gin.Context) {
 	c.JSON(http.StatusOK, order)
 }
 
+// lineLocations tells each line where its units are: reserved at which stock
+// locations (the order's live reservations), shipped from which.
+func (s *Server) lineLocations(ctx context.Context, lines []OrderLine, o db.Order, hasShipments bool) error {
+	at := map[string]map[string]*LineLocation{}
+	var order []struct{ sku, code string }
+	get := func(sku, code, name string) *LineLocation {
+		if at[sku] == nil {
+			at[sku] = map[string]*LineLocation{}
+		}
+		if at[sku][code] == nil {
+			at[sku][code] = &LineLocation{Location: code, Name: name}
+			order = append(order, struct{ sku, code string }{sku, code})
+		}
+		return at[sku][code]
+	}
+	held, err := s.q.StockReservationSumByCart(ctx, o.CartID)
+	if err != nil {
+		return err
+	}
+	for _, r := range held {
+		get(r.Sku, r.Code, r.Name).Reserved += r.Quantity
+	}
+	if hasShipments {
+		shipped, err := s.q.ShipmentStockSumByOrder(ctx, o.ID)
+		if err != nil {
+			return err
+		}
+		for _, r := range shipped {
+			get(r.Sku, r.Code, r.Name).Shipped += r.Quantity
+		}
+	}
+	for i := range lines {
+		lines[i].Locations = []LineLocation{}
+		for _, k := range order {
+			if k.sku == lines[i].SKU {
+				lines[i].Locations = append(lines[i].Locations, *at[k.sku][k.code])
+			}
+		}
+	}
+	return nil
+}
+
 // orderDetail reads an order the principal may see, with lines, shipments,
 // invoices, returns, credit notes and timeline.
 func (s *Server) orderDetail(ctx context.Context, p Principal, id uuid.UUID) (Order, error) {
@@ -47,6 +89,9 @@ func (s *Server) orderDetail(ctx context.Context, p Principal, id uuid.UUID) (Or
 	out := orderOf(o)
 	for _, l := range lines {
 		out.Lines = append(out.Lines, orderLineOf(l, o.Currency))
+	}
+	if err := s.lineLocations(ctx, out.Lines, o, row.HasShipments); err != nil {
+		return Order{}, err
 	}
 	// The lists an order may not have yet are read only when it has them (a
 	// new order, the one checkout answers with, has none).

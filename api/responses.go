@@ -152,6 +152,17 @@ type OrderLine struct {
 	Shipped   int64 `json:"shipped"`
 	Delivered int64 `json:"delivered"`
 	Returned  int64 `json:"returned"`
+	// Locations are the stock locations the line's units are reserved at or
+	// shipped from (a line no single location could fill has several).
+	Locations []LineLocation `json:"locations,omitempty"`
+}
+
+// LineLocation is what one stock location holds or shipped of an order line.
+type LineLocation struct {
+	Location string `json:"location"`
+	Name     string `json:"name"`
+	Reserved int64  `json:"reserved"`
+	Shipped  int64  `json:"shipped"`
 }
 
 // TimelineEvent is one entry of an order's history.

@@ -88,10 +88,10 @@ func (q *Queries) ProductListForQuote(ctx context.Context, arg ProductListForQuo
 
 const productListPriced = `-- name: ProductListPriced :many
 SELECT p.sku, p.name, pp.unit_price,
-       COALESCE(s.on_hand - s.reserved, 0)::bigint AS available
+       COALESCE(s.available, 0)::bigint AS available
 FROM products p
 JOIN product_prices pp ON pp.sku = p.sku AND pp.currency = $1
-LEFT JOIN stock s ON s.sku = p.sku
+LEFT JOIN LATERAL (SELECT sum(st.on_hand - st.reserved) AS available FROM stock st WHERE st.sku = p.sku) s ON true
 WHERE p.sku > $2
 ORDER BY p.sku
 LIMIT $3
@@ -139,10 +139,10 @@ func (q *Queries) ProductListPriced(ctx context.Context, arg ProductListPricedPa
 
 const productListPricedBySKUs = `-- name: ProductListPricedBySKUs :many
 SELECT p.sku, p.name, COALESCE(pp.unit_price, 0)::bigint AS unit_price, (pp.sku IS NOT NULL)::boolean AS priced,
-       COALESCE(s.on_hand - s.reserved, 0)::bigint AS available, p.weight_grams
+       COALESCE(s.available, 0)::bigint AS available, p.weight_grams
 FROM products p
 LEFT JOIN product_prices pp ON pp.sku = p.sku AND pp.currency = $1
-LEFT JOIN stock s ON s.sku = p.sku
+LEFT JOIN LATERAL (SELECT sum(st.on_hand - st.reserved) AS available FROM stock st WHERE st.sku = p.sku) s ON true
 WHERE p.sku = ANY($2::text[])
 ORDER BY p.sku
 `
@@ -163,7 +163,7 @@ type ProductListPricedBySKUsRow struct {
 
 // ProductListPricedBySKUs returns the named SKUs with their price in one
 // currency (NULL when the product has no price there) and the units available
-// to reserve.
+// to reserve (summed over every stock location).
 func (q *Queries) ProductListPricedBySKUs(ctx context.Context, arg ProductListPricedBySKUsParams) ([]ProductListPricedBySKUsRow, error) {
 	rows, err := q.db.Query(ctx, productListPricedBySKUs, arg.Currency, arg.Skus)
 	if err != nil {

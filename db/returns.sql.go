@@ -88,7 +88,7 @@ func (q *Queries) ReturnLineCreateMany(ctx context.Context, arg ReturnLineCreate
 }
 
 const returnLineListByOrder = `-- name: ReturnLineListByOrder :many
-SELECT l.return_id, l.sku, l.quantity, l.reason, l.condition FROM return_lines l JOIN returns r ON r.id = l.return_id WHERE r.order_id = $1 ORDER BY r.number, l.sku
+SELECT l.return_id, l.sku, l.quantity, l.reason, l.condition, l.restock_location_id FROM return_lines l JOIN returns r ON r.id = l.return_id WHERE r.order_id = $1 ORDER BY r.number, l.sku
 `
 
 func (q *Queries) ReturnLineListByOrder(ctx context.Context, orderID uuid.UUID) ([]ReturnLine, error) {
@@ -106,6 +106,7 @@ func (q *Queries) ReturnLineListByOrder(ctx context.Context, orderID uuid.UUID) 
 			&i.Quantity,
 			&i.Reason,
 			&i.Condition,
+			&i.RestockLocationID,
 		); err != nil {
 			return nil, err
 		}
@@ -115,6 +116,21 @@ func (q *Queries) ReturnLineListByOrder(ctx context.Context, orderID uuid.UUID) 
 		return nil, err
 	}
 	return items, nil
+}
+
+const returnLineSetRestockLocation = `-- name: ReturnLineSetRestockLocation :exec
+UPDATE return_lines SET restock_location_id = $3 WHERE return_id = $1 AND sku = $2
+`
+
+type ReturnLineSetRestockLocationParams struct {
+	ReturnID          uuid.UUID
+	Sku               string
+	RestockLocationID uuid.NullUUID
+}
+
+func (q *Queries) ReturnLineSetRestockLocation(ctx context.Context, arg ReturnLineSetRestockLocationParams) error {
+	_, err := q.db.Exec(ctx, returnLineSetRestockLocation, arg.ReturnID, arg.Sku, arg.RestockLocationID)
+	return err
 }
 
 const returnLineUpdateCondition = `-- name: ReturnLineUpdateCondition :exec

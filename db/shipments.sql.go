@@ -169,3 +169,95 @@ func (q *Queries) ShipmentListByOrder(ctx context.Context, orderID uuid.UUID) ([
 	}
 	return items, nil
 }
+
+const shipmentStockCreate = `-- name: ShipmentStockCreate :exec
+INSERT INTO shipment_stock (shipment_id, sku, location_id, quantity) VALUES ($1, $2, $3, $4)
+`
+
+type ShipmentStockCreateParams struct {
+	ShipmentID uuid.UUID
+	Sku        string
+	LocationID uuid.UUID
+	Quantity   int64
+}
+
+// ShipmentStockCreate records that units of a shipment's SKU left one location.
+func (q *Queries) ShipmentStockCreate(ctx context.Context, arg ShipmentStockCreateParams) error {
+	_, err := q.db.Exec(ctx, shipmentStockCreate,
+		arg.ShipmentID,
+		arg.Sku,
+		arg.LocationID,
+		arg.Quantity,
+	)
+	return err
+}
+
+const shipmentStockRestockLocation = `-- name: ShipmentStockRestockLocation :one
+SELECT st.location_id
+FROM shipment_stock st
+JOIN shipments s ON s.id = st.shipment_id
+JOIN stock_locations l ON l.id = st.location_id
+WHERE s.order_id = $1 AND st.sku = $2
+GROUP BY st.location_id, l.priority, l.code
+ORDER BY sum(st.quantity) DESC, l.priority, l.code
+LIMIT 1
+`
+
+type ShipmentStockRestockLocationParams struct {
+	OrderID uuid.UUID
+	Sku     string
+}
+
+// ShipmentStockRestockLocation is where a returned unit of an order's SKU goes
+// back: the location it shipped from (of several, the one that shipped the
+// most of it, then by priority and code).
+func (q *Queries) ShipmentStockRestockLocation(ctx context.Context, arg ShipmentStockRestockLocationParams) (uuid.UUID, error) {
+	row := q.db.QueryRow(ctx, shipmentStockRestockLocation, arg.OrderID, arg.Sku)
+	var location_id uuid.UUID
+	err := row.Scan(&location_id)
+	return location_id, err
+}
+
+const shipmentStockSumByOrder = `-- name: ShipmentStockSumByOrder :many
+SELECT st.sku, l.code, l.name, sum(st.quantity)::bigint AS quantity
+FROM shipment_stock st
+JOIN shipments s ON s.id = st.shipment_id
+JOIN stock_locations l ON l.id = st.location_id
+WHERE s.order_id = $1
+GROUP BY st.sku, l.code, l.name, l.priority
+ORDER BY st.sku, l.priority, l.code
+`
+
+type ShipmentStockSumByOrderRow struct {
+	Sku      string
+	Code     string
+	Name     string
+	Quantity int64
+}
+
+// ShipmentStockSumByOrder says, per SKU and location, how many of an order's
+// units shipped from there.
+func (q *Queries) ShipmentStockSumByOrder(ctx context.Context, orderID uuid.UUID) ([]ShipmentStockSumByOrderRow, error) {
+	rows, err := q.db.Query(ctx, shipmentStockSumByOrder, orderID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ShipmentStockSumByOrderRow{}
+	for rows.Next() {
+		var i ShipmentStockSumByOrderRow
+		if err := rows.Scan(
+			&i.Sku,
+			&i.Code,
+			&i.Name,
+			&i.Quantity,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

@@ -98,6 +98,7 @@ type Company struct {
 	PaymentTermsDays       int32
 	ReturnWindowDays       int32
 	CreditUsed             int64
+	PreferredLocationID    uuid.NullUUID
 }
 
 type CompanyQuantityRule struct {
@@ -477,11 +478,12 @@ type Return struct {
 }
 
 type ReturnLine struct {
-	ReturnID  uuid.UUID
-	Sku       string
-	Quantity  int64
-	Reason    string
-	Condition string
+	ReturnID          uuid.UUID
+	Sku               string
+	Quantity          int64
+	Reason            string
+	Condition         string
+	RestockLocationID uuid.NullUUID
 }
 
 type Shipment struct {
@@ -498,6 +500,13 @@ type Shipment struct {
 type ShipmentLine struct {
 	ShipmentID uuid.UUID
 	Sku        string
+	Quantity   int64
+}
+
+type ShipmentStock struct {
+	ShipmentID uuid.UUID
+	Sku        string
+	LocationID uuid.UUID
 	Quantity   int64
 }
 
@@ -550,17 +559,31 @@ type Staff struct {
 }
 
 type Stock struct {
-	Sku      string
-	OnHand   int64
-	Reserved int64
+	Sku        string
+	OnHand     int64
+	Reserved   int64
+	LocationID uuid.UUID
+}
+
+type StockLocation struct {
+	ID           uuid.UUID
+	Code         string
+	Name         string
+	Country      string
+	Region       string
+	PostalPrefix string
+	Priority     int32
+	IsDefault    bool
+	CreatedAt    time.Time
 }
 
 type StockReservation struct {
-	CartID    uuid.UUID
-	Attempt   int32
-	Sku       string
-	Quantity  int64
-	CreatedAt time.Time
+	CartID     uuid.UUID
+	Attempt    int32
+	Sku        string
+	Quantity   int64
+	CreatedAt  time.Time
+	LocationID uuid.UUID
 }
 
 type TaxRate struct {

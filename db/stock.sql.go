@@ -12,7 +12,10 @@ import (
 )
 
 const stockCreate = `-- name: StockCreate :exec
-INSERT INTO stock (sku, on_hand) VALUES ($1, $2) ON CONFLICT (sku) DO NOTHING
+
+INSERT INTO stock (sku, location_id, on_hand)
+SELECT $1, l.id, $2 FROM stock_locations l WHERE l.is_default
+ON CONFLICT (sku, location_id) DO NOTHING
 `
 
 type StockCreateParams struct {
@@ -20,39 +23,195 @@ type StockCreateParams struct {
 	OnHand int64
 }
 
-// StockCreate gives a SKU its stock row unless it has one: unlike StockPut, it
-// never overwrites counts that reservations already changed.
+// Stock is counted per SKU and location (migration 0020). The queries without
+// a location act on the default location (StockCreate, StockPut, StockLock),
+// where stock lived before there were locations.
+// StockCreate gives a SKU its stock row at the default location unless it has
+// one: unlike StockPut, it never overwrites counts that reservations already
+// changed.
 func (q *Queries) StockCreate(ctx context.Context, arg StockCreateParams) error {
 	_, err := q.db.Exec(ctx, stockCreate, arg.Sku, arg.OnHand)
 	return err
 }
 
-const stockGet = `-- name: StockGet :one
-SELECT sku, on_hand, reserved FROM stock WHERE sku = $1
+const stockCreateAt = `-- name: StockCreateAt :exec
+INSERT INTO stock (sku, location_id, on_hand) VALUES ($1, $2, $3)
+ON CONFLICT (sku, location_id) DO NOTHING
 `
 
-func (q *Queries) StockGet(ctx context.Context, sku string) (Stock, error) {
+type StockCreateAtParams struct {
+	Sku        string
+	LocationID uuid.UUID
+	OnHand     int64
+}
+
+// StockCreateAt gives a SKU its stock row at one location unless it has one.
+func (q *Queries) StockCreateAt(ctx context.Context, arg StockCreateAtParams) error {
+	_, err := q.db.Exec(ctx, stockCreateAt, arg.Sku, arg.LocationID, arg.OnHand)
+	return err
+}
+
+const stockGet = `-- name: StockGet :one
+SELECT $1::text AS sku, COALESCE(sum(on_hand), 0)::bigint AS on_hand, COALESCE(sum(reserved), 0)::bigint AS reserved
+FROM stock WHERE sku = $1
+`
+
+type StockGetRow struct {
+	Sku      string
+	OnHand   int64
+	Reserved int64
+}
+
+// StockGet sums a SKU's stock over every location.
+func (q *Queries) StockGet(ctx context.Context, sku string) (StockGetRow, error) {
 	row := q.db.QueryRow(ctx, stockGet, sku)
-	var i Stock
+	var i StockGetRow
 	err := row.Scan(&i.Sku, &i.OnHand, &i.Reserved)
 	return i, err
+}
+
+const stockListBySKU = `-- name: StockListBySKU :many
+SELECT s.sku, s.on_hand, s.reserved, l.id AS location_id, l.code, l.name
+FROM stock s JOIN stock_locations l ON l.id = s.location_id
+WHERE s.sku = $1
+ORDER BY l.priority, l.code
+`
+
+type StockListBySKURow struct {
+	Sku        string
+	OnHand     int64
+	Reserved   int64
+	LocationID uuid.UUID
+	Code       string
+	Name       string
+}
+
+// StockListBySKU lists a SKU's stock at every location that has a row for it,
+// with the location, in location order (priority, code).
+func (q *Queries) StockListBySKU(ctx context.Context, sku string) ([]StockListBySKURow, error) {
+	rows, err := q.db.Query(ctx, stockListBySKU, sku)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []StockListBySKURow{}
+	for rows.Next() {
+		var i StockListBySKURow
+		if err := rows.Scan(
+			&i.Sku,
+			&i.OnHand,
+			&i.Reserved,
+			&i.LocationID,
+			&i.Code,
+			&i.Name,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const stockLock = `-- name: StockLock :one
-SELECT sku, on_hand, reserved FROM stock WHERE sku = $1 FOR UPDATE
+SELECT s.sku, s.on_hand, s.reserved, s.location_id FROM stock s JOIN stock_locations l ON l.id = s.location_id
+WHERE s.sku = $1 AND l.is_default FOR UPDATE OF s
 `
 
+// StockLock locks a SKU's stock row at the default location.
 func (q *Queries) StockLock(ctx context.Context, sku string) (Stock, error) {
 	row := q.db.QueryRow(ctx, stockLock, sku)
 	var i Stock
-	err := row.Scan(&i.Sku, &i.OnHand, &i.Reserved)
+	err := row.Scan(
+		&i.Sku,
+		&i.OnHand,
+		&i.Reserved,
+		&i.LocationID,
+	)
 	return i, err
 }
 
+const stockLockAt = `-- name: StockLockAt :one
+SELECT sku, on_hand, reserved, location_id FROM stock WHERE sku = $1 AND location_id = $2 FOR UPDATE
+`
+
+type StockLockAtParams struct {
+	Sku        string
+	LocationID uuid.UUID
+}
+
+// StockLockAt locks a SKU's stock row at one location (no row: none there yet).
+func (q *Queries) StockLockAt(ctx context.Context, arg StockLockAtParams) (Stock, error) {
+	row := q.db.QueryRow(ctx, stockLockAt, arg.Sku, arg.LocationID)
+	var i Stock
+	err := row.Scan(
+		&i.Sku,
+		&i.OnHand,
+		&i.Reserved,
+		&i.LocationID,
+	)
+	return i, err
+}
+
+const stockLockBySKU = `-- name: StockLockBySKU :many
+SELECT s.sku, s.location_id, s.on_hand, s.reserved, l.code, l.country, l.postal_prefix, l.priority
+FROM stock s JOIN stock_locations l ON l.id = s.location_id
+WHERE s.sku = $1
+ORDER BY s.location_id
+FOR UPDATE OF s
+`
+
+type StockLockBySKURow struct {
+	Sku          string
+	LocationID   uuid.UUID
+	OnHand       int64
+	Reserved     int64
+	Code         string
+	Country      string
+	PostalPrefix string
+	Priority     int32
+}
+
+// StockLockBySKU locks every stock row of a SKU, in location ID order: with
+// lines taken in SKU order, every checkout locks (sku, location) rows in one
+// global order, so concurrent checkouts cannot deadlock. Each row comes with
+// what the allocation rule needs of its location.
+func (q *Queries) StockLockBySKU(ctx context.Context, sku string) ([]StockLockBySKURow, error) {
+	rows, err := q.db.Query(ctx, stockLockBySKU, sku)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []StockLockBySKURow{}
+	for rows.Next() {
+		var i StockLockBySKURow
+		if err := rows.Scan(
+			&i.Sku,
+			&i.LocationID,
+			&i.OnHand,
+			&i.Reserved,
+			&i.Code,
+			&i.Country,
+			&i.PostalPrefix,
+			&i.Priority,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const stockPut = `-- name: StockPut :one
-INSERT INTO stock (sku, on_hand) VALUES ($1, $2)
-ON CONFLICT (sku) DO UPDATE SET on_hand = excluded.on_hand
-RETURNING sku, on_hand, reserved
+INSERT INTO stock (sku, location_id, on_hand)
+SELECT $1, l.id, $2 FROM stock_locations l WHERE l.is_default
+ON CONFLICT (sku, location_id) DO UPDATE SET on_hand = excluded.on_hand
+RETURNING sku, on_hand, reserved, location_id
 `
 
 type StockPutParams struct {
@@ -60,57 +219,90 @@ type StockPutParams struct {
 	OnHand int64
 }
 
+// StockPut sets a SKU's units on hand at the default location.
 func (q *Queries) StockPut(ctx context.Context, arg StockPutParams) (Stock, error) {
 	row := q.db.QueryRow(ctx, stockPut, arg.Sku, arg.OnHand)
 	var i Stock
-	err := row.Scan(&i.Sku, &i.OnHand, &i.Reserved)
+	err := row.Scan(
+		&i.Sku,
+		&i.OnHand,
+		&i.Reserved,
+		&i.LocationID,
+	)
+	return i, err
+}
+
+const stockPutAt = `-- name: StockPutAt :one
+INSERT INTO stock (sku, location_id, on_hand) VALUES ($1, $2, $3)
+ON CONFLICT (sku, location_id) DO UPDATE SET on_hand = excluded.on_hand
+RETURNING sku, on_hand, reserved, location_id
+`
+
+type StockPutAtParams struct {
+	Sku        string
+	LocationID uuid.UUID
+	OnHand     int64
+}
+
+// StockPutAt sets a SKU's units on hand at one location.
+func (q *Queries) StockPutAt(ctx context.Context, arg StockPutAtParams) (Stock, error) {
+	row := q.db.QueryRow(ctx, stockPutAt, arg.Sku, arg.LocationID, arg.OnHand)
+	var i Stock
+	err := row.Scan(
+		&i.Sku,
+		&i.OnHand,
+		&i.Reserved,
+		&i.LocationID,
+	)
 	return i, err
 }
 
 const stockRelease = `-- name: StockRelease :exec
-UPDATE stock SET reserved = reserved - $1 WHERE sku = $2
+UPDATE stock SET reserved = reserved - $1 WHERE sku = $2 AND location_id = $3
 `
 
 type StockReleaseParams struct {
-	Quantity int64
-	Sku      string
+	Quantity   int64
+	Sku        string
+	LocationID uuid.UUID
 }
 
 func (q *Queries) StockRelease(ctx context.Context, arg StockReleaseParams) error {
-	_, err := q.db.Exec(ctx, stockRelease, arg.Quantity, arg.Sku)
+	_, err := q.db.Exec(ctx, stockRelease, arg.Quantity, arg.Sku, arg.LocationID)
 	return err
 }
 
 const stockReserveFor = `-- name: StockReserveFor :one
 WITH held AS (
   UPDATE stock SET reserved = stock.reserved + $3
-  WHERE stock.sku = $4 AND stock.on_hand - stock.reserved >= $3
-  RETURNING stock.sku
+  WHERE stock.sku = $4 AND stock.location_id = $5 AND stock.on_hand - stock.reserved >= $3
+  RETURNING stock.sku, stock.location_id
 )
-INSERT INTO stock_reservations (cart_id, attempt, sku, quantity)
-SELECT $1, $2, held.sku, $3 FROM held
+INSERT INTO stock_reservations (cart_id, attempt, sku, location_id, quantity)
+SELECT $1, $2, held.sku, held.location_id, $3 FROM held
 RETURNING stock_reservations.sku
 `
 
 type StockReserveForParams struct {
-	CartID   uuid.UUID
-	Attempt  int32
-	Quantity int64
-	Sku      string
+	CartID     uuid.UUID
+	Attempt    int32
+	Quantity   int64
+	Sku        string
+	LocationID uuid.UUID
 }
 
-// StockReserve takes units only while enough are available; no row back means not enough.
-// StockReserveFor holds units of one SKU for one checkout attempt and records
-// the reservation, in one round trip: the reservation row is written only if
-// the stock row had the units (no row back: not enough stock). The reservation
-// records the units the attempt (cart, attempt) took, so that releasing the
-// attempt gives back exactly that.
+// StockReserveFor holds units of one SKU at one location for one checkout
+// attempt and records the reservation, in one round trip: the reservation row
+// is written only if the stock row had the units (no row back: not enough
+// stock). The reservation records the units the attempt (cart, attempt) took
+// there, so that releasing the attempt gives back exactly that, where it was.
 func (q *Queries) StockReserveFor(ctx context.Context, arg StockReserveForParams) (string, error) {
 	row := q.db.QueryRow(ctx, stockReserveFor,
 		arg.CartID,
 		arg.Attempt,
 		arg.Quantity,
 		arg.Sku,
+		arg.LocationID,
 	)
 	var sku string
 	err := row.Scan(&sku)
@@ -118,55 +310,67 @@ func (q *Queries) StockReserveFor(ctx context.Context, arg StockReserveForParams
 }
 
 const stockRestock = `-- name: StockRestock :exec
-UPDATE stock SET on_hand = on_hand + $1 WHERE sku = $2
+INSERT INTO stock (sku, location_id, on_hand) VALUES ($1, $2, $3)
+ON CONFLICT (sku, location_id) DO UPDATE SET on_hand = stock.on_hand + excluded.on_hand
 `
 
 type StockRestockParams struct {
-	Quantity int64
-	Sku      string
+	Sku        string
+	LocationID uuid.UUID
+	Quantity   int64
 }
 
-// StockRestock puts returned units back on hand.
+// StockRestock puts returned units back on hand at a location.
 func (q *Queries) StockRestock(ctx context.Context, arg StockRestockParams) error {
-	_, err := q.db.Exec(ctx, stockRestock, arg.Quantity, arg.Sku)
+	_, err := q.db.Exec(ctx, stockRestock, arg.Sku, arg.LocationID, arg.Quantity)
 	return err
 }
 
 const stockSetOnHandFromERP = `-- name: StockSetOnHandFromERP :one
-UPDATE stock SET on_hand = GREATEST($1::bigint, reserved)
-WHERE sku = $2
-RETURNING sku, on_hand, reserved
+INSERT INTO stock (sku, location_id, on_hand)
+SELECT p.sku, $1, $2::bigint FROM products p
+WHERE p.sku = $3 AND EXISTS (SELECT 1 FROM stock s WHERE s.sku = p.sku)
+ON CONFLICT (sku, location_id) DO UPDATE SET on_hand = GREATEST(excluded.on_hand, stock.reserved)
+RETURNING sku, on_hand, reserved, location_id
 `
 
 type StockSetOnHandFromERPParams struct {
-	OnHand int64
-	Sku    string
+	LocationID uuid.UUID
+	OnHand     int64
+	Sku        string
 }
 
-// StockSetOnHandFromERP takes the ERP's count of a SKU, but never below what
-// is reserved: units promised to orders stay promised. No row back means
-// Orderflow has no stock row for the SKU.
+// StockSetOnHandFromERP takes the ERP's count of a SKU at a location, but
+// never below what is reserved there: units promised to orders stay promised.
+// A SKU without a row at the location gets one when Orderflow has the product
+// and the SKU has stock somewhere; no row back means it has neither (skipped).
 func (q *Queries) StockSetOnHandFromERP(ctx context.Context, arg StockSetOnHandFromERPParams) (Stock, error) {
-	row := q.db.QueryRow(ctx, stockSetOnHandFromERP, arg.OnHand, arg.Sku)
+	row := q.db.QueryRow(ctx, stockSetOnHandFromERP, arg.LocationID, arg.OnHand, arg.Sku)
 	var i Stock
-	err := row.Scan(&i.Sku, &i.OnHand, &i.Reserved)
+	err := row.Scan(
+		&i.Sku,
+		&i.OnHand,
+		&i.Reserved,
+		&i.LocationID,
+	)
 	return i, err
 }
 
 const stockShip = `-- name: StockShip :execrows
 UPDATE stock SET on_hand = on_hand - $1, reserved = reserved - $1
-WHERE sku = $2 AND reserved >= $1
+WHERE sku = $2 AND location_id = $3 AND reserved >= $1
 `
 
 type StockShipParams struct {
-	Quantity int64
-	Sku      string
+	Quantity   int64
+	Sku        string
+	LocationID uuid.UUID
 }
 
-// StockShip records units that left the warehouse: they were reserved, and
+// StockShip records units that left a location: they were reserved there, and
 // are no longer on hand.
 func (q *Queries) StockShip(ctx context.Context, arg StockShipParams) (int64, error) {
-	result, err := q.db.Exec(ctx, stockShip, arg.Quantity, arg.Sku)
+	result, err := q.db.Exec(ctx, stockShip, arg.Quantity, arg.Sku, arg.LocationID)
 	if err != nil {
 		return 0, err
 	}

@@ -12,7 +12,7 @@ import (
 )
 
 const stockReservationDeleteByAttempt = `-- name: StockReservationDeleteByAttempt :many
-DELETE FROM stock_reservations WHERE cart_id = $1 AND attempt = $2 RETURNING sku, quantity
+DELETE FROM stock_reservations WHERE cart_id = $1 AND attempt = $2 RETURNING sku, location_id, quantity
 `
 
 type StockReservationDeleteByAttemptParams struct {
@@ -21,10 +21,13 @@ type StockReservationDeleteByAttemptParams struct {
 }
 
 type StockReservationDeleteByAttemptRow struct {
-	Sku      string
-	Quantity int64
+	Sku        string
+	LocationID uuid.UUID
+	Quantity   int64
 }
 
+// StockReservationDeleteByAttempt drops an attempt's reservations and says
+// what each held where, so that the units go back to their location.
 func (q *Queries) StockReservationDeleteByAttempt(ctx context.Context, arg StockReservationDeleteByAttemptParams) ([]StockReservationDeleteByAttemptRow, error) {
 	rows, err := q.db.Query(ctx, stockReservationDeleteByAttempt, arg.CartID, arg.Attempt)
 	if err != nil {
@@ -34,7 +37,7 @@ func (q *Queries) StockReservationDeleteByAttempt(ctx context.Context, arg Stock
 	items := []StockReservationDeleteByAttemptRow{}
 	for rows.Next() {
 		var i StockReservationDeleteByAttemptRow
-		if err := rows.Scan(&i.Sku, &i.Quantity); err != nil {
+		if err := rows.Scan(&i.Sku, &i.LocationID, &i.Quantity); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -46,14 +49,16 @@ func (q *Queries) StockReservationDeleteByAttempt(ctx context.Context, arg Stock
 }
 
 const stockReservationDeleteTaken = `-- name: StockReservationDeleteTaken :execrows
-DELETE FROM stock_reservations WHERE cart_id = $1 AND attempt = $2 AND sku = $3 AND quantity = $4
+DELETE FROM stock_reservations
+WHERE cart_id = $1 AND attempt = $2 AND sku = $3 AND location_id = $4 AND quantity = $5
 `
 
 type StockReservationDeleteTakenParams struct {
-	CartID   uuid.UUID
-	Attempt  int32
-	Sku      string
-	Quantity int64
+	CartID     uuid.UUID
+	Attempt    int32
+	Sku        string
+	LocationID uuid.UUID
+	Quantity   int64
 }
 
 func (q *Queries) StockReservationDeleteTaken(ctx context.Context, arg StockReservationDeleteTakenParams) (int64, error) {
@@ -61,6 +66,7 @@ func (q *Queries) StockReservationDeleteTaken(ctx context.Context, arg StockRese
 		arg.CartID,
 		arg.Attempt,
 		arg.Sku,
+		arg.LocationID,
 		arg.Quantity,
 	)
 	if err != nil {
@@ -86,7 +92,7 @@ func (q *Queries) StockReservationExistsByAttempt(ctx context.Context, arg Stock
 }
 
 const stockReservationListByAttempt = `-- name: StockReservationListByAttempt :many
-SELECT cart_id, attempt, sku, quantity, created_at FROM stock_reservations WHERE cart_id = $1 AND attempt = $2 ORDER BY sku
+SELECT cart_id, attempt, sku, quantity, created_at, location_id FROM stock_reservations WHERE cart_id = $1 AND attempt = $2 ORDER BY sku, location_id
 `
 
 type StockReservationListByAttemptParams struct {
@@ -109,6 +115,7 @@ func (q *Queries) StockReservationListByAttempt(ctx context.Context, arg StockRe
 			&i.Sku,
 			&i.Quantity,
 			&i.CreatedAt,
+			&i.LocationID,
 		); err != nil {
 			return nil, err
 		}
@@ -121,7 +128,7 @@ func (q *Queries) StockReservationListByAttempt(ctx context.Context, arg StockRe
 }
 
 const stockReservationListByCart = `-- name: StockReservationListByCart :many
-SELECT cart_id, attempt, sku, quantity, created_at FROM stock_reservations WHERE cart_id = $1 ORDER BY attempt, sku
+SELECT cart_id, attempt, sku, quantity, created_at, location_id FROM stock_reservations WHERE cart_id = $1 ORDER BY attempt, sku, location_id
 `
 
 func (q *Queries) StockReservationListByCart(ctx context.Context, cartID uuid.UUID) ([]StockReservation, error) {
@@ -139,6 +146,91 @@ func (q *Queries) StockReservationListByCart(ctx context.Context, cartID uuid.UU
 			&i.Sku,
 			&i.Quantity,
 			&i.CreatedAt,
+			&i.LocationID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const stockReservationLockBySKU = `-- name: StockReservationLockBySKU :many
+SELECT r.location_id, r.quantity
+FROM stock_reservations r JOIN stock_locations l ON l.id = r.location_id
+WHERE r.cart_id = $1 AND r.attempt = $2 AND r.sku = $3
+ORDER BY l.priority, l.code
+FOR UPDATE OF r
+`
+
+type StockReservationLockBySKUParams struct {
+	CartID  uuid.UUID
+	Attempt int32
+	Sku     string
+}
+
+type StockReservationLockBySKURow struct {
+	LocationID uuid.UUID
+	Quantity   int64
+}
+
+// StockReservationLockBySKU locks an attempt's reservations of one SKU, one
+// per location, in the order units leave them (shipped or cancelled): the
+// locations' priority, then code.
+func (q *Queries) StockReservationLockBySKU(ctx context.Context, arg StockReservationLockBySKUParams) ([]StockReservationLockBySKURow, error) {
+	rows, err := q.db.Query(ctx, stockReservationLockBySKU, arg.CartID, arg.Attempt, arg.Sku)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []StockReservationLockBySKURow{}
+	for rows.Next() {
+		var i StockReservationLockBySKURow
+		if err := rows.Scan(&i.LocationID, &i.Quantity); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const stockReservationSumByCart = `-- name: StockReservationSumByCart :many
+SELECT r.sku, l.code, l.name, sum(r.quantity)::bigint AS quantity
+FROM stock_reservations r JOIN stock_locations l ON l.id = r.location_id
+WHERE r.cart_id = $1
+GROUP BY r.sku, l.code, l.name, l.priority
+ORDER BY r.sku, l.priority, l.code
+`
+
+type StockReservationSumByCartRow struct {
+	Sku      string
+	Code     string
+	Name     string
+	Quantity int64
+}
+
+// StockReservationSumByCart says, per SKU and location, how many units a
+// cart's reservations hold (an order's detail shows where its lines wait).
+func (q *Queries) StockReservationSumByCart(ctx context.Context, cartID uuid.UUID) ([]StockReservationSumByCartRow, error) {
+	rows, err := q.db.Query(ctx, stockReservationSumByCart, cartID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []StockReservationSumByCartRow{}
+	for rows.Next() {
+		var i StockReservationSumByCartRow
+		if err := rows.Scan(
+			&i.Sku,
+			&i.Code,
+			&i.Name,
+			&i.Quantity,
 		); err != nil {
 			return nil, err
 		}
@@ -152,14 +244,15 @@ func (q *Queries) StockReservationListByCart(ctx context.Context, cartID uuid.UU
 
 const stockReservationTake = `-- name: StockReservationTake :execrows
 UPDATE stock_reservations SET quantity = quantity - $1
-WHERE cart_id = $2 AND attempt = $3 AND sku = $4 AND quantity > $1
+WHERE cart_id = $2 AND attempt = $3 AND sku = $4 AND location_id = $5 AND quantity > $1
 `
 
 type StockReservationTakeParams struct {
-	Quantity int64
-	CartID   uuid.UUID
-	Attempt  int32
-	Sku      string
+	Quantity   int64
+	CartID     uuid.UUID
+	Attempt    int32
+	Sku        string
+	LocationID uuid.UUID
 }
 
 // StockReservationTake takes units off one reservation (shipped or cancelled),
@@ -170,6 +263,7 @@ func (q *Queries) StockReservationTake(ctx context.Context, arg StockReservation
 		arg.CartID,
 		arg.Attempt,
 		arg.Sku,
+		arg.LocationID,
 	)
 	if err != nil {
 		return 0, err

@@ -1,6 +1,7 @@
 // Package demo loads the demo data `make run` starts with: two buying companies
 // with employees in every company role, seller staff, a catalogue of twenty
-// products with prices, weights and stock, price lists with volume tiers
+// products with prices, weights and stock (at two stock locations, the default
+// and Lyon; Globex prefers Lyon), price lists with volume tiers
 // (and the codes the ERP's price feed names them by, with the price changes
 // the sandbox ERP announces), shipping methods, tax rates, at Acme an approval rule and spending limits,
 // and a warehouse integration that posts signed webhooks.
@@ -182,6 +183,11 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, secrets *webhooks.SecretBox) 
 		if err := seedCatalogue(ctx, q); err != nil {
 			return err
 		}
+		// Globex's checkouts draw from Lyon first.
+		if _, err := q.CompanySetPreferredLocation(ctx, db.CompanySetPreferredLocationParams{ID: GlobexID,
+			PreferredLocationID: uuid.NullUUID{UUID: LyonLocationID, Valid: true}}); err != nil {
+			return fmt.Errorf("preferred location: %w", err)
+		}
 		if err := seedPolicies(ctx, q); err != nil {
 			return fmt.Errorf("demo policies: %w", err)
 		}
@@ -293,7 +299,20 @@ func seedQuantityRule(ctx context.Context, q *db.Queries, r quantityRule) error 
 	return err
 }
 
+// LyonLocationID is the demo's second stock location, "lyon" (France, postal
+// codes 69…); the default location (code "default") holds the rest.
+var LyonLocationID = uuid.MustParse("0c0a1e00-0000-4000-8000-0000000001e0")
+
+// LyonStock is how many of a product's units (of products' stock) are at
+// Lyon; the rest is at the default location. LADDER-AL-6's 3 units are 2 + 1:
+// a cart of 3 is split across both.
+var LyonStock = map[string]int64{"BOLT-M8-50": 150, "GLOVE-NIT-L": 400, "CABLE-3G15-50": 20, "LADDER-AL-6": 1}
+
 func seedCatalogue(ctx context.Context, q *db.Queries) error {
+	if err := q.StockLocationCreateUnlessExists(ctx, db.StockLocationCreateUnlessExistsParams{ID: LyonLocationID,
+		Code: "lyon", Name: "Lyon warehouse", Country: "FR", Region: "Auvergne-Rhône-Alpes", PostalPrefix: "69", Priority: 100}); err != nil {
+		return fmt.Errorf("stock location lyon: %w", err)
+	}
 	catalog := append([]product(nil), products...)
 	for _, sku := range BenchSKUs {
 		catalog = append(catalog, product{sku, "Benchmark item " + sku, 100, 110, 1 << 50, 100})
@@ -306,8 +325,14 @@ func seedCatalogue(ctx context.Context, q *db.Queries) error {
 			Sku: p.sku, Currencies: []string{"EUR", "USD"}, UnitPrices: []int64{p.eur, p.usd}}); err != nil {
 			return fmt.Errorf("product %s: %w", p.sku, err)
 		}
-		if err := q.StockCreate(ctx, db.StockCreateParams{Sku: p.sku, OnHand: p.stock}); err != nil {
+		lyon := LyonStock[p.sku]
+		if err := q.StockCreate(ctx, db.StockCreateParams{Sku: p.sku, OnHand: p.stock - lyon}); err != nil {
 			return fmt.Errorf("product %s: %w", p.sku, err)
+		}
+		if lyon > 0 {
+			if err := q.StockCreateAt(ctx, db.StockCreateAtParams{Sku: p.sku, LocationID: LyonLocationID, OnHand: lyon}); err != nil {
+				return fmt.Errorf("product %s at lyon: %w", p.sku, err)
+			}
 		}
 		// What a unit costs us: 60 % of the price, so quotes show margins.
 		for currency, price := range map[string]int64{"EUR": p.eur, "USD": p.usd} {

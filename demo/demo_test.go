@@ -30,7 +30,7 @@ func TestSeedIsIdempotentAndRestores(t *testing.T) {
 		out := map[string]int{}
 		for _, table := range []string{"companies", "customers", "staff", "api_tokens", "products", "product_prices",
 			"stock", "tax_rates", "shipping_methods", "price_lists", "price_list_tiers", "approval_rules", "spending_limits",
-			"integrations", "quantity_rules", "company_quantity_rules"} {
+			"integrations", "quantity_rules", "company_quantity_rules", "stock_locations"} {
 			var n int
 			require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM "+table).Scan(&n))
 			require.NotZero(t, n, table)
@@ -45,7 +45,7 @@ func TestSeedIsIdempotentAndRestores(t *testing.T) {
 		`UPDATE companies SET name = 'Renamed' WHERE id = '` + demo.AcmeID.String() + `'`,
 		`UPDATE customers SET role = 'company_admin' WHERE id = '` + demo.Buyers[0].ID.String() + `'`,
 		`UPDATE price_list_tiers SET unit_price = 1 WHERE sku = 'NUT-M8'`,
-		`UPDATE stock SET reserved = 3 WHERE sku = 'LADDER-AL-6'`,
+		`UPDATE stock SET reserved = on_hand WHERE sku = 'LADDER-AL-6'`,
 		`UPDATE quantity_rules SET min_quantity = 1, increment = 1 WHERE sku = 'GLOVE-NIT-L'`,
 	} {
 		_, err := pool.Exec(ctx, stmt)
@@ -61,6 +61,11 @@ func TestSeedIsIdempotentAndRestores(t *testing.T) {
 	stock, err := q.StockGet(ctx, "LADDER-AL-6")
 	require.NoError(t, err)
 	require.EqualValues(t, 3, stock.Reserved, "reservations survive a restart")
+	require.EqualValues(t, 3, stock.OnHand, "LADDER-AL-6: 2 at the default location, 1 at Lyon")
+	var lyon int64
+	require.NoError(t, pool.QueryRow(ctx, `SELECT on_hand FROM stock WHERE sku = 'LADDER-AL-6' AND location_id = $1`,
+		demo.LyonLocationID).Scan(&lyon))
+	require.EqualValues(t, 1, lyon)
 	var nut int64
 	require.NoError(t, pool.QueryRow(ctx, `SELECT unit_price FROM price_list_tiers WHERE sku = 'NUT-M8'`).Scan(&nut))
 	require.EqualValues(t, 720, nut)

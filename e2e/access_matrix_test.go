@@ -341,6 +341,21 @@ func accessRoutes() map[string]accessRoute {
 			return accessCall{path: "/v1/admin/tax-rates/" + country, body: map[string]any{"rate_bp": 0}}
 		}},
 	}
+	routes["POST /v1/admin/stock-locations"] = accessRoute{expect: rowAdmin, ok: []int{201}, call: func(*testing.T, *accessWorld, bool) accessCall {
+		return accessCall{path: "/v1/admin/stock-locations", body: map[string]any{"code": strings.ToLower(uniqueName("wh-")), "name": "Matrix warehouse", "country": "FR"}}
+	}}
+	routes["GET /v1/admin/stock-locations"] = accessRoute{expect: rowAdmin, ok: []int{200}, call: getPath("/v1/admin/stock-locations")}
+	routes["PUT /v1/admin/stock-locations/:code/stock/:sku"] = accessRoute{expect: rowAdmin, ok: []int{200},
+		call: func(t *testing.T, w *accessWorld, _ bool) accessCall {
+			return accessCall{path: "/v1/admin/stock-locations/default/stock/" + w.sku, body: map[string]any{"on_hand": 100_000}}
+		}}
+	routes["GET /v1/admin/stock/:sku"] = accessRoute{expect: rowAdmin, ok: []int{200}, call: func(t *testing.T, w *accessWorld, _ bool) accessCall {
+		return accessCall{path: "/v1/admin/stock/" + w.sku}
+	}}
+	routes["PUT /v1/admin/companies/:company_id/preferred-location"] = accessRoute{expect: rowAdmin, ok: []int{200},
+		call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {
+			return accessCall{path: "/v1/admin/companies/" + company(w, fresh) + "/preferred-location", body: map[string]any{"location": "default"}}
+		}}
 	routes["POST /v1/admin/integrations"] = accessRoute{expect: rowAdmin, ok: []int{201}, call: func(*testing.T, *accessWorld, bool) accessCall {
 		return accessCall{path: "/v1/admin/integrations", body: map[string]any{"name": strings.ToLower(uniqueName("carrier-")), "kind": "carrier"}}
 	}}

@@ -211,8 +211,8 @@ func readShipmentBooks(t testing.TB, pool *pgxpool.Pool, orderID, cartID uuid.UU
 			(SELECT cancelled FROM order_lines WHERE order_id = $1 AND sku = $2),
 			(SELECT COALESCE(sum(l.quantity), 0) FROM shipment_lines l JOIN shipments s ON s.id = l.shipment_id
 				WHERE s.order_id = $1 AND l.sku = $2),
-			(SELECT on_hand FROM stock WHERE sku = $2),
-			(SELECT reserved FROM stock WHERE sku = $2)`, orderID, sku).
+			(SELECT sum(on_hand)::bigint FROM stock WHERE sku = $2),
+			(SELECT sum(reserved)::bigint FROM stock WHERE sku = $2)`, orderID, sku).
 			Scan(&shipped, &cancelled, &units, &onHand, &reserved))
 		b.LineShipped[sku], b.LineCancelled[sku], b.OnHand[sku], b.Reserved[sku] = shipped, cancelled, onHand, reserved
 		if units > 0 {

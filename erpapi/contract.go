@@ -106,10 +106,15 @@ type OrderPage struct {
 	NextCursor string  `json:"next_cursor"`
 }
 
-// StockChange says how much of a SKU the ERP has on hand since ChangedAt.
+// StockChange says how much of a SKU the ERP has on hand since ChangedAt, at
+// one stock location.
 type StockChange struct {
-	SKU       string    `json:"sku"`
-	OnHand    int64     `json:"on_hand"`
+	SKU    string `json:"sku"`
+	OnHand int64  `json:"on_hand"`
+	// Location is the code of the Orderflow stock location the count is for;
+	// optional: without it the count is the default location's, as it was
+	// before there were locations, so older ERPs keep working.
+	Location  string    `json:"location,omitempty"`
 	ChangedAt time.Time `json:"changed_at"`
 }
 

@@ -31,6 +31,8 @@ CREATE TABLE IF NOT EXISTS erp_sandbox.stock_changes (
     on_hand    bigint      NOT NULL,
     changed_at timestamptz NOT NULL DEFAULT now()
 );
+-- The Orderflow stock location a count is for ('' for none: the default).
+ALTER TABLE erp_sandbox.stock_changes ADD COLUMN IF NOT EXISTS location text NOT NULL DEFAULT '';
 
 CREATE TABLE IF NOT EXISTS erp_sandbox.price_changes (
     seq              bigserial   PRIMARY KEY,

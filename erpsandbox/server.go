@@ -337,8 +337,9 @@ func (s *Server) putFaults(w http.ResponseWriter, r *http.Request) {
 
 // stockRequest is the body of POST /admin/stock.
 type stockRequest struct {
-	SKU    string `json:"sku"`
-	OnHand int64  `json:"on_hand"`
+	SKU      string `json:"sku"`
+	Location string `json:"location"` // optional: the default location
+	OnHand   int64  `json:"on_hand"`
 }
 
 func (s *Server) recordStock(w http.ResponseWriter, r *http.Request) {
@@ -354,7 +355,7 @@ func (s *Server) recordStock(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid", "on_hand must not be negative", "on_hand")
 		return
 	}
-	c, err := s.store.RecordStockChange(r.Context(), req.SKU, req.OnHand)
+	c, err := s.store.RecordStockChangeAt(r.Context(), req.SKU, strings.TrimSpace(req.Location), req.OnHand)
 	if err != nil {
 		s.writeStoreError(w, r, err)
 		return

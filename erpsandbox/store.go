@@ -205,11 +205,18 @@ func (s *Store) PatchOrder(ctx context.Context, number string, p OrderPatch) (er
 		RETURNING `+orderColumns, number, p.TotalMinor, p.Status))
 }
 
-// RecordStockChange appends to the stock feed.
+// RecordStockChange appends to the stock feed a count without a location
+// (Orderflow's default location).
 func (s *Store) RecordStockChange(ctx context.Context, sku string, onHand int64) (erpapi.StockChange, error) {
-	c := erpapi.StockChange{SKU: sku, OnHand: onHand}
-	err := s.pool.QueryRow(ctx, `INSERT INTO erp_sandbox.stock_changes (sku, on_hand) VALUES ($1, $2) RETURNING changed_at`,
-		sku, onHand).Scan(&c.ChangedAt)
+	return s.RecordStockChangeAt(ctx, sku, "", onHand)
+}
+
+// RecordStockChangeAt appends to the stock feed a count at one stock location
+// ("" for none).
+func (s *Store) RecordStockChangeAt(ctx context.Context, sku, location string, onHand int64) (erpapi.StockChange, error) {
+	c := erpapi.StockChange{SKU: sku, Location: location, OnHand: onHand}
+	err := s.pool.QueryRow(ctx, `INSERT INTO erp_sandbox.stock_changes (sku, location, on_hand) VALUES ($1, $2, $3) RETURNING changed_at`,
+		sku, location, onHand).Scan(&c.ChangedAt)
 	c.ChangedAt = c.ChangedAt.UTC()
 	return c, err
 }
@@ -233,7 +240,7 @@ func (s *Store) StockChanges(ctx context.Context, cursor string, limit int) (erp
 		return page, err
 	}
 	rows, err := s.pool.Query(ctx, `
-		SELECT seq, sku, on_hand, changed_at FROM erp_sandbox.stock_changes
+		SELECT seq, sku, location, on_hand, changed_at FROM erp_sandbox.stock_changes
 		WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
 	if err != nil {
 		return page, err
@@ -242,7 +249,7 @@ func (s *Store) StockChanges(ctx context.Context, cursor string, limit int) (erp
 	var seq int64
 	for rows.Next() {
 		var c erpapi.StockChange
-		if err := rows.Scan(&seq, &c.SKU, &c.OnHand, &c.ChangedAt); err != nil {
+		if err := rows.Scan(&seq, &c.SKU, &c.Location, &c.OnHand, &c.ChangedAt); err != nil {
 			return page, err
 		}
 		c.ChangedAt = c.ChangedAt.UTC()

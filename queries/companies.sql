@@ -74,3 +74,8 @@ UPDATE companies c
 SET credit_used = COALESCE((SELECT SUM(h.amount) FROM credit_holds h WHERE h.company_id = c.id AND h.status = 'authorized'), 0)
                 + COALESCE((SELECT SUM(i.amount - i.paid_amount) FROM invoices i WHERE i.company_id = c.id AND i.status = 'open'), 0)
 WHERE c.id = $1;
+
+-- CompanySetPreferredLocation sets (or, with NULL, forgets) the stock location
+-- the company's checkouts draw from first.
+-- name: CompanySetPreferredLocation :one
+UPDATE companies SET preferred_location_id = $2, updated_at = now() WHERE id = $1 RETURNING *;

@@ -5,13 +5,13 @@ RETURNING *;
 
 -- ProductListPricedBySKUs returns the named SKUs with their price in one
 -- currency (NULL when the product has no price there) and the units available
--- to reserve.
+-- to reserve (summed over every stock location).
 -- name: ProductListPricedBySKUs :many
 SELECT p.sku, p.name, COALESCE(pp.unit_price, 0)::bigint AS unit_price, (pp.sku IS NOT NULL)::boolean AS priced,
-       COALESCE(s.on_hand - s.reserved, 0)::bigint AS available, p.weight_grams
+       COALESCE(s.available, 0)::bigint AS available, p.weight_grams
 FROM products p
 LEFT JOIN product_prices pp ON pp.sku = p.sku AND pp.currency = @currency
-LEFT JOIN stock s ON s.sku = p.sku
+LEFT JOIN LATERAL (SELECT sum(st.on_hand - st.reserved) AS available FROM stock st WHERE st.sku = p.sku) s ON true
 WHERE p.sku = ANY(@skus::text[])
 ORDER BY p.sku;
 
@@ -19,10 +19,10 @@ ORDER BY p.sku;
 -- one currency, by SKU.
 -- name: ProductListPriced :many
 SELECT p.sku, p.name, pp.unit_price,
-       COALESCE(s.on_hand - s.reserved, 0)::bigint AS available
+       COALESCE(s.available, 0)::bigint AS available
 FROM products p
 JOIN product_prices pp ON pp.sku = p.sku AND pp.currency = @currency
-LEFT JOIN stock s ON s.sku = p.sku
+LEFT JOIN LATERAL (SELECT sum(st.on_hand - st.reserved) AS available FROM stock st WHERE st.sku = p.sku) s ON true
 WHERE p.sku > @after_sku
 ORDER BY p.sku
 LIMIT @row_limit;

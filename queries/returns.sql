@@ -23,3 +23,6 @@ UPDATE return_lines SET condition = $3 WHERE return_id = $1 AND sku = $2;
 
 -- name: ReturnLineListByOrder :many
 SELECT l.* FROM return_lines l JOIN returns r ON r.id = l.return_id WHERE r.order_id = $1 ORDER BY r.number, l.sku;
+
+-- name: ReturnLineSetRestockLocation :exec
+UPDATE return_lines SET restock_location_id = $3 WHERE return_id = $1 AND sku = $2;

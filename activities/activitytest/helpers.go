@@ -183,8 +183,8 @@ func (f *Fixture) Cart(t *testing.T, id uuid.UUID) db.Cart {
 	return c
 }
 
-// Stock reads a SKU's stock.
-func (f *Fixture) Stock(t *testing.T, sku string) db.Stock {
+// Stock reads a SKU's stock, summed over every location.
+func (f *Fixture) Stock(t *testing.T, sku string) db.StockGetRow {
 	t.Helper()
 	s, err := f.Q.StockGet(context.Background(), sku)
 	require.NoError(t, err)

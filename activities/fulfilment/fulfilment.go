@@ -6,8 +6,10 @@
 package fulfilment
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -205,8 +207,10 @@ type RecordShipmentInput struct {
 	Order      OrderState          `json:"order"`
 }
 
-// RecordShipment records, once, a shipment: its lines leave the stock (on hand
-// and reserved both go down, and the order's reservation shrinks), the order's
+// RecordShipment records, once, a shipment: its lines leave the stock at the
+// locations holding the order's reservation (on hand and reserved both go
+// down there, the reservation shrinks, and shipment_stock records each
+// location), the order's
 // quantities and statuses change, and its invoice is issued. Capturing the
 // invoiced part of the authorization is the payment's step that follows.
 func (a *Activities) RecordShipment(ctx context.Context, in RecordShipmentInput) error {
@@ -220,11 +224,19 @@ func (a *Activities) RecordShipment(ctx context.Context, in RecordShipmentInput)
 		for _, l := range in.Lines {
 			lines.Skus = append(lines.Skus, l.SKU)
 			lines.Quantities = append(lines.Quantities, l.Quantity)
-			if err := takeReserved(ctx, q, in.Step.CartID, in.Attempt, l); err != nil {
+		}
+		for _, l := range bySKU(in.Lines) {
+			taken, err := takeReserved(ctx, q, in.Step.CartID, in.Attempt, l)
+			if err != nil {
 				return err
 			}
-			if n, err := q.StockShip(ctx, db.StockShipParams{Sku: l.SKU, Quantity: l.Quantity}); err != nil || n == 0 {
-				return cmpErr(err, fmt.Errorf("stock of %s does not hold %d reserved units", l.SKU, l.Quantity))
+			for _, t := range taken {
+				if n, err := q.StockShip(ctx, db.StockShipParams{Sku: l.SKU, LocationID: t.location, Quantity: t.quantity}); err != nil || n == 0 {
+					return cmpErr(err, fmt.Errorf("stock of %s at %s does not hold %d reserved units", l.SKU, t.location, t.quantity))
+				}
+			}
+			if err := recordShippedFrom(ctx, q, in.ShipmentID, l.SKU, taken); err != nil {
+				return err
 			}
 		}
 		if err := q.ShipmentLineCreateMany(ctx, lines); err != nil {
@@ -244,19 +256,69 @@ func (a *Activities) RecordShipment(ctx context.Context, in RecordShipmentInput)
 	}))
 }
 
+// taken is units of a line taken off the order's reservation at one location.
+type taken struct {
+	location uuid.UUID
+	quantity int64
+}
+
+// bySKU orders change lines by SKU, the order stock rows are locked in
+// everywhere (activities/inventory), so that concurrent changes cannot
+// deadlock.
+func bySKU(lines []commerce.ShipLine) []commerce.ShipLine {
+	out := slices.Clone(lines)
+	slices.SortStableFunc(out, func(a, b commerce.ShipLine) int { return strings.Compare(a.SKU, b.SKU) })
+	return out
+}
+
 // takeReserved takes shipped or cancelled units off the order's stock
-// reservation.
-func takeReserved(ctx context.Context, q *db.Queries, cartID uuid.UUID, attempt int, l commerce.ShipLine) error {
-	n, err := q.StockReservationTake(ctx, db.StockReservationTakeParams{CartID: cartID, Attempt: int32(attempt), Sku: l.SKU, Quantity: l.Quantity})
-	if err != nil || n > 0 {
-		return err
-	}
-	n, err = q.StockReservationDeleteTaken(ctx, db.StockReservationDeleteTakenParams{CartID: cartID, Attempt: int32(attempt), Sku: l.SKU, Quantity: l.Quantity})
+// reservations of the line's SKU: a line reserved at several locations gives
+// from them in the locations' order (priority, then code). It says how many
+// units came from each location, in location ID order (the stock rows' lock
+// order), so that they leave or go back to where they were held.
+func takeReserved(ctx context.Context, q *db.Queries, cartID uuid.UUID, attempt int, l commerce.ShipLine) ([]taken, error) {
+	rows, err := q.StockReservationLockBySKU(ctx, db.StockReservationLockBySKUParams{CartID: cartID, Attempt: int32(attempt), Sku: l.SKU})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if n == 0 {
-		return fmt.Errorf("the order's reservation of %s does not hold %d units", l.SKU, l.Quantity)
+	var out []taken
+	left := l.Quantity
+	for _, r := range rows {
+		if left == 0 {
+			break
+		}
+		take := min(r.Quantity, left)
+		var n int64
+		if take < r.Quantity {
+			n, err = q.StockReservationTake(ctx, db.StockReservationTakeParams{CartID: cartID, Attempt: int32(attempt),
+				Sku: l.SKU, LocationID: r.LocationID, Quantity: take})
+		} else {
+			n, err = q.StockReservationDeleteTaken(ctx, db.StockReservationDeleteTakenParams{CartID: cartID, Attempt: int32(attempt),
+				Sku: l.SKU, LocationID: r.LocationID, Quantity: take})
+		}
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			return nil, fmt.Errorf("the order's reservation of %s at %s changed while locked", l.SKU, r.LocationID)
+		}
+		out = append(out, taken{location: r.LocationID, quantity: take})
+		left -= take
+	}
+	if left > 0 {
+		return nil, fmt.Errorf("the order's reservation of %s does not hold %d units", l.SKU, l.Quantity)
+	}
+	slices.SortFunc(out, func(a, b taken) int { return bytes.Compare(a.location[:], b.location[:]) })
+	return out, nil
+}
+
+// recordShippedFrom records which locations a shipment's SKU left from.
+func recordShippedFrom(ctx context.Context, q *db.Queries, shipmentID uuid.UUID, sku string, from []taken) error {
+	for _, t := range from {
+		if err := q.ShipmentStockCreate(ctx, db.ShipmentStockCreateParams{ShipmentID: shipmentID, Sku: sku,
+			LocationID: t.location, Quantity: t.quantity}); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -296,7 +358,8 @@ type CancelLinesInput struct {
 	Order   OrderState          `json:"order"`
 }
 
-// CancelLines records, once, a cancellation: the units' stock is released and
+// CancelLines records, once, a cancellation: the units' stock is released (at
+// the locations that held them) and
 // the order's quantities, statuses and cancelled amount change. Releasing the
 // authorization's part is the payment's step that follows.
 func (a *Activities) CancelLines(ctx context.Context, in CancelLinesInput) error {
@@ -309,12 +372,15 @@ func (a *Activities) CancelLines(ctx context.Context, in CancelLinesInput) error
 		if err != nil || !fresh {
 			return err
 		}
-		for _, l := range in.Lines {
-			if err := takeReserved(ctx, q, in.Step.CartID, in.Attempt, l); err != nil {
+		for _, l := range bySKU(in.Lines) {
+			taken, err := takeReserved(ctx, q, in.Step.CartID, in.Attempt, l)
+			if err != nil {
 				return err
 			}
-			if err := q.StockRelease(ctx, db.StockReleaseParams{Sku: l.SKU, Quantity: l.Quantity}); err != nil {
-				return err
+			for _, t := range taken {
+				if err := q.StockRelease(ctx, db.StockReleaseParams{Sku: l.SKU, LocationID: t.location, Quantity: t.quantity}); err != nil {
+					return err
+				}
 			}
 		}
 		return save(ctx, q, in.Step.OrderID, in.Order)

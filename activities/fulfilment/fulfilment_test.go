@@ -13,6 +13,7 @@ import (
 	"github.com/orderflow/orderflow/activities/fulfilment"
 	"github.com/orderflow/orderflow/activities/payment"
 	"github.com/orderflow/orderflow/commerce"
+	"github.com/orderflow/orderflow/db"
 	"github.com/orderflow/orderflow/telemetry"
 	"github.com/orderflow/orderflow/testenv"
 )
@@ -201,4 +202,56 @@ func TestReturnReceivedAndPaymentSettleInvoices(t *testing.T) {
 	invoices, err := f.Q.InvoiceListByOrder(ctx, orderID)
 	require.NoError(t, err)
 	require.Equal(t, "paid", invoices[0].Status)
+}
+
+// Units leave from the location that holds the order's reservation, the
+// shipment records it, and a return is restocked there.
+func TestShipmentAndReturnUseTheReservationsLocation(t *testing.T) {
+	t.Parallel()
+	f := activitytest.New(t, 1_000_000)
+	ctx := context.Background()
+	bolt := testenv.NewProduct(t, f.Pool, "EUR", 1_00, 0) // none at the default location
+	loc, err := f.Q.StockLocationCreate(ctx, db.StockLocationCreateParams{ID: uuid.New(),
+		Code: "far-" + uuid.NewString()[:8], Name: "Far away", Priority: 100})
+	require.NoError(t, err)
+	_, err = f.Q.StockPutAt(ctx, db.StockPutAtParams{Sku: bolt, LocationID: loc.ID, OnHand: 10})
+	require.NoError(t, err)
+	at := func() (onHand, reserved int64) {
+		require.NoError(t, f.Pool.QueryRow(ctx, `SELECT on_hand, reserved FROM stock WHERE sku = $1 AND location_id = $2`,
+			bolt, loc.ID).Scan(&onHand, &reserved))
+		return onHand, reserved
+	}
+	cartID, orderID := f.PlacedOrder(t, map[string]int32{bolt: 6})
+	onHand, reserved := at()
+	require.Equal(t, [2]int64{10, 6}, [2]int64{onHand, reserved}, "reserved where the units are")
+
+	o := open(t, f, orderID)
+	all := []commerce.ShipLine{{SKU: bolt, Quantity: 6}}
+	shipped, err := commerce.ApplyShipment(o.Lines, all)
+	require.NoError(t, err)
+	now := time.Now().UTC().Truncate(time.Second)
+	step := func(seq int) fulfilment.Step { return fulfilment.Step{OrderID: orderID, CartID: cartID, Seq: seq} }
+	shipmentID := uuid.New()
+	require.NoError(t, f.Execute(f.Acts.Fulfilment.RecordShipment, fulfilment.RecordShipmentInput{Step: step(1), Attempt: o.Attempt,
+		CompanyID: f.Company.ID, Currency: "EUR", ShipmentID: shipmentID, Number: 1, Lines: all, Carrier: "DHL", Tracking: "1",
+		ShippedAt: now, Source: "ops:t", Invoice: fulfilment.Invoice{Number: "INV-L-" + uuid.NewString()[:8], Amount: 600, IssuedAt: now, DueAt: now},
+		Order: fulfilment.OrderState{Lines: shipped, Status: commerce.OrderShipped}}))
+	onHand, reserved = at()
+	require.Equal(t, [2]int64{4, 0}, [2]int64{onHand, reserved}, "shipped from there")
+	require.Equal(t, 1, f.Count(t, `SELECT count(*) FROM shipment_stock WHERE shipment_id = $1 AND location_id = $2 AND quantity = 6`,
+		shipmentID, loc.ID))
+
+	retID := uuid.New()
+	require.NoError(t, f.Execute(f.Acts.Fulfilment.RequestReturn, fulfilment.RequestReturnInput{Step: step(2), CompanyID: f.Company.ID,
+		ReturnID: retID, Number: 1, Actor: "customer:x", Lines: []commerce.ReturnLine{{SKU: bolt, Quantity: 2, Reason: "wrong"}}}))
+	require.NoError(t, f.Execute(f.Acts.Fulfilment.DecideReturn, fulfilment.DecideReturnInput{Step: step(3), ReturnID: retID, Number: 1,
+		Approve: true, Actor: "staff:ops", Credit: 200, Order: fulfilment.OrderState{Lines: shipped, Status: commerce.OrderShipped}}))
+	require.NoError(t, f.Execute(f.Acts.Fulfilment.ReceiveReturn, fulfilment.ReceiveReturnInput{Step: step(4), CompanyID: f.Company.ID,
+		Currency: "EUR", ReturnID: retID, Number: 1, Lines: []fulfilment.ReceivedLine{{SKU: bolt, Quantity: 2, Condition: "restock"}},
+		Source: "ops:t", CreditNote: "CN-L-" + uuid.NewString()[:8], Credit: 200, ReceivedAt: now,
+		Order: fulfilment.OrderState{Lines: shipped, Status: commerce.OrderShipped, Credited: 200}}))
+	onHand, _ = at()
+	require.EqualValues(t, 6, onHand, "restocked where it shipped from")
+	require.EqualValues(t, 0, f.Stock(t, bolt).OnHand-onHand, "nothing went to the default location")
+	require.Equal(t, 1, f.Count(t, `SELECT count(*) FROM return_lines WHERE return_id = $1 AND restock_location_id = $2`, retID, loc.ID))
 }

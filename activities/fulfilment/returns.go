@@ -116,7 +116,7 @@ type ReceiveReturnInput struct {
 }
 
 // ReceiveReturn records, once, the goods received (restocked ones back on
-// hand) and issues the credit note, which settles the order's open invoices,
+// hand at the location they shipped from) and issues the credit note, which settles the order's open invoices,
 // oldest first.
 func (a *Activities) ReceiveReturn(ctx context.Context, in ReceiveReturnInput) error {
 	return activities.Classify(db.InTx(ctx, a.DB, func(q *db.Queries) error {
@@ -133,7 +133,7 @@ func (a *Activities) ReceiveReturn(ctx context.Context, in ReceiveReturnInput) e
 				return err
 			}
 			if l.Condition == "restock" {
-				if err := q.StockRestock(ctx, db.StockRestockParams{Sku: l.SKU, Quantity: l.Quantity}); err != nil {
+				if err := restock(ctx, q, in.Step.OrderID, in.ReturnID, l); err != nil {
 					return err
 				}
 			}
@@ -148,6 +148,27 @@ func (a *Activities) ReceiveReturn(ctx context.Context, in ReceiveReturnInput) e
 		}
 		return save(ctx, q, in.Step.OrderID, in.Order)
 	}))
+}
+
+// restock puts a returned line's units back on hand where they shipped from
+// (of several locations, the one that shipped most of the SKU), or at the
+// default location for an order shipped before there were locations' records,
+// and records the location on the return line.
+func restock(ctx context.Context, q *db.Queries, orderID, returnID uuid.UUID, l ReceivedLine) error {
+	location, err := q.ShipmentStockRestockLocation(ctx, db.ShipmentStockRestockLocationParams{OrderID: orderID, Sku: l.SKU})
+	if db.IsNotFound(err) {
+		var d db.StockLocation
+		d, err = q.StockLocationGetDefault(ctx)
+		location = d.ID
+	}
+	if err != nil {
+		return err
+	}
+	if err := q.StockRestock(ctx, db.StockRestockParams{Sku: l.SKU, LocationID: location, Quantity: l.Quantity}); err != nil {
+		return err
+	}
+	return q.ReturnLineSetRestockLocation(ctx, db.ReturnLineSetRestockLocationParams{ReturnID: returnID, Sku: l.SKU,
+		RestockLocationID: uuid.NullUUID{UUID: location, Valid: true}})
 }
 
 // settle applies an amount (a payment or a credit note) to the order's open

@@ -3,6 +3,8 @@
 package inventory
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -30,36 +32,119 @@ type ReserveInventoryInput struct {
 }
 
 // ReserveInventory holds every line's units for one checkout attempt, all or
-// nothing, in SKU order so concurrent checkouts cannot deadlock. Run twice for the
-// same attempt, it finds its reservation and holds nothing more.
+// nothing, each at the locations commerce.AllocateLine chooses: the company's
+// preferred location first, then the nearest to the cart's ship-to
+// (commerce.RankLocations); a line no single location can fill is split across
+// locations. Lines are taken in SKU order and each SKU's stock rows are locked
+// in location ID order, so concurrent checkouts lock rows in one global order
+// and cannot deadlock; the allocation reads locked counts, and each
+// reservation still takes its units only while on_hand - reserved covers them.
+// Run twice for the same attempt, it finds its reservation and holds nothing
+// more.
 func (a *Activities) ReserveInventory(ctx context.Context, in ReserveInventoryInput) error {
 	err := db.InTx(ctx, a.DB, func(q *db.Queries) error {
 		done, err := q.StockReservationExistsByAttempt(ctx, db.StockReservationExistsByAttemptParams{CartID: in.CartID, Attempt: int32(in.Attempt)})
 		if err != nil || done {
 			return err
 		}
-		lines := slices.Clone(in.Lines)
-		slices.SortFunc(lines, func(a, b commerce.CartLine) int { return strings.Compare(a.SKU, b.SKU) })
+		preferred, to, err := drawingRule(ctx, q, in.CartID)
+		if err != nil {
+			return err
+		}
+		lines := mergeLines(in.Lines)
+		var held []string
 		for _, l := range lines {
-			_, err := q.StockReserveFor(ctx, db.StockReserveForParams{
-				CartID: in.CartID, Attempt: int32(in.Attempt), Sku: l.SKU, Quantity: l.Quantity,
-			})
-			if db.IsNotFound(err) {
-				available := int64(0)
-				if s, err := q.StockGet(ctx, l.SKU); err == nil {
-					available = max(s.OnHand-s.Reserved, 0)
-				}
-				return commerce.RejectSKU(commerce.CodeInsufficientStock, l.SKU,
-					fmt.Sprintf("only %d of %s available, %d requested", available, l.SKU, l.Quantity))
-			}
+			allocs, err := reserveLine(ctx, q, in, l, preferred, to)
 			if err != nil {
 				return err
 			}
+			held = append(held, describeAllocations(l.SKU, allocs))
 		}
 		return timeline.Record(ctx, q, timeline.Event{CartID: in.CartID, Attempt: in.Attempt,
-			Kind: timeline.StockReserved, Actor: timeline.SystemActor, Detail: fmt.Sprintf("reserved %d lines", len(lines))})
+			Kind: timeline.StockReserved, Actor: timeline.SystemActor,
+			Detail: fmt.Sprintf("reserved %d lines: %s", len(lines), strings.Join(held, "; "))})
 	})
 	return activities.Classify(err)
+}
+
+// drawingRule reads what choosing locations needs of the cart: its company's
+// preferred location (its code, "" for none) and the ship-to.
+func drawingRule(ctx context.Context, q *db.Queries, cartID uuid.UUID) (string, commerce.ShipTo, error) {
+	cart, err := q.CartGet(ctx, cartID)
+	if err != nil {
+		return "", commerce.ShipTo{}, err
+	}
+	to := commerce.ShipTo{Country: cart.ShipCountry, PostalCode: cart.ShipPostalCode}
+	company, err := q.CompanyGet(ctx, cart.CompanyID)
+	if err != nil || !company.PreferredLocationID.Valid {
+		return "", to, err
+	}
+	loc, err := q.StockLocationGet(ctx, company.PreferredLocationID.UUID)
+	return loc.Code, to, err
+}
+
+// mergeLines sums the lines' quantities per SKU, in SKU order (the lock order).
+func mergeLines(in []commerce.CartLine) []commerce.CartLine {
+	var out []commerce.CartLine
+	for _, l := range in {
+		i := slices.IndexFunc(out, func(o commerce.CartLine) bool { return o.SKU == l.SKU })
+		if i < 0 {
+			out = append(out, l)
+			continue
+		}
+		out[i].Quantity += l.Quantity
+	}
+	slices.SortFunc(out, func(a, b commerce.CartLine) int { return strings.Compare(a.SKU, b.SKU) })
+	return out
+}
+
+// reserveLine locks the SKU's stock rows, allocates the line over them and
+// reserves each part at its location.
+func reserveLine(ctx context.Context, q *db.Queries, in ReserveInventoryInput, l commerce.CartLine,
+	preferred string, to commerce.ShipTo) ([]commerce.Allocation, error) {
+	rows, err := q.StockLockBySKU(ctx, l.SKU)
+	if err != nil {
+		return nil, err
+	}
+	locations := make([]commerce.StockLocation, len(rows))
+	available := make(map[string]int64, len(rows))
+	ids := make(map[string]uuid.UUID, len(rows))
+	total := int64(0)
+	for i, r := range rows {
+		locations[i] = commerce.StockLocation{Code: r.Code, Country: r.Country, PostalPrefix: r.PostalPrefix, Priority: int(r.Priority)}
+		available[r.Code] = r.OnHand - r.Reserved
+		ids[r.Code] = r.LocationID
+		total += max(r.OnHand-r.Reserved, 0)
+	}
+	insufficient := commerce.RejectSKU(commerce.CodeInsufficientStock, l.SKU,
+		fmt.Sprintf("only %d of %s available, %d requested", total, l.SKU, l.Quantity))
+	allocs, ok := commerce.AllocateLine(commerce.RankLocations(locations, preferred, to), available, l.Quantity)
+	if !ok {
+		return nil, insufficient
+	}
+	for _, al := range allocs {
+		_, err := q.StockReserveFor(ctx, db.StockReserveForParams{
+			CartID: in.CartID, Attempt: int32(in.Attempt), Sku: l.SKU, LocationID: ids[al.Location], Quantity: al.Quantity,
+		})
+		if db.IsNotFound(err) {
+			return nil, insufficient // not reachable while the rows are locked; never oversell if it were
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return allocs, nil
+}
+
+// describeAllocations says where a line's units are held: "BOLT 8 (paris 6, lille 2)".
+func describeAllocations(sku string, allocs []commerce.Allocation) string {
+	parts := make([]string, len(allocs))
+	total := int64(0)
+	for i, al := range allocs {
+		parts[i] = fmt.Sprintf("%s %d", al.Location, al.Quantity)
+		total += al.Quantity
+	}
+	return fmt.Sprintf("%s %d (%s)", sku, total, strings.Join(parts, ", "))
 }
 
 // ReleaseInventoryInput releases one checkout attempt's stock.
@@ -68,18 +153,21 @@ type ReleaseInventoryInput struct {
 	Attempt int       `json:"attempt"`
 }
 
-// ReleaseInventory gives back what one checkout attempt reserved, in SKU order
-// like ReserveInventory. Releasing what was never reserved, or twice, does
-// nothing.
+// ReleaseInventory gives back what one checkout attempt reserved, each
+// reservation's units to the location it held them at, in (SKU, location ID)
+// order like ReserveInventory's locks. Releasing what was never reserved, or
+// twice, does nothing.
 func (a *Activities) ReleaseInventory(ctx context.Context, in ReleaseInventoryInput) error {
 	return db.InTx(ctx, a.DB, func(q *db.Queries) error {
 		released, err := q.StockReservationDeleteByAttempt(ctx, db.StockReservationDeleteByAttemptParams{CartID: in.CartID, Attempt: int32(in.Attempt)})
 		if err != nil || len(released) == 0 {
 			return err
 		}
-		slices.SortFunc(released, func(a, b db.StockReservationDeleteByAttemptRow) int { return strings.Compare(a.Sku, b.Sku) })
+		slices.SortFunc(released, func(a, b db.StockReservationDeleteByAttemptRow) int {
+			return cmp.Or(strings.Compare(a.Sku, b.Sku), bytes.Compare(a.LocationID[:], b.LocationID[:]))
+		})
 		for _, r := range released {
-			if err := q.StockRelease(ctx, db.StockReleaseParams{Sku: r.Sku, Quantity: r.Quantity}); err != nil {
+			if err := q.StockRelease(ctx, db.StockReleaseParams{Sku: r.Sku, LocationID: r.LocationID, Quantity: r.Quantity}); err != nil {
 				return err
 			}
 		}

@@ -73,6 +73,12 @@ func Routes(v1 gin.IRouter, s *api.Server) {
 	admin.GET("/companies/:company_id/quantity-rules/:sku", h.getCompanyQuantityRule)
 	admin.DELETE("/companies/:company_id/quantity-rules/:sku", s.Idempotent, h.deleteCompanyQuantityRule)
 	admin.PUT("/shipping-methods/:code", s.Idempotent, h.putShippingMethod)
+
+	admin.POST("/stock-locations", s.Idempotent, h.createStockLocation)
+	admin.GET("/stock-locations", h.listStockLocations)
+	admin.PUT("/stock-locations/:code/stock/:sku", s.Idempotent, h.putLocationStock)
+	admin.GET("/stock/:sku", h.getSKUStock)
+	admin.PUT("/companies/:company_id/preferred-location", s.Idempotent, h.putPreferredLocation)
 	admin.PUT("/tax-rates/:country", s.Idempotent, h.putTaxRate)
 
 	admin.GET("/quote-authorities", h.listQuoteAuthorities)

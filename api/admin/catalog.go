@@ -69,10 +69,12 @@ type CatalogProduct struct {
 	// CostPrices are what a unit costs us, by currency (only those known):
 	// quotes show margins and judge discounts against them.
 	CostPrices map[string]int64 `json:"cost_prices"`
-	OnHand     int64            `json:"on_hand"`
-	Reserved   int64            `json:"reserved"`
-	Available  int64            `json:"available"`
-	CreatedAt  time.Time        `json:"created_at"`
+	// OnHand, Reserved and Available are summed over every stock location;
+	// a PUT's on_hand sets the default location's count.
+	OnHand    int64     `json:"on_hand"`
+	Reserved  int64     `json:"reserved"`
+	Available int64     `json:"available"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // ShippingMethodSettings is a shipping method as ops set it: base_amount plus
@@ -549,24 +551,29 @@ func (h *handlers) putProduct(c *gin.Context) {
 	c.JSON(http.StatusOK, out)
 }
 
-// putStock sets on hand when given (never below reserved), and otherwise makes
-// sure the product has a stock row (none on hand) so checkout can reserve.
-func putStock(ctx context.Context, q *db.Queries, sku string, onHand *int64) (db.Stock, error) {
+// putStock sets on hand at the default location when given (never below
+// reserved there), and otherwise makes sure the product has a stock row there
+// (none on hand) so checkout can reserve. It answers the SKU's stock summed
+// over every location (GET /v1/admin/stock/{sku} shows each).
+func putStock(ctx context.Context, q *db.Queries, sku string, onHand *int64) (db.StockGetRow, error) {
 	if onHand == nil {
 		if err := q.StockCreate(ctx, db.StockCreateParams{Sku: sku, OnHand: 0}); err != nil {
-			return db.Stock{}, err
+			return db.StockGetRow{}, err
 		}
 		return q.StockGet(ctx, sku)
 	}
 	current, err := q.StockLock(ctx, sku)
 	if err != nil && !db.IsNotFound(err) {
-		return db.Stock{}, err
+		return db.StockGetRow{}, err
 	}
 	if err == nil && *onHand < current.Reserved {
-		return db.Stock{}, conflict("stock_reserved", "on_hand",
+		return db.StockGetRow{}, conflict("stock_reserved", "on_hand",
 			fmt.Sprintf("on_hand cannot go below the %d units reserved by checkouts and orders", current.Reserved))
 	}
-	return q.StockPut(ctx, db.StockPutParams{Sku: sku, OnHand: *onHand})
+	if _, err := q.StockPut(ctx, db.StockPutParams{Sku: sku, OnHand: *onHand}); err != nil {
+		return db.StockGetRow{}, err
+	}
+	return q.StockGet(ctx, sku)
 }
 
 type shippingMethodRequest struct {

@@ -47,7 +47,8 @@ func AuthorizedHolds(ctx context.Context, q *db.Queries, cartID uuid.UUID) ([]db
 // runs (checking_out) holds what its checkout took so far and is left out;
 // everything else must hold exactly what its order, if any, still needs:
 //
-//   - each SKU's reserved stock is the sum of its reservations;
+//   - each SKU's reserved stock at each location is the sum of its
+//     reservations there;
 //   - a cart's reservations are its order's units neither shipped nor
 //     cancelled (none without an order);
 //   - a cart's authorized credit holds are at most one, of its order's total
@@ -81,11 +82,13 @@ func Check(ctx context.Context, dbtx db.DBTX) ([]string, error) {
 // checks are Check's queries: each returns one line per disagreement.
 var checks = []struct{ name, query string }{
 	{"stock reserved", `
-		SELECT format('%s reserved %s, its reservations %s', s.sku, s.reserved, COALESCE(r.units, 0))
+		SELECT format('%s at %s reserved %s, its reservations %s', s.sku, l.code, s.reserved, COALESCE(r.units, 0))
 		FROM stock s
-		LEFT JOIN (SELECT sku, sum(quantity) AS units FROM stock_reservations GROUP BY sku) r USING (sku)
+		JOIN stock_locations l ON l.id = s.location_id
+		LEFT JOIN (SELECT sku, location_id, sum(quantity) AS units FROM stock_reservations GROUP BY sku, location_id) r
+		     USING (sku, location_id)
 		WHERE s.reserved <> COALESCE(r.units, 0)
-		ORDER BY s.sku`},
+		ORDER BY s.sku, l.code`},
 	{"cart reservations", `
 		WITH held AS (SELECT cart_id, sku, sum(quantity) AS units FROM stock_reservations GROUP BY cart_id, sku),
 		     open AS (SELECT o.cart_id, l.sku, sum(l.quantity - l.shipped - l.cancelled) AS units
