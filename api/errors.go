@@ -62,7 +62,9 @@ var rejectionStatus = map[commerce.RejectionCode]int{
 	commerce.CodeCartNotOpen:           http.StatusConflict,
 	commerce.CodeEmptyCart:             http.StatusUnprocessableEntity,
 	commerce.CodeInvalidCart:           http.StatusUnprocessableEntity,
-	commerce.CodeUnknownSKU:            http.StatusUnprocessableEntity,
+	// An unknown SKU, and one outside the caller's company's assortment
+	// (which must look the same), is a missing resource.
+	commerce.CodeUnknownSKU:            http.StatusNotFound,
 	commerce.CodeNotPriced:             http.StatusUnprocessableEntity,
 	commerce.CodeInsufficientStock:     http.StatusConflict,
 	commerce.CodeCreditLimitExceeded:   http.StatusPaymentRequired,

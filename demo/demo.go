@@ -3,7 +3,9 @@
 // products with prices, weights and stock, price lists with volume tiers
 // (and the codes the ERP's price feed names them by, with the price changes
 // the sandbox ERP announces), shipping methods, tax rates, at Acme an approval rule and spending limits,
-// and a warehouse integration that posts signed webhooks.
+// and a warehouse integration that posts signed webhooks; structured products
+// with variants, attributes and categories (demo/catalog.go), and Initech, a
+// company limited to an assortment of them.
 // Loading is idempotent: rows have fixed IDs and keys, so running it again
 // restores the demo without duplicating anything.
 package demo
@@ -80,9 +82,11 @@ var companies = []company{
 	{GlobexID, "Globex Retail", "USD", 2_000_00, ""},
 	{BenchID, "Bench Co", "EUR", 1 << 60, ""},
 	{BenchPlainID, "Bench Plain Co", "EUR", 1 << 60, ""},
+	{InitechID, "Initech Site Services", "EUR", 20_000_00, ""},
 }
 
-var companyByName = map[string]uuid.UUID{"Acme Industrial": AcmeID, "Globex Retail": GlobexID, "Bench Co": BenchID, "Bench Plain Co": BenchPlainID}
+var companyByName = map[string]uuid.UUID{"Acme Industrial": AcmeID, "Globex Retail": GlobexID, "Bench Co": BenchID, "Bench Plain Co": BenchPlainID,
+	"Initech Site Services": InitechID}
 
 type product struct {
 	sku      string
@@ -164,7 +168,7 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, secrets *webhooks.SecretBox) 
 				return fmt.Errorf("company %s: %w", c.name, err)
 			}
 		}
-		for _, b := range append(append([]Principal(nil), Buyers...), BenchBuyer, BenchPlainBuyer) {
+		for _, b := range append(append([]Principal(nil), Buyers...), BenchBuyer, BenchPlainBuyer, LimitedBuyer) {
 			if err := seedEmployee(ctx, q, b); err != nil {
 				return fmt.Errorf("customer %s: %w", b.Email, err)
 			}
@@ -180,6 +184,9 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, secrets *webhooks.SecretBox) 
 			return fmt.Errorf("account rep: %w", err)
 		}
 		if err := seedCatalogue(ctx, q); err != nil {
+			return err
+		}
+		if err := seedStructuredCatalog(ctx, q); err != nil {
 			return err
 		}
 		if err := seedPolicies(ctx, q); err != nil {

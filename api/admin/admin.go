@@ -65,6 +65,15 @@ func Routes(v1 gin.IRouter, s *api.Server) {
 	admin.DELETE("/price-lists/:price_list_id", s.Idempotent, h.deletePriceList)
 
 	admin.PUT("/products/:sku", s.Idempotent, h.putProduct)
+	admin.POST("/catalog/products", s.Idempotent, h.createCatalogProduct)
+	admin.GET("/catalog/products/:product_id", h.getCatalogProduct)
+	admin.PUT("/catalog/products/:product_id", s.Idempotent, h.replaceCatalogProduct)
+	admin.POST("/assortments", s.Idempotent, h.createAssortment)
+	admin.GET("/assortments", h.listAssortments)
+	admin.GET("/assortments/:assortment_id", h.getAssortment)
+	admin.PUT("/assortments/:assortment_id", s.Idempotent, h.replaceAssortment)
+	admin.DELETE("/assortments/:assortment_id", s.Idempotent, h.deleteAssortment)
+	admin.PUT("/companies/:company_id/assortment", s.Idempotent, h.putCompanyAssortment)
 	admin.PUT("/shipping-methods/:code", s.Idempotent, h.putShippingMethod)
 	admin.PUT("/tax-rates/:country", s.Idempotent, h.putTaxRate)
 
