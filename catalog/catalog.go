@@ -187,7 +187,10 @@ func Save(ctx context.Context, q *db.Queries, id uuid.UUID, p Product, create bo
 			return err
 		}
 	}
-	return q.CatalogProductNumbersReplace(ctx, id)
+	if err := q.CatalogProductNumberDeleteByProduct(ctx, id); err != nil {
+		return err
+	}
+	return q.CatalogProductNumberCreateFromAttributes(ctx, id)
 }
 
 func saveVariant(ctx context.Context, q *db.Queries, productID uuid.UUID, i int, v Variant) error {

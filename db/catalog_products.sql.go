@@ -275,18 +275,26 @@ func (q *Queries) CatalogProductLock(ctx context.Context, id uuid.UUID) (Catalog
 	return i, err
 }
 
-const catalogProductNumbersReplace = `-- name: CatalogProductNumbersReplace :exec
-WITH gone AS (DELETE FROM catalog_product_numbers WHERE catalog_product_numbers.product_id = $1)
+const catalogProductNumberCreateFromAttributes = `-- name: CatalogProductNumberCreateFromAttributes :exec
 INSERT INTO catalog_product_numbers (name, value, product_id)
 SELECT e.key, (e.value #>> '{}')::numeric, p.id
 FROM catalog_products p, jsonb_each(p.attributes) e
 WHERE p.id = $1 AND jsonb_typeof(e.value) = 'number'
 `
 
-// CatalogProductNumbersReplace rewrites the range-filter rows of a product
-// from its number attributes.
-func (q *Queries) CatalogProductNumbersReplace(ctx context.Context, productID uuid.UUID) error {
-	_, err := q.db.Exec(ctx, catalogProductNumbersReplace, productID)
+// CatalogProductNumberCreateFromAttributes writes the range-filter rows of a
+// product from its number attributes.
+func (q *Queries) CatalogProductNumberCreateFromAttributes(ctx context.Context, productID uuid.UUID) error {
+	_, err := q.db.Exec(ctx, catalogProductNumberCreateFromAttributes, productID)
+	return err
+}
+
+const catalogProductNumberDeleteByProduct = `-- name: CatalogProductNumberDeleteByProduct :exec
+DELETE FROM catalog_product_numbers WHERE product_id = $1
+`
+
+func (q *Queries) CatalogProductNumberDeleteByProduct(ctx context.Context, productID uuid.UUID) error {
+	_, err := q.db.Exec(ctx, catalogProductNumberDeleteByProduct, productID)
 	return err
 }
 

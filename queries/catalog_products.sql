@@ -76,10 +76,12 @@ RETURNING *;
 -- name: CatalogVariantListSKUsByProduct :many
 SELECT sku FROM products WHERE product_id = $1 ORDER BY sku;
 
--- CatalogProductNumbersReplace rewrites the range-filter rows of a product
--- from its number attributes.
--- name: CatalogProductNumbersReplace :exec
-WITH gone AS (DELETE FROM catalog_product_numbers WHERE catalog_product_numbers.product_id = @product_id)
+-- name: CatalogProductNumberDeleteByProduct :exec
+DELETE FROM catalog_product_numbers WHERE product_id = $1;
+
+-- CatalogProductNumberCreateFromAttributes writes the range-filter rows of a
+-- product from its number attributes.
+-- name: CatalogProductNumberCreateFromAttributes :exec
 INSERT INTO catalog_product_numbers (name, value, product_id)
 SELECT e.key, (e.value #>> '{}')::numeric, p.id
 FROM catalog_products p, jsonb_each(p.attributes) e
