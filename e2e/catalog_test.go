@@ -383,7 +383,7 @@ func TestAccessMatrixAssortments(t *testing.T) {
 			errUnknown := unknown.requireError(t, http.StatusNotFound, "unknown_sku", "sku")
 			require.Equal(t, strings.ReplaceAll(errUnknown.Message, ghost, outside), errOut.Message, action.path)
 		}
-		salesCall(t, rep, "PUT", q.ID, "draft", draft(inside))
+		salesCall(t, rep, "PUT", q.ID, "draft", map[string]any{"lines": []map[string]any{{"sku": inside, "quantity": 2}}, "valid_days": 30})
 	})
 
 	t.Run("checkout", func(t *testing.T) {
