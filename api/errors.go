@@ -59,9 +59,9 @@ var errUnauthorized = newError(http.StatusUnauthorized, "unauthorized", "a valid
 // rejectionStatus maps business refusals to HTTP statuses: the request was
 // understood but the state of the world says no.
 var rejectionStatus = map[commerce.RejectionCode]int{
-	commerce.CodeCartNotOpen:           http.StatusConflict,
-	commerce.CodeEmptyCart:             http.StatusUnprocessableEntity,
-	commerce.CodeInvalidCart:           http.StatusUnprocessableEntity,
+	commerce.CodeCartNotOpen: http.StatusConflict,
+	commerce.CodeEmptyCart:   http.StatusUnprocessableEntity,
+	commerce.CodeInvalidCart: http.StatusUnprocessableEntity,
 	// An unknown SKU, and one outside the caller's company's assortment
 	// (which must look the same), is a missing resource.
 	commerce.CodeUnknownSKU:            http.StatusNotFound,
