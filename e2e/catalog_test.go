@@ -123,6 +123,10 @@ func TestCatalog(t *testing.T) {
 				ops.do("POST", "/v1/admin/catalog/products", tc.body).requireError(t, tc.status, tc.code, tc.field)
 			})
 		}
+		// A new SKU made the old way gets a product with the SKU as its handle:
+		// one a catalog product has is refused.
+		ops.do("PUT", "/v1/admin/products/"+bolt.Handle, map[string]any{"name": "X", "weight_grams": 0, "prices": map[string]any{}}).
+			requireError(t, http.StatusConflict, "already_exists", "sku")
 		// Nothing of the refused products was written.
 		ops.do("GET", "/v1/catalog/products/x-"+tag, nil).requireError(t, http.StatusForbidden, "forbidden", "")
 		buyer.do("GET", "/v1/catalog/products/x-"+tag, nil).requireError(t, http.StatusNotFound, "not_found", "")
