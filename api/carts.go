@@ -96,7 +96,7 @@ func (s *Server) addLine(c *gin.Context) {
 	}
 	s.changeCart(c, func(ctx context.Context, q *db.Queries, ch *cartChange) error {
 		cart := ch.cart
-		if err := requirePricedProduct(ctx, q, cart.Currency, req.SKU); err != nil {
+		if err := requirePricedProduct(ctx, q, cart.CompanyID, cart.Currency, req.SKU); err != nil {
 			return err
 		}
 		line, err := q.CartLineAddCounted(ctx, db.CartLineAddCountedParams{CartID: cart.ID, Sku: req.SKU, Quantity: int32(qty)})
@@ -137,12 +137,29 @@ func (s *Server) setLine(c *gin.Context) {
 		if err != nil {
 			return err
 		}
+		if err := requireVisibleProduct(ctx, q, cart.CompanyID, cart.Currency, sku); err != nil {
+			return err
+		}
 		return pricing.CheckQuantityRules(ctx, q, cart.CompanyID, []commerce.CartLine{{SKU: sku, Quantity: qty}})
 	})
 }
 
-// removeLine removes a line from the cart, whatever the SKU's quantity rule:
-// no line is always allowed.
+// requireVisibleProduct refuses, as an unknown SKU, a SKU the company may not
+// see (outside its assortment, which may have changed since the line was
+// added). Removing such a line stays allowed.
+func requireVisibleProduct(ctx context.Context, q *db.Queries, companyID uuid.UUID, currency, sku string) error {
+	catalog, err := pricing.Catalog(ctx, q, companyID, currency, []string{sku})
+	if err != nil {
+		return err
+	}
+	if _, ok := catalog[sku]; !ok {
+		return commerce.RejectSKU(commerce.CodeUnknownSKU, sku, "no product has SKU "+sku)
+	}
+	return nil
+}
+
+// removeLine removes a line from the cart, whatever the SKU's quantity rule
+// or assortment: no line is always allowed.
 func (s *Server) removeLine(c *gin.Context) {
 	sku := c.Param("sku")
 	s.changeCart(c, func(ctx context.Context, q *db.Queries, ch *cartChange) error {
@@ -222,10 +239,11 @@ func lineNotInCart(sku string) error {
 		Code: "line_not_found", Field: "sku", SKU: sku, Message: "the cart has no line for " + sku}}
 }
 
-// requirePricedProduct refuses a SKU the catalogue does not have, or does not
+// requirePricedProduct refuses a SKU the catalogue does not have (or the
+// company may not see: outside its assortment, the same answer), or does not
 // sell in the cart's currency.
-func requirePricedProduct(ctx context.Context, q *db.Queries, currency, sku string) error {
-	catalog, err := pricing.Catalog(ctx, q, currency, []string{sku})
+func requirePricedProduct(ctx context.Context, q *db.Queries, companyID uuid.UUID, currency, sku string) error {
+	catalog, err := pricing.Catalog(ctx, q, companyID, currency, []string{sku})
 	if err != nil {
 		return err
 	}

@@ -63,10 +63,12 @@ var errUnauthorized = newError(http.StatusUnauthorized, "unauthorized", "a valid
 // rejectionStatus maps business refusals to HTTP statuses: the request was
 // understood but the state of the world says no.
 var rejectionStatus = map[commerce.RejectionCode]int{
-	commerce.CodeCartNotOpen:           http.StatusConflict,
-	commerce.CodeEmptyCart:             http.StatusUnprocessableEntity,
-	commerce.CodeInvalidCart:           http.StatusUnprocessableEntity,
-	commerce.CodeUnknownSKU:            http.StatusUnprocessableEntity,
+	commerce.CodeCartNotOpen: http.StatusConflict,
+	commerce.CodeEmptyCart:   http.StatusUnprocessableEntity,
+	commerce.CodeInvalidCart: http.StatusUnprocessableEntity,
+	// An unknown SKU, and one outside the caller's company's assortment
+	// (which must look the same), is a missing resource.
+	commerce.CodeUnknownSKU:            http.StatusNotFound,
 	commerce.CodeNotPriced:             http.StatusUnprocessableEntity,
 	commerce.CodeInsufficientStock:     http.StatusConflict,
 	commerce.CodeCreditLimitExceeded:   http.StatusPaymentRequired,

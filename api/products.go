@@ -10,7 +10,8 @@ import (
 	"github.com/orderflow/orderflow/pricing"
 )
 
-// listProducts pages through the catalogue by SKU, priced in the caller's
+// listProducts pages through the SKUs the caller's company may see, by SKU,
+// at their base price in the caller's
 // account currency. ?limit=1..100 and ?cursor= from next_cursor.
 func (s *Server) listProducts(c *gin.Context) {
 	limit, err := pageLimit(c)
@@ -29,7 +30,7 @@ func (s *Server) listProducts(c *gin.Context) {
 	}
 	currency := principal(c).Currency
 	rows, err := s.q.ProductListPriced(c.Request.Context(), db.ProductListPricedParams{
-		Currency: currency, AfterSku: after, RowLimit: int32(limit + 1),
+		Currency: currency, AfterSku: after, RowLimit: int32(limit + 1), CompanyID: principal(c).CompanyID,
 	})
 	if err != nil {
 		RespondError(c, err)

@@ -74,7 +74,7 @@ func (s *Server) addLines(c *gin.Context) {
 		for _, l := range lines {
 			skus = append(skus, l.SKU)
 		}
-		catalog, err := pricing.Catalog(ctx, q, cart.Currency, skus)
+		catalog, err := pricing.Catalog(ctx, q, cart.CompanyID, cart.Currency, skus)
 		if err != nil {
 			return err
 		}

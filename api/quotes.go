@@ -54,7 +54,7 @@ func (s *Server) createQuote(c *gin.Context) {
 		RespondError(c, err)
 		return
 	}
-	if err := requirePricedProducts(ctx, s.q, in.Currency, lines); err != nil {
+	if err := requirePricedProducts(ctx, s.q, in.CompanyID, in.Currency, lines); err != nil {
 		RespondError(c, err)
 		return
 	}
@@ -134,12 +134,12 @@ func (s *Server) quoteRequestLines(ctx context.Context, p Principal, req createQ
 
 // requirePricedProducts refuses, naming the SKU, a line whose product does
 // not exist or is not sold in currency: a quote for it could never be offered.
-func requirePricedProducts(ctx context.Context, q *db.Queries, currency string, lines []commerce.CartLine) error {
+func requirePricedProducts(ctx context.Context, q *db.Queries, companyID uuid.UUID, currency string, lines []commerce.CartLine) error {
 	skus := make([]string, len(lines))
 	for i, l := range lines {
 		skus[i] = l.SKU
 	}
-	catalog, err := pricing.Catalog(ctx, q, currency, skus)
+	catalog, err := pricing.Catalog(ctx, q, companyID, currency, skus)
 	if err != nil {
 		return err
 	}

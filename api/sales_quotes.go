@@ -245,7 +245,7 @@ func (s *Server) draftQuote(c *gin.Context) {
 	for i, l := range req.Lines {
 		lines[i] = commerce.CartLine{SKU: l.SKU, Quantity: l.Quantity}
 	}
-	if err := requirePricedProducts(c.Request.Context(), s.q, q.Currency, lines); err != nil {
+	if err := requirePricedProducts(c.Request.Context(), s.q, q.CompanyID, q.Currency, lines); err != nil {
 		RespondError(c, err)
 		return
 	}

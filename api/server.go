@@ -116,6 +116,8 @@ func (s *Server) Routes(r gin.IRouter, areas ...Area) {
 
 	v1 := r.Group("/v1", s.withDeadline, s.authenticate)
 	v1.GET("/products", Allow(companyRoles...), s.listProducts)
+	v1.GET("/catalog/products", Allow(companyRoles...), s.listCatalogProducts)
+	v1.GET("/catalog/products/:product", Allow(companyRoles...), s.getCatalogProduct)
 
 	buy := Allow(companyRoles...)
 	read := Allow(append(companyRoles, commerce.RoleOps)...)

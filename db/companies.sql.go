@@ -15,7 +15,7 @@ import (
 const companyCreate = `-- name: CompanyCreate :one
 INSERT INTO companies (id, name, currency, credit_limit, customer_group, tax_exempt, approval_timeout_seconds)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
-RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used, preferred_location_id
+RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used, assortment_id, preferred_location_id
 `
 
 type CompanyCreateParams struct {
@@ -53,13 +53,14 @@ func (q *Queries) CompanyCreate(ctx context.Context, arg CompanyCreateParams) (C
 		&i.PaymentTermsDays,
 		&i.ReturnWindowDays,
 		&i.CreditUsed,
+		&i.AssortmentID,
 		&i.PreferredLocationID,
 	)
 	return i, err
 }
 
 const companyGet = `-- name: CompanyGet :one
-SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used, preferred_location_id FROM companies WHERE id = $1
+SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used, assortment_id, preferred_location_id FROM companies WHERE id = $1
 `
 
 func (q *Queries) CompanyGet(ctx context.Context, id uuid.UUID) (Company, error) {
@@ -79,13 +80,14 @@ func (q *Queries) CompanyGet(ctx context.Context, id uuid.UUID) (Company, error)
 		&i.PaymentTermsDays,
 		&i.ReturnWindowDays,
 		&i.CreditUsed,
+		&i.AssortmentID,
 		&i.PreferredLocationID,
 	)
 	return i, err
 }
 
 const companyList = `-- name: CompanyList :many
-SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used, preferred_location_id FROM companies
+SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used, assortment_id, preferred_location_id FROM companies
 WHERE (created_at, id) > ($1::timestamptz, $2::uuid)
 ORDER BY created_at, id
 LIMIT $3
@@ -120,6 +122,7 @@ func (q *Queries) CompanyList(ctx context.Context, arg CompanyListParams) ([]Com
 			&i.PaymentTermsDays,
 			&i.ReturnWindowDays,
 			&i.CreditUsed,
+			&i.AssortmentID,
 			&i.PreferredLocationID,
 		); err != nil {
 			return nil, err
@@ -175,7 +178,7 @@ func (q *Queries) CompanyListCreditDrift(ctx context.Context) ([]CompanyListCred
 }
 
 const companyLock = `-- name: CompanyLock :one
-SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used, preferred_location_id FROM companies WHERE id = $1 FOR NO KEY UPDATE
+SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used, assortment_id, preferred_location_id FROM companies WHERE id = $1 FOR NO KEY UPDATE
 `
 
 // CompanyLock serialises the decisions of one company: an admin change is
@@ -204,6 +207,7 @@ func (q *Queries) CompanyLock(ctx context.Context, id uuid.UUID) (Company, error
 		&i.PaymentTermsDays,
 		&i.ReturnWindowDays,
 		&i.CreditUsed,
+		&i.AssortmentID,
 		&i.PreferredLocationID,
 	)
 	return i, err
@@ -249,7 +253,7 @@ func (q *Queries) CompanyRecountCredit(ctx context.Context, id uuid.UUID) error 
 }
 
 const companySetPreferredLocation = `-- name: CompanySetPreferredLocation :one
-UPDATE companies SET preferred_location_id = $2, updated_at = now() WHERE id = $1 RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used, preferred_location_id
+UPDATE companies SET preferred_location_id = $2, updated_at = now() WHERE id = $1 RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used, assortment_id, preferred_location_id
 `
 
 type CompanySetPreferredLocationParams struct {
@@ -276,6 +280,7 @@ func (q *Queries) CompanySetPreferredLocation(ctx context.Context, arg CompanySe
 		&i.PaymentTermsDays,
 		&i.ReturnWindowDays,
 		&i.CreditUsed,
+		&i.AssortmentID,
 		&i.PreferredLocationID,
 	)
 	return i, err
@@ -286,7 +291,7 @@ UPDATE companies
 SET name = $1, currency = $2, credit_limit = $3, customer_group = $4,
     tax_exempt = $5, approval_timeout_seconds = $6, updated_at = now()
 WHERE id = $7
-RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used, preferred_location_id
+RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used, assortment_id, preferred_location_id
 `
 
 type CompanyUpdateParams struct {
@@ -324,6 +329,7 @@ func (q *Queries) CompanyUpdate(ctx context.Context, arg CompanyUpdateParams) (C
 		&i.PaymentTermsDays,
 		&i.ReturnWindowDays,
 		&i.CreditUsed,
+		&i.AssortmentID,
 		&i.PreferredLocationID,
 	)
 	return i, err

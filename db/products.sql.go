@@ -8,6 +8,7 @@ package db
 import (
 	"context"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
@@ -41,13 +42,14 @@ SELECT p.sku, p.name, COALESCE(pp.unit_price, 0)::bigint AS unit_price, (pp.sku 
        pp.cost_price
 FROM products p
 LEFT JOIN product_prices pp ON pp.sku = p.sku AND pp.currency = $1
-WHERE p.sku = ANY($2::text[])
+WHERE p.sku = ANY($2::text[]) AND catalog_product_visible($3::uuid, p.product_id)
 ORDER BY p.sku
 `
 
 type ProductListForQuoteParams struct {
-	Currency string
-	Skus     []string
+	Currency  string
+	Skus      []string
+	CompanyID uuid.UUID
 }
 
 type ProductListForQuoteRow struct {
@@ -59,9 +61,10 @@ type ProductListForQuoteRow struct {
 }
 
 // ProductListForQuote returns what a quote revision needs of the named SKUs in
-// one currency: name, base price (when priced there) and cost price.
+// one currency: name, base price (when priced there) and cost price. SKUs
+// outside the company's assortment are absent, as unknown ones.
 func (q *Queries) ProductListForQuote(ctx context.Context, arg ProductListForQuoteParams) ([]ProductListForQuoteRow, error) {
-	rows, err := q.db.Query(ctx, productListForQuote, arg.Currency, arg.Skus)
+	rows, err := q.db.Query(ctx, productListForQuote, arg.Currency, arg.Skus, arg.CompanyID)
 	if err != nil {
 		return nil, err
 	}
@@ -88,19 +91,20 @@ func (q *Queries) ProductListForQuote(ctx context.Context, arg ProductListForQuo
 
 const productListPriced = `-- name: ProductListPriced :many
 SELECT p.sku, p.name, pp.unit_price,
-       COALESCE(s.available, 0)::bigint AS available
+       COALESCE(a.available, 0)::bigint AS available
 FROM products p
 JOIN product_prices pp ON pp.sku = p.sku AND pp.currency = $1
-LEFT JOIN LATERAL (SELECT sum(st.on_hand - st.reserved) AS available FROM stock st WHERE st.sku = p.sku) s ON true
-WHERE p.sku > $2
+LEFT JOIN sku_availability a ON a.sku = p.sku
+WHERE p.sku > $2 AND catalog_product_visible($3::uuid, p.product_id)
 ORDER BY p.sku
-LIMIT $3
+LIMIT $4
 `
 
 type ProductListPricedParams struct {
-	Currency string
-	AfterSku string
-	RowLimit int32
+	Currency  string
+	AfterSku  string
+	CompanyID uuid.UUID
+	RowLimit  int32
 }
 
 type ProductListPricedRow struct {
@@ -110,10 +114,15 @@ type ProductListPricedRow struct {
 	Available int64
 }
 
-// ProductListPriced pages through the catalogue's products that have a price in
-// one currency, by SKU.
+// ProductListPriced pages through the catalogue's SKUs that have a price in
+// one currency and the company may see, by SKU.
 func (q *Queries) ProductListPriced(ctx context.Context, arg ProductListPricedParams) ([]ProductListPricedRow, error) {
-	rows, err := q.db.Query(ctx, productListPriced, arg.Currency, arg.AfterSku, arg.RowLimit)
+	rows, err := q.db.Query(ctx, productListPriced,
+		arg.Currency,
+		arg.AfterSku,
+		arg.CompanyID,
+		arg.RowLimit,
+	)
 	if err != nil {
 		return nil, err
 	}
@@ -139,17 +148,18 @@ func (q *Queries) ProductListPriced(ctx context.Context, arg ProductListPricedPa
 
 const productListPricedBySKUs = `-- name: ProductListPricedBySKUs :many
 SELECT p.sku, p.name, COALESCE(pp.unit_price, 0)::bigint AS unit_price, (pp.sku IS NOT NULL)::boolean AS priced,
-       COALESCE(s.available, 0)::bigint AS available, p.weight_grams
+       COALESCE(a.available, 0)::bigint AS available, p.weight_grams
 FROM products p
 LEFT JOIN product_prices pp ON pp.sku = p.sku AND pp.currency = $1
-LEFT JOIN LATERAL (SELECT sum(st.on_hand - st.reserved) AS available FROM stock st WHERE st.sku = p.sku) s ON true
-WHERE p.sku = ANY($2::text[])
+LEFT JOIN sku_availability a ON a.sku = p.sku
+WHERE p.sku = ANY($2::text[]) AND catalog_product_visible($3::uuid, p.product_id)
 ORDER BY p.sku
 `
 
 type ProductListPricedBySKUsParams struct {
-	Currency string
-	Skus     []string
+	Currency  string
+	Skus      []string
+	CompanyID uuid.UUID
 }
 
 type ProductListPricedBySKUsRow struct {
@@ -161,11 +171,12 @@ type ProductListPricedBySKUsRow struct {
 	WeightGrams int32
 }
 
-// ProductListPricedBySKUs returns the named SKUs with their price in one
-// currency (NULL when the product has no price there) and the units available
-// to reserve (summed over every stock location).
+// ProductListPricedBySKUs returns the named SKUs the company may see (its
+// assortment) with their price in one currency (NULL when the product has no
+// price there) and the units available to reserve. A SKU outside the
+// company's assortment is absent, as an unknown one.
 func (q *Queries) ProductListPricedBySKUs(ctx context.Context, arg ProductListPricedBySKUsParams) ([]ProductListPricedBySKUsRow, error) {
-	rows, err := q.db.Query(ctx, productListPricedBySKUs, arg.Currency, arg.Skus)
+	rows, err := q.db.Query(ctx, productListPricedBySKUs, arg.Currency, arg.Skus, arg.CompanyID)
 	if err != nil {
 		return nil, err
 	}
@@ -276,9 +287,18 @@ func (q *Queries) ProductPriceUpdateCost(ctx context.Context, arg ProductPriceUp
 }
 
 const productPut = `-- name: ProductPut :one
-INSERT INTO products (sku, name, weight_grams) VALUES ($1, $2, $3)
+WITH parent AS (
+  INSERT INTO catalog_products (id, handle, name)
+  SELECT gen_random_uuid(), $1, $2
+  WHERE NOT EXISTS (SELECT 1 FROM products WHERE sku = $1)
+  ON CONFLICT (handle) DO NOTHING
+  RETURNING id
+)
+INSERT INTO products (sku, name, weight_grams, product_id)
+VALUES ($1, $2, $3,
+        COALESCE((SELECT id FROM parent), (SELECT product_id FROM products WHERE sku = $1)))
 ON CONFLICT (sku) DO UPDATE SET name = excluded.name, weight_grams = excluded.weight_grams
-RETURNING sku, name, created_at, weight_grams
+RETURNING sku, name, created_at, weight_grams, product_id, option_values, unit, pack_size, position
 `
 
 type ProductPutParams struct {
@@ -287,6 +307,10 @@ type ProductPutParams struct {
 	WeightGrams int32
 }
 
+// ProductPut creates or updates a SKU. A new SKU becomes the one variant of a
+// catalog product of its own, with the SKU as its handle; an existing one stays
+// where it is. A handle already taken by another product leaves product_id
+// NULL: a not-null violation.
 func (q *Queries) ProductPut(ctx context.Context, arg ProductPutParams) (Product, error) {
 	row := q.db.QueryRow(ctx, productPut, arg.Sku, arg.Name, arg.WeightGrams)
 	var i Product
@@ -295,6 +319,11 @@ func (q *Queries) ProductPut(ctx context.Context, arg ProductPutParams) (Product
 		&i.Name,
 		&i.CreatedAt,
 		&i.WeightGrams,
+		&i.ProductID,
+		&i.OptionValues,
+		&i.Unit,
+		&i.PackSize,
+		&i.Position,
 	)
 	return i, err
 }

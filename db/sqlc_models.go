@@ -50,6 +50,18 @@ type ApprovalRule struct {
 	CreatedAt   time.Time
 }
 
+type Assortment struct {
+	ID        uuid.UUID
+	Name      string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+type AssortmentProduct struct {
+	AssortmentID uuid.UUID
+	ProductID    uuid.UUID
+}
+
 type Cart struct {
 	ID              uuid.UUID
 	CompanyID       uuid.UUID
@@ -84,6 +96,30 @@ type CartLine struct {
 	AddedAt  time.Time
 }
 
+type CatalogAttribute struct {
+	Name string
+	Kind string
+}
+
+type CatalogProduct struct {
+	ID          uuid.UUID
+	Handle      string
+	Name        string
+	Description string
+	Category    string
+	Options     []byte
+	Attributes  []byte
+	SearchText  string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+type CatalogProductNumber struct {
+	Name      string
+	Value     pgtype.Numeric
+	ProductID uuid.UUID
+}
+
 type Company struct {
 	ID                     uuid.UUID
 	Name                   string
@@ -98,6 +134,7 @@ type Company struct {
 	PaymentTermsDays       int32
 	ReturnWindowDays       int32
 	CreditUsed             int64
+	AssortmentID           uuid.NullUUID
 	PreferredLocationID    uuid.NullUUID
 }
 
@@ -353,10 +390,15 @@ type PriceListTier struct {
 }
 
 type Product struct {
-	Sku         string
-	Name        string
-	CreatedAt   time.Time
-	WeightGrams int32
+	Sku          string
+	Name         string
+	CreatedAt    time.Time
+	WeightGrams  int32
+	ProductID    uuid.UUID
+	OptionValues []byte
+	Unit         string
+	PackSize     int32
+	Position     int32
 }
 
 type ProductPrice struct {
@@ -519,6 +561,11 @@ type ShippingMethod struct {
 	FreeAbove          pgtype.Int8
 	ShipWithinHours    int32
 	DeliverWithinHours int32
+}
+
+type SkuAvailability struct {
+	Sku       string
+	Available int64
 }
 
 type SpendReservation struct {

@@ -4,7 +4,9 @@
 // and Lyon; Globex prefers Lyon), price lists with volume tiers
 // (and the codes the ERP's price feed names them by, with the price changes
 // the sandbox ERP announces), shipping methods, tax rates, at Acme an approval rule and spending limits,
-// and a warehouse integration that posts signed webhooks.
+// and a warehouse integration that posts signed webhooks; structured products
+// with variants, attributes and categories (demo/catalog.go), and Initech, a
+// company limited to an assortment of them.
 // Loading is idempotent: rows have fixed IDs and keys, so running it again
 // restores the demo without duplicating anything.
 package demo
@@ -81,9 +83,11 @@ var companies = []company{
 	{GlobexID, "Globex Retail", "USD", 2_000_00, ""},
 	{BenchID, "Bench Co", "EUR", 1 << 60, ""},
 	{BenchPlainID, "Bench Plain Co", "EUR", 1 << 60, ""},
+	{InitechID, "Initech Site Services", "EUR", 20_000_00, ""},
 }
 
-var companyByName = map[string]uuid.UUID{"Acme Industrial": AcmeID, "Globex Retail": GlobexID, "Bench Co": BenchID, "Bench Plain Co": BenchPlainID}
+var companyByName = map[string]uuid.UUID{"Acme Industrial": AcmeID, "Globex Retail": GlobexID, "Bench Co": BenchID, "Bench Plain Co": BenchPlainID,
+	"Initech Site Services": InitechID}
 
 type product struct {
 	sku      string
@@ -165,7 +169,7 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, secrets *webhooks.SecretBox) 
 				return fmt.Errorf("company %s: %w", c.name, err)
 			}
 		}
-		for _, b := range append(append([]Principal(nil), Buyers...), BenchBuyer, BenchPlainBuyer) {
+		for _, b := range append(append([]Principal(nil), Buyers...), BenchBuyer, BenchPlainBuyer, LimitedBuyer) {
 			if err := seedEmployee(ctx, q, b); err != nil {
 				return fmt.Errorf("customer %s: %w", b.Email, err)
 			}
@@ -187,6 +191,9 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, secrets *webhooks.SecretBox) 
 		if _, err := q.CompanySetPreferredLocation(ctx, db.CompanySetPreferredLocationParams{ID: GlobexID,
 			PreferredLocationID: uuid.NullUUID{UUID: LyonLocationID, Valid: true}}); err != nil {
 			return fmt.Errorf("preferred location: %w", err)
+		}
+		if err := seedStructuredCatalog(ctx, q); err != nil {
+			return err
 		}
 		if err := seedPolicies(ctx, q); err != nil {
 			return fmt.Errorf("demo policies: %w", err)

@@ -51,6 +51,7 @@ type accessWorld struct {
 	aSpendingLimit   uuid.UUID
 	aApprovalRule    uuid.UUID
 	aPriceList       uuid.UUID
+	assortment       uuid.UUID // an assortment no company is limited to
 	opsStaff         uuid.UUID
 	rep              testenv.Staff // the sales rep of the matrix
 	scarceSKU        string        // none in stock: checkouts of it are refused
@@ -121,6 +122,7 @@ func newAccessWorld(t *testing.T) *accessWorld {
 	testenv.NewApprovalRule(t, s.Pool, w.b, testenv.ApprovalRule{Kind: "total_above", Threshold: accessApprovalThreshold})
 	w.aSpendingLimit = testenv.SetSpendingLimit(t, s.Pool, w.a, aBuyer.ID, "month", 1_000_000_00)
 	// From 5,000 units only, so it prices none of the matrix's carts.
+	w.assortment = testenv.NewAssortment(t, s.Pool, "matrix range", testenv.ProductIDOfSKU(t, s.Pool, w.sku))
 	w.aPriceList = testenv.NewPriceList(t, s.Pool, testenv.PriceList{Name: "A's contract prices", CompanyID: w.a.ID, Currency: "EUR",
 		Tiers: []testenv.PriceTier{{SKU: w.sku, MinQuantity: 5_000, UnitPrice: 9_00}}})
 

@@ -170,7 +170,11 @@ func accessRoutes() map[string]accessRoute {
 				"id": "evt_matrix", "type": "shipment.created", "created": time.Now().Unix(), "data": map[string]any{"order_id": w.order}}}
 		}},
 
-		"GET /v1/products": {expect: rowOwnCompany, ok: []int{200}, call: getPath("/v1/products")},
+		"GET /v1/products":         {expect: rowOwnCompany, ok: []int{200}, call: getPath("/v1/products")},
+		"GET /v1/catalog/products": {expect: rowOwnCompany, ok: []int{200}, call: getPath("/v1/catalog/products?q=" + "product")},
+		"GET /v1/catalog/products/:product": {expect: rowOwnCompany, ok: []int{200}, call: func(t *testing.T, w *accessWorld, _ bool) accessCall {
+			return accessCall{path: "/v1/catalog/products/" + w.sku} // a SKU's own product has the SKU as its handle
+		}},
 		"POST /v1/carts": {expect: rowOwnCompany, ok: []int{201}, call: func(*testing.T, *accessWorld, bool) accessCall {
 			return accessCall{path: "/v1/carts", body: map[string]any{"currency": "EUR"}}
 		}},
@@ -324,6 +328,43 @@ func accessRoutes() map[string]accessRoute {
 		}},
 		"DELETE /v1/admin/companies/:company_id/quantity-rules/:sku": {expect: rowAdmin, ok: []int{204}, call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {
 			return accessCall{path: "/v1/admin/companies/" + company(w, fresh) + "/quantity-rules/" + ruleSKU(t, w, w.scratch.ID, fresh)}
+		}},
+		"POST /v1/admin/catalog/products": {expect: rowAdmin, ok: []int{201}, call: func(*testing.T, *accessWorld, bool) accessCall {
+			return accessCall{path: "/v1/admin/catalog/products", body: catalogProductBody(uniqueName("matrix-"), uniqueName("MATRIX-"))}
+		}},
+		"GET /v1/admin/catalog/products/:product_id": {expect: rowAdmin, ok: []int{200}, call: func(t *testing.T, w *accessWorld, _ bool) accessCall {
+			return accessCall{path: "/v1/admin/catalog/products/" + testenv.ProductIDOfSKU(t, w.s.Pool, w.sku).String()}
+		}},
+		"PUT /v1/admin/catalog/products/:product_id": {expect: rowAdmin, ok: []int{200}, call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {
+			sku := w.sku
+			if fresh {
+				sku = testenv.NewProduct(t, w.s.Pool, "EUR", 1, 1)
+			}
+			return accessCall{path: "/v1/admin/catalog/products/" + testenv.ProductIDOfSKU(t, w.s.Pool, sku).String(), body: catalogProductBody(sku, sku)}
+		}},
+		"POST /v1/admin/assortments": {expect: rowAdmin, ok: []int{201}, call: func(*testing.T, *accessWorld, bool) accessCall {
+			return accessCall{path: "/v1/admin/assortments", body: map[string]any{"name": uniqueName("Mallory range "), "products": []string{}}}
+		}},
+		"GET /v1/admin/assortments": {expect: rowAdmin, ok: []int{200}, call: getPath("/v1/admin/assortments")},
+		"GET /v1/admin/assortments/:assortment_id": {expect: rowAdmin, ok: []int{200}, call: func(t *testing.T, w *accessWorld, _ bool) accessCall {
+			return accessCall{path: "/v1/admin/assortments/" + w.assortment.String()}
+		}},
+		"PUT /v1/admin/assortments/:assortment_id": {expect: rowAdmin, ok: []int{200}, call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {
+			id := w.assortment
+			if fresh {
+				id = testenv.NewAssortment(t, w.s.Pool, "scratch range")
+			}
+			return accessCall{path: "/v1/admin/assortments/" + id.String(), body: map[string]any{"name": uniqueName("Nothing "), "products": []string{}}}
+		}},
+		"DELETE /v1/admin/assortments/:assortment_id": {expect: rowAdmin, ok: []int{204}, call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {
+			id := w.assortment
+			if fresh {
+				id = testenv.NewAssortment(t, w.s.Pool, "scratch range")
+			}
+			return accessCall{path: "/v1/admin/assortments/" + id.String()}
+		}},
+		"PUT /v1/admin/companies/:company_id/assortment": {expect: rowAdmin, ok: []int{200}, call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {
+			return accessCall{path: "/v1/admin/companies/" + company(w, fresh) + "/assortment", body: map[string]any{"assortment_id": w.assortment}}
 		}},
 		"PUT /v1/admin/shipping-methods/:code": {expect: rowAdmin, ok: []int{200}, call: func(t *testing.T, w *accessWorld, fresh bool) accessCall {
 			code := w.shippingCode

@@ -282,7 +282,7 @@ func TestQuoteRefusals(t *testing.T) {
 		"neither":             {map[string]any{"message": "anything"}, 422, "invalid_field", "lines", false},
 		"negative target":     {map[string]any{"lines": lines, "target_total": -1}, 422, "invalid_field", "target_total", false},
 		"zero quantity":       {map[string]any{"lines": []map[string]any{{"sku": w.sku, "quantity": 0}}}, 422, "invalid_field", "lines[0].quantity", false},
-		"unknown SKU":         {map[string]any{"lines": []map[string]any{{"sku": "NO-SUCH-SKU", "quantity": 1}}}, 422, "unknown_sku", "sku", true},
+		"unknown SKU":         {map[string]any{"lines": []map[string]any{{"sku": "NO-SUCH-SKU", "quantity": 1}}}, 404, "unknown_sku", "sku", true},
 		"trailing garbage":    {`{"lines": []} {}`, 400, "malformed_json", "", false},
 		"cart_id not a UUID":  {map[string]any{"cart_id": "cart-1"}, 422, "invalid_field", "cart_id", false},
 		"message over 2000 B": {map[string]any{"lines": lines, "message": strings.Repeat("x", 2001)}, 422, "invalid_field", "message", false},

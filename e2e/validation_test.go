@@ -70,7 +70,7 @@ func TestBadInputIsRefusedAndWritesNothing(t *testing.T) {
 		{name: "invalid UTF-8 in an Idempotency-Key", method: "POST", path: lines, body: map[string]any{"sku": sku, "quantity": 1},
 			headers: []string{"Idempotency-Key", "key\xff"}, status: 400, code: "invalid_header", field: "Idempotency-Key"},
 		{name: "unknown SKU", method: "POST", path: lines, body: map[string]any{"sku": "NO-SUCH-SKU", "quantity": 1},
-			status: 422, code: "unknown_sku", field: "sku"},
+			status: 404, code: "unknown_sku", field: "sku"},
 		{name: "SKU not sold in the cart currency", method: "POST", path: lines, body: map[string]any{"sku": usdOnly, "quantity": 1},
 			status: 422, code: "not_priced", field: "sku"},
 		{name: "malformed SKU", method: "POST", path: lines, body: map[string]any{"sku": "no spaces!", "quantity": 1},

@@ -15,10 +15,13 @@ import (
 	"github.com/orderflow/orderflow/db"
 )
 
-// Catalog reads what the catalogue says of skus in one currency: the input the
-// pricing rules in package commerce work on. SKUs that do not exist are absent.
-func Catalog(ctx context.Context, q *db.Queries, currency string, skus []string) (map[string]commerce.CatalogEntry, error) {
-	rows, err := q.ProductListPricedBySKUs(ctx, db.ProductListPricedBySKUsParams{Currency: currency, Skus: skus})
+// Catalog reads what the catalogue says of skus in one currency to a company:
+// the input the pricing rules in package commerce work on. SKUs that do not
+// exist, and SKUs outside the company's assortment, are absent: to the company
+// they do not exist, wherever it names them (cart, quick order, quote,
+// checkout).
+func Catalog(ctx context.Context, q *db.Queries, companyID uuid.UUID, currency string, skus []string) (map[string]commerce.CatalogEntry, error) {
+	rows, err := q.ProductListPricedBySKUs(ctx, db.ProductListPricedBySKUsParams{Currency: currency, Skus: skus, CompanyID: companyID})
 	if err != nil {
 		return nil, err
 	}
@@ -30,6 +33,43 @@ func Catalog(ctx context.Context, q *db.Queries, currency string, skus []string)
 		}
 	}
 	return catalog, nil
+}
+
+// BasePrice is a SKU's catalogue price in one currency; Priced false when it
+// has none there.
+type BasePrice struct {
+	UnitPrice int64
+	Priced    bool
+}
+
+// BuyerUnitPrices is what one unit of each SKU costs the company at at: its
+// price lists and its customer group's, else the base price, by the rule carts
+// and checkout use (commerce.ResolveUnitPrice, at quantity 1). SKUs without
+// any price in currency are absent.
+func BuyerUnitPrices(ctx context.Context, q *db.Queries, company db.Company, currency string, at time.Time, base map[string]BasePrice) (map[string]int64, error) {
+	out := make(map[string]int64, len(base))
+	if len(base) == 0 {
+		return out, nil
+	}
+	skus := make([]string, 0, len(base))
+	for sku := range base {
+		skus = append(skus, sku)
+	}
+	lists, err := companyPriceLists(ctx, q, company, currency, skus)
+	if err != nil {
+		return nil, err
+	}
+	for sku, b := range base {
+		unit, _, err := commerce.ResolveUnitPrice(sku, 1, currency, at, lists, b.UnitPrice, b.Priced)
+		if r, ok := commerce.AsRejection(err); ok && r.Code == commerce.CodeNotPriced {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[sku] = unit
+	}
+	return out, nil
 }
 
 // CommerceLines converts stored cart lines to the rules' cart lines, and lists

@@ -14,7 +14,8 @@ import (
 // in one currency at a moment, as a quote revision is judged against it: the
 // name, the list unit price at the line's quantity (the company's price lists,
 // else the base price; the same rule as the cart) and our cost price. SKUs that
-// do not exist are absent; a SKU without any price is a *commerce.Rejection
+// do not exist, or are outside the company's assortment, are absent; a SKU
+// without any price is a *commerce.Rejection
 // CodeNotPriced.
 func ListedProducts(ctx context.Context, q *db.Queries, companyID uuid.UUID, currency string, lines []commerce.CartLine, at time.Time) (map[string]commerce.ListedProduct, error) {
 	skus := make([]string, len(lines))
@@ -29,7 +30,7 @@ func ListedProducts(ctx context.Context, q *db.Queries, companyID uuid.UUID, cur
 	if err != nil {
 		return nil, err
 	}
-	rows, err := q.ProductListForQuote(ctx, db.ProductListForQuoteParams{Currency: currency, Skus: skus})
+	rows, err := q.ProductListForQuote(ctx, db.ProductListForQuoteParams{Currency: currency, Skus: skus, CompanyID: companyID})
 	if err != nil {
 		return nil, err
 	}

@@ -49,7 +49,7 @@ func PriceCartKnowing(ctx context.Context, q *db.Queries, cart db.Cart, at time.
 	var out PricedCart
 	var skus []string
 	out.Lines, skus = CommerceLines(rows)
-	if out.Catalog, err = Catalog(ctx, q, cart.Currency, skus); err != nil {
+	if out.Catalog, err = Catalog(ctx, q, cart.CompanyID, cart.Currency, skus); err != nil {
 		return out, err
 	}
 	for _, r := range held {

@@ -1,29 +1,43 @@
+-- ProductPut creates or updates a SKU. A new SKU becomes the one variant of a
+-- catalog product of its own, with the SKU as its handle; an existing one stays
+-- where it is. A handle already taken by another product leaves product_id
+-- NULL: a not-null violation.
 -- name: ProductPut :one
-INSERT INTO products (sku, name, weight_grams) VALUES (@sku, @name, @weight_grams)
+WITH parent AS (
+  INSERT INTO catalog_products (id, handle, name)
+  SELECT gen_random_uuid(), @sku, @name
+  WHERE NOT EXISTS (SELECT 1 FROM products WHERE sku = @sku)
+  ON CONFLICT (handle) DO NOTHING
+  RETURNING id
+)
+INSERT INTO products (sku, name, weight_grams, product_id)
+VALUES (@sku, @name, @weight_grams,
+        COALESCE((SELECT id FROM parent), (SELECT product_id FROM products WHERE sku = @sku)))
 ON CONFLICT (sku) DO UPDATE SET name = excluded.name, weight_grams = excluded.weight_grams
 RETURNING *;
 
--- ProductListPricedBySKUs returns the named SKUs with their price in one
--- currency (NULL when the product has no price there) and the units available
--- to reserve (summed over every stock location).
+-- ProductListPricedBySKUs returns the named SKUs the company may see (its
+-- assortment) with their price in one currency (NULL when the product has no
+-- price there) and the units available to reserve. A SKU outside the
+-- company's assortment is absent, as an unknown one.
 -- name: ProductListPricedBySKUs :many
 SELECT p.sku, p.name, COALESCE(pp.unit_price, 0)::bigint AS unit_price, (pp.sku IS NOT NULL)::boolean AS priced,
-       COALESCE(s.available, 0)::bigint AS available, p.weight_grams
+       COALESCE(a.available, 0)::bigint AS available, p.weight_grams
 FROM products p
 LEFT JOIN product_prices pp ON pp.sku = p.sku AND pp.currency = @currency
-LEFT JOIN LATERAL (SELECT sum(st.on_hand - st.reserved) AS available FROM stock st WHERE st.sku = p.sku) s ON true
-WHERE p.sku = ANY(@skus::text[])
+LEFT JOIN sku_availability a ON a.sku = p.sku
+WHERE p.sku = ANY(@skus::text[]) AND catalog_product_visible(@company_id::uuid, p.product_id)
 ORDER BY p.sku;
 
--- ProductListPriced pages through the catalogue's products that have a price in
--- one currency, by SKU.
+-- ProductListPriced pages through the catalogue's SKUs that have a price in
+-- one currency and the company may see, by SKU.
 -- name: ProductListPriced :many
 SELECT p.sku, p.name, pp.unit_price,
-       COALESCE(s.available, 0)::bigint AS available
+       COALESCE(a.available, 0)::bigint AS available
 FROM products p
 JOIN product_prices pp ON pp.sku = p.sku AND pp.currency = @currency
-LEFT JOIN LATERAL (SELECT sum(st.on_hand - st.reserved) AS available FROM stock st WHERE st.sku = p.sku) s ON true
-WHERE p.sku > @after_sku
+LEFT JOIN sku_availability a ON a.sku = p.sku
+WHERE p.sku > @after_sku AND catalog_product_visible(@company_id::uuid, p.product_id)
 ORDER BY p.sku
 LIMIT @row_limit;
 
@@ -47,13 +61,14 @@ SELECT * FROM product_prices WHERE sku = $1 ORDER BY currency;
 DELETE FROM product_prices WHERE sku = @sku AND NOT (currency = ANY(@keep_currencies::text[]));
 
 -- ProductListForQuote returns what a quote revision needs of the named SKUs in
--- one currency: name, base price (when priced there) and cost price.
+-- one currency: name, base price (when priced there) and cost price. SKUs
+-- outside the company's assortment are absent, as unknown ones.
 -- name: ProductListForQuote :many
 SELECT p.sku, p.name, COALESCE(pp.unit_price, 0)::bigint AS unit_price, (pp.sku IS NOT NULL)::boolean AS priced,
        pp.cost_price
 FROM products p
 LEFT JOIN product_prices pp ON pp.sku = p.sku AND pp.currency = @currency
-WHERE p.sku = ANY(@skus::text[])
+WHERE p.sku = ANY(@skus::text[]) AND catalog_product_visible(@company_id::uuid, p.product_id)
 ORDER BY p.sku;
 
 -- ProductPriceUpdateCost sets (or, with NULL, forgets) what a unit costs us in

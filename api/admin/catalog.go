@@ -505,6 +505,11 @@ func (h *handlers) putProduct(c *gin.Context) {
 	var out CatalogProduct
 	err = db.InTx(ctx, h.pool, func(q *db.Queries) error {
 		product, err := q.ProductPut(ctx, db.ProductPutParams{Sku: sku, Name: name, WeightGrams: int32(weight)})
+		if db.IsInputError(err) {
+			// A new SKU gets a catalog product with the SKU as its handle;
+			// another product has that handle.
+			return conflict("already_exists", "sku", "a catalog product already has the handle "+sku+"; add the SKU as its variant instead")
+		}
 		if err != nil {
 			return err
 		}

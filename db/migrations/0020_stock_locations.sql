@@ -66,3 +66,13 @@ SELECT shipment_id, sku, '00000000-0000-0000-0000-00000000d0c1', quantity FROM s
 
 -- Where a returned line was restocked (NULL: written off, or not received yet).
 ALTER TABLE return_lines ADD COLUMN restock_location_id uuid REFERENCES stock_locations (id);
+
+-- Availability (migration 0018's view, read by every listing, cart and
+-- checkout) is now the sum over the locations. A correlated sum per product
+-- row rather than a GROUP BY: the view is then flattened into the queries that
+-- join it by SKU, and each SKU's sum reads its own stock rows by the primary
+-- key, never the whole stock table.
+CREATE OR REPLACE VIEW sku_availability AS
+SELECT p.sku,
+       (SELECT COALESCE(sum(s.on_hand - s.reserved), 0) FROM stock s WHERE s.sku = p.sku)::bigint AS available
+FROM products p;

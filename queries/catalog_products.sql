@@ -1,0 +1,107 @@
+-- name: CatalogProductCreate :one
+INSERT INTO catalog_products (id, handle, name, description, category, options, attributes)
+VALUES (@id, @handle, @name, @description, @category, @options, @attributes)
+RETURNING *;
+
+-- name: CatalogProductUpdate :one
+UPDATE catalog_products
+SET handle = @handle, name = @name, description = @description, category = @category,
+    options = @options, attributes = @attributes, updated_at = now()
+WHERE id = @id
+RETURNING *;
+
+-- name: CatalogProductGet :one
+SELECT * FROM catalog_products WHERE id = $1;
+
+-- name: CatalogProductGetByHandle :one
+SELECT * FROM catalog_products WHERE handle = $1;
+
+-- name: CatalogProductLock :one
+SELECT * FROM catalog_products WHERE id = $1 FOR UPDATE;
+
+-- CatalogProductListVisible pages through the catalog products a company may
+-- see (all of them, or its assortment's), by handle, filtered: category ('':
+-- any), search (lower-cased LIKE pattern, '': none; the trigram index serves
+-- it), attributes (a JSON object every match contains, served by the GIN
+-- index) and one numeric range (range_name '': none).
+-- name: CatalogProductListVisible :many
+SELECT p.* FROM catalog_products p
+WHERE p.handle > @after_handle::text
+  AND (@category::text = '' OR p.category = @category::text)
+  AND (@search::text = '' OR p.search_text LIKE @search::text)
+  AND (@attributes::jsonb = '{}'::jsonb OR p.attributes @> @attributes::jsonb)
+  AND (@range_name::text = '' OR p.id IN (
+        SELECT n.product_id FROM catalog_product_numbers n
+        WHERE n.name = @range_name::text AND n.value >= @range_min::numeric AND n.value <= @range_max::numeric))
+  AND (sqlc.narg(assortment_id)::uuid IS NULL OR p.id IN (
+        SELECT ap.product_id FROM assortment_products ap WHERE ap.assortment_id = sqlc.narg(assortment_id)::uuid))
+ORDER BY p.handle
+LIMIT @row_limit;
+
+-- CatalogVariantListByProducts returns the variants of a page of products in
+-- one query, each with its base price in one currency (priced false: none)
+-- and the units available.
+-- name: CatalogVariantListByProducts :many
+SELECT v.product_id, v.sku, v.name, v.option_values, v.unit, v.pack_size, v.weight_grams, v.position,
+       COALESCE(pp.unit_price, 0)::bigint AS base_price, (pp.sku IS NOT NULL)::boolean AS priced,
+       COALESCE(a.available, 0)::bigint AS available
+FROM products v
+LEFT JOIN product_prices pp ON pp.sku = v.sku AND pp.currency = @currency
+LEFT JOIN sku_availability a ON a.sku = v.sku
+WHERE v.product_id = ANY(@product_ids::uuid[])
+ORDER BY v.product_id, v.position, v.sku;
+
+-- CatalogVariantListForAdmin returns a product's variants with their stock,
+-- as ops see them.
+-- name: CatalogVariantListForAdmin :many
+SELECT v.sku, v.name, v.option_values, v.unit, v.pack_size, v.weight_grams, v.position,
+       COALESCE(s.on_hand, 0)::bigint AS on_hand, COALESCE(a.available, 0)::bigint AS available
+FROM products v
+LEFT JOIN stock s ON s.sku = v.sku
+LEFT JOIN sku_availability a ON a.sku = v.sku
+WHERE v.product_id = @product_id
+ORDER BY v.position, v.sku;
+
+-- CatalogVariantPut creates a variant of a product or updates one it has. No
+-- row back: the SKU is another product's variant.
+-- name: CatalogVariantPut :one
+INSERT INTO products (sku, name, weight_grams, product_id, option_values, unit, pack_size, position)
+VALUES (@sku, @name, @weight_grams, @product_id, @option_values, @unit, @pack_size, @position)
+ON CONFLICT (sku) DO UPDATE
+SET name = excluded.name, weight_grams = excluded.weight_grams, option_values = excluded.option_values,
+    unit = excluded.unit, pack_size = excluded.pack_size, position = excluded.position
+WHERE products.product_id = excluded.product_id
+RETURNING *;
+
+-- name: CatalogVariantListSKUsByProduct :many
+SELECT sku FROM products WHERE product_id = $1 ORDER BY sku;
+
+-- name: CatalogProductNumberDeleteByProduct :exec
+DELETE FROM catalog_product_numbers WHERE product_id = $1;
+
+-- CatalogProductNumberCreateFromAttributes writes the range-filter rows of a
+-- product from its number attributes.
+-- name: CatalogProductNumberCreateFromAttributes :exec
+INSERT INTO catalog_product_numbers (name, value, product_id)
+SELECT e.key, (e.value #>> '{}')::numeric, p.id
+FROM catalog_products p, jsonb_each(p.attributes) e
+WHERE p.id = @product_id AND jsonb_typeof(e.value) = 'number';
+
+-- CatalogAttributeCreateMany records the kind of attributes not seen before;
+-- the kind of a known one stays.
+-- name: CatalogAttributeCreateMany :exec
+INSERT INTO catalog_attributes (name, kind)
+SELECT unnest(@names::text[]), unnest(@kinds::text[])
+ON CONFLICT (name) DO NOTHING;
+
+-- name: CatalogAttributeListByNames :many
+SELECT * FROM catalog_attributes WHERE name = ANY(@names::text[]) ORDER BY name;
+
+-- name: CatalogProductListIDsByHandles :many
+SELECT id, handle FROM catalog_products WHERE handle = ANY(@handles::text[]);
+
+-- name: CatalogProductIDBySKU :one
+SELECT product_id FROM products WHERE sku = $1;
+
+-- name: CatalogProductVisible :one
+SELECT catalog_product_visible(@company_id::uuid, @product_id::uuid)::boolean AS visible;
