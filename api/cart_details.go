@@ -8,12 +8,19 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
 
+	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
 )
 
 type cartDetailsRequest struct {
-	ShipTo         *ShipTo `json:"ship_to"`
+	ShipTo *ShipTo `json:"ship_to"`
+	// ShipToAddressID picks the ship-to from the company's address book
+	// (copied in), instead of typing it (ship_to).
+	ShipToAddressID *uuid.UUID `json:"ship_to_address_id"`
+	BillTo          *ShipTo    `json:"bill_to"`
+	BillToAddressID *uuid.UUID `json:"bill_to_address_id"`
 	ShippingMethod *string `json:"shipping_method"`
 	PONumber       *string `json:"po_number"`
 	BuyerReference *string `json:"buyer_reference"`
@@ -45,6 +52,29 @@ func (s *Server) setCartDetails(c *gin.Context) {
 			ID: cart.ID, ShipName: cart.ShipName, ShipLine1: cart.ShipLine1, ShipLine2: cart.ShipLine2,
 			ShipCity: cart.ShipCity, ShipPostalCode: cart.ShipPostalCode, ShipCountry: cart.ShipCountry,
 			ShippingMethod: cart.ShippingMethod, PoNumber: cart.PoNumber, BuyerReference: cart.BuyerReference,
+			ShipToAddressID: cart.ShipToAddressID, BillTo: cart.BillTo, BillToAddressID: cart.BillToAddressID,
+		}
+		if err := pickBookAddresses(ctx, q, cart.CompanyID, &req); err != nil {
+			return err
+		}
+		if req.ShipTo != nil {
+			p.ShipToAddressID = uuid.NullUUID{}
+			if req.ShipToAddressID != nil {
+				p.ShipToAddressID = uuid.NullUUID{UUID: *req.ShipToAddressID, Valid: true}
+			}
+		}
+		if t := req.BillTo; t != nil {
+			if err := commerce.ValidateAddress("bill_to", addressOfShipTo(*t)); err != nil {
+				return err
+			}
+			raw, err := billToJSON(t)
+			if err != nil {
+				return err
+			}
+			p.BillTo, p.BillToAddressID = raw, uuid.NullUUID{}
+			if req.BillToAddressID != nil {
+				p.BillToAddressID = uuid.NullUUID{UUID: *req.BillToAddressID, Valid: true}
+			}
 		}
 		if t := req.ShipTo; t != nil {
 			rate, err := validateShipTo(ctx, q, t)
@@ -87,6 +117,38 @@ func (s *Server) setCartDetails(c *gin.Context) {
 		ch.cart = updated
 		return err
 	})
+}
+
+// pickBookAddresses turns the address book entries the request picks into
+// the addresses they stand for (req.ShipTo, req.BillTo), refusing an ID that
+// names no address of the company, or an entry given beside a typed address.
+func pickBookAddresses(ctx context.Context, q *db.Queries, companyID uuid.UUID, req *cartDetailsRequest) error {
+	for _, pick := range []struct {
+		field, typed string
+		id           *uuid.UUID
+		dst          **ShipTo
+	}{
+		{"ship_to_address_id", "ship_to", req.ShipToAddressID, &req.ShipTo},
+		{"bill_to_address_id", "bill_to", req.BillToAddressID, &req.BillTo},
+	} {
+		if pick.id == nil {
+			continue
+		}
+		if *pick.dst != nil {
+			return FieldError(pick.field, fmt.Sprintf("give %s or %s, not both", pick.typed, pick.field))
+		}
+		a, err := bookAddress(ctx, q, companyID, pick.field, *pick.id)
+		if err != nil {
+			return err
+		}
+		picked := companyAddressOf(a).ShipTo
+		*pick.dst = &picked
+	}
+	return nil
+}
+
+func addressOfShipTo(t ShipTo) commerce.Address {
+	return commerce.Address{Name: t.Name, Line1: t.Line1, Line2: t.Line2, City: t.City, PostalCode: t.PostalCode, Country: t.Country}
 }
 
 func validateShipTo(ctx context.Context, q *db.Queries, t *ShipTo) (db.TaxRate, error) {

@@ -75,6 +75,9 @@ type Cart struct {
 	QuoteID         uuid.NullUUID
 	QuoteRevision   int32
 	FailureDetails  []byte
+	ShipToAddressID uuid.NullUUID
+	BillToAddressID uuid.NullUUID
+	BillTo          []byte
 }
 
 type CartLine struct {
@@ -98,6 +101,22 @@ type Company struct {
 	PaymentTermsDays       int32
 	ReturnWindowDays       int32
 	CreditUsed             int64
+}
+
+type CompanyAddress struct {
+	ID            uuid.UUID
+	CompanyID     uuid.UUID
+	Label         string
+	Name          string
+	Line1         string
+	Line2         string
+	City          string
+	PostalCode    string
+	Country       string
+	DefaultShipTo bool
+	DefaultBillTo bool
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 type CreditHold struct {
@@ -291,6 +310,7 @@ type Order struct {
 	ErpNumber        string
 	ErpStatus        string
 	ErpPaymentHeld   int64
+	BillTo           []byte
 }
 
 type OrderLine struct {
@@ -444,6 +464,23 @@ type QuoteRevisionLine struct {
 	UnitPrice     int64
 	CostPrice     pgtype.Int8
 	LineTotal     int64
+}
+
+type RequisitionList struct {
+	ID          uuid.UUID
+	CompanyID   uuid.UUID
+	CreatedBy   uuid.UUID
+	Name        string
+	Description string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+type RequisitionListLine struct {
+	ListID   uuid.UUID
+	Sku      string
+	Quantity int32
+	AddedAt  time.Time
 }
 
 type Return struct {
