@@ -201,6 +201,68 @@ func (q *Queries) CompanyAddressLockInCompany(ctx context.Context, arg CompanyAd
 	return i, err
 }
 
+const companyAddressPut = `-- name: CompanyAddressPut :one
+INSERT INTO company_addresses (id, company_id, label, name, line1, line2, city, postal_code, country,
+                               default_ship_to, default_bill_to)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
+        $10, $11)
+ON CONFLICT (id) DO UPDATE
+SET label = excluded.label, name = excluded.name, line1 = excluded.line1, line2 = excluded.line2, city = excluded.city,
+    postal_code = excluded.postal_code, country = excluded.country, default_ship_to = excluded.default_ship_to,
+    default_bill_to = excluded.default_bill_to, updated_at = now()
+RETURNING id, company_id, label, name, line1, line2, city, postal_code, country, default_ship_to, default_bill_to, created_at, updated_at
+`
+
+type CompanyAddressPutParams struct {
+	ID            uuid.UUID
+	CompanyID     uuid.UUID
+	Label         string
+	Name          string
+	Line1         string
+	Line2         string
+	City          string
+	PostalCode    string
+	Country       string
+	DefaultShipTo bool
+	DefaultBillTo bool
+}
+
+// CompanyAddressPut creates the address, or puts it back as given, by its ID
+// (the demo's addresses). The caller takes a default it sets off the
+// company's other addresses first (CompanyAddressUpdateClearDefaults).
+func (q *Queries) CompanyAddressPut(ctx context.Context, arg CompanyAddressPutParams) (CompanyAddress, error) {
+	row := q.db.QueryRow(ctx, companyAddressPut,
+		arg.ID,
+		arg.CompanyID,
+		arg.Label,
+		arg.Name,
+		arg.Line1,
+		arg.Line2,
+		arg.City,
+		arg.PostalCode,
+		arg.Country,
+		arg.DefaultShipTo,
+		arg.DefaultBillTo,
+	)
+	var i CompanyAddress
+	err := row.Scan(
+		&i.ID,
+		&i.CompanyID,
+		&i.Label,
+		&i.Name,
+		&i.Line1,
+		&i.Line2,
+		&i.City,
+		&i.PostalCode,
+		&i.Country,
+		&i.DefaultShipTo,
+		&i.DefaultBillTo,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const companyAddressUpdate = `-- name: CompanyAddressUpdate :one
 UPDATE company_addresses
 SET label = $1, name = $2, line1 = $3, line2 = $4, city = $5, postal_code = $6,

@@ -131,6 +131,15 @@ func (q *Queries) RequisitionListLineDelete(ctx context.Context, arg Requisition
 	return result.RowsAffected(), nil
 }
 
+const requisitionListLineDeleteByList = `-- name: RequisitionListLineDeleteByList :exec
+DELETE FROM requisition_list_lines WHERE list_id = $1
+`
+
+func (q *Queries) RequisitionListLineDeleteByList(ctx context.Context, listID uuid.UUID) error {
+	_, err := q.db.Exec(ctx, requisitionListLineDeleteByList, listID)
+	return err
+}
+
 const requisitionListLineListByList = `-- name: RequisitionListLineListByList :many
 SELECT list_id, sku, quantity, added_at FROM requisition_list_lines WHERE list_id = $1 ORDER BY added_at, sku
 `
@@ -249,6 +258,44 @@ type RequisitionListLockInCompanyParams struct {
 // or its lines, so concurrent changes of one list are serialised.
 func (q *Queries) RequisitionListLockInCompany(ctx context.Context, arg RequisitionListLockInCompanyParams) (RequisitionList, error) {
 	row := q.db.QueryRow(ctx, requisitionListLockInCompany, arg.ID, arg.CompanyID)
+	var i RequisitionList
+	err := row.Scan(
+		&i.ID,
+		&i.CompanyID,
+		&i.CreatedBy,
+		&i.Name,
+		&i.Description,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const requisitionListPut = `-- name: RequisitionListPut :one
+INSERT INTO requisition_lists (id, company_id, created_by, name, description)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.description, updated_at = now()
+RETURNING id, company_id, created_by, name, description, created_at, updated_at
+`
+
+type RequisitionListPutParams struct {
+	ID          uuid.UUID
+	CompanyID   uuid.UUID
+	CreatedBy   uuid.UUID
+	Name        string
+	Description string
+}
+
+// RequisitionListPut creates the list, or puts its name and description back,
+// by its ID (the demo's lists).
+func (q *Queries) RequisitionListPut(ctx context.Context, arg RequisitionListPutParams) (RequisitionList, error) {
+	row := q.db.QueryRow(ctx, requisitionListPut,
+		arg.ID,
+		arg.CompanyID,
+		arg.CreatedBy,
+		arg.Name,
+		arg.Description,
+	)
 	var i RequisitionList
 	err := row.Scan(
 		&i.ID,

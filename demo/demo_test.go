@@ -30,7 +30,7 @@ func TestSeedIsIdempotentAndRestores(t *testing.T) {
 		out := map[string]int{}
 		for _, table := range []string{"companies", "customers", "staff", "api_tokens", "products", "product_prices",
 			"stock", "tax_rates", "shipping_methods", "price_lists", "price_list_tiers", "approval_rules", "spending_limits",
-			"integrations"} {
+			"integrations", "company_addresses", "requisition_lists", "requisition_list_lines"} {
 			var n int
 			require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM "+table).Scan(&n))
 			require.NotZero(t, n, table)
@@ -46,6 +46,9 @@ func TestSeedIsIdempotentAndRestores(t *testing.T) {
 		`UPDATE customers SET role = 'company_admin' WHERE id = '` + demo.Buyers[0].ID.String() + `'`,
 		`UPDATE price_list_tiers SET unit_price = 1 WHERE sku = 'NUT-M8'`,
 		`UPDATE stock SET reserved = 3 WHERE sku = 'LADDER-AL-6'`,
+		`UPDATE company_addresses SET default_ship_to = false WHERE id = '` + demo.AcmeGoodsIn.String() + `'`,
+		`UPDATE company_addresses SET default_ship_to = true WHERE id = '0c0a1e00-0000-4000-8000-00000000ad03'`,
+		`UPDATE requisition_list_lines SET quantity = 99 WHERE list_id = '` + demo.AcmeWorkshopList.String() + `'`,
 	} {
 		_, err := pool.Exec(ctx, stmt)
 		require.NoError(t, err, stmt)
@@ -63,6 +66,16 @@ func TestSeedIsIdempotentAndRestores(t *testing.T) {
 	var nut int64
 	require.NoError(t, pool.QueryRow(ctx, `SELECT unit_price FROM price_list_tiers WHERE sku = 'NUT-M8'`).Scan(&nut))
 	require.EqualValues(t, 720, nut)
+
+	goodsIn, err := q.CompanyAddressGetInCompany(ctx, db.CompanyAddressGetInCompanyParams{ID: demo.AcmeGoodsIn, CompanyID: demo.AcmeID})
+	require.NoError(t, err)
+	require.True(t, goodsIn.DefaultShipTo, "Acme's default ship-to is back")
+	var defaults, big int
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE default_ship_to) FROM company_addresses WHERE company_id = $1`,
+		demo.AcmeID).Scan(&defaults))
+	require.Equal(t, 1, defaults)
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM requisition_list_lines WHERE quantity = 99`).Scan(&big))
+	require.Zero(t, big, "the requisition list's lines are back")
 
 	for _, p := range append(append([]demo.Principal(nil), demo.Buyers...), demo.Staff...) {
 		got, err := q.PrincipalGetByTokenHash(ctx, apitoken.Hash(p.Token))

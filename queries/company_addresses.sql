@@ -41,3 +41,17 @@ WHERE company_id = @company_id AND id <> @keep_id
 
 -- name: CompanyAddressDelete :execrows
 DELETE FROM company_addresses WHERE id = @id AND company_id = @company_id;
+
+-- CompanyAddressPut creates the address, or puts it back as given, by its ID
+-- (the demo's addresses). The caller takes a default it sets off the
+-- company's other addresses first (CompanyAddressUpdateClearDefaults).
+-- name: CompanyAddressPut :one
+INSERT INTO company_addresses (id, company_id, label, name, line1, line2, city, postal_code, country,
+                               default_ship_to, default_bill_to)
+VALUES (@id, @company_id, @label, @name, @line1, @line2, @city, @postal_code, @country,
+        @default_ship_to, @default_bill_to)
+ON CONFLICT (id) DO UPDATE
+SET label = excluded.label, name = excluded.name, line1 = excluded.line1, line2 = excluded.line2, city = excluded.city,
+    postal_code = excluded.postal_code, country = excluded.country, default_ship_to = excluded.default_ship_to,
+    default_bill_to = excluded.default_bill_to, updated_at = now()
+RETURNING *;

@@ -56,3 +56,14 @@ DELETE FROM requisition_list_lines WHERE list_id = @list_id AND sku = @sku;
 
 -- name: RequisitionListLineCount :one
 SELECT count(*) FROM requisition_list_lines WHERE list_id = @list_id;
+
+-- RequisitionListPut creates the list, or puts its name and description back,
+-- by its ID (the demo's lists).
+-- name: RequisitionListPut :one
+INSERT INTO requisition_lists (id, company_id, created_by, name, description)
+VALUES (@id, @company_id, @created_by, @name, @description)
+ON CONFLICT (id) DO UPDATE SET name = excluded.name, description = excluded.description, updated_at = now()
+RETURNING *;
+
+-- name: RequisitionListLineDeleteByList :exec
+DELETE FROM requisition_list_lines WHERE list_id = @list_id;
