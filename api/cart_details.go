@@ -21,9 +21,9 @@ type cartDetailsRequest struct {
 	ShipToAddressID *uuid.UUID `json:"ship_to_address_id"`
 	BillTo          *ShipTo    `json:"bill_to"`
 	BillToAddressID *uuid.UUID `json:"bill_to_address_id"`
-	ShippingMethod *string `json:"shipping_method"`
-	PONumber       *string `json:"po_number"`
-	BuyerReference *string `json:"buyer_reference"`
+	ShippingMethod  *string    `json:"shipping_method"`
+	PONumber        *string    `json:"po_number"`
+	BuyerReference  *string    `json:"buyer_reference"`
 }
 
 // CountryPattern is the shape of an ISO 3166-1 alpha-2 country code (DE): how

@@ -103,6 +103,7 @@ func TestAddressBookDefaults(t *testing.T) {
 	// A typed ship-to is no book entry.
 	res = buyer.setCartDetails(cartID, map[string]any{"ship_to": map[string]any{"name": "Site 9", "line1": "Gate 2", "city": "Bonn", "country": "DE"}})
 	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+	cart = api.Cart{}
 	res.decode(t, &cart)
 	require.Nil(t, cart.ShipToAddressID)
 	require.Equal(t, eur(3_80), cart.Totals.Tax)
@@ -187,6 +188,7 @@ func TestRequisitionLists(t *testing.T) {
 	require.Equal(t, 3, page.RequisitionLists[0].LineCount)
 	res = colleague.do("GET", "/v1/requisition-lists?limit=1&cursor="+page.NextCursor, nil)
 	require.Equal(t, http.StatusOK, res.Status, string(res.Body))
+	page = api.RequisitionListPage{}
 	res.decode(t, &page)
 	require.Equal(t, second, page.RequisitionLists[0].ID)
 	require.Empty(t, page.NextCursor)
