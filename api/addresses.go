@@ -332,3 +332,16 @@ func billToOf(raw []byte) *ShipTo {
 	}
 	return &t
 }
+
+// optionalUUID reads an optional ID of a request body; one that is no UUID is
+// a 422 naming field.
+func optionalUUID(field string, v *string) (*uuid.UUID, error) {
+	if v == nil {
+		return nil, nil
+	}
+	id, err := uuid.Parse(*v)
+	if err != nil {
+		return nil, FieldError(field, field+" must be a UUID")
+	}
+	return &id, nil
+}

@@ -18,12 +18,12 @@ type cartDetailsRequest struct {
 	ShipTo *ShipTo `json:"ship_to"`
 	// ShipToAddressID picks the ship-to from the company's address book
 	// (copied in), instead of typing it (ship_to).
-	ShipToAddressID *uuid.UUID `json:"ship_to_address_id"`
-	BillTo          *ShipTo    `json:"bill_to"`
-	BillToAddressID *uuid.UUID `json:"bill_to_address_id"`
-	ShippingMethod  *string    `json:"shipping_method"`
-	PONumber        *string    `json:"po_number"`
-	BuyerReference  *string    `json:"buyer_reference"`
+	ShipToAddressID *string `json:"ship_to_address_id"`
+	BillTo          *ShipTo `json:"bill_to"`
+	BillToAddressID *string `json:"bill_to_address_id"`
+	ShippingMethod  *string `json:"shipping_method"`
+	PONumber        *string `json:"po_number"`
+	BuyerReference  *string `json:"buyer_reference"`
 }
 
 // CountryPattern is the shape of an ISO 3166-1 alpha-2 country code (DE): how
@@ -54,14 +54,12 @@ func (s *Server) setCartDetails(c *gin.Context) {
 			ShippingMethod: cart.ShippingMethod, PoNumber: cart.PoNumber, BuyerReference: cart.BuyerReference,
 			ShipToAddressID: cart.ShipToAddressID, BillTo: cart.BillTo, BillToAddressID: cart.BillToAddressID,
 		}
-		if err := pickBookAddresses(ctx, q, cart.CompanyID, &req); err != nil {
+		shipFrom, billFrom, err := pickBookAddresses(ctx, q, cart.CompanyID, &req)
+		if err != nil {
 			return err
 		}
 		if req.ShipTo != nil {
-			p.ShipToAddressID = uuid.NullUUID{}
-			if req.ShipToAddressID != nil {
-				p.ShipToAddressID = uuid.NullUUID{UUID: *req.ShipToAddressID, Valid: true}
-			}
+			p.ShipToAddressID = shipFrom
 		}
 		if t := req.BillTo; t != nil {
 			if err := commerce.ValidateAddress("bill_to", addressOfShipTo(*t)); err != nil {
@@ -71,10 +69,7 @@ func (s *Server) setCartDetails(c *gin.Context) {
 			if err != nil {
 				return err
 			}
-			p.BillTo, p.BillToAddressID = raw, uuid.NullUUID{}
-			if req.BillToAddressID != nil {
-				p.BillToAddressID = uuid.NullUUID{UUID: *req.BillToAddressID, Valid: true}
-			}
+			p.BillTo, p.BillToAddressID = raw, billFrom
 		}
 		if t := req.ShipTo; t != nil {
 			rate, err := validateShipTo(ctx, q, t)
@@ -120,31 +115,38 @@ func (s *Server) setCartDetails(c *gin.Context) {
 }
 
 // pickBookAddresses turns the address book entries the request picks into
-// the addresses they stand for (req.ShipTo, req.BillTo), refusing an ID that
-// names no address of the company, or an entry given beside a typed address.
-func pickBookAddresses(ctx context.Context, q *db.Queries, companyID uuid.UUID, req *cartDetailsRequest) error {
+// the addresses they stand for (req.ShipTo, req.BillTo), and answers the
+// entries picked (none: not valid). An ID that names no address of the
+// company, or one given beside a typed address, is refused.
+func pickBookAddresses(ctx context.Context, q *db.Queries, companyID uuid.UUID, req *cartDetailsRequest) (ship, bill uuid.NullUUID, err error) {
 	for _, pick := range []struct {
 		field, typed string
-		id           *uuid.UUID
+		id           *string
 		dst          **ShipTo
+		picked       *uuid.NullUUID
 	}{
-		{"ship_to_address_id", "ship_to", req.ShipToAddressID, &req.ShipTo},
-		{"bill_to_address_id", "bill_to", req.BillToAddressID, &req.BillTo},
+		{"ship_to_address_id", "ship_to", req.ShipToAddressID, &req.ShipTo, &ship},
+		{"bill_to_address_id", "bill_to", req.BillToAddressID, &req.BillTo, &bill},
 	} {
-		if pick.id == nil {
+		id, err := optionalUUID(pick.field, pick.id)
+		if err != nil {
+			return ship, bill, err
+		}
+		if id == nil {
 			continue
 		}
 		if *pick.dst != nil {
-			return FieldError(pick.field, fmt.Sprintf("give %s or %s, not both", pick.typed, pick.field))
+			return ship, bill, FieldError(pick.field, fmt.Sprintf("give %s or %s, not both", pick.typed, pick.field))
 		}
-		a, err := bookAddress(ctx, q, companyID, pick.field, *pick.id)
+		a, err := bookAddress(ctx, q, companyID, pick.field, *id)
 		if err != nil {
-			return err
+			return ship, bill, err
 		}
 		picked := companyAddressOf(a).ShipTo
 		*pick.dst = &picked
+		*pick.picked = uuid.NullUUID{UUID: a.ID, Valid: true}
 	}
-	return nil
+	return ship, bill, nil
 }
 
 func addressOfShipTo(t ShipTo) commerce.Address {

@@ -383,7 +383,7 @@ func (s *Server) deleteRequisitionListLine(c *gin.Context) {
 type addListToCartRequest struct {
 	// CartID is an open cart of the caller's to add to; without it a new
 	// cart is made.
-	CartID *uuid.UUID `json:"cart_id"`
+	CartID *string `json:"cart_id"`
 }
 
 // addRequisitionListToCart adds every line of a list of the caller's company
@@ -400,8 +400,13 @@ func (s *Server) addRequisitionListToCart(c *gin.Context) {
 		RespondError(c, err)
 		return
 	}
+	cartID, err := optionalUUID("cart_id", req.CartID)
+	if err != nil {
+		RespondError(c, err)
+		return
+	}
 	p := principal(c)
-	s.rebuy(c, rebuyTarget{cartID: req.CartID}, func(ctx context.Context, q *db.Queries) ([]commerce.PastLine, error) {
+	s.rebuy(c, rebuyTarget{cartID: cartID}, func(ctx context.Context, q *db.Queries) ([]commerce.PastLine, error) {
 		list, err := q.RequisitionListGetInCompany(ctx, db.RequisitionListGetInCompanyParams{ID: id, CompanyID: p.CompanyID})
 		if err != nil {
 			return nil, err
