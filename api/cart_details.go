@@ -8,15 +8,22 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
 
+	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
 )
 
 type cartDetailsRequest struct {
-	ShipTo         *ShipTo `json:"ship_to"`
-	ShippingMethod *string `json:"shipping_method"`
-	PONumber       *string `json:"po_number"`
-	BuyerReference *string `json:"buyer_reference"`
+	ShipTo *ShipTo `json:"ship_to"`
+	// ShipToAddressID picks the ship-to from the company's address book
+	// (copied in), instead of typing it (ship_to).
+	ShipToAddressID *string `json:"ship_to_address_id"`
+	BillTo          *ShipTo `json:"bill_to"`
+	BillToAddressID *string `json:"bill_to_address_id"`
+	ShippingMethod  *string `json:"shipping_method"`
+	PONumber        *string `json:"po_number"`
+	BuyerReference  *string `json:"buyer_reference"`
 }
 
 // CountryPattern is the shape of an ISO 3166-1 alpha-2 country code (DE): how
@@ -45,6 +52,24 @@ func (s *Server) setCartDetails(c *gin.Context) {
 			ID: cart.ID, ShipName: cart.ShipName, ShipLine1: cart.ShipLine1, ShipLine2: cart.ShipLine2,
 			ShipCity: cart.ShipCity, ShipPostalCode: cart.ShipPostalCode, ShipCountry: cart.ShipCountry,
 			ShippingMethod: cart.ShippingMethod, PoNumber: cart.PoNumber, BuyerReference: cart.BuyerReference,
+			ShipToAddressID: cart.ShipToAddressID, BillTo: cart.BillTo, BillToAddressID: cart.BillToAddressID,
+		}
+		shipFrom, billFrom, err := pickBookAddresses(ctx, q, cart.CompanyID, &req)
+		if err != nil {
+			return err
+		}
+		if req.ShipTo != nil {
+			p.ShipToAddressID = shipFrom
+		}
+		if t := req.BillTo; t != nil {
+			if err := commerce.ValidateAddress("bill_to", addressOfShipTo(*t)); err != nil {
+				return err
+			}
+			raw, err := billToJSON(t)
+			if err != nil {
+				return err
+			}
+			p.BillTo, p.BillToAddressID = raw, billFrom
 		}
 		if t := req.ShipTo; t != nil {
 			rate, err := validateShipTo(ctx, q, t)
@@ -87,6 +112,45 @@ func (s *Server) setCartDetails(c *gin.Context) {
 		ch.cart = updated
 		return err
 	})
+}
+
+// pickBookAddresses turns the address book entries the request picks into
+// the addresses they stand for (req.ShipTo, req.BillTo), and answers the
+// entries picked (none: not valid). An ID that names no address of the
+// company, or one given beside a typed address, is refused.
+func pickBookAddresses(ctx context.Context, q *db.Queries, companyID uuid.UUID, req *cartDetailsRequest) (ship, bill uuid.NullUUID, err error) {
+	for _, pick := range []struct {
+		field, typed string
+		id           *string
+		dst          **ShipTo
+		picked       *uuid.NullUUID
+	}{
+		{"ship_to_address_id", "ship_to", req.ShipToAddressID, &req.ShipTo, &ship},
+		{"bill_to_address_id", "bill_to", req.BillToAddressID, &req.BillTo, &bill},
+	} {
+		id, err := optionalUUID(pick.field, pick.id)
+		if err != nil {
+			return ship, bill, err
+		}
+		if id == nil {
+			continue
+		}
+		if *pick.dst != nil {
+			return ship, bill, FieldError(pick.field, fmt.Sprintf("give %s or %s, not both", pick.typed, pick.field))
+		}
+		a, err := bookAddress(ctx, q, companyID, pick.field, *id)
+		if err != nil {
+			return ship, bill, err
+		}
+		picked := companyAddressOf(a).ShipTo
+		*pick.dst = &picked
+		*pick.picked = uuid.NullUUID{UUID: a.ID, Valid: true}
+	}
+	return ship, bill, nil
+}
+
+func addressOfShipTo(t ShipTo) commerce.Address {
+	return commerce.Address{Name: t.Name, Line1: t.Line1, Line2: t.Line2, City: t.City, PostalCode: t.PostalCode, Country: t.Country}
 }
 
 func validateShipTo(ctx context.Context, q *db.Queries, t *ShipTo) (db.TaxRate, error) {

@@ -119,10 +119,18 @@ type Cart struct {
 
 // CartDetails are what a buyer sets on a cart besides its lines.
 type CartDetails struct {
-	ShipTo         *ShipTo `json:"ship_to"`
-	ShippingMethod string  `json:"shipping_method"`
-	PONumber       string  `json:"po_number"`
-	BuyerReference string  `json:"buyer_reference"`
+	ShipTo *ShipTo `json:"ship_to"`
+	// ShipToAddressID is the entry of the company's address book the ship-to
+	// was copied from (the default, or one the buyer picked); absent when it
+	// was typed in. Carts only.
+	ShipToAddressID *uuid.UUID `json:"ship_to_address_id,omitempty"`
+	// BillTo is who the order is billed to: the company's default bill-to,
+	// or one the buyer picked or typed; null when there is none.
+	BillTo          *ShipTo    `json:"bill_to"`
+	BillToAddressID *uuid.UUID `json:"bill_to_address_id,omitempty"`
+	ShippingMethod  string     `json:"shipping_method"`
+	PONumber        string     `json:"po_number"`
+	BuyerReference  string     `json:"buyer_reference"`
 }
 
 // Checkout is the state of a cart's checkout, for polling.
@@ -270,6 +278,7 @@ func orderOf(o db.Order) Order {
 	if json.Unmarshal(o.ShipTo, &ship) == nil && ship != (ShipTo{}) {
 		out.ShipTo = &ship
 	}
+	out.BillTo = billToOf(o.BillTo)
 	return out
 }
 
@@ -295,6 +304,13 @@ func cartDetailsOf(c db.Cart) CartDetails {
 	ship := ShipTo{Name: c.ShipName, Line1: c.ShipLine1, Line2: c.ShipLine2, City: c.ShipCity, PostalCode: c.ShipPostalCode, Country: c.ShipCountry}
 	if ship != (ShipTo{}) {
 		d.ShipTo = &ship
+	}
+	d.BillTo = billToOf(c.BillTo)
+	if c.ShipToAddressID.Valid {
+		d.ShipToAddressID = &c.ShipToAddressID.UUID
+	}
+	if c.BillToAddressID.Valid {
+		d.BillToAddressID = &c.BillToAddressID.UUID
 	}
 	return d
 }

@@ -138,6 +138,24 @@ func (s *Server) Routes(r gin.IRouter, areas ...Area) {
 	v1.GET("/orders/:order_id", read, s.getOrder)
 	v1.POST("/orders/:order_id/cancel", read, s.Idempotent, s.cancelOrder)
 	v1.POST("/orders/:order_id/returns", read, s.Idempotent, s.requestReturn)
+	v1.POST("/orders/:order_id/reorder", buy, s.Idempotent, s.reorder)
+
+	// The company's address book: every employee reads it, its admins change it.
+	manageBook := Allow(commerce.RoleCompanyAdmin)
+	v1.GET("/company/addresses", buy, s.listAddresses)
+	v1.POST("/company/addresses", manageBook, s.Idempotent, s.createAddress)
+	v1.GET("/company/addresses/:address_id", buy, s.getAddress)
+	v1.PATCH("/company/addresses/:address_id", manageBook, s.Idempotent, s.updateAddress)
+	v1.DELETE("/company/addresses/:address_id", manageBook, s.Idempotent, s.deleteAddress)
+
+	v1.POST("/requisition-lists", buy, s.Idempotent, s.createRequisitionList)
+	v1.GET("/requisition-lists", buy, s.listRequisitionLists)
+	v1.GET("/requisition-lists/:list_id", buy, s.getRequisitionList)
+	v1.PATCH("/requisition-lists/:list_id", buy, s.Idempotent, s.updateRequisitionList)
+	v1.DELETE("/requisition-lists/:list_id", buy, s.Idempotent, s.deleteRequisitionList)
+	v1.PUT("/requisition-lists/:list_id/lines/:sku", buy, s.Idempotent, s.putRequisitionListLine)
+	v1.DELETE("/requisition-lists/:list_id/lines/:sku", buy, s.Idempotent, s.deleteRequisitionListLine)
+	v1.POST("/requisition-lists/:list_id/add-to-cart", buy, s.Idempotent, s.addRequisitionListToCart)
 
 	v1.POST("/quotes", buy, s.Idempotent, s.createQuote)
 	v1.GET("/quotes", buy, s.listQuotes)

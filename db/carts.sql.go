@@ -47,9 +47,20 @@ func (q *Queries) CartCompleteRecorded(ctx context.Context, arg CartCompleteReco
 }
 
 const cartCreate = `-- name: CartCreate :one
-INSERT INTO carts (id, company_id, customer_id, currency)
-VALUES ($1, $2, $3, $4)
-RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details
+INSERT INTO carts (id, company_id, customer_id, currency,
+                   ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, ship_to_address_id,
+                   bill_to, bill_to_address_id)
+SELECT $1, $2, $3, $4,
+       COALESCE(s.name, ''), COALESCE(s.line1, ''), COALESCE(s.line2, ''), COALESCE(s.city, ''),
+       COALESCE(s.postal_code, ''), COALESCE(s.country, ''), s.id,
+       CASE WHEN b.id IS NULL THEN '{}'::jsonb
+            ELSE jsonb_build_object('name', b.name, 'line1', b.line1, 'line2', b.line2, 'city', b.city,
+                                    'postal_code', b.postal_code, 'country', b.country) END,
+       b.id
+FROM (SELECT 1) one
+LEFT JOIN company_addresses s ON s.company_id = $2 AND s.default_ship_to
+LEFT JOIN company_addresses b ON b.company_id = $2 AND b.default_bill_to
+RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details, ship_to_address_id, bill_to_address_id, bill_to
 `
 
 type CartCreateParams struct {
@@ -59,6 +70,9 @@ type CartCreateParams struct {
 	Currency   string
 }
 
+// CartCreate opens a cart with the company's default ship-to and bill-to from
+// its address book (when it has them), copied in, so tax and shipping are
+// right before the buyer types an address.
 func (q *Queries) CartCreate(ctx context.Context, arg CartCreateParams) (Cart, error) {
 	row := q.db.QueryRow(ctx, cartCreate,
 		arg.ID,
@@ -92,6 +106,9 @@ func (q *Queries) CartCreate(ctx context.Context, arg CartCreateParams) (Cart, e
 		&i.QuoteID,
 		&i.QuoteRevision,
 		&i.FailureDetails,
+		&i.ShipToAddressID,
+		&i.BillToAddressID,
+		&i.BillTo,
 	)
 	return i, err
 }
@@ -99,11 +116,11 @@ func (q *Queries) CartCreate(ctx context.Context, arg CartCreateParams) (Cart, e
 const cartCreateForQuote = `-- name: CartCreateForQuote :execrows
 INSERT INTO carts (id, company_id, customer_id, currency, quote_id, quote_revision,
                    ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country,
-                   shipping_method, po_number, buyer_reference)
+                   shipping_method, po_number, buyer_reference, bill_to)
 SELECT $1, $2, $3, $4, $5, $6,
        COALESCE(s.ship_name, ''), COALESCE(s.ship_line1, ''), COALESCE(s.ship_line2, ''), COALESCE(s.ship_city, ''),
        COALESCE(s.ship_postal_code, ''), COALESCE(s.ship_country, ''), '', COALESCE(s.po_number, ''),
-       COALESCE(s.buyer_reference, '')
+       COALESCE(s.buyer_reference, ''), COALESCE(s.bill_to, '{}'::jsonb)
 FROM (SELECT 1) one LEFT JOIN carts s ON s.id = $7::uuid
 ON CONFLICT (id) DO NOTHING
 `
@@ -120,7 +137,7 @@ type CartCreateForQuoteParams struct {
 
 // CartCreateForQuote creates, once, the cart an accepted quote checks out,
 // sold at the revision's prices, with the ship-to and references of the cart the
-// quote was requested from (when there was one).
+// quote was requested from (when there was one), and its bill-to.
 func (q *Queries) CartCreateForQuote(ctx context.Context, arg CartCreateForQuoteParams) (int64, error) {
 	result, err := q.db.Exec(ctx, cartCreateForQuote,
 		arg.ID,
@@ -151,7 +168,7 @@ func (q *Queries) CartExistsByCompany(ctx context.Context, companyID uuid.UUID) 
 }
 
 const cartGet = `-- name: CartGet :one
-SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details FROM carts WHERE id = $1
+SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details, ship_to_address_id, bill_to_address_id, bill_to FROM carts WHERE id = $1
 `
 
 func (q *Queries) CartGet(ctx context.Context, id uuid.UUID) (Cart, error) {
@@ -182,12 +199,15 @@ func (q *Queries) CartGet(ctx context.Context, id uuid.UUID) (Cart, error) {
 		&i.QuoteID,
 		&i.QuoteRevision,
 		&i.FailureDetails,
+		&i.ShipToAddressID,
+		&i.BillToAddressID,
+		&i.BillTo,
 	)
 	return i, err
 }
 
 const cartGetInCompany = `-- name: CartGetInCompany :one
-SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details FROM carts WHERE id = $1 AND (company_id = $2 OR $3::boolean)
+SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details, ship_to_address_id, bill_to_address_id, bill_to FROM carts WHERE id = $1 AND (company_id = $2 OR $3::boolean)
 `
 
 type CartGetInCompanyParams struct {
@@ -227,12 +247,15 @@ func (q *Queries) CartGetInCompany(ctx context.Context, arg CartGetInCompanyPara
 		&i.QuoteID,
 		&i.QuoteRevision,
 		&i.FailureDetails,
+		&i.ShipToAddressID,
+		&i.BillToAddressID,
+		&i.BillTo,
 	)
 	return i, err
 }
 
 const cartGetWithLineCountInCompany = `-- name: CartGetWithLineCountInCompany :one
-SELECT carts.id, carts.company_id, carts.customer_id, carts.currency, carts.status, carts.failure_code, carts.failure_reason, carts.order_id, carts.checkout_attempt, carts.created_at, carts.updated_at, carts.ship_name, carts.ship_line1, carts.ship_line2, carts.ship_city, carts.ship_postal_code, carts.ship_country, carts.shipping_method, carts.po_number, carts.buyer_reference, carts.checkout_status, carts.quote_id, carts.quote_revision, carts.failure_details, (SELECT count(*) FROM cart_lines l WHERE l.cart_id = carts.id) AS line_count
+SELECT carts.id, carts.company_id, carts.customer_id, carts.currency, carts.status, carts.failure_code, carts.failure_reason, carts.order_id, carts.checkout_attempt, carts.created_at, carts.updated_at, carts.ship_name, carts.ship_line1, carts.ship_line2, carts.ship_city, carts.ship_postal_code, carts.ship_country, carts.shipping_method, carts.po_number, carts.buyer_reference, carts.checkout_status, carts.quote_id, carts.quote_revision, carts.failure_details, carts.ship_to_address_id, carts.bill_to_address_id, carts.bill_to, (SELECT count(*) FROM cart_lines l WHERE l.cart_id = carts.id) AS line_count
 FROM carts WHERE carts.id = $1 AND carts.company_id = $2
 `
 
@@ -276,6 +299,9 @@ func (q *Queries) CartGetWithLineCountInCompany(ctx context.Context, arg CartGet
 		&i.Cart.QuoteID,
 		&i.Cart.QuoteRevision,
 		&i.Cart.FailureDetails,
+		&i.Cart.ShipToAddressID,
+		&i.Cart.BillToAddressID,
+		&i.Cart.BillTo,
 		&i.LineCount,
 	)
 	return i, err
@@ -420,7 +446,7 @@ func (q *Queries) CartLineUpdate(ctx context.Context, arg CartLineUpdateParams) 
 }
 
 const cartLock = `-- name: CartLock :one
-SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details FROM carts WHERE id = $1 FOR NO KEY UPDATE
+SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details, ship_to_address_id, bill_to_address_id, bill_to FROM carts WHERE id = $1 FOR NO KEY UPDATE
 `
 
 func (q *Queries) CartLock(ctx context.Context, id uuid.UUID) (Cart, error) {
@@ -451,6 +477,9 @@ func (q *Queries) CartLock(ctx context.Context, id uuid.UUID) (Cart, error) {
 		&i.QuoteID,
 		&i.QuoteRevision,
 		&i.FailureDetails,
+		&i.ShipToAddressID,
+		&i.BillToAddressID,
+		&i.BillTo,
 	)
 	return i, err
 }
@@ -458,7 +487,7 @@ func (q *Queries) CartLock(ctx context.Context, id uuid.UUID) (Cart, error) {
 const cartLockTouchInCompany = `-- name: CartLockTouchInCompany :one
 UPDATE carts SET updated_at = now(), failure_code = '', failure_reason = '', failure_details = NULL
 WHERE id = $1 AND company_id = $2
-RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details
+RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details, ship_to_address_id, bill_to_address_id, bill_to
 `
 
 type CartLockTouchInCompanyParams struct {
@@ -500,6 +529,9 @@ func (q *Queries) CartLockTouchInCompany(ctx context.Context, arg CartLockTouchI
 		&i.QuoteID,
 		&i.QuoteRevision,
 		&i.FailureDetails,
+		&i.ShipToAddressID,
+		&i.BillToAddressID,
+		&i.BillTo,
 	)
 	return i, err
 }
@@ -655,22 +687,27 @@ func (q *Queries) CartUpdateCheckoutStatus(ctx context.Context, arg CartUpdateCh
 const cartUpdateDetails = `-- name: CartUpdateDetails :one
 UPDATE carts SET ship_name = $1, ship_line1 = $2, ship_line2 = $3,
                  ship_city = $4, ship_postal_code = $5, ship_country = $6,
-                 shipping_method = $7, po_number = $8, buyer_reference = $9
-WHERE id = $10
-RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details
+                 shipping_method = $7, po_number = $8, buyer_reference = $9,
+                 ship_to_address_id = $10::uuid,
+                 bill_to = COALESCE($11::jsonb, bill_to), bill_to_address_id = $12::uuid
+WHERE id = $13
+RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details, ship_to_address_id, bill_to_address_id, bill_to
 `
 
 type CartUpdateDetailsParams struct {
-	ShipName       string
-	ShipLine1      string
-	ShipLine2      string
-	ShipCity       string
-	ShipPostalCode string
-	ShipCountry    string
-	ShippingMethod string
-	PoNumber       string
-	BuyerReference string
-	ID             uuid.UUID
+	ShipName        string
+	ShipLine1       string
+	ShipLine2       string
+	ShipCity        string
+	ShipPostalCode  string
+	ShipCountry     string
+	ShippingMethod  string
+	PoNumber        string
+	BuyerReference  string
+	ShipToAddressID uuid.NullUUID
+	BillTo          []byte
+	BillToAddressID uuid.NullUUID
+	ID              uuid.UUID
 }
 
 func (q *Queries) CartUpdateDetails(ctx context.Context, arg CartUpdateDetailsParams) (Cart, error) {
@@ -684,6 +721,9 @@ func (q *Queries) CartUpdateDetails(ctx context.Context, arg CartUpdateDetailsPa
 		arg.ShippingMethod,
 		arg.PoNumber,
 		arg.BuyerReference,
+		arg.ShipToAddressID,
+		arg.BillTo,
+		arg.BillToAddressID,
 		arg.ID,
 	)
 	var i Cart
@@ -712,6 +752,9 @@ func (q *Queries) CartUpdateDetails(ctx context.Context, arg CartUpdateDetailsPa
 		&i.QuoteID,
 		&i.QuoteRevision,
 		&i.FailureDetails,
+		&i.ShipToAddressID,
+		&i.BillToAddressID,
+		&i.BillTo,
 	)
 	return i, err
 }

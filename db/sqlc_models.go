@@ -87,6 +87,9 @@ type Cart struct {
 	QuoteID         uuid.NullUUID
 	QuoteRevision   int32
 	FailureDetails  []byte
+	ShipToAddressID uuid.NullUUID
+	BillToAddressID uuid.NullUUID
+	BillTo          []byte
 }
 
 type CartLine struct {
@@ -136,6 +139,22 @@ type Company struct {
 	CreditUsed             int64
 	AssortmentID           uuid.NullUUID
 	PreferredLocationID    uuid.NullUUID
+}
+
+type CompanyAddress struct {
+	ID            uuid.UUID
+	CompanyID     uuid.UUID
+	Label         string
+	Name          string
+	Line1         string
+	Line2         string
+	City          string
+	PostalCode    string
+	Country       string
+	DefaultShipTo bool
+	DefaultBillTo bool
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 type CompanyQuantityRule struct {
@@ -338,6 +357,7 @@ type Order struct {
 	ErpNumber        string
 	ErpStatus        string
 	ErpPaymentHeld   int64
+	BillTo           []byte
 }
 
 type OrderLine struct {
@@ -504,6 +524,23 @@ type QuoteRevisionLine struct {
 	UnitPrice     int64
 	CostPrice     pgtype.Int8
 	LineTotal     int64
+}
+
+type RequisitionList struct {
+	ID          uuid.UUID
+	CompanyID   uuid.UUID
+	CreatedBy   uuid.UUID
+	Name        string
+	Description string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+type RequisitionListLine struct {
+	ListID   uuid.UUID
+	Sku      string
+	Quantity int32
+	AddedAt  time.Time
 }
 
 type Return struct {

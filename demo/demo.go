@@ -198,6 +198,9 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, secrets *webhooks.SecretBox) 
 		if err := seedPolicies(ctx, q); err != nil {
 			return fmt.Errorf("demo policies: %w", err)
 		}
+		if err := seedBuyerConveniences(ctx, q); err != nil {
+			return fmt.Errorf("demo address book and requisition list: %w", err)
+		}
 		if err := seedIntegrations(ctx, q, secrets); err != nil {
 			return fmt.Errorf("demo integrations: %w", err)
 		}
@@ -505,4 +508,58 @@ func seedApprovalRule(ctx context.Context, q *db.Queries, r approvalRule) error 
 	}
 	_, err = q.ApprovalRuleCreate(ctx, p)
 	return err
+}
+
+// Acme's address book and requisition list, by fixed ID.
+var (
+	// AcmeGoodsIn is Acme's default ship-to: every new Acme cart ships there
+	// (and is taxed for Germany) until the buyer picks another address.
+	AcmeGoodsIn = uuid.MustParse("0c0a1e00-0000-4000-8000-00000000ad01")
+	// AcmeAccounts is Acme's default bill-to.
+	AcmeAccounts = uuid.MustParse("0c0a1e00-0000-4000-8000-00000000ad02")
+	// AcmeWorkshopList is Acme's requisition list "Workshop restock", made by
+	// Alice, shared with all of Acme.
+	AcmeWorkshopList = uuid.MustParse("0c0a1e00-0000-4000-8000-00000000a151")
+)
+
+var acmeAddresses = []db.CompanyAddressPutParams{
+	{ID: AcmeGoodsIn, CompanyID: AcmeID, Label: "Stuttgart goods-in", Name: "Acme Industrial GmbH, Goods-in",
+		Line1: "Industriestraße 12", Line2: "Gate 3", City: "Stuttgart", PostalCode: "70565", Country: "DE", DefaultShipTo: true},
+	{ID: AcmeAccounts, CompanyID: AcmeID, Label: "Accounts payable", Name: "Acme Industrial GmbH, Accounts payable",
+		Line1: "Postfach 10 20 30", City: "Stuttgart", PostalCode: "70049", Country: "DE", DefaultBillTo: true},
+	{ID: uuid.MustParse("0c0a1e00-0000-4000-8000-00000000ad03"), CompanyID: AcmeID, Label: "Lyon site",
+		Name: "Acme Industrial SARL", Line1: "8 rue de l'Industrie", City: "Lyon", PostalCode: "69007", Country: "FR"},
+}
+
+// acmeWorkshopLines are the list's lines: none of them needs an approval.
+var acmeWorkshopLines = []struct {
+	sku string
+	qty int32
+}{{"BOLT-M8-50", 2}, {"WASHER-M8", 4}, {"GLOVE-NIT-L", 2}, {"TAPE-PVC-19", 1}}
+
+// seedBuyerConveniences puts Acme's address book (its defaults too) and its
+// requisition list back as defined.
+func seedBuyerConveniences(ctx context.Context, q *db.Queries) error {
+	for _, a := range acmeAddresses {
+		if err := q.CompanyAddressUpdateClearDefaults(ctx, db.CompanyAddressUpdateClearDefaultsParams{
+			CompanyID: a.CompanyID, KeepID: a.ID, ClearShipTo: a.DefaultShipTo, ClearBillTo: a.DefaultBillTo}); err != nil {
+			return err
+		}
+		if _, err := q.CompanyAddressPut(ctx, a); err != nil {
+			return fmt.Errorf("address %s: %w", a.Label, err)
+		}
+	}
+	if _, err := q.RequisitionListPut(ctx, db.RequisitionListPutParams{ID: AcmeWorkshopList, CompanyID: AcmeID,
+		CreatedBy: Buyers[0].ID, Name: "Workshop restock", Description: "What the Stuttgart workshop runs out of every month"}); err != nil {
+		return err
+	}
+	if err := q.RequisitionListLineDeleteByList(ctx, AcmeWorkshopList); err != nil {
+		return err
+	}
+	lines := db.RequisitionListLineCreateManyParams{ListID: AcmeWorkshopList}
+	for _, l := range acmeWorkshopLines {
+		lines.Skus = append(lines.Skus, l.sku)
+		lines.Quantities = append(lines.Quantities, l.qty)
+	}
+	return q.RequisitionListLineCreateMany(ctx, lines)
 }

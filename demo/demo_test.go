@@ -30,7 +30,8 @@ func TestSeedIsIdempotentAndRestores(t *testing.T) {
 		out := map[string]int{}
 		for _, table := range []string{"companies", "customers", "staff", "api_tokens", "products", "product_prices",
 			"stock", "tax_rates", "shipping_methods", "price_lists", "price_list_tiers", "approval_rules", "spending_limits",
-			"integrations", "quantity_rules", "company_quantity_rules", "stock_locations"} {
+			"integrations", "quantity_rules", "company_quantity_rules", "stock_locations", "company_addresses", "requisition_lists",
+			"requisition_list_lines"} {
 			var n int
 			require.NoError(t, pool.QueryRow(ctx, "SELECT count(*) FROM "+table).Scan(&n))
 			require.NotZero(t, n, table)
@@ -47,6 +48,9 @@ func TestSeedIsIdempotentAndRestores(t *testing.T) {
 		`UPDATE price_list_tiers SET unit_price = 1 WHERE sku = 'NUT-M8'`,
 		`UPDATE stock SET reserved = on_hand WHERE sku = 'LADDER-AL-6'`,
 		`UPDATE quantity_rules SET min_quantity = 1, increment = 1 WHERE sku = 'GLOVE-NIT-L'`,
+		`UPDATE company_addresses SET default_ship_to = false WHERE id = '` + demo.AcmeGoodsIn.String() + `'`,
+		`UPDATE company_addresses SET default_ship_to = true WHERE id = '0c0a1e00-0000-4000-8000-00000000ad03'`,
+		`UPDATE requisition_list_lines SET quantity = 99 WHERE list_id = '` + demo.AcmeWorkshopList.String() + `'`,
 	} {
 		_, err := pool.Exec(ctx, stmt)
 		require.NoError(t, err, stmt)
@@ -75,6 +79,16 @@ func TestSeedIsIdempotentAndRestores(t *testing.T) {
 	bolts, err := q.QuantityRuleGetForCompany(ctx, db.QuantityRuleGetForCompanyParams{CompanyID: demo.GlobexID, Sku: "BOLT-M8-50"})
 	require.NoError(t, err)
 	require.EqualValues(t, 10, bolts.Increment)
+
+	goodsIn, err := q.CompanyAddressGetInCompany(ctx, db.CompanyAddressGetInCompanyParams{ID: demo.AcmeGoodsIn, CompanyID: demo.AcmeID})
+	require.NoError(t, err)
+	require.True(t, goodsIn.DefaultShipTo, "Acme's default ship-to is back")
+	var defaults, big int
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE default_ship_to) FROM company_addresses WHERE company_id = $1`,
+		demo.AcmeID).Scan(&defaults))
+	require.Equal(t, 1, defaults)
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM requisition_list_lines WHERE quantity = 99`).Scan(&big))
+	require.Zero(t, big, "the requisition list's lines are back")
 
 	for _, p := range append(append([]demo.Principal(nil), demo.Buyers...), demo.Staff...) {
 		got, err := q.PrincipalGetByTokenHash(ctx, apitoken.Hash(p.Token))

@@ -58,6 +58,8 @@ type accessWorld struct {
 	quote            uuid.UUID     // A's owner's, revision 1 on offer, worked by rep
 	spareAwaiting    []uuid.UUID   // A's carts waiting for approval, one per allowed decision
 	fingerprintQuery string
+	aAddress         uuid.UUID // an entry of A's address book, no default
+	aList            uuid.UUID // A's requisition list, made by A's owner: sku × 2
 
 	// integration posts webhooks; its secret is the test's alone.
 	integration testenv.Integration
@@ -149,6 +151,8 @@ func newAccessWorld(t *testing.T) *accessWorld {
 	w.quote = w.newQuote(t, quoteOffered)
 	w.shipped = w.newShippedOrder(t)
 	w.reconciliation = testenv.NewErpReconciliation(t, s.Pool)
+	w.aAddress = testenv.NewCompanyAddress(t, s.Pool, w.a, testenv.Address{})
+	w.aList = testenv.NewRequisitionList(t, s.Pool, w.owner, "A's restock", map[string]int32{w.sku: 2})
 
 	w.fingerprintQuery = fingerprintQuery(t, s.Pool)
 	w.awaitQuiet(t)

@@ -463,6 +463,9 @@ func accessRoutes() map[string]accessRoute {
 	for route, line := range orderRoutes() {
 		routes[route] = line
 	}
+	for route, line := range buyerConvenienceRoutes() {
+		routes[route] = line
+	}
 	return routes
 }
 

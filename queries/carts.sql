@@ -1,6 +1,20 @@
+-- CartCreate opens a cart with the company's default ship-to and bill-to from
+-- its address book (when it has them), copied in, so tax and shipping are
+-- right before the buyer types an address.
 -- name: CartCreate :one
-INSERT INTO carts (id, company_id, customer_id, currency)
-VALUES ($1, $2, $3, $4)
+INSERT INTO carts (id, company_id, customer_id, currency,
+                   ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, ship_to_address_id,
+                   bill_to, bill_to_address_id)
+SELECT @id, @company_id, @customer_id, @currency,
+       COALESCE(s.name, ''), COALESCE(s.line1, ''), COALESCE(s.line2, ''), COALESCE(s.city, ''),
+       COALESCE(s.postal_code, ''), COALESCE(s.country, ''), s.id,
+       CASE WHEN b.id IS NULL THEN '{}'::jsonb
+            ELSE jsonb_build_object('name', b.name, 'line1', b.line1, 'line2', b.line2, 'city', b.city,
+                                    'postal_code', b.postal_code, 'country', b.country) END,
+       b.id
+FROM (SELECT 1) one
+LEFT JOIN company_addresses s ON s.company_id = @company_id AND s.default_ship_to
+LEFT JOIN company_addresses b ON b.company_id = @company_id AND b.default_bill_to
 RETURNING *;
 
 -- name: CartGet :one
@@ -40,7 +54,9 @@ RETURNING *;
 -- name: CartUpdateDetails :one
 UPDATE carts SET ship_name = @ship_name, ship_line1 = @ship_line1, ship_line2 = @ship_line2,
                  ship_city = @ship_city, ship_postal_code = @ship_postal_code, ship_country = @ship_country,
-                 shipping_method = @shipping_method, po_number = @po_number, buyer_reference = @buyer_reference
+                 shipping_method = @shipping_method, po_number = @po_number, buyer_reference = @buyer_reference,
+                 ship_to_address_id = sqlc.narg(ship_to_address_id)::uuid,
+                 bill_to = COALESCE(sqlc.narg(bill_to)::jsonb, bill_to), bill_to_address_id = sqlc.narg(bill_to_address_id)::uuid
 WHERE id = @id
 RETURNING *;
 
@@ -132,15 +148,15 @@ WHERE id = @id AND quote_id = @quote_id AND status = 'quoted';
 
 -- CartCreateForQuote creates, once, the cart an accepted quote checks out,
 -- sold at the revision's prices, with the ship-to and references of the cart the
--- quote was requested from (when there was one).
+-- quote was requested from (when there was one), and its bill-to.
 -- name: CartCreateForQuote :execrows
 INSERT INTO carts (id, company_id, customer_id, currency, quote_id, quote_revision,
                    ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country,
-                   shipping_method, po_number, buyer_reference)
+                   shipping_method, po_number, buyer_reference, bill_to)
 SELECT @id, @company_id, @customer_id, @currency, @quote_id, @quote_revision,
        COALESCE(s.ship_name, ''), COALESCE(s.ship_line1, ''), COALESCE(s.ship_line2, ''), COALESCE(s.ship_city, ''),
        COALESCE(s.ship_postal_code, ''), COALESCE(s.ship_country, ''), '', COALESCE(s.po_number, ''),
-       COALESCE(s.buyer_reference, '')
+       COALESCE(s.buyer_reference, ''), COALESCE(s.bill_to, '{}'::jsonb)
 FROM (SELECT 1) one LEFT JOIN carts s ON s.id = sqlc.narg(source_cart_id)::uuid
 ON CONFLICT (id) DO NOTHING;
 

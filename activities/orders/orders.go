@@ -71,6 +71,7 @@ func (a *Activities) PlaceOrder(ctx context.Context, in PlaceOrderInput) error {
 			PlacedAt: in.PlacedAt, ShippingMethod: cart.ShippingMethod, ShipTo: shipTo,
 			PoNumber: cart.PoNumber, BuyerReference: cart.BuyerReference,
 			ApprovedBy: uuid.NullUUID{UUID: in.ApprovedBy, Valid: in.ApprovedBy != uuid.Nil},
+			BillTo:     cart.BillTo,
 		}); err != nil {
 			return err
 		}
