@@ -15,7 +15,7 @@ import (
 const companyCreate = `-- name: CompanyCreate :one
 INSERT INTO companies (id, name, currency, credit_limit, customer_group, tax_exempt, approval_timeout_seconds)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
-RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used
+RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used, on_behalf_checkout
 `
 
 type CompanyCreateParams struct {
@@ -53,12 +53,13 @@ func (q *Queries) CompanyCreate(ctx context.Context, arg CompanyCreateParams) (C
 		&i.PaymentTermsDays,
 		&i.ReturnWindowDays,
 		&i.CreditUsed,
+		&i.OnBehalfCheckout,
 	)
 	return i, err
 }
 
 const companyGet = `-- name: CompanyGet :one
-SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used FROM companies WHERE id = $1
+SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used, on_behalf_checkout FROM companies WHERE id = $1
 `
 
 func (q *Queries) CompanyGet(ctx context.Context, id uuid.UUID) (Company, error) {
@@ -78,12 +79,13 @@ func (q *Queries) CompanyGet(ctx context.Context, id uuid.UUID) (Company, error)
 		&i.PaymentTermsDays,
 		&i.ReturnWindowDays,
 		&i.CreditUsed,
+		&i.OnBehalfCheckout,
 	)
 	return i, err
 }
 
 const companyList = `-- name: CompanyList :many
-SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used FROM companies
+SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used, on_behalf_checkout FROM companies
 WHERE (created_at, id) > ($1::timestamptz, $2::uuid)
 ORDER BY created_at, id
 LIMIT $3
@@ -118,6 +120,7 @@ func (q *Queries) CompanyList(ctx context.Context, arg CompanyListParams) ([]Com
 			&i.PaymentTermsDays,
 			&i.ReturnWindowDays,
 			&i.CreditUsed,
+			&i.OnBehalfCheckout,
 		); err != nil {
 			return nil, err
 		}
@@ -172,7 +175,7 @@ func (q *Queries) CompanyListCreditDrift(ctx context.Context) ([]CompanyListCred
 }
 
 const companyLock = `-- name: CompanyLock :one
-SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used FROM companies WHERE id = $1 FOR NO KEY UPDATE
+SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used, on_behalf_checkout FROM companies WHERE id = $1 FOR NO KEY UPDATE
 `
 
 // CompanyLock serialises the decisions of one company: an admin change is
@@ -201,6 +204,7 @@ func (q *Queries) CompanyLock(ctx context.Context, id uuid.UUID) (Company, error
 		&i.PaymentTermsDays,
 		&i.ReturnWindowDays,
 		&i.CreditUsed,
+		&i.OnBehalfCheckout,
 	)
 	return i, err
 }
@@ -249,7 +253,7 @@ UPDATE companies
 SET name = $1, currency = $2, credit_limit = $3, customer_group = $4,
     tax_exempt = $5, approval_timeout_seconds = $6, updated_at = now()
 WHERE id = $7
-RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used
+RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used, on_behalf_checkout
 `
 
 type CompanyUpdateParams struct {
@@ -287,6 +291,42 @@ func (q *Queries) CompanyUpdate(ctx context.Context, arg CompanyUpdateParams) (C
 		&i.PaymentTermsDays,
 		&i.ReturnWindowDays,
 		&i.CreditUsed,
+		&i.OnBehalfCheckout,
+	)
+	return i, err
+}
+
+const companyUpdateOnBehalfCheckout = `-- name: CompanyUpdateOnBehalfCheckout :one
+UPDATE companies SET on_behalf_checkout = $1, updated_at = now()
+WHERE id = $2
+RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used, on_behalf_checkout
+`
+
+type CompanyUpdateOnBehalfCheckoutParams struct {
+	OnBehalfCheckout bool
+	ID               uuid.UUID
+}
+
+// CompanyUpdateOnBehalfCheckout turns on or off whether the company's sales
+// rep may check a cart out in a buyer's name (migration 0022).
+func (q *Queries) CompanyUpdateOnBehalfCheckout(ctx context.Context, arg CompanyUpdateOnBehalfCheckoutParams) (Company, error) {
+	row := q.db.QueryRow(ctx, companyUpdateOnBehalfCheckout, arg.OnBehalfCheckout, arg.ID)
+	var i Company
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.Currency,
+		&i.CreditLimit,
+		&i.CreatedAt,
+		&i.CustomerGroup,
+		&i.TaxExempt,
+		&i.ApprovalTimeoutSeconds,
+		&i.UpdatedAt,
+		&i.SalesRepID,
+		&i.PaymentTermsDays,
+		&i.ReturnWindowDays,
+		&i.CreditUsed,
+		&i.OnBehalfCheckout,
 	)
 	return i, err
 }

@@ -51,30 +51,33 @@ type ApprovalRule struct {
 }
 
 type Cart struct {
-	ID              uuid.UUID
-	CompanyID       uuid.UUID
-	CustomerID      uuid.UUID
-	Currency        string
-	Status          string
-	FailureCode     string
-	FailureReason   string
-	OrderID         uuid.NullUUID
-	CheckoutAttempt int32
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
-	ShipName        string
-	ShipLine1       string
-	ShipLine2       string
-	ShipCity        string
-	ShipPostalCode  string
-	ShipCountry     string
-	ShippingMethod  string
-	PoNumber        string
-	BuyerReference  string
-	CheckoutStatus  string
-	QuoteID         uuid.NullUUID
-	QuoteRevision   int32
-	FailureDetails  []byte
+	ID                uuid.UUID
+	CompanyID         uuid.UUID
+	CustomerID        uuid.UUID
+	Currency          string
+	Status            string
+	FailureCode       string
+	FailureReason     string
+	OrderID           uuid.NullUUID
+	CheckoutAttempt   int32
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	ShipName          string
+	ShipLine1         string
+	ShipLine2         string
+	ShipCity          string
+	ShipPostalCode    string
+	ShipCountry       string
+	ShippingMethod    string
+	PoNumber          string
+	BuyerReference    string
+	CheckoutStatus    string
+	QuoteID           uuid.NullUUID
+	QuoteRevision     int32
+	FailureDetails    []byte
+	BuiltByStaffID    uuid.NullUUID
+	SentAt            *time.Time
+	CheckoutByStaffID uuid.NullUUID
 }
 
 type CartLine struct {
@@ -98,6 +101,7 @@ type Company struct {
 	PaymentTermsDays       int32
 	ReturnWindowDays       int32
 	CreditUsed             int64
+	OnBehalfCheckout       bool
 }
 
 type CreditHold struct {
@@ -291,6 +295,7 @@ type Order struct {
 	ErpNumber        string
 	ErpStatus        string
 	ErpPaymentHeld   int64
+	PlacedByStaffID  uuid.NullUUID
 }
 
 type OrderLine struct {

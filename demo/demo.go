@@ -2,8 +2,8 @@
 // with employees in every company role, seller staff, a catalogue of twenty
 // products with prices, weights and stock, price lists with volume tiers
 // (and the codes the ERP's price feed names them by, with the price changes
-// the sandbox ERP announces), shipping methods, tax rates, at Acme an approval rule and spending limits,
-// and a warehouse integration that posts signed webhooks.
+// the sandbox ERP announces), shipping methods, tax rates, at Acme an approval rule and spending limits
+// (and checkouts on behalf of its buyers by its account rep, Sam), and a warehouse integration that posts signed webhooks.
 // Loading is idempotent: rows have fixed IDs and keys, so running it again
 // restores the demo without duplicating anything.
 package demo
@@ -178,6 +178,12 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, secrets *webhooks.SecretBox) 
 		if err := q.CompanyUpdateSalesRep(ctx, db.CompanyUpdateSalesRepParams{ID: AcmeID,
 			SalesRepID: uuid.NullUUID{UUID: Staff[0].ID, Valid: true}}); err != nil {
 			return fmt.Errorf("account rep: %w", err)
+		}
+		// Acme lets Sam check out carts he builds in its buyers' names
+		// (orders on behalf); Globex does not: its carts are sent to the buyer.
+		if _, err := q.CompanyUpdateOnBehalfCheckout(ctx, db.CompanyUpdateOnBehalfCheckoutParams{
+			ID: AcmeID, OnBehalfCheckout: true}); err != nil {
+			return fmt.Errorf("on-behalf checkout: %w", err)
 		}
 		if err := seedCatalogue(ctx, q); err != nil {
 			return err

@@ -46,6 +46,7 @@ func TestSeedIsIdempotentAndRestores(t *testing.T) {
 		`UPDATE customers SET role = 'company_admin' WHERE id = '` + demo.Buyers[0].ID.String() + `'`,
 		`UPDATE price_list_tiers SET unit_price = 1 WHERE sku = 'NUT-M8'`,
 		`UPDATE stock SET reserved = 3 WHERE sku = 'LADDER-AL-6'`,
+		`UPDATE companies SET on_behalf_checkout = false WHERE id = '` + demo.AcmeID.String() + `'`,
 	} {
 		_, err := pool.Exec(ctx, stmt)
 		require.NoError(t, err, stmt)
@@ -57,6 +58,7 @@ func TestSeedIsIdempotentAndRestores(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "Acme Industrial", acme.Name)
 	require.Equal(t, "trade", acme.CustomerGroup)
+	require.True(t, acme.OnBehalfCheckout, "Sam may check out for Acme's buyers")
 	stock, err := q.StockGet(ctx, "LADDER-AL-6")
 	require.NoError(t, err)
 	require.EqualValues(t, 3, stock.Reserved, "reservations survive a restart")

@@ -65,6 +65,8 @@ type accessWorld struct {
 	// reconciliation is an ERP reconciliation report with a finding that has
 	// no repair.
 	reconciliation testenv.ErpReconciliation
+	// onBehalf is what the routes of orders on behalf act on.
+	onBehalf onBehalfFixture
 }
 
 const (
@@ -143,6 +145,7 @@ func newAccessWorld(t *testing.T) *accessWorld {
 	w.quote = w.newQuote(t, quoteOffered)
 	w.shipped = w.newShippedOrder(t)
 	w.reconciliation = testenv.NewErpReconciliation(t, s.Pool)
+	w.setUpOnBehalf(t)
 
 	w.fingerprintQuery = fingerprintQuery(t, s.Pool)
 	w.awaitQuiet(t)

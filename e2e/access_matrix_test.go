@@ -388,6 +388,9 @@ func accessRoutes() map[string]accessRoute {
 	for route, line := range orderRoutes() {
 		routes[route] = line
 	}
+	for route, line := range onBehalfRoutes() {
+		routes[route] = line
+	}
 	return routes
 }
 

@@ -74,3 +74,10 @@ UPDATE companies c
 SET credit_used = COALESCE((SELECT SUM(h.amount) FROM credit_holds h WHERE h.company_id = c.id AND h.status = 'authorized'), 0)
                 + COALESCE((SELECT SUM(i.amount - i.paid_amount) FROM invoices i WHERE i.company_id = c.id AND i.status = 'open'), 0)
 WHERE c.id = $1;
+
+-- CompanyUpdateOnBehalfCheckout turns on or off whether the company's sales
+-- rep may check a cart out in a buyer's name (migration 0022).
+-- name: CompanyUpdateOnBehalfCheckout :one
+UPDATE companies SET on_behalf_checkout = @on_behalf_checkout, updated_at = now()
+WHERE id = @id
+RETURNING *;
