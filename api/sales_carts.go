@@ -344,7 +344,13 @@ func (s *Server) salesCheckoutStatus(c *gin.Context) {
 		RespondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, s.checkoutView(c.Request.Context(), row.Cart, principal(c).Role))
+	view := s.checkoutView(c.Request.Context(), row.Cart, principal(c).Role)
+	view.StatusURL = salesCheckoutURL(row.Cart.ID)
+	c.JSON(http.StatusOK, view)
+}
+
+func salesCheckoutURL(cartID uuid.UUID) string {
+	return "/v1/sales/carts/" + cartID.String() + "/checkout"
 }
 
 // SalesCartSummary is a cart built on behalf of a buyer, in the sales list.

@@ -106,6 +106,7 @@ func TestOrdersOnBehalf(t *testing.T) {
 		w.b.do("POST", cartPath(cart.ID, "lines"), map[string]any{"sku": w.sku, "quantity": 1}).
 			requireError(t, http.StatusConflict, "cart_with_sales", "")
 		w.b.checkout(cart.ID).requireError(t, http.StatusConflict, "cart_with_sales", "")
+		w.b.do("POST", "/v1/quotes", map[string]any{"cart_id": cart.ID}).requireError(t, http.StatusConflict, "cart_not_open", "")
 		// The company has not allowed checkouts on behalf.
 		w.r.do("POST", salesCartPath(cart.ID, "checkout"), nil).requireError(t, http.StatusForbidden, "on_behalf_checkout_not_allowed", "")
 
@@ -155,6 +156,7 @@ func TestOrdersOnBehalf(t *testing.T) {
 
 		res := w.r.do("POST", salesCartPath(cart.ID, "checkout"), nil, "Idempotency-Key", uuid.NewString())
 		require.Equal(t, http.StatusAccepted, res.Status, "checkout on behalf: %s", res.Body)
+		require.Equal(t, salesCartPath(cart.ID, "checkout"), res.Header.Get("Location"), "the rep polls their own route")
 		require.Eventually(t, func() bool {
 			var co api.Checkout
 			res := w.r.do("GET", salesCartPath(cart.ID, "checkout"), nil)
