@@ -276,6 +276,18 @@ func TestOrdersOnBehalf(t *testing.T) {
 		w.r.do("POST", "/v1/sales/carts", map[string]any{"company_id": w.company.ID, "customer_id": stranger.ID}).
 			requireError(t, http.StatusUnprocessableEntity, "invalid_field", "customer_id")
 
+		// The sales desk lists the rep's carts for buyers, not to another rep.
+		desk := newDeskClient(t, s)
+		desk.signIn(w.rep.Token, "/desk/carts")
+		status, _, body := desk.get("/desk/carts")
+		require.Equal(t, http.StatusOK, status)
+		require.Contains(t, body, `id="cart-`+cart.ID.String()+`"`)
+		require.Contains(t, body, "Test Buyer")
+		otherDesk := newDeskClient(t, s)
+		otherDesk.signIn(other.token, "/desk/carts")
+		_, _, body = otherDesk.get("/desk/carts")
+		require.NotContains(t, body, cart.ID.String())
+
 		manager := staffClient(t, s, testenv.NewStaff(t, s.Pool, "sales_manager"))
 		require.Equal(t, cart.ID, manager.getSalesCart(cart.ID).ID)
 		require.Equal(t, int64(2), w.b.getCart(cart.ID).Lines[0].Quantity, "nothing changed")
