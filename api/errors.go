@@ -59,29 +59,32 @@ var errUnauthorized = newError(http.StatusUnauthorized, "unauthorized", "a valid
 // rejectionStatus maps business refusals to HTTP statuses: the request was
 // understood but the state of the world says no.
 var rejectionStatus = map[commerce.RejectionCode]int{
-	commerce.CodeCartNotOpen:                http.StatusConflict,
-	commerce.CodeEmptyCart:                  http.StatusUnprocessableEntity,
-	commerce.CodeInvalidCart:                http.StatusUnprocessableEntity,
-	commerce.CodeUnknownSKU:                 http.StatusUnprocessableEntity,
-	commerce.CodeNotPriced:                  http.StatusUnprocessableEntity,
-	commerce.CodeInsufficientStock:          http.StatusConflict,
-	commerce.CodeCreditLimitExceeded:        http.StatusPaymentRequired,
-	commerce.CodeAmountTooLarge:             http.StatusUnprocessableEntity,
-	commerce.CodeCheckoutAborted:            http.StatusConflict,
-	commerce.CodeCurrencyMismatch:           http.StatusUnprocessableEntity,
-	commerce.CodeSpendingLimitExceeded:      http.StatusUnprocessableEntity,
-	commerce.CodeApprovalRejected:           http.StatusConflict,
-	commerce.CodeApprovalWithdrawn:          http.StatusConflict,
-	commerce.CodeApprovalExpired:            http.StatusConflict,
-	commerce.CodeApprovalClosed:             http.StatusConflict,
-	commerce.CodeNotAllowed:                 http.StatusForbidden,
+	commerce.CodeCartNotOpen:           http.StatusConflict,
+	commerce.CodeEmptyCart:             http.StatusUnprocessableEntity,
+	commerce.CodeInvalidCart:           http.StatusUnprocessableEntity,
+	commerce.CodeUnknownSKU:            http.StatusUnprocessableEntity,
+	commerce.CodeNotPriced:             http.StatusUnprocessableEntity,
+	commerce.CodeInsufficientStock:     http.StatusConflict,
+	commerce.CodeCreditLimitExceeded:   http.StatusPaymentRequired,
+	commerce.CodeAmountTooLarge:        http.StatusUnprocessableEntity,
+	commerce.CodeCheckoutAborted:       http.StatusConflict,
+	commerce.CodeCurrencyMismatch:      http.StatusUnprocessableEntity,
+	commerce.CodeSpendingLimitExceeded: http.StatusUnprocessableEntity,
+	commerce.CodeApprovalRejected:      http.StatusConflict,
+	commerce.CodeApprovalWithdrawn:     http.StatusConflict,
+	commerce.CodeApprovalExpired:       http.StatusConflict,
+	commerce.CodeApprovalClosed:        http.StatusConflict,
+	commerce.CodeNotAllowed:            http.StatusForbidden,
+	commerce.CodeQuoteState:            http.StatusConflict,
+	commerce.CodeStaleRevision:         http.StatusConflict,
+	commerce.CodeNoDraft:               http.StatusConflict,
+	commerce.CodeBeyondAuthority:       http.StatusUnprocessableEntity,
+	commerce.CodeInvalidInput:          http.StatusUnprocessableEntity,
+
+	// Orders on behalf: the company has not allowed its sales rep to check
+	// out for its buyers; a buyer's cart a sales rep still prepares.
 	commerce.CodeOnBehalfCheckoutNotAllowed: http.StatusForbidden,
 	commerce.CodeCartWithSales:              http.StatusConflict,
-	commerce.CodeQuoteState:                 http.StatusConflict,
-	commerce.CodeStaleRevision:              http.StatusConflict,
-	commerce.CodeNoDraft:                    http.StatusConflict,
-	commerce.CodeBeyondAuthority:            http.StatusUnprocessableEntity,
-	commerce.CodeInvalidInput:               http.StatusUnprocessableEntity,
 }
 
 // rejectionField names the request field a refusal is about, where there is one.
