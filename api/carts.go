@@ -200,11 +200,8 @@ func (s *Server) changeCartWith(c *gin.Context, change func(context.Context, *db
 	ctx := c.Request.Context()
 	var view Cart
 	err = db.InTx(ctx, s.pool, func(q *db.Queries) error {
-		cart, err := q.CartLockTouchInCompany(ctx, db.CartLockTouchInCompanyParams{ID: id, CompanyID: principal(c).CompanyID})
+		cart, err := lockCartForChange(ctx, q, principal(c), id)
 		if err != nil {
-			return err
-		}
-		if err := requireCartOwner(cart, principal(c)); err != nil {
 			return err
 		}
 		if err := refuseQuoteCart(cart); err != nil {
@@ -278,6 +275,13 @@ func (s *Server) cartViewKnowing(ctx context.Context, q *db.Queries, cart db.Car
 	if cart.Status != string(commerce.CartOpen) || cart.FailureCode != "" {
 		co := checkoutOf(cart, role)
 		view.Checkout = &co
+	}
+	if cart.BuiltByStaffID.Valid {
+		onBehalf, err := onBehalfOf(ctx, q, cart)
+		if err != nil {
+			return view, err
+		}
+		view.OnBehalf = onBehalf
 	}
 	priced, err := pricing.PriceCartKnowing(ctx, q, cart, time.Now(), nil, known)
 	if _, refused := commerce.AsRejection(err); len(priced.Lines) == 0 && refused {
@@ -357,9 +361,12 @@ func (s *Server) visibleCart(ctx context.Context, p Principal, id uuid.UUID) (db
 // spending limits, approvals ("nobody approves their own order") and the order
 // itself follow the cart's owner, so a colleague must not act in their name.
 // Colleagues may still read the cart.
+//
+// A cart a sales rep builds for the buyer is the rep's until they send it:
+// the buyer may read it meanwhile, not change or check it out.
 func requireCartOwner(cart db.Cart, p Principal) error {
 	if cart.CustomerID != p.ID {
 		return newError(http.StatusForbidden, string(commerce.CodeNotAllowed), "only the buyer who opened this cart may change or check it out")
 	}
-	return nil
+	return commerce.CheckBuyerMayTake(cart.BuiltByStaffID.Valid, cart.SentAt != nil)
 }

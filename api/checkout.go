@@ -112,6 +112,7 @@ func (s *Server) answerCheckoutPending(c *gin.Context, cartID uuid.UUID, runID s
 	if now, err := s.q.CartGet(ctx, cartID); err == nil && now.CheckoutStatus == string(commerce.CheckoutAwaitingApproval) {
 		status = s.checkoutView(ctx, now, principal(c).Role)
 	}
+	status.StatusURL = checkoutURLFor(c, cartID)
 	answerInterim(c, runID)
 	c.Header("Location", status.StatusURL)
 	c.JSON(http.StatusAccepted, status)
@@ -214,6 +215,16 @@ func checkoutPending(cartID uuid.UUID) Checkout {
 }
 
 func checkoutURL(cartID uuid.UUID) string { return "/v1/carts/" + cartID.String() + "/checkout" }
+
+// checkoutURLFor is where the caller polls the cart's checkout: the sales
+// staff, who checked it out in the buyer's name, at their own route
+// (salesCheckoutURL), everyone else at checkoutURL.
+func checkoutURLFor(c *gin.Context, cartID uuid.UUID) string {
+	if principal(c).Role.SellerSide() && principal(c).Role != commerce.RoleOps {
+		return salesCheckoutURL(cartID)
+	}
+	return checkoutURL(cartID)
+}
 
 // checkoutOf reads a checkout's state off its cart: checking_out is pending,
 // completed is placed, open with a failure is failed, open without one has not

@@ -87,6 +87,11 @@ var rejectionStatus = map[commerce.RejectionCode]int{
 	commerce.CodeBeyondAuthority:       http.StatusUnprocessableEntity,
 	commerce.CodeInvalidInput:          http.StatusUnprocessableEntity,
 	commerce.CodeQuantityRule:          http.StatusUnprocessableEntity,
+
+	// Orders on behalf: the company has not allowed its sales rep to check
+	// out for its buyers; a buyer's cart a sales rep still prepares.
+	commerce.CodeOnBehalfCheckoutNotAllowed: http.StatusForbidden,
+	commerce.CodeCartWithSales:              http.StatusConflict,
 }
 
 // rejectionField names the request field a refusal is about, where there is one.

@@ -117,6 +117,11 @@ func (s *Server) orderDetail(ctx context.Context, p Principal, id uuid.UUID) (Or
 	for _, e := range events {
 		out.Timeline = append(out.Timeline, timelineOf(e))
 	}
+	if o.PlacedByStaffID.Valid {
+		if out.OnBehalf, err = orderOnBehalfOf(ctx, s.q, o); err != nil {
+			return Order{}, err
+		}
+	}
 	if row.HasErpSync {
 		out.ERPSync = &ERPSync{Status: row.ErpSyncStatus, Attempts: int(row.ErpSyncAttempts), LastError: row.ErpSyncLastError,
 			UpdatedAt: row.ErpSyncUpdatedAt.UTC()}

@@ -117,7 +117,8 @@ func (s *Server) quoteRequestLines(ctx context.Context, p Principal, req createQ
 		return nil, notOpen
 	case err != nil:
 		return nil, err
-	case cart.CustomerID != p.ID || cart.Status != string(commerce.CartOpen) || cart.QuoteID.Valid:
+	case cart.CustomerID != p.ID || cart.Status != string(commerce.CartOpen) || cart.QuoteID.Valid,
+		commerce.CheckBuyerMayTake(cart.BuiltByStaffID.Valid, cart.SentAt != nil) != nil: // a sales rep still prepares it
 		return nil, notOpen
 	}
 	rows, err := s.q.CartLineListByCart(ctx, cart.ID)

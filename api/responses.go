@@ -112,6 +112,9 @@ type Cart struct {
 	// QuoteID is the quote the cart belongs to: the one it was requested
 	// from (status quoted) or the accepted one it is sold from.
 	QuoteID *uuid.UUID `json:"quote_id,omitempty"`
+	// OnBehalf is there when a sales rep built the cart for the buyer: who,
+	// for whom, whose it is now, and its timeline.
+	OnBehalf *CartOnBehalf `json:"on_behalf,omitempty"`
 	CartDetails
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
@@ -207,7 +210,10 @@ type Order struct {
 	Returns     []Return        `json:"returns,omitempty"`
 	CreditNotes []CreditNote    `json:"credit_notes,omitempty"`
 	Timeline    []TimelineEvent `json:"timeline,omitempty"`
-	PlacedAt    time.Time       `json:"placed_at"`
+	// OnBehalf is there when a member of the sales staff placed the order
+	// in the buyer's name (shown with one order, not in lists).
+	OnBehalf *OrderOnBehalf `json:"on_behalf,omitempty"`
+	PlacedAt time.Time      `json:"placed_at"`
 	// ERPNumber is the ERP's number of the order, once the ERP has it.
 	ERPNumber string `json:"erp_number,omitempty"`
 	// ERPStatus is the furthest status the ERP has reported through its

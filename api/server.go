@@ -173,6 +173,7 @@ func (s *Server) Routes(r gin.IRouter, areas ...Area) {
 	v1.POST("/approvals/:cart_id/reject", decide, s.Idempotent, s.rejectCheckout)
 
 	s.salesQuoteRoutes(v1)
+	s.salesCartRoutes(v1)
 	s.orderOpsRoutes(v1)
 	s.erpOpsRoutes(v1)
 	for _, area := range areas {

@@ -200,7 +200,7 @@ func (q *Queries) AssortmentUpdate(ctx context.Context, arg AssortmentUpdatePara
 }
 
 const companyUpdateAssortment = `-- name: CompanyUpdateAssortment :one
-UPDATE companies SET assortment_id = $1::uuid WHERE id = $2 RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used, assortment_id, preferred_location_id
+UPDATE companies SET assortment_id = $1::uuid WHERE id = $2 RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used, assortment_id, preferred_location_id, on_behalf_checkout
 `
 
 type CompanyUpdateAssortmentParams struct {
@@ -227,6 +227,7 @@ func (q *Queries) CompanyUpdateAssortment(ctx context.Context, arg CompanyUpdate
 		&i.CreditUsed,
 		&i.AssortmentID,
 		&i.PreferredLocationID,
+		&i.OnBehalfCheckout,
 	)
 	return i, err
 }

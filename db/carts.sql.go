@@ -7,6 +7,7 @@ package db
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -60,7 +61,7 @@ SELECT $1, $2, $3, $4,
 FROM (SELECT 1) one
 LEFT JOIN company_addresses s ON s.company_id = $2 AND s.default_ship_to
 LEFT JOIN company_addresses b ON b.company_id = $2 AND b.default_bill_to
-RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details, ship_to_address_id, bill_to_address_id, bill_to
+RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details, ship_to_address_id, bill_to_address_id, bill_to, built_by_staff_id, sent_at, checkout_by_staff_id
 `
 
 type CartCreateParams struct {
@@ -109,6 +110,9 @@ func (q *Queries) CartCreate(ctx context.Context, arg CartCreateParams) (Cart, e
 		&i.ShipToAddressID,
 		&i.BillToAddressID,
 		&i.BillTo,
+		&i.BuiltByStaffID,
+		&i.SentAt,
+		&i.CheckoutByStaffID,
 	)
 	return i, err
 }
@@ -154,6 +158,70 @@ func (q *Queries) CartCreateForQuote(ctx context.Context, arg CartCreateForQuote
 	return result.RowsAffected(), nil
 }
 
+const cartCreateOnBehalf = `-- name: CartCreateOnBehalf :one
+
+INSERT INTO carts (id, company_id, customer_id, currency, built_by_staff_id)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details, ship_to_address_id, bill_to_address_id, bill_to, built_by_staff_id, sent_at, checkout_by_staff_id
+`
+
+type CartCreateOnBehalfParams struct {
+	ID             uuid.UUID
+	CompanyID      uuid.UUID
+	CustomerID     uuid.UUID
+	Currency       string
+	BuiltByStaffID uuid.NullUUID
+}
+
+// Orders on behalf (migration 0022): carts a sales rep builds for a buyer.
+// A rep works on those of the companies they are the account rep of; a
+// sales manager on every company's (any_company).
+// CartCreateOnBehalf opens a cart in the buyer's name, built by a member of
+// the sales staff and theirs to change until they send it.
+func (q *Queries) CartCreateOnBehalf(ctx context.Context, arg CartCreateOnBehalfParams) (Cart, error) {
+	row := q.db.QueryRow(ctx, cartCreateOnBehalf,
+		arg.ID,
+		arg.CompanyID,
+		arg.CustomerID,
+		arg.Currency,
+		arg.BuiltByStaffID,
+	)
+	var i Cart
+	err := row.Scan(
+		&i.ID,
+		&i.CompanyID,
+		&i.CustomerID,
+		&i.Currency,
+		&i.Status,
+		&i.FailureCode,
+		&i.FailureReason,
+		&i.OrderID,
+		&i.CheckoutAttempt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.ShipName,
+		&i.ShipLine1,
+		&i.ShipLine2,
+		&i.ShipCity,
+		&i.ShipPostalCode,
+		&i.ShipCountry,
+		&i.ShippingMethod,
+		&i.PoNumber,
+		&i.BuyerReference,
+		&i.CheckoutStatus,
+		&i.QuoteID,
+		&i.QuoteRevision,
+		&i.FailureDetails,
+		&i.ShipToAddressID,
+		&i.BillToAddressID,
+		&i.BillTo,
+		&i.BuiltByStaffID,
+		&i.SentAt,
+		&i.CheckoutByStaffID,
+	)
+	return i, err
+}
+
 const cartExistsByCompany = `-- name: CartExistsByCompany :one
 SELECT EXISTS (SELECT 1 FROM carts WHERE company_id = $1)
 `
@@ -168,7 +236,7 @@ func (q *Queries) CartExistsByCompany(ctx context.Context, companyID uuid.UUID) 
 }
 
 const cartGet = `-- name: CartGet :one
-SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details, ship_to_address_id, bill_to_address_id, bill_to FROM carts WHERE id = $1
+SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details, ship_to_address_id, bill_to_address_id, bill_to, built_by_staff_id, sent_at, checkout_by_staff_id FROM carts WHERE id = $1
 `
 
 func (q *Queries) CartGet(ctx context.Context, id uuid.UUID) (Cart, error) {
@@ -202,12 +270,15 @@ func (q *Queries) CartGet(ctx context.Context, id uuid.UUID) (Cart, error) {
 		&i.ShipToAddressID,
 		&i.BillToAddressID,
 		&i.BillTo,
+		&i.BuiltByStaffID,
+		&i.SentAt,
+		&i.CheckoutByStaffID,
 	)
 	return i, err
 }
 
 const cartGetInCompany = `-- name: CartGetInCompany :one
-SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details, ship_to_address_id, bill_to_address_id, bill_to FROM carts WHERE id = $1 AND (company_id = $2 OR $3::boolean)
+SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details, ship_to_address_id, bill_to_address_id, bill_to, built_by_staff_id, sent_at, checkout_by_staff_id FROM carts WHERE id = $1 AND (company_id = $2 OR $3::boolean)
 `
 
 type CartGetInCompanyParams struct {
@@ -250,12 +321,111 @@ func (q *Queries) CartGetInCompany(ctx context.Context, arg CartGetInCompanyPara
 		&i.ShipToAddressID,
 		&i.BillToAddressID,
 		&i.BillTo,
+		&i.BuiltByStaffID,
+		&i.SentAt,
+		&i.CheckoutByStaffID,
+	)
+	return i, err
+}
+
+const cartGetOnBehalfForStaff = `-- name: CartGetOnBehalfForStaff :one
+SELECT carts.id, carts.company_id, carts.customer_id, carts.currency, carts.status, carts.failure_code, carts.failure_reason, carts.order_id, carts.checkout_attempt, carts.created_at, carts.updated_at, carts.ship_name, carts.ship_line1, carts.ship_line2, carts.ship_city, carts.ship_postal_code, carts.ship_country, carts.shipping_method, carts.po_number, carts.buyer_reference, carts.checkout_status, carts.quote_id, carts.quote_revision, carts.failure_details, carts.ship_to_address_id, carts.bill_to_address_id, carts.bill_to, carts.built_by_staff_id, carts.sent_at, carts.checkout_by_staff_id, companies.on_behalf_checkout,
+       (SELECT count(*) FROM cart_lines l WHERE l.cart_id = carts.id) AS line_count
+FROM carts JOIN companies ON companies.id = carts.company_id
+WHERE carts.id = $1 AND carts.built_by_staff_id IS NOT NULL
+  AND (companies.sales_rep_id = $2::uuid OR $3::boolean)
+`
+
+type CartGetOnBehalfForStaffParams struct {
+	ID         uuid.UUID
+	StaffID    uuid.UUID
+	AnyCompany bool
+}
+
+type CartGetOnBehalfForStaffRow struct {
+	Cart             Cart
+	OnBehalfCheckout bool
+	LineCount        int64
+}
+
+// CartGetOnBehalfForStaff reads a cart built on behalf of a buyer, if the
+// caller works on its company (else not found), with whether the company
+// lets its sales staff check out in a buyer's name.
+func (q *Queries) CartGetOnBehalfForStaff(ctx context.Context, arg CartGetOnBehalfForStaffParams) (CartGetOnBehalfForStaffRow, error) {
+	row := q.db.QueryRow(ctx, cartGetOnBehalfForStaff, arg.ID, arg.StaffID, arg.AnyCompany)
+	var i CartGetOnBehalfForStaffRow
+	err := row.Scan(
+		&i.Cart.ID,
+		&i.Cart.CompanyID,
+		&i.Cart.CustomerID,
+		&i.Cart.Currency,
+		&i.Cart.Status,
+		&i.Cart.FailureCode,
+		&i.Cart.FailureReason,
+		&i.Cart.OrderID,
+		&i.Cart.CheckoutAttempt,
+		&i.Cart.CreatedAt,
+		&i.Cart.UpdatedAt,
+		&i.Cart.ShipName,
+		&i.Cart.ShipLine1,
+		&i.Cart.ShipLine2,
+		&i.Cart.ShipCity,
+		&i.Cart.ShipPostalCode,
+		&i.Cart.ShipCountry,
+		&i.Cart.ShippingMethod,
+		&i.Cart.PoNumber,
+		&i.Cart.BuyerReference,
+		&i.Cart.CheckoutStatus,
+		&i.Cart.QuoteID,
+		&i.Cart.QuoteRevision,
+		&i.Cart.FailureDetails,
+		&i.Cart.ShipToAddressID,
+		&i.Cart.BillToAddressID,
+		&i.Cart.BillTo,
+		&i.Cart.BuiltByStaffID,
+		&i.Cart.SentAt,
+		&i.Cart.CheckoutByStaffID,
+		&i.OnBehalfCheckout,
+		&i.LineCount,
+	)
+	return i, err
+}
+
+const cartGetOnBehalfPeople = `-- name: CartGetOnBehalfPeople :one
+SELECT b.name AS built_by_name, b.role AS built_by_role, cu.name AS customer_name,
+       COALESCE(cs.name, '')::text AS checkout_by_name, COALESCE(cs.role, '')::text AS checkout_by_role
+FROM carts ca
+JOIN staff b ON b.id = ca.built_by_staff_id
+JOIN customers cu ON cu.id = ca.customer_id
+LEFT JOIN staff cs ON cs.id = ca.checkout_by_staff_id
+WHERE ca.id = $1
+`
+
+type CartGetOnBehalfPeopleRow struct {
+	BuiltByName    string
+	BuiltByRole    string
+	CustomerName   string
+	CheckoutByName string
+	CheckoutByRole string
+}
+
+// CartGetOnBehalfPeople names the people of a cart built on behalf of a
+// buyer: who built it, the buyer, and who started its checkout (if staff).
+func (q *Queries) CartGetOnBehalfPeople(ctx context.Context, id uuid.UUID) (CartGetOnBehalfPeopleRow, error) {
+	row := q.db.QueryRow(ctx, cartGetOnBehalfPeople, id)
+	var i CartGetOnBehalfPeopleRow
+	err := row.Scan(
+		&i.BuiltByName,
+		&i.BuiltByRole,
+		&i.CustomerName,
+		&i.CheckoutByName,
+		&i.CheckoutByRole,
 	)
 	return i, err
 }
 
 const cartGetWithLineCountInCompany = `-- name: CartGetWithLineCountInCompany :one
-SELECT carts.id, carts.company_id, carts.customer_id, carts.currency, carts.status, carts.failure_code, carts.failure_reason, carts.order_id, carts.checkout_attempt, carts.created_at, carts.updated_at, carts.ship_name, carts.ship_line1, carts.ship_line2, carts.ship_city, carts.ship_postal_code, carts.ship_country, carts.shipping_method, carts.po_number, carts.buyer_reference, carts.checkout_status, carts.quote_id, carts.quote_revision, carts.failure_details, carts.ship_to_address_id, carts.bill_to_address_id, carts.bill_to, (SELECT count(*) FROM cart_lines l WHERE l.cart_id = carts.id) AS line_count
+SELECT carts.id, carts.company_id, carts.customer_id, carts.currency, carts.status, carts.failure_code, carts.failure_reason, carts.order_id, carts.checkout_attempt, carts.created_at, carts.updated_at, carts.ship_name, carts.ship_line1, carts.ship_line2, carts.ship_city, carts.ship_postal_code, carts.ship_country, carts.shipping_method, carts.po_number, carts.buyer_reference, carts.checkout_status, carts.quote_id, carts.quote_revision, carts.failure_details, carts.ship_to_address_id, carts.bill_to_address_id, carts.bill_to, carts.built_by_staff_id, carts.sent_at, carts.checkout_by_staff_id, (SELECT count(*) FROM cart_lines l WHERE l.cart_id = carts.id) AS line_count
 FROM carts WHERE carts.id = $1 AND carts.company_id = $2
 `
 
@@ -302,6 +472,9 @@ func (q *Queries) CartGetWithLineCountInCompany(ctx context.Context, arg CartGet
 		&i.Cart.ShipToAddressID,
 		&i.Cart.BillToAddressID,
 		&i.Cart.BillTo,
+		&i.Cart.BuiltByStaffID,
+		&i.Cart.SentAt,
+		&i.Cart.CheckoutByStaffID,
 		&i.LineCount,
 	)
 	return i, err
@@ -445,8 +618,89 @@ func (q *Queries) CartLineUpdate(ctx context.Context, arg CartLineUpdateParams) 
 	return result.RowsAffected(), nil
 }
 
+const cartListOnBehalfForStaff = `-- name: CartListOnBehalfForStaff :many
+SELECT carts.id, carts.company_id, companies.name AS company_name, carts.customer_id, customers.name AS customer_name,
+       carts.built_by_staff_id, carts.currency, carts.status, carts.sent_at, carts.order_id, carts.created_at, carts.updated_at
+FROM carts
+JOIN companies ON companies.id = carts.company_id
+JOIN customers ON customers.id = carts.customer_id
+WHERE carts.built_by_staff_id IS NOT NULL
+  AND (companies.sales_rep_id = $1::uuid OR $2::boolean)
+  AND ($3::uuid IS NULL OR carts.company_id = $3::uuid)
+  AND (carts.created_at, carts.id) > ($4::timestamptz, $5::uuid)
+ORDER BY carts.created_at, carts.id
+LIMIT $6
+`
+
+type CartListOnBehalfForStaffParams struct {
+	StaffID        uuid.UUID
+	AnyCompany     bool
+	CompanyID      uuid.NullUUID
+	AfterCreatedAt time.Time
+	AfterID        uuid.UUID
+	RowLimit       int32
+}
+
+type CartListOnBehalfForStaffRow struct {
+	ID             uuid.UUID
+	CompanyID      uuid.UUID
+	CompanyName    string
+	CustomerID     uuid.UUID
+	CustomerName   string
+	BuiltByStaffID uuid.NullUUID
+	Currency       string
+	Status         string
+	SentAt         *time.Time
+	OrderID        uuid.NullUUID
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// CartListOnBehalfForStaff pages through the carts built on behalf of
+// buyers of the companies the caller works on, oldest first; company_id
+// narrows to one company.
+func (q *Queries) CartListOnBehalfForStaff(ctx context.Context, arg CartListOnBehalfForStaffParams) ([]CartListOnBehalfForStaffRow, error) {
+	rows, err := q.db.Query(ctx, cartListOnBehalfForStaff,
+		arg.StaffID,
+		arg.AnyCompany,
+		arg.CompanyID,
+		arg.AfterCreatedAt,
+		arg.AfterID,
+		arg.RowLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CartListOnBehalfForStaffRow{}
+	for rows.Next() {
+		var i CartListOnBehalfForStaffRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.CompanyID,
+			&i.CompanyName,
+			&i.CustomerID,
+			&i.CustomerName,
+			&i.BuiltByStaffID,
+			&i.Currency,
+			&i.Status,
+			&i.SentAt,
+			&i.OrderID,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const cartLock = `-- name: CartLock :one
-SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details, ship_to_address_id, bill_to_address_id, bill_to FROM carts WHERE id = $1 FOR NO KEY UPDATE
+SELECT id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details, ship_to_address_id, bill_to_address_id, bill_to, built_by_staff_id, sent_at, checkout_by_staff_id FROM carts WHERE id = $1 FOR NO KEY UPDATE
 `
 
 func (q *Queries) CartLock(ctx context.Context, id uuid.UUID) (Cart, error) {
@@ -480,6 +734,9 @@ func (q *Queries) CartLock(ctx context.Context, id uuid.UUID) (Cart, error) {
 		&i.ShipToAddressID,
 		&i.BillToAddressID,
 		&i.BillTo,
+		&i.BuiltByStaffID,
+		&i.SentAt,
+		&i.CheckoutByStaffID,
 	)
 	return i, err
 }
@@ -487,7 +744,7 @@ func (q *Queries) CartLock(ctx context.Context, id uuid.UUID) (Cart, error) {
 const cartLockTouchInCompany = `-- name: CartLockTouchInCompany :one
 UPDATE carts SET updated_at = now(), failure_code = '', failure_reason = '', failure_details = NULL
 WHERE id = $1 AND company_id = $2
-RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details, ship_to_address_id, bill_to_address_id, bill_to
+RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details, ship_to_address_id, bill_to_address_id, bill_to, built_by_staff_id, sent_at, checkout_by_staff_id
 `
 
 type CartLockTouchInCompanyParams struct {
@@ -532,6 +789,63 @@ func (q *Queries) CartLockTouchInCompany(ctx context.Context, arg CartLockTouchI
 		&i.ShipToAddressID,
 		&i.BillToAddressID,
 		&i.BillTo,
+		&i.BuiltByStaffID,
+		&i.SentAt,
+		&i.CheckoutByStaffID,
+	)
+	return i, err
+}
+
+const cartLockTouchOnBehalf = `-- name: CartLockTouchOnBehalf :one
+UPDATE carts SET updated_at = now(), failure_code = '', failure_reason = '', failure_details = NULL
+WHERE carts.id = $1 AND carts.built_by_staff_id IS NOT NULL
+  AND ($2::boolean OR carts.company_id IN (SELECT c.id FROM companies c WHERE c.sales_rep_id = $3::uuid))
+RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details, ship_to_address_id, bill_to_address_id, bill_to, built_by_staff_id, sent_at, checkout_by_staff_id
+`
+
+type CartLockTouchOnBehalfParams struct {
+	ID         uuid.UUID
+	AnyCompany bool
+	StaffID    uuid.UUID
+}
+
+// CartLockTouchOnBehalf is CartLockTouchInCompany for the sales staff: it
+// locks and marks changed a cart built on behalf of a buyer, of a company
+// the caller works on (else not found).
+func (q *Queries) CartLockTouchOnBehalf(ctx context.Context, arg CartLockTouchOnBehalfParams) (Cart, error) {
+	row := q.db.QueryRow(ctx, cartLockTouchOnBehalf, arg.ID, arg.AnyCompany, arg.StaffID)
+	var i Cart
+	err := row.Scan(
+		&i.ID,
+		&i.CompanyID,
+		&i.CustomerID,
+		&i.Currency,
+		&i.Status,
+		&i.FailureCode,
+		&i.FailureReason,
+		&i.OrderID,
+		&i.CheckoutAttempt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.ShipName,
+		&i.ShipLine1,
+		&i.ShipLine2,
+		&i.ShipCity,
+		&i.ShipPostalCode,
+		&i.ShipCountry,
+		&i.ShippingMethod,
+		&i.PoNumber,
+		&i.BuyerReference,
+		&i.CheckoutStatus,
+		&i.QuoteID,
+		&i.QuoteRevision,
+		&i.FailureDetails,
+		&i.ShipToAddressID,
+		&i.BillToAddressID,
+		&i.BillTo,
+		&i.BuiltByStaffID,
+		&i.SentAt,
+		&i.CheckoutByStaffID,
 	)
 	return i, err
 }
@@ -629,6 +943,53 @@ func (q *Queries) CartReopenFromQuote(ctx context.Context, arg CartReopenFromQuo
 	return result.RowsAffected(), nil
 }
 
+const cartSendToBuyer = `-- name: CartSendToBuyer :one
+UPDATE carts SET sent_at = now(), checkout_by_staff_id = NULL, updated_at = now()
+WHERE id = $1 AND sent_at IS NULL AND status = 'open'
+RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details, ship_to_address_id, bill_to_address_id, bill_to, built_by_staff_id, sent_at, checkout_by_staff_id
+`
+
+// CartSendToBuyer hands a cart built on behalf of a buyer over to them: from
+// now on it is theirs to change and check out, and a checkout is theirs
+// (checkout_by_staff_id cleared). The caller holds the cart's lock.
+func (q *Queries) CartSendToBuyer(ctx context.Context, id uuid.UUID) (Cart, error) {
+	row := q.db.QueryRow(ctx, cartSendToBuyer, id)
+	var i Cart
+	err := row.Scan(
+		&i.ID,
+		&i.CompanyID,
+		&i.CustomerID,
+		&i.Currency,
+		&i.Status,
+		&i.FailureCode,
+		&i.FailureReason,
+		&i.OrderID,
+		&i.CheckoutAttempt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.ShipName,
+		&i.ShipLine1,
+		&i.ShipLine2,
+		&i.ShipCity,
+		&i.ShipPostalCode,
+		&i.ShipCountry,
+		&i.ShippingMethod,
+		&i.PoNumber,
+		&i.BuyerReference,
+		&i.CheckoutStatus,
+		&i.QuoteID,
+		&i.QuoteRevision,
+		&i.FailureDetails,
+		&i.ShipToAddressID,
+		&i.BillToAddressID,
+		&i.BillTo,
+		&i.BuiltByStaffID,
+		&i.SentAt,
+		&i.CheckoutByStaffID,
+	)
+	return i, err
+}
+
 const cartStartCheckoutRecorded = `-- name: CartStartCheckoutRecorded :one
 WITH started AS (
   UPDATE carts SET status = 'checking_out', failure_code = '', failure_reason = '', failure_details = NULL,
@@ -670,6 +1031,22 @@ func (q *Queries) CartStartCheckoutRecorded(ctx context.Context, arg CartStartCh
 	return checkout_attempt, err
 }
 
+const cartUpdateCheckoutByStaff = `-- name: CartUpdateCheckoutByStaff :exec
+UPDATE carts SET checkout_by_staff_id = $1 WHERE id = $2
+`
+
+type CartUpdateCheckoutByStaffParams struct {
+	StaffID uuid.NullUUID
+	ID      uuid.UUID
+}
+
+// CartUpdateCheckoutByStaff names the member of staff who starts the cart's
+// checkout in the buyer's name. The caller holds the cart's lock.
+func (q *Queries) CartUpdateCheckoutByStaff(ctx context.Context, arg CartUpdateCheckoutByStaffParams) error {
+	_, err := q.db.Exec(ctx, cartUpdateCheckoutByStaff, arg.StaffID, arg.ID)
+	return err
+}
+
 const cartUpdateCheckoutStatus = `-- name: CartUpdateCheckoutStatus :exec
 UPDATE carts SET checkout_status = $2, updated_at = now() WHERE id = $1
 `
@@ -691,7 +1068,7 @@ UPDATE carts SET ship_name = $1, ship_line1 = $2, ship_line2 = $3,
                  ship_to_address_id = $10::uuid,
                  bill_to = COALESCE($11::jsonb, bill_to), bill_to_address_id = $12::uuid
 WHERE id = $13
-RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details, ship_to_address_id, bill_to_address_id, bill_to
+RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details, ship_to_address_id, bill_to_address_id, bill_to, built_by_staff_id, sent_at, checkout_by_staff_id
 `
 
 type CartUpdateDetailsParams struct {
@@ -755,6 +1132,9 @@ func (q *Queries) CartUpdateDetails(ctx context.Context, arg CartUpdateDetailsPa
 		&i.ShipToAddressID,
 		&i.BillToAddressID,
 		&i.BillTo,
+		&i.BuiltByStaffID,
+		&i.SentAt,
+		&i.CheckoutByStaffID,
 	)
 	return i, err
 }

@@ -15,7 +15,7 @@ import (
 const companyCreate = `-- name: CompanyCreate :one
 INSERT INTO companies (id, name, currency, credit_limit, customer_group, tax_exempt, approval_timeout_seconds)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
-RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used, assortment_id, preferred_location_id
+RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used, assortment_id, preferred_location_id, on_behalf_checkout
 `
 
 type CompanyCreateParams struct {
@@ -55,12 +55,13 @@ func (q *Queries) CompanyCreate(ctx context.Context, arg CompanyCreateParams) (C
 		&i.CreditUsed,
 		&i.AssortmentID,
 		&i.PreferredLocationID,
+		&i.OnBehalfCheckout,
 	)
 	return i, err
 }
 
 const companyGet = `-- name: CompanyGet :one
-SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used, assortment_id, preferred_location_id FROM companies WHERE id = $1
+SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used, assortment_id, preferred_location_id, on_behalf_checkout FROM companies WHERE id = $1
 `
 
 func (q *Queries) CompanyGet(ctx context.Context, id uuid.UUID) (Company, error) {
@@ -82,12 +83,13 @@ func (q *Queries) CompanyGet(ctx context.Context, id uuid.UUID) (Company, error)
 		&i.CreditUsed,
 		&i.AssortmentID,
 		&i.PreferredLocationID,
+		&i.OnBehalfCheckout,
 	)
 	return i, err
 }
 
 const companyList = `-- name: CompanyList :many
-SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used, assortment_id, preferred_location_id FROM companies
+SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used, assortment_id, preferred_location_id, on_behalf_checkout FROM companies
 WHERE (created_at, id) > ($1::timestamptz, $2::uuid)
 ORDER BY created_at, id
 LIMIT $3
@@ -124,6 +126,7 @@ func (q *Queries) CompanyList(ctx context.Context, arg CompanyListParams) ([]Com
 			&i.CreditUsed,
 			&i.AssortmentID,
 			&i.PreferredLocationID,
+			&i.OnBehalfCheckout,
 		); err != nil {
 			return nil, err
 		}
@@ -178,7 +181,7 @@ func (q *Queries) CompanyListCreditDrift(ctx context.Context) ([]CompanyListCred
 }
 
 const companyLock = `-- name: CompanyLock :one
-SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used, assortment_id, preferred_location_id FROM companies WHERE id = $1 FOR NO KEY UPDATE
+SELECT id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used, assortment_id, preferred_location_id, on_behalf_checkout FROM companies WHERE id = $1 FOR NO KEY UPDATE
 `
 
 // CompanyLock serialises the decisions of one company: an admin change is
@@ -209,6 +212,7 @@ func (q *Queries) CompanyLock(ctx context.Context, id uuid.UUID) (Company, error
 		&i.CreditUsed,
 		&i.AssortmentID,
 		&i.PreferredLocationID,
+		&i.OnBehalfCheckout,
 	)
 	return i, err
 }
@@ -253,7 +257,7 @@ func (q *Queries) CompanyRecountCredit(ctx context.Context, id uuid.UUID) error 
 }
 
 const companySetPreferredLocation = `-- name: CompanySetPreferredLocation :one
-UPDATE companies SET preferred_location_id = $2, updated_at = now() WHERE id = $1 RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used, assortment_id, preferred_location_id
+UPDATE companies SET preferred_location_id = $2, updated_at = now() WHERE id = $1 RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used, assortment_id, preferred_location_id, on_behalf_checkout
 `
 
 type CompanySetPreferredLocationParams struct {
@@ -282,6 +286,7 @@ func (q *Queries) CompanySetPreferredLocation(ctx context.Context, arg CompanySe
 		&i.CreditUsed,
 		&i.AssortmentID,
 		&i.PreferredLocationID,
+		&i.OnBehalfCheckout,
 	)
 	return i, err
 }
@@ -291,7 +296,7 @@ UPDATE companies
 SET name = $1, currency = $2, credit_limit = $3, customer_group = $4,
     tax_exempt = $5, approval_timeout_seconds = $6, updated_at = now()
 WHERE id = $7
-RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used, assortment_id, preferred_location_id
+RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used, assortment_id, preferred_location_id, on_behalf_checkout
 `
 
 type CompanyUpdateParams struct {
@@ -331,6 +336,44 @@ func (q *Queries) CompanyUpdate(ctx context.Context, arg CompanyUpdateParams) (C
 		&i.CreditUsed,
 		&i.AssortmentID,
 		&i.PreferredLocationID,
+		&i.OnBehalfCheckout,
+	)
+	return i, err
+}
+
+const companyUpdateOnBehalfCheckout = `-- name: CompanyUpdateOnBehalfCheckout :one
+UPDATE companies SET on_behalf_checkout = $1, updated_at = now()
+WHERE id = $2
+RETURNING id, name, currency, credit_limit, created_at, customer_group, tax_exempt, approval_timeout_seconds, updated_at, sales_rep_id, payment_terms_days, return_window_days, credit_used, assortment_id, preferred_location_id, on_behalf_checkout
+`
+
+type CompanyUpdateOnBehalfCheckoutParams struct {
+	OnBehalfCheckout bool
+	ID               uuid.UUID
+}
+
+// CompanyUpdateOnBehalfCheckout turns on or off whether the company's sales
+// rep may check a cart out in a buyer's name (migration 0022).
+func (q *Queries) CompanyUpdateOnBehalfCheckout(ctx context.Context, arg CompanyUpdateOnBehalfCheckoutParams) (Company, error) {
+	row := q.db.QueryRow(ctx, companyUpdateOnBehalfCheckout, arg.OnBehalfCheckout, arg.ID)
+	var i Company
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.Currency,
+		&i.CreditLimit,
+		&i.CreatedAt,
+		&i.CustomerGroup,
+		&i.TaxExempt,
+		&i.ApprovalTimeoutSeconds,
+		&i.UpdatedAt,
+		&i.SalesRepID,
+		&i.PaymentTermsDays,
+		&i.ReturnWindowDays,
+		&i.CreditUsed,
+		&i.AssortmentID,
+		&i.PreferredLocationID,
+		&i.OnBehalfCheckout,
 	)
 	return i, err
 }

@@ -15,34 +15,35 @@ import (
 const orderCreate = `-- name: OrderCreate :one
 INSERT INTO orders (id, cart_id, company_id, customer_id, status, currency, subtotal, discount, shipping,
                     tax, tax_rate_bp, total, placed_at, shipping_method, ship_to, po_number, buyer_reference,
-                    approved_by, bill_to)
+                    approved_by, bill_to, placed_by_staff_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
         $10, $11, $12, $13, $14, $15, $16, $17,
-        $18, $19)
+        $18, $19, $20)
 ON CONFLICT (cart_id) DO NOTHING
-RETURNING id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status, erp_payment_held, bill_to
+RETURNING id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status, erp_payment_held, bill_to, placed_by_staff_id
 `
 
 type OrderCreateParams struct {
-	ID             uuid.UUID
-	CartID         uuid.UUID
-	CompanyID      uuid.UUID
-	CustomerID     uuid.UUID
-	Status         string
-	Currency       string
-	Subtotal       int64
-	Discount       int64
-	Shipping       int64
-	Tax            int64
-	TaxRateBp      int32
-	Total          int64
-	PlacedAt       time.Time
-	ShippingMethod string
-	ShipTo         []byte
-	PoNumber       string
-	BuyerReference string
-	ApprovedBy     uuid.NullUUID
-	BillTo         []byte
+	ID              uuid.UUID
+	CartID          uuid.UUID
+	CompanyID       uuid.UUID
+	CustomerID      uuid.UUID
+	Status          string
+	Currency        string
+	Subtotal        int64
+	Discount        int64
+	Shipping        int64
+	Tax             int64
+	TaxRateBp       int32
+	Total           int64
+	PlacedAt        time.Time
+	ShippingMethod  string
+	ShipTo          []byte
+	PoNumber        string
+	BuyerReference  string
+	ApprovedBy      uuid.NullUUID
+	BillTo          []byte
+	PlacedByStaffID uuid.NullUUID
 }
 
 // OrderCreate writes a cart's order once: for a cart that has one already it
@@ -68,6 +69,7 @@ func (q *Queries) OrderCreate(ctx context.Context, arg OrderCreateParams) (Order
 		arg.BuyerReference,
 		arg.ApprovedBy,
 		arg.BillTo,
+		arg.PlacedByStaffID,
 	)
 	var i Order
 	err := row.Scan(
@@ -104,12 +106,13 @@ func (q *Queries) OrderCreate(ctx context.Context, arg OrderCreateParams) (Order
 		&i.ErpStatus,
 		&i.ErpPaymentHeld,
 		&i.BillTo,
+		&i.PlacedByStaffID,
 	)
 	return i, err
 }
 
 const orderDetailGetInCompany = `-- name: OrderDetailGetInCompany :one
-SELECT orders.id, orders.cart_id, orders.company_id, orders.customer_id, orders.status, orders.currency, orders.subtotal, orders.total, orders.placed_at, orders.updated_at, orders.discount, orders.shipping, orders.tax, orders.tax_rate_bp, orders.shipping_method, orders.ship_to, orders.po_number, orders.buyer_reference, orders.approved_by, orders.fulfilment_status, orders.payment_status, orders.ship_by, orders.deliver_by, orders.sla_breached, orders.delivered_at, orders.cancelled_amount, orders.invoiced_amount, orders.paid_amount, orders.credited_amount, orders.erp_number, orders.erp_status, orders.erp_payment_held, orders.bill_to,
+SELECT orders.id, orders.cart_id, orders.company_id, orders.customer_id, orders.status, orders.currency, orders.subtotal, orders.total, orders.placed_at, orders.updated_at, orders.discount, orders.shipping, orders.tax, orders.tax_rate_bp, orders.shipping_method, orders.ship_to, orders.po_number, orders.buyer_reference, orders.approved_by, orders.fulfilment_status, orders.payment_status, orders.ship_by, orders.deliver_by, orders.sla_breached, orders.delivered_at, orders.cancelled_amount, orders.invoiced_amount, orders.paid_amount, orders.credited_amount, orders.erp_number, orders.erp_status, orders.erp_payment_held, orders.bill_to, orders.placed_by_staff_id,
        EXISTS (SELECT 1 FROM shipments s WHERE s.order_id = orders.id) AS has_shipments,
        EXISTS (SELECT 1 FROM invoices i WHERE i.order_id = orders.id) AS has_invoices,
        EXISTS (SELECT 1 FROM returns r WHERE r.order_id = orders.id) AS has_returns,
@@ -182,6 +185,7 @@ func (q *Queries) OrderDetailGetInCompany(ctx context.Context, arg OrderDetailGe
 		&i.Order.ErpStatus,
 		&i.Order.ErpPaymentHeld,
 		&i.Order.BillTo,
+		&i.Order.PlacedByStaffID,
 		&i.HasShipments,
 		&i.HasInvoices,
 		&i.HasReturns,
@@ -208,7 +212,7 @@ func (q *Queries) OrderFlagLate(ctx context.Context, id uuid.UUID) (int64, error
 }
 
 const orderGet = `-- name: OrderGet :one
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status, erp_payment_held, bill_to FROM orders WHERE id = $1
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status, erp_payment_held, bill_to, placed_by_staff_id FROM orders WHERE id = $1
 `
 
 func (q *Queries) OrderGet(ctx context.Context, id uuid.UUID) (Order, error) {
@@ -248,12 +252,13 @@ func (q *Queries) OrderGet(ctx context.Context, id uuid.UUID) (Order, error) {
 		&i.ErpStatus,
 		&i.ErpPaymentHeld,
 		&i.BillTo,
+		&i.PlacedByStaffID,
 	)
 	return i, err
 }
 
 const orderGetByCart = `-- name: OrderGetByCart :one
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status, erp_payment_held, bill_to FROM orders WHERE cart_id = $1
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status, erp_payment_held, bill_to, placed_by_staff_id FROM orders WHERE cart_id = $1
 `
 
 func (q *Queries) OrderGetByCart(ctx context.Context, cartID uuid.UUID) (Order, error) {
@@ -293,12 +298,13 @@ func (q *Queries) OrderGetByCart(ctx context.Context, cartID uuid.UUID) (Order, 
 		&i.ErpStatus,
 		&i.ErpPaymentHeld,
 		&i.BillTo,
+		&i.PlacedByStaffID,
 	)
 	return i, err
 }
 
 const orderGetInCompany = `-- name: OrderGetInCompany :one
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status, erp_payment_held, bill_to FROM orders WHERE id = $1 AND (company_id = $2 OR $3::boolean)
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status, erp_payment_held, bill_to, placed_by_staff_id FROM orders WHERE id = $1 AND (company_id = $2 OR $3::boolean)
 `
 
 type OrderGetInCompanyParams struct {
@@ -345,6 +351,7 @@ func (q *Queries) OrderGetInCompany(ctx context.Context, arg OrderGetInCompanyPa
 		&i.ErpStatus,
 		&i.ErpPaymentHeld,
 		&i.BillTo,
+		&i.PlacedByStaffID,
 	)
 	return i, err
 }
@@ -465,7 +472,7 @@ func (q *Queries) OrderLineUpdateQuantities(ctx context.Context, arg OrderLineUp
 }
 
 const orderListByCustomer = `-- name: OrderListByCustomer :many
-SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status, erp_payment_held, bill_to FROM orders
+SELECT id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status, erp_payment_held, bill_to, placed_by_staff_id FROM orders
 WHERE customer_id = $1
   AND (placed_at, id) < ($2::timestamptz, $3::uuid)
 ORDER BY placed_at DESC, id DESC
@@ -528,6 +535,7 @@ func (q *Queries) OrderListByCustomer(ctx context.Context, arg OrderListByCustom
 			&i.ErpStatus,
 			&i.ErpPaymentHeld,
 			&i.BillTo,
+			&i.PlacedByStaffID,
 		); err != nil {
 			return nil, err
 		}
@@ -540,7 +548,7 @@ func (q *Queries) OrderListByCustomer(ctx context.Context, arg OrderListByCustom
 }
 
 const orderListForOps = `-- name: OrderListForOps :many
-SELECT orders.id, orders.cart_id, orders.company_id, orders.customer_id, orders.status, orders.currency, orders.subtotal, orders.total, orders.placed_at, orders.updated_at, orders.discount, orders.shipping, orders.tax, orders.tax_rate_bp, orders.shipping_method, orders.ship_to, orders.po_number, orders.buyer_reference, orders.approved_by, orders.fulfilment_status, orders.payment_status, orders.ship_by, orders.deliver_by, orders.sla_breached, orders.delivered_at, orders.cancelled_amount, orders.invoiced_amount, orders.paid_amount, orders.credited_amount, orders.erp_number, orders.erp_status, orders.erp_payment_held, orders.bill_to,
+SELECT orders.id, orders.cart_id, orders.company_id, orders.customer_id, orders.status, orders.currency, orders.subtotal, orders.total, orders.placed_at, orders.updated_at, orders.discount, orders.shipping, orders.tax, orders.tax_rate_bp, orders.shipping_method, orders.ship_to, orders.po_number, orders.buyer_reference, orders.approved_by, orders.fulfilment_status, orders.payment_status, orders.ship_by, orders.deliver_by, orders.sla_breached, orders.delivered_at, orders.cancelled_amount, orders.invoiced_amount, orders.paid_amount, orders.credited_amount, orders.erp_number, orders.erp_status, orders.erp_payment_held, orders.bill_to, orders.placed_by_staff_id,
        COALESCE(s.status, '')::text     AS erp_sync_status,
        COALESCE(s.attempts, 0)::integer AS erp_sync_attempts,
        COALESCE(s.last_error, '')::text AS erp_sync_last_error,
@@ -633,6 +641,7 @@ func (q *Queries) OrderListForOps(ctx context.Context, arg OrderListForOpsParams
 			&i.Order.ErpStatus,
 			&i.Order.ErpPaymentHeld,
 			&i.Order.BillTo,
+			&i.Order.PlacedByStaffID,
 			&i.ErpSyncStatus,
 			&i.ErpSyncAttempts,
 			&i.ErpSyncLastError,
@@ -649,7 +658,7 @@ func (q *Queries) OrderListForOps(ctx context.Context, arg OrderListForOpsParams
 }
 
 const orderLockToOpen = `-- name: OrderLockToOpen :one
-SELECT orders.id, orders.cart_id, orders.company_id, orders.customer_id, orders.status, orders.currency, orders.subtotal, orders.total, orders.placed_at, orders.updated_at, orders.discount, orders.shipping, orders.tax, orders.tax_rate_bp, orders.shipping_method, orders.ship_to, orders.po_number, orders.buyer_reference, orders.approved_by, orders.fulfilment_status, orders.payment_status, orders.ship_by, orders.deliver_by, orders.sla_breached, orders.delivered_at, orders.cancelled_amount, orders.invoiced_amount, orders.paid_amount, orders.credited_amount, orders.erp_number, orders.erp_status, orders.erp_payment_held, orders.bill_to, carts.checkout_attempt,
+SELECT orders.id, orders.cart_id, orders.company_id, orders.customer_id, orders.status, orders.currency, orders.subtotal, orders.total, orders.placed_at, orders.updated_at, orders.discount, orders.shipping, orders.tax, orders.tax_rate_bp, orders.shipping_method, orders.ship_to, orders.po_number, orders.buyer_reference, orders.approved_by, orders.fulfilment_status, orders.payment_status, orders.ship_by, orders.deliver_by, orders.sla_breached, orders.delivered_at, orders.cancelled_amount, orders.invoiced_amount, orders.paid_amount, orders.credited_amount, orders.erp_number, orders.erp_status, orders.erp_payment_held, orders.bill_to, orders.placed_by_staff_id, carts.checkout_attempt,
        companies.return_window_days, companies.payment_terms_days
 FROM orders
 JOIN carts ON carts.id = orders.cart_id
@@ -706,6 +715,7 @@ func (q *Queries) OrderLockToOpen(ctx context.Context, id uuid.UUID) (OrderLockT
 		&i.Order.ErpStatus,
 		&i.Order.ErpPaymentHeld,
 		&i.Order.BillTo,
+		&i.Order.PlacedByStaffID,
 		&i.CheckoutAttempt,
 		&i.ReturnWindowDays,
 		&i.PaymentTermsDays,

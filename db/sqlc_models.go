@@ -63,33 +63,36 @@ type AssortmentProduct struct {
 }
 
 type Cart struct {
-	ID              uuid.UUID
-	CompanyID       uuid.UUID
-	CustomerID      uuid.UUID
-	Currency        string
-	Status          string
-	FailureCode     string
-	FailureReason   string
-	OrderID         uuid.NullUUID
-	CheckoutAttempt int32
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
-	ShipName        string
-	ShipLine1       string
-	ShipLine2       string
-	ShipCity        string
-	ShipPostalCode  string
-	ShipCountry     string
-	ShippingMethod  string
-	PoNumber        string
-	BuyerReference  string
-	CheckoutStatus  string
-	QuoteID         uuid.NullUUID
-	QuoteRevision   int32
-	FailureDetails  []byte
-	ShipToAddressID uuid.NullUUID
-	BillToAddressID uuid.NullUUID
-	BillTo          []byte
+	ID                uuid.UUID
+	CompanyID         uuid.UUID
+	CustomerID        uuid.UUID
+	Currency          string
+	Status            string
+	FailureCode       string
+	FailureReason     string
+	OrderID           uuid.NullUUID
+	CheckoutAttempt   int32
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	ShipName          string
+	ShipLine1         string
+	ShipLine2         string
+	ShipCity          string
+	ShipPostalCode    string
+	ShipCountry       string
+	ShippingMethod    string
+	PoNumber          string
+	BuyerReference    string
+	CheckoutStatus    string
+	QuoteID           uuid.NullUUID
+	QuoteRevision     int32
+	FailureDetails    []byte
+	ShipToAddressID   uuid.NullUUID
+	BillToAddressID   uuid.NullUUID
+	BillTo            []byte
+	BuiltByStaffID    uuid.NullUUID
+	SentAt            *time.Time
+	CheckoutByStaffID uuid.NullUUID
 }
 
 type CartLine struct {
@@ -139,6 +142,7 @@ type Company struct {
 	CreditUsed             int64
 	AssortmentID           uuid.NullUUID
 	PreferredLocationID    uuid.NullUUID
+	OnBehalfCheckout       bool
 }
 
 type CompanyAddress struct {
@@ -358,6 +362,7 @@ type Order struct {
 	ErpStatus        string
 	ErpPaymentHeld   int64
 	BillTo           []byte
+	PlacedByStaffID  uuid.NullUUID
 }
 
 type OrderLine struct {

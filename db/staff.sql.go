@@ -59,6 +59,32 @@ func (q *Queries) StaffGet(ctx context.Context, id uuid.UUID) (Staff, error) {
 	return i, err
 }
 
+const staffGetActingFor = `-- name: StaffGetActingFor :one
+SELECT s.name AS staff_name, s.role AS staff_role, cu.name AS customer_name
+FROM staff s, customers cu
+WHERE s.id = $1 AND cu.id = $2
+`
+
+type StaffGetActingForParams struct {
+	StaffID    uuid.UUID
+	CustomerID uuid.UUID
+}
+
+type StaffGetActingForRow struct {
+	StaffName    string
+	StaffRole    string
+	CustomerName string
+}
+
+// StaffGetActingFor names a member of staff acting for an employee of a
+// buying company, and the employee: what an order placed on behalf says.
+func (q *Queries) StaffGetActingFor(ctx context.Context, arg StaffGetActingForParams) (StaffGetActingForRow, error) {
+	row := q.db.QueryRow(ctx, staffGetActingFor, arg.StaffID, arg.CustomerID)
+	var i StaffGetActingForRow
+	err := row.Scan(&i.StaffName, &i.StaffRole, &i.CustomerName)
+	return i, err
+}
+
 const staffListSales = `-- name: StaffListSales :many
 SELECT id, email, name, role, created_at FROM staff
 WHERE role IN ('sales_rep', 'sales_manager')

@@ -3,7 +3,8 @@
 // products with prices, weights and stock (at two stock locations, the default
 // and Lyon; Globex prefers Lyon), price lists with volume tiers
 // (and the codes the ERP's price feed names them by, with the price changes
-// the sandbox ERP announces), shipping methods, tax rates, at Acme an approval rule and spending limits,
+// the sandbox ERP announces), shipping methods, tax rates, at Acme an approval rule and spending limits
+// (and checkouts on behalf of its buyers by its account rep, Sam),
 // and a warehouse integration that posts signed webhooks; structured products
 // with variants, attributes and categories (demo/catalog.go), and Initech, a
 // company limited to an assortment of them.
@@ -183,6 +184,12 @@ func Seed(ctx context.Context, pool *pgxpool.Pool, secrets *webhooks.SecretBox) 
 		if err := q.CompanyUpdateSalesRep(ctx, db.CompanyUpdateSalesRepParams{ID: AcmeID,
 			SalesRepID: uuid.NullUUID{UUID: Staff[0].ID, Valid: true}}); err != nil {
 			return fmt.Errorf("account rep: %w", err)
+		}
+		// Acme lets Sam check out carts he builds in its buyers' names
+		// (orders on behalf); Globex does not: its carts are sent to the buyer.
+		if _, err := q.CompanyUpdateOnBehalfCheckout(ctx, db.CompanyUpdateOnBehalfCheckoutParams{
+			ID: AcmeID, OnBehalfCheckout: true}); err != nil {
+			return fmt.Errorf("on-behalf checkout: %w", err)
 		}
 		if err := seedCatalogue(ctx, q); err != nil {
 			return err

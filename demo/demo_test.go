@@ -51,6 +51,7 @@ func TestSeedIsIdempotentAndRestores(t *testing.T) {
 		`UPDATE company_addresses SET default_ship_to = false WHERE id = '` + demo.AcmeGoodsIn.String() + `'`,
 		`UPDATE company_addresses SET default_ship_to = true WHERE id = '0c0a1e00-0000-4000-8000-00000000ad03'`,
 		`UPDATE requisition_list_lines SET quantity = 99 WHERE list_id = '` + demo.AcmeWorkshopList.String() + `'`,
+		`UPDATE companies SET on_behalf_checkout = false WHERE id = '` + demo.AcmeID.String() + `'`,
 	} {
 		_, err := pool.Exec(ctx, stmt)
 		require.NoError(t, err, stmt)
@@ -62,6 +63,7 @@ func TestSeedIsIdempotentAndRestores(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "Acme Industrial", acme.Name)
 	require.Equal(t, "trade", acme.CustomerGroup)
+	require.True(t, acme.OnBehalfCheckout, "Sam may check out for Acme's buyers")
 	stock, err := q.StockGet(ctx, "LADDER-AL-6")
 	require.NoError(t, err)
 	require.EqualValues(t, 3, stock.Reserved, "reservations survive a restart")

@@ -82,6 +82,7 @@ func (d *Desk) Handler() http.Handler {
 	mux.HandleFunc("POST /desk/quotes/{id}/{action}", d.withSession(d.quoteAction))
 	mux.HandleFunc("POST /desk/quotes/{id}/draft/preview", d.withSession(d.draftPreview))
 	mux.HandleFunc("GET /desk/discounts", d.withSession(d.discountQueue))
+	mux.HandleFunc("GET /desk/carts", d.withSession(d.cartList))
 
 	mux.HandleFunc("GET /desk/approvals", d.withSession(d.approvalQueue))
 	mux.HandleFunc("POST /desk/approvals/{cart}/{decision}", d.withSession(d.approvalAction))

@@ -68,6 +68,8 @@ type accessWorld struct {
 	// reconciliation is an ERP reconciliation report with a finding that has
 	// no repair.
 	reconciliation testenv.ErpReconciliation
+	// onBehalf is what the routes of orders on behalf act on.
+	onBehalf onBehalfFixture
 }
 
 const (
@@ -153,6 +155,7 @@ func newAccessWorld(t *testing.T) *accessWorld {
 	w.reconciliation = testenv.NewErpReconciliation(t, s.Pool)
 	w.aAddress = testenv.NewCompanyAddress(t, s.Pool, w.a, testenv.Address{})
 	w.aList = testenv.NewRequisitionList(t, s.Pool, w.owner, "A's restock", map[string]int32{w.sku: 2})
+	w.setUpOnBehalf(t)
 
 	w.fingerprintQuery = fingerprintQuery(t, s.Pool)
 	w.awaitQuiet(t)

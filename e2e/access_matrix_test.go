@@ -466,6 +466,9 @@ func accessRoutes() map[string]accessRoute {
 	for route, line := range buyerConvenienceRoutes() {
 		routes[route] = line
 	}
+	for route, line := range onBehalfRoutes() {
+		routes[route] = line
+	}
 	return routes
 }
 

@@ -166,3 +166,73 @@ ON CONFLICT (id) DO NOTHING;
 INSERT INTO cart_lines (cart_id, sku, quantity)
 SELECT @cart_id::uuid, unnest(@skus::text[]), unnest(@quantities::integer[])
 ON CONFLICT DO NOTHING;
+
+-- Orders on behalf (migration 0022): carts a sales rep builds for a buyer.
+-- A rep works on those of the companies they are the account rep of; a
+-- sales manager on every company's (any_company).
+
+-- CartCreateOnBehalf opens a cart in the buyer's name, built by a member of
+-- the sales staff and theirs to change until they send it.
+-- name: CartCreateOnBehalf :one
+INSERT INTO carts (id, company_id, customer_id, currency, built_by_staff_id)
+VALUES (@id, @company_id, @customer_id, @currency, @built_by_staff_id)
+RETURNING *;
+
+-- CartGetOnBehalfForStaff reads a cart built on behalf of a buyer, if the
+-- caller works on its company (else not found), with whether the company
+-- lets its sales staff check out in a buyer's name.
+-- name: CartGetOnBehalfForStaff :one
+SELECT sqlc.embed(carts), companies.on_behalf_checkout,
+       (SELECT count(*) FROM cart_lines l WHERE l.cart_id = carts.id) AS line_count
+FROM carts JOIN companies ON companies.id = carts.company_id
+WHERE carts.id = @id AND carts.built_by_staff_id IS NOT NULL
+  AND (companies.sales_rep_id = @staff_id::uuid OR @any_company::boolean);
+
+-- CartLockTouchOnBehalf is CartLockTouchInCompany for the sales staff: it
+-- locks and marks changed a cart built on behalf of a buyer, of a company
+-- the caller works on (else not found).
+-- name: CartLockTouchOnBehalf :one
+UPDATE carts SET updated_at = now(), failure_code = '', failure_reason = '', failure_details = NULL
+WHERE carts.id = @id AND carts.built_by_staff_id IS NOT NULL
+  AND (@any_company::boolean OR carts.company_id IN (SELECT c.id FROM companies c WHERE c.sales_rep_id = @staff_id::uuid))
+RETURNING *;
+
+-- CartSendToBuyer hands a cart built on behalf of a buyer over to them: from
+-- now on it is theirs to change and check out, and a checkout is theirs
+-- (checkout_by_staff_id cleared). The caller holds the cart's lock.
+-- name: CartSendToBuyer :one
+UPDATE carts SET sent_at = now(), checkout_by_staff_id = NULL, updated_at = now()
+WHERE id = @id AND sent_at IS NULL AND status = 'open'
+RETURNING *;
+
+-- CartUpdateCheckoutByStaff names the member of staff who starts the cart's
+-- checkout in the buyer's name. The caller holds the cart's lock.
+-- name: CartUpdateCheckoutByStaff :exec
+UPDATE carts SET checkout_by_staff_id = @staff_id WHERE id = @id;
+
+-- CartListOnBehalfForStaff pages through the carts built on behalf of
+-- buyers of the companies the caller works on, oldest first; company_id
+-- narrows to one company.
+-- name: CartListOnBehalfForStaff :many
+SELECT carts.id, carts.company_id, companies.name AS company_name, carts.customer_id, customers.name AS customer_name,
+       carts.built_by_staff_id, carts.currency, carts.status, carts.sent_at, carts.order_id, carts.created_at, carts.updated_at
+FROM carts
+JOIN companies ON companies.id = carts.company_id
+JOIN customers ON customers.id = carts.customer_id
+WHERE carts.built_by_staff_id IS NOT NULL
+  AND (companies.sales_rep_id = @staff_id::uuid OR @any_company::boolean)
+  AND (sqlc.narg(company_id)::uuid IS NULL OR carts.company_id = sqlc.narg(company_id)::uuid)
+  AND (carts.created_at, carts.id) > (@after_created_at::timestamptz, @after_id::uuid)
+ORDER BY carts.created_at, carts.id
+LIMIT @row_limit;
+
+-- CartGetOnBehalfPeople names the people of a cart built on behalf of a
+-- buyer: who built it, the buyer, and who started its checkout (if staff).
+-- name: CartGetOnBehalfPeople :one
+SELECT b.name AS built_by_name, b.role AS built_by_role, cu.name AS customer_name,
+       COALESCE(cs.name, '')::text AS checkout_by_name, COALESCE(cs.role, '')::text AS checkout_by_role
+FROM carts ca
+JOIN staff b ON b.id = ca.built_by_staff_id
+JOIN customers cu ON cu.id = ca.customer_id
+LEFT JOIN staff cs ON cs.id = ca.checkout_by_staff_id
+WHERE ca.id = $1;

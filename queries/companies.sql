@@ -79,3 +79,10 @@ WHERE c.id = $1;
 -- the company's checkouts draw from first.
 -- name: CompanySetPreferredLocation :one
 UPDATE companies SET preferred_location_id = $2, updated_at = now() WHERE id = $1 RETURNING *;
+
+-- CompanyUpdateOnBehalfCheckout turns on or off whether the company's sales
+-- rep may check a cart out in a buyer's name (migration 0022).
+-- name: CompanyUpdateOnBehalfCheckout :one
+UPDATE companies SET on_behalf_checkout = @on_behalf_checkout, updated_at = now()
+WHERE id = @id
+RETURNING *;

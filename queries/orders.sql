@@ -3,10 +3,10 @@
 -- name: OrderCreate :one
 INSERT INTO orders (id, cart_id, company_id, customer_id, status, currency, subtotal, discount, shipping,
                     tax, tax_rate_bp, total, placed_at, shipping_method, ship_to, po_number, buyer_reference,
-                    approved_by, bill_to)
+                    approved_by, bill_to, placed_by_staff_id)
 VALUES (@id, @cart_id, @company_id, @customer_id, @status, @currency, @subtotal, @discount, @shipping,
         @tax, @tax_rate_bp, @total, @placed_at, @shipping_method, @ship_to, @po_number, @buyer_reference,
-        @approved_by, @bill_to)
+        @approved_by, @bill_to, @placed_by_staff_id)
 ON CONFLICT (cart_id) DO NOTHING
 RETURNING *;
 

@@ -40,3 +40,13 @@ func SetTerms(t testing.TB, pool *pgxpool.Pool, company Company, paymentDays, re
 		t.Fatalf("set terms: %v", err)
 	}
 }
+
+// SetOnBehalfCheckout lets the company's sales staff check out carts in a
+// buyer's name, or stops them.
+func SetOnBehalfCheckout(t testing.TB, pool *pgxpool.Pool, company Company, allowed bool) {
+	t.Helper()
+	if _, err := db.New(pool).CompanyUpdateOnBehalfCheckout(context.Background(), db.CompanyUpdateOnBehalfCheckoutParams{
+		ID: company.ID, OnBehalfCheckout: allowed}); err != nil {
+		t.Fatalf("set on-behalf checkout: %v", err)
+	}
+}

@@ -120,9 +120,13 @@ func (a *Activities) BeginCheckout(ctx context.Context, in BeginCheckoutInput) (
 				return err
 			}
 			out.Attempt = int(cart.CheckoutAttempt) + 1
+			actor, actedFor, err := checkoutActor(ctx, q, cart)
+			if err != nil {
+				return err
+			}
 			return timeline.Record(ctx, q, timeline.Event{CartID: cart.ID, Attempt: out.Attempt,
-				Kind: timeline.CheckoutFailed, Actor: timeline.CustomerActor(in.CustomerID),
-				Detail: fmt.Sprintf("%s: %s", r.Code, r.Message)})
+				Kind: timeline.CheckoutFailed, Actor: actor,
+				Detail: fmt.Sprintf("%s: %s%s", r.Code, r.Message, actedFor)})
 		}
 		if err != nil {
 			return err
@@ -135,9 +139,13 @@ func (a *Activities) BeginCheckout(ctx context.Context, in BeginCheckoutInput) (
 		// The cart is locked, so the new attempt is the next number; the
 		// attempt's start and its event on the timeline are one statement.
 		next := int(cart.CheckoutAttempt) + 1
+		actor, actedFor, err := checkoutActor(ctx, q, cart)
+		if err != nil {
+			return err
+		}
 		started := timeline.Event{CartID: cart.ID, Attempt: next,
-			Kind: timeline.CheckoutStarted, Actor: timeline.CustomerActor(in.CustomerID),
-			Detail: fmt.Sprintf("checkout started: %d lines, total %s", len(priced.Cart.Lines), priced.Cart.Totals.Total)}
+			Kind: timeline.CheckoutStarted, Actor: actor,
+			Detail: fmt.Sprintf("checkout started: %d lines, total %s%s", len(priced.Cart.Lines), priced.Cart.Totals.Total, actedFor)}
 		attempt, err := q.CartStartCheckoutRecorded(ctx, db.CartStartCheckoutRecordedParams{
 			ID: cart.ID, Kind: started.Kind, Actor: started.Actor, Detail: started.Detail, DedupKey: started.Key(),
 		})
@@ -151,6 +159,24 @@ func (a *Activities) BeginCheckout(ctx context.Context, in BeginCheckoutInput) (
 		return nil
 	})
 	return out, activities.Classify(err)
+}
+
+// checkoutActor names who starts the cart's checkout, for its timeline: the
+// buyer, or the member of the sales staff who checks out in the buyer's name
+// (carts.checkout_by_staff_id, set by the API before it starts the checkout;
+// the workflow's input names the buyer either way). actedFor is what the
+// event's detail adds then, e.g. " (by Sam Sales (sales rep) on behalf of
+// Alice)"; empty for the buyer's own checkout, which reads nothing more.
+func checkoutActor(ctx context.Context, q *db.Queries, cart db.Cart) (actor, actedFor string, err error) {
+	if !cart.CheckoutByStaffID.Valid {
+		return timeline.CustomerActor(cart.CustomerID), "", nil
+	}
+	people, err := q.StaffGetActingFor(ctx, db.StaffGetActingForParams{StaffID: cart.CheckoutByStaffID.UUID, CustomerID: cart.CustomerID})
+	if err != nil {
+		return "", "", err
+	}
+	return timeline.StaffActor(cart.CheckoutByStaffID.UUID),
+		" (by " + commerce.ActedFor(people.StaffName, commerce.Role(people.StaffRole), people.CustomerName) + ")", nil
 }
 
 // FailCheckoutInput reopens the cart and records why the checkout failed.

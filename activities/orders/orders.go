@@ -72,6 +72,9 @@ func (a *Activities) PlaceOrder(ctx context.Context, in PlaceOrderInput) error {
 			PoNumber: cart.PoNumber, BuyerReference: cart.BuyerReference,
 			ApprovedBy: uuid.NullUUID{UUID: in.ApprovedBy, Valid: in.ApprovedBy != uuid.Nil},
 			BillTo:     cart.BillTo,
+			// A sales rep who checked out in the buyer's name (the API set it
+			// on the cart before the checkout started).
+			PlacedByStaffID: cart.CheckoutByStaffID,
 		}); err != nil {
 			return err
 		}
@@ -99,6 +102,14 @@ func (a *Activities) PlaceOrder(ctx context.Context, in PlaceOrderInput) error {
 		// The cart becomes the order, and the timeline says so, in one statement.
 		event := timeline.Event{CartID: in.CartID, OrderID: in.OrderID, Attempt: in.Attempt,
 			Kind: timeline.OrderPlaced, Actor: timeline.SystemActor, Detail: fmt.Sprintf("order placed, total %s", totals.Total)}
+		if cart.CheckoutByStaffID.Valid {
+			people, err := q.StaffGetActingFor(ctx, db.StaffGetActingForParams{StaffID: cart.CheckoutByStaffID.UUID, CustomerID: cart.CustomerID})
+			if err != nil {
+				return err
+			}
+			event.Detail = fmt.Sprintf("order placed by %s, total %s",
+				commerce.ActedFor(people.StaffName, commerce.Role(people.StaffRole), people.CustomerName), totals.Total)
+		}
 		if err := q.CartCompleteRecorded(ctx, db.CartCompleteRecordedParams{
 			ID: in.CartID, OrderID: uuid.NullUUID{UUID: in.OrderID, Valid: true},
 			Kind: event.Kind, Actor: event.Actor, Detail: event.Detail, DedupKey: event.Key(),

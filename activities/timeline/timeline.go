@@ -32,6 +32,16 @@ const SystemActor = "system:checkout"
 // CustomerActor names an employee of a buying company as an actor.
 func CustomerActor(id uuid.UUID) string { return "customer:" + id.String() }
 
+// StaffActor names a member of the seller's staff as an actor (a sales rep
+// acting for a buyer).
+func StaffActor(id uuid.UUID) string { return "staff:" + id.String() }
+
+// Event kinds of carts a sales rep builds on behalf of a buyer.
+const (
+	CartBuiltOnBehalf = "cart_built_on_behalf"
+	CartSentToBuyer   = "cart_sent_to_buyer"
+)
+
 // Event is one entry of a cart's timeline (and of the order it became).
 // Attempt is the checkout attempt it belongs to (0 before any); with Kind it
 // makes the dedup key, so a retried activity records its event once. Events of

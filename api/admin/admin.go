@@ -55,6 +55,9 @@ func Routes(v1 gin.IRouter, s *api.Server) {
 	admin.GET("/companies/:company_id/spending-limits", h.listSpendingLimits)
 	admin.DELETE("/spending-limits/:limit_id", s.Idempotent, h.deleteSpendingLimit)
 
+	admin.GET("/companies/:company_id/on-behalf-checkout", h.getOnBehalfCheckout)
+	admin.PUT("/companies/:company_id/on-behalf-checkout", s.Idempotent, h.putOnBehalfCheckout)
+
 	admin.POST("/companies/:company_id/approval-rules", s.Idempotent, h.createApprovalRule)
 	admin.GET("/companies/:company_id/approval-rules", h.listApprovalRules)
 	admin.DELETE("/approval-rules/:rule_id", s.Idempotent, h.deleteApprovalRule)
@@ -100,8 +103,9 @@ func Routes(v1 gin.IRouter, s *api.Server) {
 }
 
 // CompanyRoutes lists a company admin's self-service under /v1/company: their
-// own company's employees (add, list, rename, change role, deactivate) and
-// their API tokens (issue, list, revoke), without ops. The handlers are the
+// own company's employees (add, list, rename, change role, deactivate), their
+// API tokens (issue, list, revoke), and whether their sales rep may check out
+// in a buyer's name, without ops. The handlers are the
 // ones ops use under /v1/admin, scoped to the caller's company
 // (companyScope): another company's employees and tokens are 404, roles are
 // only the company roles, and the last active admin stays. It is an api.Area.
@@ -116,6 +120,8 @@ func CompanyRoutes(v1 gin.IRouter, s *api.Server) {
 	company.POST("/employees/:employee_id/tokens", s.IdempotentSecret, h.issueEmployeeToken)
 	company.GET("/tokens", h.listTokens)
 	company.DELETE("/tokens/:token_id", s.Idempotent, h.revokeToken)
+	company.GET("/on-behalf-checkout", h.getOnBehalfCheckout)
+	company.PUT("/on-behalf-checkout", s.Idempotent, h.putOnBehalfCheckout)
 }
 
 // handlers serve the administration routes.

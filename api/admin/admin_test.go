@@ -870,7 +870,7 @@ func TestAdminRoutesAreForOpsOnly(t *testing.T) {
 			e.as("", rt.Method, path, map[string]any{}).requireError(t, http.StatusUnauthorized, "unauthorized", "")
 		})
 	}
-	require.Equal(t, 68, routes, "every admin route is checked (the order and ERP routes of api.orderOpsRoutes and api.erpOpsRoutes too)")
+	require.Equal(t, 70, routes, "every admin route is checked (the order and ERP routes of api.orderOpsRoutes and api.erpOpsRoutes too)")
 	var after admin.Company
 	e.do("GET", "/v1/admin/companies/"+company.ID.String(), nil).requireStatus(t, http.StatusOK, &after)
 	require.Equal(t, company, after, "nothing was changed by the refused calls")
