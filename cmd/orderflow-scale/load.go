@@ -31,8 +31,8 @@ func runLoad(ctx context.Context, args []string) error {
 		return err
 	}
 	defer pool.Close()
-	fmt.Printf("loading %d SKUs, %d companies (%d employees each), %d orders over %v; the biggest company is the demo's Bench Co\n",
-		sizes.Products, sizes.Companies, sizes.CustomersPerCompany, sizes.Orders, sizes.History)
+	fmt.Printf("loading %d SKUs, %d companies (%d employees each), %d orders over %.0f days; the biggest company is the demo's Bench Co\n",
+		sizes.Products, sizes.Companies, sizes.CustomersPerCompany, sizes.Orders, sizes.History.Hours()/24)
 	report, err := scaledata.Load(ctx, pool, sizes)
 	fmt.Print(report)
 	if err != nil {
