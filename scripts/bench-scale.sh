@@ -19,14 +19,18 @@ export LOG_LEVEL=${LOG_LEVEL:-warn}
 pg=${SCALE_POSTGRES:-postgres://postgres@127.0.0.1:5432}
 prefix=${SCALE_DB_PREFIX:-orderflow_scale}
 results=$(mktemp -t orderflow-scale-results.XXXXXX.jsonl)
+stack=
 
 measure_on_stack() {
   local label=$1 db=$2
   export DATABASE_URL="$pg/$db?sslmode=disable"
   local log
   log=$(mktemp -t "orderflow-scale-$label.XXXXXX.log")
+  if curl -fs "http://$HTTP_ADDR/healthz" >/dev/null 2>&1; then
+    echo "something already answers at $HTTP_ADDR: stop it, or set SCALE_HTTP_ADDR and the other ports" >&2; exit 1
+  fi
   ./bin/orderflow dev >"$log" 2>&1 &
-  local stack=$!
+  stack=$!
   trap 'kill -INT $stack 2>/dev/null; wait $stack 2>/dev/null || true' EXIT
   for _ in $(seq 1 240); do
     curl -fs "http://$HTTP_ADDR/healthz" >/dev/null 2>&1 && break

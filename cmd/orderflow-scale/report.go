@@ -47,7 +47,9 @@ func runReport(args []string) error {
 		return fmt.Errorf("%s: needs a measurement labelled small and one labelled scale", *results)
 	}
 	fmt.Printf("\nsmall: %d orders (%d the buyer's), %d SKUs; load average %s\n", small.Orders, small.BuyerOrders, small.Products, small.LoadAverage)
-	fmt.Printf("scale: %d orders (%d the buyer's), %d SKUs; load average %s\n\n", big.Orders, big.BuyerOrders, big.Products, big.LoadAverage)
+	fmt.Printf("scale: %d orders (%d the buyer's), %d SKUs; load average %s\n", big.Orders, big.BuyerOrders, big.Products, big.LoadAverage)
+	fmt.Printf("checkouts answered 202 and polled until placed: small %d of %d, scale %d of %d\n\n",
+		small.LateCheckouts, small.Checkouts.N, big.LateCheckouts, big.Checkouts.N)
 	fmt.Println("| figure | small p50 / p99 ms | scale p50 / p99 ms | scale / small (target figure) | target |")
 	fmt.Println("|---|---|---|---|---|")
 	type verdict struct {

@@ -91,135 +91,139 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
 	company0 := uuid.NullUUID{UUID: company.ID, Valid: true}
 	key := "checkout/" + cartID.String() + "/1"
+	// page, for the lists, is the rows the page asks for: run, the list
+	// may read no more than readsPerRow times that (an index walked from the
+	// start to the cursor is no sequential scan, and as slow).
 	hot := []struct {
 		name string
 		call func(q *db.Queries) error
+		page int
 	}{
 		// Every request: who the token is.
 		{"PrincipalGetByTokenHash", func(q *db.Queries) error {
 			_, err := q.PrincipalGetByTokenHash(ctx, apitoken.Hash(buyer.Token))
 			return err
-		}},
+		}, 0},
 		{"IdempotencyKeyGet", func(q *db.Queries) error {
 			_, err := q.IdempotencyKeyGet(ctx, db.IdempotencyKeyGetParams{PrincipalID: buyer.ID, Key: "k"})
 			return err
-		}},
+		}, 0},
 		// GET /v1/products, first page and a page deep in the catalogue.
 		{"ProductListPriced first page", func(q *db.Queries) error {
 			_, err := q.ProductListPriced(ctx, db.ProductListPricedParams{Currency: "EUR", AfterSku: "", RowLimit: 51})
 			return err
-		}},
+		}, 51},
 		{"ProductListPriced cursor page", func(q *db.Queries) error {
 			_, err := q.ProductListPriced(ctx, db.ProductListPricedParams{Currency: "EUR", AfterSku: "SKU-0003000", RowLimit: 51})
 			return err
-		}},
+		}, 51},
 		// Cart view and checkout: price resolution and availability.
 		{"ProductListPricedBySKUs", func(q *db.Queries) error {
 			_, err := q.ProductListPricedBySKUs(ctx, db.ProductListPricedBySKUsParams{Currency: "EUR", Skus: skus})
 			return err
-		}},
+		}, 0},
 		{"PriceListTierListForCompany", func(q *db.Queries) error {
 			_, err := q.PriceListTierListForCompany(ctx, db.PriceListTierListForCompanyParams{Currency: "EUR",
 				CompanyID: company0, CustomerGroup: "trade", Skus: skus})
 			return err
-		}},
+		}, 0},
 		// GET /v1/orders, first page and a cursor half-way through the
 		// buyer's history.
 		{"OrderListByCustomer first page", func(q *db.Queries) error {
 			_, err := q.OrderListByCustomer(ctx, db.OrderListByCustomerParams{CustomerID: buyer.ID, BeforePlacedAt: top,
 				BeforeID: uuid.Max, RowLimit: 51})
 			return err
-		}},
+		}, 51},
 		{"OrderListByCustomer cursor page", func(q *db.Queries) error {
 			_, err := q.OrderListByCustomer(ctx, db.OrderListByCustomerParams{CustomerID: buyer.ID, BeforePlacedAt: deepAt,
 				BeforeID: deepID, RowLimit: 51})
 			return err
-		}},
+		}, 51},
 		// GET /v1/admin/orders: one company's, first and a deep page; the
 		// orders still placed; the late ones.
 		{"OrderListForOps company first page", func(q *db.Queries) error {
 			_, err := q.OrderListForOps(ctx, db.OrderListForOpsParams{CompanyID: company0, RowLimit: 51})
 			return err
-		}},
+		}, 51},
 		{"OrderListForOps company cursor page", func(q *db.Queries) error {
 			_, err := q.OrderListForOps(ctx, db.OrderListForOpsParams{CompanyID: company0, AfterPlacedAt: cursorOpsAt,
 				AfterID: cursorOpsID, RowLimit: 51})
 			return err
-		}},
+		}, 51},
 		{"OrderListForOps status placed", func(q *db.Queries) error {
 			_, err := q.OrderListForOps(ctx, db.OrderListForOpsParams{Status: "placed", RowLimit: 51})
 			return err
-		}},
+		}, 51},
 		{"OrderListForOps status placed cursor page", func(q *db.Queries) error {
 			_, err := q.OrderListForOps(ctx, db.OrderListForOpsParams{Status: "placed", AfterPlacedAt: placedFirstAt,
 				AfterID: placedFirstID, RowLimit: 51})
 			return err
-		}},
+		}, 51},
 		{"OrderListForOps fulfilment unfulfilled", func(q *db.Queries) error {
 			_, err := q.OrderListForOps(ctx, db.OrderListForOpsParams{FulfilmentStatus: "unfulfilled", RowLimit: 51})
 			return err
-		}},
+		}, 51},
 		{"OrderListForOps late only", func(q *db.Queries) error {
 			_, err := q.OrderListForOps(ctx, db.OrderListForOpsParams{LateOnly: true, RowLimit: 51})
 			return err
-		}},
+		}, 51},
 		// GET /v1/orders/{id}: the order, its lines, its timeline, its
 		// documents.
 		{"OrderDetailGetInCompany", func(q *db.Queries) error {
 			_, err := q.OrderDetailGetInCompany(ctx, db.OrderDetailGetInCompanyParams{ID: orderID, CompanyID: company.ID})
 			return err
-		}},
-		{"OrderLineListByOrder", func(q *db.Queries) error { _, err := q.OrderLineListByOrder(ctx, orderID); return err }},
-		{"TimelineEventListByCart", func(q *db.Queries) error { _, err := q.TimelineEventListByCart(ctx, cartID); return err }},
-		{"InvoiceListByOrder", func(q *db.Queries) error { _, err := q.InvoiceListByOrder(ctx, orderID); return err }},
-		{"CreditNoteListByOrder", func(q *db.Queries) error { _, err := q.CreditNoteListByOrder(ctx, orderID); return err }},
-		{"OrderGetByCart", func(q *db.Queries) error { _, err := q.OrderGetByCart(ctx, cartID); return err }},
+		}, 0},
+		{"OrderLineListByOrder", func(q *db.Queries) error { _, err := q.OrderLineListByOrder(ctx, orderID); return err }, 0},
+		{"TimelineEventListByCart", func(q *db.Queries) error { _, err := q.TimelineEventListByCart(ctx, cartID); return err }, 0},
+		{"InvoiceListByOrder", func(q *db.Queries) error { _, err := q.InvoiceListByOrder(ctx, orderID); return err }, 0},
+		{"CreditNoteListByOrder", func(q *db.Queries) error { _, err := q.CreditNoteListByOrder(ctx, orderID); return err }, 0},
+		{"OrderGetByCart", func(q *db.Queries) error { _, err := q.OrderGetByCart(ctx, cartID); return err }, 0},
 		// GET /v1/carts/{id} and the checkout's reads of the cart.
 		{"CartGetInCompany", func(q *db.Queries) error {
 			_, err := q.CartGetInCompany(ctx, db.CartGetInCompanyParams{ID: cartID, CompanyID: company.ID})
 			return err
-		}},
+		}, 0},
 		{"CartGetWithLineCountInCompany", func(q *db.Queries) error {
 			_, err := q.CartGetWithLineCountInCompany(ctx, db.CartGetWithLineCountInCompanyParams{ID: cartID, CompanyID: company.ID})
 			return err
-		}},
-		{"CartLineListByCart", func(q *db.Queries) error { _, err := q.CartLineListByCart(ctx, cartID); return err }},
+		}, 0},
+		{"CartLineListByCart", func(q *db.Queries) error { _, err := q.CartLineListByCart(ctx, cartID); return err }, 0},
 		// Asked of a company whose currency ops change: one without carts,
 		// the case that reads the most (the big company's first cart is found
 		// by any scan at once).
-		{"CartExistsByCompany", func(q *db.Queries) error { _, err := q.CartExistsByCompany(ctx, newcomer.ID); return err }},
+		{"CartExistsByCompany", func(q *db.Queries) error { _, err := q.CartExistsByCompany(ctx, newcomer.ID); return err }, 0},
 		// The checkout's policies: company, limits, spend totals, rules.
-		{"CompanyLock", func(q *db.Queries) error { _, err := q.CompanyLock(ctx, company.ID); return err }},
+		{"CompanyLock", func(q *db.Queries) error { _, err := q.CompanyLock(ctx, company.ID); return err }, 0},
 		{"SpendingLimitListForCustomer", func(q *db.Queries) error {
 			_, err := q.SpendingLimitListForCustomer(ctx, db.SpendingLimitListForCustomerParams{CompanyID: company.ID,
 				CustomerID: uuid.NullUUID{UUID: buyer.ID, Valid: true}})
 			return err
-		}},
+		}, 0},
 		{"SpendTotalSumWindows", func(q *db.Queries) error {
 			_, err := q.SpendTotalSumWindows(ctx, db.SpendTotalSumWindowsParams{ByCustomer: []bool{false, true},
 				CompanyID: company.ID, CustomerID: uuid.NullUUID{UUID: buyer.ID, Valid: true},
 				WindowStarts: []time.Time{month, month.AddDate(0, -2, 0)}, WindowEnds: []time.Time{month.AddDate(0, 1, 0), month.AddDate(0, 1, 0)}})
 			return err
-		}},
-		{"SpendReservationGet", func(q *db.Queries) error { _, err := q.SpendReservationGet(ctx, key); return err }},
-		{"CreditHoldGet", func(q *db.Queries) error { _, err := q.CreditHoldGet(ctx, key); return err }},
-		{"ApprovalRuleListAllByCompany", func(q *db.Queries) error { _, err := q.ApprovalRuleListAllByCompany(ctx, company.ID); return err }},
+		}, 0},
+		{"SpendReservationGet", func(q *db.Queries) error { _, err := q.SpendReservationGet(ctx, key); return err }, 0},
+		{"CreditHoldGet", func(q *db.Queries) error { _, err := q.CreditHoldGet(ctx, key); return err }, 0},
+		{"ApprovalRuleListAllByCompany", func(q *db.Queries) error { _, err := q.ApprovalRuleListAllByCompany(ctx, company.ID); return err }, 0},
 		// The checkout's stock: availability and the reservation.
-		{"StockGet", func(q *db.Queries) error { _, err := q.StockGet(ctx, skus[0]); return err }},
+		{"StockGet", func(q *db.Queries) error { _, err := q.StockGet(ctx, skus[0]); return err }, 0},
 		{"StockReserveFor", func(q *db.Queries) error {
 			_, err := q.StockReserveFor(ctx, db.StockReserveForParams{CartID: cartID, Attempt: 2, Quantity: 1, Sku: skus[0]})
 			return err
-		}},
+		}, 0},
 		// Quotes and approvals a company's people list.
 		{"QuoteListByCompany", func(q *db.Queries) error {
 			_, err := q.QuoteListByCompany(ctx, db.QuoteListByCompanyParams{CompanyID: company.ID, RowLimit: 51})
 			return err
-		}},
+		}, 0},
 		{"ApprovalRequestListPending", func(q *db.Queries) error {
 			_, err := q.ApprovalRequestListPending(ctx, db.ApprovalRequestListPendingParams{CompanyID: company.ID,
 				Roles: []string{"approver"}, DeciderID: buyer.ID, RowLimit: 51})
 			return err
-		}},
+		}, 0},
 	}
 
 	sizes0 := tableSizes(t, pool)
@@ -241,8 +245,27 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 				t.Errorf("%s: sequential scan of %s (%d rows):\n%s", h.name, scan, rows, doc[0].Plan.outline(""))
 			}
 		}
+		if h.page == 0 {
+			continue
+		}
+		// The lists are SELECTs: run them, in a transaction rolled back all
+		// the same, and count the rows their scans read.
+		tx, err := pool.Begin(ctx)
+		must(t, err)
+		err = tx.QueryRow(ctx, "EXPLAIN (ANALYZE, FORMAT JSON) "+rec.sql, rec.args...).Scan(&plan)
+		must(t, tx.Rollback(ctx))
+		must(t, err)
+		doc = nil
+		must(t, json.Unmarshal(plan, &doc))
+		if read := doc[0].Plan.rowsRead(); read > readsPerRow*h.page {
+			t.Errorf("%s: read %d rows for a page of %d:\n%s", h.name, read, h.page, doc[0].Plan.outline(""))
+		}
 	}
 }
+
+// readsPerRow bounds the rows a page's scans may read per row it asks for: a
+// page of orders reads its orders, and their ERP syncs.
+const readsPerRow = 5
 
 // planNode is a node of EXPLAIN (FORMAT JSON) with what the test reads.
 type planNode struct {
@@ -250,6 +273,26 @@ type planNode struct {
 	Relation  string     `json:"Relation Name"`
 	IndexName string     `json:"Index Name"`
 	Plans     []planNode `json:"Plans"`
+	// With ANALYZE: rows out of the node per loop, loops, and rows read but
+	// filtered out (in all loops).
+	ActualRows     float64 `json:"Actual Rows"`
+	ActualLoops    float64 `json:"Actual Loops"`
+	RemovedFilter  float64 `json:"Rows Removed by Filter"`
+	RemovedRecheck float64 `json:"Rows Removed by Index Recheck"`
+}
+
+// rowsRead are the rows the plan's scans of tables read, kept or filtered out.
+func (n planNode) rowsRead() int {
+	read := 0.0
+	switch n.NodeType {
+	case "Seq Scan", "Index Scan", "Index Only Scan", "Bitmap Heap Scan":
+		read = n.ActualRows*n.ActualLoops + n.RemovedFilter + n.RemovedRecheck
+	}
+	total := int(read)
+	for _, c := range n.Plans {
+		total += c.rowsRead()
+	}
+	return total
 }
 
 // seqScans are the relations the plan scans sequentially.
