@@ -334,7 +334,10 @@ func Load(ctx context.Context, pool *pgxpool.Pool, sizes Sizes) (Report, error) 
 	// the tests) skips them for this transaction, as a replica applying rows
 	// does. The rows refer to rows the same statements made; the checks, the
 	// CHECK constraints and unique indexes still hold them. Anyone else loads
-	// with the checks, slower.
+	// with the checks, slower. Replica mode skips every ordinary trigger, not
+	// only the foreign keys': none fires on the inserts here, but a column a
+	// trigger fills (a search text, a default taken from another table) must
+	// be written by the load's statement itself.
 	skipped, err := skipForeignKeyChecks(ctx, tx)
 	if err != nil {
 		return report, err
