@@ -7,6 +7,7 @@ TEMPORAL := bin/temporal
 ORDERFLOW := bin/orderflow
 BENCH := bin/orderflow-bench
 CHAOS := bin/orderflow-chaos
+SCALE := bin/orderflow-scale
 PG_CLUSTER = $(shell ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/orderflow_test?sslmode=disable
 GO_TEST_FLAGS ?= -race -count=1 -timeout 20m
@@ -55,6 +56,18 @@ BENCH_HISTORY_N ?= 200
 .PHONY: bench-history
 bench-history: postgres ## Benchmark a checkout's steps with 0 and 100,000 earlier orders of the company
 	go test -run '^$$' -bench BenchmarkCheckoutWithHistory -benchtime $(BENCH_HISTORY_N)x -count=1 ./activities/
+
+# The same requests on the demo data and on 100,000 SKUs, 1,000 companies and
+# 1,000,000 orders (loaded set-based in a few minutes; testenv/scaledata), each
+# on a fresh stack of its own (ports 19080/19233, databases orderflow_scale_*):
+# product and order lists p99, checkout p50, the ratio of each to the demo
+# data's, against issue 13's targets. Flags: SCALE_FLAGS (measure),
+# SCALE_LOAD_FLAGS (load); SCALE_REUSE=1 keeps the loaded database. Figures
+# in docs/performance.md.
+.PHONY: bench-scale
+bench-scale: $(TEMPORAL) build postgres ## Product/order lists p99 and checkout p50 on the demo data and on 1,000,000 orders; ratios against ≤ 2×
+	go build -o $(SCALE) ./cmd/orderflow-scale
+	./scripts/bench-scale.sh
 
 # go test -fuzz takes one target of one package at a time, so each runs on its
 # own for FUZZTIME (plain go test, and so make test, runs their seeds and every
@@ -137,4 +150,4 @@ postgres: ## Start the local PostgreSQL if it is down
 
 .PHONY: clean
 clean: ## Remove built binaries (keeps bin/temporal, which is slow to build)
-	rm -f $(ORDERFLOW) $(BENCH) $(CHAOS)
+	rm -f $(ORDERFLOW) $(BENCH) $(CHAOS) $(SCALE)

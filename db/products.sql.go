@@ -93,8 +93,8 @@ const productListPriced = `-- name: ProductListPriced :many
 SELECT p.sku, p.name, pp.unit_price,
        COALESCE(a.available, 0)::bigint AS available
 FROM products p
-JOIN product_prices pp ON pp.sku = p.sku AND pp.currency = $1
-LEFT JOIN sku_availability a ON a.sku = p.sku
+JOIN product_prices pp ON pp.sku = p.sku AND pp.currency = $1 AND pp.sku > $2
+LEFT JOIN sku_availability a ON a.sku = p.sku AND a.sku > $2
 WHERE p.sku > $2 AND catalog_product_visible($3::uuid, p.product_id)
 ORDER BY p.sku
 LIMIT $4
@@ -115,7 +115,11 @@ type ProductListPricedRow struct {
 }
 
 // ProductListPriced pages through the catalogue's SKUs that have a price in
-// one currency and the company may see, by SKU.
+// one currency and the company may see, by SKU. The joins repeat the cursor
+// (pp.sku and a.sku > after_sku follow from the joins, but Postgres carries
+// only equalities over to the other side): without it, a merge join read the
+// prices or the stock from the first SKU up to the page, half of 100,000 rows
+// for a page half-way through.
 func (q *Queries) ProductListPriced(ctx context.Context, arg ProductListPricedParams) ([]ProductListPricedRow, error) {
 	rows, err := q.db.Query(ctx, productListPriced,
 		arg.Currency,
