@@ -18,7 +18,7 @@ INSERT INTO orders (id, cart_id, company_id, customer_id, status, currency, subt
                     approved_by, bill_to, placed_by_staff_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
         $10, $11, $12, $13, $14, $15, $16, $17,
-        $18, $19, $20)
+        $18, COALESCE($19::jsonb, '{}'::jsonb), $20)
 ON CONFLICT (cart_id) DO NOTHING
 RETURNING id, cart_id, company_id, customer_id, status, currency, subtotal, total, placed_at, updated_at, discount, shipping, tax, tax_rate_bp, shipping_method, ship_to, po_number, buyer_reference, approved_by, fulfilment_status, payment_status, ship_by, deliver_by, sla_breached, delivered_at, cancelled_amount, invoiced_amount, paid_amount, credited_amount, erp_number, erp_status, erp_payment_held, bill_to, placed_by_staff_id
 `
@@ -48,6 +48,8 @@ type OrderCreateParams struct {
 
 // OrderCreate writes a cart's order once: for a cart that has one already it
 // returns no row.
+// OrderCreate writes a placed order once per cart; bill_to left out (nil) is
+// none, {}.
 func (q *Queries) OrderCreate(ctx context.Context, arg OrderCreateParams) (Order, error) {
 	row := q.db.QueryRow(ctx, orderCreate,
 		arg.ID,

@@ -1,12 +1,14 @@
 -- OrderCreate writes a cart's order once: for a cart that has one already it
 -- returns no row.
+-- OrderCreate writes a placed order once per cart; bill_to left out (nil) is
+-- none, {}.
 -- name: OrderCreate :one
 INSERT INTO orders (id, cart_id, company_id, customer_id, status, currency, subtotal, discount, shipping,
                     tax, tax_rate_bp, total, placed_at, shipping_method, ship_to, po_number, buyer_reference,
                     approved_by, bill_to, placed_by_staff_id)
 VALUES (@id, @cart_id, @company_id, @customer_id, @status, @currency, @subtotal, @discount, @shipping,
         @tax, @tax_rate_bp, @total, @placed_at, @shipping_method, @ship_to, @po_number, @buyer_reference,
-        @approved_by, @bill_to, @placed_by_staff_id)
+        @approved_by, COALESCE(@bill_to::jsonb, '{}'::jsonb), @placed_by_staff_id)
 ON CONFLICT (cart_id) DO NOTHING
 RETURNING *;
 
