@@ -47,9 +47,7 @@ type OrderCreateParams struct {
 }
 
 // OrderCreate writes a cart's order once: for a cart that has one already it
-// returns no row.
-// OrderCreate writes a placed order once per cart; bill_to left out (nil) is
-// none, {}.
+// returns no row. A bill_to left out (nil) is none, {}.
 func (q *Queries) OrderCreate(ctx context.Context, arg OrderCreateParams) (Order, error) {
 	row := q.db.QueryRow(ctx, orderCreate,
 		arg.ID,

@@ -1,7 +1,5 @@
 -- OrderCreate writes a cart's order once: for a cart that has one already it
--- returns no row.
--- OrderCreate writes a placed order once per cart; bill_to left out (nil) is
--- none, {}.
+-- returns no row. A bill_to left out (nil) is none, {}.
 -- name: OrderCreate :one
 INSERT INTO orders (id, cart_id, company_id, customer_id, status, currency, subtotal, discount, shipping,
                     tax, tax_rate_bp, total, placed_at, shipping_method, ship_to, po_number, buyer_reference,
