@@ -66,7 +66,7 @@ func (s *Server) listCatalogProducts(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	p := principal(c)
-	params := db.CatalogProductListVisibleParams{RowLimit: int32(limit + 1), Attributes: []byte("{}")}
+	params := db.CatalogProductListVisibleInRangeParams{RowLimit: int32(limit + 1), Attributes: []byte("{}")}
 	if cur := c.Query("cursor"); cur != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(cur)
 		if err != nil {
@@ -104,7 +104,14 @@ func (s *Server) listCatalogProducts(c *gin.Context) {
 		c.JSON(http.StatusOK, page)
 		return
 	}
-	rows, err := s.q.CatalogProductListVisible(ctx, params)
+	var rows []db.CatalogProduct
+	if params.RangeName != "" {
+		rows, err = s.q.CatalogProductListVisibleInRange(ctx, params)
+	} else {
+		rows, err = s.q.CatalogProductListVisible(ctx, db.CatalogProductListVisibleParams{AfterHandle: params.AfterHandle,
+			Category: params.Category, Search: params.Search, Attributes: params.Attributes, AssortmentID: params.AssortmentID,
+			RowLimit: params.RowLimit})
+	}
 	if err != nil {
 		RespondError(c, err)
 		return
@@ -123,7 +130,7 @@ func (s *Server) listCatalogProducts(c *gin.Context) {
 // attributeFilters reads every ?attr.<name>= into params, by the kind the
 // catalog knows for the name. empty is true when a filter names an attribute
 // no product has: nothing can match.
-func (s *Server) attributeFilters(ctx context.Context, c *gin.Context, params *db.CatalogProductListVisibleParams) (empty bool, err error) {
+func (s *Server) attributeFilters(ctx context.Context, c *gin.Context, params *db.CatalogProductListVisibleInRangeParams) (empty bool, err error) {
 	values := map[string]string{}
 	for key, v := range c.Request.URL.Query() {
 		name, ok := strings.CutPrefix(key, "attr.")

@@ -186,13 +186,10 @@ WHERE p.handle > $1::text
   AND ($2::text = '' OR p.category = $2::text)
   AND ($3::text = '' OR p.search_text LIKE $3::text)
   AND ($4::jsonb = '{}'::jsonb OR p.attributes @> $4::jsonb)
-  AND ($5::text = '' OR p.id IN (
-        SELECT n.product_id FROM catalog_product_numbers n
-        WHERE n.name = $5::text AND n.value >= $6::numeric AND n.value <= $7::numeric))
-  AND ($8::uuid IS NULL OR p.id IN (
-        SELECT ap.product_id FROM assortment_products ap WHERE ap.assortment_id = $8::uuid))
+  AND ($5::uuid IS NULL OR p.id IN (
+        SELECT ap.product_id FROM assortment_products ap WHERE ap.assortment_id = $5::uuid))
 ORDER BY p.handle
-LIMIT $9
+LIMIT $6
 `
 
 type CatalogProductListVisibleParams struct {
@@ -200,9 +197,6 @@ type CatalogProductListVisibleParams struct {
 	Category     string
 	Search       string
 	Attributes   []byte
-	RangeName    string
-	RangeMin     pgtype.Numeric
-	RangeMax     pgtype.Numeric
 	AssortmentID uuid.NullUUID
 	RowLimit     int32
 }
@@ -210,17 +204,88 @@ type CatalogProductListVisibleParams struct {
 // CatalogProductListVisible pages through the catalog products a company may
 // see (all of them, or its assortment's), by handle, filtered: category (”:
 // any), search (lower-cased LIKE pattern, ”: none; the trigram index serves
-// it), attributes (a JSON object every match contains, served by the GIN
-// index) and one numeric range (range_name ”: none).
+// it) and attributes (a JSON object every match contains, served by the GIN
+// index). A numeric range filter is CatalogProductListVisibleInRange.
 func (q *Queries) CatalogProductListVisible(ctx context.Context, arg CatalogProductListVisibleParams) ([]CatalogProduct, error) {
 	rows, err := q.db.Query(ctx, catalogProductListVisible,
 		arg.AfterHandle,
 		arg.Category,
 		arg.Search,
 		arg.Attributes,
+		arg.AssortmentID,
+		arg.RowLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CatalogProduct{}
+	for rows.Next() {
+		var i CatalogProduct
+		if err := rows.Scan(
+			&i.ID,
+			&i.Handle,
+			&i.Name,
+			&i.Description,
+			&i.Category,
+			&i.Options,
+			&i.Attributes,
+			&i.SearchText,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const catalogProductListVisibleInRange = `-- name: CatalogProductListVisibleInRange :many
+SELECT p.id, p.handle, p.name, p.description, p.category, p.options, p.attributes, p.search_text, p.created_at, p.updated_at FROM catalog_products p
+JOIN catalog_product_numbers n ON n.product_id = p.id AND n.name = $1::text
+  AND n.value >= $2::numeric AND n.value <= $3::numeric
+WHERE p.handle > $4::text
+  AND ($5::text = '' OR p.category = $5::text)
+  AND ($6::text = '' OR p.search_text LIKE $6::text)
+  AND ($7::jsonb = '{}'::jsonb OR p.attributes @> $7::jsonb)
+  AND ($8::uuid IS NULL OR p.id IN (
+        SELECT ap.product_id FROM assortment_products ap WHERE ap.assortment_id = $8::uuid))
+ORDER BY p.handle
+LIMIT $9
+`
+
+type CatalogProductListVisibleInRangeParams struct {
+	RangeName    string
+	RangeMin     pgtype.Numeric
+	RangeMax     pgtype.Numeric
+	AfterHandle  string
+	Category     string
+	Search       string
+	Attributes   []byte
+	AssortmentID uuid.NullUUID
+	RowLimit     int32
+}
+
+// CatalogProductListVisibleInRange is CatalogProductListVisible with one
+// numeric range (a number attribute's value from range_min to range_max) as
+// a join, not a subquery under an OR: the planner then either walks the
+// handles and looks each product's number up (a range most products match)
+// or reads the range's rows and sorts them (a narrow range), where the
+// subquery was hashed whole, every row of the range read for every page.
+// A product has one value per attribute name, so the join adds no rows.
+func (q *Queries) CatalogProductListVisibleInRange(ctx context.Context, arg CatalogProductListVisibleInRangeParams) ([]CatalogProduct, error) {
+	rows, err := q.db.Query(ctx, catalogProductListVisibleInRange,
 		arg.RangeName,
 		arg.RangeMin,
 		arg.RangeMax,
+		arg.AfterHandle,
+		arg.Category,
+		arg.Search,
+		arg.Attributes,
 		arg.AssortmentID,
 		arg.RowLimit,
 	)

@@ -22,17 +22,34 @@ SELECT * FROM catalog_products WHERE id = $1 FOR UPDATE;
 -- CatalogProductListVisible pages through the catalog products a company may
 -- see (all of them, or its assortment's), by handle, filtered: category ('':
 -- any), search (lower-cased LIKE pattern, '': none; the trigram index serves
--- it), attributes (a JSON object every match contains, served by the GIN
--- index) and one numeric range (range_name '': none).
+-- it) and attributes (a JSON object every match contains, served by the GIN
+-- index). A numeric range filter is CatalogProductListVisibleInRange.
 -- name: CatalogProductListVisible :many
 SELECT p.* FROM catalog_products p
 WHERE p.handle > @after_handle::text
   AND (@category::text = '' OR p.category = @category::text)
   AND (@search::text = '' OR p.search_text LIKE @search::text)
   AND (@attributes::jsonb = '{}'::jsonb OR p.attributes @> @attributes::jsonb)
-  AND (@range_name::text = '' OR p.id IN (
-        SELECT n.product_id FROM catalog_product_numbers n
-        WHERE n.name = @range_name::text AND n.value >= @range_min::numeric AND n.value <= @range_max::numeric))
+  AND (sqlc.narg(assortment_id)::uuid IS NULL OR p.id IN (
+        SELECT ap.product_id FROM assortment_products ap WHERE ap.assortment_id = sqlc.narg(assortment_id)::uuid))
+ORDER BY p.handle
+LIMIT @row_limit;
+
+-- CatalogProductListVisibleInRange is CatalogProductListVisible with one
+-- numeric range (a number attribute's value from range_min to range_max) as
+-- a join, not a subquery under an OR: the planner then either walks the
+-- handles and looks each product's number up (a range most products match)
+-- or reads the range's rows and sorts them (a narrow range), where the
+-- subquery was hashed whole, every row of the range read for every page.
+-- A product has one value per attribute name, so the join adds no rows.
+-- name: CatalogProductListVisibleInRange :many
+SELECT p.* FROM catalog_products p
+JOIN catalog_product_numbers n ON n.product_id = p.id AND n.name = @range_name::text
+  AND n.value >= @range_min::numeric AND n.value <= @range_max::numeric
+WHERE p.handle > @after_handle::text
+  AND (@category::text = '' OR p.category = @category::text)
+  AND (@search::text = '' OR p.search_text LIKE @search::text)
+  AND (@attributes::jsonb = '{}'::jsonb OR p.attributes @> @attributes::jsonb)
   AND (sqlc.narg(assortment_id)::uuid IS NULL OR p.id IN (
         SELECT ap.product_id FROM assortment_products ap WHERE ap.assortment_id = sqlc.narg(assortment_id)::uuid))
 ORDER BY p.handle

@@ -29,12 +29,14 @@ type namedGet struct {
 }
 
 // cursors are what the deep pages start from: a SKU half-way through the
-// catalogue, and an order half-way through the benchmark buyer's history
+// catalogue, a catalog product's handle half-way through the storefront's
+// catalog, and an order half-way through the benchmark buyer's history
 // (cursors as the API gives them out: base64url of the SKU; of
-// "RFC 3339 time|order ID"). Read from the database so that the request timed
+// "RFC 3339 time|order ID"; of the handle). Read from the database so that the request timed
 // is the deep page itself, not the walk to it.
 type cursors struct {
 	product        string
+	catalogProduct string
 	buyerOrder     string
 	companyOrder   string
 	orderID        uuid.UUID
@@ -43,14 +45,24 @@ type cursors struct {
 	catalogueCount int
 }
 
-// readRequests are the GET requests timed on each stack. The storefront's
-// product listing and search (issue 13, point 1) go here as one line each.
+// readRequests are the GET requests timed on each stack: the SKU list, the
+// storefront's catalog (issue 13, point 1: a page of parents with every
+// variant's price and availability; filtered by text, category and
+// attributes, each filter one that matches on both data sets; one product),
+// the order lists and views.
 func readRequests(c cursors, cartID string) []namedGet {
 	buyer, ops := demo.BenchBuyer.Token, opsToken()
 	company := demo.BenchID.String()
 	return []namedGet{
 		{"product list, first page", buyer, "/v1/products?limit=20"},
 		{"product list, cursor page", buyer, "/v1/products?limit=20&cursor=" + c.product},
+		{"catalog list, first page", buyer, "/v1/catalog/products?limit=20"},
+		{"catalog list, cursor page", buyer, "/v1/catalog/products?limit=20&cursor=" + c.catalogProduct},
+		{"catalog search (q=bolt)", buyer, "/v1/catalog/products?limit=20&q=bolt"},
+		{"catalog by category", buyer, "/v1/catalog/products?limit=20&category=fasteners"},
+		{"catalog by attribute (material)", buyer, "/v1/catalog/products?limit=20&attr.material=steel"},
+		{"catalog by attribute range (diameter)", buyer, "/v1/catalog/products?limit=20&attr.diameter_mm=8..12"},
+		{"catalog product view", buyer, "/v1/catalog/products/hex-bolt-m10"},
 		{"order list (buyer), first page", buyer, "/v1/orders?limit=50"},
 		{"order list (buyer), cursor page", buyer, "/v1/orders?limit=50&cursor=" + c.buyerOrder},
 		{"order list (ops, one company), first page", ops, "/v1/admin/orders?limit=50&company_id=" + company},
@@ -208,6 +220,11 @@ func readCursors(ctx context.Context, pool *pgxpool.Pool) (cursors, error) {
 		return c, fmt.Errorf("the catalogue's middle: %w", err)
 	}
 	c.product = base64.RawURLEncoding.EncodeToString([]byte(sku))
+	var handle string
+	if err := pool.QueryRow(ctx, `SELECT handle FROM catalog_products ORDER BY handle OFFSET (SELECT count(*) / 2 FROM catalog_products) LIMIT 1`).Scan(&handle); err != nil {
+		return c, fmt.Errorf("the catalog's middle: %w", err)
+	}
+	c.catalogProduct = base64.RawURLEncoding.EncodeToString([]byte(handle))
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM orders WHERE customer_id = $1`, demo.BenchBuyer.ID).Scan(&c.buyerOrders); err != nil {
 		return c, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/orderflow/orderflow/apitoken"
@@ -22,9 +23,10 @@ import (
 
 // planSizes are large enough for the planner's choices to be the ones it
 // makes at full size (a sequential scan of a table of a few hundred rows is
-// cheaper than an index and would be chosen), small enough to load in
+// cheaper than an index and would be chosen; at 5,000 SKUs a page's 80
+// variants were still read by hashing every price), small enough to load in
 // seconds.
-var planSizes = scaledata.Sizes{Products: 5_000, VariantsPerProduct: 4, Companies: 1_000, CustomersPerCompany: 5,
+var planSizes = scaledata.Sizes{Products: 20_000, VariantsPerProduct: 4, Companies: 1_000, CustomersPerCompany: 5,
 	Orders: 20_000, History: 730 * 24 * time.Hour, Seed: 0.13}
 
 // bigTable is the fewest rows (pg_class.reltuples after ANALYZE) that make a
@@ -32,12 +34,13 @@ var planSizes = scaledata.Sizes{Products: 5_000, VariantsPerProduct: 4, Companie
 // would cost anyway.
 const bigTable = 1_000
 
-// TestHotQueriesUseIndexes loads a history (scaledata.Load at planSizes: 5,000
-// SKUs, 1,000 companies, 20,000 orders, a tenth of them one company's) and
-// EXPLAINs each hot query of the API and the checkout as it runs (the SQL
-// sqlc generated, with realistic arguments: the big company's buyer, its
-// orders, a cursor deep in its history), and fails on a sequential scan of
-// any table of bigTable rows or more.
+// TestHotQueriesUseIndexes loads a history (scaledata.Load at planSizes:
+// 20,000 SKUs under 5,000 catalog products, 1,000 companies, 20,000 orders, a
+// tenth of them one company's) and EXPLAINs each hot query of the API and the
+// checkout as it runs (the SQL sqlc generated, with realistic arguments: the
+// big company's buyer, its orders, a cursor deep in its history; the
+// storefront catalog's lists with each filter), and fails on a sequential
+// scan of any table of bigTable rows or more.
 func TestHotQueriesUseIndexes(t *testing.T) {
 	pool, _ := testenv.NewDatabase(t)
 	ctx := context.Background()
@@ -86,6 +89,56 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 	skus = append(skus, "SKU-0002500")
 	t.Logf("buyer's orders %d, orders still placed %d, order %s with %d SKUs", buyerOrders, placedBefore, orderID, len(skus))
 
+	// The storefront catalog: a page of parents from the first and from
+	// the middle of the catalog (by handle), and the ones of the first page.
+	var (
+		catalogCount int
+		deepHandle   string
+		detailHandle string
+		pageIDs      []uuid.UUID
+	)
+	must(t, pool.QueryRow(ctx, `SELECT count(*) FROM catalog_products`).Scan(&catalogCount))
+	if catalogCount < planSizes.Products/planSizes.VariantsPerProduct {
+		t.Fatalf("%d catalog products for %d SKUs in groups of %d", catalogCount, planSizes.Products, planSizes.VariantsPerProduct)
+	}
+	must(t, pool.QueryRow(ctx, `SELECT handle FROM catalog_products ORDER BY handle OFFSET $1 LIMIT 1`, catalogCount/2).Scan(&deepHandle))
+	must(t, pool.QueryRow(ctx, `SELECT cp.handle FROM catalog_products cp JOIN products p ON p.product_id = cp.id
+WHERE p.sku = 'SKU-0002500'`).Scan(&detailHandle))
+	rows, err = pool.Query(ctx, `SELECT id FROM catalog_products ORDER BY handle LIMIT 20`)
+	must(t, err)
+	pageIDs, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	must(t, err)
+	var rangeMin, rangeMax pgtype.Numeric
+	must(t, rangeMin.Scan("8"))
+	must(t, rangeMax.Scan("12"))
+	t.Logf("catalog products %d, deep cursor %s, detail %s", catalogCount, deepHandle, detailHandle)
+	// A filtered page may read the rows a walk in handle order passes to
+	// fill it (its matches among them), or read every match and sort: its
+	// bound is the walk's rows, counted on the data, never less than the page.
+	catalogList := func(name string, params db.CatalogProductListVisibleInRangeParams) hotQuery {
+		params.RowLimit = 21
+		if params.Attributes == nil {
+			params.Attributes = []byte("{}")
+		}
+		list := func(q *db.Queries) ([]db.CatalogProduct, error) {
+			if params.RangeName != "" {
+				return q.CatalogProductListVisibleInRange(ctx, params)
+			}
+			return q.CatalogProductListVisible(ctx, db.CatalogProductListVisibleParams{AfterHandle: params.AfterHandle,
+				Category: params.Category, Search: params.Search, Attributes: params.Attributes, RowLimit: params.RowLimit})
+		}
+		page, err := list(db.New(pool))
+		must(t, err)
+		if len(page) == 0 {
+			t.Fatalf("catalog list %s: no products: the arguments match nothing loaded", name)
+		}
+		var walk int
+		must(t, pool.QueryRow(ctx, `SELECT count(*) FROM catalog_products WHERE handle > $1 AND handle <= $2`,
+			params.AfterHandle, page[len(page)-1].Handle).Scan(&walk))
+		return hotQuery{"CatalogProductList " + name, func(q *db.Queries) error { _, err := list(q); return err },
+			max(int(params.RowLimit), walk)}
+	}
+
 	top := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 	now := time.Now().UTC()
 	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
@@ -94,11 +147,7 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 	// page, for the lists, is the rows the page asks for: run, the list
 	// may read no more than readsPerRow times that (an index walked from the
 	// start to the cursor is no sequential scan, and as slow).
-	hot := []struct {
-		name string
-		call func(q *db.Queries) error
-		page int
-	}{
+	hot := []hotQuery{
 		// Every request: who the token is.
 		{"PrincipalGetByTokenHash", func(q *db.Queries) error {
 			_, err := q.PrincipalGetByTokenHash(ctx, apitoken.Hash(buyer.Token))
@@ -114,9 +163,42 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 			return err
 		}, 51},
 		{"ProductListPriced cursor page", func(q *db.Queries) error {
-			_, err := q.ProductListPriced(ctx, db.ProductListPricedParams{Currency: "EUR", AfterSku: "SKU-0003000", RowLimit: 51})
+			_, err := q.ProductListPriced(ctx, db.ProductListPricedParams{Currency: "EUR", AfterSku: "SKU-0010000", RowLimit: 51})
 			return err
 		}, 51},
+		// GET /v1/catalog/products (as the API calls it: a page of 20 and
+		// one more): first page, deep page, by text (a word many products
+		// have, and a SKU one product has), category, attribute, number
+		// range; then the page's variants with price and availability.
+		catalogList("first page", db.CatalogProductListVisibleInRangeParams{}),
+		catalogList("cursor page", db.CatalogProductListVisibleInRangeParams{AfterHandle: deepHandle}),
+		catalogList("search common word", db.CatalogProductListVisibleInRangeParams{Search: "%bolt%"}),
+		catalogList("search SKU", db.CatalogProductListVisibleInRangeParams{Search: "%sku-0002500%"}),
+		catalogList("category", db.CatalogProductListVisibleInRangeParams{Category: "fasteners"}),
+		catalogList("category cursor page", db.CatalogProductListVisibleInRangeParams{Category: "fasteners", AfterHandle: deepHandle}),
+		catalogList("attribute", db.CatalogProductListVisibleInRangeParams{Attributes: []byte(`{"material": "steel"}`)}),
+		catalogList("attribute range", db.CatalogProductListVisibleInRangeParams{RangeName: "diameter_mm", RangeMin: rangeMin, RangeMax: rangeMax}),
+		catalogList("search and category", db.CatalogProductListVisibleInRangeParams{Search: "%bolt%", Category: "fasteners"}),
+		{"CatalogAttributeListByNames", func(q *db.Queries) error {
+			_, err := q.CatalogAttributeListByNames(ctx, []string{"material"})
+			return err
+		}, 0},
+		{"CompanyGet", func(q *db.Queries) error { _, err := q.CompanyGet(ctx, company.ID); return err }, 0},
+		// A page's variants (4 each), their prices and availability.
+		{"CatalogVariantListByProducts", func(q *db.Queries) error {
+			_, err := q.CatalogVariantListByProducts(ctx, db.CatalogVariantListByProductsParams{Currency: "EUR", ProductIds: pageIDs})
+			return err
+		}, len(pageIDs) * planSizes.VariantsPerProduct},
+		// GET /v1/catalog/products/{product}.
+		{"CatalogProductGetByHandle", func(q *db.Queries) error { _, err := q.CatalogProductGetByHandle(ctx, detailHandle); return err }, 0},
+		{"CatalogProductVisible", func(q *db.Queries) error {
+			_, err := q.CatalogProductVisible(ctx, db.CatalogProductVisibleParams{CompanyID: company.ID, ProductID: pageIDs[0]})
+			return err
+		}, 0},
+		{"CatalogVariantListByProducts one product", func(q *db.Queries) error {
+			_, err := q.CatalogVariantListByProducts(ctx, db.CatalogVariantListByProductsParams{Currency: "EUR", ProductIds: pageIDs[:1]})
+			return err
+		}, planSizes.VariantsPerProduct},
 		// Cart view and checkout: price resolution and availability.
 		{"ProductListPricedBySKUs", func(q *db.Queries) error {
 			_, err := q.ProductListPricedBySKUs(ctx, db.ProductListPricedBySKUsParams{Currency: "EUR", Skus: skus})
@@ -261,6 +343,14 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 			t.Errorf("%s: read %d rows for a page of %d:\n%s", h.name, read, h.page, doc[0].Plan.outline(""))
 		}
 	}
+}
+
+// hotQuery is one query of TestHotQueriesUseIndexes: page, for the lists, is
+// the rows the page needs read (0: not a list).
+type hotQuery struct {
+	name string
+	call func(q *db.Queries) error
+	page int
 }
 
 // readsPerRow bounds the rows a page's scans may read per row it asks for: a

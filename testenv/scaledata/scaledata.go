@@ -109,35 +109,95 @@ func skipForeignKeyChecks(ctx context.Context, tx pgx.Tx) (bool, error) {
 type step struct{ name, sql string }
 
 // productSteps generate the catalogue: every SKU's row, prices and stock come
-// from scale_products, the one place a product's figures are decided. A
-// parent-product table is one more statement over scale_products.parent_n.
+// from scale_products, the one place a product's figures are decided; its
+// catalog products (the parents the storefront lists) from scale_parents,
+// one per parent_n, VariantsPerProduct SKUs each (the variants, one per pack
+// size, sold per box). The load runs in replica mode, where the triggers of
+// migration 0018 that keep catalog_products.search_text do not fire: the
+// parents' statement writes the search text as catalog_search_text computes
+// it, and the number attributes' range rows (catalog_product_numbers) and the
+// attribute kinds (catalog_attributes) are written as catalog.Save writes
+// them.
 var productSteps = []step{
 	{"products: generate", `
 CREATE TEMP TABLE scale_products ON COMMIT DROP AS
-SELECT n,
-       'SKU-' || lpad(n::text, 7, '0') AS sku,
-       (n - 1) / @variants_per_product::int + 1 AS parent_n,
+SELECT n, sku, parent_n, pos, kind, size, finish, pack,
        (ARRAY['Hex bolt', 'Hex nut', 'Washer', 'Wood screw', 'Wall anchor', 'Drill bit', 'Nitrile gloves',
               'Safety goggles', 'Cable', 'Insulating tape', 'Lubricant', 'Strapping', 'Labels', 'Shipping box',
-              'Stretch film', 'Snap-off knife'])[1 + n % 16]
-         || ' ' || (ARRAY['M4', 'M5', 'M6', 'M8', 'M10', 'M12', 'S', 'M', 'L', 'XL'])[1 + (n / 16) % 10]
-         || ', ' || (ARRAY['zinc', 'stainless', 'brass', 'black', 'white'])[1 + (n / 160) % 5]
-         || ', pack ' || (ARRAY[10, 50, 100, 200])[1 + (n - 1) % 4] AS name,
+              'Stretch film', 'Snap-off knife'])[kind]
+         || ' ' || (ARRAY['M4', 'M5', 'M6', 'M8', 'M10', 'M12', 'S', 'M', 'L', 'XL'])[size]
+         || ', ' || (ARRAY['zinc', 'stainless', 'brass', 'black', 'white'])[finish]
+         || ', pack ' || pack AS name,
        (50 + (n * 31) % 5000)::integer AS weight_grams,
        (200 + (n::bigint * 7919) % 49800)::bigint AS price_eur,
        ((200 + (n::bigint * 7919) % 49800) * 108 / 100)::bigint AS price_usd,
        (1000 + (n::bigint * 13) % 9000)::bigint AS on_hand
-FROM generate_series(1, @products::int) AS n`},
+FROM (SELECT n, 'SKU-' || lpad(n::text, 7, '0') AS sku, parent_n, pos,
+             1 + parent_n % 16 AS kind, 1 + (parent_n / 16) % 10 AS size, 1 + (parent_n / 160) % 5 AS finish,
+             CASE WHEN pos < 4 THEN (ARRAY[10, 50, 100, 200])[pos + 1] ELSE 250 * pos END AS pack
+      FROM (SELECT n, (n - 1) / @variants_per_product::int + 1 AS parent_n, (n - 1) % @variants_per_product::int AS pos
+            FROM generate_series(1, @products::int) AS n) g) p`},
 	{"products: index", `CREATE UNIQUE INDEX ON scale_products (n)`},
 	{"products: analyze", `ANALYZE scale_products`},
+	{"catalog products: generate", `
+CREATE TEMP TABLE scale_parents ON COMMIT DROP AS
+SELECT p.*,
+       lower(concat_ws(' ', p.handle, p.name, p.description, v.variants)) AS search_text
+FROM (SELECT parent_n, gen_random_uuid() AS id,
+             replace(lower(kind_name), ' ', '-') || '-' || lower(size_name) || '-' || finish_name
+               || '-' || lpad(parent_n::text, 6, '0') AS handle,
+             kind_name || ' ' || size_name || ', ' || finish_name AS name,
+             kind_name || ' ' || size_name || ' in ' || finish_name || ' for trade use, sold per box in '
+               || packs || ' packs.' AS description,
+             category, finish, size,
+             jsonb_build_array(jsonb_build_object('name', 'Pack', 'values', values)) AS options
+      FROM (SELECT parent_n,
+                   (ARRAY['Hex bolt', 'Hex nut', 'Washer', 'Wood screw', 'Wall anchor', 'Drill bit', 'Nitrile gloves',
+                          'Safety goggles', 'Cable', 'Insulating tape', 'Lubricant', 'Strapping', 'Labels', 'Shipping box',
+                          'Stretch film', 'Snap-off knife'])[min(kind)] AS kind_name,
+                   (ARRAY['fasteners', 'fasteners', 'fasteners', 'fasteners', 'fasteners', 'tools', 'safety',
+                          'safety', 'electrical', 'electrical', 'maintenance', 'packaging', 'packaging', 'packaging',
+                          'packaging', 'tools'])[min(kind)] AS category,
+                   (ARRAY['M4', 'M5', 'M6', 'M8', 'M10', 'M12', 'S', 'M', 'L', 'XL'])[min(size)] AS size_name,
+                   (ARRAY['zinc', 'stainless', 'brass', 'black', 'white'])[min(finish)] AS finish_name,
+                   min(size) AS size, min(finish) AS finish,
+                   jsonb_agg(pack::text ORDER BY pos) AS values, string_agg(pack::text, ', ' ORDER BY pos) AS packs
+            FROM scale_products GROUP BY parent_n) k) p
+JOIN (SELECT parent_n, string_agg(sku || ' ' || name, ' ' ORDER BY pos, sku) AS variants
+      FROM scale_products GROUP BY parent_n) v USING (parent_n)`},
+	{"catalog products: index", `CREATE UNIQUE INDEX ON scale_parents (parent_n)`},
+	{"catalog_products", `
+INSERT INTO catalog_products (id, handle, name, description, category, options, attributes, search_text, created_at, updated_at)
+SELECT id, handle, name, description, category, options,
+       jsonb_build_object(
+         'material', (ARRAY['steel', 'stainless steel', 'brass', 'steel', 'polyamide'])[finish],
+         'thread', (ARRAY['M4', 'M5', 'M6', 'M8', 'M10', 'M12', 'S', 'M', 'L', 'XL'])[size],
+         'diameter_mm', (ARRAY[4, 5, 6, 8, 10, 12, 3, 4, 5, 6])[size],
+         'length_mm', 10 + (parent_n * 7) % 191,
+         'zinc_plated', finish = 1),
+       search_text, @history_start::timestamptz, @history_start::timestamptz
+FROM scale_parents`},
+	{"catalog_product_numbers", `
+INSERT INTO catalog_product_numbers (name, value, product_id)
+SELECT e.key, (e.value #>> '{}')::numeric, cp.id
+FROM scale_parents sp JOIN catalog_products cp ON cp.id = sp.id, jsonb_each(cp.attributes) e
+WHERE jsonb_typeof(e.value) = 'number'`},
+	{"catalog_attributes", `
+INSERT INTO catalog_attributes (name, kind)
+VALUES ('material', 'text'), ('thread', 'text'), ('diameter_mm', 'number'), ('length_mm', 'number'), ('zinc_plated', 'boolean')
+ON CONFLICT (name) DO NOTHING`},
 	{"products", `
-INSERT INTO products (sku, name, weight_grams, created_at)
-SELECT sku, name, weight_grams, @history_start::timestamptz FROM scale_products`},
+INSERT INTO products (sku, name, weight_grams, created_at, product_id, option_values, unit, pack_size, position)
+SELECT p.sku, p.name, p.weight_grams, @history_start::timestamptz, sp.id, jsonb_build_object('Pack', p.pack::text),
+       'box', p.pack, p.pos
+FROM scale_products p JOIN scale_parents sp USING (parent_n)`},
 	{"product_prices", `
 INSERT INTO product_prices (sku, currency, unit_price, cost_price)
 SELECT sku, 'EUR', price_eur, price_eur * 60 / 100 FROM scale_products
 UNION ALL
 SELECT sku, 'USD', price_usd, price_usd * 60 / 100 FROM scale_products`},
+	// Stock in the default location (stock.location_id's default, which
+	// replica mode keeps: a default is no trigger).
 	{"stock", `INSERT INTO stock (sku, on_hand) SELECT sku, on_hand FROM scale_products`},
 }
 
@@ -369,19 +429,21 @@ func Load(ctx context.Context, pool *pgxpool.Pool, sizes Sizes) (Report, error) 
 	if err := checkTotals(ctx, pool); err != nil {
 		return report, err
 	}
-	report.Steps = append(report.Steps, Step{Name: "running totals checked against the history", Took: time.Since(begun)})
+	report.Steps = append(report.Steps, Step{Name: "running totals and search texts checked", Took: time.Since(begun)})
 	report.Took = time.Since(started)
 	return report, nil
 }
 
 // loadedTables are the tables Load writes.
-var loadedTables = []string{"products", "product_prices", "stock", "companies", "customers", "api_tokens",
+var loadedTables = []string{"catalog_products", "catalog_product_numbers", "catalog_attributes", "products",
+	"product_prices", "stock", "companies", "customers", "api_tokens",
 	"carts", "cart_lines", "orders", "order_lines", "timeline_events", "spend_reservations", "spend_totals",
 	"credit_holds", "stock_reservations"}
 
 // checkTotals fails when a running total disagrees with the history it
 // stands for (the queries testenv.TotalsDrift runs, and stock.reserved
-// against the stock reservations).
+// against the stock reservations), or a search text the load wrote differs
+// from what the triggers would have written.
 func checkTotals(ctx context.Context, pool *pgxpool.Pool) error {
 	q := db.New(pool)
 	credit, err := q.CompanyListCreditDrift(ctx)
@@ -398,6 +460,16 @@ SELECT count(*) FROM stock s
 LEFT JOIN (SELECT sku, SUM(quantity) AS quantity FROM stock_reservations GROUP BY sku) r USING (sku)
 WHERE s.reserved <> COALESCE(r.quantity, 0)`).Scan(&stock); err != nil {
 		return err
+	}
+	// The search text the load wrote in place of the triggers, against
+	// what they write (migration 0018's catalog_search_text).
+	var search int64
+	if err := pool.QueryRow(ctx, `
+SELECT count(*) FROM catalog_products WHERE search_text <> catalog_search_text(id, handle, name, description)`).Scan(&search); err != nil {
+		return err
+	}
+	if search > 0 {
+		return fmt.Errorf("scale load: %d catalog products' search text differs from what the triggers write", search)
 	}
 	if len(credit) > 0 || len(spend) > 0 || stock > 0 {
 		return fmt.Errorf("scale load: running totals disagree with the history: %d companies' credit, %d spend totals, %d SKUs' reserved stock",
