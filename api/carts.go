@@ -96,7 +96,8 @@ func (s *Server) addLine(c *gin.Context) {
 	}
 	s.changeCart(c, func(ctx context.Context, q *db.Queries, ch *cartChange) error {
 		cart := ch.cart
-		if err := requirePricedProduct(ctx, q, cart.CompanyID, cart.Currency, req.SKU); err != nil {
+		entry, err := requirePricedProduct(ctx, q, cart.CompanyID, cart.Currency, req.SKU)
+		if err != nil {
 			return err
 		}
 		line, err := q.CartLineAddCounted(ctx, db.CartLineAddCountedParams{CartID: cart.ID, Sku: req.SKU, Quantity: int32(qty)})
@@ -111,7 +112,7 @@ func (s *Server) addLine(c *gin.Context) {
 		}
 		// The line as it now is keeps to the SKU's quantity rule, or nothing
 		// is written.
-		return pricing.CheckQuantityRules(ctx, q, cart.CompanyID, []commerce.CartLine{{SKU: req.SKU, Quantity: int64(line.Quantity)}})
+		return commerce.CheckQuantityRule(req.SKU, int64(line.Quantity), entry.QuantityRule)
 	})
 }
 
@@ -137,25 +138,27 @@ func (s *Server) setLine(c *gin.Context) {
 		if err != nil {
 			return err
 		}
-		if err := requireVisibleProduct(ctx, q, cart.CompanyID, cart.Currency, sku); err != nil {
+		entry, err := requireVisibleProduct(ctx, q, cart.CompanyID, cart.Currency, sku)
+		if err != nil {
 			return err
 		}
-		return pricing.CheckQuantityRules(ctx, q, cart.CompanyID, []commerce.CartLine{{SKU: sku, Quantity: qty}})
+		return commerce.CheckQuantityRule(sku, qty, entry.QuantityRule)
 	})
 }
 
 // requireVisibleProduct refuses, as an unknown SKU, a SKU the company may not
 // see (outside its assortment, which may have changed since the line was
 // added). Removing such a line stays allowed.
-func requireVisibleProduct(ctx context.Context, q *db.Queries, companyID uuid.UUID, currency, sku string) error {
+func requireVisibleProduct(ctx context.Context, q *db.Queries, companyID uuid.UUID, currency, sku string) (commerce.CatalogEntry, error) {
 	catalog, err := pricing.Catalog(ctx, q, companyID, currency, []string{sku})
 	if err != nil {
-		return err
+		return commerce.CatalogEntry{}, err
 	}
-	if _, ok := catalog[sku]; !ok {
-		return commerce.RejectSKU(commerce.CodeUnknownSKU, sku, "no product has SKU "+sku)
+	entry, ok := catalog[sku]
+	if !ok {
+		return entry, commerce.RejectSKU(commerce.CodeUnknownSKU, sku, "no product has SKU "+sku)
 	}
-	return nil
+	return entry, nil
 }
 
 // removeLine removes a line from the cart, whatever the SKU's quantity rule
@@ -239,19 +242,19 @@ func lineNotInCart(sku string) error {
 // requirePricedProduct refuses a SKU the catalogue does not have (or the
 // company may not see: outside its assortment, the same answer), or does not
 // sell in the cart's currency.
-func requirePricedProduct(ctx context.Context, q *db.Queries, companyID uuid.UUID, currency, sku string) error {
+func requirePricedProduct(ctx context.Context, q *db.Queries, companyID uuid.UUID, currency, sku string) (commerce.CatalogEntry, error) {
 	catalog, err := pricing.Catalog(ctx, q, companyID, currency, []string{sku})
 	if err != nil {
-		return err
+		return commerce.CatalogEntry{}, err
 	}
 	entry, ok := catalog[sku]
 	switch {
 	case !ok:
-		return commerce.RejectSKU(commerce.CodeUnknownSKU, sku, "no product has SKU "+sku)
+		return entry, commerce.RejectSKU(commerce.CodeUnknownSKU, sku, "no product has SKU "+sku)
 	case !entry.Priced:
-		return commerce.RejectSKU(commerce.CodeNotPriced, sku, fmt.Sprintf("%s is not sold in %s", sku, currency))
+		return entry, commerce.RejectSKU(commerce.CodeNotPriced, sku, fmt.Sprintf("%s is not sold in %s", sku, currency))
 	}
-	return nil
+	return entry, nil
 }
 
 // cartView prices the cart with the same rules checkout uses; its last
@@ -300,10 +303,7 @@ func (s *Server) cartViewKnowing(ctx context.Context, q *db.Queries, cart db.Car
 	if err != nil {
 		return view, err
 	}
-	rules, err := s.cartQuantityRules(ctx, q, cart, priced.Lines, &view)
-	if err != nil {
-		return view, err
-	}
+	rules := cartQuantityRules(cart, priced.Lines, priced.Catalog, &view)
 	for _, l := range priced.Cart.Lines {
 		base, unit, total := moneyOf(l.BaseUnitPrice), moneyOf(l.UnitPrice), moneyOf(l.LineTotal)
 		view.Lines = append(view.Lines, CartLine{SKU: l.SKU, Name: l.Name, Quantity: l.Quantity,
@@ -315,26 +315,19 @@ func (s *Server) cartViewKnowing(ctx context.Context, q *db.Queries, cart db.Car
 	return view, nil
 }
 
-// cartQuantityRules reads the quantity rules of the cart's lines for its
-// company and, on a cart a buyer may still check out, shows a line that
-// breaks its rule (a rule changed after the line was added) as the cart's
-// problem: checkout would refuse it. An accepted quote's cart is sold at the
-// quantities the rep offered, so its lines are not judged.
-func (s *Server) cartQuantityRules(ctx context.Context, q *db.Queries, cart db.Cart, lines []commerce.CartLine, view *Cart) (map[string]commerce.QuantityRule, error) {
-	skus := make([]string, len(lines))
-	for i, l := range lines {
-		skus[i] = l.SKU
-	}
-	rules, err := pricing.QuantityRules(ctx, q, cart.CompanyID, skus)
-	if err != nil {
-		return nil, err
-	}
+// cartQuantityRules are the quantity rules of the cart's lines for its
+// company (read with the catalogue) and, on a cart a buyer may still check
+// out, shows a line that breaks its rule (a rule changed after the line was
+// added) as the cart's problem: checkout would refuse it. An accepted quote's
+// cart is sold at the quantities the rep offered, so its lines are not judged.
+func cartQuantityRules(cart db.Cart, lines []commerce.CartLine, catalog map[string]commerce.CatalogEntry, view *Cart) map[string]commerce.QuantityRule {
+	rules := pricing.RulesOf(catalog)
 	if cart.Status == string(commerce.CartOpen) && !cart.QuoteID.Valid {
 		if r, ok := commerce.AsRejection(commerce.CheckQuantityRules(lines, rules)); ok {
 			view.Problem = &Error{Code: string(r.Code), Message: r.Message, SKU: r.SKU, Field: "quantity", QuantityRule: r.QuantityRule}
 		}
 	}
-	return rules, nil
+	return rules
 }
 
 // refuseQuoteCart refuses to change or check out, through /v1/carts, a cart

@@ -21,6 +21,9 @@ type CatalogEntry struct {
 	Priced      bool  // false when the product has no base price in the currency
 	Available   int64 // units on hand and not reserved
 	WeightGrams int64 // of one unit
+	// QuantityRule is the rule the SKU's quantity keeps to for the company
+	// (nil: none).
+	QuantityRule *QuantityRule
 }
 
 // PricedLine is a cart line with the price that applies to it and where that

@@ -222,6 +222,30 @@ func (q *Queries) CartCreateOnBehalf(ctx context.Context, arg CartCreateOnBehalf
 	return i, err
 }
 
+const cartDrawingRule = `-- name: CartDrawingRule :one
+SELECT c.ship_country, c.ship_postal_code, COALESCE(l.code, '')::text AS preferred_code
+FROM carts c
+JOIN companies co ON co.id = c.company_id
+LEFT JOIN stock_locations l ON l.id = co.preferred_location_id
+WHERE c.id = $1
+`
+
+type CartDrawingRuleRow struct {
+	ShipCountry    string
+	ShipPostalCode string
+	PreferredCode  string
+}
+
+// CartDrawingRule is what choosing stock locations needs of a cart, in one
+// read: its ship-to and its company's preferred location's code (” for
+// none).
+func (q *Queries) CartDrawingRule(ctx context.Context, id uuid.UUID) (CartDrawingRuleRow, error) {
+	row := q.db.QueryRow(ctx, cartDrawingRule, id)
+	var i CartDrawingRuleRow
+	err := row.Scan(&i.ShipCountry, &i.ShipPostalCode, &i.PreferredCode)
+	return i, err
+}
+
 const cartExistsByCompany = `-- name: CartExistsByCompany :one
 SELECT EXISTS (SELECT 1 FROM carts WHERE company_id = $1)
 `

@@ -152,35 +152,47 @@ func (q *Queries) ProductListPriced(ctx context.Context, arg ProductListPricedPa
 
 const productListPricedBySKUs = `-- name: ProductListPricedBySKUs :many
 SELECT p.sku, p.name, COALESCE(pp.unit_price, 0)::bigint AS unit_price, (pp.sku IS NOT NULL)::boolean AS priced,
-       COALESCE(a.available, 0)::bigint AS available, p.weight_grams
+       COALESCE(a.available, 0)::bigint AS available, p.weight_grams,
+       d.min_quantity AS sku_min_quantity, d.increment AS sku_increment, d.max_quantity AS sku_max_quantity,
+       c.min_quantity AS company_min_quantity, c.increment AS company_increment, c.max_quantity AS company_max_quantity
 FROM products p
 LEFT JOIN product_prices pp ON pp.sku = p.sku AND pp.currency = $1
 LEFT JOIN sku_availability a ON a.sku = p.sku
-WHERE p.sku = ANY($2::text[]) AND catalog_product_visible($3::uuid, p.product_id)
+LEFT JOIN quantity_rules d ON d.sku = p.sku
+LEFT JOIN company_quantity_rules c ON c.company_id = $2::uuid AND c.sku = p.sku
+WHERE p.sku = ANY($3::text[]) AND catalog_product_visible($2::uuid, p.product_id)
 ORDER BY p.sku
 `
 
 type ProductListPricedBySKUsParams struct {
 	Currency  string
-	Skus      []string
 	CompanyID uuid.UUID
+	Skus      []string
 }
 
 type ProductListPricedBySKUsRow struct {
-	Sku         string
-	Name        string
-	UnitPrice   int64
-	Priced      bool
-	Available   int64
-	WeightGrams int32
+	Sku                string
+	Name               string
+	UnitPrice          int64
+	Priced             bool
+	Available          int64
+	WeightGrams        int32
+	SkuMinQuantity     pgtype.Int4
+	SkuIncrement       pgtype.Int4
+	SkuMaxQuantity     pgtype.Int4
+	CompanyMinQuantity pgtype.Int4
+	CompanyIncrement   pgtype.Int4
+	CompanyMaxQuantity pgtype.Int4
 }
 
 // ProductListPricedBySKUs returns the named SKUs the company may see (its
 // assortment) with their price in one currency (NULL when the product has no
-// price there) and the units available to reserve. A SKU outside the
-// company's assortment is absent, as an unknown one.
+// price there), the units available to reserve, and the SKU's quantity rule
+// and the company's own (NULL where there is none; both by primary key, so
+// every reader of the catalogue has the rules without a statement of its own).
+// A SKU outside the company's assortment is absent, as an unknown one.
 func (q *Queries) ProductListPricedBySKUs(ctx context.Context, arg ProductListPricedBySKUsParams) ([]ProductListPricedBySKUsRow, error) {
-	rows, err := q.db.Query(ctx, productListPricedBySKUs, arg.Currency, arg.Skus, arg.CompanyID)
+	rows, err := q.db.Query(ctx, productListPricedBySKUs, arg.Currency, arg.CompanyID, arg.Skus)
 	if err != nil {
 		return nil, err
 	}
@@ -195,6 +207,12 @@ func (q *Queries) ProductListPricedBySKUs(ctx context.Context, arg ProductListPr
 			&i.Priced,
 			&i.Available,
 			&i.WeightGrams,
+			&i.SkuMinQuantity,
+			&i.SkuIncrement,
+			&i.SkuMaxQuantity,
+			&i.CompanyMinQuantity,
+			&i.CompanyIncrement,
+			&i.CompanyMaxQuantity,
 		); err != nil {
 			return nil, err
 		}

@@ -155,15 +155,15 @@ func (q *Queries) StockLockAt(ctx context.Context, arg StockLockAtParams) (Stock
 	return i, err
 }
 
-const stockLockBySKU = `-- name: StockLockBySKU :many
+const stockLockBySKUs = `-- name: StockLockBySKUs :many
 SELECT s.sku, s.location_id, s.on_hand, s.reserved, l.code, l.country, l.postal_prefix, l.priority
 FROM stock s JOIN stock_locations l ON l.id = s.location_id
-WHERE s.sku = $1
-ORDER BY s.location_id
+WHERE s.sku = ANY($1::text[])
+ORDER BY s.sku COLLATE "C", s.location_id
 FOR UPDATE OF s
 `
 
-type StockLockBySKURow struct {
+type StockLockBySKUsRow struct {
 	Sku          string
 	LocationID   uuid.UUID
 	OnHand       int64
@@ -174,19 +174,20 @@ type StockLockBySKURow struct {
 	Priority     int32
 }
 
-// StockLockBySKU locks every stock row of a SKU, in location ID order: with
-// lines taken in SKU order, every checkout locks (sku, location) rows in one
-// global order, so concurrent checkouts cannot deadlock. Each row comes with
-// what the allocation rule needs of its location.
-func (q *Queries) StockLockBySKU(ctx context.Context, sku string) ([]StockLockBySKURow, error) {
-	rows, err := q.db.Query(ctx, stockLockBySKU, sku)
+// StockLockBySKUs locks every stock row of the named SKUs, in one statement,
+// in (SKU in byte order, location ID) order: every checkout locks (sku,
+// location) rows in one global order, the order releases take too, so
+// concurrent checkouts cannot deadlock. Each row comes with what the
+// allocation rule needs of its location.
+func (q *Queries) StockLockBySKUs(ctx context.Context, skus []string) ([]StockLockBySKUsRow, error) {
+	rows, err := q.db.Query(ctx, stockLockBySKUs, skus)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []StockLockBySKURow{}
+	items := []StockLockBySKUsRow{}
 	for rows.Next() {
-		var i StockLockBySKURow
+		var i StockLockBySKUsRow
 		if err := rows.Scan(
 			&i.Sku,
 			&i.LocationID,

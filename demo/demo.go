@@ -542,7 +542,7 @@ var acmeAddresses = []db.CompanyAddressPutParams{
 var acmeWorkshopLines = []struct {
 	sku string
 	qty int32
-}{{"BOLT-M8-50", 2}, {"WASHER-M8", 4}, {"GLOVE-NIT-L", 2}, {"TAPE-PVC-19", 1}}
+}{{"BOLT-M8-50", 2}, {"WASHER-M8", 4}, {"GLOVE-NIT-L", 10}, {"TAPE-PVC-19", 1}}
 
 // seedBuyerConveniences puts Acme's address book (its defaults too) and its
 // requisition list back as defined.

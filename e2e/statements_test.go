@@ -102,14 +102,18 @@ func TestStatementsPerOrder(t *testing.T) {
 	// API's own statements are bounded per request; the checkout workflow's
 	// and the order workflow's over the whole order, since they may run on
 	// after the request that started them answered.
+	// Raised with stock per location (docs/performance.md, "What changed per
+	// order"): checkout's answer names each line's locations (+1), and the
+	// checkout reads where to draw from and locks the SKUs' rows at every
+	// location before it allocates (+2).
 	apiBounds := map[string]int{"create cart": 3, "add line 1": 9, "add line 2": 9, "add line 3": 9,
-		"set ship-to": 10, "checkout": 6}
+		"set ship-to": 10, "checkout": 7}
 	for _, st := range steps {
 		if b, ok := apiBounds[st.name]; ok {
 			require.LessOrEqual(t, st.stmts.By("api"), b, "%s: statements\n%s", st.name, st.stmts)
 		}
 	}
-	for sender, b := range map[string]int{"Checkout/": 39, "Order/": 8, "ErpOrder/": 12} {
+	for sender, b := range map[string]int{"Checkout/": 41, "Order/": 8, "ErpOrder/": 12} {
 		require.LessOrEqual(t, total.By(sender), b, "%s: statements\n%s", sender, total)
 	}
 }

@@ -30,6 +30,8 @@ func Catalog(ctx context.Context, q *db.Queries, companyID uuid.UUID, currency s
 		catalog[r.Sku] = commerce.CatalogEntry{
 			SKU: r.Sku, Name: r.Name, UnitPrice: r.UnitPrice, Priced: r.Priced, Available: r.Available,
 			WeightGrams: int64(r.WeightGrams),
+			QuantityRule: commerce.EffectiveQuantityRule(quantityRuleOf(r.SkuMinQuantity, r.SkuIncrement, r.SkuMaxQuantity),
+				quantityRuleOf(r.CompanyMinQuantity, r.CompanyIncrement, r.CompanyMaxQuantity)),
 		}
 	}
 	return catalog, nil

@@ -32,6 +32,18 @@ func QuantityRules(ctx context.Context, q *db.Queries, companyID uuid.UUID, skus
 	return out, nil
 }
 
+// RulesOf are the quantity rules of a catalogue read (Catalog), by SKU: SKUs
+// without a rule are absent.
+func RulesOf(catalog map[string]commerce.CatalogEntry) map[string]commerce.QuantityRule {
+	out := map[string]commerce.QuantityRule{}
+	for sku, e := range catalog {
+		if e.QuantityRule != nil {
+			out[sku] = *e.QuantityRule
+		}
+	}
+	return out
+}
+
 // quantityRuleOf reads one side of QuantityRuleListForCompany's row: nil when
 // that side has no rule.
 func quantityRuleOf(minQuantity, increment, maxQuantity pgtype.Int4) *commerce.QuantityRule {

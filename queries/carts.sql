@@ -236,3 +236,13 @@ JOIN staff b ON b.id = ca.built_by_staff_id
 JOIN customers cu ON cu.id = ca.customer_id
 LEFT JOIN staff cs ON cs.id = ca.checkout_by_staff_id
 WHERE ca.id = $1;
+
+-- CartDrawingRule is what choosing stock locations needs of a cart, in one
+-- read: its ship-to and its company's preferred location's code ('' for
+-- none).
+-- name: CartDrawingRule :one
+SELECT c.ship_country, c.ship_postal_code, COALESCE(l.code, '')::text AS preferred_code
+FROM carts c
+JOIN companies co ON co.id = c.company_id
+LEFT JOIN stock_locations l ON l.id = co.preferred_location_id
+WHERE c.id = @id;

@@ -18,14 +18,20 @@ RETURNING *;
 
 -- ProductListPricedBySKUs returns the named SKUs the company may see (its
 -- assortment) with their price in one currency (NULL when the product has no
--- price there) and the units available to reserve. A SKU outside the
--- company's assortment is absent, as an unknown one.
+-- price there), the units available to reserve, and the SKU's quantity rule
+-- and the company's own (NULL where there is none; both by primary key, so
+-- every reader of the catalogue has the rules without a statement of its own).
+-- A SKU outside the company's assortment is absent, as an unknown one.
 -- name: ProductListPricedBySKUs :many
 SELECT p.sku, p.name, COALESCE(pp.unit_price, 0)::bigint AS unit_price, (pp.sku IS NOT NULL)::boolean AS priced,
-       COALESCE(a.available, 0)::bigint AS available, p.weight_grams
+       COALESCE(a.available, 0)::bigint AS available, p.weight_grams,
+       d.min_quantity AS sku_min_quantity, d.increment AS sku_increment, d.max_quantity AS sku_max_quantity,
+       c.min_quantity AS company_min_quantity, c.increment AS company_increment, c.max_quantity AS company_max_quantity
 FROM products p
 LEFT JOIN product_prices pp ON pp.sku = p.sku AND pp.currency = @currency
 LEFT JOIN sku_availability a ON a.sku = p.sku
+LEFT JOIN quantity_rules d ON d.sku = p.sku
+LEFT JOIN company_quantity_rules c ON c.company_id = @company_id::uuid AND c.sku = p.sku
 WHERE p.sku = ANY(@skus::text[]) AND catalog_product_visible(@company_id::uuid, p.product_id)
 ORDER BY p.sku;
 

@@ -45,15 +45,16 @@ FROM stock s JOIN stock_locations l ON l.id = s.location_id
 WHERE s.sku = @sku
 ORDER BY l.priority, l.code;
 
--- StockLockBySKU locks every stock row of a SKU, in location ID order: with
--- lines taken in SKU order, every checkout locks (sku, location) rows in one
--- global order, so concurrent checkouts cannot deadlock. Each row comes with
--- what the allocation rule needs of its location.
--- name: StockLockBySKU :many
+-- StockLockBySKUs locks every stock row of the named SKUs, in one statement,
+-- in (SKU in byte order, location ID) order: every checkout locks (sku,
+-- location) rows in one global order, the order releases take too, so
+-- concurrent checkouts cannot deadlock. Each row comes with what the
+-- allocation rule needs of its location.
+-- name: StockLockBySKUs :many
 SELECT s.sku, s.location_id, s.on_hand, s.reserved, l.code, l.country, l.postal_prefix, l.priority
 FROM stock s JOIN stock_locations l ON l.id = s.location_id
-WHERE s.sku = @sku
-ORDER BY s.location_id
+WHERE s.sku = ANY(@skus::text[])
+ORDER BY s.sku COLLATE "C", s.location_id
 FOR UPDATE OF s;
 
 -- StockReserveFor holds units of one SKU at one location for one checkout

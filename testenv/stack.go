@@ -69,7 +69,7 @@ const ERPToken = "stack-erp-token"
 // stackNamespaces is how many Stacks one dev server can hold: each Stack gets a
 // namespace of its own, so its worker sees only its own tasks and its
 // visibility queries see only its own workflows.
-const stackNamespaces = 60
+const stackNamespaces = 120
 
 var nextNamespace atomic.Int32
 

@@ -104,7 +104,7 @@ func (a *Activities) BeginCheckout(ctx context.Context, in BeginCheckoutInput) (
 			// quote's cart is not checked: its quantities are the ones the
 			// sales rep offered, each checked against the company's rules when
 			// the rep drafted it, and the buyer accepted them.
-			err = pricing.CheckQuantityRules(ctx, q, cart.CompanyID, priced.Lines)
+			err = commerce.CheckQuantityRules(priced.Lines, pricing.RulesOf(priced.Catalog))
 		}
 		if err == nil {
 			err = commerce.CheckStock(priced.Cart, priced.Catalog)

@@ -52,9 +52,21 @@ func (a *Activities) ReserveInventory(ctx context.Context, in ReserveInventoryIn
 			return err
 		}
 		lines := mergeLines(in.Lines)
+		skus := make([]string, len(lines))
+		for i, l := range lines {
+			skus[i] = l.SKU
+		}
+		locked, err := q.StockLockBySKUs(ctx, skus)
+		if err != nil {
+			return err
+		}
+		rowsBySKU := map[string][]db.StockLockBySKUsRow{}
+		for _, r := range locked {
+			rowsBySKU[r.Sku] = append(rowsBySKU[r.Sku], r)
+		}
 		var held []string
 		for _, l := range lines {
-			allocs, err := reserveLine(ctx, q, in, l, preferred, to)
+			allocs, err := reserveLine(ctx, q, in, l, rowsBySKU[l.SKU], preferred, to)
 			if err != nil {
 				return err
 			}
@@ -70,17 +82,11 @@ func (a *Activities) ReserveInventory(ctx context.Context, in ReserveInventoryIn
 // drawingRule reads what choosing locations needs of the cart: its company's
 // preferred location (its code, "" for none) and the ship-to.
 func drawingRule(ctx context.Context, q *db.Queries, cartID uuid.UUID) (string, commerce.ShipTo, error) {
-	cart, err := q.CartGet(ctx, cartID)
+	r, err := q.CartDrawingRule(ctx, cartID)
 	if err != nil {
 		return "", commerce.ShipTo{}, err
 	}
-	to := commerce.ShipTo{Country: cart.ShipCountry, PostalCode: cart.ShipPostalCode}
-	company, err := q.CompanyGet(ctx, cart.CompanyID)
-	if err != nil || !company.PreferredLocationID.Valid {
-		return "", to, err
-	}
-	loc, err := q.StockLocationGet(ctx, company.PreferredLocationID.UUID)
-	return loc.Code, to, err
+	return r.PreferredCode, commerce.ShipTo{Country: r.ShipCountry, PostalCode: r.ShipPostalCode}, nil
 }
 
 // mergeLines sums the lines' quantities per SKU, in SKU order (the lock order).
@@ -98,14 +104,10 @@ func mergeLines(in []commerce.CartLine) []commerce.CartLine {
 	return out
 }
 
-// reserveLine locks the SKU's stock rows, allocates the line over them and
-// reserves each part at its location.
+// reserveLine allocates the line over the SKU's stock rows (locked by the
+// caller) and reserves each part at its location.
 func reserveLine(ctx context.Context, q *db.Queries, in ReserveInventoryInput, l commerce.CartLine,
-	preferred string, to commerce.ShipTo) ([]commerce.Allocation, error) {
-	rows, err := q.StockLockBySKU(ctx, l.SKU)
-	if err != nil {
-		return nil, err
-	}
+	rows []db.StockLockBySKUsRow, preferred string, to commerce.ShipTo) ([]commerce.Allocation, error) {
 	locations := make([]commerce.StockLocation, len(rows))
 	available := make(map[string]int64, len(rows))
 	ids := make(map[string]uuid.UUID, len(rows))
