@@ -124,7 +124,7 @@ func checkListLines(ctx context.Context, q *db.Queries, lines []orderLineRequest
 	}
 	for i, l := range lines {
 		if !known[l.SKU] {
-			return &HTTPError{Status: http.StatusUnprocessableEntity, Body: Error{Code: string(commerce.CodeUnknownSKU),
+			return &HTTPError{Status: http.StatusNotFound, Body: Error{Code: string(commerce.CodeUnknownSKU),
 				Field: fmt.Sprintf("lines[%d].sku", i), SKU: l.SKU, Message: "no product has SKU " + l.SKU}}
 		}
 	}
