@@ -142,7 +142,7 @@ func TestBadInputIsRefusedAndWritesNothing(t *testing.T) {
 			status: 422, code: "invalid_field", field: "name"},
 		{name: "requisition list line of an unknown SKU", method: "POST", path: "/v1/requisition-lists",
 			body:   map[string]any{"name": "x", "lines": []map[string]any{{"sku": sku, "quantity": 1}, {"sku": "NO-SUCH-SKU", "quantity": 1}}},
-			status: 422, code: "unknown_sku", field: "lines[1].sku"},
+			status: 404, code: "unknown_sku", field: "lines[1].sku"},
 		{name: "add-to-cart into a cart that is no UUID", method: "POST", path: "/v1/requisition-lists/0c0a1e00-0000-4000-8000-000000000000/add-to-cart",
 			body: map[string]any{"cart_id": 5}, status: 422, code: "invalid_field", field: "cart_id"},
 		{name: "reorder of an order that does not exist", method: "POST", path: "/v1/orders/0c0a1e00-0000-4000-8000-000000000000/reorder",
