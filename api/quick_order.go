@@ -78,10 +78,7 @@ func (s *Server) addLines(c *gin.Context) {
 		if err != nil {
 			return err
 		}
-		rules, err := pricing.QuantityRules(ctx, q, cart.CompanyID, skus)
-		if err != nil {
-			return err
-		}
+		rules := pricing.RulesOf(catalog)
 		for i, l := range lines {
 			res := LineResult{Line: i + 1, SKU: l.SKU, Quantity: l.Quantity, Status: "added"}
 			if e := checkBulkLine(l, catalog, rules, quantities, cart.Currency); e != nil {

@@ -58,10 +58,6 @@ func (s *Server) createQuote(c *gin.Context) {
 		RespondError(c, err)
 		return
 	}
-	if err := pricing.CheckQuantityRules(ctx, s.q, p.CompanyID, lines); err != nil {
-		RespondError(c, err)
-		return
-	}
 	in.QuoteID = quote.QuoteIDFor(p.ID, c.GetHeader(idempotencyHeader))
 	// A retry whose first answer was lost (the server died before storing it)
 	// finds the quote the first attempt made.
@@ -134,7 +130,9 @@ func (s *Server) quoteRequestLines(ctx context.Context, p Principal, req createQ
 }
 
 // requirePricedProducts refuses, naming the SKU, a line whose product does
-// not exist or is not sold in currency: a quote for it could never be offered.
+// not exist for the company (or is outside its assortment) or is not sold in
+// currency: a quote for it could never be offered; and a line against the
+// company's quantity rule for the SKU.
 func requirePricedProducts(ctx context.Context, q *db.Queries, companyID uuid.UUID, currency string, lines []commerce.CartLine) error {
 	skus := make([]string, len(lines))
 	for i, l := range lines {
@@ -153,7 +151,8 @@ func requirePricedProducts(ctx context.Context, q *db.Queries, companyID uuid.UU
 			return commerce.RejectSKU(commerce.CodeNotPriced, sku, fmt.Sprintf("%s is not sold in %s", sku, currency))
 		}
 	}
-	return nil
+	// The company's quantity rules, read with the catalogue.
+	return commerce.CheckQuantityRules(lines, pricing.RulesOf(catalog))
 }
 
 // listQuotes pages through the caller's company's quotes, oldest first,

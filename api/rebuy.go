@@ -94,10 +94,7 @@ func (s *Server) rebuy(c *gin.Context, target rebuyTarget, past func(ctx context
 		if err != nil {
 			return err
 		}
-		rules, err := pricing.QuantityRules(ctx, q, cart.CompanyID, skus)
-		if err != nil {
-			return err
-		}
+		rules := pricing.RulesOf(catalog)
 		plan := commerce.PlanRebuy(cart.Currency, lines, catalog)
 		for i := range plan {
 			l := &plan[i]

@@ -245,13 +245,10 @@ func (s *Server) draftQuote(c *gin.Context) {
 	for i, l := range req.Lines {
 		lines[i] = commerce.CartLine{SKU: l.SKU, Quantity: l.Quantity}
 	}
+	// The quote's company's catalogue and quantity rules, as for its buyers'
+	// carts (the DraftRevision activity checks the rules again, as they are
+	// then).
 	if err := requirePricedProducts(c.Request.Context(), s.q, q.CompanyID, q.Currency, lines); err != nil {
-		RespondError(c, err)
-		return
-	}
-	// The quote's company's rules, as for its buyers' carts (the
-	// DraftRevision activity checks again, against the rules then).
-	if err := pricing.CheckQuantityRules(c.Request.Context(), s.q, q.CompanyID, lines); err != nil {
 		RespondError(c, err)
 		return
 	}
