@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/orderflow/orderflow/catalog"
 	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
 	"github.com/orderflow/orderflow/pricing"
@@ -55,8 +56,9 @@ type CatalogProductPage struct {
 const numberBound = "1000000000000000"
 
 // listCatalogProducts pages through the catalog products the caller's company
-// may see, by handle, filtered by ?q= (text in the name, handle, description
-// or a variant's SKU or name), ?category= and ?attr.<name>=<value> (any number
+// may see, by handle, filtered by ?q= (text at the start of a word of the
+// name, handle, description or a variant's SKU or name: commerce.Search),
+// ?category= and ?attr.<name>=<value> (any number
 // of them; a number attribute takes a range min..max, one range per request).
 func (s *Server) listCatalogProducts(c *gin.Context) {
 	limit, err := pageLimit(c)
@@ -66,17 +68,17 @@ func (s *Server) listCatalogProducts(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	p := principal(c)
-	params := db.CatalogProductListVisibleInRangeParams{RowLimit: int32(limit + 1), Attributes: []byte("{}")}
+	filter := catalog.Filter{Limit: int32(limit + 1)}
 	if cur := c.Query("cursor"); cur != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(cur)
 		if err != nil {
 			RespondError(c, FieldError("cursor", "cursor is not one this API gave out"))
 			return
 		}
-		params.AfterHandle = string(raw)
+		filter.AfterHandle = string(raw)
 	}
 	if v, ok := c.GetQuery("q"); ok {
-		if params.Search, err = commerce.SearchPattern(v); err != nil {
+		if filter.Search, err = commerce.ParseSearch(v); err != nil {
 			RespondError(c, err)
 			return
 		}
@@ -86,9 +88,9 @@ func (s *Server) listCatalogProducts(c *gin.Context) {
 			RespondError(c, FieldError("category", "category must be 1-64 lower-case letters, digits, '.', '_' or '-'"))
 			return
 		}
-		params.Category = v
+		filter.Category = v
 	}
-	empty, err := s.attributeFilters(ctx, c, &params)
+	empty, err := s.attributeFilters(ctx, c, &filter)
 	if err != nil {
 		RespondError(c, err)
 		return
@@ -98,20 +100,13 @@ func (s *Server) listCatalogProducts(c *gin.Context) {
 		RespondError(c, err)
 		return
 	}
-	params.AssortmentID = company.AssortmentID
+	filter.AssortmentID = company.AssortmentID
 	page := CatalogProductPage{Products: []CatalogProduct{}}
 	if empty {
 		c.JSON(http.StatusOK, page)
 		return
 	}
-	var rows []db.CatalogProduct
-	if params.RangeName != "" {
-		rows, err = s.q.CatalogProductListVisibleInRange(ctx, params)
-	} else {
-		rows, err = s.q.CatalogProductListVisible(ctx, db.CatalogProductListVisibleParams{AfterHandle: params.AfterHandle,
-			Category: params.Category, Search: params.Search, Attributes: params.Attributes, AssortmentID: params.AssortmentID,
-			RowLimit: params.RowLimit})
-	}
+	rows, err := catalog.List(ctx, s.q, filter)
 	if err != nil {
 		RespondError(c, err)
 		return
@@ -130,7 +125,7 @@ func (s *Server) listCatalogProducts(c *gin.Context) {
 // attributeFilters reads every ?attr.<name>= into params, by the kind the
 // catalog knows for the name. empty is true when a filter names an attribute
 // no product has: nothing can match.
-func (s *Server) attributeFilters(ctx context.Context, c *gin.Context, params *db.CatalogProductListVisibleInRangeParams) (empty bool, err error) {
+func (s *Server) attributeFilters(ctx context.Context, c *gin.Context, params *catalog.Filter) (empty bool, err error) {
 	values := map[string]string{}
 	for key, v := range c.Request.URL.Query() {
 		name, ok := strings.CutPrefix(key, "attr.")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -312,15 +313,82 @@ func ParseAttributeFilter(name string, kind AttributeKind, value string) (Attrib
 	return f, nil
 }
 
-// SearchPattern turns a free-text query into the LIKE pattern that matches
-// it anywhere in a product's lower-cased search text: LIKE's wildcards in the
-// query match themselves. A query is 1 to MaxSearchQueryLen characters after
-// trimming spaces.
-func SearchPattern(q string) (string, error) {
+// Search is a storefront text search (?q=). A product matches when its
+// lower-cased search text (handle, name, description, each variant's SKU and
+// name) has the query, lower-cased, at the start of a word: "bolt" and
+// "hex bolt m1" find a "Hex bolt M10", "olt" does not. A word is a run of
+// ASCII letters and digits and non-ASCII characters; every other character
+// (space, '-', '_', '.', '%'…) separates words, and in a query stands for
+// itself: a query that starts with one ("-m8") is found anywhere.
+type Search struct {
+	// Pattern is the regular expression (Postgres ARE) that finds the query
+	// at the start of a word of a search text.
+	Pattern string
+	// Words are the query's longest words (at most MaxSearchWords, longest
+	// first, each cut to MaxSearchPrefix characters): each begins a word of a
+	// matching text, so the search index (catalog_search_prefixes) finds the
+	// candidates by them. None when the query has no word ("%"): the pattern
+	// alone decides.
+	Words []string
+}
+
+// Limits of a search: the index keeps each word's prefixes up to
+// MaxSearchPrefix characters (migration 0024), and a search looks up at most
+// MaxSearchWords of its words there.
+const (
+	MaxSearchPrefix = 32
+	MaxSearchWords  = 3
+)
+
+// searchWordClass is the characters of a word, as a bracket expression's
+// body, the same in migration 0024's catalog_search_prefixes_of.
+const searchWordClass = `0-9A-Za-z\u0080-\U0010ffff`
+
+// ParseSearch reads a free-text query: 1 to MaxSearchQueryLen characters
+// after trimming spaces.
+func ParseSearch(q string) (Search, error) {
 	q = strings.ToLower(strings.TrimSpace(q))
 	if q == "" || utf8.RuneCountInString(q) > MaxSearchQueryLen {
-		return "", &FieldError{Field: "q", Message: fmt.Sprintf("must be 1-%d characters", MaxSearchQueryLen)}
+		return Search{}, &FieldError{Field: "q", Message: fmt.Sprintf("must be 1-%d characters", MaxSearchQueryLen)}
 	}
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(q) + "%", nil
+	var pattern strings.Builder
+	if first, _ := utf8.DecodeRuneInString(q); isSearchWordRune(first) {
+		pattern.WriteString(`(^|[^` + searchWordClass + `])`)
+	}
+	for _, r := range q {
+		if !isSearchWordRune(r) && r != ' ' {
+			pattern.WriteByte('\\') // in an ARE, a backslash before a non-alphanumeric character makes it literal
+		}
+		pattern.WriteRune(r)
+	}
+	return Search{Pattern: pattern.String(), Words: SearchWords(q)}, nil
+}
+
+// SearchWords returns the longest distinct words of q (longest first, then
+// in alphabetical order), at most MaxSearchWords, each cut to
+// MaxSearchPrefix characters.
+func SearchWords(q string) []string {
+	seen := map[string]bool{}
+	var words []string
+	for _, w := range strings.FieldsFunc(q, func(r rune) bool { return !isSearchWordRune(r) }) {
+		if r := []rune(w); len(r) > MaxSearchPrefix {
+			w = string(r[:MaxSearchPrefix])
+		}
+		if !seen[w] {
+			seen[w] = true
+			words = append(words, w)
+		}
+	}
+	slices.SortFunc(words, func(a, b string) int {
+		if la, lb := utf8.RuneCountInString(a), utf8.RuneCountInString(b); la != lb {
+			return lb - la
+		}
+		return strings.Compare(a, b)
+	})
+	return words[:min(len(words), MaxSearchWords)]
+}
+
+// isSearchWordRune tells the characters of a word from separators.
+func isSearchWordRune(r rune) bool {
+	return r >= 0x80 || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
 }

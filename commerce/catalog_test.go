@@ -2,6 +2,7 @@ package commerce_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -147,19 +148,34 @@ func TestParseAttributeFilter(t *testing.T) {
 	}
 }
 
-func TestSearchPattern(t *testing.T) {
-	cases := map[string]string{
-		"Steel":      "%steel%",
-		"  m8 ":      "%m8%",
-		"50%":        `%50\%%`,
-		"a_b":        `%a\_b%`,
-		`back\slash`: `%back\\slash%`,
+func TestParseSearch(t *testing.T) {
+	cases := []struct {
+		q       string
+		pattern string
+		words   []string
+	}{
+		{"Steel", `(^|[^0-9A-Za-z\u0080-\U0010ffff])steel`, []string{"steel"}},
+		{"  m8 ", `(^|[^0-9A-Za-z\u0080-\U0010ffff])m8`, []string{"m8"}},
+		{"BOLT-M8-50", `(^|[^0-9A-Za-z\u0080-\U0010ffff])bolt\-m8\-50`, []string{"bolt", "50", "m8"}},
+		{"din 933", `(^|[^0-9A-Za-z\u0080-\U0010ffff])din 933`, []string{"933", "din"}},
+		{"50%", `(^|[^0-9A-Za-z\u0080-\U0010ffff])50\%`, []string{"50"}},
+		{"a_b", `(^|[^0-9A-Za-z\u0080-\U0010ffff])a\_b`, []string{"a", "b"}},
+		{`back\slash`, `(^|[^0-9A-Za-z\u0080-\U0010ffff])back\\slash`, []string{"slash", "back"}},
+		{"(m10)*[x]", `\(m10\)\*\[x\]`, []string{"m10", "x"}},
+		{"%", `\%`, nil},
+		{"-m8", `\-m8`, []string{"m8"}},
+		{"Größe M10×30", `(^|[^0-9A-Za-z\u0080-\U0010ffff])größe m10×30`, []string{"m10×30", "größe"}},
+		{"hex hex bolt m10 zinc", `(^|[^0-9A-Za-z\u0080-\U0010ffff])hex hex bolt m10 zinc`, []string{"bolt", "zinc", "hex"}},
+		{strings.Repeat("x", 40), `(^|[^0-9A-Za-z\u0080-\U0010ffff])` + strings.Repeat("x", 40), []string{strings.Repeat("x", 32)}},
 	}
-	for q, want := range cases {
-		got, err := commerce.SearchPattern(q)
-		require.NoError(t, err, q)
-		require.Equal(t, want, got, q)
+	for _, c := range cases {
+		got, err := commerce.ParseSearch(c.q)
+		require.NoError(t, err, c.q)
+		require.Equal(t, c.pattern, got.Pattern, c.q)
+		require.Equal(t, c.words, got.Words, c.q)
 	}
-	_, err := commerce.SearchPattern("   ")
-	requireField(t, err, "q")
+	for _, q := range []string{"   ", "", strings.Repeat("a", commerce.MaxSearchQueryLen+1)} {
+		_, err := commerce.ParseSearch(q)
+		requireField(t, err, "q")
+	}
 }

@@ -184,7 +184,7 @@ const catalogProductListVisible = `-- name: CatalogProductListVisible :many
 SELECT p.id, p.handle, p.name, p.description, p.category, p.options, p.attributes, p.search_text, p.created_at, p.updated_at FROM catalog_products p
 WHERE p.handle > $1::text
   AND ($2::text = '' OR p.category = $2::text)
-  AND ($3::text = '' OR p.search_text LIKE $3::text)
+  AND ($3::text = '' OR p.search_text ~ $3::text)
   AND ($4::jsonb = '{}'::jsonb OR p.attributes @> $4::jsonb)
   AND ($5::uuid IS NULL OR p.id IN (
         SELECT ap.product_id FROM assortment_products ap WHERE ap.assortment_id = $5::uuid))
@@ -203,9 +203,11 @@ type CatalogProductListVisibleParams struct {
 
 // CatalogProductListVisible pages through the catalog products a company may
 // see (all of them, or its assortment's), by handle, filtered: category (”:
-// any), search (lower-cased LIKE pattern, ”: none; the trigram index serves
-// it) and attributes (a JSON object every match contains, served by the GIN
-// index). A numeric range filter is CatalogProductListVisibleInRange.
+// any), search (a regular expression on the lower-cased search text, ”:
+// none: commerce.ParseSearch) and attributes (a JSON object every match
+// contains, served by the GIN index). A search with words is
+// CatalogProductSearchVisible, a numeric range filter
+// CatalogProductListVisibleInRange.
 func (q *Queries) CatalogProductListVisible(ctx context.Context, arg CatalogProductListVisibleParams) ([]CatalogProduct, error) {
 	rows, err := q.db.Query(ctx, catalogProductListVisible,
 		arg.AfterHandle,
@@ -250,7 +252,7 @@ JOIN catalog_product_numbers n ON n.product_id = p.id AND n.name = $1::text
   AND n.value >= $2::numeric AND n.value <= $3::numeric
 WHERE p.handle > $4::text
   AND ($5::text = '' OR p.category = $5::text)
-  AND ($6::text = '' OR p.search_text LIKE $6::text)
+  AND ($6::text = '' OR p.search_text ~ $6::text)
   AND ($7::jsonb = '{}'::jsonb OR p.attributes @> $7::jsonb)
   AND ($8::uuid IS NULL OR p.id IN (
         SELECT ap.product_id FROM assortment_products ap WHERE ap.assortment_id = $8::uuid))
@@ -361,6 +363,82 @@ DELETE FROM catalog_product_numbers WHERE product_id = $1
 func (q *Queries) CatalogProductNumberDeleteByProduct(ctx context.Context, productID uuid.UUID) error {
 	_, err := q.db.Exec(ctx, catalogProductNumberDeleteByProduct, productID)
 	return err
+}
+
+const catalogProductSearchVisible = `-- name: CatalogProductSearchVisible :many
+SELECT p.id, p.handle, p.name, p.description, p.category, p.options, p.attributes, p.search_text, p.created_at, p.updated_at FROM catalog_search_prefixes a
+JOIN catalog_search_prefixes b ON b.handle = a.handle AND b.prefix = $1::text AND b.handle > $2::text
+JOIN catalog_search_prefixes c ON c.handle = a.handle AND c.prefix = $3::text AND c.handle > $2::text
+JOIN catalog_products p ON p.handle = a.handle
+WHERE a.prefix = $4::text AND a.handle > $2::text
+  AND p.search_text ~ $5::text
+  AND ($6::text = '' OR p.category = $6::text)
+  AND ($7::jsonb = '{}'::jsonb OR p.attributes @> $7::jsonb)
+  AND ($8::uuid IS NULL OR p.id IN (
+        SELECT ap.product_id FROM assortment_products ap WHERE ap.assortment_id = $8::uuid))
+ORDER BY a.handle
+LIMIT $9
+`
+
+type CatalogProductSearchVisibleParams struct {
+	Word2        string
+	AfterHandle  string
+	Word3        string
+	Word1        string
+	Search       string
+	Category     string
+	Attributes   []byte
+	AssortmentID uuid.NullUUID
+	RowLimit     int32
+}
+
+// CatalogProductSearchVisible is CatalogProductListVisible for a search by
+// up to three words (commerce.ParseSearch: its longest words; a query of one
+// or two words repeats the first): each word is a prefix of a word of the
+// product (catalog_search_prefixes, migration 0024), whose entries of one
+// prefix are in handle order, so the planner walks the first word's entries
+// from the cursor and merges or probes the others', and reads a product row
+// only for a handle that has every word. The pattern then checks the whole
+// query, and the other filters apply as in CatalogProductListVisible.
+func (q *Queries) CatalogProductSearchVisible(ctx context.Context, arg CatalogProductSearchVisibleParams) ([]CatalogProduct, error) {
+	rows, err := q.db.Query(ctx, catalogProductSearchVisible,
+		arg.Word2,
+		arg.AfterHandle,
+		arg.Word3,
+		arg.Word1,
+		arg.Search,
+		arg.Category,
+		arg.Attributes,
+		arg.AssortmentID,
+		arg.RowLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CatalogProduct{}
+	for rows.Next() {
+		var i CatalogProduct
+		if err := rows.Scan(
+			&i.ID,
+			&i.Handle,
+			&i.Name,
+			&i.Description,
+			&i.Category,
+			&i.Options,
+			&i.Attributes,
+			&i.SearchText,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const catalogProductUpdate = `-- name: CatalogProductUpdate :one

@@ -126,6 +126,11 @@ type CatalogProductNumber struct {
 	ProductID uuid.UUID
 }
 
+type CatalogSearchPrefix struct {
+	Prefix string
+	Handle string
+}
+
 type Company struct {
 	ID                     uuid.UUID
 	Name                   string

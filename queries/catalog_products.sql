@@ -21,18 +21,42 @@ SELECT * FROM catalog_products WHERE id = $1 FOR UPDATE;
 
 -- CatalogProductListVisible pages through the catalog products a company may
 -- see (all of them, or its assortment's), by handle, filtered: category ('':
--- any), search (lower-cased LIKE pattern, '': none; the trigram index serves
--- it) and attributes (a JSON object every match contains, served by the GIN
--- index). A numeric range filter is CatalogProductListVisibleInRange.
+-- any), search (a regular expression on the lower-cased search text, '':
+-- none: commerce.ParseSearch) and attributes (a JSON object every match
+-- contains, served by the GIN index). A search with words is
+-- CatalogProductSearchVisible, a numeric range filter
+-- CatalogProductListVisibleInRange.
 -- name: CatalogProductListVisible :many
 SELECT p.* FROM catalog_products p
 WHERE p.handle > @after_handle::text
   AND (@category::text = '' OR p.category = @category::text)
-  AND (@search::text = '' OR p.search_text LIKE @search::text)
+  AND (@search::text = '' OR p.search_text ~ @search::text)
   AND (@attributes::jsonb = '{}'::jsonb OR p.attributes @> @attributes::jsonb)
   AND (sqlc.narg(assortment_id)::uuid IS NULL OR p.id IN (
         SELECT ap.product_id FROM assortment_products ap WHERE ap.assortment_id = sqlc.narg(assortment_id)::uuid))
 ORDER BY p.handle
+LIMIT @row_limit;
+
+-- CatalogProductSearchVisible is CatalogProductListVisible for a search by
+-- up to three words (commerce.ParseSearch: its longest words; a query of one
+-- or two words repeats the first): each word is a prefix of a word of the
+-- product (catalog_search_prefixes, migration 0024), whose entries of one
+-- prefix are in handle order, so the planner walks the first word's entries
+-- from the cursor and merges or probes the others', and reads a product row
+-- only for a handle that has every word. The pattern then checks the whole
+-- query, and the other filters apply as in CatalogProductListVisible.
+-- name: CatalogProductSearchVisible :many
+SELECT p.* FROM catalog_search_prefixes a
+JOIN catalog_search_prefixes b ON b.handle = a.handle AND b.prefix = @word2::text AND b.handle > @after_handle::text
+JOIN catalog_search_prefixes c ON c.handle = a.handle AND c.prefix = @word3::text AND c.handle > @after_handle::text
+JOIN catalog_products p ON p.handle = a.handle
+WHERE a.prefix = @word1::text AND a.handle > @after_handle::text
+  AND p.search_text ~ @search::text
+  AND (@category::text = '' OR p.category = @category::text)
+  AND (@attributes::jsonb = '{}'::jsonb OR p.attributes @> @attributes::jsonb)
+  AND (sqlc.narg(assortment_id)::uuid IS NULL OR p.id IN (
+        SELECT ap.product_id FROM assortment_products ap WHERE ap.assortment_id = sqlc.narg(assortment_id)::uuid))
+ORDER BY a.handle
 LIMIT @row_limit;
 
 -- CatalogProductListVisibleInRange is CatalogProductListVisible with one
@@ -48,7 +72,7 @@ JOIN catalog_product_numbers n ON n.product_id = p.id AND n.name = @range_name::
   AND n.value >= @range_min::numeric AND n.value <= @range_max::numeric
 WHERE p.handle > @after_handle::text
   AND (@category::text = '' OR p.category = @category::text)
-  AND (@search::text = '' OR p.search_text LIKE @search::text)
+  AND (@search::text = '' OR p.search_text ~ @search::text)
   AND (@attributes::jsonb = '{}'::jsonb OR p.attributes @> @attributes::jsonb)
   AND (sqlc.narg(assortment_id)::uuid IS NULL OR p.id IN (
         SELECT ap.product_id FROM assortment_products ap WHERE ap.assortment_id = sqlc.narg(assortment_id)::uuid))

@@ -16,6 +16,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/orderflow/orderflow/apitoken"
+	"github.com/orderflow/orderflow/catalog"
+	"github.com/orderflow/orderflow/commerce"
 	"github.com/orderflow/orderflow/db"
 	"github.com/orderflow/orderflow/testenv"
 	"github.com/orderflow/orderflow/testenv/scaledata"
@@ -115,18 +117,9 @@ WHERE p.sku = 'SKU-0002500'`).Scan(&detailHandle))
 	// A filtered page may read the rows a walk in handle order passes to
 	// fill it (its matches among them), or read every match and sort: its
 	// bound is the walk's rows, counted on the data, never less than the page.
-	catalogList := func(name string, params db.CatalogProductListVisibleInRangeParams) hotQuery {
-		params.RowLimit = 21
-		if params.Attributes == nil {
-			params.Attributes = []byte("{}")
-		}
-		list := func(q *db.Queries) ([]db.CatalogProduct, error) {
-			if params.RangeName != "" {
-				return q.CatalogProductListVisibleInRange(ctx, params)
-			}
-			return q.CatalogProductListVisible(ctx, db.CatalogProductListVisibleParams{AfterHandle: params.AfterHandle,
-				Category: params.Category, Search: params.Search, Attributes: params.Attributes, RowLimit: params.RowLimit})
-		}
+	catalogList := func(name string, f catalog.Filter) hotQuery {
+		f.Limit = 21
+		list := func(q *db.Queries) ([]db.CatalogProduct, error) { return catalog.List(ctx, q, f) }
 		page, err := list(db.New(pool))
 		must(t, err)
 		if len(page) == 0 {
@@ -134,9 +127,20 @@ WHERE p.sku = 'SKU-0002500'`).Scan(&detailHandle))
 		}
 		var walk int
 		must(t, pool.QueryRow(ctx, `SELECT count(*) FROM catalog_products WHERE handle > $1 AND handle <= $2`,
-			params.AfterHandle, page[len(page)-1].Handle).Scan(&walk))
+			f.AfterHandle, page[len(page)-1].Handle).Scan(&walk))
 		return hotQuery{"CatalogProductList " + name, func(q *db.Queries) error { _, err := list(q); return err },
-			max(int(params.RowLimit), walk)}
+			max(int(f.Limit), walk)}
+	}
+	// A search reads the search index's entries of its words in handle
+	// order (migration 0024): about a page's worth, however the matches
+	// cluster, where a walk of the handles read thousands of texts.
+	catalogSearch := func(name, query string, f catalog.Filter) hotQuery {
+		s, err := commerce.ParseSearch(query)
+		must(t, err)
+		f.Search = s
+		h := catalogList(name, f)
+		h.page = 21 // the page and one more, as catalogList asks
+		return h
 	}
 
 	top := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -170,15 +174,15 @@ WHERE p.sku = 'SKU-0002500'`).Scan(&detailHandle))
 		// one more): first page, deep page, by text (a word many products
 		// have, and a SKU one product has), category, attribute, number
 		// range; then the page's variants with price and availability.
-		catalogList("first page", db.CatalogProductListVisibleInRangeParams{}),
-		catalogList("cursor page", db.CatalogProductListVisibleInRangeParams{AfterHandle: deepHandle}),
-		catalogList("search common word", db.CatalogProductListVisibleInRangeParams{Search: "%bolt%"}),
-		catalogList("search SKU", db.CatalogProductListVisibleInRangeParams{Search: "%sku-0002500%"}),
-		catalogList("category", db.CatalogProductListVisibleInRangeParams{Category: "fasteners"}),
-		catalogList("category cursor page", db.CatalogProductListVisibleInRangeParams{Category: "fasteners", AfterHandle: deepHandle}),
-		catalogList("attribute", db.CatalogProductListVisibleInRangeParams{Attributes: []byte(`{"material": "steel"}`)}),
-		catalogList("attribute range", db.CatalogProductListVisibleInRangeParams{RangeName: "diameter_mm", RangeMin: rangeMin, RangeMax: rangeMax}),
-		catalogList("search and category", db.CatalogProductListVisibleInRangeParams{Search: "%bolt%", Category: "fasteners"}),
+		catalogList("first page", catalog.Filter{}),
+		catalogList("cursor page", catalog.Filter{AfterHandle: deepHandle}),
+		catalogSearch("search common word", "bolt", catalog.Filter{}),
+		catalogSearch("search SKU", "SKU-0002500", catalog.Filter{}),
+		catalogList("category", catalog.Filter{Category: "fasteners"}),
+		catalogList("category cursor page", catalog.Filter{Category: "fasteners", AfterHandle: deepHandle}),
+		catalogList("attribute", catalog.Filter{Attributes: []byte(`{"material": "steel"}`)}),
+		catalogList("attribute range", catalog.Filter{RangeName: "diameter_mm", RangeMin: rangeMin, RangeMax: rangeMax}),
+		catalogSearch("search and category", "bolt", catalog.Filter{Category: "fasteners"}),
 		{"CatalogAttributeListByNames", func(q *db.Queries) error {
 			_, err := q.CatalogAttributeListByNames(ctx, []string{"material"})
 			return err

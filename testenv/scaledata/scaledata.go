@@ -115,9 +115,10 @@ type step struct{ name, sql string }
 // size, sold per box). The load runs in replica mode, where the triggers of
 // migration 0018 that keep catalog_products.search_text do not fire: the
 // parents' statement writes the search text as catalog_search_text computes
-// it, and the number attributes' range rows (catalog_product_numbers) and the
-// attribute kinds (catalog_attributes) are written as catalog.Save writes
-// them.
+// it, and the search index (catalog_search_prefixes) as migration 0024's
+// triggers write it; the number attributes' range rows
+// (catalog_product_numbers) and the attribute kinds (catalog_attributes) are
+// written as catalog.Save writes them.
 var productSteps = []step{
 	{"products: generate", `
 CREATE TEMP TABLE scale_products ON COMMIT DROP AS
@@ -177,6 +178,9 @@ SELECT id, handle, name, description, category, options,
          'zinc_plated', finish = 1),
        search_text, @history_start::timestamptz, @history_start::timestamptz
 FROM scale_parents`},
+	{"catalog_search_prefixes", `
+INSERT INTO catalog_search_prefixes (prefix, handle)
+SELECT x, sp.handle FROM scale_parents sp, catalog_search_prefixes_of(sp.search_text) AS x`},
 	{"catalog_product_numbers", `
 INSERT INTO catalog_product_numbers (name, value, product_id)
 SELECT e.key, (e.value #>> '{}')::numeric, cp.id
@@ -435,7 +439,7 @@ func Load(ctx context.Context, pool *pgxpool.Pool, sizes Sizes) (Report, error) 
 }
 
 // loadedTables are the tables Load writes.
-var loadedTables = []string{"catalog_products", "catalog_product_numbers", "catalog_attributes", "products",
+var loadedTables = []string{"catalog_products", "catalog_search_prefixes", "catalog_product_numbers", "catalog_attributes", "products",
 	"product_prices", "stock", "companies", "customers", "api_tokens",
 	"carts", "cart_lines", "orders", "order_lines", "timeline_events", "spend_reservations", "spend_totals",
 	"credit_holds", "stock_reservations"}
@@ -470,6 +474,20 @@ SELECT count(*) FROM catalog_products WHERE search_text <> catalog_search_text(i
 	}
 	if search > 0 {
 		return fmt.Errorf("scale load: %d catalog products' search text differs from what the triggers write", search)
+	}
+	// The search index the load wrote, against what the triggers write, for
+	// a sample of products spread over the catalog (all of it would take as
+	// long as writing it).
+	var prefixes int64
+	if err := pool.QueryRow(ctx, `
+WITH sample AS (SELECT handle, search_text FROM catalog_products TABLESAMPLE SYSTEM (2) REPEATABLE (13)),
+want AS (SELECT x AS prefix, s.handle FROM sample s, catalog_search_prefixes_of(s.search_text) AS x),
+got AS (SELECT c.prefix, c.handle FROM catalog_search_prefixes c JOIN sample s USING (handle))
+SELECT (SELECT count(*) FROM (TABLE want EXCEPT TABLE got) d) + (SELECT count(*) FROM (TABLE got EXCEPT TABLE want) e)`).Scan(&prefixes); err != nil {
+		return err
+	}
+	if prefixes > 0 {
+		return fmt.Errorf("scale load: %d search index entries differ from what the triggers write", prefixes)
 	}
 	if len(credit) > 0 || len(spend) > 0 || stock > 0 {
 		return fmt.Errorf("scale load: running totals disagree with the history: %d companies' credit, %d spend totals, %d SKUs' reserved stock",
