@@ -24,7 +24,7 @@ CREATE TABLE catalog_search_prefixes (
 CREATE FUNCTION catalog_search_prefixes_of(search_text text) RETURNS SETOF text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT DISTINCT left(w, n)
-    FROM regexp_split_to_table(search_text, '[^0-9A-Za-z\u0080-\U0010ffff]+') AS w,
+    FROM regexp_split_to_table(search_text, '[\x01-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]+') AS w,
          generate_series(1, least(length(w), 32)) AS n
     WHERE w <> ''
 $$;
