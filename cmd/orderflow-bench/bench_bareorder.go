@@ -22,7 +22,7 @@ import (
 )
 
 // The bare order: the design's minimal Temporal shape of one whole order
-// ("one workflow per business object", docs/DESIGN.md), every step a no-op.
+// ("one workflow per business object"), every step a no-op.
 // A placed order runs three workflows: the checkout, which in its one
 // workflow task starts the order's workflow from a local activity (eager,
 // REJECT_DUPLICATE: order.Starter); the order, which in its first workflow
