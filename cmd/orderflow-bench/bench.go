@@ -54,11 +54,14 @@ type benchSettings struct {
 }
 
 // runBench drives a running stack and compares it with the bare ceiling of its
-// Temporal server. For each concurrency C it runs two phases of N units each,
-// C at a time: "ours" places orders through the API (create a cart, add lines,
-// check out synchronously), and "bare" starts and awaits, the way the API does,
-// a workflow made of as many no-op local activities as checkout runs. The
-// ratios between the two tell how much our own code costs on top of Temporal.
+// Temporal server. For each concurrency C it runs phases of N units each, C at
+// a time: "ours" places orders through the API (create a cart, add lines,
+// check out synchronously), "checkouts only" checks out carts built
+// beforehand, "bare" starts and awaits, the way the API does, a workflow made
+// of no-op local activities, and "bare order" the design's three workflows of
+// a whole order with no-op steps (bench_bareorder.go). The ratios to bare tell
+// how much our own code costs on top of Temporal, and bare order ÷ bare how
+// much of that the design's shape costs whatever our code does.
 // Each measured run also reads the CPU of the stack's processes (cpu.go), and
 // the levels end in one table (report.go), appended to -results for a table of
 // every path of a `make bench` run.
@@ -141,6 +144,13 @@ func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 		fmt.Fprint(out, " bare…")
 		drive(ctx, c, s.warmup, bare.checkout)
 		row.bare = measured(ctx, meter, c, s.orders, bare.checkout)
+		if err := ctx.Err(); err != nil {
+			fmt.Fprintln(out, " interrupted")
+			return err
+		}
+		fmt.Fprint(out, " bare order…")
+		drive(ctx, c, s.warmup, bare.bareOrder)
+		row.bareOrder = measured(ctx, meter, c, s.orders, bare.bareOrder)
 		if err := ctx.Err(); err != nil {
 			fmt.Fprintln(out, " interrupted")
 			return err
@@ -316,7 +326,12 @@ func printBenchHeader(w io.Writer, cfg config.Config, s benchSettings) {
 	}
 	fmt.Fprintf(w, "bare      workflow %s with %d no-op local activities on task queue %s,\n",
 		bareWorkflowName, bareSteps, bareTaskQueue)
-	fmt.Fprintf(w, "          started with ExecuteWorkflow (eager start) and awaited with run.Get, in-process worker\n\n")
+	fmt.Fprintf(w, "          started with ExecuteWorkflow (eager start) and awaited with run.Get, in-process worker\n")
+	fmt.Fprintf(w, "bare order %s (%d no-op local activities, then one that starts %s eagerly, one upsert),\n",
+		bareOrderCheckoutName, bareOrderCheckoutSteps, bareOrderName)
+	fmt.Fprintf(w, "          %s (%d no-op, one upsert, one that starts %s eagerly, then open on a timer),\n",
+		bareOrderName, bareOrderOpeningSteps, bareOrderPushName)
+	fmt.Fprintf(w, "          %s (one no-op, one upsert, completes); the checkout awaited as bare is\n\n", bareOrderPushName)
 }
 
 // cpuModel names the CPU, where Linux tells.
@@ -342,11 +357,11 @@ func joinInts(xs []int) string {
 }
 
 // benchRow is one concurrency level's runs: whole orders, checkouts of carts
-// built beforehand, and bare workflows.
+// built beforehand, bare workflows, and bare orders.
 type benchRow struct {
-	c                     int
-	ours, checkouts, bare benchRun
-	load                  string // the load average when the level ended
+	c                                int
+	ours, checkouts, bare, bareOrder benchRun
+	load                             string // the load average when the level ended
 }
 
 // throughputRatio is ours/bare in completed units per second.
@@ -383,12 +398,18 @@ func (r benchRow) print(w io.Writer) {
 	fmt.Fprintf(w, "  %-24s %9.1f %9s %9s %9s %13s %d/%d\n", "bare  workflows", b.rate(),
 		ms(b.percentile(b.checkout, 50)), ms(b.percentile(b.checkout, 95)), ms(b.percentile(b.checkout, 99)),
 		"", b.failed, b.n)
+	bo := r.bareOrder
+	fmt.Fprintf(w, "  %-24s %9.1f %9s %9s %9s %13s %d/%d\n", "bare  orders (3 wfs)", bo.rate(),
+		ms(bo.percentile(bo.checkout, 50)), ms(bo.percentile(bo.checkout, 95)), ms(bo.percentile(bo.checkout, 99)),
+		"", bo.failed, bo.n)
 	fmt.Fprintf(w, "  %-24s %8.2fx %8.2fx\n", "ours / bare", r.throughputRatio(), r.latencyRatio())
 	fmt.Fprintf(w, "  %-24s %8.2fx\n", "checkouts only / bare", r.checkoutThroughputRatio())
+	fmt.Fprintf(w, "  %-24s %8.2fx   (the most ours / bare the design's three workflows permit)\n",
+		"bare order / bare", ratio(bo.rate(), b.rate()))
 	for _, x := range []struct {
 		name string
 		run  benchRun
-	}{{"orders", o}, {"checkouts only", k}, {"bare", b}} {
+	}{{"orders", o}, {"checkouts only", k}, {"bare", b}, {"bare order", bo}} {
 		if t := x.run.cpu; t != nil {
 			fmt.Fprintf(w, "  CPU ms per %-14s orderflow %.1f, postgres %.1f, temporal %.1f, driver %.1f = %.1f (pg all %.1f)\n", x.name,
 				t[cpuOrderflow]*1000, t[cpuPostgres]*1000, t[cpuTemporal]*1000, t[cpuDriver]*1000, t.total()*1000, t[cpuPostgresAll]*1000)
@@ -397,6 +418,7 @@ func (r benchRow) print(w io.Writer) {
 	o.printErrors(w, "ours")
 	k.printErrors(w, "checkouts only")
 	b.printErrors(w, "bare")
+	bo.printErrors(w, "bare order")
 	fmt.Fprintln(w)
 }
 

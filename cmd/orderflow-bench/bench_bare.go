@@ -72,14 +72,15 @@ func bareCheckout(ctx workflow.Context, in bareInput) (bareResult, error) {
 // bareStep does nothing.
 func bareStep(context.Context, bareInput) error { return nil }
 
-// bareCeiling starts and awaits bare workflows, and runs their worker.
+// bareCeiling starts and awaits bare workflows and bare orders
+// (bench_bareorder.go), and runs their workers.
 type bareCeiling struct {
 	temporal client.Client
-	worker   worker.Worker
+	workers  []worker.Worker
 }
 
-// startBareCeiling dials Temporal and starts the bare worker, with the default
-// worker options the checkout worker has.
+// startBareCeiling dials Temporal and starts the bare worker and the bare
+// order's, with the default worker options the checkout worker has.
 func startBareCeiling(ctx context.Context, cfg config.Config, log *slog.Logger) (*bareCeiling, error) {
 	tc, err := app.DialTemporal(ctx, cfg, log, nil)
 	if err != nil {
@@ -88,15 +89,21 @@ func startBareCeiling(ctx context.Context, cfg config.Config, log *slog.Logger) 
 	w := worker.New(tc, bareTaskQueue, worker.Options{})
 	w.RegisterWorkflowWithOptions(bareCheckout, workflow.RegisterOptions{Name: bareWorkflowName})
 	w.RegisterActivityWithOptions(bareStep, activity.RegisterOptions{Name: bareStepActivity})
-	if err := w.Start(); err != nil {
-		tc.Close()
-		return nil, fmt.Errorf("bench: start the bare worker: %w", err)
+	b := &bareCeiling{temporal: tc}
+	for _, w := range append([]worker.Worker{w}, newBareOrderWorkers(tc)...) {
+		if err := w.Start(); err != nil {
+			b.stop()
+			return nil, fmt.Errorf("bench: start the bare workers: %w", err)
+		}
+		b.workers = append(b.workers, w)
 	}
-	return &bareCeiling{temporal: tc, worker: w}, nil
+	return b, nil
 }
 
 func (b *bareCeiling) stop() {
-	b.worker.Stop()
+	for _, w := range b.workers {
+		w.Stop()
+	}
 	b.temporal.Close()
 }
 

@@ -233,13 +233,43 @@ func TestBenchReportTableAndTargets(t *testing.T) {
 	require.NotContains(t, out, "plain checkouts only")
 	require.Equal(t, 1, strings.Count(out, "Idle before"))
 	require.Contains(t, out, "Idle before the policies levels, CPU ms per second: orderflow 1.0, postgres 0.5, temporal 20.0, driver 0.0 = 21.5 (pg all 1.5).")
+	// Results without a bare order (written before it was measured): no row, no floor.
+	require.NotContains(t, out, "| bare order |")
+	require.NotContains(t, out, "design floor (")
+}
+
+func TestBenchReportBareOrderAndDesignFloor(t *testing.T) {
+	t.Parallel()
+	cpu := func(tm, dr float64) *cpuTime { return &cpuTime{cpuOrderflow: 0.0005, cpuTemporal: tm, cpuDriver: dr} }
+	level := func(c int, bare, bareOrder float64, orderCPU *cpuTime) benchLevel {
+		return benchLevel{Path: "policies", C: c,
+			Orders:    benchFigure{N: 400, PerSecond: 10, CheckoutP50: 50},
+			Checkouts: benchFigure{N: 400, PerSecond: 12, CheckoutP50: 45},
+			Bare:      benchFigure{N: 400, PerSecond: bare, CheckoutP50: 10, CPU: cpu(0.015, 0.004)},
+			BareOrder: benchFigure{N: 400, Failed: 1, PerSecond: bareOrder, CheckoutP50: 25, CheckoutP99: 60, CPU: orderCPU}}
+	}
+	levels := []benchLevel{
+		level(1, 60, 20, cpu(0.030, 0.010)),
+		level(8, 80, 50, cpu(0.0195, 0.005)), // 0.625×, 25.0 ms: both reachable
+		level(32, 80, 47.9, nil),             // 0.599×
+	}
+	var buf bytes.Buffer
+	printReport(&buf, levels)
+	out := buf.String()
+	require.Contains(t, out, "| policies | 1 | bare order | 20.0 | 25.0 | 60.0 | - | - | 0.33× | 2.50× | 1/400 | 0.5 | 0.0 | 30.0 | 10.0 | **40.5** | 0.0 |\n")
+	require.Contains(t, out, "| policies | 32 | bare order | 47.9 | 25.0 | 60.0 | - | - | 0.60× | 2.50× | 1/400 | - | - | - | - | - | - |\n")
+	require.Contains(t, out, "design floor (bare order: the three workflows of a whole order, every step a no-op):\n"+
+		"  C=1  bare order 0.33× bare, CPU 40.5 ms per order (temporal 30.0) (≤ 0.030 s NOT reachable with three workflows per order)\n"+
+		"  C=8  bare order 0.62× bare (whole orders ≥ 0.60× reachable), CPU 25.0 ms per order (temporal 19.5) (≤ 0.030 s reachable: 5.0 ms left for our steps)\n"+
+		"  C=32 bare order 0.60× bare (whole orders ≥ 0.60× NOT reachable with three workflows per order); CPU not measured\n")
 }
 
 func TestBenchResultsRoundTrip(t *testing.T) {
 	t.Parallel()
 	file := filepath.Join(t.TempDir(), "results.jsonl")
 	a := benchLevel{Path: "plain", C: 1, Orders: benchFigure{N: 3, PerSecond: 1.5, OrderP50: 2}}
-	b := benchLevel{Path: "policies", C: 32, Bare: benchFigure{N: 4, CPU: &cpuTime{0.1, 0.2, 0.3, 0.4, 0.5}}}
+	b := benchLevel{Path: "policies", C: 32, Bare: benchFigure{N: 4, CPU: &cpuTime{0.1, 0.2, 0.3, 0.4, 0.5}},
+		BareOrder: benchFigure{N: 4, PerSecond: 2, CPU: &cpuTime{0.2, 0.3, 0.4, 0.5, 0.6}}}
 	require.NoError(t, appendLevels(file, []benchLevel{a}))
 	require.NoError(t, appendLevels(file, []benchLevel{b})) // a second path's run appends
 	f, err := os.Open(file)

@@ -25,6 +25,9 @@ type benchLevel struct {
 	Orders    benchFigure `json:"orders"`
 	Checkouts benchFigure `json:"checkouts_only"`
 	Bare      benchFigure `json:"bare"`
+	// BareOrder is the design's three workflows with no-op steps
+	// (bench_bareorder.go); zero in results written before it was measured.
+	BareOrder benchFigure `json:"bare_order,omitzero"`
 	// CPUNote says why CPU is not measured ("" when it is).
 	CPUNote string `json:"cpu_note,omitempty"`
 	// Load is the machine's load average (1, 5, 15 min) when the level ended,
@@ -64,7 +67,7 @@ func figureOf(r benchRun, withOrder bool) benchFigure {
 
 func levelOf(path string, r benchRow, cpuNote string) benchLevel {
 	return benchLevel{Path: path, C: r.c, Orders: figureOf(r.ours, true), Checkouts: figureOf(r.checkouts, false),
-		Bare: figureOf(r.bare, false), CPUNote: cpuNote, Load: r.load}
+		Bare: figureOf(r.bare, false), BareOrder: figureOf(r.bareOrder, false), CPUNote: cpuNote, Load: r.load}
 }
 
 // loadAverage is the first three fields of /proc/loadavg, "" elsewhere.
@@ -125,6 +128,8 @@ func readLevels(r io.Reader) ([]benchLevel, error) {
 // targets of issue 12.
 func printReport(w io.Writer, levels []benchLevel) {
 	fmt.Fprintf(w, "Latencies in ms. ÷ bare: ours / bare at the same C and path (throughput; checkout p50).\n")
+	fmt.Fprintf(w, "bare order: the design's three workflows of a whole order (checkout, order, ERP push) with no-op\n")
+	fmt.Fprintf(w, "steps, the checkout awaited; its ÷ bare is the most whole orders ÷ bare can reach with that shape.\n")
 	fmt.Fprintf(w, "CPU: CPU-ms per completed unit (order or bare workflow) of each process, from /proc utime+stime;\n")
 	fmt.Fprintf(w, "orderflow = API+worker (`orderflow dev`), postgres = the stack's database's backends + Postgres's\n")
 	fmt.Fprintf(w, "background processes, temporal = the dev server, driver = orderflow-bench (its HTTP clients; in\n")
@@ -141,8 +146,12 @@ func printReport(w io.Writer, levels []benchLevel) {
 			name string
 			f    benchFigure
 			bare bool
-		}{{"whole orders", l.Orders, false}, {"checkouts only", l.Checkouts, false}, {"bare", l.Bare, true}} {
+		}{{"whole orders", l.Orders, false}, {"checkouts only", l.Checkouts, false}, {"bare", l.Bare, true},
+			{"bare order", l.BareOrder, false}} {
 			f := ph.f
+			if ph.name == "bare order" && f.N == 0 {
+				continue // results from before the bare order was measured
+			}
 			thru, lat := "", ""
 			if !ph.bare {
 				thru = fmtRatio(ratio(f.PerSecond, l.Bare.PerSecond))
@@ -261,6 +270,54 @@ func printTargets(w io.Writer, levels []benchLevel) {
 		fmt.Fprintf(w, "  C=%-2d CPU per whole order, all processes %.4f s, wanted ≤ %.3f s: %s\n", c, total, targetCPUPerOrder,
 			passFail(total <= targetCPUPerOrder))
 	}
+	printDesignFloor(w, cs, at)
+}
+
+// printDesignFloor says, per level of the policies path, what the bare order
+// leaves of the targets: its throughput ÷ bare is the most whole orders ÷
+// bare can reach with the design's three workflows per order, and its CPU the
+// least a whole order can cost, before any step of ours does anything.
+func printDesignFloor(w io.Writer, cs []int, at map[int]benchLevel) {
+	var lines []string
+	for _, c := range cs {
+		if l := at[c]; l.BareOrder.N > 0 {
+			lines = append(lines, designFloorLine(c, l))
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "design floor (bare order: the three workflows of a whole order, every step a no-op):\n")
+	for _, line := range lines {
+		fmt.Fprintf(w, "  %s\n", line)
+	}
+}
+
+// designFloorLine is one level's design floor against the whole-order
+// targets: the throughput one where it is a target (C=8 and C=32), the CPU
+// one at every C.
+func designFloorLine(c int, l benchLevel) string {
+	r := ratio(l.BareOrder.PerSecond, l.Bare.PerSecond)
+	line := fmt.Sprintf("C=%-2d bare order %.2f× bare", c, r)
+	if c == 8 || c == 32 {
+		line += fmt.Sprintf(" (whole orders ≥ %.2f× %s)", targetOrdersRatio, reachable(r >= targetOrdersRatio))
+	}
+	if l.BareOrder.CPU == nil {
+		return line + "; CPU not measured"
+	}
+	t := l.BareOrder.CPU
+	line += fmt.Sprintf(", CPU %.1f ms per order (temporal %.1f)", t.total()*1000, t[cpuTemporal]*1000)
+	if left := targetCPUPerOrder - t.total(); left >= 0 {
+		return line + fmt.Sprintf(" (≤ %.3f s reachable: %.1f ms left for our steps)", targetCPUPerOrder, left*1000)
+	}
+	return line + fmt.Sprintf(" (≤ %.3f s %s)", targetCPUPerOrder, reachable(false))
+}
+
+func reachable(ok bool) string {
+	if ok {
+		return "reachable"
+	}
+	return "NOT reachable with three workflows per order"
 }
 
 func passFail(ok bool) string {
