@@ -19,15 +19,20 @@ import (
 
 // CatalogProduct is a catalog product as a buyer sees it: its options and
 // attributes, and each variant with the buyer's own price and availability.
+//
+// Options ([{"name": "Length", "values": ["30mm", "50mm"]}]), attributes
+// ({"material": "steel"}) and a variant's options ({"Length": "30mm"}) are
+// passed on as stored: checked when written (catalog.Save), they are not
+// decoded and encoded again for every page.
 type CatalogProduct struct {
-	ID          uuid.UUID                  `json:"id"`
-	Handle      string                     `json:"handle"`
-	Name        string                     `json:"name"`
-	Description string                     `json:"description"`
-	Category    string                     `json:"category"`
-	Options     []commerce.ProductOption   `json:"options"`
-	Attributes  map[string]json.RawMessage `json:"attributes"`
-	Variants    []CatalogVariant           `json:"variants"`
+	ID          uuid.UUID        `json:"id"`
+	Handle      string           `json:"handle"`
+	Name        string           `json:"name"`
+	Description string           `json:"description"`
+	Category    string           `json:"category"`
+	Options     json.RawMessage  `json:"options"`
+	Attributes  json.RawMessage  `json:"attributes"`
+	Variants    []CatalogVariant `json:"variants"`
 }
 
 // CatalogVariant is one SKU of a catalog product. It is sold per unit (a box
@@ -35,14 +40,14 @@ type CatalogProduct struct {
 // company (its price lists, else the base price; null when the variant is
 // not sold in the company's currency), available counts units.
 type CatalogVariant struct {
-	SKU         string            `json:"sku"`
-	Name        string            `json:"name"`
-	Options     map[string]string `json:"options"`
-	Unit        string            `json:"unit"`
-	PackSize    int64             `json:"pack_size"`
-	WeightGrams int64             `json:"weight_grams"`
-	UnitPrice   *Money            `json:"unit_price"`
-	Available   int64             `json:"available"`
+	SKU         string          `json:"sku"`
+	Name        string          `json:"name"`
+	Options     json.RawMessage `json:"options"`
+	Unit        string          `json:"unit"`
+	PackSize    int64           `json:"pack_size"`
+	WeightGrams int64           `json:"weight_grams"`
+	UnitPrice   *Money          `json:"unit_price"`
+	Available   int64           `json:"available"`
 }
 
 // CatalogProductPage is one page of catalog products, by handle.
@@ -251,11 +256,8 @@ func (s *Server) catalogProductsFor(ctx context.Context, company db.Company, cur
 	}
 	byProduct := make(map[uuid.UUID][]CatalogVariant, len(rows))
 	for _, v := range variants {
-		out := CatalogVariant{SKU: v.Sku, Name: v.Name, Options: map[string]string{}, Unit: v.Unit, PackSize: int64(v.PackSize),
+		out := CatalogVariant{SKU: v.Sku, Name: v.Name, Options: v.OptionValues, Unit: v.Unit, PackSize: int64(v.PackSize),
 			WeightGrams: int64(v.WeightGrams), Available: max(v.Available, 0)}
-		if err := json.Unmarshal(v.OptionValues, &out.Options); err != nil {
-			return nil, err
-		}
 		if unit, ok := prices[v.Sku]; ok {
 			out.UnitPrice = &Money{Amount: unit, Currency: currency}
 		}
@@ -263,28 +265,16 @@ func (s *Server) catalogProductsFor(ctx context.Context, company db.Company, cur
 	}
 	out := make([]CatalogProduct, len(rows))
 	for i, r := range rows {
-		p, err := CatalogProductOf(r)
-		if err != nil {
-			return nil, err
+		out[i] = CatalogProductOf(r)
+		if out[i].Variants = byProduct[r.ID]; out[i].Variants == nil {
+			out[i].Variants = []CatalogVariant{}
 		}
-		p.Variants = byProduct[r.ID]
-		if p.Variants == nil {
-			p.Variants = []CatalogVariant{}
-		}
-		out[i] = p
 	}
 	return out, nil
 }
 
 // CatalogProductOf is a stored catalog product without its variants.
-func CatalogProductOf(r db.CatalogProduct) (CatalogProduct, error) {
-	out := CatalogProduct{ID: r.ID, Handle: r.Handle, Name: r.Name, Description: r.Description, Category: r.Category,
-		Options: []commerce.ProductOption{}, Attributes: map[string]json.RawMessage{}}
-	if err := json.Unmarshal(r.Options, &out.Options); err != nil {
-		return out, err
-	}
-	if err := json.Unmarshal(r.Attributes, &out.Attributes); err != nil {
-		return out, err
-	}
-	return out, nil
+func CatalogProductOf(r db.CatalogProduct) CatalogProduct {
+	return CatalogProduct{ID: r.ID, Handle: r.Handle, Name: r.Name, Description: r.Description, Category: r.Category,
+		Options: r.Options, Attributes: r.Attributes}
 }

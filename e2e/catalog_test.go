@@ -140,11 +140,12 @@ func TestCatalog(t *testing.T) {
 		}
 		got := byHandle[bolt.Handle]
 		require.Equal(t, "fasteners", got.Category)
-		require.Equal(t, `"steel"`, string(got.Attributes["material"]))
-		require.Equal(t, "8", string(got.Attributes["diameter_mm"]))
-		require.Equal(t, "true", string(got.Attributes["zinc_plated"]))
+		require.JSONEq(t, `{"material": "steel", "diameter_mm": 8, "zinc_plated": true}`, string(got.Attributes))
+		require.JSONEq(t, `[{"name": "Length", "values": ["30mm", "50mm"]}]`, string(got.Options))
 		require.Len(t, got.Variants, 2)
-		require.Equal(t, api.CatalogVariant{SKU: sku("BOLT-30"), Name: "Hex bolt M8×30, box of 100", Options: map[string]string{"Length": "30mm"},
+		require.JSONEq(t, `{"Length": "30mm"}`, string(got.Variants[0].Options))
+		require.JSONEq(t, `{"Length": "50mm"}`, string(got.Variants[1].Options))
+		require.Equal(t, api.CatalogVariant{SKU: sku("BOLT-30"), Name: "Hex bolt M8×30, box of 100", Options: got.Variants[0].Options,
 			Unit: "box", PackSize: 100, WeightGrams: 1500, UnitPrice: &api.Money{Amount: 14_00, Currency: "EUR"}, Available: 40}, got.Variants[0],
 			"the company's contract price of one box, and the boxes in stock")
 		require.Equal(t, &api.Money{Amount: 18_90, Currency: "EUR"}, got.Variants[1].UnitPrice, "no contract price: the base price")
@@ -152,7 +153,9 @@ func TestCatalog(t *testing.T) {
 		require.Equal(t, "Nitrile work gloves", byHandle[gloves.Handle].Variants[0].Name, "a variant's name defaults to the product's")
 		require.Nil(t, byHandle[plate.Handle].Variants[0].UnitPrice, "not sold in EUR")
 		own := byHandle[plain]
-		require.Equal(t, []api.CatalogVariant{{SKU: plain, Name: "Product " + plain, Options: map[string]string{}, Unit: "each", PackSize: 1,
+		require.Len(t, own.Variants, 1)
+		require.JSONEq(t, `{}`, string(own.Variants[0].Options))
+		require.Equal(t, []api.CatalogVariant{{SKU: plain, Name: "Product " + plain, Options: own.Variants[0].Options, Unit: "each", PackSize: 1,
 			UnitPrice: &api.Money{Amount: 5_00, Currency: "EUR"}, Available: 3}}, own.Variants)
 
 		detail := buyer.do("GET", "/v1/catalog/products/"+bolt.Handle, nil)

@@ -227,13 +227,15 @@ func catalogProductAdmin(ctx context.Context, q *db.Queries, id uuid.UUID) (Cata
 	if err != nil {
 		return CatalogProductAdmin{}, err
 	}
-	view, err := api.CatalogProductOf(row)
-	if err != nil {
-		return CatalogProductAdmin{}, err
-	}
 	out := CatalogProductAdmin{ID: row.ID, Handle: row.Handle, Name: row.Name, Description: row.Description, Category: row.Category,
-		Options: view.Options, Attributes: view.Attributes, Variants: []CatalogVariantAdmin{},
+		Options: []commerce.ProductOption{}, Attributes: map[string]json.RawMessage{}, Variants: []CatalogVariantAdmin{},
 		CreatedAt: row.CreatedAt.UTC(), UpdatedAt: row.UpdatedAt.UTC()}
+	if err := json.Unmarshal(row.Options, &out.Options); err != nil {
+		return out, err
+	}
+	if err := json.Unmarshal(row.Attributes, &out.Attributes); err != nil {
+		return out, err
+	}
 	variants, err := q.CatalogVariantListForAdmin(ctx, id)
 	if err != nil {
 		return out, err
