@@ -247,24 +247,24 @@ func (q *Queries) CatalogProductListVisible(ctx context.Context, arg CatalogProd
 }
 
 const catalogProductListVisibleInRange = `-- name: CatalogProductListVisibleInRange :many
-SELECT p.id, p.handle, p.name, p.description, p.category, p.options, p.attributes, p.search_text, p.created_at, p.updated_at FROM catalog_products p
-JOIN catalog_product_numbers n ON n.product_id = p.id AND n.name = $1::text
-  AND n.value >= $2::numeric AND n.value <= $3::numeric
-WHERE p.handle > $4::text
+SELECT p.id, p.handle, p.name, p.description, p.category, p.options, p.attributes, p.search_text, p.created_at, p.updated_at FROM catalog_product_numbers n
+JOIN catalog_products p ON p.id = n.product_id
+WHERE n.name = $1::text AND n.handle > $2::text
+  AND n.value >= $3::numeric AND n.value <= $4::numeric
   AND ($5::text = '' OR p.category = $5::text)
   AND ($6::text = '' OR p.search_text ~ $6::text)
   AND ($7::jsonb = '{}'::jsonb OR p.attributes @> $7::jsonb)
   AND ($8::uuid IS NULL OR p.id IN (
         SELECT ap.product_id FROM assortment_products ap WHERE ap.assortment_id = $8::uuid))
-ORDER BY p.handle
+ORDER BY n.handle
 LIMIT $9
 `
 
 type CatalogProductListVisibleInRangeParams struct {
 	RangeName    string
+	AfterHandle  string
 	RangeMin     pgtype.Numeric
 	RangeMax     pgtype.Numeric
-	AfterHandle  string
 	Category     string
 	Search       string
 	Attributes   []byte
@@ -273,18 +273,19 @@ type CatalogProductListVisibleInRangeParams struct {
 }
 
 // CatalogProductListVisibleInRange is CatalogProductListVisible with one
-// numeric range (a number attribute's value from range_min to range_max) as
-// a join, not a subquery under an OR: the planner then either walks the
-// handles and looks each product's number up (a range most products match)
-// or reads the range's rows and sorts them (a narrow range), where the
-// subquery was hashed whole, every row of the range read for every page.
-// A product has one value per attribute name, so the join adds no rows.
+// numeric range (a number attribute's value from range_min to range_max),
+// read from the attribute's range rows in handle order
+// (catalog_product_numbers_handle, migration 0025): the planner walks them
+// from the cursor, tests each value in the index and reads a product row
+// only for a value in range (a range most products match), or reads a
+// narrow range's rows by value and sorts the few matches. A product has one
+// value per attribute name, so the join adds no rows.
 func (q *Queries) CatalogProductListVisibleInRange(ctx context.Context, arg CatalogProductListVisibleInRangeParams) ([]CatalogProduct, error) {
 	rows, err := q.db.Query(ctx, catalogProductListVisibleInRange,
 		arg.RangeName,
+		arg.AfterHandle,
 		arg.RangeMin,
 		arg.RangeMax,
-		arg.AfterHandle,
 		arg.Category,
 		arg.Search,
 		arg.Attributes,
@@ -343,8 +344,8 @@ func (q *Queries) CatalogProductLock(ctx context.Context, id uuid.UUID) (Catalog
 }
 
 const catalogProductNumberCreateFromAttributes = `-- name: CatalogProductNumberCreateFromAttributes :exec
-INSERT INTO catalog_product_numbers (name, value, product_id)
-SELECT e.key, (e.value #>> '{}')::numeric, p.id
+INSERT INTO catalog_product_numbers (name, value, product_id, handle)
+SELECT e.key, (e.value #>> '{}')::numeric, p.id, p.handle
 FROM catalog_products p, jsonb_each(p.attributes) e
 WHERE p.id = $1 AND jsonb_typeof(e.value) = 'number'
 `
@@ -371,7 +372,7 @@ JOIN catalog_search_prefixes b ON b.handle = a.handle AND b.prefix = $1::text AN
 JOIN catalog_search_prefixes c ON c.handle = a.handle AND c.prefix = $3::text AND c.handle > $2::text
 JOIN catalog_products p ON p.handle = a.handle
 WHERE a.prefix = $4::text AND a.handle > $2::text
-  AND p.search_text ~ $5::text
+  AND regexp_like(p.search_text, $5::text)
   AND ($6::text = '' OR p.category = $6::text)
   AND ($7::jsonb = '{}'::jsonb OR p.attributes @> $7::jsonb)
   AND ($8::uuid IS NULL OR p.id IN (
@@ -399,7 +400,10 @@ type CatalogProductSearchVisibleParams struct {
 // prefix are in handle order, so the planner walks the first word's entries
 // from the cursor and merges or probes the others', and reads a product row
 // only for a handle that has every word. The pattern then checks the whole
-// query, and the other filters apply as in CatalogProductListVisible.
+// query, and the other filters apply as in CatalogProductListVisible. The
+// pattern is regexp_like(), not ~: the same match, but one the planner does
+// not try to serve from the trigram index (deriving its conditions from the
+// pattern at every planning), which the words have made pointless here.
 func (q *Queries) CatalogProductSearchVisible(ctx context.Context, arg CatalogProductSearchVisibleParams) ([]CatalogProduct, error) {
 	rows, err := q.db.Query(ctx, catalogProductSearchVisible,
 		arg.Word2,

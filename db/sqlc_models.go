@@ -124,6 +124,7 @@ type CatalogProductNumber struct {
 	Name      string
 	Value     pgtype.Numeric
 	ProductID uuid.UUID
+	Handle    string
 }
 
 type CatalogSearchPrefix struct {

@@ -44,14 +44,17 @@ LIMIT @row_limit;
 -- prefix are in handle order, so the planner walks the first word's entries
 -- from the cursor and merges or probes the others', and reads a product row
 -- only for a handle that has every word. The pattern then checks the whole
--- query, and the other filters apply as in CatalogProductListVisible.
+-- query, and the other filters apply as in CatalogProductListVisible. The
+-- pattern is regexp_like(), not ~: the same match, but one the planner does
+-- not try to serve from the trigram index (deriving its conditions from the
+-- pattern at every planning), which the words have made pointless here.
 -- name: CatalogProductSearchVisible :many
 SELECT p.* FROM catalog_search_prefixes a
 JOIN catalog_search_prefixes b ON b.handle = a.handle AND b.prefix = @word2::text AND b.handle > @after_handle::text
 JOIN catalog_search_prefixes c ON c.handle = a.handle AND c.prefix = @word3::text AND c.handle > @after_handle::text
 JOIN catalog_products p ON p.handle = a.handle
 WHERE a.prefix = @word1::text AND a.handle > @after_handle::text
-  AND p.search_text ~ @search::text
+  AND regexp_like(p.search_text, @search::text)
   AND (@category::text = '' OR p.category = @category::text)
   AND (@attributes::jsonb = '{}'::jsonb OR p.attributes @> @attributes::jsonb)
   AND (sqlc.narg(assortment_id)::uuid IS NULL OR p.id IN (
@@ -60,23 +63,24 @@ ORDER BY a.handle
 LIMIT @row_limit;
 
 -- CatalogProductListVisibleInRange is CatalogProductListVisible with one
--- numeric range (a number attribute's value from range_min to range_max) as
--- a join, not a subquery under an OR: the planner then either walks the
--- handles and looks each product's number up (a range most products match)
--- or reads the range's rows and sorts them (a narrow range), where the
--- subquery was hashed whole, every row of the range read for every page.
--- A product has one value per attribute name, so the join adds no rows.
+-- numeric range (a number attribute's value from range_min to range_max),
+-- read from the attribute's range rows in handle order
+-- (catalog_product_numbers_handle, migration 0025): the planner walks them
+-- from the cursor, tests each value in the index and reads a product row
+-- only for a value in range (a range most products match), or reads a
+-- narrow range's rows by value and sorts the few matches. A product has one
+-- value per attribute name, so the join adds no rows.
 -- name: CatalogProductListVisibleInRange :many
-SELECT p.* FROM catalog_products p
-JOIN catalog_product_numbers n ON n.product_id = p.id AND n.name = @range_name::text
+SELECT p.* FROM catalog_product_numbers n
+JOIN catalog_products p ON p.id = n.product_id
+WHERE n.name = @range_name::text AND n.handle > @after_handle::text
   AND n.value >= @range_min::numeric AND n.value <= @range_max::numeric
-WHERE p.handle > @after_handle::text
   AND (@category::text = '' OR p.category = @category::text)
   AND (@search::text = '' OR p.search_text ~ @search::text)
   AND (@attributes::jsonb = '{}'::jsonb OR p.attributes @> @attributes::jsonb)
   AND (sqlc.narg(assortment_id)::uuid IS NULL OR p.id IN (
         SELECT ap.product_id FROM assortment_products ap WHERE ap.assortment_id = sqlc.narg(assortment_id)::uuid))
-ORDER BY p.handle
+ORDER BY n.handle
 LIMIT @row_limit;
 
 -- CatalogVariantListByProducts returns the variants of a page of products in
@@ -123,8 +127,8 @@ DELETE FROM catalog_product_numbers WHERE product_id = $1;
 -- CatalogProductNumberCreateFromAttributes writes the range-filter rows of a
 -- product from its number attributes.
 -- name: CatalogProductNumberCreateFromAttributes :exec
-INSERT INTO catalog_product_numbers (name, value, product_id)
-SELECT e.key, (e.value #>> '{}')::numeric, p.id
+INSERT INTO catalog_product_numbers (name, value, product_id, handle)
+SELECT e.key, (e.value #>> '{}')::numeric, p.id, p.handle
 FROM catalog_products p, jsonb_each(p.attributes) e
 WHERE p.id = @product_id AND jsonb_typeof(e.value) = 'number';
 

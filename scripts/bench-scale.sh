@@ -6,7 +6,8 @@
 # ports, apart from make bench's and make run's), timed by bin/orderflow-scale;
 # then one table with the ratio scale / small of each figure and issue 13's
 # targets. Extra flags: SCALE_FLAGS="-checkouts 200 -reads 500" (measure),
-# SCALE_LOAD_FLAGS="-orders 200000" (load). SCALE_REUSE=1 keeps a database
+# SCALE_LOAD_FLAGS="-orders 200000" (load), SCALE_SMALL_LOAD_FLAGS (the small
+# data's load, below). SCALE_REUSE=1 keeps a database
 # loaded by an earlier run instead of loading again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,9 +49,23 @@ fresh_database() {
   psql "$pg/postgres?sslmode=disable" -q -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" 2>/dev/null
 }
 
-# The small data: what make run starts with.
-fresh_database "${prefix}_small"
-measure_on_stack small "${prefix}_small"
+# The small data: what make run starts with, and a catalog and history of
+# the scale data's shape at a fiftieth of its catalog (2,000 SKUs under 500
+# catalog products, 10 companies, 2,000 orders): the demo's own catalog holds
+# three structured products, so its category, attribute and search pages
+# held 1 to 3 products where the scale data's hold 20, and the figures
+# compared page sizes rather than data sizes. SCALE_SMALL_LOAD_FLAGS changes
+# it; SCALE_SMALL_LOAD_FLAGS=none measures the demo data alone.
+small="${prefix}_small"
+fresh_database "$small"
+DATABASE_URL="$pg/$small?sslmode=disable" ./bin/orderflow migrate
+DATABASE_URL="$pg/$small?sslmode=disable" ./bin/orderflow seed
+small_load=${SCALE_SMALL_LOAD_FLAGS:--products 2000 -companies 10 -orders 2000}
+if [ "$small_load" != none ]; then
+  # shellcheck disable=SC2086 # a list of flags
+  ./bin/orderflow-scale load -db "$pg/$small?sslmode=disable" $small_load
+fi
+measure_on_stack small "$small"
 
 # The scale data: migrated, the demo data, then the history.
 big="${prefix}_big"

@@ -104,10 +104,14 @@ type Timing struct {
 	P99 float64 `json:"p99_ms"`
 }
 
-// NamedTiming is one named request's timing.
+// NamedTiming is one named request's timing, and the size of its answer:
+// a figure compares with the same figure on the other data only as far as
+// the answers are alike (a catalog page of 1 product against one of 20 is
+// another request).
 type NamedTiming struct {
-	Name string `json:"name"`
-	Path string `json:"path"`
+	Name  string `json:"name"`
+	Path  string `json:"path"`
+	Bytes int    `json:"bytes"`
 	Timing
 }
 
@@ -171,10 +175,13 @@ func runMeasure(ctx context.Context, args []string) error {
 		return err
 	}
 	requests := readRequests(c, lastCart)
-	for _, r := range requests { // each answers 200, or the figures mean nothing
-		if _, err := client.get(ctx, r.Token, r.Path); err != nil {
+	sizes := make([]int, len(requests))
+	for i, r := range requests { // each answers 200, or the figures mean nothing
+		body, err := client.do(ctx, http.MethodGet, r.Token, r.Path, "", "", http.StatusOK)
+		if err != nil {
 			return fmt.Errorf("%s: %w", r.Name, err)
 		}
+		sizes[i] = len(body)
 	}
 	fmt.Printf("[%s] %d GET requests × %d (after %d to warm up), round robin; %d orders, %d of them the buyer's, %d SKUs\n",
 		*label, len(requests), *reads, *warmup, m.Orders, m.BuyerOrders, m.Products)
@@ -192,8 +199,8 @@ func runMeasure(ctx context.Context, args []string) error {
 	}
 	for j, r := range requests {
 		t := timing(samples[j])
-		m.Reads = append(m.Reads, NamedTiming{Name: r.Name, Path: r.Path, Timing: t})
-		fmt.Printf("[%s] %-44s p50 %6.1f ms  p99 %6.1f ms\n", *label, r.Name, t.P50, t.P99)
+		m.Reads = append(m.Reads, NamedTiming{Name: r.Name, Path: r.Path, Bytes: sizes[j], Timing: t})
+		fmt.Printf("[%s] %-44s p50 %6.1f ms  p99 %6.1f ms  %7d bytes\n", *label, r.Name, t.P50, t.P99, sizes[j])
 	}
 	m.LoadAverage = loadAverage()
 	if *results != "" {

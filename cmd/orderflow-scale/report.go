@@ -50,34 +50,34 @@ func runReport(args []string) error {
 	fmt.Printf("scale: %d orders (%d the buyer's), %d SKUs; load average %s\n", big.Orders, big.BuyerOrders, big.Products, big.LoadAverage)
 	fmt.Printf("checkouts answered 202 and polled until placed: small %d of %d, scale %d of %d\n\n",
 		small.LateCheckouts, small.Checkouts.N, big.LateCheckouts, big.Checkouts.N)
-	fmt.Println("| figure | small p50 / p99 ms | scale p50 / p99 ms | scale / small (target figure) | target |")
-	fmt.Println("|---|---|---|---|---|")
+	fmt.Println("| figure | small p50 / p99 ms | scale p50 / p99 ms | scale / small (target figure) | target | answer small / scale, KB |")
+	fmt.Println("|---|---|---|---|---|---|")
 	type verdict struct {
 		name  string
 		ratio float64
 	}
 	var verdicts []verdict
-	row := func(name, stat string, s, b Timing) {
+	row := func(name, stat string, s, b Timing, sizes string) {
 		ratio := b.P99 / s.P99
 		if stat == "p50" {
 			ratio = b.P50 / s.P50
 		}
-		fmt.Printf("| %s | %.1f / %.1f | %.1f / %.1f | **%.2f×** (%s) | ≤ %.0f× |\n", name, s.P50, s.P99, b.P50, b.P99, ratio, stat, targetRatio)
+		fmt.Printf("| %s | %.1f / %.1f | %.1f / %.1f | **%.2f×** (%s) | ≤ %.0f× | %s |\n", name, s.P50, s.P99, b.P50, b.P99, ratio, stat, targetRatio, sizes)
 		verdicts = append(verdicts, verdict{name + " " + stat, ratio})
 	}
-	scaleReads := map[string]Timing{}
+	scaleReads := map[string]NamedTiming{}
 	for _, r := range big.Reads {
-		scaleReads[r.Name] = r.Timing
+		scaleReads[r.Name] = r
 	}
 	for _, r := range small.Reads {
 		b, ok := scaleReads[r.Name]
 		if !ok {
 			return fmt.Errorf("%q was measured on the small data only", r.Name)
 		}
-		row(r.Name, "p99", r.Timing, b)
+		row(r.Name, "p99", r.Timing, b.Timing, fmt.Sprintf("%.1f / %.1f", float64(r.Bytes)/1000, float64(b.Bytes)/1000))
 	}
-	row("checkout (POST …/checkout)", "p50", small.Checkouts, big.Checkouts)
-	row("whole order (cart, 3 lines, ship-to, checkout)", "p50", small.WholeOrders, big.WholeOrders)
+	row("checkout (POST …/checkout)", "p50", small.Checkouts, big.Checkouts, "-")
+	row("whole order (cart, 3 lines, ship-to, checkout)", "p50", small.WholeOrders, big.WholeOrders, "-")
 	fmt.Println()
 	missed := 0
 	for _, v := range verdicts {

@@ -182,8 +182,8 @@ FROM scale_parents`},
 INSERT INTO catalog_search_prefixes (prefix, handle)
 SELECT x, sp.handle FROM scale_parents sp, catalog_search_prefixes_of(sp.search_text) AS x`},
 	{"catalog_product_numbers", `
-INSERT INTO catalog_product_numbers (name, value, product_id)
-SELECT e.key, (e.value #>> '{}')::numeric, cp.id
+INSERT INTO catalog_product_numbers (name, value, product_id, handle)
+SELECT e.key, (e.value #>> '{}')::numeric, cp.id, cp.handle
 FROM scale_parents sp JOIN catalog_products cp ON cp.id = sp.id, jsonb_each(cp.attributes) e
 WHERE jsonb_typeof(e.value) = 'number'`},
 	{"catalog_attributes", `
