@@ -38,7 +38,7 @@ import (
 // It is the minimal shape, so a floor, not a copy of today's histories: it
 // leaves out what the real workflows record on top of the design's steps,
 // the Version markers of workflow.GetVersion with their TemporalChangeVersion
-// upserts (one in checkout, one in the order, two in the push) and the
+// upserts (one in checkout, two in the order, two in the push) and the
 // push's ReadPushPolicy and two RecordSync steps with its second upsert.
 //
 // Its search attributes are the ones the stack registers (the processes'

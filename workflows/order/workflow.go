@@ -110,21 +110,33 @@ func (w *orderRun) run(ctx workflow.Context) (State, error) {
 			return w.st, err
 		}
 	}
+	oneTimer := workflow.GetVersion(ctx, deadlineTimerChange, workflow.DefaultVersion, deadlineTimerKept) == deadlineTimerKept
+	var deadline workflows.Deadline
 	for !w.final() {
 		if w.historyFull(ctx) {
 			return State{}, workflow.NewContinueAsNewError(ctx, WorkflowName, w.carry())
 		}
-		timeout, timer := w.nextTimer(ctx)
+		timer, at := w.nextDeadline()
 		ready := func() bool { return len(w.queue) > 0 }
 		fired := false
-		if timer != "" {
-			ok, err := workflow.AwaitWithTimeout(ctx, timeout, ready)
+		switch {
+		case oneTimer:
+			deadline.Set(ctx, timer, at)
+			passed, err := deadline.Await(ctx, ready)
+			if err != nil {
+				return w.st, err
+			}
+			fired = passed
+		case timer != "":
+			ok, err := workflow.AwaitWithTimeout(ctx, workflows.Until(ctx, at), ready)
 			if err != nil {
 				return w.st, err
 			}
 			fired = !ok
-		} else if err := workflow.Await(ctx, ready); err != nil {
-			return w.st, err
+		default:
+			if err := workflow.Await(ctx, ready); err != nil {
+				return w.st, err
+			}
 		}
 		switch {
 		case len(w.queue) > 0:
@@ -207,23 +219,32 @@ func (w *orderRun) final() bool {
 	return false
 }
 
-// nextTimer is the next deadline the order waits for: shipping, delivery, or
-// the close of the return window.
-func (w *orderRun) nextTimer(ctx workflow.Context) (time.Duration, string) {
-	now := workflow.Now(ctx)
-	until := func(t time.Time) time.Duration { return max(t.Sub(now), time.Millisecond) }
+// nextDeadline is the next deadline the order waits for and when it is:
+// shipping, delivery, or the close of the return window; "" when none.
+func (w *orderRun) nextDeadline() (string, time.Time) {
 	switch {
 	case !commerce.AllShipped(w.st.Lines) && !w.flaggedShip:
-		return until(w.o.ShipBy), "ship_by"
+		return "ship_by", w.o.ShipBy
 	case !commerce.AllDelivered(w.st.Lines) && !w.flaggedDeliver && commerce.AllShipped(w.st.Lines):
-		return until(w.o.DeliverBy), "deliver_by"
+		return "deliver_by", w.o.DeliverBy
 	case !commerce.AllDelivered(w.st.Lines) && !w.flaggedDeliver && w.flaggedShip:
-		return until(w.o.DeliverBy), "deliver_by"
+		return "deliver_by", w.o.DeliverBy
 	case commerce.AllDelivered(w.st.Lines) && !w.lastDelivery.IsZero() && !w.openReturns():
-		return until(commerce.ReturnWindowClosesAt(w.lastDelivery, w.o.ReturnWindow)), "return_window"
+		return "return_window", commerce.ReturnWindowClosesAt(w.lastDelivery, w.o.ReturnWindow)
 	}
-	return 0, ""
+	return "", time.Time{}
 }
+
+// deadlineTimerChange is the change that makes the order wait on one timer per
+// deadline (workflows.Deadline), kept across the loop's passes and cancelled
+// when the deadline moves or goes away. Orders before it (DefaultVersion)
+// waited with workflow.AwaitWithTimeout, which started a timer on every pass
+// and left it pending when an action ended the wait: each later fired and
+// woke the order for a workflow task that did nothing.
+const (
+	deadlineTimerChange = "deadline-timer"
+	deadlineTimerKept   = 1
+)
 
 func (w *orderRun) onTimer(ctx workflow.Context, timer string) error {
 	switch timer {

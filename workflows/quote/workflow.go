@@ -80,18 +80,30 @@ type orderRun struct {
 func (w *quote) run(ctx workflow.Context) (State, error) {
 	ctx = workflow.WithLocalActivityOptions(ctx, stepOptions)
 	workflow.SetCurrentDetails(ctx, "recording the request")
+	oneTimer := workflow.GetVersion(ctx, deadlineTimerChange, workflow.DefaultVersion, deadlineTimerKept) == deadlineTimerKept
+	var deadline workflows.Deadline
 	for !w.st.Status.Final() && !w.refused {
-		timeout, timer := w.nextTimer(ctx)
+		timer, at := w.nextDeadline()
 		ready := func() bool { return len(w.queue) > 0 || (w.order != nil && w.order.done) || w.refused }
 		fired := false
-		if timer != "" {
-			ok, err := workflow.AwaitWithTimeout(ctx, timeout, ready)
+		switch {
+		case oneTimer:
+			deadline.Set(ctx, timer, at)
+			passed, err := deadline.Await(ctx, ready)
+			if err != nil {
+				return w.st, err
+			}
+			fired = passed
+		case timer != "":
+			ok, err := workflow.AwaitWithTimeout(ctx, workflows.Until(ctx, at), ready)
 			if err != nil {
 				return w.st, err
 			}
 			fired = !ok
-		} else if err := workflow.Await(ctx, ready); err != nil {
-			return w.st, err
+		default:
+			if err := workflow.Await(ctx, ready); err != nil {
+				return w.st, err
+			}
 		}
 		var err error
 		switch {
@@ -145,18 +157,27 @@ func validateInput(in Input) error {
 	return nil
 }
 
-// nextTimer is how long until the next reminder or the expiry of the offer, and
-// which of the two it is; "" when nothing is due (no offer out).
-func (w *quote) nextTimer(ctx workflow.Context) (time.Duration, string) {
+// nextDeadline is the next reminder or the expiry of the offer, which of the
+// two it is and when; "" when nothing is due (no offer out).
+func (w *quote) nextDeadline() (string, time.Time) {
 	if w.st.Status != commerce.QuoteOffered || w.st.ValidUntil == nil {
-		return 0, ""
+		return "", time.Time{}
 	}
-	now := workflow.Now(ctx)
 	if len(w.reminders) > 0 && w.reminders[0].Before(*w.st.ValidUntil) {
-		return max(w.reminders[0].Sub(now), time.Millisecond), "remind"
+		return "remind", w.reminders[0]
 	}
-	return max(w.st.ValidUntil.Sub(now), time.Millisecond), "expire"
+	return "expire", *w.st.ValidUntil
 }
+
+// deadlineTimerChange is the change that makes a quote wait on one timer per
+// deadline (workflows.Deadline), kept across the loop's passes and cancelled
+// when the deadline moves (a new offer, a longer validity) or goes away.
+// Quotes before it (DefaultVersion) waited with workflow.AwaitWithTimeout,
+// which left a pending timer behind every wait an action ended.
+const (
+	deadlineTimerChange = "deadline-timer"
+	deadlineTimerKept   = 1
+)
 
 // nextStep numbers a change of the quote.
 func (w *quote) nextStep() quotes.Step {
