@@ -57,15 +57,17 @@ BENCH_HISTORY_N ?= 200
 bench-history: postgres ## Benchmark a checkout's steps with 0 and 100,000 earlier orders of the company
 	go test -run '^$$' -bench BenchmarkCheckoutWithHistory -benchtime $(BENCH_HISTORY_N)x -count=1 ./activities/
 
-# The same requests on the demo data and on 100,000 SKUs, 1,000 companies and
-# 1,000,000 orders (loaded set-based in a few minutes; testenv/scaledata), each
-# on a fresh stack of its own (ports 19080/19233, databases orderflow_scale_*):
-# product and order lists p99, checkout p50, the ratio of each to the demo
+# The same requests on small data (the demo's and 2,000 SKUs, 2,000 orders of
+# the scale generator) and on 100,000 SKUs, 1,000 companies and 1,000,000
+# orders (loaded set-based in a few minutes; testenv/scaledata), each on a
+# fresh stack of its own (ports 19080/19233, databases orderflow_scale_*):
+# product and order lists p99, checkout p50, the ratio of each to the small
 # data's, against issue 13's targets. Flags: SCALE_FLAGS (measure),
-# SCALE_LOAD_FLAGS (load); SCALE_REUSE=1 keeps the loaded database. Figures
+# SCALE_LOAD_FLAGS (load), SCALE_SMALL_LOAD_FLAGS (the small data's load;
+# none: the demo data alone); SCALE_REUSE=1 keeps the loaded database. Figures
 # in docs/performance.md.
 .PHONY: bench-scale
-bench-scale: $(TEMPORAL) build postgres ## Product/order lists p99 and checkout p50 on the demo data and on 1,000,000 orders; ratios against ≤ 2×
+bench-scale: $(TEMPORAL) build postgres ## Product/order lists p99 and checkout p50 on small data and on 1,000,000 orders; ratios against ≤ 2×
 	go build -o $(SCALE) ./cmd/orderflow-scale
 	./scripts/bench-scale.sh
 

@@ -128,7 +128,7 @@ func runMeasure(ctx context.Context, args []string) error {
 	results := fs.String("results", "", "append the measurement to this JSON-lines file")
 	n := fs.Int("checkouts", 150, "whole checkouts timed")
 	warmup := fs.Int("warmup", 10, "checkouts and reads of each request before timing")
-	reads := fs.Int("reads", 300, "times each GET request is timed")
+	reads := fs.Int("reads", 1000, "times each GET request is timed")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -9,7 +9,8 @@ import (
 )
 
 // targetRatio is issue 13's target: each figure on the loaded data within
-// this many times the same figure on the small demo data.
+// this many times the same figure on the small data (the demo data, with a
+// fiftieth of the scale catalog and history: scripts/bench-scale.sh).
 const targetRatio = 2.0
 
 // runReport prints the last small and the last scale measurement of a results
