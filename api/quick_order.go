@@ -66,9 +66,9 @@ func (s *Server) addLines(c *gin.Context) {
 		if err != nil {
 			return err
 		}
-		quantities := make(map[string]int64, len(existing))
+		held := make(commerce.CartHolding, len(existing))
 		for _, l := range existing {
-			quantities[l.Sku] = int64(l.Quantity)
+			held[l.Sku] = int64(l.Quantity)
 		}
 		skus := make([]string, 0, len(lines))
 		for _, l := range lines {
@@ -81,11 +81,10 @@ func (s *Server) addLines(c *gin.Context) {
 		rules := pricing.RulesOf(catalog)
 		for i, l := range lines {
 			res := LineResult{Line: i + 1, SKU: l.SKU, Quantity: l.Quantity, Status: "added"}
-			if e := checkBulkLine(l, catalog, rules, quantities, cart.Currency); e != nil {
+			if e := checkBulkLine(l, catalog, rules, held, cart.Currency); e != nil {
 				res.Status, res.Error = "rejected", e
 				result.Rejected++
 			} else {
-				quantities[l.SKU] += l.Quantity
 				if _, err := q.CartLineAdd(ctx, db.CartLineAddParams{CartID: cart.ID, Sku: l.SKU, Quantity: int32(l.Quantity)}); err != nil {
 					return err
 				}
@@ -104,7 +103,7 @@ func (s *Server) addLines(c *gin.Context) {
 // what the cart will hold with the lines accepted so far; the cart's line
 // with this one added must keep to the SKU's quantity rule (rules).
 func checkBulkLine(l bulkLine, catalog map[string]commerce.CatalogEntry, rules map[string]commerce.QuantityRule,
-	quantities map[string]int64, currency string) *Error {
+	held commerce.CartHolding, currency string) *Error {
 	if err := commerce.ValidateSKU("sku", l.SKU); err != nil {
 		return &Error{Code: "invalid_field", Field: "sku", Message: err.Error()}
 	}
@@ -118,17 +117,13 @@ func checkBulkLine(l bulkLine, catalog map[string]commerce.CatalogEntry, rules m
 	case !entry.Priced:
 		return &Error{Code: string(commerce.CodeNotPriced), Field: "sku", SKU: l.SKU, Message: fmt.Sprintf("%s is not sold in %s", l.SKU, currency)}
 	}
-	if total := quantities[l.SKU] + l.Quantity; total > commerce.MaxLineQuantity {
-		return &Error{Code: "invalid_field", Field: "quantity", SKU: l.SKU,
-			Message: fmt.Sprintf("the line for %s would hold %d, at most %d is allowed", l.SKU, total, commerce.MaxLineQuantity)}
-	}
-	if _, has := quantities[l.SKU]; !has && len(quantities) >= commerce.MaxCartLines {
-		return &Error{Code: "invalid_field", Field: "sku", SKU: l.SKU, Message: fmt.Sprintf("a cart holds at most %d lines", commerce.MaxCartLines)}
-	}
-	if rule, ok := rules[l.SKU]; ok {
-		if r, refused := commerce.AsRejection(commerce.CheckQuantityRule(l.SKU, quantities[l.SKU]+l.Quantity, &rule)); refused {
-			return &Error{Code: string(r.Code), Field: "quantity", SKU: l.SKU, Message: r.Message, QuantityRule: r.QuantityRule}
+	field, err := held.Add(l.SKU, l.Quantity, rules)
+	if r, refused := commerce.AsRejection(err); refused {
+		code := string(r.Code)
+		if r.Code == commerce.CodeInvalidCart {
+			code = "invalid_field" // as a single line change refuses a line the cart cannot hold
 		}
+		return &Error{Code: code, Field: field, SKU: l.SKU, Message: r.Message, QuantityRule: r.QuantityRule}
 	}
 	return nil
 }

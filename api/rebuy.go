@@ -2,8 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -79,9 +77,9 @@ func (s *Server) rebuy(c *gin.Context, target rebuyTarget, past func(ctx context
 		if err != nil {
 			return err
 		}
-		quantities := make(map[string]int64, len(existing))
+		held := make(commerce.CartHolding, len(existing))
 		for _, l := range existing {
-			quantities[l.Sku] = int64(l.Quantity)
+			held[l.Sku] = int64(l.Quantity)
 		}
 		skus := make([]string, 0, len(lines))
 		for _, l := range lines {
@@ -101,26 +99,15 @@ func (s *Server) rebuy(c *gin.Context, target rebuyTarget, past func(ctx context
 			if l.Dropped != "" {
 				continue
 			}
-			total := quantities[l.SKU] + l.Quantity
-			_, has := quantities[l.SKU]
-			switch {
-			case total > commerce.MaxLineQuantity:
-				l.Dropped, l.Message = commerce.CodeInvalidCart,
-					fmt.Sprintf("the line for %s would hold %d, at most %d is allowed", l.SKU, total, commerce.MaxLineQuantity)
-				continue
-			case !has && len(quantities) >= commerce.MaxCartLines:
-				l.Dropped, l.Message = commerce.CodeInvalidCart, fmt.Sprintf("a cart holds at most %d lines", commerce.MaxCartLines)
-				continue
-			}
-			if rule, ok := rules[l.SKU]; ok {
-				var broken *commerce.Rejection
-				if errors.As(commerce.CheckQuantityRule(l.SKU, total, &rule), &broken) {
-					l.Dropped, l.Message = broken.Code, broken.Message
-					continue
+			if _, err := held.Add(l.SKU, l.Quantity, rules); err != nil {
+				r, refused := commerce.AsRejection(err)
+				if !refused {
+					return err
 				}
+				l.Dropped, l.Message = r.Code, r.Message
+				continue
 			}
-			quantities[l.SKU] = total
-			l.ShortOfStock = l.Available < total
+			l.ShortOfStock = l.Available < held[l.SKU]
 			if _, err := q.CartLineAdd(ctx, db.CartLineAddParams{CartID: cart.ID, Sku: l.SKU, Quantity: int32(l.Quantity)}); err != nil {
 				return err
 			}

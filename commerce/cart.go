@@ -56,3 +56,33 @@ func ValidateCartCurrency(field, requested, companyCurrency string) error {
 	}
 	return nil
 }
+
+// CartHolding is what a cart holds of each SKU while several lines are added
+// to it in one change (quick order, a requisition list or a past order bought
+// again), so that each line is judged as the cart would be with it.
+type CartHolding map[string]int64
+
+// Add checks that quantity more of sku still fits the cart (its line holds at
+// most MaxLineQuantity, the cart at most MaxCartLines lines) and keeps to the
+// SKU's rule in rules as the line would then be, and counts it. A refusal
+// counts nothing; it is a *Rejection (invalid_cart or quantity_rule), and
+// field names the line's field at fault: "quantity", or "sku" for a line the
+// cart has no room for.
+func (h CartHolding) Add(sku string, quantity int64, rules map[string]QuantityRule) (field string, err error) {
+	held, has := h[sku]
+	total := held + quantity
+	if total > MaxLineQuantity {
+		return "quantity", RejectSKU(CodeInvalidCart, sku,
+			fmt.Sprintf("the line for %s would hold %d, at most %d is allowed", sku, total, MaxLineQuantity))
+	}
+	if !has && len(h) >= MaxCartLines {
+		return "sku", RejectSKU(CodeInvalidCart, sku, fmt.Sprintf("a cart holds at most %d lines", MaxCartLines))
+	}
+	if rule, ok := rules[sku]; ok {
+		if err := CheckQuantityRule(sku, total, &rule); err != nil {
+			return "quantity", err
+		}
+	}
+	h[sku] = total
+	return "", nil
+}
