@@ -197,12 +197,8 @@ func (s *Server) listRequisitionLists(c *gin.Context) {
 		RespondError(c, err)
 		return
 	}
-	after := p.AfterAt
-	if after.IsZero() {
-		after = time.Unix(0, 0)
-	}
 	rows, err := s.q.RequisitionListListByCompany(c.Request.Context(), db.RequisitionListListByCompanyParams{
-		CompanyID: principal(c).CompanyID, AfterCreatedAt: after, AfterID: p.AfterID, RowLimit: p.RowLimit()})
+		CompanyID: principal(c).CompanyID, AfterCreatedAt: p.AfterAt, AfterID: p.AfterID, RowLimit: p.RowLimit()})
 	if err != nil {
 		RespondError(c, err)
 		return
