@@ -131,7 +131,7 @@ func (s *Server) createSalesCart(c *gin.Context) {
 	}
 	var view Cart
 	err = db.InTx(ctx, s.pool, func(q *db.Queries) error {
-		cart, err := q.CartCreateOnBehalf(ctx, db.CartCreateOnBehalfParams{
+		cart, err := q.CartCreate(ctx, db.CartCreateParams{
 			ID: uuid.New(), CompanyID: company.ID, CustomerID: buyer.ID, Currency: req.Currency,
 			BuiltByStaffID: uuid.NullUUID{UUID: p.ID, Valid: true},
 		})

@@ -48,10 +48,10 @@ func (q *Queries) CartCompleteRecorded(ctx context.Context, arg CartCompleteReco
 }
 
 const cartCreate = `-- name: CartCreate :one
-INSERT INTO carts (id, company_id, customer_id, currency,
+INSERT INTO carts (id, company_id, customer_id, currency, built_by_staff_id,
                    ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, ship_to_address_id,
                    bill_to, bill_to_address_id)
-SELECT $1, $2, $3, $4,
+SELECT $1, $2, $3, $4, $5::uuid,
        COALESCE(s.name, ''), COALESCE(s.line1, ''), COALESCE(s.line2, ''), COALESCE(s.city, ''),
        COALESCE(s.postal_code, ''), COALESCE(s.country, ''), s.id,
        CASE WHEN b.id IS NULL THEN '{}'::jsonb
@@ -65,21 +65,26 @@ RETURNING id, company_id, customer_id, currency, status, failure_code, failure_r
 `
 
 type CartCreateParams struct {
-	ID         uuid.UUID
-	CompanyID  uuid.UUID
-	CustomerID uuid.UUID
-	Currency   string
+	ID             uuid.UUID
+	CompanyID      uuid.UUID
+	CustomerID     uuid.UUID
+	Currency       string
+	BuiltByStaffID uuid.NullUUID
 }
 
 // CartCreate opens a cart with the company's default ship-to and bill-to from
 // its address book (when it has them), copied in, so tax and shipping are
-// right before the buyer types an address.
+// right before the buyer types an address. built_by_staff_id (NULL: the buyer
+// opens it) makes it a cart built on the buyer's behalf by that member of the
+// sales staff, theirs to change until they send it: it starts from the same
+// defaults.
 func (q *Queries) CartCreate(ctx context.Context, arg CartCreateParams) (Cart, error) {
 	row := q.db.QueryRow(ctx, cartCreate,
 		arg.ID,
 		arg.CompanyID,
 		arg.CustomerID,
 		arg.Currency,
+		arg.BuiltByStaffID,
 	)
 	var i Cart
 	err := row.Scan(
@@ -156,70 +161,6 @@ func (q *Queries) CartCreateForQuote(ctx context.Context, arg CartCreateForQuote
 		return 0, err
 	}
 	return result.RowsAffected(), nil
-}
-
-const cartCreateOnBehalf = `-- name: CartCreateOnBehalf :one
-
-INSERT INTO carts (id, company_id, customer_id, currency, built_by_staff_id)
-VALUES ($1, $2, $3, $4, $5)
-RETURNING id, company_id, customer_id, currency, status, failure_code, failure_reason, order_id, checkout_attempt, created_at, updated_at, ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, shipping_method, po_number, buyer_reference, checkout_status, quote_id, quote_revision, failure_details, ship_to_address_id, bill_to_address_id, bill_to, built_by_staff_id, sent_at, checkout_by_staff_id
-`
-
-type CartCreateOnBehalfParams struct {
-	ID             uuid.UUID
-	CompanyID      uuid.UUID
-	CustomerID     uuid.UUID
-	Currency       string
-	BuiltByStaffID uuid.NullUUID
-}
-
-// Orders on behalf (migration 0022): carts a sales rep builds for a buyer.
-// A rep works on those of the companies they are the account rep of; a
-// sales manager on every company's (any_company).
-// CartCreateOnBehalf opens a cart in the buyer's name, built by a member of
-// the sales staff and theirs to change until they send it.
-func (q *Queries) CartCreateOnBehalf(ctx context.Context, arg CartCreateOnBehalfParams) (Cart, error) {
-	row := q.db.QueryRow(ctx, cartCreateOnBehalf,
-		arg.ID,
-		arg.CompanyID,
-		arg.CustomerID,
-		arg.Currency,
-		arg.BuiltByStaffID,
-	)
-	var i Cart
-	err := row.Scan(
-		&i.ID,
-		&i.CompanyID,
-		&i.CustomerID,
-		&i.Currency,
-		&i.Status,
-		&i.FailureCode,
-		&i.FailureReason,
-		&i.OrderID,
-		&i.CheckoutAttempt,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-		&i.ShipName,
-		&i.ShipLine1,
-		&i.ShipLine2,
-		&i.ShipCity,
-		&i.ShipPostalCode,
-		&i.ShipCountry,
-		&i.ShippingMethod,
-		&i.PoNumber,
-		&i.BuyerReference,
-		&i.CheckoutStatus,
-		&i.QuoteID,
-		&i.QuoteRevision,
-		&i.FailureDetails,
-		&i.ShipToAddressID,
-		&i.BillToAddressID,
-		&i.BillTo,
-		&i.BuiltByStaffID,
-		&i.SentAt,
-		&i.CheckoutByStaffID,
-	)
-	return i, err
 }
 
 const cartDrawingRule = `-- name: CartDrawingRule :one
@@ -353,6 +294,7 @@ func (q *Queries) CartGetInCompany(ctx context.Context, arg CartGetInCompanyPara
 }
 
 const cartGetOnBehalfForStaff = `-- name: CartGetOnBehalfForStaff :one
+
 SELECT carts.id, carts.company_id, carts.customer_id, carts.currency, carts.status, carts.failure_code, carts.failure_reason, carts.order_id, carts.checkout_attempt, carts.created_at, carts.updated_at, carts.ship_name, carts.ship_line1, carts.ship_line2, carts.ship_city, carts.ship_postal_code, carts.ship_country, carts.shipping_method, carts.po_number, carts.buyer_reference, carts.checkout_status, carts.quote_id, carts.quote_revision, carts.failure_details, carts.ship_to_address_id, carts.bill_to_address_id, carts.bill_to, carts.built_by_staff_id, carts.sent_at, carts.checkout_by_staff_id, companies.on_behalf_checkout,
        (SELECT count(*) FROM cart_lines l WHERE l.cart_id = carts.id) AS line_count
 FROM carts JOIN companies ON companies.id = carts.company_id
@@ -372,6 +314,9 @@ type CartGetOnBehalfForStaffRow struct {
 	LineCount        int64
 }
 
+// Orders on behalf (migration 0022): carts a sales rep builds for a buyer.
+// A rep works on those of the companies they are the account rep of; a
+// sales manager on every company's (any_company).
 // CartGetOnBehalfForStaff reads a cart built on behalf of a buyer, if the
 // caller works on its company (else not found), with whether the company
 // lets its sales staff check out in a buyer's name.

@@ -40,7 +40,7 @@ func (w *accessWorld) newOnBehalfCart(t *testing.T) uuid.UUID {
 	t.Helper()
 	ctx := context.Background()
 	q := db.New(w.s.Pool)
-	cart, err := q.CartCreateOnBehalf(ctx, db.CartCreateOnBehalfParams{ID: uuid.New(), CompanyID: w.onBehalf.c.ID,
+	cart, err := q.CartCreate(ctx, db.CartCreateParams{ID: uuid.New(), CompanyID: w.onBehalf.c.ID,
 		CustomerID: w.onBehalf.buyer.ID, Currency: "EUR", BuiltByStaffID: uuid.NullUUID{UUID: w.rep.ID, Valid: true}})
 	require.NoError(t, err)
 	_, err = q.CartLineAdd(ctx, db.CartLineAddParams{CartID: cart.ID, Sku: w.sku, Quantity: 2})

@@ -146,6 +146,19 @@ func TestOrdersOnBehalf(t *testing.T) {
 		require.Equal(t, order.ID, *list.Carts[0].OrderID)
 	})
 
+	t.Run("a cart built for a buyer starts from the company's default addresses", func(t *testing.T) {
+		t.Parallel()
+		w := newOnBehalfWorld(t, s)
+		dock := testenv.NewCompanyAddress(t, s.Pool, w.company, testenv.Address{Name: "Site Receiving", Line1: "Gate 2",
+			City: "Hamburg", PostalCode: "20095", DefaultShipTo: true, DefaultBillTo: true})
+		cart := w.buildCart(t, 3)
+		require.NotNil(t, cart.ShipTo, "as the buyer's own cart does")
+		require.Equal(t, api.ShipTo{Name: "Site Receiving", Line1: "Gate 2", City: "Hamburg", PostalCode: "20095", Country: "DE"}, *cart.ShipTo)
+		require.Equal(t, &dock, cart.ShipToAddressID)
+		require.NotNil(t, cart.BillTo)
+		require.Equal(t, &dock, cart.BillToAddressID)
+	})
+
 	t.Run("rep checks out on behalf; the company's approver still decides", func(t *testing.T) {
 		t.Parallel()
 		w := newOnBehalfWorld(t, s)

@@ -1,11 +1,14 @@
 -- CartCreate opens a cart with the company's default ship-to and bill-to from
 -- its address book (when it has them), copied in, so tax and shipping are
--- right before the buyer types an address.
+-- right before the buyer types an address. built_by_staff_id (NULL: the buyer
+-- opens it) makes it a cart built on the buyer's behalf by that member of the
+-- sales staff, theirs to change until they send it: it starts from the same
+-- defaults.
 -- name: CartCreate :one
-INSERT INTO carts (id, company_id, customer_id, currency,
+INSERT INTO carts (id, company_id, customer_id, currency, built_by_staff_id,
                    ship_name, ship_line1, ship_line2, ship_city, ship_postal_code, ship_country, ship_to_address_id,
                    bill_to, bill_to_address_id)
-SELECT @id, @company_id, @customer_id, @currency,
+SELECT @id, @company_id, @customer_id, @currency, sqlc.narg(built_by_staff_id)::uuid,
        COALESCE(s.name, ''), COALESCE(s.line1, ''), COALESCE(s.line2, ''), COALESCE(s.city, ''),
        COALESCE(s.postal_code, ''), COALESCE(s.country, ''), s.id,
        CASE WHEN b.id IS NULL THEN '{}'::jsonb
@@ -170,13 +173,6 @@ ON CONFLICT DO NOTHING;
 -- Orders on behalf (migration 0022): carts a sales rep builds for a buyer.
 -- A rep works on those of the companies they are the account rep of; a
 -- sales manager on every company's (any_company).
-
--- CartCreateOnBehalf opens a cart in the buyer's name, built by a member of
--- the sales staff and theirs to change until they send it.
--- name: CartCreateOnBehalf :one
-INSERT INTO carts (id, company_id, customer_id, currency, built_by_staff_id)
-VALUES (@id, @company_id, @customer_id, @currency, @built_by_staff_id)
-RETURNING *;
 
 -- CartGetOnBehalfForStaff reads a cart built on behalf of a buyer, if the
 -- caller works on its company (else not found), with whether the company

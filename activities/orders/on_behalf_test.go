@@ -21,7 +21,7 @@ func TestCheckoutOnBehalfNamesWhoActed(t *testing.T) {
 	ctx := context.Background()
 	rep := testenv.NewStaff(t, f.Pool, "sales_rep")
 	sku := testenv.NewProduct(t, f.Pool, "EUR", 150, 10)
-	cart, err := f.Q.CartCreateOnBehalf(ctx, db.CartCreateOnBehalfParams{ID: uuid.New(), CompanyID: f.Company.ID,
+	cart, err := f.Q.CartCreate(ctx, db.CartCreateParams{ID: uuid.New(), CompanyID: f.Company.ID,
 		CustomerID: f.Buyer.ID, Currency: "EUR", BuiltByStaffID: uuid.NullUUID{UUID: rep.ID, Valid: true}})
 	require.NoError(t, err)
 	_, err = f.Q.CartLineAdd(ctx, db.CartLineAddParams{CartID: cart.ID, Sku: sku, Quantity: 2})
