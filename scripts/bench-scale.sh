@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make bench-scale: the same requests on the small demo data and on the scale
+# make bench-scale: the same requests on small data (the demo's and a fiftieth
+# of the scale catalog and history, below) and on the scale
 # history (testenv/scaledata: 100,000 SKUs, 1,000 companies, 1,000,000 orders,
 # a tenth of them the demo's Bench Co's), each on a fresh local stack of its
 # own (orderflow dev: in-memory Temporal dev server, its own database and

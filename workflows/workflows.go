@@ -1,5 +1,5 @@
 // Package workflows holds Orderflow's durable processes, one subpackage per
-// process (checkout today; quote, order and erpsync next). Each subpackage has
+// process (checkout, quote, order, erpsync, housekeeping). Each subpackage has
 // its contract in contract.go (task queue, workflow ID builder, the search
 // attributes it owns, names, input and result types, and the helper that starts
 // it), its state machine in workflow.go, and its recorded histories in
@@ -7,7 +7,9 @@
 // database; `make lint` checks it with workflowcheck.
 //
 // This package declares what every process shares: the search attributes that
-// say whose business a workflow is.
+// say whose business a workflow is, the local step options and typed step
+// calls (steps.go), the one timer per deadline of the order's and the quote's
+// loops (Deadline) and the processes' Temporal Schedules (schedules.go).
 package workflows
 
 import (
