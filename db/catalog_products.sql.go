@@ -574,7 +574,7 @@ const catalogVariantListForAdmin = `-- name: CatalogVariantListForAdmin :many
 SELECT v.sku, v.name, v.option_values, v.unit, v.pack_size, v.weight_grams, v.position,
        COALESCE(s.on_hand, 0)::bigint AS on_hand, COALESCE(a.available, 0)::bigint AS available
 FROM products v
-LEFT JOIN stock s ON s.sku = v.sku
+LEFT JOIN (stock s JOIN stock_locations l ON l.id = s.location_id AND l.is_default) ON s.sku = v.sku
 LEFT JOIN sku_availability a ON a.sku = v.sku
 WHERE v.product_id = $1
 ORDER BY v.position, v.sku
@@ -593,7 +593,9 @@ type CatalogVariantListForAdminRow struct {
 }
 
 // CatalogVariantListForAdmin returns a product's variants with their stock,
-// as ops see them.
+// as ops see them: on hand at the default location (what a product's PUT
+// sets as on_hand) and available over every location (what buyers may draw
+// on), one row per variant however many locations stock it.
 func (q *Queries) CatalogVariantListForAdmin(ctx context.Context, productID uuid.UUID) ([]CatalogVariantListForAdminRow, error) {
 	rows, err := q.db.Query(ctx, catalogVariantListForAdmin, productID)
 	if err != nil {

@@ -120,6 +120,15 @@ func TestStockLocationsReserveShipAndCancel(t *testing.T) {
 
 	// The buyer sees the sum over the locations.
 	require.Equal(t, int64(8), productAvailable(t, c, sku))
+	// Ops' view of the product lists the variant once: on hand at the default
+	// location (what the product's PUT sets), available over all of them.
+	var product admin.CatalogProductAdmin
+	view := ops.do("GET", "/v1/admin/catalog/products/"+testenv.ProductIDOfSKU(t, s.Pool, sku).String(), nil)
+	require.Equal(t, http.StatusOK, view.Status, "admin view: %s", view.Body)
+	view.decode(t, &product)
+	require.Len(t, product.Variants, 1)
+	require.Equal(t, int64(0), product.Variants[0].OnHand)
+	require.Equal(t, int64(8), product.Variants[0].Available)
 	cartID := c.createCart(sku, 4)
 
 	// Shipped to Paris: Paris is nearest but has 3 of 4; Lyon has all 4, and
