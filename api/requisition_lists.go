@@ -92,9 +92,10 @@ func (r *requisitionListRequest) checkText() error {
 	return nil
 }
 
-// checkListLines checks lines for a list: SKUs the catalogue has, once each,
+// checkListLines checks lines for a list of company: SKUs the company may see
+// (a SKU outside its assortment is unknown, as everywhere), once each,
 // quantities a cart line may hold, at most a cart's worth.
-func checkListLines(ctx context.Context, q *db.Queries, lines []orderLineRequest) error {
+func checkListLines(ctx context.Context, q *db.Queries, company uuid.UUID, lines []orderLineRequest) error {
 	if len(lines) > commerce.MaxRequisitionListLines {
 		return FieldError("lines", fmt.Sprintf("a requisition list holds at most %d lines", commerce.MaxRequisitionListLines))
 	}
@@ -114,7 +115,7 @@ func checkListLines(ctx context.Context, q *db.Queries, lines []orderLineRequest
 		seen[l.SKU] = true
 		skus = append(skus, l.SKU)
 	}
-	existing, err := q.ProductListExistingSKUs(ctx, skus)
+	existing, err := q.ProductListVisibleSKUs(ctx, db.ProductListVisibleSKUsParams{Skus: skus, CompanyID: company})
 	if err != nil {
 		return err
 	}
@@ -149,7 +150,7 @@ func (s *Server) createRequisitionList(c *gin.Context) {
 	ctx, p := c.Request.Context(), principal(c)
 	var out RequisitionList
 	err := db.InTx(ctx, s.pool, func(q *db.Queries) error {
-		if err := checkListLines(ctx, q, req.Lines); err != nil {
+		if err := checkListLines(ctx, q, p.CompanyID, req.Lines); err != nil {
 			return err
 		}
 		description := ""
@@ -343,7 +344,7 @@ func (s *Server) putRequisitionListLine(c *gin.Context) {
 			if len(lines) >= commerce.MaxRequisitionListLines {
 				return false, FieldError("sku", fmt.Sprintf("a requisition list holds at most %d lines", commerce.MaxRequisitionListLines))
 			}
-			existing, err := q.ProductListExistingSKUs(ctx, []string{sku})
+			existing, err := q.ProductListVisibleSKUs(ctx, db.ProductListVisibleSKUsParams{Skus: []string{sku}, CompanyID: list.CompanyID})
 			if err != nil {
 				return false, err
 			}

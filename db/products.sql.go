@@ -224,6 +224,39 @@ func (q *Queries) ProductListPricedBySKUs(ctx context.Context, arg ProductListPr
 	return items, nil
 }
 
+const productListVisibleSKUs = `-- name: ProductListVisibleSKUs :many
+SELECT p.sku FROM products p
+WHERE p.sku = ANY($1::text[]) AND catalog_product_visible($2::uuid, p.product_id)
+`
+
+type ProductListVisibleSKUsParams struct {
+	Skus      []string
+	CompanyID uuid.UUID
+}
+
+// ProductListVisibleSKUs returns which of the given SKUs a company may see
+// and buy: the catalogue's, within its assortment when it has one (one
+// outside it is absent, as an unknown one).
+func (q *Queries) ProductListVisibleSKUs(ctx context.Context, arg ProductListVisibleSKUsParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, productListVisibleSKUs, arg.Skus, arg.CompanyID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var sku string
+		if err := rows.Scan(&sku); err != nil {
+			return nil, err
+		}
+		items = append(items, sku)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const productPriceDeleteOtherCurrencies = `-- name: ProductPriceDeleteOtherCurrencies :exec
 DELETE FROM product_prices WHERE sku = $1 AND NOT (currency = ANY($2::text[]))
 `

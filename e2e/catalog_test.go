@@ -276,8 +276,8 @@ func catalogPageOne(t *testing.T, c buyerClient, handle string) api.CatalogProdu
 // product outside it is, to that company's people, exactly a product that
 // does not exist, on every route that names a product: the catalog (list and
 // detail), the flat SKU list, adding and changing cart lines, quick order,
-// quote requests, the sales rep's revisions of the company's quotes, and
-// checkout. A company without an assortment still sees everything; ops
+// requisition lists, quote requests, the sales rep's revisions of the
+// company's quotes, and checkout. A company without an assortment still sees everything; ops
 // manage assortments and assign them.
 func TestAccessMatrixAssortments(t *testing.T) {
 	t.Parallel()
@@ -370,6 +370,20 @@ func TestAccessMatrixAssortments(t *testing.T) {
 	t.Run("quote request", func(t *testing.T) {
 		sameAsUnknown(t, "POST", "/v1/quotes", func(sku string) any {
 			return map[string]any{"lines": []map[string]any{{"sku": sku, "quantity": 1}}}
+		}, http.StatusNotFound, "unknown_sku", "sku")
+	})
+
+	t.Run("requisition lists", func(t *testing.T) {
+		sameAsUnknown(t, "POST", "/v1/requisition-lists", func(sku string) any {
+			return map[string]any{"name": uniqueName("list "), "lines": []map[string]any{{"sku": sku, "quantity": 1}}}
+		}, http.StatusNotFound, "unknown_sku", "lines[0].sku")
+		res := buyer.do("POST", "/v1/requisition-lists", map[string]any{"name": uniqueName("list "),
+			"lines": []map[string]any{{"sku": inside, "quantity": 1}}})
+		require.Equal(t, http.StatusCreated, res.Status, string(res.Body))
+		var list api.RequisitionList
+		res.decode(t, &list)
+		sameAsUnknown(t, "PUT", "/v1/requisition-lists/"+list.ID.String()+"/lines/{sku}", func(string) any {
+			return map[string]any{"quantity": 1}
 		}, http.StatusNotFound, "unknown_sku", "sku")
 	})
 

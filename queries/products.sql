@@ -55,6 +55,13 @@ LIMIT @row_limit;
 -- name: ProductListExistingSKUs :many
 SELECT sku FROM products WHERE sku = ANY(@skus::text[]);
 
+-- ProductListVisibleSKUs returns which of the given SKUs a company may see
+-- and buy: the catalogue's, within its assortment when it has one (one
+-- outside it is absent, as an unknown one).
+-- name: ProductListVisibleSKUs :many
+SELECT p.sku FROM products p
+WHERE p.sku = ANY(@skus::text[]) AND catalog_product_visible(@company_id::uuid, p.product_id);
+
 -- ProductPricePutMany writes all of a product's prices in one statement; the
 -- arrays are parallel.
 -- name: ProductPricePutMany :exec
