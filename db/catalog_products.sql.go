@@ -572,7 +572,9 @@ func (q *Queries) CatalogVariantListByProducts(ctx context.Context, arg CatalogV
 
 const catalogVariantListForAdmin = `-- name: CatalogVariantListForAdmin :many
 SELECT v.sku, v.name, v.option_values, v.unit, v.pack_size, v.weight_grams, v.position,
-       COALESCE(s.on_hand, 0)::bigint AS on_hand, COALESCE(a.available, 0)::bigint AS available
+       COALESCE(s.on_hand, 0)::bigint AS on_hand, COALESCE(a.available, 0)::bigint AS available,
+       (SELECT COALESCE(jsonb_object_agg(pp.currency, pp.unit_price), '{}'::jsonb)
+        FROM product_prices pp WHERE pp.sku = v.sku)::jsonb AS prices
 FROM products v
 LEFT JOIN (stock s JOIN stock_locations l ON l.id = s.location_id AND l.is_default) ON s.sku = v.sku
 LEFT JOIN sku_availability a ON a.sku = v.sku
@@ -590,12 +592,14 @@ type CatalogVariantListForAdminRow struct {
 	Position     int32
 	OnHand       int64
 	Available    int64
+	Prices       []byte
 }
 
 // CatalogVariantListForAdmin returns a product's variants with their stock,
 // as ops see them: on hand at the default location (what a product's PUT
 // sets as on_hand) and available over every location (what buyers may draw
-// on), one row per variant however many locations stock it.
+// on), one row per variant however many locations stock it, and its prices
+// by currency, so that a product of many variants is one query.
 func (q *Queries) CatalogVariantListForAdmin(ctx context.Context, productID uuid.UUID) ([]CatalogVariantListForAdminRow, error) {
 	rows, err := q.db.Query(ctx, catalogVariantListForAdmin, productID)
 	if err != nil {
@@ -615,6 +619,7 @@ func (q *Queries) CatalogVariantListForAdmin(ctx context.Context, productID uuid
 			&i.Position,
 			&i.OnHand,
 			&i.Available,
+			&i.Prices,
 		); err != nil {
 			return nil, err
 		}

@@ -246,12 +246,8 @@ func catalogProductAdmin(ctx context.Context, q *db.Queries, id uuid.UUID) (Cata
 		if err := json.Unmarshal(v.OptionValues, &va.Options); err != nil {
 			return out, err
 		}
-		prices, err := q.ProductPriceListBySKU(ctx, v.Sku)
-		if err != nil {
+		if err := json.Unmarshal(v.Prices, &va.Prices); err != nil {
 			return out, err
-		}
-		for _, p := range prices {
-			va.Prices[p.Currency] = p.UnitPrice
 		}
 		out.Variants = append(out.Variants, va)
 	}
